@@ -1,0 +1,178 @@
+// `npm run sim -- run FILE.json | fi ...`: a thin shell over the same core the page runs.
+// User errors print one line on stderr and exit 2; a numerical blow-up exits 3.
+import { readFileSync } from 'node:fs';
+import { InputError, SimulationError } from '../core/errors.js';
+import { METHODS, type MethodName } from '../core/model/loadModel.js';
+import { Simulation } from '../core/simulation.js';
+import { validateScenario } from '../scenario/scenario.js';
+import { PRESETS, preset } from '../scenario/presets.js';
+import { currentRange, fiSweep } from '../bridge/fiSweep.js';
+
+const USAGE = `usage:
+  npm run sim -- run FILE.json|PRESET
+  npm run sim -- fi --model lif|hh --from A --to B --step S --duration MS --discard MS
+                    [--dt MS] [--method NAME] [--set NAME=VALUE ...] [--noise-sigma MV] [--seed N]
+presets: ${Object.keys(PRESETS).join(', ')}`;
+
+/** Parse --flag value pairs; repeated flags (--set) collect into lists. */
+function parseFlags(args: string[], allowed: string[]): Map<string, string[]> {
+  const flags = new Map<string, string[]>();
+  for (let k = 0; k < args.length; k++) {
+    const arg = args[k];
+    if (!arg.startsWith('--')) throw new InputError(arg, `unexpected argument; expected one of ${allowed.map((a) => `--${a}`).join(', ')}`);
+    const name = arg.slice(2);
+    if (!allowed.includes(name)) throw new InputError(arg, `unknown option; expected one of ${allowed.map((a) => `--${a}`).join(', ')}`);
+    const value = args[k + 1];
+    if (value === undefined || (value.startsWith('--') && !/^--?\d/.test(value))) throw new InputError(arg, 'needs a value');
+    flags.set(name, [...(flags.get(name) ?? []), value]);
+    k++;
+  }
+  return flags;
+}
+
+function numberFlag(flags: Map<string, string[]>, name: string, fallback?: number): number {
+  const values = flags.get(name);
+  if (!values) {
+    if (fallback === undefined) throw new InputError(`--${name}`, 'is required');
+    return fallback;
+  }
+  if (values.length > 1) throw new InputError(`--${name}`, 'given more than once');
+  const text = values[0];
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value)) throw new InputError(`--${name}`, `${JSON.stringify(text)} is not a number`);
+  return value;
+}
+
+function run(args: string[]): void {
+  if (args.length !== 1) throw new InputError('run', `expects one scenario file or preset name\n${USAGE}`);
+  const target = args[0];
+  let raw: unknown;
+  if (Object.prototype.hasOwnProperty.call(PRESETS, target)) raw = preset(target);
+  else {
+    let text: string;
+    try {
+      text = readFileSync(target, 'utf8');
+    } catch (err) {
+      throw new InputError(target, `cannot read the scenario file (${(err as NodeJS.ErrnoException).code ?? err}); presets are ${Object.keys(PRESETS).join(', ')}`);
+    }
+    try {
+      raw = JSON.parse(text);
+    } catch (err) {
+      throw new InputError(target, `is not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  const started = performance.now();
+  const valid = validateScenario(raw);
+  const sim = new Simulation(valid);
+  const built = performance.now();
+  sim.advance();
+  const finished = performance.now();
+  const frame = sim.drain();
+  const window = valid.scenario.record.rateWindowMs;
+  const output = {
+    scenario: valid.scenario.name ?? target,
+    spikes: { t: Array.from(frame.spikes.timeMs), i: Array.from(frame.spikes.neuron) },
+    traces: frame.traces.map((tr) => ({
+      population: tr.population,
+      variable: tr.variable,
+      neuron: tr.neuron,
+      startMs: tr.startMs,
+      everyMs: tr.everyMs,
+      values: Array.from(tr.values),
+    })),
+    ...(window
+      ? {
+          rates: {
+            windowMs: window,
+            populations: sim.windowCounts().map((p) => ({
+              name: p.name,
+              ratesHz: Array.from(p.counts, (c) => c / ((window[1] - window[0]) / 1000)),
+            })),
+          },
+        }
+      : {}),
+    stats: {
+      ...sim.stats(),
+      durationMs: valid.scenario.durationMs,
+      wallTimeMs: { build: round(built - started), run: round(finished - built) },
+    },
+  };
+  process.stdout.write(`${JSON.stringify(output)}\n`);
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+function fi(args: string[]): void {
+  const flags = parseFlags(args, ['model', 'from', 'to', 'step', 'duration', 'discard', 'dt', 'method', 'set', 'noise-sigma', 'seed']);
+  const model = flags.get('model')?.[0];
+  if (!model) throw new InputError('--model', 'is required (lif or hh)');
+  const method = flags.get('method')?.[0];
+  if (method !== undefined && !(METHODS as readonly string[]).includes(method)) {
+    throw new InputError('--method', `${JSON.stringify(method)} is not a method; choose one of ${METHODS.join(', ')}`);
+  }
+  const parameters: Record<string, number> = {};
+  for (const pair of flags.get('set') ?? []) {
+    const m = /^([A-Za-z][A-Za-z0-9_]*)=(.+)$/.exec(pair);
+    if (!m) throw new InputError('--set', `${JSON.stringify(pair)} is not NAME=VALUE`);
+    const value = Number(m[2]);
+    if (!Number.isFinite(value)) throw new InputError(`--set ${m[1]}`, `${JSON.stringify(m[2])} is not a number`);
+    parameters[m[1]] = value;
+  }
+  const durationMs = numberFlag(flags, 'duration');
+  const curve = fiSweep({
+    model,
+    currents: currentRange(numberFlag(flags, 'from'), numberFlag(flags, 'to'), numberFlag(flags, 'step')),
+    durationMs,
+    discardMs: numberFlag(flags, 'discard'),
+    dtMs: numberFlag(flags, 'dt', model === 'hh' ? 0.01 : 0.1),
+    method: method as MethodName | undefined,
+    parameters,
+    noiseSigmaMV: numberFlag(flags, 'noise-sigma', 0),
+    seed: numberFlag(flags, 'seed', 1),
+  });
+  const lines = ['current,rate_hz'];
+  curve.currents.forEach((current, k) => lines.push(`${current},${curve.ratesHz[k]}`));
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** One line: a caret block "msg / text / ^" becomes "msg (column N of: text)". */
+export function oneLine(message: string): string {
+  const lines = message.split('\n');
+  if (lines.length === 3 && /^\s*\^$/.test(lines[2])) {
+    const column = lines[2].indexOf('^') - 4 + 1;
+    return `${lines[0]} (column ${column} of: ${lines[1].trim()})`;
+  }
+  return lines.join(' ');
+}
+
+export function main(argv: string[]): number {
+  const [command, ...rest] = argv;
+  try {
+    if (command === 'run') run(rest);
+    else if (command === 'fi') fi(rest);
+    else if (command === undefined || command === '--help' || command === '-h') {
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    } else throw new InputError(command, `is not a command (run, fi)\n${USAGE.split('\n').slice(1).join(' ')}`);
+    return 0;
+  } catch (err) {
+    if (err instanceof InputError) {
+      process.stderr.write(`error: ${oneLine(err.message)}\n`);
+      return 2;
+    }
+    if (err instanceof SimulationError) {
+      process.stderr.write(`simulation stopped: ${oneLine(err.message)}\n`);
+      return 3;
+    }
+    throw err;
+  }
+}
+
+// A closed pipe (`| head`) is not an error of ours.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+process.exitCode = main(process.argv.slice(2));

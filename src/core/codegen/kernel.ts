@@ -1,0 +1,283 @@
+// Code generation: a loaded model and an integration method become one JS function that advances
+// N neurons held as struct-of-arrays Float64Arrays by one step. Only whitelisted ASTs reach here
+// (see expression.ts), and every name in the source is one we generated, so the text handed to
+// `new Function` contains nothing a model file author chose except numbers.
+import { SymbolNode, type MathNode } from 'mathjs';
+import { KERNEL_PRELUDE, symbolsOf, toJs } from './expression.js';
+import type { LoadedModel, MethodName } from '../model/loadModel.js';
+
+/** Receives spikes from a kernel. */
+export interface SpikeSink {
+  spike(neuron: number, timeMs: number): void;
+  /** A neuron fired more often in one step than the step can hold: the step is too large. */
+  overflow(neuron: number, timeMs: number): void;
+}
+
+export type StepKernel = (
+  n: number,
+  t: number,
+  dt: number,
+  S: Float64Array[],
+  I: Float64Array,
+  P: Float64Array,
+  R: Float64Array,
+  K: Float64Array,
+  KP: Float64Array,
+  prop: (h: number, pinned: boolean) => Float64Array,
+  sink: SpikeSink,
+) => void;
+
+export interface CompiledKernel {
+  method: MethodName;
+  source: string;
+  step: StepKernel;
+}
+
+export const MAX_SPIKES_PER_STEP = 16;
+
+class Emitter {
+  lines: string[] = [];
+  private depth = 1;
+  line(text: string): void {
+    this.lines.push('  '.repeat(this.depth) + text);
+  }
+  open(text: string): void {
+    this.line(text);
+    this.depth++;
+  }
+  close(text = '}'): void {
+    this.depth--;
+    this.line(text);
+  }
+}
+
+/** Generate the step kernel's source. Exposed so tests can read what was generated. */
+export function generateKernelSource(model: LoadedModel, method: MethodName): string {
+  const { stateNames, parameterNames } = model;
+  const ns = stateNames.length;
+  const leader = model.threshold.index;
+  const hasReset = model.reset.length > 0;
+  const hasRefractory = model.refractory !== null;
+  const clamped = new Set(model.refractory?.clamp ?? []);
+  const exprByName = new Map(model.expressions.map((e) => [e.name, e]));
+
+  const paramSymbol = (name: string) => `p_${name}`;
+  const out = new Emitter();
+  const w = (s: string) => out.line(s);
+
+  // Subexpressions of parameters alone (q10 = 3^((celsius - 6.3)/10), 1/tau_m, ...) are
+  // computed once per call, before the neuron loop, instead of once per neuron.
+  const paramSet = new Set(parameterNames);
+  const hoisted = new Map<string, string>(); // JS source -> local name
+  const hoist = (node: MathNode): MathNode =>
+    node.transform((child) => {
+      if (child.type === 'ConstantNode' || child.type === 'SymbolNode' || child.type === 'ParenthesisNode') return child;
+      const names = symbolsOf(child);
+      if (names.size === 0 || ![...names].every((n) => paramSet.has(n))) return child;
+      const js = toJs(child, paramSymbol);
+      let local = hoisted.get(js);
+      if (!local) hoisted.set(js, (local = `k${hoisted.size}`));
+      return new SymbolNode(local);
+    });
+  /** toJs for code inside the neuron loop: hoisted locals pass through as they are. */
+  const loopJs = (node: MathNode, symbol: (name: string) => string) =>
+    toJs(hoist(node), (name) => (/^k\d+$/.test(name) && [...hoisted.values()].includes(name) ? name : symbol(name)));
+
+  /**
+   * Emit the named expressions `nodes` need (in dependency order) with state read from
+   * `stateLocal`, and return a symbol map for emitting `nodes` themselves.
+   */
+  const scope = (nodes: MathNode[], stateLocal: (k: number) => string, tag: string) => {
+    const needed = new Set<string>();
+    const want = (node: MathNode) => {
+      for (const s of symbolsOf(node)) {
+        if (exprByName.has(s) && !needed.has(s)) {
+          needed.add(s);
+          want(exprByName.get(s)!.node);
+        }
+      }
+    };
+    nodes.forEach(want);
+    const symbol = (name: string): string => {
+      const k = stateNames.indexOf(name);
+      if (k >= 0) return stateLocal(k);
+      if (name === model.inputSymbol) return 'inp';
+      if (exprByName.has(name)) return `x_${name}${tag}`;
+      if (parameterNames.includes(name)) return paramSymbol(name);
+      throw new Error(`internal: unknown symbol ${name}`);
+    };
+    for (const e of model.expressions) {
+      if (needed.has(e.name)) w(`const x_${e.name}${tag} = ${loopJs(e.node, symbol)};`);
+    }
+    return symbol;
+  };
+
+  /** Derivative of state k at the state named by `stateLocal`; zero for held variables. */
+  const derivatives = (ks: number[], stateLocal: (k: number) => string, tag: string, withCoefficient: boolean) => {
+    const nodes: MathNode[] = [];
+    for (const k of ks) {
+      nodes.push(model.equations[k].rhs);
+      if (withCoefficient) nodes.push(model.equations[k].selfCoefficient!);
+    }
+    const symbol = scope(nodes, stateLocal, tag);
+    for (const k of ks) {
+      const f = loopJs(model.equations[k].rhs, symbol);
+      const pin = clamped.has(k) ? 'pinned ? 0 : ' : '';
+      w(`const f${k}${tag} = ${pin}${f};`);
+      if (withCoefficient) w(`const a${k}${tag} = ${loopJs(model.equations[k].selfCoefficient!, symbol)};`);
+    }
+  };
+
+  const s = (k: number) => `s${k}`;
+  const nn = (k: number) => `n${k}`;
+  const all = stateNames.map((_, k) => k);
+
+  /** Emit the update s -> n over a step of length h. `fast`: h === dt and nothing held. */
+  const update = (fast: boolean) => {
+    switch (method) {
+      case 'euler':
+        derivatives(all, s, '', false);
+        for (const k of all) w(`const ${nn(k)} = ${s(k)} + h * f${k};`);
+        break;
+      case 'exponential_euler':
+        derivatives(all, s, '', true);
+        for (const k of all) w(`const ${nn(k)} = ${s(k)} + h * f${k} * exprel(a${k} * h);`);
+        break;
+      case 'staggered': {
+        // The leader (v) sees the other variables half a step ahead; they then see the new v.
+        derivatives([leader], s, '', true);
+        w(`const ${nn(leader)} = ${s(leader)} + h * f${leader} * exprel(a${leader} * h);`);
+        const followers = all.filter((k) => k !== leader);
+        derivatives(followers, (k) => (k === leader ? nn(leader) : s(k)), '_g', true);
+        for (const k of followers) w(`const ${nn(k)} = ${s(k)} + h * f${k}_g * exprel(a${k}_g * h);`);
+        break;
+      }
+      case 'rk4': {
+        derivatives(all, s, '_1', false);
+        for (const k of all) w(`const y${k}_2 = ${s(k)} + 0.5 * h * f${k}_1;`);
+        derivatives(all, (k) => `y${k}_2`, '_2', false);
+        for (const k of all) w(`const y${k}_3 = ${s(k)} + 0.5 * h * f${k}_2;`);
+        derivatives(all, (k) => `y${k}_3`, '_3', false);
+        for (const k of all) w(`const y${k}_4 = ${s(k)} + h * f${k}_3;`);
+        derivatives(all, (k) => `y${k}_4`, '_4', false);
+        for (const k of all) w(`const ${nn(k)} = ${s(k)} + (h / 6) * (f${k}_1 + 2 * f${k}_2 + 2 * f${k}_3 + f${k}_4);`);
+        break;
+      }
+      case 'exact': {
+        const c = (j: number) => (fast ? `K_${j}` : `C[${j}]`);
+        for (const k of all) {
+          const terms = all.map((j) => `${c(k * ns + j)} * ${s(j)}`);
+          w(`const ${nn(k)} = ${terms.join(' + ')} + ${c(ns * ns + k)} + ${c(ns * ns + ns + k)} * inp;`);
+        }
+        break;
+      }
+    }
+  };
+
+  const lv = s(leader);
+  const nv = nn(leader);
+  const spikeTest = hasReset ? `${nv} >= lvl` : `${lv} < lvl && ${nv} >= lvl`;
+  // Within-step spike time. With exact integration of a leader that depends only on itself,
+  // solve v(s) = lvl in closed form; otherwise interpolate linearly.
+  const leaderAlone =
+    method === 'exact' && model.linear !== null && all.every((j) => j === leader || model.linear!.matrix[leader][j].toString() === '0');
+  const emitFraction = () => {
+    if (leaderAlone) {
+      w(`const decay = C[${leader * ns + leader}];`);
+      w(`const vinf = decay === 1 ? NaN : (C[${ns * ns + leader}] + C[${ns * ns + ns + leader}] * inp) / (1 - decay);`);
+      w(`const q = (lvl - vinf) / (${lv} - vinf);`);
+      w(`let frac = q > 0 && q <= 1 && decay < 1 ? Math.log(q) / Math.log(decay) : (lvl - ${lv}) / (${nv} - ${lv});`);
+    } else {
+      w(`let frac = (lvl - ${lv}) / (${nv} - ${lv});`);
+    }
+    w('if (!(frac >= 0)) frac = 0; else if (frac > 1) frac = 1;');
+  };
+
+  out.open('return function step(n, t, dt, S, I, P, R, K, KP, prop, sink) {');
+  all.forEach((k) => w(`const S${k} = S[${k}];`));
+  parameterNames.forEach((name, k) => w(`const ${paramSymbol(name)} = P[${k}];`));
+  w(`const lvl = ${toJs(model.threshold.level, paramSymbol)};`);
+  w(`const tref = ${model.refractory ? toJs(model.refractory.period, paramSymbol) : '0'};`);
+  w('const tEnd = t + dt;');
+  if (method === 'exact') for (let j = 0; j < ns * ns + 2 * ns; j++) w(`const K_${j} = K[${j}];`);
+  const hoistAt = out.lines.length;
+  out.open('for (let i = 0; i < n; i++) {');
+  all.forEach((k) => w(`let ${s(k)} = S${k}[i];`));
+  w('const inp = I[i];');
+
+  // Fast path: a whole step with nothing held and no spike.
+  out.open(hasRefractory ? 'if (R[i] <= t) {' : '{');
+  w('const h = dt;');
+  if (hasRefractory) w('const pinned = false;');
+  update(true);
+  out.open(`if (!(${spikeTest})) {`);
+  all.forEach((k) => w(`S${k}[i] = ${nn(k)};`));
+  w('continue;');
+  out.close();
+  out.close();
+
+  // General path: split the step at the end of refractoriness and at spikes.
+  w('let tFrom = t;');
+  w('let redoTo = -Infinity; // a double from the start, so the JIT never has to widen it');
+  w('let guard = 0;');
+  out.open('for (;;) {');
+  if (hasRefractory) {
+    w('const pinned = R[i] > tFrom;');
+    w('let tTo = pinned ? (R[i] < tEnd ? R[i] : tEnd) : tEnd;');
+  } else {
+    w('const pinned = false;');
+    w('let tTo = tEnd;');
+  }
+  w('if (redoTo >= 0) tTo = redoTo;');
+  w('const h = tTo - tFrom;');
+  // (t + dt) - t is not always dt in floating point: a whole step must still use K or KP.
+  if (method === 'exact') w('const C = Math.abs(h - dt) <= 1e-9 * dt ? (pinned ? KP : K) : prop(h, pinned);');
+  update(false);
+  if (hasReset) {
+    out.open('if (redoTo >= 0) {');
+    w('sink.spike(i, tTo);');
+    all.forEach((k) => w(`${s(k)} = ${nn(k)};`));
+    const resetSymbol = (name: string) => {
+      const k = stateNames.indexOf(name);
+      if (k >= 0) return s(k);
+      if (parameterNames.includes(name)) return paramSymbol(name);
+      throw new Error(`internal: reset reads ${name}`);
+    };
+    model.reset.forEach((r, j) => w(`const r${j} = ${loopJs(r.value, resetSymbol)};`));
+    model.reset.forEach((r, j) => w(`${s(r.index)} = r${j};`));
+    w('R[i] = tTo + tref;');
+    w('tFrom = tTo;');
+    w('redoTo = -Infinity;');
+    w(`if (++guard > ${MAX_SPIKES_PER_STEP}) { sink.overflow(i, tTo); break; }`);
+    w('if (tFrom >= tEnd) break;');
+    w('continue;');
+    out.close();
+  }
+  out.open(`if (!pinned && ${spikeTest}) {`);
+  emitFraction();
+  if (hasReset) {
+    w('redoTo = tFrom + frac * h;');
+    w('continue;');
+  } else {
+    w('sink.spike(i, tFrom + frac * h);');
+  }
+  out.close();
+  all.forEach((k) => w(`${s(k)} = ${nn(k)};`));
+  w('tFrom = tTo;');
+  w('if (tFrom >= tEnd) break;');
+  out.close(); // for (;;)
+  all.forEach((k) => w(`S${k}[i] = ${s(k)};`));
+  out.close(); // for i
+  out.close('};');
+  out.lines.splice(hoistAt, 0, ...[...hoisted].map(([js, local]) => `    const ${local} = ${js};`));
+  return `"use strict";\n${KERNEL_PRELUDE}${out.lines.join('\n')}\n`;
+}
+
+/** Compile the kernel. Throws if this environment forbids `new Function` (a strict CSP). */
+export function compileKernel(model: LoadedModel, method: MethodName): CompiledKernel {
+  const source = generateKernelSource(model, method);
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const factory = new Function(source) as () => StepKernel;
+  return { method, source, step: factory() };
+}
+

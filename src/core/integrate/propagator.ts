@@ -1,0 +1,88 @@
+// Exact propagators for linear systems x' = M x + c0 + cI * I with piecewise-constant input I.
+// Over a step h: x(t + h) = Phi x(t) + d + g I, where Phi = e^{M h} and d, g = (integral of
+// e^{M s} ds) c0, cI. All three come out of one exponential of an augmented matrix.
+
+/** Matrix exponential of a small dense n x n matrix (row-major), by scaling and squaring. */
+export function expm(a: Float64Array, n: number): Float64Array {
+  let norm = 0;
+  for (let r = 0; r < n; r++) {
+    let rowSum = 0;
+    for (let c = 0; c < n; c++) rowSum += Math.abs(a[r * n + c]);
+    norm = Math.max(norm, rowSum);
+  }
+  const squarings = norm > 0.5 ? Math.ceil(Math.log2(norm / 0.5)) : 0;
+  const scale = 2 ** -squarings;
+  const scaled = a.map((x) => x * scale);
+  // Taylor series; with ||A|| <= 0.5, 20 terms are far below double precision.
+  let result = identity(n);
+  let term = identity(n);
+  for (let k = 1; k <= 20; k++) {
+    term = multiply(term, scaled, n);
+    for (let j = 0; j < n * n; j++) term[j] /= k;
+    for (let j = 0; j < n * n; j++) result[j] += term[j];
+  }
+  for (let s = 0; s < squarings; s++) result = multiply(result, result, n);
+  return result;
+}
+
+function identity(n: number): Float64Array {
+  const m = new Float64Array(n * n);
+  for (let k = 0; k < n; k++) m[k * n + k] = 1;
+  return m;
+}
+
+function multiply(a: Float64Array, b: Float64Array, n: number): Float64Array {
+  const out = new Float64Array(n * n);
+  for (let r = 0; r < n; r++) {
+    for (let k = 0; k < n; k++) {
+      const x = a[r * n + k];
+      if (x === 0) continue;
+      for (let c = 0; c < n; c++) out[r * n + c] += x * b[k * n + c];
+    }
+  }
+  return out;
+}
+
+/**
+ * Coefficients for one step of length h, laid out as [Phi (n*n, row-major), d (n), g (n)].
+ * Rows listed in `held` are frozen (their variable keeps its value), as during refractoriness.
+ */
+export function linearPropagator(
+  matrix: Float64Array,
+  offset: Float64Array,
+  inputCoefficient: Float64Array,
+  n: number,
+  h: number,
+  held: readonly number[] = [],
+): Float64Array {
+  const out = new Float64Array(n * n + 2 * n);
+  if (n === 1 && held.length === 1) {
+    out[0] = 1; // held: the value stays, nothing flows in
+    return out;
+  }
+  if (n === 1) {
+    // The common scalar case (LIF) without building matrices.
+    const a = matrix[0];
+    const decay = Math.exp(a * h);
+    const integral = a === 0 ? h : Math.expm1(a * h) / a;
+    out[0] = decay;
+    out[1] = integral * offset[0];
+    out[2] = integral * inputCoefficient[0];
+    return out;
+  }
+  const m = n + 2;
+  const aug = new Float64Array(m * m);
+  for (let r = 0; r < n; r++) {
+    if (held.includes(r)) continue;
+    for (let c = 0; c < n; c++) aug[r * m + c] = matrix[r * n + c] * h;
+    aug[r * m + n] = offset[r] * h;
+    aug[r * m + n + 1] = inputCoefficient[r] * h;
+  }
+  const e = expm(aug, m);
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < n; c++) out[r * n + c] = e[r * m + c];
+    out[n * n + r] = e[r * m + n];
+    out[n * n + n + r] = e[r * m + n + 1];
+  }
+  return out;
+}

@@ -1,0 +1,22 @@
+// The model files shipped in models/, loaded once and cached.
+import lif from '../../../models/lif.json';
+import hh from '../../../models/hh.json';
+import { InputError } from '../errors.js';
+import { loadModel, type LoadedModel } from './loadModel.js';
+
+const FILES: Record<string, unknown> = { lif, hh };
+const cache = new Map<string, LoadedModel>();
+
+export const BUILTIN_MODEL_IDS = Object.keys(FILES);
+
+export function builtinModel(id: string, field = 'model'): LoadedModel {
+  if (!Object.prototype.hasOwnProperty.call(FILES, id)) {
+    throw new InputError(field, `${JSON.stringify(String(id).slice(0, 40))} is not a known model; choose one of ${BUILTIN_MODEL_IDS.join(', ')}`);
+  }
+  let model = cache.get(id);
+  if (!model) {
+    model = loadModel(FILES[id], `models/${id}.json`);
+    cache.set(id, model);
+  }
+  return model;
+}

@@ -1,0 +1,58 @@
+// Eval-free evaluation of a model's expressions for one neuron: initial values, the staggered
+// half step at the start, and the oracle tests compare generated kernels with.
+import type { MathNode } from 'mathjs';
+import { toClosure, type Evaluator } from '../codegen/expression.js';
+import type { LoadedModel } from './loadModel.js';
+
+/** Slot layout: parameters, then state variables, then the input, then named expressions. */
+export class PointEvaluator {
+  readonly values: Float64Array;
+  private readonly slot: (name: string) => number;
+  private readonly expressionSteps: { index: number; evaluate: Evaluator }[];
+  readonly stateOffset: number;
+  readonly inputSlot: number;
+
+  constructor(private readonly model: LoadedModel) {
+    const names = [...model.parameterNames, ...model.stateNames, model.inputSymbol, ...model.expressions.map((e) => e.name)];
+    const index = new Map(names.map((name, k) => [name, k]));
+    this.slot = (name) => {
+      const k = index.get(name);
+      if (k === undefined) throw new Error(`internal: no slot for ${name}`);
+      return k;
+    };
+    this.values = new Float64Array(names.length);
+    this.stateOffset = model.parameterNames.length;
+    this.inputSlot = this.stateOffset + model.stateNames.length;
+    this.expressionSteps = model.expressions.map((e) => ({ index: this.slot(e.name), evaluate: toClosure(e.node, this.slot) }));
+  }
+
+  compile(node: MathNode): Evaluator {
+    return toClosure(node, this.slot);
+  }
+
+  /** Load parameters, state and input, then evaluate the named expressions in order. */
+  set(parameters: ArrayLike<number>, state: ArrayLike<number>, input: number): void {
+    this.values.set(parameters as ArrayLike<number>, 0);
+    this.values.set(state as ArrayLike<number>, this.stateOffset);
+    this.values[this.inputSlot] = input;
+    this.refresh();
+  }
+
+  refresh(): void {
+    for (const step of this.expressionSteps) this.values[step.index] = step.evaluate(this.values);
+  }
+
+  /** Initial state for the given parameters (expressions may read earlier initial values). */
+  initialState(parameters: ArrayLike<number>): Float64Array {
+    const ns = this.model.stateNames.length;
+    const state = new Float64Array(ns);
+    const initial = this.model.initial.map((node) => this.compile(node));
+    this.set(parameters, state, 0);
+    for (const k of this.model.initialOrder) {
+      this.values[this.stateOffset + k] = initial[k](this.values);
+      this.refresh();
+    }
+    for (let k = 0; k < ns; k++) state[k] = this.values[this.stateOffset + k];
+    return state;
+  }
+}

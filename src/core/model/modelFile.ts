@@ -1,0 +1,52 @@
+// The shape of a model file (models/*.json): a neuron model as data.
+export const MODEL_FORMAT = 'spikebridge-model/1';
+
+export interface ParameterSpec {
+  value: number;
+  unit: string;
+  min: number;
+  max: number;
+  /** One line for a student; the page shows it as the control's tooltip. */
+  meaning: string;
+  /** Changing it needs a rebuild rather than a live update (e.g. a structural constant). */
+  live?: boolean;
+}
+
+export interface StateSpec {
+  /** Initial value as an expression of parameters and other state variables' initial values. */
+  initial: string;
+  unit: string;
+  meaning: string;
+}
+
+export interface ModelFile {
+  format: string;
+  id: string;
+  name: string;
+  description: string;
+  /** The external input current and its unit (nA for a point neuron, uA/cm2 for a membrane patch). */
+  input: { symbol: string; unit: string; meaning: string };
+  parameters: Record<string, ParameterSpec>;
+  state: Record<string, StateSpec>;
+  /** Named subexpressions, `name = expr`, in any order (Brian2's subexpressions). */
+  expressions?: string[];
+  /** One `dx/dt = expr` per state variable; time in ms. */
+  equations: string[];
+  /** A spike is `variable >= level` (with a reset) or its upward crossing of level (without). */
+  threshold: { variable: string; level: string };
+  /** Values assigned at a spike; empty for models that spike by themselves (HH). */
+  reset?: Record<string, string>;
+  /** Refractory period (ms) during which the listed variables are held at their reset value. */
+  refractory?: { period: string; clamp: string[] };
+  defaultMethod: string;
+  /**
+   * How `--noise-sigma` (mV) maps onto a white-noise input current: sigma_I = sigma_V *
+   * sqrt(2 tau / 1 ms) / resistance gives the passive membrane a free-potential standard
+   * deviation of sigma_V.
+   */
+  noise?: { resistance: string; tau: string };
+  /** Conditions on parameters that ranges alone cannot say (e.g. V_reset < V_th). */
+  constraints?: { check: string; message: string }[];
+  /** Plausible range of each state variable; leaving it means the run has blown up. */
+  bounds?: Record<string, [number, number]>;
+}

@@ -1,0 +1,160 @@
+// Seeded random numbers: xoshiro128** for uniforms, a ziggurat for normals, inversion or
+// PTRS for Poisson counts. Everything is 32-bit integer arithmetic so a seed gives the same
+// stream in Node, in a worker and in every browser.
+
+/** splitmix32: spreads a small seed (0, 1, 2 ...) over the whole 32-bit state space. */
+export function splitmix32(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+}
+
+/** Derive an independent stream seed from a scenario seed and a stream number. */
+export function streamSeed(seed: number, stream: number): number {
+  const mix = splitmix32((seed >>> 0) ^ Math.imul(stream + 1, 0x27d4eb2d));
+  mix();
+  return mix();
+}
+
+// Ziggurat tables (Marsaglia and Tsang 2000, 128 layers). The layer index comes from the low
+// 7 bits and the value from the other 25, so index and value are independent.
+const ZIG_R = 3.442619855899;
+const ZIG_V = 9.91256303526217e-3;
+const ZIG_M = 16777216; // 2^24: the signed 25-bit value lies in [-2^24, 2^24)
+const kn = new Int32Array(128);
+const wn = new Float64Array(128);
+const fn = new Float64Array(128);
+{
+  let dn = ZIG_R;
+  let tn = dn;
+  const q = ZIG_V / Math.exp(-0.5 * dn * dn);
+  kn[0] = Math.floor((dn / q) * ZIG_M);
+  kn[1] = 0;
+  wn[0] = q / ZIG_M;
+  wn[127] = dn / ZIG_M;
+  fn[0] = 1;
+  fn[127] = Math.exp(-0.5 * dn * dn);
+  for (let i = 126; i >= 1; i--) {
+    dn = Math.sqrt(-2 * Math.log(ZIG_V / dn + Math.exp(-0.5 * dn * dn)));
+    kn[i + 1] = Math.floor((dn / tn) * ZIG_M);
+    tn = dn;
+    fn[i] = Math.exp(-0.5 * dn * dn);
+    wn[i] = dn / ZIG_M;
+  }
+}
+
+const LOG_FACTORIAL_SMALL: number[] = [0];
+for (let k = 1; k < 16; k++) LOG_FACTORIAL_SMALL[k] = LOG_FACTORIAL_SMALL[k - 1] + Math.log(k);
+
+function logFactorial(k: number): number {
+  if (k < 16) return LOG_FACTORIAL_SMALL[k];
+  // Stirling series; error below 1e-12 for k >= 16.
+  const x = k + 1;
+  const ix2 = 1 / (x * x);
+  return (x - 0.5) * Math.log(x) - x + 0.91893853320467274178 +
+    (1 / 12 - ix2 * (1 / 360 - ix2 * (1 / 1260 - ix2 / 1680))) / x;
+}
+
+export class Random {
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private s3: number;
+
+  constructor(seed: number) {
+    const mix = splitmix32(seed);
+    this.s0 = mix() | 0;
+    this.s1 = mix() | 0;
+    this.s2 = mix() | 0;
+    this.s3 = mix() | 0;
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+  }
+
+  /** Next 32 random bits as a signed int32 (xoshiro128**). */
+  nextInt32(): number {
+    const s1 = this.s1;
+    const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9);
+    const t = s1 << 9;
+    this.s2 ^= this.s0;
+    this.s3 ^= s1;
+    this.s1 ^= this.s2;
+    this.s0 ^= this.s3;
+    this.s2 ^= t;
+    this.s3 = rotl(this.s3, 11);
+    return r | 0;
+  }
+
+  /** Uniform in (0, 1): never exactly 0 or 1, so log() of it is safe. */
+  uniform(): number {
+    return ((this.nextInt32() >>> 0) + 0.5) * 2.3283064365386963e-10;
+  }
+
+  /** Standard normal deviate (ziggurat). */
+  normal(): number {
+    for (;;) {
+      const hz = this.nextInt32();
+      const iz = hz & 127;
+      const j = hz >> 7;
+      if ((j < 0 ? -j : j) < kn[iz]) return j * wn[iz];
+      const x = j * wn[iz];
+      if (iz === 0) {
+        // The tail beyond R (Marsaglia's method).
+        let xt: number, yt: number;
+        do {
+          xt = -Math.log(this.uniform()) / ZIG_R;
+          yt = -Math.log(this.uniform());
+        } while (yt + yt < xt * xt);
+        return j > 0 ? ZIG_R + xt : -ZIG_R - xt;
+      }
+      if (fn[iz] + this.uniform() * (fn[iz - 1] - fn[iz]) < Math.exp(-0.5 * x * x)) return x;
+    }
+  }
+
+  /** Poisson count with mean lambda (inversion for small means, PTRS by Hormann for large). */
+  poisson(lambda: number): number {
+    if (lambda <= 0) return 0;
+    if (lambda < 30) {
+      let p = Math.exp(-lambda);
+      let cumulative = p;
+      const u = this.uniform();
+      let k = 0;
+      while (u > cumulative && k < 1000) {
+        k++;
+        p *= lambda / k;
+        cumulative += p;
+      }
+      return k;
+    }
+    const slam = Math.sqrt(lambda);
+    const loglam = Math.log(lambda);
+    const b = 0.931 + 2.53 * slam;
+    const a = -0.059 + 0.02483 * b;
+    const invalpha = 1.1239 + 1.1328 / (b - 3.4);
+    const vr = 0.9277 - 3.6224 / (b - 2);
+    for (;;) {
+      const u = this.uniform() - 0.5;
+      const v = this.uniform();
+      const us = 0.5 - Math.abs(u);
+      const k = Math.floor((2 * a / us + b) * u + lambda + 0.43);
+      if (us >= 0.07 && v <= vr) return k;
+      if (k < 0 || (us < 0.013 && v > us)) continue;
+      if (Math.log(v) + Math.log(invalpha) - Math.log(a / (us * us) + b) <= -lambda + k * loglam - logFactorial(k)) {
+        return k;
+      }
+    }
+  }
+
+  /** Fill an array with independent standard normals. */
+  fillNormal(out: Float64Array, n = out.length): void {
+    for (let i = 0; i < n; i++) out[i] = this.normal();
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}

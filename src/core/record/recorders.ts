@@ -1,0 +1,74 @@
+// Recording into growable typed arrays that are handed over whole when drained.
+
+/** A growable column of numbers. */
+export class Column<T extends Float64Array | Int32Array> {
+  private data: T;
+  length = 0;
+  constructor(private readonly make: (n: number) => T, capacity = 1024) {
+    this.data = make(capacity);
+  }
+  push(x: number): void {
+    if (this.length === this.data.length) {
+      const bigger = this.make(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = x;
+  }
+  /** The recorded values as an array of their own (its buffer can be transferred), then empty. */
+  take(): T {
+    const out = this.data.slice(0, this.length) as T;
+    this.length = 0;
+    return out;
+  }
+}
+
+/** Spikes of one population, stored with global neuron indices. */
+export class SpikeRecorder {
+  readonly times = new Column((n) => new Float64Array(n));
+  readonly neurons = new Column((n) => new Int32Array(n));
+  /** Spikes counted per neuron in the rate window (if one was asked for). */
+  readonly windowCounts: Int32Array;
+  total = 0;
+  overflowAt: { neuron: number; timeMs: number } | null = null;
+
+  constructor(
+    private readonly offset: number,
+    size: number,
+    private readonly keep: boolean,
+    private readonly windowStartMs = Infinity,
+    private readonly windowStopMs = -Infinity,
+  ) {
+    this.windowCounts = new Int32Array(Number.isFinite(windowStartMs) ? size : 0);
+  }
+
+  spike(neuron: number, timeMs: number): void {
+    this.total++;
+    if (this.keep) {
+      this.times.push(timeMs);
+      this.neurons.push(neuron + this.offset);
+    }
+    if (timeMs >= this.windowStartMs && timeMs < this.windowStopMs) this.windowCounts[neuron]++;
+  }
+
+  overflow(neuron: number, timeMs: number): void {
+    if (!this.overflowAt) this.overflowAt = { neuron, timeMs };
+  }
+}
+
+/** Samples of one state variable of chosen neurons. */
+export class TraceRecorder {
+  readonly columns: Column<Float64Array>[];
+  constructor(
+    readonly population: string,
+    readonly variable: string,
+    readonly variableIndex: number,
+    readonly neurons: number[],
+  ) {
+    this.columns = neurons.map(() => new Column((n) => new Float64Array(n)));
+  }
+  sample(state: Float64Array[]): void {
+    const values = state[this.variableIndex];
+    for (let k = 0; k < this.neurons.length; k++) this.columns[k].push(values[this.neurons[k]]);
+  }
+}

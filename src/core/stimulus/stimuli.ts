@@ -1,0 +1,189 @@
+// Current inputs. Each stimulus adds, for every step, its mean over the step to the input
+// array of the neurons it targets, so edges between grid points keep the right charge.
+import { Random } from '../random.js';
+
+export type Amount = number | number[];
+
+interface Window {
+  startMs?: number;
+  stopMs?: number;
+}
+
+export type StimulusSpec = (
+  | ({ type: 'constant'; amplitude: Amount } & Window)
+  | { type: 'step'; amplitude: Amount; startMs: number; stopMs: number }
+  | ({ type: 'pulses'; amplitude: Amount; widthMs: number; periodMs: number; count?: number } & Window)
+  | { type: 'ramp'; from: Amount; to: Amount; startMs: number; stopMs: number }
+  | ({ type: 'sine'; amplitude: Amount; frequencyHz: number; phaseDeg?: number; offset?: Amount } & Window)
+  | ({ type: 'whiteNoise'; mean?: Amount; sigma: Amount } & Window)
+  | ({ type: 'ouNoise'; mean?: Amount; sigma: Amount; tauMs: number } & Window)
+  | ({ type: 'poisson'; rateHz: Amount; amplitude: Amount; tauMs: number } & Window)
+) & { population: string; targets?: 'all' | number[] };
+
+export const STIMULUS_TYPES = ['constant', 'step', 'pulses', 'ramp', 'sine', 'whiteNoise', 'ouNoise', 'poisson'] as const;
+
+/** A stimulus ready to run on one population. */
+export interface Stimulus {
+  /** Contributes the same values every step: added once to the static part of the input. */
+  readonly isStatic: boolean;
+  /** Add the mean input over [t, t + dt] to `input` (indexed by neuron). */
+  add(input: Float64Array, t: number, dt: number): void;
+}
+
+function overlap(a0: number, a1: number, b0: number, b1: number): number {
+  const lo = a0 > b0 ? a0 : b0;
+  const hi = a1 < b1 ? a1 : b1;
+  return hi > lo ? hi - lo : 0;
+}
+
+function expand(value: Amount | undefined, count: number, fallback: number): Float64Array {
+  if (value === undefined) return new Float64Array(count).fill(fallback);
+  if (typeof value === 'number') return new Float64Array(count).fill(value);
+  return Float64Array.from(value);
+}
+
+/**
+ * Build the runtime form of a validated stimulus. `targets` are neuron indices in the
+ * population; `seed` seeds the stimulus's own random stream.
+ */
+export function createStimulus(spec: StimulusSpec, targets: Int32Array, seed: number): Stimulus {
+  const n = targets.length;
+  const start = 'startMs' in spec && spec.startMs !== undefined ? spec.startMs : -Infinity;
+  const stop = 'stopMs' in spec && spec.stopMs !== undefined ? spec.stopMs : Infinity;
+  const windowed = start !== -Infinity || stop !== Infinity;
+  const addScaled = (input: Float64Array, amounts: Float64Array, scale: number) => {
+    if (scale === 0) return;
+    for (let k = 0; k < n; k++) input[targets[k]] += amounts[k] * scale;
+  };
+  switch (spec.type) {
+    case 'constant':
+    case 'step': {
+      const amplitude = expand(spec.amplitude, n, 0);
+      return {
+        isStatic: !windowed,
+        add: (input, t, dt) => addScaled(input, amplitude, windowed ? overlap(t, t + dt, start, stop) / dt : 1),
+      };
+    }
+    case 'pulses': {
+      const amplitude = expand(spec.amplitude, n, 0);
+      const first = Number.isFinite(start) ? start : 0;
+      const count = spec.count ?? Infinity;
+      const { widthMs, periodMs } = spec;
+      return {
+        isStatic: false,
+        add: (input, t, dt) => {
+          // Sum the overlap of [t, t + dt] with every pulse that can touch it.
+          let covered = 0;
+          const kFirst = Math.max(0, Math.floor((t - first - widthMs) / periodMs));
+          for (let k = kFirst; k < count; k++) {
+            const p0 = first + k * periodMs;
+            if (p0 >= t + dt) break;
+            covered += overlap(t, t + dt, p0, Math.min(p0 + widthMs, stop));
+          }
+          addScaled(input, amplitude, covered / dt);
+        },
+      };
+    }
+    case 'ramp': {
+      const from = expand(spec.from, n, 0);
+      const to = expand(spec.to, n, 0);
+      return {
+        isStatic: false,
+        add: (input, t, dt) => {
+          const covered = overlap(t, t + dt, start, stop);
+          if (covered === 0) return;
+          // The ramp is linear, so its mean over the covered part is its value at the middle.
+          const mid = Math.max(t, start) + covered / 2;
+          const x = (mid - start) / (stop - start);
+          const w = covered / dt;
+          for (let k = 0; k < n; k++) input[targets[k]] += (from[k] + (to[k] - from[k]) * x) * w;
+        },
+      };
+    }
+    case 'sine': {
+      const amplitude = expand(spec.amplitude, n, 0);
+      const offset = expand(spec.offset, n, 0);
+      const omega = (2 * Math.PI * spec.frequencyHz) / 1000; // rad per ms
+      const phase = ((spec.phaseDeg ?? 0) * Math.PI) / 180;
+      return {
+        isStatic: false,
+        add: (input, t, dt) => {
+          const covered = overlap(t, t + dt, start, stop);
+          if (covered === 0) return;
+          const a = Math.max(t, start);
+          const b = a + covered;
+          // Exact mean of sin over [a, b].
+          const s = omega === 0 ? Math.sin(phase) * covered : (Math.cos(omega * a + phase) - Math.cos(omega * b + phase)) / omega;
+          const w = covered / dt;
+          for (let k = 0; k < n; k++) input[targets[k]] += offset[k] * w + (amplitude[k] * s) / dt;
+        },
+      };
+    }
+    case 'whiteNoise': {
+      // sigma is the standard deviation of the current averaged over 1 ms, so the noise is
+      // white (independent of dt): a step of dt ms draws sigma * sqrt(1 ms / dt).
+      const mean = expand(spec.mean, n, 0);
+      const sigma = expand(spec.sigma, n, 0);
+      const random = new Random(seed);
+      return {
+        isStatic: false,
+        add: (input, t, dt) => {
+          const mid = t + dt / 2;
+          if (mid < start || mid >= stop) return;
+          const scale = Math.sqrt(1 / dt);
+          for (let k = 0; k < n; k++) input[targets[k]] += mean[k] + sigma[k] * scale * random.normal();
+        },
+      };
+    }
+    case 'ouNoise': {
+      const mean = expand(spec.mean, n, 0);
+      const sigma = expand(spec.sigma, n, 0);
+      const random = new Random(seed);
+      const current = new Float64Array(n);
+      for (let k = 0; k < n; k++) current[k] = mean[k] + sigma[k] * random.normal(); // stationary start
+      let lastDt = NaN;
+      let decay = 0;
+      let kick = 0;
+      return {
+        isStatic: false,
+        add: (input, t, dt) => {
+          if (dt !== lastDt) {
+            lastDt = dt;
+            decay = Math.exp(-dt / spec.tauMs);
+            kick = Math.sqrt(1 - decay * decay);
+          }
+          const mid = t + dt / 2;
+          const active = mid >= start && mid < stop;
+          for (let k = 0; k < n; k++) {
+            if (active) input[targets[k]] += current[k];
+            current[k] = mean[k] + (current[k] - mean[k]) * decay + sigma[k] * kick * random.normal();
+          }
+        },
+      };
+    }
+    case 'poisson': {
+      // Each event adds `amplitude` to a current that decays with tauMs (an exponential synapse).
+      const rate = expand(spec.rateHz, n, 0);
+      const amplitude = expand(spec.amplitude, n, 0);
+      const random = new Random(seed);
+      const current = new Float64Array(n);
+      return {
+        isStatic: false,
+        add: (input, t, dt) => {
+          const decay = Math.exp(-dt / spec.tauMs);
+          const mean = (spec.tauMs * (1 - decay)) / dt; // mean of e^{-s/tau} over the step
+          const mid = t + dt / 2;
+          const active = mid >= start && mid < stop;
+          for (let k = 0; k < n; k++) {
+            if (active) {
+              const events = random.poisson(rate[k] * dt * 1e-3);
+              if (events > 0) current[k] += amplitude[k] * events;
+            }
+            input[targets[k]] += current[k] * mean;
+            current[k] *= decay;
+          }
+        },
+      };
+    }
+  }
+}

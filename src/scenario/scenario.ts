@@ -1,0 +1,313 @@
+// The Scenario: one JSON shape for the page, the URL, the CLI and lessons. Everything a user can
+// set is a field here, and validateScenario() is the one gate every scenario passes through:
+// a bad field is refused with its path, its value and what is allowed, and nothing half-applies.
+import { InputError, describeValue } from '../core/errors.js';
+import { builtinModel } from '../core/model/builtinModels.js';
+import { loadModel, resolveParameters, METHODS, type LoadedModel, type MethodName } from '../core/model/loadModel.js';
+import type { ModelFile } from '../core/model/modelFile.js';
+import { STIMULUS_TYPES, type StimulusSpec } from '../core/stimulus/stimuli.js';
+
+export const SCENARIO_FORMAT = 'spikebridge-scenario/1';
+
+export interface PopulationSpec {
+  name: string;
+  /** A built-in model id (models/ID.json) or a whole model file. */
+  model: string | ModelFile;
+  size: number;
+  parameters?: Record<string, number>;
+  /** Initial values of state variables, overriding the model's. */
+  initial?: Record<string, number>;
+  method?: MethodName;
+}
+
+export interface TraceSpec {
+  population: string;
+  variable: string;
+  neurons: number[];
+}
+
+export interface RecordSpec {
+  spikes?: boolean;
+  traces?: TraceSpec[];
+  /** Sampling interval of traces; defaults to dt. */
+  traceEveryMs?: number;
+  /** Count spikes in [start, stop) ms for per-neuron firing rates. */
+  rateWindowMs?: [number, number];
+}
+
+export interface Scenario {
+  format: string;
+  name?: string;
+  description?: string;
+  durationMs: number;
+  dtMs: number;
+  seed: number;
+  populations: PopulationSpec[];
+  stimuli: StimulusSpec[];
+  record: RecordSpec;
+}
+
+/** A validated scenario with its models loaded and parameters resolved. */
+export interface ValidScenario {
+  scenario: Scenario;
+  populations: {
+    spec: PopulationSpec;
+    model: LoadedModel;
+    parameters: Float64Array;
+    method: MethodName;
+    initial: Record<string, number>;
+  }[];
+}
+
+export const LIMITS = {
+  maxDurationMs: 1e7,
+  minDtMs: 1e-4,
+  maxDtMs: 1,
+  maxSteps: 2e8,
+  maxPopulationSize: 2_000_000,
+  maxPopulations: 16,
+  maxStimuli: 64,
+  maxTracedNeurons: 1000,
+  maxTraceSamples: 5e7,
+};
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function number(obj: Record<string, unknown>, key: string, field: string, min: number, max: number, unit: string, opts: { optional?: boolean; integer?: boolean; openMin?: boolean } = {}): number | undefined {
+  const value = obj[key];
+  const f = `${field}${field ? '.' : ''}${key}`;
+  const range = `${opts.openMin ? '(' : '['}${min}, ${max}]${unit ? ` ${unit}` : ''}`;
+  if (value === undefined && opts.optional) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new InputError(f, `must be a number in ${range}, got ${describeValue(value)}`);
+  if (opts.integer && !Number.isInteger(value)) throw new InputError(f, `must be a whole number in ${range}, got ${value}`);
+  if (value < min || value > max || (opts.openMin && value === min)) throw new InputError(f, `${value} is outside the allowed range ${range}`);
+  return value;
+}
+
+function checkKeys(obj: Record<string, unknown>, allowed: string[], field: string): void {
+  for (const key of Object.keys(obj)) {
+    if (!allowed.includes(key)) {
+      throw new InputError(`${field}${field ? '.' : ''}${key}`, `is not a known field (allowed: ${allowed.join(', ')})`);
+    }
+  }
+}
+
+/** A number or a list of numbers, one per target neuron. */
+function amount(obj: Record<string, unknown>, key: string, field: string, targets: number, opts: { optional?: boolean; min?: number; max?: number } = {}): void {
+  const value = obj[key];
+  const f = `${field}.${key}`;
+  const min = opts.min ?? -1e6;
+  const max = opts.max ?? 1e6;
+  if (value === undefined && opts.optional) return;
+  const check = (x: unknown, where: string) => {
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw new InputError(where, `must be a number in [${min}, ${max}], got ${describeValue(x)}`);
+    if (x < min || x > max) throw new InputError(where, `${x} is outside the allowed range [${min}, ${max}]`);
+  };
+  if (Array.isArray(value)) {
+    if (value.length !== targets) throw new InputError(f, `has ${value.length} values but the stimulus targets ${targets} neurons; give one number, or one per target`);
+    value.forEach((x, k) => check(x, `${f}[${k}]`));
+  } else check(value, f);
+}
+
+/**
+ * Validate a scenario (parsed JSON). Returns it with defaults filled in, its models loaded and
+ * parameters resolved; throws InputError naming the first bad field.
+ */
+export function validateScenario(raw: unknown): ValidScenario {
+  if (!isObject(raw)) throw new InputError('scenario', `must be a JSON object, got ${describeValue(raw)}`);
+  checkKeys(raw, ['format', 'name', 'description', 'durationMs', 'dtMs', 'seed', 'populations', 'stimuli', 'record'], '');
+  if (raw.format !== SCENARIO_FORMAT) throw new InputError('format', `is ${describeValue(raw.format)}; this version reads "${SCENARIO_FORMAT}"`);
+  for (const key of ['name', 'description'] as const) {
+    if (raw[key] !== undefined && (typeof raw[key] !== 'string' || (raw[key] as string).length > 2000)) {
+      throw new InputError(key, `must be a string of at most 2000 characters, got ${describeValue(raw[key])}`);
+    }
+  }
+  const durationMs = number(raw, 'durationMs', '', 0, LIMITS.maxDurationMs, 'ms', { openMin: true })!;
+  const dtMs = number(raw, 'dtMs', '', LIMITS.minDtMs, LIMITS.maxDtMs, 'ms')!;
+  const seed = number(raw, 'seed', '', 0, 2 ** 32 - 1, '', { integer: true, optional: true }) ?? 1;
+  if (durationMs / dtMs > LIMITS.maxSteps) {
+    throw new InputError('durationMs', `${durationMs} ms at dtMs = ${dtMs} is ${Math.round(durationMs / dtMs)} steps; at most ${LIMITS.maxSteps} are allowed`);
+  }
+
+  if (!Array.isArray(raw.populations) || raw.populations.length === 0) {
+    throw new InputError('populations', `must be a non-empty list of populations, got ${describeValue(raw.populations)}`);
+  }
+  if (raw.populations.length > LIMITS.maxPopulations) throw new InputError('populations', `${raw.populations.length} populations; at most ${LIMITS.maxPopulations} are allowed`);
+  const names = new Set<string>();
+  let totalNeurons = 0;
+  const populations = raw.populations.map((p: unknown, k: number) => {
+    const field = `populations[${k}]`;
+    if (!isObject(p)) throw new InputError(field, `must be an object { name, model, size, ... }, got ${describeValue(p)}`);
+    checkKeys(p, ['name', 'model', 'size', 'parameters', 'initial', 'method'], field);
+    if (typeof p.name !== 'string' || !/^[A-Za-z][A-Za-z0-9_ -]{0,39}$/.test(p.name)) {
+      throw new InputError(`${field}.name`, `${describeValue(p.name)} must start with a letter and have at most 40 letters, digits, spaces, - or _`);
+    }
+    if (names.has(p.name)) throw new InputError(`${field}.name`, `"${p.name}" is used by two populations`);
+    names.add(p.name);
+    let model: LoadedModel;
+    if (typeof p.model === 'string') model = builtinModel(p.model, `${field}.model`);
+    else if (isObject(p.model)) model = loadModel(p.model, `${field}.model`);
+    else throw new InputError(`${field}.model`, `must be a model id such as "lif" or a model object, got ${describeValue(p.model)}`);
+    const size = number(p, 'size', field, 1, LIMITS.maxPopulationSize, 'neurons', { integer: true })!;
+    totalNeurons += size;
+    if (p.parameters !== undefined && !isObject(p.parameters)) throw new InputError(`${field}.parameters`, 'must be an object { name: value }');
+    const parameters = resolveParameters(model, p.parameters as Record<string, unknown> | undefined, `${field}.parameters`);
+    let method = model.file.defaultMethod as MethodName;
+    if (p.method !== undefined) {
+      if (typeof p.method !== 'string' || !(METHODS as readonly string[]).includes(p.method)) {
+        throw new InputError(`${field}.method`, `${describeValue(p.method)} is not a method; choose one of ${METHODS.join(', ')}`);
+      }
+      const why = model.methods[p.method as MethodName];
+      if (why !== true) throw new InputError(`${field}.method`, `"${p.method}" cannot integrate ${model.id}: ${why}`);
+      method = p.method as MethodName;
+    }
+    const initial: Record<string, number> = {};
+    if (p.initial !== undefined) {
+      if (!isObject(p.initial)) throw new InputError(`${field}.initial`, 'must be an object { stateVariable: value }');
+      for (const [name, value] of Object.entries(p.initial)) {
+        if (!model.stateNames.includes(name)) throw new InputError(`${field}.initial.${name}`, `"${name}" is not a state variable of ${model.id} (its state: ${model.stateNames.join(', ')})`);
+        if (typeof value !== 'number' || !Number.isFinite(value)) throw new InputError(`${field}.initial.${name}`, `must be a finite number, got ${describeValue(value)}`);
+        initial[name] = value;
+      }
+    }
+    return { spec: { ...(p as unknown as PopulationSpec), method }, model, parameters, method, initial };
+  });
+  if (totalNeurons > LIMITS.maxPopulationSize) throw new InputError('populations', `${totalNeurons} neurons in all; at most ${LIMITS.maxPopulationSize} are allowed`);
+  const byName = new Map(populations.map((p) => [p.spec.name, p]));
+  const population = (value: unknown, field: string) => {
+    if (typeof value !== 'string' || !byName.has(value)) {
+      throw new InputError(field, `${describeValue(value)} is not a population of this scenario (populations: ${[...byName.keys()].join(', ')})`);
+    }
+    return byName.get(value)!;
+  };
+  const neuronList = (value: unknown, field: string, size: number, max: number): number[] => {
+    if (!Array.isArray(value) || value.length === 0) throw new InputError(field, `must be a non-empty list of neuron indices, got ${describeValue(value)}`);
+    if (value.length > max) throw new InputError(field, `lists ${value.length} neurons; at most ${max} are allowed`);
+    value.forEach((x, k) => {
+      if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x >= size) throw new InputError(`${field}[${k}]`, `${describeValue(x)} is not a neuron index in [0, ${size - 1}]`);
+    });
+    return value as number[];
+  };
+
+  const stimuliRaw = raw.stimuli ?? [];
+  if (!Array.isArray(stimuliRaw)) throw new InputError('stimuli', 'must be a list of stimuli');
+  if (stimuliRaw.length > LIMITS.maxStimuli) throw new InputError('stimuli', `${stimuliRaw.length} stimuli; at most ${LIMITS.maxStimuli} are allowed`);
+  const stimuli = stimuliRaw.map((s: unknown, k: number) => {
+    const field = `stimuli[${k}]`;
+    if (!isObject(s)) throw new InputError(field, `must be an object { type, population, ... }, got ${describeValue(s)}`);
+    if (typeof s.type !== 'string' || !(STIMULUS_TYPES as readonly string[]).includes(s.type)) {
+      throw new InputError(`${field}.type`, `${describeValue(s.type)} is not a stimulus type; choose one of ${STIMULUS_TYPES.join(', ')}`);
+    }
+    const pop = population(s.population, `${field}.population`);
+    const size = pop.spec.size;
+    const targets = s.targets === undefined || s.targets === 'all' ? size : neuronList(s.targets, `${field}.targets`, size, size).length;
+    const common = ['type', 'population', 'targets', 'startMs', 'stopMs'];
+    const t = (key: string, optional = true) => number(s, key, field, -LIMITS.maxDurationMs, LIMITS.maxDurationMs, 'ms', { optional });
+    switch (s.type) {
+      case 'constant':
+        checkKeys(s, [...common, 'amplitude'], field);
+        amount(s, 'amplitude', field, targets);
+        break;
+      case 'step':
+        checkKeys(s, [...common, 'amplitude'], field);
+        amount(s, 'amplitude', field, targets);
+        t('startMs', false);
+        t('stopMs', false);
+        break;
+      case 'pulses':
+        checkKeys(s, [...common, 'amplitude', 'widthMs', 'periodMs', 'count'], field);
+        amount(s, 'amplitude', field, targets);
+        number(s, 'widthMs', field, 0, LIMITS.maxDurationMs, 'ms', { openMin: true });
+        number(s, 'periodMs', field, 0, LIMITS.maxDurationMs, 'ms', { openMin: true });
+        number(s, 'count', field, 1, 1e9, '', { optional: true, integer: true });
+        if ((s.widthMs as number) > (s.periodMs as number)) throw new InputError(`${field}.widthMs`, `${s.widthMs} ms is longer than periodMs (${s.periodMs} ms)`);
+        break;
+      case 'ramp':
+        checkKeys(s, [...common, 'from', 'to'], field);
+        amount(s, 'from', field, targets);
+        amount(s, 'to', field, targets);
+        t('startMs', false);
+        t('stopMs', false);
+        break;
+      case 'sine':
+        checkKeys(s, [...common, 'amplitude', 'frequencyHz', 'phaseDeg', 'offset'], field);
+        amount(s, 'amplitude', field, targets);
+        amount(s, 'offset', field, targets, { optional: true });
+        number(s, 'frequencyHz', field, 0, 1e5, 'Hz');
+        number(s, 'phaseDeg', field, -360, 360, 'deg', { optional: true });
+        break;
+      case 'whiteNoise':
+        checkKeys(s, [...common, 'mean', 'sigma'], field);
+        amount(s, 'mean', field, targets, { optional: true });
+        amount(s, 'sigma', field, targets, { min: 0 });
+        break;
+      case 'ouNoise':
+        checkKeys(s, [...common, 'mean', 'sigma', 'tauMs'], field);
+        amount(s, 'mean', field, targets, { optional: true });
+        amount(s, 'sigma', field, targets, { min: 0 });
+        number(s, 'tauMs', field, 0, 1e5, 'ms', { openMin: true });
+        break;
+      case 'poisson':
+        checkKeys(s, [...common, 'rateHz', 'amplitude', 'tauMs'], field);
+        amount(s, 'rateHz', field, targets, { min: 0, max: 1e6 });
+        amount(s, 'amplitude', field, targets);
+        number(s, 'tauMs', field, 0, 1e5, 'ms', { openMin: true });
+        break;
+    }
+    t('startMs');
+    t('stopMs');
+    if (typeof s.startMs === 'number' && typeof s.stopMs === 'number' && s.stopMs <= s.startMs) {
+      throw new InputError(`${field}.stopMs`, `${s.stopMs} ms must be after startMs (${s.startMs} ms)`);
+    }
+    return s as unknown as StimulusSpec;
+  });
+
+  const recordRaw = raw.record ?? { spikes: true };
+  if (!isObject(recordRaw)) throw new InputError('record', 'must be an object { spikes, traces, traceEveryMs, rateWindowMs }');
+  checkKeys(recordRaw, ['spikes', 'traces', 'traceEveryMs', 'rateWindowMs'], 'record');
+  if (recordRaw.spikes !== undefined && typeof recordRaw.spikes !== 'boolean') throw new InputError('record.spikes', `must be true or false, got ${describeValue(recordRaw.spikes)}`);
+  const traceEveryMs = number(recordRaw, 'traceEveryMs', 'record', dtMs, LIMITS.maxDurationMs, 'ms', { optional: true }) ?? dtMs;
+  const tracesRaw = recordRaw.traces ?? [];
+  if (!Array.isArray(tracesRaw)) throw new InputError('record.traces', 'must be a list of { population, variable, neurons }');
+  let traced = 0;
+  const traces = tracesRaw.map((tr: unknown, k: number) => {
+    const field = `record.traces[${k}]`;
+    if (!isObject(tr)) throw new InputError(field, 'must be an object { population, variable, neurons }');
+    checkKeys(tr, ['population', 'variable', 'neurons'], field);
+    const pop = population(tr.population, `${field}.population`);
+    if (typeof tr.variable !== 'string' || !pop.model.stateNames.includes(tr.variable)) {
+      throw new InputError(`${field}.variable`, `${describeValue(tr.variable)} is not a state variable of ${pop.model.id} (its state: ${pop.model.stateNames.join(', ')})`);
+    }
+    const neurons = neuronList(tr.neurons, `${field}.neurons`, pop.spec.size, LIMITS.maxTracedNeurons);
+    traced += neurons.length;
+    return { population: tr.population as string, variable: tr.variable, neurons };
+  });
+  if (traced > LIMITS.maxTracedNeurons) throw new InputError('record.traces', `${traced} traced neurons in all; at most ${LIMITS.maxTracedNeurons} are allowed`);
+  const samples = traced * (durationMs / traceEveryMs);
+  if (samples > LIMITS.maxTraceSamples) {
+    throw new InputError('record.traceEveryMs', `${traced} traces over ${durationMs} ms every ${traceEveryMs} ms would keep ${samples.toExponential(2)} samples; at most ${LIMITS.maxTraceSamples.toExponential(0)} are allowed: sample less often or record fewer neurons`);
+  }
+  let rateWindowMs: [number, number] | undefined;
+  if (recordRaw.rateWindowMs !== undefined) {
+    const w = recordRaw.rateWindowMs;
+    if (!Array.isArray(w) || w.length !== 2 || !w.every((x) => typeof x === 'number' && Number.isFinite(x)) || w[0] < 0 || w[1] <= w[0]) {
+      throw new InputError('record.rateWindowMs', `must be [startMs, stopMs] with 0 <= start < stop, got ${describeValue(w)}`);
+    }
+    rateWindowMs = [w[0], w[1]];
+  }
+
+  const scenario: Scenario = {
+    format: SCENARIO_FORMAT,
+    ...(raw.name !== undefined ? { name: raw.name as string } : {}),
+    ...(raw.description !== undefined ? { description: raw.description as string } : {}),
+    durationMs,
+    dtMs,
+    seed,
+    populations: populations.map((p) => p.spec),
+    stimuli,
+    record: { spikes: recordRaw.spikes !== false, traces, traceEveryMs, ...(rateWindowMs ? { rateWindowMs } : {}) },
+  };
+  return { scenario, populations };
+}
