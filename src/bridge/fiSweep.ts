@@ -2,7 +2,7 @@
 // sweep costs one simulation. Rates count the spikes after the discard window.
 import { InputError } from '../core/errors.js';
 import { builtinModel } from '../core/model/builtinModels.js';
-import { parameterEvaluator, resolveParameters, type LoadedModel, type MethodName } from '../core/model/loadModel.js';
+import { loadModel, parameterEvaluator, resolveParameters, type LoadedModel, type MethodName } from '../core/model/loadModel.js';
 import { Simulation } from '../core/simulation.js';
 import { SCENARIO_FORMAT, validateScenario, type Scenario } from '../scenario/scenario.js';
 import type { ModelFile } from '../core/model/modelFile.js';
@@ -52,19 +52,16 @@ export function fiScenario(options: FiSweepOptions): Scenario {
   if (!(discardMs >= 0) || discardMs >= durationMs) {
     throw new InputError('--discard', `${discardMs} ms must be at least 0 and below --duration (${durationMs} ms)`);
   }
-  const model = typeof options.model === 'string' ? builtinModel(options.model, '--model') : null;
-  const modelId = typeof options.model === 'string' ? options.model : options.model.id;
+  const model = typeof options.model === 'string' ? builtinModel(options.model, '--model') : loadModel(options.model, '--model');
+  // Check overrides here so a message names the command-line option, not the generated scenario.
+  const parameters = resolveParameters(model, options.parameters, '--set');
   const sigmaV = options.noiseSigmaMV ?? 0;
   if (!(sigmaV >= 0) || sigmaV > 1000) throw new InputError('--noise-sigma', `${sigmaV} mV must be in [0, 1000] mV`);
   const stimuli: Scenario['stimuli'] = [{ type: 'constant', population: 'sweep', amplitude: currents }];
-  if (sigmaV > 0) {
-    const loaded = model ?? validateScenario({ format: SCENARIO_FORMAT, durationMs: 1, dtMs: 0.1, populations: [{ name: 'x', model: options.model, size: 1 }] }).populations[0].model;
-    const parameters = resolveParameters(loaded, options.parameters, '--set');
-    stimuli.push({ type: 'whiteNoise', population: 'sweep', sigma: noiseCurrentSigma(loaded, parameters, sigmaV) });
-  }
+  if (sigmaV > 0) stimuli.push({ type: 'whiteNoise', population: 'sweep', sigma: noiseCurrentSigma(model, parameters, sigmaV) });
   return {
     format: SCENARIO_FORMAT,
-    name: `f-I sweep of ${modelId}`,
+    name: `f-I sweep of ${model.id}`,
     durationMs,
     dtMs,
     seed: options.seed ?? 1,
