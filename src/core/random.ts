@@ -96,23 +96,27 @@ export class Random {
 
   /** Standard normal deviate (ziggurat). */
   normal(): number {
-    for (;;) {
-      const hz = this.nextInt32();
-      const iz = hz & 127;
-      const j = hz >> 7;
-      if ((j < 0 ? -j : j) < kn[iz]) return j * wn[iz];
-      const x = j * wn[iz];
-      if (iz === 0) {
-        // The tail beyond R (Marsaglia's method).
-        let xt: number, yt: number;
-        do {
-          xt = -Math.log(this.uniform()) / ZIG_R;
-          yt = -Math.log(this.uniform());
-        } while (yt + yt < xt * xt);
-        return j > 0 ? ZIG_R + xt : -ZIG_R - xt;
-      }
-      if (fn[iz] + this.uniform() * (fn[iz - 1] - fn[iz]) < Math.exp(-0.5 * x * x)) return x;
+    const hz = this.nextInt32();
+    const iz = hz & 127;
+    const j = hz >> 7;
+    if (Math.abs(j) < kn[iz]) return j * wn[iz];
+    return this.outside(j, iz);
+  }
+
+  /** Finish a draw that fell outside the inner rectangle of layer iz: tail or wedge test. */
+  private outside(j: number, iz: number): number {
+    if (iz === 0) {
+      // The tail beyond R (Marsaglia's method).
+      let xt: number, yt: number;
+      do {
+        xt = -Math.log(this.uniform()) / ZIG_R;
+        yt = -Math.log(this.uniform());
+      } while (yt + yt < xt * xt);
+      return j > 0 ? ZIG_R + xt : -ZIG_R - xt;
     }
+    const x = j * wn[iz];
+    if (fn[iz] + this.uniform() * (fn[iz - 1] - fn[iz]) < Math.exp(-0.5 * x * x)) return x;
+    return this.normal(); // rejected: a fresh draw
   }
 
   /** Poisson count with mean lambda (inversion for small means, PTRS by Hormann for large). */
@@ -149,9 +153,44 @@ export class Random {
     }
   }
 
-  /** Fill an array with independent standard normals. */
+  /**
+   * Fill an array with independent standard normals. The same generator as normal(), with the
+   * state held in locals for the bulk of draws (the ziggurat's fast path); the rare slow path
+   * hands the state back to normal().
+   */
   fillNormal(out: Float64Array, n = out.length): void {
-    for (let i = 0; i < n; i++) out[i] = this.normal();
+    let s0 = this.s0;
+    let s1 = this.s1;
+    let s2 = this.s2;
+    let s3 = this.s3;
+    for (let i = 0; i < n; i++) {
+      const m = Math.imul(s1, 5);
+      const r = Math.imul((m << 7) | (m >>> 25), 9);
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      const iz = r & 127;
+      const j = r >> 7;
+      out[i] = j * wn[iz];
+      if (Math.abs(j) < kn[iz]) continue;
+      this.s0 = s0;
+      this.s1 = s1;
+      this.s2 = s2;
+      this.s3 = s3;
+      out[i] = this.outside(j, iz);
+      s0 = this.s0;
+      s1 = this.s1;
+      s2 = this.s2;
+      s3 = this.s3;
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
   }
 }
 

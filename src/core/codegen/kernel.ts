@@ -62,7 +62,7 @@ export function generateKernelSource(model: LoadedModel, method: MethodName): st
   const exprByName = new Map(model.expressions.map((e) => [e.name, e]));
 
   const paramSymbol = (name: string) => `p_${name}`;
-  const out = new Emitter();
+  let out = new Emitter();
   const w = (s: string) => out.line(s);
 
   // Subexpressions of parameters alone (q10 = 3^((celsius - 6.3)/10), 1/tau_m, ...) are
@@ -132,8 +132,8 @@ export function generateKernelSource(model: LoadedModel, method: MethodName): st
   const nn = (k: number) => `n${k}`;
   const all = stateNames.map((_, k) => k);
 
-  /** Emit the update s -> n over a step of length h. `fast`: h === dt and nothing held. */
-  const update = (fast: boolean) => {
+  /** Emit the update s -> n over a step of length h. Exact coefficients come from `coefficients`. */
+  const update = (coefficients: 'K' | 'KP' | 'C') => {
     switch (method) {
       case 'euler':
         derivatives(all, s, '', false);
@@ -164,7 +164,7 @@ export function generateKernelSource(model: LoadedModel, method: MethodName): st
         break;
       }
       case 'exact': {
-        const c = (j: number) => (fast ? `K_${j}` : `C[${j}]`);
+        const c = (j: number) => (coefficients === 'C' ? `C[${j}]` : `${coefficients}_${j}`);
         for (const k of all) {
           const terms = all.map((j) => `${c(k * ns + j)} * ${s(j)}`);
           w(`const ${nn(k)} = ${terms.join(' + ')} + ${c(ns * ns + k)} + ${c(ns * ns + ns + k)} * inp;`);
@@ -193,30 +193,25 @@ export function generateKernelSource(model: LoadedModel, method: MethodName): st
     w('if (!(frac >= 0)) frac = 0; else if (frac > 1) frac = 1;');
   };
 
-  out.open('return function step(n, t, dt, S, I, P, R, K, KP, prop, sink) {');
-  all.forEach((k) => w(`const S${k} = S[${k}];`));
-  parameterNames.forEach((name, k) => w(`const ${paramSymbol(name)} = P[${k}];`));
-  w(`const lvl = ${toJs(model.threshold.level, paramSymbol)};`);
-  w(`const tref = ${model.refractory ? toJs(model.refractory.period, paramSymbol) : '0'};`);
-  w('const tEnd = t + dt;');
-  if (method === 'exact') for (let j = 0; j < ns * ns + 2 * ns; j++) w(`const K_${j} = K[${j}];`);
-  const hoistAt = out.lines.length;
-  out.open('for (let i = 0; i < n; i++) {');
-  all.forEach((k) => w(`let ${s(k)} = S${k}[i];`));
-  w('const inp = I[i];');
+  const prologue = () => {
+    all.forEach((k) => w(`const S${k} = S[${k}];`));
+    parameterNames.forEach((name, k) => w(`const ${paramSymbol(name)} = P[${k}];`));
+    w(`const lvl = ${toJs(model.threshold.level, paramSymbol)};`);
+    w(`const tref = ${model.refractory ? toJs(model.refractory.period, paramSymbol) : '0'};`);
+    w('const tEnd = t + dt;');
+    w('/*HOIST*/');
+  };
+  const loadNeuron = () => {
+    all.forEach((k) => w(`let ${s(k)} = S${k}[i];`));
+    w('const inp = I[i];');
+  };
 
-  // Fast path: a whole step with nothing held and no spike.
-  out.open(hasRefractory ? 'if (R[i] <= t) {' : '{');
-  w('const h = dt;');
-  if (hasRefractory) w('const pinned = false;');
-  update(true);
-  out.open(`if (!(${spikeTest})) {`);
-  all.forEach((k) => w(`S${k}[i] = ${nn(k)};`));
-  w('continue;');
-  out.close();
-  out.close();
-
-  // General path: split the step at the end of refractoriness and at spikes.
+  // The general path, kept out of the hot loop: split the step where refractoriness ends and
+  // at spikes (integrate to the spike time, reset, go on).
+  const slow = (out = new Emitter());
+  out.open('function slow(i, t, dt, S, I, P, R, K, KP, prop, sink) {');
+  prologue();
+  loadNeuron();
   w('let tFrom = t;');
   w('let redoTo = -Infinity; // a double from the start, so the JIT never has to widen it');
   w('let guard = 0;');
@@ -232,7 +227,7 @@ export function generateKernelSource(model: LoadedModel, method: MethodName): st
   w('const h = tTo - tFrom;');
   // (t + dt) - t is not always dt in floating point: a whole step must still use K or KP.
   if (method === 'exact') w('const C = Math.abs(h - dt) <= 1e-9 * dt ? (pinned ? KP : K) : prop(h, pinned);');
-  update(false);
+  update('C');
   if (hasReset) {
     out.open('if (redoTo >= 0) {');
     w('sink.spike(i, tTo);');
@@ -267,10 +262,45 @@ export function generateKernelSource(model: LoadedModel, method: MethodName): st
   w('if (tFrom >= tEnd) break;');
   out.close(); // for (;;)
   all.forEach((k) => w(`S${k}[i] = ${s(k)};`));
+  out.close(); // function slow
+
+  // The hot loop: whole steps with no spike, and whole refractory steps.
+  const fast = (out = new Emitter());
+  out.open('return function step(n, t, dt, S, I, P, R, K, KP, prop, sink) {');
+  prologue();
+  if (method === 'exact') {
+    for (let j = 0; j < ns * ns + 2 * ns; j++) w(`const K_${j} = K[${j}];`);
+    if (hasRefractory) for (let j = 0; j < ns * ns + 2 * ns; j++) w(`const KP_${j} = KP[${j}];`);
+  }
+  out.open('for (let i = 0; i < n; i++) {');
+  loadNeuron();
+  out.open(hasRefractory ? 'if (R[i] <= t) {' : '{');
+  w('const h = dt;');
+  if (hasRefractory) w('const pinned = false;');
+  update('K');
+  out.open(`if (!(${spikeTest})) {`);
+  all.forEach((k) => w(`S${k}[i] = ${nn(k)};`));
+  w('continue;');
+  out.close();
+  if (hasRefractory) {
+    out.close('} else if (R[i] >= tEnd) {');
+    out.open('{');
+    w('const h = dt;');
+    w('const pinned = true;');
+    update('KP');
+    all.forEach((k) => w(`S${k}[i] = ${nn(k)};`));
+    w('continue;');
+    out.close();
+  }
+  out.close();
+  w('slow(i, t, dt, S, I, P, R, K, KP, prop, sink);');
   out.close(); // for i
   out.close('};');
-  out.lines.splice(hoistAt, 0, ...[...hoisted].map(([js, local]) => `    const ${local} = ${js};`));
-  return `"use strict";\n${KERNEL_PRELUDE}${out.lines.join('\n')}\n`;
+
+  const hoistLines = [...hoisted].map(([js, local]) => `const ${local} = ${js};`);
+  const assemble = (e: Emitter) =>
+    e.lines.flatMap((line) => (line.trim() === '/*HOIST*/' ? hoistLines.map((h) => line.replace('/*HOIST*/', h)) : [line])).join('\n');
+  return `"use strict";\n${KERNEL_PRELUDE}${assemble(slow)}\n${assemble(fast)}\n`;
 }
 
 /** Compile the kernel. Throws if this environment forbids `new Function` (a strict CSP). */

@@ -125,13 +125,15 @@ export function createStimulus(spec: StimulusSpec, targets: Int32Array, seed: nu
       const mean = expand(spec.mean, n, 0);
       const sigma = expand(spec.sigma, n, 0);
       const random = new Random(seed);
+      const draws = new Float64Array(n);
       return {
         isStatic: false,
         add: (input, t, dt) => {
           const mid = t + dt / 2;
           if (mid < start || mid >= stop) return;
           const scale = Math.sqrt(1 / dt);
-          for (let k = 0; k < n; k++) input[targets[k]] += mean[k] + sigma[k] * scale * random.normal();
+          random.fillNormal(draws, n);
+          for (let k = 0; k < n; k++) input[targets[k]] += mean[k] + sigma[k] * scale * draws[k];
         },
       };
     }
