@@ -86,7 +86,17 @@ class Population {
     this.matrix = Float64Array.from(linear.matrix.flatMap((row) => row.map(evaluate)));
     this.offsetVector = Float64Array.from(linear.offset.map(evaluate));
     this.inputVector = Float64Array.from(linear.inputCoefficient.map(evaluate));
-    this.preparedDt = NaN;
+  }
+
+  /** Coefficients for whole steps of dt: exact propagators, or the staggered rate table. */
+  private prepareStep(dt: number): void {
+    this.preparedDt = dt;
+    if (this.method === 'exact') {
+      this.K = this.prop(dt, false);
+      this.KP = this.prop(dt, true);
+    } else if (this.method === 'staggered' && this.model.rateTable) {
+      this.K = buildRateTable(this.model, this.parameters, dt);
+    }
   }
 
   addStimulus(stimulus: Stimulus): void {
@@ -121,6 +131,7 @@ class Population {
   setParameters(values: Float64Array): void {
     this.parameters = values;
     this.prepareLinear();
+    this.preparedDt = NaN; // rebuild propagators or rate tables with the new values
   }
 
   step(t: number, dt: number): void {
@@ -128,11 +139,7 @@ class Population {
       this.input.set(this.staticInput);
       for (const s of this.dynamicStimuli) s.add(this.input, t, dt);
     }
-    if (this.method === 'exact' && dt !== this.preparedDt) {
-      this.K = this.prop(dt, false);
-      this.KP = this.prop(dt, true);
-      this.preparedDt = dt;
-    }
+    if (dt !== this.preparedDt) this.prepareStep(dt);
     this.kernel.step(this.size, t, dt, this.state, this.input, this.parameters, this.refractoryUntil, this.K, this.KP, this.prop, this.spikes);
   }
 
@@ -158,6 +165,34 @@ class Population {
       }
     }
   }
+}
+
+/**
+ * Tabulate each gate's whole-step update x <- E(v) x + B(v) over the leader v:
+ * [from, 1/step, cells, E_0(v0), B_0(v0), E_1(v0), ..., E_0(v1), ...].
+ */
+function buildRateTable(model: LoadedModel, parameters: Float64Array, dt: number): Float64Array {
+  const table = model.rateTable!;
+  const evaluator = new PointEvaluator(model);
+  const a = table.gates.map((g) => evaluator.compile(g.coefficient));
+  const b = table.gates.map((g) => evaluator.compile(g.offset));
+  const points = Math.floor((table.to - table.from) / table.step + 1e-9) + 1;
+  const stride = 2 * table.gates.length;
+  const out = new Float64Array(3 + points * stride);
+  out[0] = table.from;
+  out[1] = 1 / table.step;
+  out[2] = points - 1;
+  const state = new Float64Array(model.stateNames.length);
+  for (let p = 0; p < points; p++) {
+    state[model.threshold.index] = table.from + p * table.step;
+    evaluator.set(parameters, state, 0);
+    table.gates.forEach((_, g) => {
+      const coefficient = a[g](evaluator.values);
+      out[3 + p * stride + 2 * g] = Math.exp(coefficient * dt);
+      out[3 + p * stride + 2 * g + 1] = b[g](evaluator.values) * dt * exprel(coefficient * dt);
+    });
+  }
+  return out;
 }
 
 export interface RunStats {

@@ -153,6 +153,34 @@ describe('blow-ups are reported, not drawn', () => {
     expect(Array.from(sim.drain().spikes.timeMs)).toEqual(Array.from(reference.spikes.timeMs));
   });
 
+  it('rebuilds the HH rate table when a live change touches the gates (temperature)', () => {
+    const run = (changeAt: number | null) => {
+      const sim = buildSimulation({
+        format: 'spikebridge-scenario/1',
+        durationMs: 300,
+        dtMs: 0.01,
+        populations: [{ name: 'axon', model: 'hh', size: 1 }],
+        stimuli: [{ type: 'constant', population: 'axon', amplitude: 10 }],
+      });
+      sim.advance(100);
+      if (changeAt !== null) sim.setParameters('axon', { celsius: changeAt });
+      sim.drain();
+      sim.advance(200);
+      return sim.drain().spikes.timeMs.length;
+    };
+    const warm = buildSimulation({
+      format: 'spikebridge-scenario/1',
+      durationMs: 200,
+      dtMs: 0.01,
+      populations: [{ name: 'axon', model: 'hh', size: 1, parameters: { celsius: 12 } }],
+      stimuli: [{ type: 'constant', population: 'axon', amplitude: 10 }],
+    });
+    warm.advance();
+    // Faster gates (q10 = 3 per 10 degC) fire faster; the changed run must follow the warm neuron's rate.
+    expect(run(12)).toBeGreaterThan(run(null) + 3);
+    expect(Math.abs(run(12) - warm.drain().spikes.timeMs.length)).toBeLessThanOrEqual(1);
+  });
+
   it('applies a valid live change (a longer tau_m slows firing)', () => {
     const sim = buildSimulation({
       format: 'spikebridge-scenario/1',

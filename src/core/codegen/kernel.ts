@@ -49,6 +49,12 @@ class Emitter {
     this.depth--;
     this.line(text);
   }
+  /** A line between two blocks, such as `} else {`. */
+  middle(text: string): void {
+    this.depth--;
+    this.line(text);
+    this.depth++;
+  }
 }
 
 /** Generate the step kernel's source. Exposed so tests can read what was generated. */
@@ -148,8 +154,30 @@ export function generateKernelSource(model: LoadedModel, method: MethodName): st
         derivatives([leader], s, '', true);
         w(`const ${nn(leader)} = ${s(leader)} + h * f${leader} * exprel(a${leader} * h);`);
         const followers = all.filter((k) => k !== leader);
-        derivatives(followers, (k) => (k === leader ? nn(leader) : s(k)), '_g', true);
-        for (const k of followers) w(`const ${nn(k)} = ${s(k)} + h * f${k}_g * exprel(a${k}_g * h);`);
+        const atNewLeader = (k: number) => (k === leader ? nn(leader) : s(k));
+        // Whole steps look gates up in the rate table (K = [from, 1/step, cells, E0, B0, E1, B1, ...]).
+        const tabulated = coefficients === 'K' && model.rateTable ? model.rateTable.gates.map((g) => g.index) : [];
+        if (tabulated.length > 0) {
+          const stride = 2 * tabulated.length;
+          tabulated.forEach((k) => w(`let ${nn(k)};`));
+          w(`const u = (${nv} - K_0) * K_1;`);
+          out.open('if (u >= 0 && u < K_2) {');
+          w(`const cell = Math.floor(u);`);
+          w('const fr = u - cell;');
+          w(`const b = 3 + cell * ${stride};`);
+          tabulated.forEach((k, g) => {
+            const e = `b + ${2 * g}`;
+            const c = `b + ${2 * g + 1}`;
+            w(`${nn(k)} = (K[${e}] + fr * (K[${e} + ${stride}] - K[${e}])) * ${s(k)} + K[${c}] + fr * (K[${c} + ${stride}] - K[${c}]);`);
+          });
+          out.middle('} else {');
+          derivatives(tabulated, atNewLeader, '_t', true);
+          for (const k of tabulated) w(`${nn(k)} = ${s(k)} + h * f${k}_t * exprel(a${k}_t * h);`);
+          out.close();
+        }
+        const direct = followers.filter((k) => !tabulated.includes(k));
+        derivatives(direct, atNewLeader, '_g', true);
+        for (const k of direct) w(`const ${nn(k)} = ${s(k)} + h * f${k}_g * exprel(a${k}_g * h);`);
         break;
       }
       case 'rk4': {
@@ -268,6 +296,7 @@ export function generateKernelSource(model: LoadedModel, method: MethodName): st
   const fast = (out = new Emitter());
   out.open('return function step(n, t, dt, S, I, P, R, K, KP, prop, sink) {');
   prologue();
+  if (method === 'staggered' && model.rateTable) for (let j = 0; j < 3; j++) w(`const K_${j} = K[${j}];`);
   if (method === 'exact') {
     for (let j = 0; j < ns * ns + 2 * ns; j++) w(`const K_${j} = K[${j}];`);
     if (hasRefractory) for (let j = 0; j < ns * ns + 2 * ns; j++) w(`const KP_${j} = KP[${j}];`);

@@ -54,6 +54,11 @@ export interface LoadedModel {
   bounds: { index: number; low: number; high: number }[];
   /** Methods this model's equations allow, and why the others are refused. */
   methods: Partial<Record<MethodName, true | string>>;
+  /**
+   * Staggered method with a rate table: for each listed variable x, dx/dt = a(v) x + b(v), so
+   * a whole step is x <- E(v) x + B(v) with E = exp(a dt), B = b dt exprel(a dt), tabulated over v.
+   */
+  rateTable: { from: number; to: number; step: number; gates: { index: number; coefficient: MathNode; offset: MathNode }[] } | null;
   /** Exact method: d rhs_k / d state_j and d rhs_k / d input, functions of parameters only. */
   linear: { matrix: MathNode[][]; inputCoefficient: MathNode[]; offset: MathNode[] } | null;
 }
@@ -360,6 +365,33 @@ export function loadModel(raw: unknown, source: string): LoadedModel {
   if (!whyNotExact) linear = { matrix, inputCoefficient, offset };
   methods.exact = whyNotExact ? `${whyNotExact}; exact integration needs linear equations` : true;
 
+  let rateTable: LoadedModel['rateTable'] = null;
+  if (raw.rateTable !== undefined) {
+    const t = raw.rateTable;
+    const field = at('rateTable');
+    if (!isObject(t) || !['from', 'to', 'step'].every((k) => typeof t[k] === 'number' && Number.isFinite(t[k]))) {
+      throw new InputError(field, `must be { from, to, step } with finite numbers, got ${describeValue(t)}`);
+    }
+    const { from, to, step } = t as { from: number; to: number; step: number };
+    if (!(to > from) || !(step > 0) || (to - from) / step > 200000) {
+      throw new InputError(field, `needs from < to and 0 < step, with at most 200000 points; got from ${from}, to ${to}, step ${step}`);
+    }
+    // Gates: variables other than the leader whose equation is linear in themselves with
+    // coefficients of the leader alone.
+    const gates = equations
+      .filter((eq) => eq.name !== leader && methods.staggered === true && eq.selfCoefficient !== null)
+      .filter((eq) => [...eq.reads].every((r) => r === eq.name || r === leader) && !symbolsOf(eq.inlined).has(inputSymbol))
+      .filter((eq) => !readsOf(inline(eq.selfCoefficient!)).has(eq.name))
+      .map((eq) => ({
+        index: eq.index,
+        coefficient: eq.selfCoefficient!,
+        offset: inline(eq.rhs, (e) => expressions.find((x) => x.name === e)!.reads.has(eq.name)).transform((child) =>
+          child.type === 'SymbolNode' && (child as unknown as { name: string }).name === eq.name ? new ConstantNode(0) : child,
+        ),
+      }));
+    if (gates.length > 0) rateTable = { from, to, step, gates };
+  }
+
   const defaultMethod = raw.defaultMethod;
   if (typeof defaultMethod !== 'string' || !(METHODS as readonly string[]).includes(defaultMethod)) {
     throw new InputError(at('defaultMethod'), `${describeValue(defaultMethod)} is not a method; choose one of ${METHODS.join(', ')}`);
@@ -387,6 +419,7 @@ export function loadModel(raw: unknown, source: string): LoadedModel {
     bounds,
     methods,
     linear,
+    rateTable,
   };
   // The defaults themselves must satisfy the constraints.
   checkParameters(model, defaultParameters(model), source);

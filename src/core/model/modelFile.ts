@@ -49,4 +49,10 @@ export interface ModelFile {
   constraints?: { check: string; message: string }[];
   /** Plausible range of each state variable; leaving it means the run has blown up. */
   bounds?: Record<string, [number, number]>;
+  /**
+   * Tabulate the gating updates over the threshold variable (as NMODL's TABLE ... FROM ... TO
+   * ... WITH): the staggered method then looks up each gate's step instead of evaluating its
+   * rate functions. Outside [from, to] and for partial steps the equations are evaluated.
+   */
+  rateTable?: { from: number; to: number; step: number };
 }
