@@ -233,7 +233,9 @@ export class Simulation {
     for (const pop of this.populations) pop.staggerStart(scenario.dtMs);
     this.traces = (scenario.record.traces ?? []).map((tr) => {
       const pop = this.population(tr.population);
-      return new TraceRecorder(tr.population, tr.variable, pop.model.stateNames.indexOf(tr.variable), tr.neurons);
+      const index = pop.model.stateNames.indexOf(tr.variable);
+      const bound = pop.model.bounds.find((b) => b.index === index);
+      return new TraceRecorder(tr.population, tr.variable, index, tr.neurons, bound?.low ?? -Infinity, bound?.high ?? Infinity);
     });
     this.traceEverySteps = Math.max(1, Math.round((scenario.record.traceEveryMs ?? scenario.dtMs) / scenario.dtMs));
     this.totalSteps = Math.round(scenario.durationMs / scenario.dtMs);
@@ -271,7 +273,10 @@ export class Simulation {
         for (let p = 0; p < pops.length; p++) pops[p].step(t, dt);
         this.stepIndex++;
         if (traces.length > 0 && this.stepIndex % this.traceEverySteps === 0) {
-          for (const tr of traces) tr.sample(this.population(tr.population).state);
+          let finite = true;
+          for (const tr of traces) finite = tr.sample(this.population(tr.population).state) && finite;
+          // A traced value gone bad is checked at once, so no garbage reaches a frame.
+          if (!finite) for (const pop of pops) pop.checkHealth(this.timeMs);
         }
         if (this.stepIndex % this.healthEverySteps === 0) for (const pop of pops) pop.checkHealth(this.timeMs);
       }

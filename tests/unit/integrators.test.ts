@@ -122,6 +122,21 @@ describe('blow-ups are reported, not drawn', () => {
     }
   });
 
+  it('hands no garbage to the display: traced samples stop before the blow-up', () => {
+    const sim = buildSimulation({
+      format: 'spikebridge-scenario/1',
+      durationMs: 200,
+      dtMs: 0.5,
+      populations: [{ name: 'axon', model: 'hh', size: 1, method: 'euler' }],
+      stimuli: [{ type: 'constant', population: 'axon', amplitude: 10 }],
+      record: { traces: [{ population: 'axon', variable: 'v', neurons: [0] }] },
+    });
+    expect(() => sim.advance()).toThrow(SimulationError);
+    const v = sim.drain().traces[0].values;
+    expect(v.length).toBeGreaterThan(0);
+    expect(v.every((x) => Number.isFinite(x))).toBe(true);
+  });
+
   it('stops a model whose reset does not bring it below threshold', () => {
     const model = structuredClone(lif) as Record<string, any>;
     model.constraints = [];

@@ -64,11 +64,19 @@ export class TraceRecorder {
     readonly variable: string,
     readonly variableIndex: number,
     readonly neurons: number[],
+    private readonly low = -Infinity,
+    private readonly high = Infinity,
   ) {
     this.columns = neurons.map(() => new Column((n) => new Float64Array(n)));
   }
-  sample(state: Float64Array[]): void {
+  /** Record one sample per neuron; if any is NaN or outside the model's bounds, record nothing and return false. */
+  sample(state: Float64Array[]): boolean {
     const values = state[this.variableIndex];
+    for (let k = 0; k < this.neurons.length; k++) {
+      const x = values[this.neurons[k]];
+      if (!(x >= this.low && x <= this.high)) return false; // NaN fails too
+    }
     for (let k = 0; k < this.neurons.length; k++) this.columns[k].push(values[this.neurons[k]]);
+    return true;
   }
 }
