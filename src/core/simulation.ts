@@ -7,7 +7,7 @@ import { PointEvaluator } from './model/evaluate.js';
 import { exprel } from './codegen/expression.js';
 import { parameterEvaluator, resolveParameters, type LoadedModel, type MethodName } from './model/loadModel.js';
 import { createStimulus, type Stimulus } from './stimulus/stimuli.js';
-import { streamSeed } from './random.js';
+import { Random, streamSeed } from './random.js';
 import { SpikeRecorder, TraceRecorder, Column } from './record/recorders.js';
 import { validateScenario, type Scenario, type ValidScenario } from '../scenario/scenario.js';
 
@@ -30,12 +30,13 @@ export interface Frame {
 }
 
 // Kernels are compiled once per loaded model and method.
-const kernelCache = new WeakMap<LoadedModel, Map<MethodName, CompiledKernel>>();
-function kernelFor(model: LoadedModel, method: MethodName): CompiledKernel {
+const kernelCache = new WeakMap<LoadedModel, Map<string, CompiledKernel>>();
+function kernelFor(model: LoadedModel, method: MethodName, noise: boolean): CompiledKernel {
   let byMethod = kernelCache.get(model);
   if (!byMethod) kernelCache.set(model, (byMethod = new Map()));
-  let kernel = byMethod.get(method);
-  if (!kernel) byMethod.set(method, (kernel = compileKernel(model, method)));
+  const key = `${method}${noise ? '+noise' : ''}`;
+  let kernel = byMethod.get(key);
+  if (!kernel) byMethod.set(key, (kernel = compileKernel(model, method, noise)));
   return kernel;
 }
 
@@ -49,7 +50,11 @@ class Population {
   private matrix = new Float64Array(0);
   private offsetVector = new Float64Array(0);
   private inputVector = new Float64Array(0);
-  private readonly kernel: CompiledKernel;
+  private kernel: CompiledKernel | null = null;
+  /** White noise drawn inside the kernel: summed variance per neuron, its scale for dt, RNG state. */
+  private noiseVariance: Float64Array | null = null;
+  private noiseScale = new Float64Array(0);
+  private readonly noiseState = new Int32Array(4);
   private readonly staticStimuli: Stimulus[] = [];
   private readonly dynamicStimuli: Stimulus[] = [];
   private preparedDt = NaN;
@@ -72,7 +77,6 @@ class Population {
     this.input = new Float64Array(size);
     this.staticInput = new Float64Array(size);
     this.refractoryUntil = new Float64Array(size).fill(-Infinity);
-    this.kernel = kernelFor(model, method);
     const held = model.refractory?.clamp ?? [];
     this.prop = (h, pinned) => linearPropagator(this.matrix, this.offsetVector, this.inputVector, ns, h, pinned ? held : []);
     this.prepareLinear();
@@ -91,6 +95,9 @@ class Population {
   /** Coefficients for whole steps of dt: exact propagators, or the staggered rate table. */
   private prepareStep(dt: number): void {
     this.preparedDt = dt;
+    this.kernel ??= kernelFor(this.model, this.method, this.noiseVariance !== null);
+    // sigma is the std of the current averaged over 1 ms: a step of dt draws sigma * sqrt(1 ms / dt).
+    if (this.noiseVariance) this.noiseScale = this.noiseVariance.map((variance) => Math.sqrt(variance / dt));
     if (this.method === 'exact') {
       this.K = this.prop(dt, false);
       this.KP = this.prop(dt, true);
@@ -100,7 +107,19 @@ class Population {
   }
 
   addStimulus(stimulus: Stimulus): void {
-    if (stimulus.isStatic) {
+    const noise = stimulus.whiteNoise;
+    if (noise) {
+      // Independent white noises add their variances; the means join the static input.
+      if (!this.noiseVariance) {
+        this.noiseVariance = new Float64Array(this.size);
+        new Random(noise.seed).saveState(this.noiseState);
+      }
+      for (let k = 0; k < noise.targets.length; k++) {
+        this.staticInput[noise.targets[k]] += noise.mean[k];
+        this.noiseVariance[noise.targets[k]] += noise.sigma[k] * noise.sigma[k];
+      }
+      this.preparedDt = NaN;
+    } else if (stimulus.isStatic) {
       stimulus.add(this.staticInput, 0, 1);
       this.staticStimuli.push(stimulus);
     } else this.dynamicStimuli.push(stimulus);
@@ -140,7 +159,7 @@ class Population {
       for (const s of this.dynamicStimuli) s.add(this.input, t, dt);
     }
     if (dt !== this.preparedDt) this.prepareStep(dt);
-    this.kernel.step(this.size, t, dt, this.state, this.input, this.parameters, this.refractoryUntil, this.K, this.KP, this.prop, this.spikes);
+    this.kernel!.step(this.size, t, dt, this.state, this.input, this.parameters, this.refractoryUntil, this.K, this.KP, this.prop, this.spikes, this.noiseScale, this.noiseState);
   }
 
   /** Find the first neuron whose state is not finite or leaves the model's bounds. */

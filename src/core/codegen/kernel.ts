@@ -4,6 +4,7 @@
 // `new Function` contains nothing a model file author chose except numbers.
 import { SymbolNode, type MathNode } from 'mathjs';
 import { KERNEL_PRELUDE, symbolsOf, toJs } from './expression.js';
+import { Random, kn, wn } from '../random.js';
 import type { LoadedModel, MethodName } from '../model/loadModel.js';
 
 /** Receives spikes from a kernel. */
@@ -25,6 +26,9 @@ export type StepKernel = (
   KP: Float64Array,
   prop: (h: number, pinned: boolean) => Float64Array,
   sink: SpikeSink,
+  /** Fused white noise: per-neuron standard deviation of the input over this step, and RNG state. */
+  W: Float64Array,
+  G: Int32Array,
 ) => void;
 
 export interface CompiledKernel {
@@ -58,7 +62,7 @@ class Emitter {
 }
 
 /** Generate the step kernel's source. Exposed so tests can read what was generated. */
-export function generateKernelSource(model: LoadedModel, method: MethodName): string {
+export function generateKernelSource(model: LoadedModel, method: MethodName, noise = false): string {
   const { stateNames, parameterNames } = model;
   const ns = stateNames.length;
   const leader = model.threshold.index;
@@ -229,15 +233,12 @@ export function generateKernelSource(model: LoadedModel, method: MethodName): st
     w('const tEnd = t + dt;');
     w('/*HOIST*/');
   };
-  const loadNeuron = () => {
-    all.forEach((k) => w(`let ${s(k)} = S${k}[i];`));
-    w('const inp = I[i];');
-  };
+  const loadNeuron = () => all.forEach((k) => w(`let ${s(k)} = S${k}[i];`));
 
   // The general path, kept out of the hot loop: split the step where refractoriness ends and
   // at spikes (integrate to the spike time, reset, go on).
   const slow = (out = new Emitter());
-  out.open('function slow(i, t, dt, S, I, P, R, K, KP, prop, sink) {');
+  out.open('function slow(i, inp, t, dt, S, I, P, R, K, KP, prop, sink) {');
   prologue();
   loadNeuron();
   w('let tFrom = t;');
@@ -294,8 +295,9 @@ export function generateKernelSource(model: LoadedModel, method: MethodName): st
 
   // The hot loop: whole steps with no spike, and whole refractory steps.
   const fast = (out = new Emitter());
-  out.open('return function step(n, t, dt, S, I, P, R, K, KP, prop, sink) {');
+  out.open('return function step(n, t, dt, S, I, P, R, K, KP, prop, sink, W, G) {');
   prologue();
+  if (noise) w('let g0 = G[0], g1 = G[1], g2 = G[2], g3 = G[3];');
   if (method === 'staggered' && model.rateTable) for (let j = 0; j < 3; j++) w(`const K_${j} = K[${j}];`);
   if (method === 'exact') {
     for (let j = 0; j < ns * ns + 2 * ns; j++) w(`const K_${j} = K[${j}];`);
@@ -303,6 +305,24 @@ export function generateKernelSource(model: LoadedModel, method: MethodName): st
   }
   out.open('for (let i = 0; i < n; i++) {');
   loadNeuron();
+  if (noise) {
+    // White noise drawn in place: xoshiro128** and the ziggurat's fast path (random.ts), the
+    // rare rest through finishNormal with the state handed over.
+    w('let inp = I[i];');
+    w('const gm = Math.imul(g1, 5);');
+    w('const gr = Math.imul((gm << 7) | (gm >>> 25), 9);');
+    w('const gt = g1 << 9;');
+    w('g2 ^= g0; g3 ^= g1; g1 ^= g2; g0 ^= g3; g2 ^= gt; g3 = (g3 << 11) | (g3 >>> 21);');
+    w('const iz = gr & 127;');
+    w('const gj = gr >> 7;');
+    w('let z = gj * wn[iz];');
+    out.open('if (!(Math.abs(gj) < kn[iz])) {');
+    w('G[0] = g0; G[1] = g1; G[2] = g2; G[3] = g3;');
+    w('z = finishNormal(G, gj, iz);');
+    w('g0 = G[0]; g1 = G[1]; g2 = G[2]; g3 = G[3];');
+    out.close();
+    w('inp += W[i] * z;');
+  } else w('const inp = I[i];');
   out.open(hasRefractory ? 'if (R[i] <= t) {' : '{');
   w('const h = dt;');
   if (hasRefractory) w('const pinned = false;');
@@ -322,8 +342,9 @@ export function generateKernelSource(model: LoadedModel, method: MethodName): st
     out.close();
   }
   out.close();
-  w('slow(i, t, dt, S, I, P, R, K, KP, prop, sink);');
+  w('slow(i, inp, t, dt, S, I, P, R, K, KP, prop, sink);');
   out.close(); // for i
+  if (noise) w('G[0] = g0; G[1] = g1; G[2] = g2; G[3] = g3;');
   out.close('};');
 
   const hoistLines = [...hoisted].map(([js, local]) => `const ${local} = ${js};`);
@@ -333,10 +354,20 @@ export function generateKernelSource(model: LoadedModel, method: MethodName): st
 }
 
 /** Compile the kernel. Throws if this environment forbids `new Function` (a strict CSP). */
-export function compileKernel(model: LoadedModel, method: MethodName): CompiledKernel {
-  const source = generateKernelSource(model, method);
+export function compileKernel(model: LoadedModel, method: MethodName, noise = false): CompiledKernel {
+  const source = generateKernelSource(model, method, noise);
+  // Only our own trusted helpers enter as arguments; the source names nothing else.
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const factory = new Function(source) as () => StepKernel;
-  return { method, source, step: factory() };
+  const factory = new Function('kn', 'wn', 'finishNormal', source) as (...helpers: unknown[]) => StepKernel;
+  return { method, source, step: factory(kn, wn, finishNormal) };
+}
+
+const finisher = new Random(1);
+/** Complete a ziggurat draw outside the fast path, on a generator state held in an Int32Array. */
+function finishNormal(state: Int32Array, j: number, iz: number): number {
+  finisher.loadState(state);
+  const z = finisher.outside(j, iz);
+  finisher.saveState(state);
+  return z;
 }
 

@@ -28,6 +28,11 @@ export interface Stimulus {
   readonly isStatic: boolean;
   /** Add the mean input over [t, t + dt] to `input` (indexed by neuron). */
   add(input: Float64Array, t: number, dt: number): void;
+  /**
+   * Set for white noise that is always on: the population may draw it inside its kernel
+   * (mean and sigma per target, as in the spec) instead of calling add() each step.
+   */
+  readonly whiteNoise?: { targets: Int32Array; mean: Float64Array; sigma: Float64Array; seed: number };
 }
 
 function overlap(a0: number, a1: number, b0: number, b1: number): number {
@@ -128,6 +133,7 @@ export function createStimulus(spec: StimulusSpec, targets: Int32Array, seed: nu
       const draws = new Float64Array(n);
       return {
         isStatic: false,
+        ...(windowed ? {} : { whiteNoise: { targets, mean, sigma, seed } }),
         add: (input, t, dt) => {
           const mid = t + dt / 2;
           if (mid < start || mid >= stop) return;
