@@ -1,0 +1,197 @@
+// A population: N neurons of one model, their state as struct-of-arrays Float64Arrays, their
+// inputs, and the compiled kernel that advances them.
+import { SimulationError } from './errors.js';
+import { compileKernel, type CompiledKernel } from './codegen/kernel.js';
+import { linearPropagator } from './integrate/propagator.js';
+import { PointEvaluator } from './model/evaluate.js';
+import { exprel } from './codegen/expression.js';
+import { parameterEvaluator, type LoadedModel, type MethodName } from './model/loadModel.js';
+import type { Stimulus } from './stimulus/stimuli.js';
+import { Random } from './random.js';
+import type { SpikeRecorder } from './record/recorders.js';
+
+// Kernels are compiled once per loaded model and method.
+const kernelCache = new WeakMap<LoadedModel, Map<string, CompiledKernel>>();
+function kernelFor(model: LoadedModel, method: MethodName, noise: boolean): CompiledKernel {
+  let byMethod = kernelCache.get(model);
+  if (!byMethod) kernelCache.set(model, (byMethod = new Map()));
+  const key = `${method}${noise ? '+noise' : ''}`;
+  let kernel = byMethod.get(key);
+  if (!kernel) byMethod.set(key, (kernel = compileKernel(model, method, noise)));
+  return kernel;
+}
+
+export class Population {
+  readonly state: Float64Array[];
+  readonly input: Float64Array;
+  private readonly staticInput: Float64Array;
+  readonly refractoryUntil: Float64Array;
+  private K: Float64Array = new Float64Array(0);
+  private KP: Float64Array = new Float64Array(0);
+  private matrix = new Float64Array(0);
+  private offsetVector = new Float64Array(0);
+  private inputVector = new Float64Array(0);
+  private kernel: CompiledKernel | null = null;
+  /** White noise drawn inside the kernel: summed variance per neuron, its scale for dt, RNG state. */
+  private noiseVariance: Float64Array | null = null;
+  private noiseScale = new Float64Array(0);
+  private readonly noiseState = new Int32Array(4);
+  private readonly staticStimuli: Stimulus[] = [];
+  private readonly dynamicStimuli: Stimulus[] = [];
+  private preparedDt = NaN;
+  readonly prop: (h: number, pinned: boolean) => Float64Array;
+
+  constructor(
+    readonly name: string,
+    readonly model: LoadedModel,
+    readonly size: number,
+    readonly offset: number,
+    public parameters: Float64Array,
+    readonly method: MethodName,
+    initialOverrides: Record<string, number>,
+    readonly spikes: SpikeRecorder,
+  ) {
+    const ns = model.stateNames.length;
+    const initial = new PointEvaluator(model).initialState(parameters);
+    for (const [name, value] of Object.entries(initialOverrides)) initial[model.stateNames.indexOf(name)] = value;
+    this.state = model.stateNames.map((_, k) => new Float64Array(size).fill(initial[k]));
+    this.input = new Float64Array(size);
+    this.staticInput = new Float64Array(size);
+    this.refractoryUntil = new Float64Array(size).fill(-Infinity);
+    const held = model.refractory?.clamp ?? [];
+    this.prop = (h, pinned) => linearPropagator(this.matrix, this.offsetVector, this.inputVector, ns, h, pinned ? held : []);
+    this.prepareLinear();
+  }
+
+  /** Numeric coefficients of the exact method for the current parameters. */
+  private prepareLinear(): void {
+    const linear = this.model.linear;
+    if (this.method !== 'exact' || !linear) return;
+    const evaluate = (node: Parameters<typeof parameterEvaluator>[1]) => parameterEvaluator(this.model, node)(this.parameters);
+    this.matrix = Float64Array.from(linear.matrix.flatMap((row) => row.map(evaluate)));
+    this.offsetVector = Float64Array.from(linear.offset.map(evaluate));
+    this.inputVector = Float64Array.from(linear.inputCoefficient.map(evaluate));
+  }
+
+  /** Coefficients for whole steps of dt: exact propagators, or the staggered rate table. */
+  private prepareStep(dt: number): void {
+    this.preparedDt = dt;
+    this.kernel ??= kernelFor(this.model, this.method, this.noiseVariance !== null);
+    // sigma is the std of the current averaged over 1 ms: a step of dt draws sigma * sqrt(1 ms / dt).
+    if (this.noiseVariance) this.noiseScale = this.noiseVariance.map((variance) => Math.sqrt(variance / dt));
+    if (this.method === 'exact') {
+      this.K = this.prop(dt, false);
+      this.KP = this.prop(dt, true);
+    } else if (this.method === 'staggered' && this.model.rateTable) {
+      this.K = buildRateTable(this.model, this.parameters, dt);
+    }
+  }
+
+  addStimulus(stimulus: Stimulus): void {
+    const noise = stimulus.whiteNoise;
+    if (noise) {
+      // Independent white noises add their variances; the means join the static input.
+      if (!this.noiseVariance) {
+        this.noiseVariance = new Float64Array(this.size);
+        new Random(noise.seed).saveState(this.noiseState);
+      }
+      for (let k = 0; k < noise.targets.length; k++) {
+        this.staticInput[noise.targets[k]] += noise.mean[k];
+        this.noiseVariance[noise.targets[k]] += noise.sigma[k] * noise.sigma[k];
+      }
+      this.preparedDt = NaN;
+    } else if (stimulus.isStatic) {
+      stimulus.add(this.staticInput, 0, 1);
+      this.staticStimuli.push(stimulus);
+    } else this.dynamicStimuli.push(stimulus);
+    this.input.set(this.staticInput);
+  }
+
+  /** Half a step for the variables the staggered scheme keeps ahead of v (done once at t = 0). */
+  staggerStart(dt: number): void {
+    if (this.method !== 'staggered') return;
+    const model = this.model;
+    const evaluator = new PointEvaluator(model);
+    const leader = model.threshold.index;
+    const f = model.equations.map((eq) => evaluator.compile(eq.rhs));
+    const a = model.equations.map((eq) => evaluator.compile(eq.selfCoefficient!));
+    const ns = model.stateNames.length;
+    const point = new Float64Array(ns);
+    const h = dt / 2;
+    for (let i = 0; i < this.size; i++) {
+      for (let k = 0; k < ns; k++) point[k] = this.state[k][i];
+      evaluator.set(this.parameters, point, this.input[i]);
+      for (let k = 0; k < ns; k++) {
+        if (k === leader) continue;
+        this.state[k][i] = point[k] + h * f[k](evaluator.values) * exprel(a[k](evaluator.values) * h);
+      }
+    }
+  }
+
+  setParameters(values: Float64Array): void {
+    this.parameters = values;
+    this.prepareLinear();
+    this.preparedDt = NaN; // rebuild propagators or rate tables with the new values
+  }
+
+  step(t: number, dt: number): void {
+    if (this.dynamicStimuli.length > 0) {
+      this.input.set(this.staticInput);
+      for (const s of this.dynamicStimuli) s.add(this.input, t, dt);
+    }
+    if (dt !== this.preparedDt) this.prepareStep(dt);
+    this.kernel!.step(this.size, t, dt, this.state, this.input, this.parameters, this.refractoryUntil, this.K, this.KP, this.prop, this.spikes, this.noiseScale, this.noiseState);
+  }
+
+  /** Find the first neuron whose state is not finite or leaves the model's bounds. */
+  checkHealth(timeMs: number): void {
+    const { model } = this;
+    if (this.spikes.overflowAt) {
+      const { neuron, timeMs: at } = this.spikes.overflowAt;
+      throw new SimulationError(this.name, at, `neuron ${neuron} fired more than 16 times within one step; the step is too large for this model or its reset does not bring it below threshold`);
+    }
+    for (let k = 0; k < model.stateNames.length; k++) {
+      const values = this.state[k];
+      const bound = model.bounds.find((b) => b.index === k);
+      const low = bound ? bound.low : -Infinity;
+      const high = bound ? bound.high : Infinity;
+      for (let i = 0; i < this.size; i++) {
+        const x = values[i];
+        if (!(x >= low && x <= high)) {
+          const name = model.stateNames[k];
+          const what = Number.isNaN(x) ? 'is NaN' : !Number.isFinite(x) ? `is ${x}` : `= ${x.toPrecision(4)} ${model.file.state[name].unit} left its range [${low}, ${high}]`;
+          throw new SimulationError(this.name, timeMs, `${name} of neuron ${i} ${what}: the run blew up (try a smaller dtMs or method ${model.methods.exact === true ? 'exact' : 'rk4'})`);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Tabulate each gate's whole-step update x <- E(v) x + B(v) over the leader v:
+ * [from, 1/step, cells, E_0(v0), B_0(v0), E_1(v0), ..., E_0(v1), ...].
+ */
+function buildRateTable(model: LoadedModel, parameters: Float64Array, dt: number): Float64Array {
+  const table = model.rateTable!;
+  const evaluator = new PointEvaluator(model);
+  const a = table.gates.map((g) => evaluator.compile(g.coefficient));
+  const b = table.gates.map((g) => evaluator.compile(g.offset));
+  const points = Math.floor((table.to - table.from) / table.step + 1e-9) + 1;
+  const stride = 2 * table.gates.length;
+  const out = new Float64Array(3 + points * stride);
+  out[0] = table.from;
+  out[1] = 1 / table.step;
+  out[2] = points - 1;
+  const state = new Float64Array(model.stateNames.length);
+  for (let p = 0; p < points; p++) {
+    state[model.threshold.index] = table.from + p * table.step;
+    evaluator.set(parameters, state, 0);
+    table.gates.forEach((_, g) => {
+      const coefficient = a[g](evaluator.values);
+      out[3 + p * stride + 2 * g] = Math.exp(coefficient * dt);
+      out[3 + p * stride + 2 * g + 1] = b[g](evaluator.values) * dt * exprel(coefficient * dt);
+    });
+  }
+  return out;
+}
+
