@@ -2,13 +2,15 @@
 // inputs, and the compiled kernel that advances them.
 import { SimulationError } from './errors.js';
 import { compileKernel, type CompiledKernel } from './codegen/kernel.js';
-import { linearPropagator } from './integrate/propagator.js';
+import { linearPropagator, PropagatorSeries } from './integrate/propagator.js';
 import { PointEvaluator } from './model/evaluate.js';
 import { exprel } from './codegen/expression.js';
 import { parameterEvaluator, type LoadedModel, type MethodName } from './model/loadModel.js';
 import type { Stimulus } from './stimulus/stimuli.js';
 import { Random } from './random.js';
 import type { SpikeRecorder } from './record/recorders.js';
+import { ArrivalRing } from './network/projection.js';
+import type { InitialValue } from '../scenario/scenario.js';
 
 // Kernels are compiled once per loaded model and method.
 const kernelCache = new WeakMap<LoadedModel, Map<string, CompiledKernel>>();
@@ -39,7 +41,13 @@ export class Population {
   private readonly staticStimuli: Stimulus[] = [];
   private readonly dynamicStimuli: Stimulus[] = [];
   private preparedDt = NaN;
+  /** Synaptic arrivals per state variable, and Poisson spike inputs that kick a variable. */
+  readonly rings: ArrivalRing[] = [];
+  private readonly poissonInputs: { variable: number; targets: Int32Array; meanPerMs: number; weight: number; random: Random }[] = [];
+  /** Exact propagators for partial steps (spikes and refractory ends inside a step). */
   readonly prop: (h: number, pinned: boolean) => Float64Array;
+  private partial: PropagatorSeries | null = null;
+  private partialHeld: PropagatorSeries | null = null;
 
   constructor(
     readonly name: string,
@@ -48,18 +56,24 @@ export class Population {
     readonly offset: number,
     public parameters: Float64Array,
     readonly method: MethodName,
-    initialOverrides: Record<string, number>,
+    initialOverrides: Record<string, InitialValue>,
+    seed: number,
     readonly spikes: SpikeRecorder,
   ) {
     const ns = model.stateNames.length;
     const initial = new PointEvaluator(model).initialState(parameters);
-    for (const [name, value] of Object.entries(initialOverrides)) initial[model.stateNames.indexOf(name)] = value;
     this.state = model.stateNames.map((_, k) => new Float64Array(size).fill(initial[k]));
+    const random = new Random(seed);
+    for (const [name, value] of Object.entries(initialOverrides)) {
+      const x = this.state[model.stateNames.indexOf(name)];
+      if (typeof value === 'number') x.fill(value);
+      else if ('uniform' in value) for (let i = 0; i < size; i++) x[i] = value.uniform[0] + (value.uniform[1] - value.uniform[0]) * random.uniform();
+      else for (let i = 0; i < size; i++) x[i] = value.normal[0] + value.normal[1] * random.normal();
+    }
     this.input = new Float64Array(size);
     this.staticInput = new Float64Array(size);
     this.refractoryUntil = new Float64Array(size).fill(-Infinity);
-    const held = model.refractory?.clamp ?? [];
-    this.prop = (h, pinned) => linearPropagator(this.matrix, this.offsetVector, this.inputVector, ns, h, pinned ? held : []);
+    this.prop = (h, pinned) => (pinned ? this.partialHeld! : this.partial!).at(h);
     this.prepareLinear();
   }
 
@@ -80,8 +94,12 @@ export class Population {
     // sigma is the std of the current averaged over 1 ms: a step of dt draws sigma * sqrt(1 ms / dt).
     if (this.noiseVariance) this.noiseScale = this.noiseVariance.map((variance) => Math.sqrt(variance / dt));
     if (this.method === 'exact') {
-      this.K = this.prop(dt, false);
-      this.KP = this.prop(dt, true);
+      const ns = this.model.stateNames.length;
+      const held = this.model.refractory?.clamp ?? [];
+      this.K = linearPropagator(this.matrix, this.offsetVector, this.inputVector, ns, dt);
+      this.KP = linearPropagator(this.matrix, this.offsetVector, this.inputVector, ns, dt, held);
+      this.partial = new PropagatorSeries(this.matrix, this.offsetVector, this.inputVector, ns, dt);
+      this.partialHeld = new PropagatorSeries(this.matrix, this.offsetVector, this.inputVector, ns, dt, held);
     } else if (this.method === 'staggered' && this.model.rateTable) {
       this.K = buildRateTable(this.model, this.parameters, dt);
     }
@@ -134,7 +152,55 @@ export class Population {
     this.preparedDt = NaN; // rebuild propagators or rate tables with the new values
   }
 
+  /** The ring for arrivals on `variable`, made (or widened) to hold `slots` steps. */
+  ring(variable: number, slots: number): ArrivalRing {
+    const k = this.rings.findIndex((r) => r.variable === variable);
+    if (k >= 0 && this.rings[k].slots >= slots) return this.rings[k];
+    const ring = new ArrivalRing(variable, this.size, slots);
+    if (k >= 0) this.rings[k] = ring;
+    else this.rings.push(ring);
+    return ring;
+  }
+
+  /** C independent Poisson sources of rate rateHz per target, each spike adding weight to a variable. */
+  addPoissonInput(variable: number, targets: Int32Array, sources: number, rateHz: number, weight: number, seed: number): void {
+    this.poissonInputs.push({ variable, targets, meanPerMs: (sources * rateHz) / 1000, weight, random: new Random(seed) });
+  }
+
+  /**
+   * Add what arrives at the start of step `step` (time t). A variable held during the
+   * refractory period ignores what arrives while it is held (as NEST and Brunel 2000 do).
+   */
+  applyArrivals(step: number, t: number, dt: number): void {
+    const held = this.model.refractory?.clamp ?? [];
+    const R = this.refractoryUntil;
+    for (const ring of this.rings) {
+      const x = this.state[ring.variable];
+      const data = ring.data;
+      const base = (step % ring.slots) * this.size;
+      const clamped = held.includes(ring.variable);
+      for (let j = 0; j < this.size; j++) {
+        const w = data[base + j];
+        if (w !== 0) {
+          if (!(clamped && R[j] > t)) x[j] += w;
+          data[base + j] = 0;
+        }
+      }
+    }
+    for (const input of this.poissonInputs) {
+      const x = this.state[input.variable];
+      const clamped = held.includes(input.variable);
+      const lambda = input.meanPerMs * dt;
+      for (let k = 0; k < input.targets.length; k++) {
+        const j = input.targets[k];
+        const events = input.random.poisson(lambda);
+        if (events > 0 && !(clamped && R[j] > t)) x[j] += events * input.weight;
+      }
+    }
+  }
+
   step(t: number, dt: number): void {
+    this.spikes.stepCount = 0;
     if (this.dynamicStimuli.length > 0) {
       this.input.set(this.staticInput);
       for (const s of this.dynamicStimuli) s.add(this.input, t, dt);

@@ -5,6 +5,10 @@ import { resolveParameters } from './model/loadModel.js';
 import { createStimulus } from './stimulus/stimuli.js';
 import { streamSeed } from './random.js';
 import { Population } from './population.js';
+import { Projection, ArrivalRing } from './network/projection.js';
+import { connect } from './network/connectivity.js';
+import { Random } from './random.js';
+import type { ProjectionSpec } from '../scenario/scenario.js';
 import { SpikeRecorder, TraceRecorder, Column } from './record/recorders.js';
 import { validateScenario, type Scenario, type ValidScenario } from '../scenario/scenario.js';
 
@@ -26,6 +30,33 @@ export interface Frame {
   traces: TraceFrame[];
 }
 
+/** Build a projection's synapses (CSR), weights and delays, and hook it to the target's ring. */
+function buildProjection(spec: ProjectionSpec, index: number, source: Population, target: Population, dtMs: number, seed: number): Projection {
+  const field = `projections[${index}]`;
+  const csr = connect(spec.connect, source.size, target.size, source === target, seed, `${field}.connect`);
+  const n = csr.targets.length;
+  const random = new Random(seed ^ 0x5bd1e995);
+  const draw = (value: number | { normal: [number, number] } | { uniform: [number, number] }): number | Float32Array => {
+    if (typeof value === 'number') return value;
+    const out = new Float32Array(n);
+    if ('normal' in value) {
+      const [mean, sd] = value.normal;
+      for (let q = 0; q < n; q++) out[q] = mean + sd * random.normal();
+    } else {
+      const [low, high] = value.uniform;
+      for (let q = 0; q < n; q++) out[q] = low + (high - low) * random.uniform();
+    }
+    return out;
+  };
+  const weight = draw(spec.weight);
+  const delayMs = draw(spec.delayMs ?? 0);
+  const longest = typeof delayMs === 'number' ? delayMs : delayMs.reduce((a, b) => Math.max(a, b), 0);
+  const variable = target.model.stateNames.indexOf(spec.on);
+  // A spike late in its step plus the longest delay reaches at most ceil(delay / dt) + 1 steps ahead.
+  const ring = target.ring(variable, Math.ceil(longest / dtMs) + 2);
+  return new Projection(spec.name ?? `${spec.source}->${spec.target}`, source, target, csr, weight, delayMs, ring);
+}
+
 export interface RunStats {
   spikeCount: number;
   meanRateHz: number;
@@ -35,6 +66,7 @@ export interface RunStats {
 export class Simulation {
   readonly scenario: Scenario;
   readonly populations: Population[];
+  readonly projections: Projection[];
   private readonly traces: TraceRecorder[];
   private readonly traceEverySteps: number;
   private stepIndex = 0;
@@ -50,16 +82,20 @@ export class Simulation {
     this.scenario = scenario;
     const window = scenario.record.rateWindowMs;
     let offset = 0;
-    this.populations = valid.populations.map((p) => {
+    // Random streams: stimuli k use stream k, initial values 1000 + p, projections 2000 + k.
+    this.populations = valid.populations.map((p, k) => {
       const recorder = new SpikeRecorder(offset, p.spec.size, scenario.record.spikes !== false, window?.[0], window?.[1]);
-      const pop = new Population(p.spec.name, p.model, p.spec.size, offset, p.parameters, p.method, p.initial, recorder);
+      const pop = new Population(p.spec.name, p.model, p.spec.size, offset, p.parameters, p.method, p.initial, streamSeed(scenario.seed, 1000 + k), recorder);
       offset += p.spec.size;
       return pop;
     });
+    this.projections = (scenario.projections ?? []).map((spec, k) => buildProjection(spec, k, this.population(spec.source), this.population(spec.target), scenario.dtMs, streamSeed(scenario.seed, 2000 + k)));
     scenario.stimuli.forEach((spec, k) => {
       const pop = this.population(spec.population);
       const targets = spec.targets === undefined || spec.targets === 'all' ? Int32Array.from({ length: pop.size }, (_, i) => i) : Int32Array.from(spec.targets);
-      pop.addStimulus(createStimulus(spec, targets, streamSeed(scenario.seed, k)));
+      const seed = streamSeed(scenario.seed, k);
+      if (spec.type === 'poissonInput') pop.addPoissonInput(pop.model.stateNames.indexOf(spec.on), targets, spec.sources, spec.rateHz, spec.weight, seed);
+      else pop.addStimulus(createStimulus(spec, targets, seed));
     });
     for (const pop of this.populations) pop.staggerStart(scenario.dtMs);
     this.traces = (scenario.record.traces ?? []).map((tr) => {
@@ -97,11 +133,15 @@ export class Simulation {
     const dt = this.scenario.dtMs;
     const target = Math.min(this.totalSteps, this.stepIndex + Math.max(0, Math.round(ms / dt)));
     const pops = this.populations;
+    const projections = this.projections;
     const traces = this.traces;
     try {
       while (this.stepIndex < target) {
-        const t = this.stepIndex * dt;
+        const step = this.stepIndex;
+        const t = step * dt;
+        for (let p = 0; p < pops.length; p++) pops[p].applyArrivals(step, t, dt);
         for (let p = 0; p < pops.length; p++) pops[p].step(t, dt);
+        for (let q = 0; q < projections.length; q++) projections[q].deliver(step, dt);
         this.stepIndex++;
         if (traces.length > 0 && this.stepIndex % this.traceEverySteps === 0) {
           let finite = true;

@@ -6,6 +6,7 @@ import { builtinModel } from '../core/model/builtinModels.js';
 import { loadModel, resolveParameters, METHODS, type LoadedModel, type MethodName } from '../core/model/loadModel.js';
 import type { ModelFile } from '../core/model/modelFile.js';
 import { STIMULUS_TYPES, type StimulusSpec } from '../core/stimulus/stimuli.js';
+import { expectedSynapses, type ConnectRule } from '../core/network/connectivity.js';
 
 export const SCENARIO_FORMAT = 'spikebridge-scenario/1';
 
@@ -15,9 +16,26 @@ export interface PopulationSpec {
   model: string | ModelFile;
   size: number;
   parameters?: Record<string, number>;
-  /** Initial values of state variables, overriding the model's. */
-  initial?: Record<string, number>;
+  /** Initial values of state variables, overriding the model's: a value or a distribution. */
+  initial?: Record<string, InitialValue>;
   method?: MethodName;
+  /** Excitatory or inhibitory: colours the raster; projections do not depend on it. */
+  role?: 'excitatory' | 'inhibitory';
+}
+
+/** A number, or a seeded draw per neuron. */
+export type InitialValue = number | { uniform: [number, number] } | { normal: [number, number] };
+
+export interface ProjectionSpec {
+  name?: string;
+  source: string;
+  target: string;
+  connect: ConnectRule;
+  /** The target's state variable that each arriving spike increments by the weight. */
+  on: string;
+  weight: number | { normal: [number, number] } | { uniform: [number, number] };
+  /** Default: 0 (the next step). */
+  delayMs?: number | { uniform: [number, number] };
 }
 
 export interface TraceSpec {
@@ -43,6 +61,7 @@ export interface Scenario {
   dtMs: number;
   seed: number;
   populations: PopulationSpec[];
+  projections?: ProjectionSpec[];
   stimuli: StimulusSpec[];
   record: RecordSpec;
 }
@@ -55,8 +74,10 @@ export interface ValidScenario {
     model: LoadedModel;
     parameters: Float64Array;
     method: MethodName;
-    initial: Record<string, number>;
+    initial: Record<string, InitialValue>;
   }[];
+  /** Synapses the projections will hold, and the bytes they and their arrival rings need. */
+  estimate: { synapses: number; bytes: number };
 }
 
 export const LIMITS = {
@@ -69,6 +90,10 @@ export const LIMITS = {
   maxStimuli: 64,
   maxTracedNeurons: 1000,
   maxTraceSamples: 5e7,
+  maxProjections: 64,
+  maxDelayMs: 1000,
+  /** Memory for synapses and arrival rings; a larger network is refused before it is built. */
+  maxNetworkBytes: 3e9,
 };
 
 function isObject(x: unknown): x is Record<string, unknown> {
@@ -111,13 +136,34 @@ function amount(obj: Record<string, unknown>, key: string, field: string, target
   } else check(value, f);
 }
 
+/** A number, or { uniform: [low, high] } / { normal: [mean, sd] } where `kinds` allows. */
+function distribution(value: unknown, field: string, kinds: ('uniform' | 'normal')[], min = -1e9, max = 1e9): number | Record<string, [number, number]> {
+  const allowed = `a number${kinds.map((k) => ` or { ${k}: ${k === 'uniform' ? '[low, high]' : '[mean, sd]'} }`).join('')}`;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < min || value > max) throw new InputError(field, `${value} is outside the allowed range [${min}, ${max}]`);
+    return value;
+  }
+  if (!isObject(value) || Object.keys(value).length !== 1) throw new InputError(field, `must be ${allowed}, got ${describeValue(value)}`);
+  const kind = Object.keys(value)[0] as 'uniform' | 'normal';
+  const pair = value[kind];
+  if (!kinds.includes(kind) || !Array.isArray(pair) || pair.length !== 2 || !pair.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+    throw new InputError(field, `must be ${allowed}, got ${describeValue(value)}`);
+  }
+  if (kind === 'uniform' && !(pair[0] <= pair[1])) throw new InputError(field, `uniform [${pair[0]}, ${pair[1]}] needs low <= high`);
+  if (kind === 'normal' && !(pair[1] >= 0)) throw new InputError(field, `normal [${pair[0]}, ${pair[1]}] needs sd >= 0`);
+  const lo = kind === 'uniform' ? pair[0] : pair[0] - 10 * pair[1];
+  const hi = kind === 'uniform' ? pair[1] : pair[0] + 10 * pair[1];
+  if (lo < min || hi > max) throw new InputError(field, `${describeValue(value)} reaches outside the allowed range [${min}, ${max}]`);
+  return { [kind]: [pair[0], pair[1]] };
+}
+
 /**
  * Validate a scenario (parsed JSON). Returns it with defaults filled in, its models loaded and
  * parameters resolved; throws InputError naming the first bad field.
  */
 export function validateScenario(raw: unknown): ValidScenario {
   if (!isObject(raw)) throw new InputError('scenario', `must be a JSON object, got ${describeValue(raw)}`);
-  checkKeys(raw, ['format', 'name', 'description', 'durationMs', 'dtMs', 'seed', 'populations', 'stimuli', 'record'], '');
+  checkKeys(raw, ['format', 'name', 'description', 'durationMs', 'dtMs', 'seed', 'populations', 'projections', 'stimuli', 'record'], '');
   if (raw.format !== SCENARIO_FORMAT) throw new InputError('format', `is ${describeValue(raw.format)}; this version reads "${SCENARIO_FORMAT}"`);
   for (const key of ['name', 'description'] as const) {
     if (raw[key] !== undefined && (typeof raw[key] !== 'string' || (raw[key] as string).length > 2000)) {
@@ -140,7 +186,10 @@ export function validateScenario(raw: unknown): ValidScenario {
   const populations = raw.populations.map((p: unknown, k: number) => {
     const field = `populations[${k}]`;
     if (!isObject(p)) throw new InputError(field, `must be an object { name, model, size, ... }, got ${describeValue(p)}`);
-    checkKeys(p, ['name', 'model', 'size', 'parameters', 'initial', 'method'], field);
+    checkKeys(p, ['name', 'model', 'size', 'parameters', 'initial', 'method', 'role'], field);
+    if (p.role !== undefined && p.role !== 'excitatory' && p.role !== 'inhibitory') {
+      throw new InputError(`${field}.role`, `${describeValue(p.role)} must be "excitatory" or "inhibitory"`);
+    }
     if (typeof p.name !== 'string' || !/^[A-Za-z][A-Za-z0-9_ -]{0,39}$/.test(p.name)) {
       throw new InputError(`${field}.name`, `${describeValue(p.name)} must start with a letter and have at most 40 letters, digits, spaces, - or _`);
     }
@@ -163,13 +212,12 @@ export function validateScenario(raw: unknown): ValidScenario {
       if (why !== true) throw new InputError(`${field}.method`, `"${p.method}" cannot integrate ${model.id}: ${why}`);
       method = p.method as MethodName;
     }
-    const initial: Record<string, number> = {};
+    const initial: Record<string, InitialValue> = {};
     if (p.initial !== undefined) {
       if (!isObject(p.initial)) throw new InputError(`${field}.initial`, 'must be an object { stateVariable: value }');
       for (const [name, value] of Object.entries(p.initial)) {
         if (!model.stateNames.includes(name)) throw new InputError(`${field}.initial.${name}`, `"${name}" is not a state variable of ${model.id} (its state: ${model.stateNames.join(', ')})`);
-        if (typeof value !== 'number' || !Number.isFinite(value)) throw new InputError(`${field}.initial.${name}`, `must be a finite number, got ${describeValue(value)}`);
-        initial[name] = value;
+        initial[name] = distribution(value, `${field}.initial.${name}`, ['uniform', 'normal']) as InitialValue;
       }
     }
     return { spec: { ...(p as unknown as PopulationSpec), method }, model, parameters, method, initial };
@@ -190,6 +238,76 @@ export function validateScenario(raw: unknown): ValidScenario {
     });
     return value as number[];
   };
+
+  const projectionsRaw = raw.projections ?? [];
+  if (!Array.isArray(projectionsRaw)) throw new InputError('projections', 'must be a list of projections');
+  if (projectionsRaw.length > LIMITS.maxProjections) throw new InputError('projections', `${projectionsRaw.length} projections; at most ${LIMITS.maxProjections} are allowed`);
+  let synapses = 0;
+  let bytes = 0;
+  const maxDelay = new Map<string, number>(); // "population/variable" -> ms
+  const projections = projectionsRaw.map((pr: unknown, k: number): ProjectionSpec => {
+    const field = `projections[${k}]`;
+    if (!isObject(pr)) throw new InputError(field, `must be an object { source, target, connect, on, weight, delayMs }, got ${describeValue(pr)}`);
+    checkKeys(pr, ['name', 'source', 'target', 'connect', 'on', 'weight', 'delayMs'], field);
+    if (pr.name !== undefined && (typeof pr.name !== 'string' || pr.name.length > 40)) throw new InputError(`${field}.name`, 'must be a string of at most 40 characters');
+    const source = population(pr.source, `${field}.source`);
+    const target = population(pr.target, `${field}.target`);
+    if (typeof pr.on !== 'string' || !target.model.stateNames.includes(pr.on)) {
+      throw new InputError(`${field}.on`, `${describeValue(pr.on)} is not a state variable of ${target.model.id} (its state: ${target.model.stateNames.join(', ')})`);
+    }
+    const c = pr.connect;
+    const cf = `${field}.connect`;
+    if (!isObject(c)) throw new InputError(cf, 'must be an object { rule, ... }');
+    const rules = ['all', 'probability', 'inDegree', 'oneToOne', 'list'];
+    if (typeof c.rule !== 'string' || !rules.includes(c.rule)) throw new InputError(`${cf}.rule`, `${describeValue(c.rule)} is not a rule; choose one of ${rules.join(', ')}`);
+    const same = source === target;
+    if (c.allowSelf !== undefined && typeof c.allowSelf !== 'boolean') throw new InputError(`${cf}.allowSelf`, `must be true or false, got ${describeValue(c.allowSelf)}`);
+    switch (c.rule) {
+      case 'all':
+        checkKeys(c, ['rule', 'allowSelf'], cf);
+        break;
+      case 'probability':
+        checkKeys(c, ['rule', 'p', 'allowSelf'], cf);
+        number(c, 'p', cf, 0, 1, '');
+        break;
+      case 'inDegree': {
+        checkKeys(c, ['rule', 'k', 'allowSelf'], cf);
+        const pool = same && c.allowSelf === false ? source.spec.size - 1 : source.spec.size;
+        number(c, 'k', cf, 0, pool, 'sources', { integer: true });
+        break;
+      }
+      case 'oneToOne':
+        checkKeys(c, ['rule'], cf);
+        break;
+      case 'list':
+        checkKeys(c, ['rule', 'pairs'], cf);
+        if (!Array.isArray(c.pairs) || c.pairs.length > 1e7) throw new InputError(`${cf}.pairs`, 'must be a list of [source, target] index pairs (at most 10^7)');
+        c.pairs.forEach((pair: unknown, q: number) => {
+          if (!Array.isArray(pair) || pair.length !== 2) throw new InputError(`${cf}.pairs[${q}]`, `must be [source, target], got ${describeValue(pair)}`);
+          const [i, j] = pair;
+          if (!Number.isInteger(i) || i < 0 || i >= source.spec.size) throw new InputError(`${cf}.pairs[${q}][0]`, `${describeValue(i)} is not a neuron of ${source.spec.name} (0..${source.spec.size - 1})`);
+          if (!Number.isInteger(j) || j < 0 || j >= target.spec.size) throw new InputError(`${cf}.pairs[${q}][1]`, `${describeValue(j)} is not a neuron of ${target.spec.name} (0..${target.spec.size - 1})`);
+        });
+        break;
+    }
+    const rule = c as unknown as ConnectRule;
+    const weight = distribution(pr.weight, `${field}.weight`, ['normal', 'uniform']);
+    const delay = pr.delayMs === undefined ? 0 : distribution(pr.delayMs, `${field}.delayMs`, ['uniform'], 0, LIMITS.maxDelayMs);
+    const n = expectedSynapses(rule, source.spec.size, target.spec.size);
+    synapses += n;
+    bytes += n * (4 + (typeof weight === 'number' ? 0 : 4) + (typeof delay === 'number' ? 0 : 4)) + 4 * (source.spec.size + 1);
+    const longest = typeof delay === 'number' ? delay : (delay as { uniform: [number, number] }).uniform[1];
+    const key = `${target.spec.name}/${pr.on}`;
+    maxDelay.set(key, Math.max(maxDelay.get(key) ?? 0, longest));
+    return { ...(pr as unknown as ProjectionSpec), connect: rule, weight: weight as ProjectionSpec['weight'], delayMs: delay as ProjectionSpec['delayMs'] };
+  });
+  for (const [key, delay] of maxDelay) {
+    const size = byName.get(key.split('/')[0])!.spec.size;
+    bytes += 8 * size * (Math.ceil(delay / dtMs) + 2);
+  }
+  if (bytes > LIMITS.maxNetworkBytes) {
+    throw new InputError('projections', `the network would need about ${(bytes / 1e9).toFixed(2)} GB (${synapses.toExponential(2)} synapses and their arrival rings); at most ${LIMITS.maxNetworkBytes / 1e9} GB are allowed: use fewer neurons, sparser connectivity or shorter delays`);
+  }
 
   const stimuliRaw = raw.stimuli ?? [];
   if (!Array.isArray(stimuliRaw)) throw new InputError('stimuli', 'must be a list of stimuli');
@@ -249,6 +367,15 @@ export function validateScenario(raw: unknown): ValidScenario {
         amount(s, 'sigma', field, targets, { min: 0 });
         number(s, 'tauMs', field, 0, 1e5, 'ms', { openMin: true });
         break;
+      case 'poissonInput':
+        checkKeys(s, ['type', 'population', 'targets', 'on', 'sources', 'rateHz', 'weight'], field);
+        if (typeof s.on !== 'string' || !pop.model.stateNames.includes(s.on)) {
+          throw new InputError(`${field}.on`, `${describeValue(s.on)} is not a state variable of ${pop.model.id} (its state: ${pop.model.stateNames.join(', ')})`);
+        }
+        number(s, 'sources', field, 1, 1e6, '', { integer: true });
+        number(s, 'rateHz', field, 0, 1e5, 'Hz');
+        number(s, 'weight', field, -1e6, 1e6, '');
+        break;
       case 'poisson':
         checkKeys(s, [...common, 'rateHz', 'amplitude', 'tauMs'], field);
         amount(s, 'rateHz', field, targets, { min: 0, max: 1e6 });
@@ -306,8 +433,9 @@ export function validateScenario(raw: unknown): ValidScenario {
     dtMs,
     seed,
     populations: populations.map((p) => p.spec),
+    ...(projections.length > 0 ? { projections } : {}),
     stimuli,
     record: { spikes: recordRaw.spikes !== false, traces, traceEveryMs, ...(rateWindowMs ? { rateWindowMs } : {}) },
   };
-  return { scenario, populations };
+  return { scenario, populations, estimate: { synapses, bytes } };
 }

@@ -1,6 +1,6 @@
 // Each stimulus delivers the right charge, mean and statistics, independent of the grid.
 import { describe, expect, it } from 'vitest';
-import { createStimulus, type StimulusSpec } from '../../src/core/stimulus/stimuli';
+import { createStimulus } from '../../src/core/stimulus/stimuli';
 import { Random } from '../../src/core/random';
 import { buildSimulation } from '../../src/core/simulation';
 import { noiseCurrentSigma } from '../../src/bridge/fiSweep';
@@ -9,7 +9,7 @@ import { defaultParameters } from '../../src/core/model/loadModel';
 
 /** Run a stimulus alone for `durationMs` and return the per-step input of neuron 0. */
 function drive(spec: Record<string, unknown>, dtMs: number, durationMs: number, neurons = 1, seed = 1): Float64Array[] {
-  const stim = createStimulus({ ...spec, population: 'p' } as StimulusSpec, Int32Array.from({ length: neurons }, (_, k) => k), seed);
+  const stim = createStimulus({ ...spec, population: 'p' } as Parameters<typeof createStimulus>[0], Int32Array.from({ length: neurons }, (_, k) => k), seed);
   const steps = Math.round(durationMs / dtMs);
   const out = Array.from({ length: neurons }, () => new Float64Array(steps));
   const input = new Float64Array(neurons);

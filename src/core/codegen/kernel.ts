@@ -138,6 +138,9 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, noi
     }
   };
 
+  // reaches[k][j]: x_k depends on x_j through the linear system, directly or not.
+  const reaches = stateNames.map((_, k) => stateNames.map((_, j) => k === j || (model.linear?.matrix[k][j].toString() ?? '0') !== '0'));
+  for (let m = 0; m < ns; m++) for (let k = 0; k < ns; k++) for (let j = 0; j < ns; j++) if (reaches[k][m] && reaches[m][j]) reaches[k][j] = true;
   const s = (k: number) => `s${k}`;
   const nn = (k: number) => `n${k}`;
   const all = stateNames.map((_, k) => k);
@@ -198,7 +201,8 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, noi
       case 'exact': {
         const c = (j: number) => (coefficients === 'C' ? `C[${j}]` : `${coefficients}_${j}`);
         for (const k of all) {
-          const terms = all.map((j) => `${c(k * ns + j)} * ${s(j)}`);
+          // exp(M h) is zero where k cannot reach j through M: leave those products out.
+          const terms = all.filter((j) => reaches[k][j]).map((j) => `${c(k * ns + j)} * ${s(j)}`);
           w(`const ${nn(k)} = ${terms.join(' + ')} + ${c(ns * ns + k)} + ${c(ns * ns + ns + k)} * inp;`);
         }
         break;

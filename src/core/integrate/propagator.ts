@@ -86,3 +86,76 @@ export function linearPropagator(
   }
   return out;
 }
+
+/**
+ * Propagators for any step h in [0, maxH] from one Taylor polynomial per coefficient:
+ * e^{A h} = sum_k A^k h^k / k!, with A the augmented matrix. Partial steps (a spike or the end
+ * of refractoriness inside a step) then cost a few hundred flops, not a matrix exponential.
+ */
+export class PropagatorSeries {
+  private readonly terms: Float64Array[] = []; // per power k: the n*n + 2n coefficients of A^k / k!
+  private readonly out: Float64Array;
+  private readonly fallback: ((h: number) => Float64Array) | null = null;
+
+  constructor(matrix: Float64Array, offset: Float64Array, inputCoefficient: Float64Array, readonly n: number, maxH: number, held: readonly number[] = []) {
+    const size = n * n + 2 * n;
+    this.out = new Float64Array(size);
+    const m = n + 2;
+    const aug = new Float64Array(m * m);
+    for (let r = 0; r < n; r++) {
+      if (held.includes(r)) continue;
+      for (let c = 0; c < n; c++) aug[r * m + c] = matrix[r * n + c];
+      aug[r * m + n] = offset[r];
+      aug[r * m + n + 1] = inputCoefficient[r];
+    }
+    let norm = 0;
+    for (let r = 0; r < m; r++) {
+      let row = 0;
+      for (let c = 0; c < m; c++) row += Math.abs(aug[r * m + c]);
+      norm = Math.max(norm, row);
+    }
+    const x = norm * maxH;
+    if (x > 1) {
+      this.fallback = (h) => linearPropagator(matrix, offset, inputCoefficient, n, h, held);
+      return;
+    }
+    // Powers until the next term is below double precision.
+    let power = new Float64Array(m * m);
+    for (let k = 0; k < m; k++) power[k * m + k] = 1;
+    let bound = 1;
+    for (let k = 0; k < 40; k++) {
+      const coefficients = new Float64Array(size);
+      for (let r = 0; r < n; r++) {
+        for (let c = 0; c < n; c++) coefficients[r * n + c] = power[r * m + c];
+        coefficients[n * n + r] = power[r * m + n];
+        coefficients[n * n + n + r] = power[r * m + n + 1];
+      }
+      this.terms.push(coefficients);
+      bound *= x / (k + 1);
+      if (bound < 1e-18) break;
+      // power <- power * A / (k + 1)
+      const next = new Float64Array(m * m);
+      for (let r = 0; r < m; r++) {
+        for (let q = 0; q < m; q++) {
+          const p = power[r * m + q];
+          if (p === 0) continue;
+          for (let c = 0; c < m; c++) next[r * m + c] += (p * aug[q * m + c]) / (k + 1);
+        }
+      }
+      power = next;
+    }
+  }
+
+  /** Coefficients [Phi, d, g] for a step h (the returned array is reused by the next call). */
+  at(h: number): Float64Array {
+    if (this.fallback) return this.fallback(h);
+    const out = this.out;
+    const terms = this.terms;
+    for (let e = 0; e < out.length; e++) {
+      let acc = 0;
+      for (let k = terms.length - 1; k >= 0; k--) acc = acc * h + terms[k][e];
+      out[e] = acc;
+    }
+    return out;
+  }
+}

@@ -1,10 +1,11 @@
 // The model files shipped in models/, loaded once and cached.
 import lif from '../../../models/lif.json';
 import hh from '../../../models/hh.json';
+import lifExpCurrent from '../../../models/lif_exp_current.json';
 import { InputError } from '../errors.js';
 import { loadModel, type LoadedModel } from './loadModel.js';
 
-const FILES: Record<string, unknown> = { lif, hh };
+const FILES: Record<string, unknown> = { lif, hh, lif_exp_current: lifExpCurrent };
 const cache = new Map<string, LoadedModel>();
 
 export const BUILTIN_MODEL_IDS = Object.keys(FILES);

@@ -42,8 +42,23 @@ export class SpikeRecorder {
     this.windowCounts = new Int32Array(Number.isFinite(windowStartMs) ? size : 0);
   }
 
+  /** Neurons (local indices) that fired in the current step, for delivery to projections. */
+  stepNeurons = new Int32Array(64);
+  stepTimes = new Float64Array(64);
+  stepCount = 0;
+
   spike(neuron: number, timeMs: number): void {
     this.total++;
+    if (this.stepCount === this.stepNeurons.length) {
+      const neurons = new Int32Array(this.stepNeurons.length * 2);
+      neurons.set(this.stepNeurons);
+      this.stepNeurons = neurons;
+      const times = new Float64Array(neurons.length);
+      times.set(this.stepTimes);
+      this.stepTimes = times;
+    }
+    this.stepTimes[this.stepCount] = timeMs;
+    this.stepNeurons[this.stepCount++] = neuron;
     if (this.keep) {
       this.times.push(timeMs);
       this.neurons.push(neuron + this.offset);

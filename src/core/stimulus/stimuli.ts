@@ -18,9 +18,11 @@ export type StimulusSpec = (
   | ({ type: 'whiteNoise'; mean?: Amount; sigma: Amount } & Window)
   | ({ type: 'ouNoise'; mean?: Amount; sigma: Amount; tauMs: number } & Window)
   | ({ type: 'poisson'; rateHz: Amount; amplitude: Amount; tauMs: number } & Window)
+  /** Spikes from `sources` independent Poisson neurons, each adding `weight` to variable `on` (Brian2's PoissonInput). */
+  | { type: 'poissonInput'; on: string; sources: number; rateHz: number; weight: number }
 ) & { population: string; targets?: 'all' | number[] };
 
-export const STIMULUS_TYPES = ['constant', 'step', 'pulses', 'ramp', 'sine', 'whiteNoise', 'ouNoise', 'poisson'] as const;
+export const STIMULUS_TYPES = ['constant', 'step', 'pulses', 'ramp', 'sine', 'whiteNoise', 'ouNoise', 'poisson', 'poissonInput'] as const;
 
 /** A stimulus ready to run on one population. */
 export interface Stimulus {
@@ -51,7 +53,7 @@ function expand(value: Amount | undefined, count: number, fallback: number): Flo
  * Build the runtime form of a validated stimulus. `targets` are neuron indices in the
  * population; `seed` seeds the stimulus's own random stream.
  */
-export function createStimulus(spec: StimulusSpec, targets: Int32Array, seed: number): Stimulus {
+export function createStimulus(spec: Exclude<StimulusSpec, { type: 'poissonInput' }>, targets: Int32Array, seed: number): Stimulus {
   const n = targets.length;
   const start = 'startMs' in spec && spec.startMs !== undefined ? spec.startMs : -Infinity;
   const stop = 'stopMs' in spec && spec.stopMs !== undefined ? spec.stopMs : Infinity;

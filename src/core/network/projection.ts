@@ -1,0 +1,74 @@
+// A projection: synapses from one population to a state variable of another. At a spike each
+// synapse adds its weight to a ring buffer slot `delay` steps ahead; the target population adds
+// the slot to the variable when that step begins. Delays are therefore exact to the step.
+import type { Csr } from './connectivity.js';
+import type { Population } from '../population.js';
+
+/** Arrivals for one state variable of one population: `slots` steps of N values. */
+export class ArrivalRing {
+  readonly data: Float64Array;
+  constructor(
+    readonly variable: number,
+    readonly size: number,
+    readonly slots: number,
+  ) {
+    this.data = new Float64Array(size * slots);
+  }
+}
+
+export class Projection {
+  constructor(
+    readonly name: string,
+    readonly source: Population,
+    readonly target: Population,
+    readonly csr: Csr,
+    /** One weight for all synapses, or one per synapse (in CSR order). */
+    readonly weight: number | Float32Array,
+    /** One delay (ms) for all synapses, or one per synapse. */
+    readonly delayMs: number | Float32Array,
+    readonly ring: ArrivalRing,
+  ) {}
+
+  get synapses(): number {
+    return this.csr.targets.length;
+  }
+
+  /** Bytes held per synapse: target index, and weight and delay where they vary. */
+  get bytesPerSynapse(): number {
+    return 4 + (typeof this.weight === 'number' ? 0 : 4) + (typeof this.delayMs === 'number' ? 0 : 4);
+  }
+
+  /**
+   * Schedule the arrivals of the spikes the source fired in step `step`: a spike at t_sp
+   * arrives at the first step boundary at or after t_sp + delay (and never in its own step).
+   */
+  deliver(step: number, dt: number): void {
+    const fired = this.source.spikes.stepNeurons;
+    const times = this.source.spikes.stepTimes;
+    const count = this.source.spikes.stepCount;
+    if (count === 0) return;
+    const { rowStart, targets } = this.csr;
+    const data = this.ring.data;
+    const size = this.ring.size;
+    const slots = this.ring.slots;
+    const weight = this.weight;
+    const delay = this.delayMs;
+    for (let s = 0; s < count; s++) {
+      const i = fired[s];
+      const t = times[s];
+      if (typeof delay === 'number') {
+        const base = ((Math.max(step + 1, Math.ceil((t + delay) / dt - 1e-9)) % slots) * size) | 0;
+        if (typeof weight === 'number') {
+          for (let q = rowStart[i], end = rowStart[i + 1]; q < end; q++) data[base + targets[q]] += weight;
+        } else {
+          for (let q = rowStart[i], end = rowStart[i + 1]; q < end; q++) data[base + targets[q]] += weight[q];
+        }
+      } else {
+        for (let q = rowStart[i], end = rowStart[i + 1]; q < end; q++) {
+          const arrival = Math.max(step + 1, Math.ceil((t + delay[q]) / dt - 1e-9));
+          data[(arrival % slots) * size + targets[q]] += typeof weight === 'number' ? weight : weight[q];
+        }
+      }
+    }
+  }
+}
