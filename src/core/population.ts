@@ -7,7 +7,7 @@ import { PointEvaluator } from './model/evaluate.js';
 import { exprel } from './codegen/expression.js';
 import { parameterEvaluator, type LoadedModel, type MethodName } from './model/loadModel.js';
 import type { Stimulus } from './stimulus/stimuli.js';
-import { Random } from './random.js';
+import { Random, type PoissonTable } from './random.js';
 import type { SpikeRecorder } from './record/recorders.js';
 import { ArrivalRing } from './network/projection.js';
 import type { InitialValue } from '../scenario/scenario.js';
@@ -43,7 +43,8 @@ export class Population {
   private preparedDt = NaN;
   /** Synaptic arrivals per state variable, and Poisson spike inputs that kick a variable. */
   readonly rings: ArrivalRing[] = [];
-  private readonly poissonInputs: { variable: number; targets: Int32Array; meanPerMs: number; weight: number; random: Random }[] = [];
+  private scratchCounts = new Int32Array(0);
+  private readonly poissonInputs: { variable: number; targets: Int32Array; meanPerMs: number; weight: number; random: Random; dt: number; table: PoissonTable | null }[] = [];
   /** Exact propagators for partial steps (spikes and refractory ends inside a step). */
   readonly prop: (h: number, pinned: boolean) => Float64Array;
   private partial: PropagatorSeries | null = null;
@@ -164,7 +165,7 @@ export class Population {
 
   /** C independent Poisson sources of rate rateHz per target, each spike adding weight to a variable. */
   addPoissonInput(variable: number, targets: Int32Array, sources: number, rateHz: number, weight: number, seed: number): void {
-    this.poissonInputs.push({ variable, targets, meanPerMs: (sources * rateHz) / 1000, weight, random: new Random(seed) });
+    this.poissonInputs.push({ variable, targets, meanPerMs: (sources * rateHz) / 1000, weight, random: new Random(seed), dt: NaN, table: null });
   }
 
   /**
@@ -190,10 +191,19 @@ export class Population {
     for (const input of this.poissonInputs) {
       const x = this.state[input.variable];
       const clamped = held.includes(input.variable);
+      if (input.dt !== dt) {
+        input.dt = dt;
+        // A table for the usual small means; large means draw directly (PTRS).
+        input.table = input.meanPerMs * dt < 30 ? Random.poissonTable(input.meanPerMs * dt) : null;
+      }
+      const { table, random, targets } = input;
       const lambda = input.meanPerMs * dt;
-      for (let k = 0; k < input.targets.length; k++) {
-        const j = input.targets[k];
-        const events = input.random.poisson(lambda);
+      const counts = this.scratchCounts.length >= targets.length ? this.scratchCounts : (this.scratchCounts = new Int32Array(targets.length));
+      if (table) random.fillPoisson(counts, targets.length, table);
+      else for (let k = 0; k < targets.length; k++) counts[k] = random.poisson(lambda);
+      for (let k = 0; k < targets.length; k++) {
+        const j = targets[k];
+        const events = counts[k];
         if (events > 0 && !(clamped && R[j] > t)) x[j] += events * input.weight;
       }
     }

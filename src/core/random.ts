@@ -61,6 +61,12 @@ function logFactorial(k: number): number {
     (1 / 12 - ix2 * (1 / 360 - ix2 * (1 / 1260 - ix2 / 1680))) / x;
 }
 
+/** See Random.poissonTable. */
+export interface PoissonTable {
+  cdf: Float64Array;
+  guide: Int32Array;
+}
+
 export class Random {
   private s0: number;
   private s1: number;
@@ -166,6 +172,60 @@ export class Random {
         return k;
       }
     }
+  }
+
+  /**
+   * Cumulative Poisson probabilities for mean lambda (to where the tail is below 1e-16) and a
+   * guide table: draws by inversion start at guide[floor(u * 256)], so they need no exp and
+   * almost never a second comparison.
+   */
+  static poissonTable(lambda: number): PoissonTable {
+    const values: number[] = [];
+    let p = Math.exp(-lambda);
+    let sum = p;
+    values.push(sum);
+    for (let k = 1; k < 10000 && 1 - sum > 1e-16; k++) {
+      p *= lambda / k;
+      sum += p;
+      values.push(sum);
+    }
+    values[values.length - 1] = 1;
+    const cdf = Float64Array.from(values);
+    const guide = new Int32Array(256);
+    let k = 0;
+    for (let g = 0; g < 256; g++) {
+      while (cdf[k] < g / 256) k++;
+      guide[g] = k;
+    }
+    return { cdf, guide };
+  }
+
+  /** Fill counts[0..n) with Poisson draws from a poissonTable(), the generator state in locals. */
+  fillPoisson(counts: Int32Array, n: number, table: PoissonTable): void {
+    const { cdf, guide } = table;
+    let s0 = this.s0;
+    let s1 = this.s1;
+    let s2 = this.s2;
+    let s3 = this.s3;
+    for (let i = 0; i < n; i++) {
+      const m = Math.imul(s1, 5);
+      const r = Math.imul((m << 7) | (m >>> 25), 9);
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      const u = ((r >>> 0) + 0.5) * 2.3283064365386963e-10; // as uniform()
+      let k = guide[r >>> 24]; // floor(u * 256)
+      while (u > cdf[k]) k++;
+      counts[i] = k;
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
   }
 
   /**
