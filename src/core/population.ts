@@ -101,7 +101,7 @@ export class Population {
       this.KP = linearPropagator(this.matrix, this.offsetVector, this.inputVector, ns, dt, held);
       this.partial = new PropagatorSeries(this.matrix, this.offsetVector, this.inputVector, ns, dt);
       this.partialHeld = new PropagatorSeries(this.matrix, this.offsetVector, this.inputVector, ns, dt, held);
-    } else if (this.method === 'staggered' && this.model.rateTable) {
+    } else if ((this.method === 'staggered' || this.method === 'exponential_euler') && this.model.rateTable) {
       this.K = buildRateTable(this.model, this.parameters, dt);
     }
   }

@@ -2,6 +2,8 @@
 import singleLif from '../../models/scenarios/single-lif.json';
 import singleHh from '../../models/scenarios/single-hh.json';
 import cuba from '../../models/scenarios/cuba.json';
+import coba from '../../models/scenarios/coba.json';
+import cobahh from '../../models/scenarios/cobahh.json';
 import brunel01 from '../../models/scenarios/brunel-j0.1.json';
 import brunel025 from '../../models/scenarios/brunel-j0.25.json';
 import brunelFull from '../../models/scenarios/brunel-full.json';
@@ -10,6 +12,8 @@ export const PRESETS: Readonly<Record<string, unknown>> = Object.freeze({
   'single-lif': singleLif,
   'single-hh': singleHh,
   cuba,
+  coba,
+  cobahh,
   'brunel-j0.1': brunel01,
   'brunel-j0.25': brunel025,
   'brunel-full': brunelFull,

@@ -85,12 +85,26 @@ describe('HH, 10 uA/cm2 step from 10 to 110 ms, default method', () => {
     for (let k = 0; k < 7; k++) expect(Math.abs(direct[k] - tabulated[k])).toBeLessThan(1e-4);
   });
 
-  it('reproduces Brian2: our exponential Euler is its scheme, spike for spike', () => {
-    const ours = runStep(0.01, 'exponential_euler').spikes.timeMs;
+  it('reproduces Brian2: our exponential Euler is its scheme, spike for spike', async () => {
     const brian = reference.runs.brian2_exponential_euler.spikes;
+    // With the rate table, the 0.02 mV interpolation shifts spikes by about 1e-5 ms ...
+    const ours = runStep(0.01, 'exponential_euler').spikes.timeMs;
     expect(ours.length).toBe(brian.length);
-    // Same scheme, same rate functions: only rounding separates the two.
-    for (let k = 0; k < brian.length; k++) expect(Math.abs(ours[k] - brian[k])).toBeLessThan(1e-6);
+    for (let k = 0; k < brian.length; k++) expect(Math.abs(ours[k] - brian[k])).toBeLessThan(1e-4);
+    // ... and with the rate functions evaluated, only rounding separates the two.
+    const { default: hh } = await import('../../models/hh.json');
+    const untabulated = structuredClone(hh) as Record<string, unknown>;
+    delete untabulated.rateTable;
+    const sim = buildSimulation({
+      format: 'spikebridge-scenario/1',
+      durationMs: 120,
+      dtMs: 0.01,
+      populations: [{ name: 'hh', model: untabulated, size: 1, method: 'exponential_euler' }],
+      stimuli: [{ type: 'step', population: 'hh', amplitude: 10, startMs: 10, stopMs: 110 }],
+    });
+    sim.advance();
+    const direct = sim.drain().spikes.timeMs;
+    for (let k = 0; k < brian.length; k++) expect(Math.abs(direct[k] - brian[k])).toBeLessThan(1e-8);
   });
 
   it('matches RK4 at a small step (two integrators agree)', () => {

@@ -145,46 +145,59 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, noi
   const nn = (k: number) => `n${k}`;
   const all = stateNames.map((_, k) => k);
 
+  /**
+   * On whole steps, gates come from the rate table at the leader value `leaderLocal`
+   * (K = [from, 1/step, cells, E0, B0, E1, B1, ...]): x <- E(v) x + B(v). Outside the table the
+   * rate functions are evaluated. Returns the state indices handled here.
+   */
+  let tableAllowed = false;
+  const gatesFromTable = (leaderLocal: string, stateLocal: (k: number) => string): number[] => {
+    const tabulated = tableAllowed && model.rateTable ? model.rateTable.gates.map((g) => g.index) : [];
+    if (tabulated.length === 0) return [];
+    const stride = 2 * tabulated.length;
+    tabulated.forEach((k) => w(`let ${nn(k)};`));
+    w(`const u = (${leaderLocal} - K_0) * K_1;`);
+    out.open('if (u >= 0 && u < K_2) {');
+    w('const cell = Math.floor(u);');
+    w('const fr = u - cell;');
+    w(`const b = 3 + cell * ${stride};`);
+    tabulated.forEach((k, g) => {
+      const e = `b + ${2 * g}`;
+      const c = `b + ${2 * g + 1}`;
+      w(`${nn(k)} = (K[${e}] + fr * (K[${e} + ${stride}] - K[${e}])) * ${s(k)} + K[${c}] + fr * (K[${c} + ${stride}] - K[${c}]);`);
+    });
+    out.middle('} else {');
+    derivatives(tabulated, stateLocal, '_t', true);
+    for (const k of tabulated) w(`${nn(k)} = ${s(k)} + h * f${k}_t * exprel(a${k}_t * h);`);
+    out.close();
+    return tabulated;
+  };
+
   /** Emit the update s -> n over a step of length h. Exact coefficients come from `coefficients`. */
   const update = (coefficients: 'K' | 'KP' | 'C') => {
+    tableAllowed = coefficients === 'K';
     switch (method) {
       case 'euler':
         derivatives(all, s, '', false);
         for (const k of all) w(`const ${nn(k)} = ${s(k)} + h * f${k};`);
         break;
-      case 'exponential_euler':
-        derivatives(all, s, '', true);
-        for (const k of all) w(`const ${nn(k)} = ${s(k)} + h * f${k} * exprel(a${k} * h);`);
+      case 'exponential_euler': {
+        // Brian2's scheme: every variable from the state at the start of the step.
+        const tabulated = gatesFromTable(s(leader), s);
+        const rest = all.filter((k) => !tabulated.includes(k));
+        derivatives(rest, s, '', true);
+        for (const k of rest) w(`const ${nn(k)} = ${s(k)} + h * f${k} * exprel(a${k} * h);`);
         break;
+      }
       case 'staggered': {
         // The leader (v) sees the other variables half a step ahead; they then see the new v.
         derivatives([leader], s, '', true);
         w(`const ${nn(leader)} = ${s(leader)} + h * f${leader} * exprel(a${leader} * h);`);
-        const followers = all.filter((k) => k !== leader);
         const atNewLeader = (k: number) => (k === leader ? nn(leader) : s(k));
-        // Whole steps look gates up in the rate table (K = [from, 1/step, cells, E0, B0, E1, B1, ...]).
-        const tabulated = coefficients === 'K' && model.rateTable ? model.rateTable.gates.map((g) => g.index) : [];
-        if (tabulated.length > 0) {
-          const stride = 2 * tabulated.length;
-          tabulated.forEach((k) => w(`let ${nn(k)};`));
-          w(`const u = (${nv} - K_0) * K_1;`);
-          out.open('if (u >= 0 && u < K_2) {');
-          w(`const cell = Math.floor(u);`);
-          w('const fr = u - cell;');
-          w(`const b = 3 + cell * ${stride};`);
-          tabulated.forEach((k, g) => {
-            const e = `b + ${2 * g}`;
-            const c = `b + ${2 * g + 1}`;
-            w(`${nn(k)} = (K[${e}] + fr * (K[${e} + ${stride}] - K[${e}])) * ${s(k)} + K[${c}] + fr * (K[${c} + ${stride}] - K[${c}]);`);
-          });
-          out.middle('} else {');
-          derivatives(tabulated, atNewLeader, '_t', true);
-          for (const k of tabulated) w(`${nn(k)} = ${s(k)} + h * f${k}_t * exprel(a${k}_t * h);`);
-          out.close();
-        }
-        const direct = followers.filter((k) => !tabulated.includes(k));
-        derivatives(direct, atNewLeader, '_g', true);
-        for (const k of direct) w(`const ${nn(k)} = ${s(k)} + h * f${k}_g * exprel(a${k}_g * h);`);
+        const tabulated = gatesFromTable(nn(leader), atNewLeader);
+        const rest = all.filter((k) => k !== leader && !tabulated.includes(k));
+        derivatives(rest, atNewLeader, '_g', true);
+        for (const k of rest) w(`const ${nn(k)} = ${s(k)} + h * f${k}_g * exprel(a${k}_g * h);`);
         break;
       }
       case 'rk4': {
@@ -302,7 +315,7 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, noi
   out.open('return function step(n, t, dt, S, I, P, R, K, KP, prop, sink, W, G) {');
   prologue();
   if (noise) w('let g0 = G[0], g1 = G[1], g2 = G[2], g3 = G[3];');
-  if (method === 'staggered' && model.rateTable) for (let j = 0; j < 3; j++) w(`const K_${j} = K[${j}];`);
+  if ((method === 'staggered' || method === 'exponential_euler') && model.rateTable) for (let j = 0; j < 3; j++) w(`const K_${j} = K[${j}];`);
   if (method === 'exact') {
     for (let j = 0; j < ns * ns + 2 * ns; j++) w(`const K_${j} = K[${j}];`);
     if (hasRefractory) for (let j = 0; j < ns * ns + 2 * ns; j++) w(`const KP_${j} = KP[${j}];`);

@@ -2,10 +2,18 @@
 import lif from '../../../models/lif.json';
 import hh from '../../../models/hh.json';
 import lifExpCurrent from '../../../models/lif_exp_current.json';
+import lifExpConductance from '../../../models/lif_exp_conductance.json';
+import traubMiles from '../../../models/traub_miles.json';
 import { InputError } from '../errors.js';
 import { loadModel, type LoadedModel } from './loadModel.js';
 
-const FILES: Record<string, unknown> = { lif, hh, lif_exp_current: lifExpCurrent };
+const FILES: Record<string, unknown> = {
+  lif,
+  hh,
+  lif_exp_current: lifExpCurrent,
+  lif_exp_conductance: lifExpConductance,
+  traub_miles: traubMiles,
+};
 const cache = new Map<string, LoadedModel>();
 
 export const BUILTIN_MODEL_IDS = Object.keys(FILES);
