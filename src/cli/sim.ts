@@ -7,6 +7,7 @@ import { Simulation } from '../core/simulation.js';
 import { validateScenario } from '../scenario/scenario.js';
 import { PRESETS, preset } from '../scenario/presets.js';
 import { currentRange, fiSweep } from '../bridge/fiSweep.js';
+import { spikeStatistics } from '../core/record/statistics.js';
 
 const USAGE = `usage:
   npm run sim -- run FILE.json|PRESET
@@ -68,6 +69,7 @@ function run(args: string[]): void {
   sim.advance();
   const finished = performance.now();
   const frame = sim.drain();
+  const stats = sim.stats();
   const window = valid.scenario.record.rateWindowMs;
   const output = {
     scenario: valid.scenario.name ?? target,
@@ -92,12 +94,24 @@ function run(args: string[]): void {
         }
       : {}),
     stats: {
-      ...sim.stats(),
+      ...stats,
+      populations: stats.populations.map((p, k) => {
+        if (!valid.scenario.record.spikes) return p;
+        const pop = sim.populations[k];
+        const s = spikeStatistics(frame.spikes.timeMs, frame.spikes.neuron, pop.offset, pop.size, window?.[0] ?? 0, window?.[1] ?? valid.scenario.durationMs);
+        return { ...p, isiCv: finite(s.isiCv), fano: finite(s.fano), activeFraction: s.activeFraction };
+      }),
+      ...(sim.projections.length > 0 ? { network: sim.networkInfo() } : {}),
       durationMs: valid.scenario.durationMs,
       wallTimeMs: { build: round(built - started), run: round(finished - built) },
     },
   };
   process.stdout.write(`${JSON.stringify(output)}\n`);
+}
+
+/** JSON has no NaN: a statistic that does not exist (no neuron fired enough) is null. */
+function finite(x: number): number | null {
+  return Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : null;
 }
 
 function round(x: number): number {

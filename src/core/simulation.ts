@@ -5,7 +5,7 @@ import { resolveParameters } from './model/loadModel.js';
 import { createStimulus } from './stimulus/stimuli.js';
 import { streamSeed } from './random.js';
 import { Population } from './population.js';
-import { Projection, ArrivalRing } from './network/projection.js';
+import { Projection } from './network/projection.js';
 import { connect } from './network/connectivity.js';
 import { Random } from './random.js';
 import type { ProjectionSpec } from '../scenario/scenario.js';
@@ -211,6 +211,14 @@ export class Simulation {
     const spikeCount = populations.reduce((a, p) => a + p.spikeCount, 0);
     const neurons = populations.reduce((a, p) => a + p.size, 0);
     return { spikeCount, meanRateHz: seconds > 0 ? spikeCount / neurons / seconds : 0, populations };
+  }
+
+  /** Synapses held, and the bytes each takes (target index, and weight and delay where they vary). */
+  networkInfo(): { synapses: number; bytesPerSynapse: number; projections: { name: string; synapses: number; bytesPerSynapse: number }[] } {
+    const projections = this.projections.map((p) => ({ name: p.name, synapses: p.synapses, bytesPerSynapse: p.bytesPerSynapse }));
+    const synapses = projections.reduce((a, p) => a + p.synapses, 0);
+    const bytes = projections.reduce((a, p) => a + p.synapses * p.bytesPerSynapse, 0);
+    return { synapses, bytesPerSynapse: synapses > 0 ? bytes / synapses : 0, projections };
   }
 
   /** Per-neuron spike counts in the scenario's rate window, per population. */
