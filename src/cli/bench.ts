@@ -1,5 +1,8 @@
 // `npm run bench`: measures and prints; it never decides whether anything passes.
 import { cpus } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { preset } from '../scenario/presets.js';
 import { Simulation } from '../core/simulation.js';
 import { validateScenario, SCENARIO_FORMAT, type Scenario } from '../scenario/scenario.js';
 import { builtinModel } from '../core/model/builtinModels.js';
@@ -87,6 +90,9 @@ function main(): void {
     console.log(`| ${r.case} | ${r.neurons} | ${r.steps} | ${fmt(r.seconds, 2)} | ${fmt(r.updatesPerSecond / 1e6)} | ${fmt(r.spikesPerNeuronPerSecond)} |`);
   }
 
+  networks(quick);
+  if (process.argv.includes('--vs-brian2')) vsBrian2();
+
   console.log('\nf-I sweeps (whole sweep, model load included):');
   let t0 = performance.now();
   fiSweep({ model: 'lif', currents: currentRange(2.1, 5, 0.1), durationMs: 2000, discardMs: 0, dtMs: 0.1 });
@@ -94,6 +100,98 @@ function main(): void {
   t0 = performance.now();
   fiSweep({ model: 'hh', currents: currentRange(0, 30, 0.25), durationMs: 1000, discardMs: 0, dtMs: 0.01 });
   console.log(`  HH, 121 points 0..30 uA/cm2, 1 s each, dt 0.01 ms: ${fmt(performance.now() - t0, 0)} ms`);
+}
+
+interface NetworkRow {
+  name: string;
+  neurons: number;
+  synapses: number;
+  bytesPerSynapse: number;
+  buildS: number;
+  runS: number;
+  bioS: number;
+  events: number;
+  rateHz: number;
+  peakMB: number;
+}
+
+function runNetwork(name: string, scenario: Scenario): NetworkRow {
+  const t0 = performance.now();
+  const sim = new Simulation(validateScenario(scenario));
+  const t1 = performance.now();
+  let peak = process.memoryUsage().rss;
+  const sliceMs = 50;
+  while (!sim.done) {
+    sim.advance(sliceMs);
+    sim.drain();
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }
+  const t2 = performance.now();
+  const info = sim.networkInfo();
+  const stats = sim.stats();
+  return {
+    name,
+    neurons: sim.populations.reduce((a, p) => a + p.size, 0),
+    synapses: info.synapses,
+    bytesPerSynapse: info.bytesPerSynapse,
+    buildS: (t1 - t0) / 1000,
+    runS: (t2 - t1) / 1000,
+    bioS: scenario.durationMs / 1000,
+    events: sim.projections.reduce((a, p) => a + p.events, 0),
+    rateHz: stats.meanRateHz,
+    peakMB: peak / 2 ** 20,
+  };
+}
+
+function printNetworks(rows: NetworkRow[]): void {
+  console.log('| network | neurons | synapses | bytes/syn | build s | run s | real-time factor | M syn. events/s | mean rate Hz | peak RSS MB |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    console.log(`| ${r.name} | ${r.neurons} | ${r.synapses} | ${fmt(r.bytesPerSynapse, 0)} | ${fmt(r.buildS, 2)} | ${fmt(r.runS, 2)} | ${fmt(r.runS / r.bioS, 2)} | ${fmt(r.events / r.runS / 1e6)} | ${fmt(r.rateHz, 2)} | ${fmt(r.peakMB, 0)} |`);
+  }
+}
+
+function networks(quick: boolean): void {
+  console.log('\nBenchmark networks (1 s of biological time unless noted; "run" excludes build; real-time factor = run s / biological s):');
+  const names = ['cuba', 'coba', 'cobahh', 'brunel-j0.1', 'brunel-j0.25'];
+  printNetworks(names.map((name) => runNetwork(name, preset(name) as Scenario)));
+
+  // Scaling: Brunel-type LIF networks at a fixed in-degree (80 E + 20 I), 200 ms each.
+  console.log('\nScaling at fixed in-degree (LIF, delta synapses, C_E = 80, C_I = 20, J = 0.5 mV, g = 5, Poisson drive; 200 ms):');
+  const sizes = quick ? [1000, 4000, 16000] : [1000, 4000, 16000, 64000, 256000];
+  printNetworks(sizes.map((n) => runNetwork(`LIF ${n}`, scalingScenario(n))));
+}
+
+function scalingScenario(n: number): Scenario {
+  const base = preset('brunel-j0.25') as Scenario;
+  const ne = Math.round(n * 0.8);
+  const J = 0.5;
+  return {
+    ...base,
+    name: `scaling ${n}`,
+    durationMs: 200,
+    record: { spikes: false },
+    populations: base.populations.map((p) => ({ ...p, size: p.name === 'E' ? ne : n - ne })),
+    projections: base.projections!.map((pr) => ({ ...pr, connect: { rule: 'inDegree', k: pr.source === 'E' ? 80 : 20, allowSelf: false }, weight: pr.source === 'E' ? J : -5 * J })),
+    stimuli: base.stimuli.map((s) => ({ ...s, sources: 80, weight: J, rateHz: (2 * 20 * 1000) / (J * 80 * 20) })) as Scenario['stimuli'],
+  };
+}
+
+/** Brian2's CUBA (its example, verbatim) beside ours, in one run on this machine. */
+function vsBrian2(): void {
+  const script = fileURLToPath(new URL('./brian2_cuba.py', import.meta.url));
+  console.log('\nCUBA beside Brian2 (/usr/bin/python3, Debian python3-brian); Brian2 standalone compiles C++ first:');
+  const result = spawnSync('/usr/bin/python3', [script], { encoding: 'utf8', timeout: 600_000 });
+  if (result.status !== 0) {
+    console.log(`  Brian2 did not run (${result.error?.message ?? result.stderr.trim().split('\n').pop()}); install python3-brian to compare.`);
+    return;
+  }
+  const brian = JSON.parse(result.stdout.trim().split('\n').pop()!);
+  const ours = runNetwork('cuba', preset('cuba') as Scenario);
+  console.log(`  SpikeBridge: run ${fmt(ours.runS, 3)} s, build ${fmt(ours.buildS, 3)} s, ${ours.synapses} synapses, ${fmt(ours.rateHz, 2)} Hz`);
+  console.log(`  Brian2 standalone: run ${fmt(brian.standalone_run_s, 3)} s, whole process ${fmt(brian.standalone_total_s, 1)} s, ${brian.synapses} synapses, ${fmt(brian.rate_hz, 2)} Hz`);
+  console.log(`  Brian2 cython: run ${fmt(brian.cython_run_s, 3)} s`);
+  console.log(`  ratio SpikeBridge run / Brian2 standalone run: ${fmt(ours.runS / brian.standalone_run_s, 2)}; / Brian2 cython run: ${fmt(ours.runS / brian.cython_run_s, 2)}`);
 }
 
 main();

@@ -29,6 +29,9 @@ export class Projection {
     readonly ring: ArrivalRing,
   ) {}
 
+  /** Synaptic events delivered so far (spikes times out-degree). */
+  events = 0;
+
   get synapses(): number {
     return this.csr.targets.length;
   }
@@ -56,6 +59,7 @@ export class Projection {
     for (let s = 0; s < count; s++) {
       const i = fired[s];
       const t = times[s];
+      this.events += rowStart[i + 1] - rowStart[i];
       if (typeof delay === 'number') {
         const base = ((Math.max(step + 1, Math.ceil((t + delay) / dt - 1e-9)) % slots) * size) | 0;
         if (typeof weight === 'number') {
