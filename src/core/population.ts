@@ -1,7 +1,7 @@
 // A population: N neurons of one model, their state as struct-of-arrays Float64Arrays, their
 // inputs, and the compiled kernel that advances them.
 import { SimulationError } from './errors.js';
-import { compileKernel, type CompiledKernel } from './codegen/kernel.js';
+import { compileKernel, type CompiledKernel, type KernelOptions } from './codegen/kernel.js';
 import { linearPropagator, PropagatorSeries } from './integrate/propagator.js';
 import { PointEvaluator } from './model/evaluate.js';
 import { exprel } from './codegen/expression.js';
@@ -14,12 +14,12 @@ import type { InitialValue } from '../scenario/scenario.js';
 
 // Kernels are compiled once per loaded model and method.
 const kernelCache = new WeakMap<LoadedModel, Map<string, CompiledKernel>>();
-function kernelFor(model: LoadedModel, method: MethodName, noise: boolean): CompiledKernel {
+function kernelFor(model: LoadedModel, method: MethodName, options: KernelOptions): CompiledKernel {
   let byMethod = kernelCache.get(model);
   if (!byMethod) kernelCache.set(model, (byMethod = new Map()));
-  const key = `${method}${noise ? '+noise' : ''}`;
+  const key = `${method}|${options.noise ? 'noise' : ''}|${(options.arrivals ?? []).join(',')}`;
   let kernel = byMethod.get(key);
-  if (!kernel) byMethod.set(key, (kernel = compileKernel(model, method, noise)));
+  if (!kernel) byMethod.set(key, (kernel = compileKernel(model, method, options)));
   return kernel;
 }
 
@@ -44,6 +44,9 @@ export class Population {
   /** Synaptic arrivals per state variable, and Poisson spike inputs that kick a variable. */
   readonly rings: ArrivalRing[] = [];
   private scratchCounts = new Int32Array(0);
+  private get ringData(): Float64Array[] {
+    return this.rings.map((r) => r.data);
+  }
   private readonly poissonInputs: { variable: number; targets: Int32Array; meanPerMs: number; weight: number; random: Random; dt: number; table: PoissonTable | null }[] = [];
   /** Exact propagators for partial steps (spikes and refractory ends inside a step). */
   readonly prop: (h: number, pinned: boolean) => Float64Array;
@@ -91,7 +94,7 @@ export class Population {
   /** Coefficients for whole steps of dt: exact propagators, or the staggered rate table. */
   private prepareStep(dt: number): void {
     this.preparedDt = dt;
-    this.kernel ??= kernelFor(this.model, this.method, this.noiseVariance !== null);
+    this.kernel ??= kernelFor(this.model, this.method, { noise: this.noiseVariance !== null, arrivals: this.rings.map((r) => r.variable) });
     // sigma is the std of the current averaged over 1 ms: a step of dt draws sigma * sqrt(1 ms / dt).
     if (this.noiseVariance) this.noiseScale = this.noiseVariance.map((variance) => Math.sqrt(variance / dt));
     if (this.method === 'exact') {
@@ -153,13 +156,17 @@ export class Population {
     this.preparedDt = NaN; // rebuild propagators or rate tables with the new values
   }
 
-  /** The ring for arrivals on `variable`, made (or widened) to hold `slots` steps. */
+  /**
+   * The ring for arrivals on `variable`, holding at least `slots` steps. All rings of a
+   * population share one slot count, so the kernel reads them at one offset.
+   */
   ring(variable: number, slots: number): ArrivalRing {
-    const k = this.rings.findIndex((r) => r.variable === variable);
-    if (k >= 0 && this.rings[k].slots >= slots) return this.rings[k];
-    const ring = new ArrivalRing(variable, this.size, slots);
-    if (k >= 0) this.rings[k] = ring;
-    else this.rings.push(ring);
+    const needed = Math.max(slots, ...this.rings.map((r) => r.slots));
+    if (this.rings.some((r) => r.slots !== needed)) {
+      for (let k = 0; k < this.rings.length; k++) this.rings[k] = new ArrivalRing(this.rings[k].variable, this.size, needed);
+    }
+    let ring = this.rings.find((r) => r.variable === variable);
+    if (!ring) this.rings.push((ring = new ArrivalRing(variable, this.size, needed)));
     return ring;
   }
 
@@ -169,25 +176,12 @@ export class Population {
   }
 
   /**
-   * Add what arrives at the start of step `step` (time t). A variable held during the
-   * refractory period ignores what arrives while it is held (as NEST and Brunel 2000 do).
+   * Add the Poisson spike inputs of step `step` (time t); synaptic arrivals are added inside
+   * the kernel. A variable held during the refractory period ignores what arrives meanwhile.
    */
-  applyArrivals(step: number, t: number, dt: number): void {
+  applyPoissonInputs(step: number, t: number, dt: number): void {
     const held = this.model.refractory?.clamp ?? [];
     const R = this.refractoryUntil;
-    for (const ring of this.rings) {
-      const x = this.state[ring.variable];
-      const data = ring.data;
-      const base = (step % ring.slots) * this.size;
-      const clamped = held.includes(ring.variable);
-      for (let j = 0; j < this.size; j++) {
-        const w = data[base + j];
-        if (w !== 0) {
-          if (!(clamped && R[j] > t)) x[j] += w;
-          data[base + j] = 0;
-        }
-      }
-    }
     for (const input of this.poissonInputs) {
       const x = this.state[input.variable];
       const clamped = held.includes(input.variable);
@@ -209,14 +203,14 @@ export class Population {
     }
   }
 
-  step(t: number, dt: number): void {
+  step(step: number, t: number, dt: number): void {
     this.spikes.stepCount = 0;
     if (this.dynamicStimuli.length > 0) {
       this.input.set(this.staticInput);
       for (const s of this.dynamicStimuli) s.add(this.input, t, dt);
     }
     if (dt !== this.preparedDt) this.prepareStep(dt);
-    this.kernel!.step(this.size, t, dt, this.state, this.input, this.parameters, this.refractoryUntil, this.K, this.KP, this.prop, this.spikes, this.noiseScale, this.noiseState);
+    this.kernel!.step(this.size, t, dt, this.state, this.input, this.parameters, this.refractoryUntil, this.K, this.KP, this.prop, this.spikes, this.noiseScale, this.noiseState, this.ringData, this.rings.length > 0 ? (step % this.rings[0].slots) * this.size : 0);
   }
 
   /** Find the first neuron whose state is not finite or leaves the model's bounds. */

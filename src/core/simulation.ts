@@ -139,8 +139,8 @@ export class Simulation {
       while (this.stepIndex < target) {
         const step = this.stepIndex;
         const t = step * dt;
-        for (let p = 0; p < pops.length; p++) pops[p].applyArrivals(step, t, dt);
-        for (let p = 0; p < pops.length; p++) pops[p].step(t, dt);
+        for (let p = 0; p < pops.length; p++) pops[p].applyPoissonInputs(step, t, dt);
+        for (let p = 0; p < pops.length; p++) pops[p].step(step, t, dt);
         for (let q = 0; q < projections.length; q++) projections[q].deliver(step, dt);
         this.stepIndex++;
         if (traces.length > 0 && this.stepIndex % this.traceEverySteps === 0) {

@@ -29,7 +29,18 @@ export type StepKernel = (
   /** Fused white noise: per-neuron standard deviation of the input over this step, and RNG state. */
   W: Float64Array,
   G: Int32Array,
+  /** Synaptic arrivals: one ring per variable listed at compile time, and this step's slot offset. */
+  A: Float64Array[],
+  slot: number,
 ) => void;
+
+/** What a kernel is specialised for besides model and method. */
+export interface KernelOptions {
+  /** Draw white noise inside the loop. */
+  noise?: boolean;
+  /** State variables that receive synaptic arrivals, in the order of the A argument. */
+  arrivals?: number[];
+}
 
 export interface CompiledKernel {
   method: MethodName;
@@ -62,7 +73,9 @@ class Emitter {
 }
 
 /** Generate the step kernel's source. Exposed so tests can read what was generated. */
-export function generateKernelSource(model: LoadedModel, method: MethodName, noise = false): string {
+export function generateKernelSource(model: LoadedModel, method: MethodName, options: KernelOptions = {}): string {
+  const noise = options.noise ?? false;
+  const arrivals = options.arrivals ?? [];
   const { stateNames, parameterNames } = model;
   const ns = stateNames.length;
   const leader = model.threshold.index;
@@ -312,7 +325,8 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, noi
 
   // The hot loop: whole steps with no spike, and whole refractory steps.
   const fast = (out = new Emitter());
-  out.open('return function step(n, t, dt, S, I, P, R, K, KP, prop, sink, W, G) {');
+  out.open('return function step(n, t, dt, S, I, P, R, K, KP, prop, sink, W, G, A, slot) {');
+  arrivals.forEach((k, r) => w(`const A${r} = A[${r}];`));
   prologue();
   if (noise) w('let g0 = G[0], g1 = G[1], g2 = G[2], g3 = G[3];');
   if ((method === 'staggered' || method === 'exponential_euler') && model.rateTable) for (let j = 0; j < 3; j++) w(`const K_${j} = K[${j}];`);
@@ -340,6 +354,16 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, noi
     out.close();
     w('inp += W[i] * z;');
   } else w('const inp = I[i];');
+  // Arrivals of this step: a variable held during refractoriness ignores them (as NEST and
+  // Brunel 2000 do). The sum is also stored, so the slow path sees it.
+  arrivals.forEach((k, r) => {
+    w(`const a${r} = A${r}[slot + i];`);
+    out.open(`if (a${r} !== 0) {`);
+    w(`A${r}[slot + i] = 0;`);
+    const apply = `${s(k)} += a${r}; S${k}[i] = ${s(k)};`;
+    w(clamped.has(k) ? `if (R[i] <= t) { ${apply} }` : apply);
+    out.close();
+  });
   out.open(hasRefractory ? 'if (R[i] <= t) {' : '{');
   w('const h = dt;');
   if (hasRefractory) w('const pinned = false;');
@@ -371,8 +395,8 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, noi
 }
 
 /** Compile the kernel. Throws if this environment forbids `new Function` (a strict CSP). */
-export function compileKernel(model: LoadedModel, method: MethodName, noise = false): CompiledKernel {
-  const source = generateKernelSource(model, method, noise);
+export function compileKernel(model: LoadedModel, method: MethodName, options: KernelOptions = {}): CompiledKernel {
+  const source = generateKernelSource(model, method, options);
   // Only our own trusted helpers enter as arguments; the source names nothing else.
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const factory = new Function('kn', 'wn', 'finishNormal', source) as (...helpers: unknown[]) => StepKernel;
