@@ -1,6 +1,6 @@
 // Eval-free evaluation of a model's expressions for one neuron: initial values, the staggered
 // half step at the start, and the oracle tests compare generated kernels with.
-import type { MathNode } from 'mathjs';
+import type { MathNode } from 'mathjs/number';
 import { toClosure, type Evaluator } from '../codegen/expression.js';
 import type { LoadedModel } from './loadModel.js';
 
