@@ -10,6 +10,9 @@ export default defineConfig({
   server: { headers: isolation, port: 5173, host: '127.0.0.1' },
   preview: { headers: isolation, port: 4173, host: '127.0.0.1' },
   worker: { format: 'es' },
+  // Pre-bundle the worker's dependencies with the page's, so a cold start does not discover
+  // mathjs mid-run and reload the page.
+  optimizeDeps: { entries: ['index.html', 'workers/simulation.worker.ts'] },
   build: { target: 'es2022', sourcemap: true, reportCompressedSize: true },
   test: {
     include: ['tests/**/*.test.ts'],

@@ -60,6 +60,8 @@ function buildProjection(spec: ProjectionSpec, index: number, source: Population
 export interface RunStats {
   spikeCount: number;
   meanRateHz: number;
+  /** Mean rate within the scenario's rate window, when it has one. */
+  window?: { startMs: number; stopMs: number; meanRateHz: number };
   populations: { name: string; size: number; spikeCount: number; meanRateHz: number }[];
 }
 
@@ -143,6 +145,8 @@ export class Simulation {
         for (let p = 0; p < pops.length; p++) pops[p].step(step, t, dt);
         for (let q = 0; q < projections.length; q++) projections[q].deliver(step, dt);
         this.stepIndex++;
+        // A neuron that could not be brought below threshold stops the run at this very step.
+        for (let p = 0; p < pops.length; p++) if (pops[p].spikes.overflowAt) pops[p].checkHealth(this.timeMs);
         if (traces.length > 0 && this.stepIndex % this.traceEverySteps === 0) {
           let finite = true;
           for (const tr of traces) finite = tr.sample(this.population(tr.population).state) && finite;
@@ -210,7 +214,16 @@ export class Simulation {
     }));
     const spikeCount = populations.reduce((a, p) => a + p.spikeCount, 0);
     const neurons = populations.reduce((a, p) => a + p.size, 0);
-    return { spikeCount, meanRateHz: seconds > 0 ? spikeCount / neurons / seconds : 0, populations };
+    const stats: RunStats = { spikeCount, meanRateHz: seconds > 0 ? spikeCount / neurons / seconds : 0, populations };
+    const window = this.scenario.record.rateWindowMs;
+    if (window) {
+      // The rate within the window so far (the part of it already simulated).
+      const elapsedMs = Math.min(this.timeMs, window[1]) - window[0];
+      let inWindow = 0;
+      for (const p of this.populations) for (const c of p.spikes.windowCounts) inWindow += c;
+      stats.window = { startMs: window[0], stopMs: window[1], meanRateHz: elapsedMs > 0 ? (inWindow / neurons) * (1000 / elapsedMs) : 0 };
+    }
+    return stats;
   }
 
   /** Synapses held, and the bytes each takes (target index, and weight and delay where they vary). */

@@ -1,0 +1,296 @@
+// The membrane-potential plot: one traced variable against time, the firing threshold as a dashed
+// line and a strip of spike ticks above it. It only draws what it is given; it decides nothing
+// about neurons. New data is drawn incrementally (one Graphics per frame), so a frame costs what
+// it adds, not the history on screen. The axes are rebuilt (and the history redrawn) only when
+// the data leaves the voltage range shown.
+import { Application, Container, Graphics, Text } from 'pixi.js';
+
+/** Okabe-Ito colours (distinguishable with the common colour-vision deficiencies). */
+export const COLOURS = {
+  trace: 0x0072b2, // blue
+  threshold: 0xd55e00, // vermillion
+  spike: 0x009e73, // bluish green
+  background: 0xffffff,
+  grid: 0xe8e8e8,
+  axis: 0x555555,
+  text: 0x2b2b2b,
+} as const;
+
+export interface TraceLayout {
+  durationMs: number;
+  /** Axis label of the traced variable, e.g. "membrane potential v". */
+  label: string;
+  unit: string;
+  threshold: { name: string; level: number } | null;
+}
+
+interface Chunk {
+  startMs: number;
+  everyMs: number;
+  values: Float64Array;
+}
+
+const MARGIN = { left: 78, right: 28, top: 52, bottom: 50 };
+const SPIKE_STRIP = { top: 12, height: 26 };
+const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif';
+
+/** Round tick values covering [lo, hi] with about `count` steps of 1, 2 or 5 times a power of ten. */
+export function niceTicks(lo: number, hi: number, count: number): { lo: number; hi: number; step: number } {
+  const span = Math.max(hi - lo, 1e-9);
+  const raw = span / count;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
+  return { lo: Math.floor(lo / step) * step, hi: Math.ceil(hi / step) * step, step };
+}
+
+function label(text: string, size = 13, colour: number = COLOURS.text): Text {
+  return new Text({ text, style: { fontFamily: FONT, fontSize: size, fill: colour } });
+}
+
+export class VoltageTracePlot {
+  private readonly axes = new Container();
+  private readonly thresholdLayer = new Container();
+  private readonly traceLayer = new Container();
+  private readonly spikeLayer = new Container();
+  private layout: TraceLayout | null = null;
+  private chunks: Chunk[] = [];
+  private spikeTimes: number[] = [];
+  /** Voltage range on screen, and the range of the data drawn so far. */
+  private vLow = -80;
+  private vHigh = -40;
+  private vStep = 10;
+  private dataLow = Infinity;
+  private dataHigh = -Infinity;
+  private last: { x: number; y: number } | null = null;
+  private renderQueued = false;
+
+  private constructor(private readonly app: Application, readonly width: number, readonly height: number) {
+    app.stage.addChild(this.axes, this.thresholdLayer, this.traceLayer, this.spikeLayer);
+  }
+
+  /** Create the PixiJS application (WebGL) and put its canvas into `host`. */
+  static async create(host: HTMLElement, width: number, height: number): Promise<VoltageTracePlot> {
+    const app = new Application();
+    await app.init({
+      width,
+      height,
+      background: COLOURS.background,
+      antialias: true,
+      preference: 'webgl',
+      resolution: Math.max(1, window.devicePixelRatio || 1),
+      autoDensity: true,
+      autoStart: false, // drawn on demand: nothing is rendered while nothing changes
+    });
+    app.canvas.id = 'trace-canvas';
+    app.canvas.setAttribute('role', 'img');
+    app.canvas.setAttribute('aria-label', 'Membrane potential against time, with the firing threshold and spike times');
+    host.appendChild(app.canvas);
+    app.render(); // an empty plot, not a blank canvas, until the first scenario arrives
+    return new VoltageTracePlot(app, width, height);
+  }
+
+  private get plotLeft(): number {
+    return MARGIN.left;
+  }
+  private get plotRight(): number {
+    return this.width - MARGIN.right;
+  }
+  private get plotTop(): number {
+    return MARGIN.top;
+  }
+  private get plotBottom(): number {
+    return this.height - MARGIN.bottom;
+  }
+
+  private x(timeMs: number): number {
+    const duration = this.layout?.durationMs ?? 1;
+    return this.plotLeft + (timeMs / duration) * (this.plotRight - this.plotLeft);
+  }
+
+  private y(value: number): number {
+    return this.plotBottom - ((value - this.vLow) / (this.vHigh - this.vLow)) * (this.plotBottom - this.plotTop);
+  }
+
+  /** Start a new run: clear the data and lay out the axes for `layout`. */
+  reset(layout: TraceLayout): void {
+    this.layout = layout;
+    this.chunks = [];
+    this.spikeTimes = [];
+    this.dataLow = Infinity;
+    this.dataHigh = -Infinity;
+    const level = layout.threshold?.level;
+    this.fitRange(level ?? -70, level ?? -50);
+    this.redrawAll();
+  }
+
+  /** Show nothing (e.g. when a scenario was refused). */
+  clear(): void {
+    this.layout = null;
+    this.chunks = [];
+    this.spikeTimes = [];
+    this.redrawAll();
+  }
+
+  /** Add a frame's samples (sampled every `everyMs` from `startMs`) and spike times. */
+  append(chunk: Chunk, spikeTimesMs: ArrayLike<number>): void {
+    if (!this.layout) return;
+    if (chunk.values.length > 0) {
+      this.chunks.push(chunk);
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (let k = 0; k < chunk.values.length; k++) {
+        const v = chunk.values[k];
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      this.dataLow = Math.min(this.dataLow, lo);
+      this.dataHigh = Math.max(this.dataHigh, hi);
+    }
+    const fresh = Array.from(spikeTimesMs);
+    this.spikeTimes.push(...fresh);
+    if (this.dataLow < this.vLow || this.dataHigh > this.vHigh) {
+      this.fitRange(this.dataLow, this.dataHigh);
+      this.redrawAll();
+    } else {
+      if (chunk.values.length > 0) this.drawChunk(chunk);
+      this.drawSpikes(fresh);
+      this.requestRender();
+    }
+  }
+
+  destroy(): void {
+    this.app.destroy(true, { children: true });
+  }
+
+  private fitRange(dataLow: number, dataHigh: number): void {
+    const level = this.layout?.threshold?.level;
+    const lo = Math.min(dataLow, level ?? dataLow);
+    const hi = Math.max(dataHigh, level ?? dataHigh);
+    const pad = Math.max(2, 0.1 * (hi - lo));
+    const ticks = niceTicks(lo - pad, hi + pad, 4);
+    this.vLow = ticks.lo;
+    this.vHigh = ticks.hi;
+    this.vStep = ticks.step;
+  }
+
+  private redrawAll(): void {
+    for (const layer of [this.axes, this.thresholdLayer, this.traceLayer, this.spikeLayer]) {
+      for (const child of layer.removeChildren()) child.destroy();
+    }
+    this.last = null;
+    this.drawAxes();
+    this.drawThreshold();
+    for (const chunk of this.chunks) this.drawChunk(chunk);
+    this.drawSpikes(this.spikeTimes);
+    this.requestRender();
+  }
+
+  private drawAxes(): void {
+    const layout = this.layout;
+    if (!layout) return;
+    const { plotLeft: left, plotRight: right, plotTop: top, plotBottom: bottom } = this;
+    const grid = new Graphics();
+    const axis = new Graphics();
+    this.axes.addChild(grid, axis);
+
+    for (let k = 0; this.vLow + k * this.vStep <= this.vHigh + 1e-9; k++) {
+      const v = this.vLow + k * this.vStep;
+      const y = Math.round(this.y(v)) + 0.5;
+      grid.moveTo(left, y).lineTo(right, y);
+      axis.moveTo(left - 5, y).lineTo(left, y);
+      const text = label(formatNumber(v));
+      text.anchor.set(1, 0.5);
+      text.position.set(left - 8, y);
+      this.axes.addChild(text);
+    }
+    const tTicks = niceTicks(0, layout.durationMs, 10);
+    for (let k = 0; k * tTicks.step <= layout.durationMs + 1e-9; k++) {
+      const t = k * tTicks.step;
+      const x = Math.round(this.x(t)) + 0.5;
+      grid.moveTo(x, top).lineTo(x, bottom);
+      axis.moveTo(x, bottom).lineTo(x, bottom + 5);
+      const text = label(formatNumber(t));
+      text.anchor.set(0.5, 0);
+      text.position.set(x, bottom + 8);
+      this.axes.addChild(text);
+    }
+    grid.stroke({ width: 1, color: COLOURS.grid });
+    axis.moveTo(left + 0.5, top).lineTo(left + 0.5, bottom + 0.5).lineTo(right, bottom + 0.5);
+    axis.stroke({ width: 1, color: COLOURS.axis });
+
+    const xTitle = label('time (ms)');
+    xTitle.anchor.set(0.5, 0);
+    xTitle.position.set((left + right) / 2, bottom + 27);
+    const yTitle = label(`${layout.label} (${layout.unit})`);
+    yTitle.anchor.set(0.5, 0);
+    yTitle.rotation = -Math.PI / 2;
+    yTitle.position.set(10, (top + bottom) / 2);
+    const stripTitle = label('spikes');
+    stripTitle.anchor.set(1, 0.5);
+    stripTitle.position.set(left - 8, SPIKE_STRIP.top + SPIKE_STRIP.height / 2);
+    const strip = new Graphics()
+      .moveTo(left, SPIKE_STRIP.top + SPIKE_STRIP.height + 0.5)
+      .lineTo(right, SPIKE_STRIP.top + SPIKE_STRIP.height + 0.5)
+      .stroke({ width: 1, color: COLOURS.grid });
+    this.axes.addChild(xTitle, yTitle, stripTitle, strip);
+  }
+
+  private drawThreshold(): void {
+    const threshold = this.layout?.threshold;
+    if (!threshold) return;
+    const y = Math.round(this.y(threshold.level)) + 0.5;
+    const dashes = new Graphics();
+    for (let x = this.plotLeft; x < this.plotRight; x += 12) {
+      dashes.moveTo(x, y).lineTo(Math.min(x + 7, this.plotRight), y);
+    }
+    dashes.stroke({ width: 2, color: COLOURS.threshold });
+    const text = label(`threshold ${threshold.name} = ${formatNumber(threshold.level)} ${this.layout?.unit ?? ''}`, 13, COLOURS.threshold);
+    text.anchor.set(1, 1);
+    text.position.set(this.plotRight, y - 4);
+    this.thresholdLayer.addChild(dashes, text);
+  }
+
+  private drawChunk(chunk: Chunk): void {
+    const { values, startMs, everyMs } = chunk;
+    const line = new Graphics();
+    let k = 0;
+    if (this.last) line.moveTo(this.last.x, this.last.y);
+    else {
+      line.moveTo(this.x(startMs), this.y(values[0]));
+      k = 1;
+    }
+    for (; k < values.length; k++) line.lineTo(this.x(startMs + k * everyMs), this.y(values[k]));
+    const n = values.length - 1;
+    this.last = { x: this.x(startMs + n * everyMs), y: this.y(values[n]) };
+    line.stroke({ width: 2, color: COLOURS.trace, join: 'round', cap: 'round' });
+    this.traceLayer.addChild(line);
+  }
+
+  private drawSpikes(timesMs: ArrayLike<number>): void {
+    if (timesMs.length === 0) return;
+    const ticks = new Graphics();
+    for (let k = 0; k < timesMs.length; k++) {
+      const x = Math.round(this.x(timesMs[k]));
+      ticks.rect(x - 1, SPIKE_STRIP.top, 2, SPIKE_STRIP.height);
+    }
+    ticks.fill(COLOURS.spike);
+    this.spikeLayer.addChild(ticks);
+  }
+
+  /** Coalesce changes into at most one render per animation frame. */
+  private requestRender(): void {
+    if (this.renderQueued) return;
+    this.renderQueued = true;
+    requestAnimationFrame(() => {
+      this.renderQueued = false;
+      this.app.render();
+    });
+  }
+}
+
+/** A number for an axis label: integers as such, a true minus sign for negatives. */
+function formatNumber(x: number): string {
+  const rounded = Math.abs(x) < 1e-9 ? 0 : x;
+  const text = Number.isInteger(rounded) ? String(rounded) : rounded.toFixed(1);
+  return text.replace('-', '\u2212');
+}
