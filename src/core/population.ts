@@ -37,7 +37,8 @@ export class Population {
   /** White noise drawn inside the kernel: summed variance per neuron, its scale for dt, RNG state. */
   private noiseVariance: Float64Array | null = null;
   private noiseScale = new Float64Array(0);
-  private readonly noiseState = new Int32Array(4);
+  private noiseRandom: Random | null = null;
+  private readonly noiseScratch = new Float64Array(256);
   private readonly staticStimuli: Stimulus[] = [];
   private readonly dynamicStimuli: Stimulus[] = [];
   private preparedDt = NaN;
@@ -115,7 +116,7 @@ export class Population {
       // Independent white noises add their variances; the means join the static input.
       if (!this.noiseVariance) {
         this.noiseVariance = new Float64Array(this.size);
-        new Random(noise.seed).saveState(this.noiseState);
+        this.noiseRandom = new Random(noise.seed);
       }
       for (let k = 0; k < noise.targets.length; k++) {
         this.staticInput[noise.targets[k]] += noise.mean[k];
@@ -210,7 +211,7 @@ export class Population {
       for (const s of this.dynamicStimuli) s.add(this.input, t, dt);
     }
     if (dt !== this.preparedDt) this.prepareStep(dt);
-    this.kernel!.step(this.size, t, dt, this.state, this.input, this.parameters, this.refractoryUntil, this.K, this.KP, this.prop, this.spikes, this.noiseScale, this.noiseState, this.ringData, this.rings.length > 0 ? (step % this.rings[0].slots) * this.size : 0);
+    this.kernel!.step(this.size, t, dt, this.state, this.input, this.parameters, this.refractoryUntil, this.K, this.KP, this.prop, this.spikes, this.noiseScale, this.noiseRandom!, this.noiseScratch, this.ringData, this.rings.length > 0 ? (step % this.rings[0].slots) * this.size : 0);
   }
 
   /** Find the first neuron whose state is not finite or leaves the model's bounds. */

@@ -26,9 +26,8 @@ export function streamSeed(seed: number, stream: number): number {
 const ZIG_R = 3.442619855899;
 const ZIG_V = 9.91256303526217e-3;
 const ZIG_M = 16777216; // 2^24: the signed 25-bit value lies in [-2^24, 2^24)
-/** Ziggurat tables, shared with generated kernels that draw normals inline. */
-export const kn = new Int32Array(128);
-export const wn = new Float64Array(128);
+const kn = new Int32Array(128);
+const wn = new Float64Array(128);
 const fn = new Float64Array(128);
 {
   let dn = ZIG_R;
@@ -82,20 +81,6 @@ export class Random {
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
   }
 
-  /** Copy the generator's state out to (or in from) an Int32Array of 4, for inline generators. */
-  saveState(into: Int32Array): void {
-    into[0] = this.s0;
-    into[1] = this.s1;
-    into[2] = this.s2;
-    into[3] = this.s3;
-  }
-  loadState(from: Int32Array): void {
-    this.s0 = from[0];
-    this.s1 = from[1];
-    this.s2 = from[2];
-    this.s3 = from[3];
-  }
-
   /** Next 32 random bits as a signed int32 (xoshiro128**). */
   nextInt32(): number {
     const s1 = this.s1;
@@ -125,7 +110,7 @@ export class Random {
   }
 
   /** Finish a draw that fell outside the inner rectangle of layer iz: tail or wedge test. */
-  outside(j: number, iz: number): number {
+  private outside(j: number, iz: number): number {
     if (iz === 0) {
       // The tail beyond R (Marsaglia's method).
       let xt: number, yt: number;

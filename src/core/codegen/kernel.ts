@@ -4,7 +4,7 @@
 // `new Function` contains nothing a model file author chose except numbers.
 import { SymbolNode, type MathNode } from 'mathjs/number';
 import { KERNEL_PRELUDE, symbolsOf, toJs } from './expression.js';
-import { Random, kn, wn } from '../random.js';
+import type { Random } from '../random.js';
 import type { LoadedModel, MethodName } from '../model/loadModel.js';
 
 /** Receives spikes from a kernel. */
@@ -26,9 +26,10 @@ export type StepKernel = (
   KP: Float64Array,
   prop: (h: number, pinned: boolean) => Float64Array,
   sink: SpikeSink,
-  /** Fused white noise: per-neuron standard deviation of the input over this step, and RNG state. */
+  /** Fused white noise: per-neuron standard deviation of the input over this step, the generator, and a 256-value scratch. */
   W: Float64Array,
-  G: Int32Array,
+  G: Random,
+  Z: Float64Array,
   /** Synaptic arrivals: one ring per variable listed at compile time, and this step's slot offset. */
   A: Float64Array[],
   slot: number,
@@ -285,7 +286,9 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, opt
   w('if (redoTo >= 0) tTo = redoTo;');
   w('const h = tTo - tFrom;');
   // (t + dt) - t is not always dt in floating point: a whole step must still use K or KP.
-  if (method === 'exact') w('const C = Math.abs(h - dt) <= 1e-9 * dt ? (pinned ? KP : K) : prop(h, pinned);');
+  // When refractoriness holds every variable (LIF), a held stretch changes nothing: no propagator.
+  const allHeld = hasRefractory && all.every((k) => clamped.has(k));
+  if (method === 'exact') w(`const C = Math.abs(h - dt) <= 1e-9 * dt ? (pinned ? KP : K) : ${allHeld ? 'pinned ? KP : ' : ''}prop(h, pinned);`);
   update('C');
   if (hasReset) {
     out.open('if (redoTo >= 0) {');
@@ -325,35 +328,25 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, opt
 
   // The hot loop: whole steps with no spike, and whole refractory steps.
   const fast = (out = new Emitter());
-  out.open('return function step(n, t, dt, S, I, P, R, K, KP, prop, sink, W, G, A, slot) {');
+  out.open('return function step(n, t, dt, S, I, P, R, K, KP, prop, sink, W, G, Z, A, slot) {');
   arrivals.forEach((k, r) => w(`const A${r} = A[${r}];`));
   prologue();
-  if (noise) w('let g0 = G[0], g1 = G[1], g2 = G[2], g3 = G[3];');
   if ((method === 'staggered' || method === 'exponential_euler') && model.rateTable) for (let j = 0; j < 3; j++) w(`const K_${j} = K[${j}];`);
   if (method === 'exact') {
     for (let j = 0; j < ns * ns + 2 * ns; j++) w(`const K_${j} = K[${j}];`);
     if (hasRefractory) for (let j = 0; j < ns * ns + 2 * ns; j++) w(`const KP_${j} = KP[${j}];`);
   }
-  out.open('for (let i = 0; i < n; i++) {');
-  loadNeuron();
   if (noise) {
-    // White noise drawn in place: xoshiro128** and the ziggurat's fast path (random.ts), the
-    // rare rest through finishNormal with the state handed over.
-    w('let inp = I[i];');
-    w('const gm = Math.imul(g1, 5);');
-    w('const gr = Math.imul((gm << 7) | (gm >>> 25), 9);');
-    w('const gt = g1 << 9;');
-    w('g2 ^= g0; g3 ^= g1; g1 ^= g2; g0 ^= g3; g2 ^= gt; g3 = (g3 << 11) | (g3 >>> 21);');
-    w('const iz = gr & 127;');
-    w('const gj = gr >> 7;');
-    w('let z = gj * wn[iz];');
-    out.open('if (!(Math.abs(gj) < kn[iz])) {');
-    w('G[0] = g0; G[1] = g1; G[2] = g2; G[3] = g3;');
-    w('z = finishNormal(G, gj, iz);');
-    w('g0 = G[0]; g1 = G[1]; g2 = G[2]; g3 = G[3];');
-    out.close();
-    w('inp += W[i] * z;');
-  } else w('const inp = I[i];');
+    // White noise in blocks: normals for 256 neurons at a time from the generator's own tight
+    // loop (random.ts), kept in L1, then the neuron loop reads them.
+    out.open('for (let block = 0; block < n; block += 256) {');
+    w('const blockEnd = block + 256 < n ? block + 256 : n;');
+    w('G.fillNormal(Z, blockEnd - block);');
+    out.open('for (let i = block; i < blockEnd; i++) {');
+  } else out.open('for (let i = 0; i < n; i++) {');
+  loadNeuron();
+  if (noise) w('const inp = I[i] + W[i] * Z[i - block];');
+  else w('const inp = I[i];');
   // Arrivals of this step: a variable held during refractoriness ignores them (as NEST and
   // Brunel 2000 do). The sum is also stored, so the slow path sees it.
   arrivals.forEach((k, r) => {
@@ -385,7 +378,7 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, opt
   out.close();
   w('slow(i, inp, t, dt, S, I, P, R, K, KP, prop, sink);');
   out.close(); // for i
-  if (noise) w('G[0] = g0; G[1] = g1; G[2] = g2; G[3] = g3;');
+  if (noise) out.close(); // for block
   out.close('};');
 
   const hoistLines = [...hoisted].map(([js, local]) => `const ${local} = ${js};`);
@@ -397,18 +390,7 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, opt
 /** Compile the kernel. Throws if this environment forbids `new Function` (a strict CSP). */
 export function compileKernel(model: LoadedModel, method: MethodName, options: KernelOptions = {}): CompiledKernel {
   const source = generateKernelSource(model, method, options);
-  // Only our own trusted helpers enter as arguments; the source names nothing else.
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const factory = new Function('kn', 'wn', 'finishNormal', source) as (...helpers: unknown[]) => StepKernel;
-  return { method, source, step: factory(kn, wn, finishNormal) };
+  const factory = new Function(source) as () => StepKernel;
+  return { method, source, step: factory() };
 }
-
-const finisher = new Random(1);
-/** Complete a ziggurat draw outside the fast path, on a generator state held in an Int32Array. */
-function finishNormal(state: Int32Array, j: number, iz: number): number {
-  finisher.loadState(state);
-  const z = finisher.outside(j, iz);
-  finisher.saveState(state);
-  return z;
-}
-
