@@ -97,7 +97,10 @@ export class Population {
     this.preparedDt = dt;
     this.kernel ??= kernelFor(this.model, this.method, { noise: this.noiseVariance !== null, arrivals: this.rings.map((r) => r.variable) });
     // sigma is the std of the current averaged over 1 ms: a step of dt draws sigma * sqrt(1 ms / dt).
-    if (this.noiseVariance) this.noiseScale = this.noiseVariance.map((variance) => Math.sqrt(variance / dt));
+    if (this.noiseVariance) {
+      const v = this.noiseVariance;
+      this.noiseScale = v.every((x) => x === v[0]) ? Float64Array.of(Math.sqrt(v[0] / dt)) : v.map((x) => Math.sqrt(x / dt));
+    }
     if (this.method === 'exact') {
       const ns = this.model.stateNames.length;
       const held = this.model.refractory?.clamp ?? [];

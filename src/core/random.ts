@@ -71,6 +71,8 @@ export class Random {
   private s1: number;
   private s2: number;
   private s3: number;
+  /** Scratch for fillNormal: index and raw bits of draws to finish after the loop. */
+  private pending = new Int32Array(0);
 
   constructor(seed: number) {
     const mix = splitmix32(seed);
@@ -219,6 +221,11 @@ export class Random {
    * hands the state back to normal().
    */
   fillNormal(out: Float64Array, n = out.length): void {
+    // Draws outside the fast path are finished after the loop, which keeps the loop free of
+    // calls (and its state in registers); they are the same draws, completed later.
+    if (this.pending.length < 2 * n) this.pending = new Int32Array(2 * n);
+    const pending = this.pending;
+    let slow = 0;
     let s0 = this.s0;
     let s1 = this.s1;
     let s2 = this.s2;
@@ -236,21 +243,19 @@ export class Random {
       const iz = r & 127;
       const j = r >> 7;
       out[i] = j * wn[iz];
-      if (Math.abs(j) < kn[iz]) continue;
-      this.s0 = s0;
-      this.s1 = s1;
-      this.s2 = s2;
-      this.s3 = s3;
-      out[i] = this.outside(j, iz);
-      s0 = this.s0;
-      s1 = this.s1;
-      s2 = this.s2;
-      s3 = this.s3;
+      if (!(Math.abs(j) < kn[iz])) {
+        pending[slow++] = i;
+        pending[slow++] = r;
+      }
     }
     this.s0 = s0;
     this.s1 = s1;
     this.s2 = s2;
     this.s3 = s3;
+    for (let k = 0; k < slow; k += 2) {
+      const r = pending[k + 1];
+      out[pending[k]] = this.outside(r >> 7, r & 127);
+    }
   }
 }
 

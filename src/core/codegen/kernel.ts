@@ -339,13 +339,16 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, opt
   if (noise) {
     // White noise in blocks: normals for 256 neurons at a time from the generator's own tight
     // loop (random.ts), kept in L1, then the neuron loop reads them.
+    // One noise level for all neurons travels as a single value: one array less to stream.
+    w('const oneW = W.length === 1;');
+    w('const w0 = W[0];');
     out.open('for (let block = 0; block < n; block += 256) {');
     w('const blockEnd = block + 256 < n ? block + 256 : n;');
     w('G.fillNormal(Z, blockEnd - block);');
     out.open('for (let i = block; i < blockEnd; i++) {');
   } else out.open('for (let i = 0; i < n; i++) {');
   loadNeuron();
-  if (noise) w('const inp = I[i] + W[i] * Z[i - block];');
+  if (noise) w('const inp = I[i] + (oneW ? w0 : W[i]) * Z[i - block];');
   else w('const inp = I[i];');
   // Arrivals of this step: a variable held during refractoriness ignores them (as NEST and
   // Brunel 2000 do). The sum is also stored, so the slow path sees it.

@@ -97,9 +97,16 @@ export class PropagatorSeries {
   private readonly out: Float64Array;
   private readonly fallback: ((h: number) => Float64Array) | null = null;
 
+  /** The scalar case (LIF) in closed form: [a, c0, cI] of dx/dt = a x + c0 + cI I. */
+  private readonly scalar: Float64Array | null = null;
+
   constructor(matrix: Float64Array, offset: Float64Array, inputCoefficient: Float64Array, readonly n: number, maxH: number, held: readonly number[] = []) {
     const size = n * n + 2 * n;
     this.out = new Float64Array(size);
+    if (n === 1) {
+      this.scalar = held.length > 0 ? Float64Array.of(0, 0, 0) : Float64Array.of(matrix[0], offset[0], inputCoefficient[0]);
+      return;
+    }
     const m = n + 2;
     const aug = new Float64Array(m * m);
     for (let r = 0; r < n; r++) {
@@ -148,8 +155,17 @@ export class PropagatorSeries {
 
   /** Coefficients [Phi, d, g] for a step h (the returned array is reused by the next call). */
   at(h: number): Float64Array {
-    if (this.fallback) return this.fallback(h);
     const out = this.out;
+    const scalar = this.scalar;
+    if (scalar) {
+      const a = scalar[0];
+      const integral = a === 0 ? h : Math.expm1(a * h) / a;
+      out[0] = Math.exp(a * h);
+      out[1] = integral * scalar[1];
+      out[2] = integral * scalar[2];
+      return out;
+    }
+    if (this.fallback) return this.fallback(h);
     const terms = this.terms;
     for (let e = 0; e < out.length; e++) {
       let acc = 0;
