@@ -360,15 +360,33 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, opt
     w(clamped.has(k) ? `if (R[i] <= t) { ${apply} }` : apply);
     out.close();
   });
-  out.open(hasRefractory ? 'if (R[i] <= t) {' : '{');
-  w('const h = dt;');
-  if (hasRefractory) w('const pinned = false;');
-  update('K');
-  out.open(`if (!(${spikeTest})) {`);
-  all.forEach((k) => w(`S${k}[i] = ${nn(k)};`));
-  w('continue;');
-  out.close();
-  if (hasRefractory) {
+  if (allHeld) {
+    // Every variable is held while refractory (LIF): a whole held step changes nothing, so the
+    // update runs for all and the store picks, with no branch on refractoriness to mispredict
+    // once neurons fall out of step with each other.
+    out.open('{');
+    w('const r = R[i];');
+    w('const free = r <= t;');
+    out.open('if (free || r >= tEnd) {');
+    w('const h = dt;');
+    w('const pinned = false;');
+    update('K');
+    out.open(`if (!(free && ${spikeTest})) {`);
+    all.forEach((k) => w(`S${k}[i] = free ? ${nn(k)} : ${s(k)};`));
+    w('continue;');
+    out.close();
+    out.close();
+  } else out.open(hasRefractory ? 'if (R[i] <= t) {' : '{');
+  if (!allHeld) {
+    w('const h = dt;');
+    if (hasRefractory) w('const pinned = false;');
+    update('K');
+    out.open(`if (!(${spikeTest})) {`);
+    all.forEach((k) => w(`S${k}[i] = ${nn(k)};`));
+    w('continue;');
+    out.close();
+  }
+  if (hasRefractory && !allHeld) {
     out.close('} else if (R[i] >= tEnd) {');
     out.open('{');
     w('const h = dt;');
