@@ -21,14 +21,15 @@ export function streamSeed(seed: number, stream: number): number {
   return mix();
 }
 
-// Ziggurat tables (Marsaglia and Tsang 2000, 128 layers). The layer index comes from the low
-// 7 bits and the value from the other 25, so index and value are independent.
-const ZIG_R = 3.442619855899;
-const ZIG_V = 9.91256303526217e-3;
-const ZIG_M = 16777216; // 2^24: the signed 25-bit value lies in [-2^24, 2^24)
-const kn = new Int32Array(128);
-const wn = new Float64Array(128);
-const fn = new Float64Array(128);
+// Ziggurat tables (Marsaglia and Tsang 2000) with 256 layers: 99.3 % of draws take the fast
+// path. The layer index comes from the low 8 bits and the value from the other 24, so index
+// and value are independent. R and V solve the layer equations for 256 layers.
+const ZIG_R = 3.6541528853610088;
+const ZIG_V = 4.92867323399e-3;
+const ZIG_M = 8388608; // 2^23: the signed 24-bit value lies in [-2^23, 2^23)
+const kn = new Int32Array(256);
+const wn = new Float64Array(256);
+const fn = new Float64Array(256);
 {
   let dn = ZIG_R;
   let tn = dn;
@@ -36,10 +37,10 @@ const fn = new Float64Array(128);
   kn[0] = Math.floor((dn / q) * ZIG_M);
   kn[1] = 0;
   wn[0] = q / ZIG_M;
-  wn[127] = dn / ZIG_M;
+  wn[255] = dn / ZIG_M;
   fn[0] = 1;
-  fn[127] = Math.exp(-0.5 * dn * dn);
-  for (let i = 126; i >= 1; i--) {
+  fn[255] = Math.exp(-0.5 * dn * dn);
+  for (let i = 254; i >= 1; i--) {
     dn = Math.sqrt(-2 * Math.log(ZIG_V / dn + Math.exp(-0.5 * dn * dn)));
     kn[i + 1] = Math.floor((dn / tn) * ZIG_M);
     tn = dn;
@@ -105,8 +106,8 @@ export class Random {
   /** Standard normal deviate (ziggurat). */
   normal(): number {
     const hz = this.nextInt32();
-    const iz = hz & 127;
-    const j = hz >> 7;
+    const iz = hz & 255;
+    const j = hz >> 8;
     if (Math.abs(j) < kn[iz]) return j * wn[iz];
     return this.outside(j, iz);
   }
@@ -240,8 +241,8 @@ export class Random {
       s0 ^= s3;
       s2 ^= t;
       s3 = (s3 << 11) | (s3 >>> 21);
-      const iz = r & 127;
-      const j = r >> 7;
+      const iz = r & 255;
+      const j = r >> 8;
       out[i] = j * wn[iz];
       if (!(Math.abs(j) < kn[iz])) {
         pending[slow++] = i;
@@ -254,7 +255,7 @@ export class Random {
     this.s3 = s3;
     for (let k = 0; k < slow; k += 2) {
       const r = pending[k + 1];
-      out[pending[k]] = this.outside(r >> 7, r & 127);
+      out[pending[k]] = this.outside(r >> 8, r & 255);
     }
   }
 }

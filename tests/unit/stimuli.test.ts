@@ -118,8 +118,16 @@ describe('the random number generator', () => {
     expect(Math.abs(m4 - 3)).toBeLessThan(0.06);
     const beyond3 = x.filter((v) => Math.abs(v) > 3).length / n;
     expect(Math.abs(beyond3 - 0.0027)).toBeLessThan(0.0006);
-    const beyondR = x.filter((v) => Math.abs(v) > 3.5).length / n; // in the ziggurat's tail
-    expect(Math.abs(beyondR - 4.65e-4)).toBeLessThan(2e-4);
+    const beyond35 = x.filter((v) => Math.abs(v) > 3.5).length / n; // the ziggurat's last layers
+    expect(Math.abs(beyond35 - 4.65e-4)).toBeLessThan(2e-4);
+  });
+  it("draws the tail beyond the ziggurat's base (|x| > 4) as often as a normal does", () => {
+    const r = new Random(7);
+    const n = 4_000_000;
+    const x = new Float64Array(n);
+    r.fillNormal(x);
+    const beyond4 = x.filter((v) => Math.abs(v) > 4).length; // expected 6.334e-5 * n = 253
+    expect(Math.abs(beyond4 - 6.334e-5 * n)).toBeLessThan(100);
   });
   it.each([0.02, 0.7, 8, 45, 400])('gives Poisson counts with mean = variance = %s', (lambda) => {
     const r = new Random(3);
