@@ -290,29 +290,40 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, opt
   const allHeld = hasRefractory && all.every((k) => clamped.has(k));
   if (method === 'exact') w(`const C = Math.abs(h - dt) <= 1e-9 * dt ? (pinned ? KP : K) : ${allHeld ? 'pinned ? KP : ' : ''}prop(h, pinned);`);
   update('C');
-  if (hasReset) {
-    out.open('if (redoTo >= 0) {');
-    w('sink.spike(i, tTo);');
-    all.forEach((k) => w(`${s(k)} = ${nn(k)};`));
-    const resetSymbol = (name: string) => {
-      const k = stateNames.indexOf(name);
-      if (k >= 0) return s(k);
-      if (parameterNames.includes(name)) return paramSymbol(name);
-      throw new Error(`internal: reset reads ${name}`);
-    };
+  const resetSymbol = (name: string) => {
+    const k = stateNames.indexOf(name);
+    if (k >= 0) return s(k);
+    if (parameterNames.includes(name)) return paramSymbol(name);
+    throw new Error(`internal: reset reads ${name}`);
+  };
+  /** Record a spike at `time`, reset, start refractoriness; the state s is the one at `time`. */
+  const emitSpike = (time: string) => {
+    w(`sink.spike(i, ${time});`);
     model.reset.forEach((r, j) => w(`const r${j} = ${loopJs(r.value, resetSymbol)};`));
     model.reset.forEach((r, j) => w(`${s(r.index)} = r${j};`));
-    w('R[i] = tTo + tref;');
-    w('tFrom = tTo;');
-    w('redoTo = -Infinity;');
-    w(`if (++guard > ${MAX_SPIKES_PER_STEP}) { sink.overflow(i, tTo); break; }`);
+    w(`R[i] = ${time} + tref;`);
+    w(`tFrom = ${time};`);
+    w(`if (++guard > ${MAX_SPIKES_PER_STEP}) { sink.overflow(i, ${time}); break; }`);
     w('if (tFrom >= tEnd) break;');
     w('continue;');
+  };
+  // A lone linear variable (LIF) is exactly at the threshold at the solved spike time, so the
+  // step need not be integrated again up to it.
+  const solvedSpike = leaderAlone && ns === 1 && hasReset;
+  if (hasReset && !solvedSpike) {
+    out.open('if (redoTo >= 0) {');
+    all.forEach((k) => w(`${s(k)} = ${nn(k)};`));
+    w('redoTo = -Infinity;');
+    emitSpike('tTo');
     out.close();
   }
   out.open(`if (!pinned && ${spikeTest}) {`);
   emitFraction();
-  if (hasReset) {
+  if (solvedSpike) {
+    w('const tSpike = tFrom + frac * h;');
+    w(`${lv} = lvl;`);
+    emitSpike('tSpike');
+  } else if (hasReset) {
     w('redoTo = tFrom + frac * h;');
     w('continue;');
   } else {
