@@ -45,9 +45,8 @@ export class Population {
   /** Synaptic arrivals per state variable, and Poisson spike inputs that kick a variable. */
   readonly rings: ArrivalRing[] = [];
   private scratchCounts = new Int32Array(0);
-  private get ringData(): Float64Array[] {
-    return this.rings.map((r) => r.data);
-  }
+  /** The rings' arrays as the kernel takes them, kept in step with `rings` (no per-step allocation). */
+  private ringData: Float64Array[] = [];
   private readonly poissonInputs: { variable: number; targets: Int32Array; meanPerMs: number; weight: number; random: Random; dt: number; table: PoissonTable | null }[] = [];
   /** Exact propagators for partial steps (spikes and refractory ends inside a step). */
   readonly prop: (h: number, pinned: boolean) => Float64Array;
@@ -171,6 +170,7 @@ export class Population {
     }
     let ring = this.rings.find((r) => r.variable === variable);
     if (!ring) this.rings.push((ring = new ArrivalRing(variable, this.size, needed)));
+    this.ringData = this.rings.map((r) => r.data);
     return ring;
   }
 

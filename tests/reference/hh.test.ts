@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { buildSimulation } from '../../src/core/simulation';
 import { fiSweep, currentRange } from '../../src/bridge/fiSweep';
 import { readCsv, readReference } from './referenceData';
+import hh from '../../models/hh.json';
 
 const reference = JSON.parse(readReference('hh_spikes.json')) as { runs: Record<string, { spikes: number[] }> };
 const exact = reference.runs.scipy_dop853.spikes;
@@ -19,6 +20,21 @@ function runStep(dtMs: number, method?: string) {
   });
   sim.advance();
   return sim.drain();
+}
+
+/** The same step with HH's rate functions evaluated (the model file without its rate table). */
+function runUntabulated(method: string): Float64Array {
+  const untabulated = structuredClone(hh) as Record<string, unknown>;
+  delete untabulated.rateTable;
+  const sim = buildSimulation({
+    format: 'spikebridge-scenario/1',
+    durationMs: 120,
+    dtMs: 0.01,
+    populations: [{ name: 'hh', model: untabulated, size: 1, method }],
+    stimuli: [{ type: 'step', population: 'hh', amplitude: 10, startMs: 10, stopMs: 110 }],
+  });
+  sim.advance();
+  return sim.drain().spikes.timeMs;
 }
 
 function worstSpikeError(times: Float64Array): number {
@@ -67,43 +83,21 @@ describe('HH, 10 uA/cm2 step from 10 to 110 ms, default method', () => {
     expect(Math.abs(v[v.length - 1] + 65)).toBeLessThan(0.5);
   });
 
-  it('gives the same spikes with the rate table as with the rate functions evaluated', async () => {
-    const { default: hh } = await import('../../models/hh.json');
-    const untabulated = structuredClone(hh) as Record<string, unknown>;
-    delete untabulated.rateTable;
-    const sim = buildSimulation({
-      format: 'spikebridge-scenario/1',
-      durationMs: 120,
-      dtMs: 0.01,
-      populations: [{ name: 'hh', model: untabulated, size: 1 }],
-      stimuli: [{ type: 'step', population: 'hh', amplitude: 10, startMs: 10, stopMs: 110 }],
-    });
-    sim.advance();
-    const direct = sim.drain().spikes.timeMs;
+  it('gives the same spikes with the rate table as with the rate functions evaluated', () => {
+    const direct = runUntabulated('staggered');
     const tabulated = runStep(0.01).spikes.timeMs;
     expect(direct.length).toBe(7);
     for (let k = 0; k < 7; k++) expect(Math.abs(direct[k] - tabulated[k])).toBeLessThan(1e-4);
   });
 
-  it('reproduces Brian2: our exponential Euler is its scheme, spike for spike', async () => {
+  it('reproduces Brian2: our exponential Euler is its scheme, spike for spike', () => {
     const brian = reference.runs.brian2_exponential_euler.spikes;
     // With the rate table, the 0.02 mV interpolation shifts spikes by about 1e-5 ms ...
     const ours = runStep(0.01, 'exponential_euler').spikes.timeMs;
     expect(ours.length).toBe(brian.length);
     for (let k = 0; k < brian.length; k++) expect(Math.abs(ours[k] - brian[k])).toBeLessThan(1e-4);
     // ... and with the rate functions evaluated, only rounding separates the two.
-    const { default: hh } = await import('../../models/hh.json');
-    const untabulated = structuredClone(hh) as Record<string, unknown>;
-    delete untabulated.rateTable;
-    const sim = buildSimulation({
-      format: 'spikebridge-scenario/1',
-      durationMs: 120,
-      dtMs: 0.01,
-      populations: [{ name: 'hh', model: untabulated, size: 1, method: 'exponential_euler' }],
-      stimuli: [{ type: 'step', population: 'hh', amplitude: 10, startMs: 10, stopMs: 110 }],
-    });
-    sim.advance();
-    const direct = sim.drain().spikes.timeMs;
+    const direct = runUntabulated('exponential_euler');
     for (let k = 0; k < brian.length; k++) expect(Math.abs(direct[k] - brian[k])).toBeLessThan(1e-8);
   });
 
