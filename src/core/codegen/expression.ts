@@ -2,7 +2,8 @@
 // Equation strings can arrive from a shared link, so nothing outside the whitelist may pass:
 // numbers, declared symbols, arithmetic, comparisons, logic, conditionals and a fixed list of
 // pure functions. Every other node is refused with a message naming the token.
-import { parse, type MathNode } from 'mathjs/number';
+import type { MathNode } from 'mathjs/number';
+import { parse } from '../math.js';
 import { InputError } from '../errors.js';
 
 export const MAX_EXPRESSION_LENGTH = 2000;

@@ -2,7 +2,8 @@
 // N neurons held as struct-of-arrays Float64Arrays by one step. Only whitelisted ASTs reach here
 // (see expression.ts), and every name in the source is one we generated, so the text handed to
 // `new Function` contains nothing a model file author chose except numbers.
-import { SymbolNode, type MathNode } from 'mathjs/number';
+import type { MathNode } from 'mathjs/number';
+import { SymbolNode } from '../math.js';
 import { KERNEL_PRELUDE, symbolsOf, toJs } from './expression.js';
 import type { Random } from '../random.js';
 import type { LoadedModel, MethodName } from '../model/loadModel.js';

@@ -1,5 +1,6 @@
 // Load and validate a model file: every problem is reported with the place it was found.
-import { derivative, simplify, ConstantNode, ParenthesisNode, type MathNode } from 'mathjs/number';
+import type { MathNode } from 'mathjs/number';
+import { derivative, simplify, ConstantNode, ParenthesisNode } from '../math.js';
 import { InputError, describeValue } from '../errors.js';
 import { checkIdentifier, parseExpression, symbolsOf, toClosure, type Evaluator } from '../codegen/expression.js';
 import { MODEL_FORMAT, type ModelFile, type ParameterSpec } from './modelFile.js';
