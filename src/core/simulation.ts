@@ -10,7 +10,7 @@ import { connect } from './network/connectivity.js';
 import { Random } from './random.js';
 import type { ProjectionSpec } from '../scenario/scenario.js';
 import { SpikeRecorder, TraceRecorder, Column } from './record/recorders.js';
-import { validateScenario, type Scenario, type ValidScenario } from '../scenario/scenario.js';
+import { LIMITS, validateScenario, type Scenario, type ValidScenario } from '../scenario/scenario.js';
 
 export interface TraceFrame {
   population: string;
@@ -60,6 +60,8 @@ function buildProjection(spec: ProjectionSpec, index: number, source: Population
 export interface RunStats {
   spikeCount: number;
   meanRateHz: number;
+  /** Spikes counted but not kept because record.maxSpikes were held undrained. */
+  spikesNotKept?: number;
   /** Mean rate within the scenario's rate window, when it has one. */
   window?: { startMs: number; stopMs: number; meanRateHz: number };
   populations: { name: string; size: number; spikeCount: number; meanRateHz: number }[];
@@ -86,7 +88,8 @@ export class Simulation {
     let offset = 0;
     // Random streams: stimuli k use stream k, initial values 1000 + p, projections 2000 + k.
     this.populations = valid.populations.map((p, k) => {
-      const recorder = new SpikeRecorder(offset, p.spec.size, scenario.record.spikes !== false, window?.[0], window?.[1]);
+      const keep = scenario.record.spikes === false ? 0 : (scenario.record.maxSpikes ?? LIMITS.maxSpikes);
+      const recorder = new SpikeRecorder(offset, p.spec.size, keep, window?.[0], window?.[1]);
       const pop = new Population(p.spec.name, p.model, p.spec.size, offset, p.parameters, p.method, p.initial, streamSeed(scenario.seed, 1000 + k), recorder);
       offset += p.spec.size;
       return pop;
@@ -215,6 +218,8 @@ export class Simulation {
     const spikeCount = populations.reduce((a, p) => a + p.spikeCount, 0);
     const neurons = populations.reduce((a, p) => a + p.size, 0);
     const stats: RunStats = { spikeCount, meanRateHz: seconds > 0 ? spikeCount / neurons / seconds : 0, populations };
+    const notKept = this.populations.reduce((a, p) => a + p.spikes.notKept, 0);
+    if (notKept > 0) stats.spikesNotKept = notKept;
     const window = this.scenario.record.rateWindowMs;
     if (window) {
       // The rate within the window so far (the part of it already simulated).

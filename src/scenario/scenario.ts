@@ -51,6 +51,11 @@ export interface RecordSpec {
   traceEveryMs?: number;
   /** Count spikes in [start, stop) ms for per-neuron firing rates. */
   rateWindowMs?: [number, number];
+  /**
+   * At most this many spikes per population are held until drained (the page drains every
+   * frame; the CLI once, at the end). Later ones are counted, not kept. Default LIMITS.maxSpikes.
+   */
+  maxSpikes?: number;
 }
 
 export interface Scenario {
@@ -90,6 +95,8 @@ export const LIMITS = {
   maxStimuli: 64,
   maxTracedNeurons: 1000,
   maxTraceSamples: 5e7,
+  /** Spikes held per population between drains: 12 bytes each, so 2e7 is 240 MB. */
+  maxSpikes: 2e7,
   maxProjections: 64,
   maxDelayMs: 1000,
   /** Memory for synapses and arrival rings; a larger network is refused before it is built. */
@@ -393,7 +400,8 @@ export function validateScenario(raw: unknown): ValidScenario {
 
   const recordRaw = raw.record ?? { spikes: true };
   if (!isObject(recordRaw)) throw new InputError('record', 'must be an object { spikes, traces, traceEveryMs, rateWindowMs }');
-  checkKeys(recordRaw, ['spikes', 'traces', 'traceEveryMs', 'rateWindowMs'], 'record');
+  checkKeys(recordRaw, ['spikes', 'traces', 'traceEveryMs', 'rateWindowMs', 'maxSpikes'], 'record');
+  const maxSpikes = number(recordRaw, 'maxSpikes', 'record', 1, 1e8, 'spikes', { integer: true, optional: true });
   if (recordRaw.spikes !== undefined && typeof recordRaw.spikes !== 'boolean') throw new InputError('record.spikes', `must be true or false, got ${describeValue(recordRaw.spikes)}`);
   const traceEveryMs = number(recordRaw, 'traceEveryMs', 'record', dtMs, LIMITS.maxDurationMs, 'ms', { optional: true }) ?? dtMs;
   const tracesRaw = recordRaw.traces ?? [];
@@ -435,7 +443,7 @@ export function validateScenario(raw: unknown): ValidScenario {
     populations: populations.map((p) => p.spec),
     ...(projections.length > 0 ? { projections } : {}),
     stimuli,
-    record: { spikes: recordRaw.spikes !== false, traces, traceEveryMs, ...(rateWindowMs ? { rateWindowMs } : {}) },
+    record: { spikes: recordRaw.spikes !== false, traces, traceEveryMs, ...(rateWindowMs ? { rateWindowMs } : {}), ...(maxSpikes !== undefined ? { maxSpikes } : {}) },
   };
   return { scenario, populations, estimate: { synapses, bytes } };
 }

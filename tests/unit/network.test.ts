@@ -120,3 +120,25 @@ describe('synaptic delays and arrivals', () => {
     ).toThrow(/^projections: the network would need about \d+\.\d\d GB \(1\.00e\+10 synapses/);
   });
 });
+
+describe('bounded recording', () => {
+  it('holds at most record.maxSpikes undrained, counts the rest, and keeps rates complete', () => {
+    const sim = buildSimulation({
+      format: 'spikebridge-scenario/1',
+      durationMs: 1000,
+      dtMs: 0.1,
+      populations: [{ name: 'n', model: 'lif', size: 10 }],
+      stimuli: [{ type: 'constant', population: 'n', amplitude: 3 }],
+      record: { spikes: true, maxSpikes: 50, rateWindowMs: [0, 1000] },
+    });
+    sim.advance(500);
+    expect(sim.drain().spikes.timeMs.length).toBe(50); // draining frees the budget again
+    sim.advance(500);
+    const kept = sim.drain().spikes.timeMs.length;
+    expect(kept).toBe(50);
+    const stats = sim.stats();
+    expect(stats.spikeCount).toBe(770); // 77 Hz x 10 neurons x 1 s, all counted
+    expect(stats.spikesNotKept).toBe(770 - 100);
+    expect(sim.windowCounts()[0].counts.reduce((a, b) => a + b, 0)).toBe(770);
+  });
+});

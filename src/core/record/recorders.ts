@@ -30,12 +30,15 @@ export class SpikeRecorder {
   /** Spikes counted per neuron in the rate window (if one was asked for). */
   readonly windowCounts: Int32Array;
   total = 0;
+  /** Spikes not kept because `keepAtMost` were already held undrained (memory stays bounded). */
+  notKept = 0;
   overflowAt: { neuron: number; timeMs: number } | null = null;
 
   constructor(
     private readonly offset: number,
     size: number,
-    private readonly keep: boolean,
+    /** How many spikes to hold until the next drain; 0 keeps none (counts and rates still run). */
+    private readonly keepAtMost: number,
     private readonly windowStartMs = Infinity,
     private readonly windowStopMs = -Infinity,
   ) {
@@ -59,10 +62,10 @@ export class SpikeRecorder {
     }
     this.stepTimes[this.stepCount] = timeMs;
     this.stepNeurons[this.stepCount++] = neuron;
-    if (this.keep) {
+    if (this.times.length < this.keepAtMost) {
       this.times.push(timeMs);
       this.neurons.push(neuron + this.offset);
-    }
+    } else if (this.keepAtMost > 0) this.notKept++;
     if (timeMs >= this.windowStartMs && timeMs < this.windowStopMs) this.windowCounts[neuron]++;
   }
 
