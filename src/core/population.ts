@@ -38,7 +38,7 @@ export class Population {
   private noiseVariance: Float64Array | null = null;
   private noiseScale = new Float64Array(0);
   private noiseRandom: Random | null = null;
-  private readonly noiseScratch = new Float64Array(256);
+  private readonly noiseScratch = new Float64Array(1024);
   private readonly staticStimuli: Stimulus[] = [];
   private readonly dynamicStimuli: Stimulus[] = [];
   private preparedDt = NaN;

@@ -27,7 +27,7 @@ export type StepKernel = (
   KP: Float64Array,
   prop: (h: number, pinned: boolean) => Float64Array,
   sink: SpikeSink,
-  /** Fused white noise: per-neuron standard deviation of the input over this step, the generator, and a 256-value scratch. */
+  /** Fused white noise: per-neuron standard deviation of the input over this step, the generator, and a scratch block for its normals. */
   W: Float64Array,
   G: Random,
   Z: Float64Array,
@@ -349,13 +349,13 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, opt
     if (hasRefractory) for (let j = 0; j < ns * ns + 2 * ns; j++) w(`const KP_${j} = KP[${j}];`);
   }
   if (noise) {
-    // White noise in blocks: normals for 256 neurons at a time from the generator's own tight
+    // White noise in blocks: normals for a block of neurons at a time from the generator's own tight
     // loop (random.ts), kept in L1, then the neuron loop reads them.
     // One noise level for all neurons travels as a single value: one array less to stream.
     w('const oneW = W.length === 1;');
     w('const w0 = W[0];');
-    out.open('for (let block = 0; block < n; block += 256) {');
-    w('const blockEnd = block + 256 < n ? block + 256 : n;');
+    out.open('for (let block = 0; block < n; block += Z.length) {');
+    w('const blockEnd = block + Z.length < n ? block + Z.length : n;');
     w('G.fillNormal(Z, blockEnd - block);');
     out.open('for (let i = block; i < blockEnd; i++) {');
   } else out.open('for (let i = 0; i < n; i++) {');
