@@ -7,6 +7,7 @@ import { buildSimulation } from '../../src/core/simulation';
 import { preset } from '../../src/scenario/presets';
 import { spikeStatistics } from '../../src/core/record/statistics';
 import { readReference } from './referenceData';
+import { readFileSync } from 'node:fs';
 
 const reference = JSON.parse(readReference('networks.json'));
 
@@ -65,5 +66,15 @@ describe('COBAHH', () => {
     const rates = [1, 2].map((seed) => run('cobahh', seed).stats.meanRateHz);
     const brian = (reference.cobahh.mean_rate_hz_cython + reference.cobahh.mean_rate_hz_standalone) / 2;
     expect(Math.abs(mean(rates) / brian - 1)).toBeLessThan(0.12);
+  });
+});
+
+describe('COBA', () => {
+  // Brian2 on the very same definitions, measured with tests/reference/brian2/coba.py.
+  const brian = JSON.parse(readFileSync(new URL('./brian2/coba.json', import.meta.url), 'utf8')) as { runs: { rate_hz: number }[] };
+  it('fires at the rate Brian2 gives the same network (three seeds against six, within 8 %)', () => {
+    const ours = mean([1, 2, 3].map((seed) => run('coba', seed).stats.meanRateHz));
+    const theirs = mean(brian.runs.map((r) => r.rate_hz));
+    expect(Math.abs(ours / theirs - 1)).toBeLessThan(0.08);
   });
 });
