@@ -39,7 +39,7 @@ export class Population {
   private noiseScale = new Float64Array(0);
   private noiseRandom: Random | null = null;
   private readonly noiseScratch = new Float64Array(1024);
-  private readonly staticStimuli: Stimulus[] = [];
+  private injection: Float64Array | null = null;
   private readonly dynamicStimuli: Stimulus[] = [];
   private preparedDt = NaN;
   /** Synaptic arrivals per state variable, and Poisson spike inputs that kick a variable. */
@@ -127,9 +127,21 @@ export class Population {
       this.preparedDt = NaN;
     } else if (stimulus.isStatic) {
       stimulus.add(this.staticInput, 0, 1);
-      this.staticStimuli.push(stimulus);
     } else this.dynamicStimuli.push(stimulus);
+    this.refreshInput();
+  }
+
+  /** An extra current per neuron (the page's "poke"), on until changed; null removes it. */
+  setInjection(values: Float64Array | null): void {
+    this.injection = values;
+    this.refreshInput();
+  }
+
+  /** The input before this step's time-varying stimuli: static part plus any injection. */
+  private refreshInput(): void {
     this.input.set(this.staticInput);
+    const injection = this.injection;
+    if (injection) for (let i = 0; i < this.size; i++) this.input[i] += injection[i];
   }
 
   /** Half a step for the variables the staggered scheme keeps ahead of v (done once at t = 0). */
@@ -210,7 +222,7 @@ export class Population {
   step(step: number, t: number, dt: number): void {
     this.spikes.stepCount = 0;
     if (this.dynamicStimuli.length > 0) {
-      this.input.set(this.staticInput);
+      this.refreshInput();
       for (const s of this.dynamicStimuli) s.add(this.input, t, dt);
     }
     if (dt !== this.preparedDt) this.prepareStep(dt);

@@ -207,6 +207,32 @@ export class Simulation {
     pop.setParameters(values);
   }
 
+  /**
+   * Inject `amplitude` (the model's input unit) into the listed neurons of a population, or into
+   * all of them, until the next call; 0 stops it. Checked like a scenario field.
+   */
+  inject(populationName: string, amplitude: number, neurons?: number[]): void {
+    const pop = this.populations.find((p) => p.name === populationName);
+    if (!pop) throw new InputError('population', `${JSON.stringify(String(populationName).slice(0, 40))} is not a population of this scenario (populations: ${this.populations.map((p) => p.name).join(', ')})`);
+    const unit = pop.model.file.input.unit;
+    if (typeof amplitude !== 'number' || !Number.isFinite(amplitude) || Math.abs(amplitude) > 1e6) {
+      throw new InputError('amplitude', `must be a number in [-1e6, 1e6] ${unit}, got ${String(amplitude)}`);
+    }
+    if (amplitude === 0) {
+      pop.setInjection(null);
+      return;
+    }
+    const values = new Float64Array(pop.size);
+    if (neurons === undefined) values.fill(amplitude);
+    else {
+      neurons.forEach((i, k) => {
+        if (!Number.isInteger(i) || i < 0 || i >= pop.size) throw new InputError(`neurons[${k}]`, `${String(i)} is not a neuron of ${pop.name} (0..${pop.size - 1})`);
+        values[i] = amplitude;
+      });
+    }
+    pop.setInjection(values);
+  }
+
   stats(): RunStats {
     const seconds = this.timeMs / 1000;
     const populations = this.populations.map((p) => ({

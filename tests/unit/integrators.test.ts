@@ -212,3 +212,40 @@ describe('blow-ups are reported, not drawn', () => {
     expect(after).toBeLessThan(before * 0.7);
   });
 });
+
+describe('injection ("poke the neuron")', () => {
+  const quiet = () =>
+    buildSimulation({
+      format: 'spikebridge-scenario/1',
+      durationMs: 300,
+      dtMs: 0.1,
+      populations: [{ name: 'n', model: 'lif', size: 2 }],
+      stimuli: [{ type: 'step', population: 'n', amplitude: 1, startMs: 0, stopMs: 300 }],
+      record: { spikes: true },
+    });
+  it('adds a current to chosen neurons while it is on, on top of the stimuli', () => {
+    const sim = quiet();
+    sim.advance(100); // 1 nA alone is below rheobase
+    sim.inject('n', 2, [1]); // 3 nA in all: fires at 1000 / (2 + 10 ln 3) = 77 Hz
+    sim.advance(100);
+    sim.inject('n', 0);
+    sim.advance(100);
+    const { timeMs, neuron } = sim.drain().spikes;
+    expect(Array.from(neuron).every((i) => i === 1)).toBe(true);
+    expect(Array.from(timeMs).every((t) => t >= 100 && t < 200)).toBe(true);
+    // From v - E_L = 10 (1 - e^-10) mV at 100 ms, 3 nA (30 mV) reaches 20 mV after tau ln((30 - v0) / 10).
+    const v0 = 10 * (1 - Math.exp(-10));
+    const first = 100 + tau * Math.log((30 - v0) / 10);
+    const isi = 2 + tau * Math.log(3);
+    expect(Math.abs(timeMs[0] - first)).toBeLessThan(1e-6);
+    expect(timeMs.length).toBe(Math.floor((200 - first) / isi) + 1);
+  });
+  it('refuses a bad injection with its field and leaves the run as it was', () => {
+    const sim = quiet();
+    expect(() => sim.inject('m', 1)).toThrow(/^population: "m" is not a population of this scenario/);
+    expect(() => sim.inject('n', Number.NaN)).toThrow(/^amplitude: must be a number in \[-1e6, 1e6\] nA/);
+    expect(() => sim.inject('n', 1, [5])).toThrow(/^neurons\[0\]: 5 is not a neuron of n \(0\.\.1\)/);
+    sim.advance();
+    expect(sim.drain().spikes.timeMs.length).toBe(0);
+  });
+});
