@@ -49,6 +49,23 @@ export interface SimulationApi {
    */
   advance(ms: number): AdvanceFrame;
   stats(): RunStats;
+  /** Change parameters of a population live; a refused value is returned and nothing changes. */
+  setParameters(population: string, values: Record<string, number>): ChangeResult;
+  /** Inject a current into a population (all neurons, or those listed) until changed; 0 stops it. */
+  inject(population: string, amplitude: number, neurons?: number[]): ChangeResult;
+}
+
+export type ChangeResult = { ok: true } | { ok: false; error: LoadError };
+
+/** Run a change; an InputError comes back as data naming the field, as a refused load does. */
+function change(apply: () => void): ChangeResult {
+  try {
+    apply();
+    return { ok: true };
+  } catch (err) {
+    if (err instanceof InputError) return { ok: false, error: { kind: 'input', field: err.field, message: err.message } };
+    throw err;
+  }
 }
 
 function summarise(sim: Simulation): ScenarioSummary {
@@ -118,6 +135,12 @@ export function createSimulationApi(): SimulationApi {
     },
     stats() {
       return loaded().stats();
+    },
+    setParameters(population, values) {
+      return change(() => loaded().setParameters(population, values));
+    },
+    inject(population, amplitude, neurons) {
+      return change(() => loaded().inject(population, amplitude, neurons));
     },
   };
 }

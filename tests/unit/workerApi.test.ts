@@ -85,3 +85,39 @@ describe('simulation worker adapter', () => {
     await expect(api.advance(Number.NaN)).rejects.toThrow(/finite number of milliseconds/);
   });
 });
+
+describe('live changes through the worker adapter', () => {
+  it('keeps the loaded scenario when a new one is refused', async () => {
+    const api = connect();
+    await api.load(preset('single-lif'));
+    await api.advance(100);
+    const bad = preset('single-lif') as Record<string, unknown>;
+    bad.durationMs = -1;
+    expect((await api.load(bad)).ok).toBe(false);
+    const frame = await api.advance(400); // the first scenario goes on where it was
+    expect(frame.startMs).toBeCloseTo(100, 9);
+    expect(frame.done).toBe(true);
+  });
+
+  it('applies a valid parameter change and refuses a bad one as data, changing nothing', async () => {
+    const api = connect();
+    await api.load(preset('single-lif'));
+    expect(await api.setParameters('neuron', { tau_m: 0.1 })).toEqual({
+      ok: false,
+      error: { kind: 'input', field: 'populations[0].parameters.tau_m', message: expect.stringMatching(/0\.1 ms is outside the allowed range \[0\.5, 500\] ms/) },
+    });
+    expect(await api.setParameters('neuron', { V_th: -55 })).toEqual({ ok: true });
+    await api.advance(500);
+    // A lower threshold fires faster than the 55 Hz of the preset: 1000 / (2 + 10 ln(25 / 10)) = 92 Hz.
+    expect((await api.stats()).window?.meanRateHz).toBeGreaterThan(85);
+  });
+
+  it('injects a current ("poke") and refuses a bad one as data', async () => {
+    const api = connect();
+    await api.load(preset('single-lif'));
+    expect((await api.inject('neuron', Number.POSITIVE_INFINITY)).ok).toBe(false);
+    expect(await api.inject('neuron', 3)).toEqual({ ok: true });
+    const frame = await api.advance(45); // before the preset's step starts at 50 ms
+    expect(frame.spikes.timeMs.length).toBeGreaterThan(1);
+  });
+});
