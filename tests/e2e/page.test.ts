@@ -184,8 +184,8 @@ describe('the page (Chromium)', () => {
 
       expect(problems).toEqual([]);
 
-      // Run again: a fresh run of the same seeded scenario shows the same count.
-      await page.locator('#run-again').click();
+      // Reset after the end: a fresh run of the same seeded scenario shows the same count.
+      await page.locator('#reset').click();
       await page.waitForFunction(() => document.getElementById('status')?.dataset.state !== 'finished');
       const again = await runEnded(page);
       expect(again.state, again.error || again.text).toBe('finished');
@@ -224,6 +224,221 @@ describe('the page (Chromium)', () => {
       await expect.poll(() => page.locator('#error').isVisible()).toBe(true);
       expect(ended.error).toMatch(/blow-up/);
       expect(ended.error).toMatch(/population "neuron" at t = 50\.\d+ ms/);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
+/** The simulated time in the status line, in ms. */
+async function simulatedMs(page: Page): Promise<number> {
+  const text = (await page.locator('#sim-time').textContent()) ?? '';
+  const match = /t = ([\d.]+) ms/.exec(text);
+  if (!match) throw new Error(`no simulated time in ${JSON.stringify(text)}`);
+  return Number(match[1]);
+}
+
+async function numberIn(page: Page, selector: string): Promise<number> {
+  return Number.parseFloat((await page.locator(selector).textContent()) ?? '');
+}
+
+async function waitForTime(page: Page, ms: number): Promise<void> {
+  await page.waitForFunction((wanted) => {
+    const match = /t = ([\d.]+) ms/.exec(document.getElementById('sim-time')?.textContent ?? '');
+    return match !== null && Number(match[1]) >= wanted;
+  }, ms, { timeout: 30_000 });
+}
+
+async function state(page: Page): Promise<string> {
+  return (await page.locator('#status').getAttribute('data-state')) ?? '';
+}
+
+describe('the controls (Chromium)', () => {
+  it('raising the input current raises the displayed rate: after a reset, and live while running', async () => {
+    const { page, problems } = await openPage();
+    try {
+      await runEnded(page);
+      const before = await numberIn(page, '#rate');
+      // 5 nA, then reset: the rate over the step window is the analytic LIF rate for 5 nA.
+      await page.locator('#param-current').fill('5');
+      await page.locator('#reset').click();
+      await page.waitForFunction(() => document.getElementById('status')?.dataset.state === 'running');
+      const ended = await runEnded(page);
+      expect(ended.state, ended.error).toBe('finished');
+      const after = await numberIn(page, '#rate');
+      const analytic = 1000 / (2 + 10 * Math.log(50 / 30));
+      expect(after).toBeGreaterThan(before + 50);
+      expect(Math.abs(after - analytic)).toBeLessThan(2.5);
+
+      // Live: back to 2.5 nA at a tenth of real time; raise it to 6 nA in the middle of the step.
+      await page.locator('#param-current').fill('2.5');
+      await page.locator('#speed').selectOption('0.1');
+      await page.locator('#reset').click();
+      await expect.poll(() => simulatedMs(page)).toBeLessThan(100); // the new run has begun
+      await waitForTime(page, 250);
+      const slow = await numberIn(page, '#spike-rate');
+      await page.locator('#param-current').fill('6');
+      await waitForTime(page, 430);
+      await page.locator('#play-pause').click(); // pause, so the figure holds still to be read
+      const fast = await numberIn(page, '#spike-rate');
+      await page.screenshot({ path: join(artifacts, 'controls-current-raised.png') });
+      expect(slow).toBeGreaterThan(40);
+      expect(slow).toBeLessThan(70);
+      expect(fast).toBeGreaterThan(slow + 60); // 6 nA: about 165 Hz
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('an invalid parameter value is explained next to its field, never sent, and the run goes on', async () => {
+    const { page, problems } = await openPage();
+    try {
+      await page.locator('#speed').selectOption('0.1');
+      const field = page.locator('#param-tau_m');
+      const message = page.locator('#param-tau_m-message');
+      await field.fill('abc');
+      await expect.poll(() => message.textContent()).toMatch(/"abc" is not a number/);
+      expect(await field.getAttribute('aria-invalid')).toBe('true');
+      await field.fill('-5');
+      await expect.poll(() => message.textContent()).toMatch(/-5 is outside the allowed range 0\.5 to 500 ms/);
+      // Within V_th's own range but below V_reset: the worker refuses it and says why, beside the field.
+      await page.locator('#param-V_th').fill('-80');
+      await expect.poll(() => page.locator('#param-V_th-message').textContent()).toMatch(/V_reset must be below V_th/);
+      await page.screenshot({ path: join(artifacts, 'controls-invalid-parameter.png') });
+      expect(await state(page)).toBe('running');
+      const t0 = await simulatedMs(page);
+      await waitForTime(page, t0 + 20);
+      expect(await page.locator('#error').isHidden()).toBe(true);
+      // A valid value clears the message.
+      await field.fill('20');
+      await expect.poll(() => message.textContent()).toBe('');
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('switches to the single-HH preset: its trace is drawn and its spikes counted', async () => {
+    const { page, problems } = await openPage();
+    try {
+      const options = () => page.locator('#preset option').evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value));
+      await expect.poll(options).toEqual(['single-lif', 'single-hh']); // only presets that record a trace
+      await page.locator('#preset').selectOption('single-hh');
+      await expect.poll(() => page.locator('#scenario-name').textContent()).toMatch(/Hodgkin-Huxley/);
+      const ended = await runEnded(page);
+      expect(ended.state, ended.error).toBe('finished');
+      expect(await page.locator('#param-g_Na').count()).toBe(1);
+      // The preset's own description: seven spikes 14.6 ms apart during the 10-110 ms step.
+      const spikeCount = Number(await page.locator('#spike-count').textContent());
+      expect(spikeCount).toBe(7);
+      await page.screenshot({ path: join(artifacts, 'controls-hh-full.png') });
+      const image = decodePng(await page.locator('#trace-canvas').screenshot({ path: join(artifacts, 'controls-hh.png') }));
+      const trace = colourMask(image, TRACE_BLUE, 60);
+      const columns = columnRuns(trace, image.width, image.height, 1);
+      expect(columns[columns.length - 1].to - columns[0].from).toBeGreaterThan(0.8 * image.width);
+      const ticks = columnRuns(colourMask(image, SPIKE_GREEN, 60), image.width, image.height, 5);
+      expect(ticks.length).toBe(spikeCount);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('pause stops simulated time; space toggles; right arrow steps 1 ms; r resets', async () => {
+    const { page, problems } = await openPage();
+    try {
+      await page.locator('#speed').selectOption('0.1');
+      await waitForTime(page, 5);
+      const before = await simulatedMs(page);
+      await page.locator('#play-pause').click();
+      expect(await state(page)).toBe('paused');
+      // A chunk already on its way (at most 50 ms of simulated time) may still land; then time stands still.
+      await page.waitForTimeout(200);
+      const paused = await simulatedMs(page);
+      expect(paused - before).toBeLessThanOrEqual(50);
+      await page.waitForTimeout(400);
+      expect(await simulatedMs(page)).toBe(paused);
+
+      await page.locator('body').focus();
+      await page.keyboard.press('Space');
+      await expect.poll(() => state(page)).toBe('running');
+      await waitForTime(page, paused + 5);
+      await page.keyboard.press('Space');
+      await expect.poll(() => state(page)).toBe('paused');
+      await page.waitForTimeout(200);
+      const held = await simulatedMs(page);
+      await page.waitForTimeout(300);
+      expect(await simulatedMs(page)).toBe(held);
+
+      await page.keyboard.press('ArrowRight');
+      await expect.poll(() => simulatedMs(page)).toBeCloseTo(held + 1, 6);
+      expect(await state(page)).toBe('paused');
+
+      await page.keyboard.press('r');
+      await expect.poll(() => simulatedMs(page)).toBe(0);
+      await expect.poll(() => state(page)).toBe('paused'); // a paused run stays paused after a reset
+      await page.screenshot({ path: join(artifacts, 'controls-keyboard.png') });
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('poke: holding the button makes a silent neuron fire, letting go stops it', async () => {
+    const { page, problems } = await openPage();
+    try {
+      await page.locator('#param-current').fill('0'); // no step: the neuron stays at rest
+      await page.locator('#speed').selectOption('0.5');
+      await page.locator('#reset').click();
+      await waitForTime(page, 100);
+      expect(Number(await page.locator('#spike-count').textContent())).toBe(0);
+      await page.locator('#poke').hover();
+      await page.mouse.down();
+      await waitForTime(page, 250);
+      await page.screenshot({ path: join(artifacts, 'controls-poke.png') });
+      await page.mouse.up();
+      const during = Number(await page.locator('#spike-count').textContent());
+      expect(during).toBeGreaterThan(3); // 2.5 nA for about 150 ms: about 55 Hz
+      const ended = await runEnded(page);
+      expect(ended.state, ended.error).toBe('finished');
+      const after = Number(await page.locator('#spike-count').textContent());
+      expect(after - during).toBeLessThanOrEqual(2);
+
+      // The same from the keyboard: Enter held on the focused poke button (the step is still at 0 nA).
+      await page.locator('#speed').selectOption('0.5');
+      await page.locator('#reset').click();
+      await expect.poll(() => simulatedMs(page)).toBeLessThan(100);
+      await waitForTime(page, 100);
+      expect(Number(await page.locator('#spike-count').textContent())).toBe(0);
+      await page.locator('#poke').focus();
+      await page.keyboard.down('Enter');
+      await expect.poll(() => page.locator('#poke').getAttribute('aria-pressed')).toBe('true');
+      await waitForTime(page, 250);
+      await page.keyboard.up('Enter');
+      await expect.poll(() => page.locator('#poke').getAttribute('aria-pressed')).toBe('false');
+      expect(Number(await page.locator('#spike-count').textContent())).toBeGreaterThan(3);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('runs as fast as possible: the same seeded run, to the same count', async () => {
+    const { page, problems } = await openPage();
+    try {
+      await page.locator('#speed').selectOption('max');
+      await page.locator('#reset').click();
+      const ended = await runEnded(page);
+      expect(ended.state, ended.error).toBe('finished');
+      expect(Number(await page.locator('#spike-count').textContent())).toBe(22);
+      // Measured, not asserted: how fast a whole run goes in headless Chromium (page round trips included).
+      const began = Date.now();
+      await page.locator('#reset').click();
+      await expect.poll(() => state(page)).not.toBe('finished');
+      expect((await runEnded(page)).state).toBe('finished');
+      console.log(`single LIF (500 ms) at full speed took ${Date.now() - began} ms of wall time`);
       expect(problems).toEqual([]);
     } finally {
       await page.close();
