@@ -1,9 +1,8 @@
 // The part of mathjs the core uses: parsing, symbolic derivatives and simplification over
-// (Each factory is named twice, imported and passed to create(): named imports are what lets a
-// bundler leave the rest of mathjs out.)
-//
 // numbers, plus the functions simplify may fold constants with (those an equation may call and
 // the arithmetic operators). A minimal instance loads faster and ships less to the browser.
+// Each factory is named twice, imported and passed to create(): named imports are what lets a
+// bundler leave the rest of mathjs out.
 import {
   create,
   parseDependencies,
