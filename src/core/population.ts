@@ -10,6 +10,8 @@ import type { Stimulus } from './stimulus/stimuli.js';
 import { Random, type PoissonTable } from './random.js';
 import type { SpikeRecorder } from './record/recorders.js';
 import { ArrivalRing } from './network/projection.js';
+import { linearReach } from './codegen/kernel.js';
+import { compileWasmKernel, wasmEligible, type WasmKernel } from './codegen/wasmKernel.js';
 import type { InitialValue } from '../scenario/scenario.js';
 
 // Kernels are compiled once per loaded model and method.
@@ -23,17 +25,25 @@ function kernelFor(model: LoadedModel, method: MethodName, options: KernelOption
   return kernel;
 }
 
+/** How a population may run: `wasm: false` keeps the JS kernel (for comparison and benchmarks). */
+export interface PopulationOptions {
+  wasm?: boolean;
+}
+
 export class Population {
+  /** State per variable. With the WebAssembly kernel these are views of its memory (moved there on the first step). */
   readonly state: Float64Array[];
-  readonly input: Float64Array;
+  input: Float64Array;
   private readonly staticInput: Float64Array;
-  readonly refractoryUntil: Float64Array;
+  refractoryUntil: Float64Array;
   private K: Float64Array = new Float64Array(0);
   private KP: Float64Array = new Float64Array(0);
   private matrix = new Float64Array(0);
   private offsetVector = new Float64Array(0);
   private inputVector = new Float64Array(0);
   private kernel: CompiledKernel | null = null;
+  private wasm: WasmKernel | null = null;
+  private wasmTried = false;
   /** White noise drawn inside the kernel: summed variance per neuron, its scale for dt, RNG state. */
   private noiseVariance: Float64Array | null = null;
   private noiseScale = new Float64Array(0);
@@ -63,6 +73,7 @@ export class Population {
     initialOverrides: Record<string, InitialValue>,
     seed: number,
     readonly spikes: SpikeRecorder,
+    private readonly options: PopulationOptions = {},
   ) {
     const ns = model.stateNames.length;
     const initial = new PointEvaluator(model).initialState(parameters);
@@ -95,6 +106,10 @@ export class Population {
   private prepareStep(dt: number): void {
     this.preparedDt = dt;
     this.kernel ??= kernelFor(this.model, this.method, { noise: this.noiseVariance !== null, arrivals: this.rings.map((r) => r.variable) });
+    if (!this.wasmTried) {
+      this.wasmTried = true;
+      if (this.method === 'exact' && this.options.wasm !== false && wasmEligible(this.model, this.noiseVariance !== null, this.size)) this.moveToWasm();
+    }
     // sigma is the std of the current averaged over 1 ms: a step of dt draws sigma * sqrt(1 ms / dt).
     if (this.noiseVariance) {
       const v = this.noiseVariance;
@@ -105,6 +120,21 @@ export class Population {
       const held = this.model.refractory?.clamp ?? [];
       this.K = linearPropagator(this.matrix, this.offsetVector, this.inputVector, ns, dt);
       this.KP = linearPropagator(this.matrix, this.offsetVector, this.inputVector, ns, dt, held);
+      // A free variable that depends on no held one moves the same during refractoriness: give
+      // it K's row exactly, so the JS and WebAssembly kernels agree to the last bit.
+      const reaches = linearReach(this.model);
+      for (let k = 0; k < ns; k++) {
+        if (held.includes(k) || held.some((j) => reaches[k][j])) continue;
+        for (let j = 0; j < ns; j++) this.KP[k * ns + j] = this.K[k * ns + j];
+        this.KP[ns * ns + k] = this.K[ns * ns + k];
+        this.KP[ns * ns + ns + k] = this.K[ns * ns + ns + k];
+      }
+      if (this.wasm) {
+        const c = this.wasm.coefficients;
+        c[0] = parameterEvaluator(this.model, this.model.threshold.level)(this.parameters);
+        c.set(this.K, 1);
+        c.set(this.KP, 1 + this.K.length);
+      }
       this.partial = new PropagatorSeries(this.matrix, this.offsetVector, this.inputVector, ns, dt);
       this.partialHeld = new PropagatorSeries(this.matrix, this.offsetVector, this.inputVector, ns, dt, held);
     } else if ((this.method === 'staggered' || this.method === 'exponential_euler') && this.model.rateTable) {
@@ -176,14 +206,39 @@ export class Population {
    * population share one slot count, so the kernel reads them at one offset.
    */
   ring(variable: number, slots: number): ArrivalRing {
+    if (this.wasmTried) throw new Error('internal: projections are built before the first step');
     const needed = Math.max(slots, ...this.rings.map((r) => r.slots));
-    if (this.rings.some((r) => r.slots !== needed)) {
-      for (let k = 0; k < this.rings.length; k++) this.rings[k] = new ArrivalRing(this.rings[k].variable, this.size, needed);
-    }
+    for (const r of this.rings) r.grow(needed);
     let ring = this.rings.find((r) => r.variable === variable);
     if (!ring) this.rings.push((ring = new ArrivalRing(variable, this.size, needed)));
     this.ringData = this.rings.map((r) => r.data);
     return ring;
+  }
+
+  /** Run the fast loop as WebAssembly: state, input, refractory ends and rings move into its memory. */
+  private moveToWasm(): void {
+    const slots = this.rings.length > 0 ? this.rings[0].slots : 1;
+    const wasm = compileWasmKernel(this.model, this.rings.map((r) => r.variable), this.size, slots);
+    if (!wasm) return;
+    this.state.forEach((x, k) => {
+      wasm.state[k].set(x);
+      this.state[k] = wasm.state[k];
+    });
+    wasm.input.set(this.input);
+    this.input = wasm.input;
+    wasm.refractoryUntil.set(this.refractoryUntil);
+    this.refractoryUntil = wasm.refractoryUntil;
+    this.rings.forEach((r, k) => {
+      wasm.rings[k].set(r.data);
+      r.data = wasm.rings[k];
+    });
+    this.ringData = this.rings.map((r) => r.data);
+    this.wasm = wasm;
+  }
+
+  /** Which loop advances this population: for benchmarks and the page's status. */
+  get engine(): 'wasm-simd' | 'js' {
+    return this.wasm ? 'wasm-simd' : 'js';
   }
 
   /** C independent Poisson sources of rate rateHz per target, each spike adding weight to a variable. */
@@ -226,7 +281,18 @@ export class Population {
       for (const s of this.dynamicStimuli) s.add(this.input, t, dt);
     }
     if (dt !== this.preparedDt) this.prepareStep(dt);
-    this.kernel!.step(this.size, t, dt, this.state, this.input, this.parameters, this.refractoryUntil, this.K, this.KP, this.prop, this.spikes, this.noiseScale, this.noiseRandom!, this.noiseScratch, this.ringData, this.rings.length > 0 ? (step % this.rings[0].slots) * this.size : 0);
+    const slot = this.rings.length > 0 ? step % this.rings[0].slots : 0;
+    if (this.wasm) {
+      const listed = this.wasm.step(t, t + dt, slot);
+      const { list } = this.wasm;
+      const slow = this.kernel!.slow;
+      for (let k = 0; k < listed; k++) {
+        const i = list[k];
+        slow(i, this.input[i], t, dt, this.state, this.input, this.parameters, this.refractoryUntil, this.K, this.KP, this.prop, this.spikes);
+      }
+      return;
+    }
+    this.kernel!.step(this.size, t, dt, this.state, this.input, this.parameters, this.refractoryUntil, this.K, this.KP, this.prop, this.spikes, this.noiseScale, this.noiseRandom!, this.noiseScratch, this.ringData, slot * this.size);
   }
 
   /** Find the first neuron whose state is not finite or leaves the model's bounds. */

@@ -4,7 +4,7 @@ import { InputError, SimulationError } from './errors.js';
 import { resolveParameters } from './model/loadModel.js';
 import { createStimulus } from './stimulus/stimuli.js';
 import { streamSeed } from './random.js';
-import { Population } from './population.js';
+import { Population, type PopulationOptions } from './population.js';
 import { Projection } from './network/projection.js';
 import { connect } from './network/connectivity.js';
 import { Random } from './random.js';
@@ -81,7 +81,7 @@ export class Simulation {
   private readonly healthEverySteps: number;
   private failure: SimulationError | null = null;
 
-  constructor(valid: ValidScenario) {
+  constructor(valid: ValidScenario, options: PopulationOptions = {}) {
     const { scenario } = valid;
     this.scenario = scenario;
     const window = scenario.record.rateWindowMs;
@@ -90,7 +90,7 @@ export class Simulation {
     this.populations = valid.populations.map((p, k) => {
       const keep = scenario.record.spikes === false ? 0 : (scenario.record.maxSpikes ?? LIMITS.maxSpikes);
       const recorder = new SpikeRecorder(offset, p.spec.size, keep, window?.[0], window?.[1]);
-      const pop = new Population(p.spec.name, p.model, p.spec.size, offset, p.parameters, p.method, p.initial, streamSeed(scenario.seed, 1000 + k), recorder);
+      const pop = new Population(p.spec.name, p.model, p.spec.size, offset, p.parameters, p.method, p.initial, streamSeed(scenario.seed, 1000 + k), recorder, options);
       offset += p.spec.size;
       return pop;
     });

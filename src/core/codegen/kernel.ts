@@ -44,10 +44,28 @@ export interface KernelOptions {
   arrivals?: number[];
 }
 
+/** One neuron's whole step on the general path (spikes, refractory ends inside the step). */
+export type SlowPath = (
+  i: number,
+  inp: number,
+  t: number,
+  dt: number,
+  S: Float64Array[],
+  I: Float64Array,
+  P: Float64Array,
+  R: Float64Array,
+  K: Float64Array,
+  KP: Float64Array,
+  prop: (h: number, pinned: boolean) => Float64Array,
+  sink: SpikeSink,
+) => void;
+
 export interface CompiledKernel {
   method: MethodName;
   source: string;
   step: StepKernel;
+  /** The general path the fast loop hands a neuron to; the WebAssembly loop uses it too. */
+  slow: SlowPath;
 }
 
 export const MAX_SPIKES_PER_STEP = 16;
@@ -72,6 +90,14 @@ class Emitter {
     this.line(text);
     this.depth++;
   }
+}
+
+/** reaches[k][j]: x_k depends on x_j through the linear system, directly or not. */
+export function linearReach(model: LoadedModel): boolean[][] {
+  const names = model.stateNames;
+  const reaches = names.map((_, k) => names.map((_, j) => k === j || (model.linear?.matrix[k][j].toString() ?? '0') !== '0'));
+  for (let m = 0; m < names.length; m++) for (let k = 0; k < names.length; k++) for (let j = 0; j < names.length; j++) if (reaches[k][m] && reaches[m][j]) reaches[k][j] = true;
+  return reaches;
 }
 
 /** Generate the step kernel's source. Exposed so tests can read what was generated. */
@@ -153,9 +179,7 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, opt
     }
   };
 
-  // reaches[k][j]: x_k depends on x_j through the linear system, directly or not.
-  const reaches = stateNames.map((_, k) => stateNames.map((_, j) => k === j || (model.linear?.matrix[k][j].toString() ?? '0') !== '0'));
-  for (let m = 0; m < ns; m++) for (let k = 0; k < ns; k++) for (let j = 0; j < ns; j++) if (reaches[k][m] && reaches[m][j]) reaches[k][j] = true;
+  const reaches = linearReach(model);
   const s = (k: number) => `s${k}`;
   const nn = (k: number) => `n${k}`;
   const all = stateNames.map((_, k) => k);
@@ -340,7 +364,7 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, opt
 
   // The hot loop: whole steps with no spike, and whole refractory steps.
   const fast = (out = new Emitter());
-  out.open('return function step(n, t, dt, S, I, P, R, K, KP, prop, sink, W, G, Z, A, slot) {');
+  out.open('const step = function step(n, t, dt, S, I, P, R, K, KP, prop, sink, W, G, Z, A, slot) {');
   arrivals.forEach((k, r) => w(`const A${r} = A[${r}];`));
   prologue();
   if ((method === 'staggered' || method === 'exponential_euler') && model.rateTable) for (let j = 0; j < 3; j++) w(`const K_${j} = K[${j}];`);
@@ -417,13 +441,13 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, opt
   const hoistLines = [...hoisted].map(([js, local]) => `const ${local} = ${js};`);
   const assemble = (e: Emitter) =>
     e.lines.flatMap((line) => (line.trim() === '/*HOIST*/' ? hoistLines.map((h) => line.replace('/*HOIST*/', h)) : [line])).join('\n');
-  return `"use strict";\n${KERNEL_PRELUDE}${assemble(slow)}\n${assemble(fast)}\n`;
+  return `"use strict";\n${KERNEL_PRELUDE}${assemble(slow)}\n${assemble(fast)}\nreturn { step, slow };\n`;
 }
 
 /** Compile the kernel. Throws if this environment forbids `new Function` (a strict CSP). */
 export function compileKernel(model: LoadedModel, method: MethodName, options: KernelOptions = {}): CompiledKernel {
   const source = generateKernelSource(model, method, options);
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const factory = new Function(source) as () => StepKernel;
-  return { method, source, step: factory() };
+  const factory = new Function(source) as () => { step: StepKernel; slow: SlowPath };
+  return { method, source, ...factory() };
 }

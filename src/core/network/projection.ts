@@ -6,13 +6,21 @@ import type { Population } from '../population.js';
 
 /** Arrivals for one state variable of one population: `slots` steps of N values. */
 export class ArrivalRing {
-  readonly data: Float64Array;
+  /** Replaced when the ring grows or moves into a WebAssembly memory: read it where it is used. */
+  data: Float64Array;
   constructor(
     readonly variable: number,
     readonly size: number,
-    readonly slots: number,
+    public slots: number,
   ) {
     this.data = new Float64Array(size * slots);
+  }
+
+  /** Grow to `slots` (while building, before anything has arrived), keeping this object so every projection onto it stays attached. */
+  grow(slots: number): void {
+    if (slots <= this.slots) return;
+    this.slots = slots;
+    this.data = new Float64Array(this.size * slots);
   }
 }
 

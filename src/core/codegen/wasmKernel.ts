@@ -1,0 +1,259 @@
+// The hot loop of exactly integrated (linear) models as WebAssembly SIMD, two neurons per
+// instruction. It does what the JS kernel's fast loop does, in the same floating-point order, so
+// both give the same numbers to the last bit: add this step's synaptic arrivals, advance every
+// neuron that is free and stays below threshold or is refractory for the whole step, and list
+// the rest (a spike or a refractory end inside the step) for the JS kernel's slow path.
+//
+// Why: in V8 a JS loop over several typed arrays passed as arguments reloads each array's base
+// and length after every store (they might alias), which costs ~3x here; one linear memory does
+// not, and SIMD halves the instructions. The state of a population then lives in that memory and
+// its Float64Arrays are views of it, so everything else reads and writes them as before.
+import type { LoadedModel } from '../model/loadModel.js';
+import { Code, F64, I32, moduleBytes, V128 } from './wasm.js';
+import { linearReach } from './kernel.js';
+
+/** Byte offsets of a population's arrays in its memory. */
+export interface WasmLayout {
+  size: number;
+  slots: number;
+  coefficients: number;
+  state: number[];
+  input: number;
+  refractory: number;
+  rings: number[];
+  list: number;
+  bytes: number;
+}
+
+export function wasmLayout(size: number, stateCount: number, ringCount: number, slots: number): WasmLayout {
+  let at = 0;
+  const take = (bytes: number) => {
+    const start = at;
+    at += Math.ceil(bytes / 16) * 16;
+    return start;
+  };
+  const column = 8 * size;
+  const coefficients = take(8 * (1 + 2 * (stateCount * stateCount + 2 * stateCount)));
+  const state = Array.from({ length: stateCount }, () => take(column));
+  const input = take(column);
+  const refractory = take(column);
+  const rings = Array.from({ length: ringCount }, () => take(column * slots));
+  const list = take(4 * size);
+  return { size, slots, coefficients, state, input, refractory, rings, list, bytes: at };
+}
+
+export interface WasmKernel {
+  readonly layout: WasmLayout;
+  readonly memory: WebAssembly.Memory;
+  /** [threshold level, K (whole free step), KP (whole refractory step)], as the JS kernel takes them. */
+  readonly coefficients: Float64Array;
+  readonly state: Float64Array[];
+  readonly input: Float64Array;
+  readonly refractoryUntil: Float64Array;
+  readonly rings: Float64Array[];
+  /** Neurons left for the slow path by the last call, in index order. */
+  readonly list: Int32Array;
+  /** Advance the fast neurons from t to tEnd; returns how many neurons it listed. */
+  step(t: number, tEnd: number, slot: number): number;
+}
+
+/**
+ * Whether a population runs on the WebAssembly kernel: exactly integrated (linear) models with no
+ * white noise drawn in the loop (the JS kernel draws it), and enough neurons to pay for compiling
+ * a module (a few ms).
+ */
+export function wasmEligible(model: LoadedModel, noise: boolean, size: number): boolean {
+  return !noise && model.linear !== null && size >= 32 && typeof WebAssembly === 'object';
+}
+
+export function generateWasmKernel(model: LoadedModel, arrivals: number[], layout: WasmLayout): Uint8Array<ArrayBuffer> {
+  const ns = model.stateNames.length;
+  const all = model.stateNames.map((_, k) => k);
+  const reaches = linearReach(model);
+  const clamped = new Set(model.refractory?.clamp ?? []);
+  const hasRefractory = model.refractory !== null;
+  const hasReset = model.reset.length > 0;
+  const leader = model.threshold.index;
+  const width = ns * ns + 2 * ns;
+  const { size } = layout;
+
+  // params: t, tEnd, slot (byte offset of this step's ring slot); result: neurons listed.
+  const c = new Code(3);
+  const T = 0;
+  const T_END = 1;
+  const SLOT = 2;
+  const p = c.local(I32);
+  const q = c.local(I32);
+  const count = c.local(I32);
+  const mask = c.local(I32);
+  const splat = (scalar: () => void) => {
+    const local = c.local(V128);
+    scalar();
+    c.f64x2Splat().set(local);
+    return local;
+  };
+  const vT = splat(() => c.get(T));
+  const vTEnd = splat(() => c.get(T_END));
+  const vLevel = splat(() => c.i32(0).f64Load(layout.coefficients));
+  const coefficient = new Map<number, number>();
+  /** A splatted coefficient: j indexes [K..., KP...]. */
+  const coef = (j: number) => {
+    let local = coefficient.get(j);
+    if (local === undefined) {
+      local = splat(() => c.i32(0).f64Load(layout.coefficients + 8 * (1 + j)));
+      coefficient.set(j, local);
+    }
+    return local;
+  };
+
+  // Rows for a held (refractory) step: a held variable keeps its value; a free one that depends
+  // on no held variable moves as in a free step (its KP row equals its K row); others use KP.
+  type Row = 'held' | 'same' | 'kp';
+  const heldRow = (k: number): Row => (clamped.has(k) ? 'held' : all.some((j) => reaches[k][j] && clamped.has(j)) ? 'kp' : 'same');
+
+  const s = all.map(() => c.local(V128));
+  const n = all.map(() => c.local(V128));
+  const h = all.map(() => c.local(V128));
+  const inp = c.local(V128);
+  const r = c.local(V128);
+  const free = c.local(V128);
+  const held = c.local(V128);
+  const ok = c.local(V128);
+  const slow = c.local(V128);
+  const value = all.map(() => c.local(V128));
+  const pairsEnd = 16 * Math.floor(size / 2);
+
+  /** x = sum_j C[k,j] s_j + C[offset k] + C[input k] * inp, in the JS kernel's order. */
+  const linearRow = (k: number, base: number) => {
+    const terms = all.filter((j) => reaches[k][j]);
+    terms.forEach((j, m) => {
+      c.get(coef(base + k * ns + j)).get(s[j]).f64x2Mul();
+      if (m > 0) c.f64x2Add();
+    });
+    c.get(coef(base + ns * ns + k)).f64x2Add();
+    c.get(coef(base + ns * ns + ns + k)).get(inp).f64x2Mul().f64x2Add();
+  };
+
+  c.i32(0).set(p);
+  c.block().loop();
+  c.get(p).i32(pairsEnd).i32GeU().brIf(1);
+  for (const k of all) c.get(p).v128Load(layout.state[k]).set(s[k]);
+  c.get(p).v128Load(layout.input).set(inp);
+  if (hasRefractory) {
+    c.get(p).v128Load(layout.refractory).set(r);
+    c.get(r).get(vT).f64x2Le().set(free);
+    c.get(r).get(vTEnd).f64x2Ge().set(held);
+  }
+  if (arrivals.length > 0) c.get(p).get(SLOT).i32Add().set(q);
+  arrivals.forEach((k, ring) => {
+    // Arrivals on a held variable during refractoriness are dropped, as in the JS kernel.
+    c.get(s[k]).get(q).v128Load(layout.rings[ring]).f64x2Add();
+    if (clamped.has(k)) c.get(s[k]).get(free).v128Bitselect();
+    c.set(s[k]);
+    c.get(q).v128Zero().v128Store(layout.rings[ring]);
+  });
+  for (const k of all) {
+    linearRow(k, 0);
+    c.set(n[k]);
+  }
+  const spike = () => {
+    c.get(n[leader]).get(vLevel).f64x2Ge();
+    if (!hasReset) c.get(s[leader]).get(vLevel).f64x2Lt().v128And();
+  };
+  if (hasRefractory) {
+    c.get(free);
+    spike();
+    c.v128AndNot().get(held).v128Or().set(ok);
+    for (const k of all) {
+      const row = heldRow(k);
+      if (row === 'same') {
+        c.get(n[k]).set(value[k]);
+        continue;
+      }
+      if (row === 'held') c.get(s[k]).set(h[k]);
+      else {
+        linearRow(k, width);
+        c.set(h[k]);
+      }
+      c.get(n[k]).get(h[k]).get(free).v128Bitselect().set(value[k]);
+    }
+  } else {
+    spike();
+    c.v128Not().set(ok);
+    for (const k of all) c.get(n[k]).set(value[k]);
+  }
+  c.get(ok).v128Not().set(slow);
+  c.get(slow).v128AnyTrue().if();
+  {
+    // Listed lanes keep the state they start the step with (arrivals added).
+    for (const k of all) c.get(p).get(value[k]).get(s[k]).get(ok).v128Bitselect().v128Store(layout.state[k]);
+    c.get(slow).i64x2Bitmask().set(mask);
+    for (const lane of [0, 1]) {
+      c.get(mask).i32(1 << lane).i32And().if();
+      c.get(count).i32(2).i32Shl().get(p).i32(3).i32ShrU();
+      if (lane === 1) c.i32(1).i32Add();
+      c.i32Store(layout.list);
+      c.get(count).i32(1).i32Add().set(count);
+      c.end();
+    }
+  }
+  c.else();
+  for (const k of all) c.get(p).get(value[k]).v128Store(layout.state[k]);
+  c.end();
+  c.get(p).i32(16).i32Add().set(p);
+  c.br(0);
+  c.end().end();
+
+  if (size % 2 === 1) {
+    // The odd last neuron: arrivals here, the step itself on the slow path.
+    const last = 8 * (size - 1);
+    if (arrivals.length > 0) c.i32(last).get(SLOT).i32Add().set(q);
+    const a = c.local(F64);
+    arrivals.forEach((k, ring) => {
+      c.get(q).f64Load(layout.rings[ring]).set(a);
+      c.get(q).f64(0).f64Store(layout.rings[ring]);
+      if (clamped.has(k)) {
+        c.i32(last).f64Load(layout.refractory).get(T).f64Le().if();
+      }
+      c.i32(last).i32(last).f64Load(layout.state[k]).get(a).f64Add().f64Store(layout.state[k]);
+      if (clamped.has(k)) c.end();
+    });
+    c.get(count).i32(2).i32Shl().i32(size - 1).i32Store(layout.list);
+    c.get(count).i32(1).i32Add().set(count);
+  }
+  c.get(count);
+
+  return moduleBytes(Math.max(1, Math.ceil(layout.bytes / 65536)), [{ name: 'step', params: [F64, F64, I32], results: [I32], code: c }]);
+}
+
+/** Compile and instantiate; null where WebAssembly (with SIMD) is not available or refuses. */
+export function compileWasmKernel(model: LoadedModel, arrivals: number[], size: number, slots: number): WasmKernel | null {
+  const ns = model.stateNames.length;
+  const layout = wasmLayout(size, ns, arrivals.length, slots);
+  let bytes: Uint8Array<ArrayBuffer>;
+  let memory: WebAssembly.Memory;
+  let step: (t: number, tEnd: number, slot: number) => number;
+  try {
+    bytes = generateWasmKernel(model, arrivals, layout);
+    if (!WebAssembly.validate(bytes)) return null;
+    memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(layout.bytes / 65536)) });
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+    step = instance.exports.step as typeof step;
+  } catch {
+    return null;
+  }
+  const buffer = memory.buffer;
+  const column = (offset: number, length = size) => new Float64Array(buffer, offset, length);
+  const width = ns * ns + 2 * ns;
+  return {
+    layout,
+    memory,
+    coefficients: column(layout.coefficients, 1 + 2 * width),
+    state: layout.state.map((offset) => column(offset)),
+    input: column(layout.input),
+    refractoryUntil: column(layout.refractory),
+    rings: layout.rings.map((offset) => column(offset, size * slots)),
+    list: new Int32Array(buffer, layout.list, size),
+    step: (t, tEnd, slot) => step(t, tEnd, 8 * slot * size),
+  };
+}
