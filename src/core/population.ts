@@ -172,7 +172,11 @@ export class Population {
     this.input.set(this.staticInput);
     const injection = this.injection;
     if (injection) for (let i = 0; i < this.size; i++) this.input[i] += injection[i];
+    this.inputIsZero = this.dynamicStimuli.length === 0 && this.input.every((x) => x === 0);
   }
+
+  /** No stimulus, injection or static input anywhere (a network driven by its synapses alone). */
+  private inputIsZero = true;
 
   /** Half a step for the variables the staggered scheme keeps ahead of v (done once at t = 0). */
   staggerStart(dt: number): void {
@@ -283,7 +287,7 @@ export class Population {
     if (dt !== this.preparedDt) this.prepareStep(dt);
     const slot = this.rings.length > 0 ? step % this.rings[0].slots : 0;
     if (this.wasm) {
-      const listed = this.wasm.step(t, t + dt, slot);
+      const listed = this.inputIsZero ? this.wasm.stepWithoutInput(t, t + dt, slot) : this.wasm.step(t, t + dt, slot);
       const { list } = this.wasm;
       const slow = this.kernel!.slow;
       for (let k = 0; k < listed; k++) {

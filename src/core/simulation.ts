@@ -52,9 +52,13 @@ function buildProjection(spec: ProjectionSpec, index: number, source: Population
   const delayMs = draw(spec.delayMs ?? 0);
   const longest = typeof delayMs === 'number' ? delayMs : delayMs.reduce((a, b) => Math.max(a, b), 0);
   const variable = target.model.stateNames.indexOf(spec.on);
+  const name = spec.name ?? `${spec.source}->${spec.target}`;
+  // Without delay every spike arrives at the start of the next step: add it to the state then
+  // (cost per synaptic event) rather than through a ring every neuron reads each step.
+  if (delayMs === 0) return new Projection(name, source, target, csr, weight, delayMs, variable, null);
   // A spike late in its step plus the longest delay reaches at most ceil(delay / dt) + 1 steps ahead.
   const ring = target.ring(variable, Math.ceil(longest / dtMs) + 2);
-  return new Projection(spec.name ?? `${spec.source}->${spec.target}`, source, target, csr, weight, delayMs, ring);
+  return new Projection(name, source, target, csr, weight, delayMs, variable, ring);
 }
 
 export interface RunStats {
@@ -145,6 +149,7 @@ export class Simulation {
         const step = this.stepIndex;
         const t = step * dt;
         for (let p = 0; p < pops.length; p++) pops[p].applyPoissonInputs(step, t, dt);
+        for (let q = 0; q < projections.length; q++) projections[q].arriveNow(t);
         for (let p = 0; p < pops.length; p++) pops[p].step(step, t, dt);
         for (let q = 0; q < projections.length; q++) projections[q].deliver(step, dt);
         this.stepIndex++;

@@ -55,6 +55,8 @@ export interface WasmKernel {
   readonly list: Int32Array;
   /** Advance the fast neurons from t to tEnd; returns how many neurons it listed. */
   step(t: number, tEnd: number, slot: number): number;
+  /** The same for a population whose input is zero everywhere (networks driven by synapses alone): one stream less. */
+  stepWithoutInput(t: number, tEnd: number, slot: number): number;
 }
 
 /**
@@ -66,7 +68,7 @@ export function wasmEligible(model: LoadedModel, noise: boolean, size: number): 
   return !noise && model.linear !== null && size >= 32 && typeof WebAssembly === 'object';
 }
 
-export function generateWasmKernel(model: LoadedModel, arrivals: number[], layout: WasmLayout): Uint8Array<ArrayBuffer> {
+export function generateWasmKernel(model: LoadedModel, arrivals: number[], layout: WasmLayout, withInput = true): Uint8Array<ArrayBuffer> {
   const ns = model.stateNames.length;
   const all = model.stateNames.map((_, k) => k);
   const reaches = linearReach(model);
@@ -131,14 +133,15 @@ export function generateWasmKernel(model: LoadedModel, arrivals: number[], layou
       if (m > 0) c.f64x2Add();
     });
     c.get(coef(base + ns * ns + k)).f64x2Add();
-    c.get(coef(base + ns * ns + ns + k)).get(inp).f64x2Mul().f64x2Add();
+    // (x + C * 0 is x, so leaving the input out changes no bit)
+    if (withInput) c.get(coef(base + ns * ns + ns + k)).get(inp).f64x2Mul().f64x2Add();
   };
 
   c.i32(0).set(p);
   c.block().loop();
   c.get(p).i32(pairsEnd).i32GeU().brIf(1);
   for (const k of all) c.get(p).v128Load(layout.state[k]).set(s[k]);
-  c.get(p).v128Load(layout.input).set(inp);
+  if (withInput) c.get(p).v128Load(layout.input).set(inp);
   if (hasRefractory) {
     c.get(p).v128Load(layout.refractory).set(r);
     c.get(r).get(vT).f64x2Le().set(free);
@@ -230,15 +233,20 @@ export function generateWasmKernel(model: LoadedModel, arrivals: number[], layou
 export function compileWasmKernel(model: LoadedModel, arrivals: number[], size: number, slots: number): WasmKernel | null {
   const ns = model.stateNames.length;
   const layout = wasmLayout(size, ns, arrivals.length, slots);
-  let bytes: Uint8Array<ArrayBuffer>;
+  type Step = (t: number, tEnd: number, slot: number) => number;
   let memory: WebAssembly.Memory;
-  let step: (t: number, tEnd: number, slot: number) => number;
+  let step: Step;
+  let stepWithoutInput: Step;
   try {
-    bytes = generateWasmKernel(model, arrivals, layout);
-    if (!WebAssembly.validate(bytes)) return null;
     memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(layout.bytes / 65536)) });
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-    step = instance.exports.step as typeof step;
+    const instantiate = (withInput: boolean): Step | null => {
+      const bytes = generateWasmKernel(model, arrivals, layout, withInput);
+      if (!WebAssembly.validate(bytes)) return null;
+      return new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports.step as Step;
+    };
+    const both = [instantiate(true), instantiate(false)];
+    if (!both[0] || !both[1]) return null;
+    [step, stepWithoutInput] = both as [Step, Step];
   } catch {
     return null;
   }
@@ -255,5 +263,6 @@ export function compileWasmKernel(model: LoadedModel, arrivals: number[], size: 
     rings: layout.rings.map((offset) => column(offset, size * slots)),
     list: new Int32Array(buffer, layout.list, size),
     step: (t, tEnd, slot) => step(t, tEnd, 8 * slot * size),
+    stepWithoutInput: (t, tEnd, slot) => stepWithoutInput(t, tEnd, 8 * slot * size),
   };
 }

@@ -93,7 +93,10 @@ export function linearPropagator(
  * of refractoriness inside a step) then cost a few hundred flops, not a matrix exponential.
  */
 export class PropagatorSeries {
-  private readonly terms: Float64Array[] = []; // per power k: the n*n + 2n coefficients of A^k / k!
+  /** Per nonzero coefficient (index in `live`), its polynomial in h: entry-major, `order` terms each. */
+  private readonly polynomials: Float64Array = new Float64Array(0);
+  private readonly live: Int32Array = new Int32Array(0);
+  private readonly order: number = 0;
   private readonly out: Float64Array;
   private readonly fallback: ((h: number) => Float64Array) | null = null;
 
@@ -115,21 +118,31 @@ export class PropagatorSeries {
       aug[r * m + n] = offset[r];
       aug[r * m + n + 1] = inputCoefficient[r];
     }
-    let norm = 0;
-    for (let r = 0; r < m; r++) {
+    // aug^k = [[A^k, A^(k-1) c, A^(k-1) g], 0]: the terms shrink by |A| h / (k + 1) each, however
+    // large the offsets (E_L / tau in mV/ms) are, so |A| decides convergence and |aug| only scales.
+    let normA = 0;
+    let normAug = 0;
+    for (let r = 0; r < n; r++) {
+      let rowA = 0;
       let row = 0;
-      for (let c = 0; c < m; c++) row += Math.abs(aug[r * m + c]);
-      norm = Math.max(norm, row);
+      for (let c = 0; c < m; c++) {
+        const x = Math.abs(aug[r * m + c]);
+        row += x;
+        if (c < n) rowA += x;
+      }
+      normA = Math.max(normA, rowA);
+      normAug = Math.max(normAug, row);
     }
-    const x = norm * maxH;
+    const x = normA * maxH;
     if (x > 1) {
       this.fallback = (h) => linearPropagator(matrix, offset, inputCoefficient, n, h, held);
       return;
     }
-    // Powers until the next term is below double precision.
+    // Terms A^k h^k / k! until the next is below double precision.
+    const terms: Float64Array[] = [];
     let power = new Float64Array(m * m);
     for (let k = 0; k < m; k++) power[k * m + k] = 1;
-    let bound = 1;
+    let bound = normAug * maxH; // bounds the term of power k + 1
     for (let k = 0; k < 40; k++) {
       const coefficients = new Float64Array(size);
       for (let r = 0; r < n; r++) {
@@ -137,9 +150,9 @@ export class PropagatorSeries {
         coefficients[n * n + r] = power[r * m + n];
         coefficients[n * n + n + r] = power[r * m + n + 1];
       }
-      this.terms.push(coefficients);
-      bound *= x / (k + 1);
+      terms.push(coefficients);
       if (bound < 1e-18) break;
+      bound *= x / (k + 2);
       // power <- power * A / (k + 1)
       const next = new Float64Array(m * m);
       for (let r = 0; r < m; r++) {
@@ -151,6 +164,13 @@ export class PropagatorSeries {
       }
       power = next;
     }
+    // Coefficients zero in every term (ge does not feed gi, no offset for a synaptic variable, ...)
+    // stay zero in `out` and are never evaluated.
+    const live = Array.from({ length: size }, (_, e) => e).filter((e) => terms.some((t) => t[e] !== 0));
+    this.live = Int32Array.from(live);
+    this.order = terms.length;
+    this.polynomials = new Float64Array(live.length * terms.length);
+    live.forEach((e, j) => terms.forEach((t, k) => (this.polynomials[j * terms.length + k] = t[e])));
   }
 
   /** Coefficients [Phi, d, g] for a step h (the returned array is reused by the next call). */
@@ -166,11 +186,11 @@ export class PropagatorSeries {
       return out;
     }
     if (this.fallback) return this.fallback(h);
-    const terms = this.terms;
-    for (let e = 0; e < out.length; e++) {
+    const { polynomials, live, order } = this;
+    for (let j = 0; j < live.length; j++) {
       let acc = 0;
-      for (let k = terms.length - 1; k >= 0; k--) acc = acc * h + terms[k][e];
-      out[e] = acc;
+      for (let k = order - 1, base = j * order; k >= 0; k--) acc = acc * h + polynomials[base + k];
+      out[live[j]] = acc;
     }
     return out;
   }

@@ -34,8 +34,15 @@ export class Projection {
     readonly weight: number | Float32Array,
     /** One delay (ms) for all synapses, or one per synapse. */
     readonly delayMs: number | Float32Array,
-    readonly ring: ArrivalRing,
-  ) {}
+    /** The target's state variable each spike increments. */
+    readonly variable: number,
+    /** Where delayed spikes wait; null for a projection without delay, applied by `arriveNow`. */
+    readonly ring: ArrivalRing | null,
+  ) {
+    this.heldInRefractory = target.model.refractory?.clamp.includes(variable) ?? false;
+  }
+
+  private readonly heldInRefractory: boolean;
 
   /** Synaptic events delivered so far (spikes times out-degree). */
   events = 0;
@@ -54,6 +61,7 @@ export class Projection {
    * arrives at the first step boundary at or after t_sp + delay (and never in its own step).
    */
   deliver(step: number, dt: number): void {
+    if (!this.ring) return;
     const fired = this.source.spikes.stepNeurons;
     const times = this.source.spikes.stepTimes;
     const count = this.source.spikes.stepCount;
@@ -80,6 +88,34 @@ export class Projection {
           const arrival = Math.max(step + 1, Math.ceil((t + delay[q]) / dt - 1e-9));
           data[(arrival % slots) * size + targets[q]] += typeof weight === 'number' ? weight : weight[q];
         }
+      }
+    }
+  }
+
+  /**
+   * For a projection without delay: add the spikes the source fired in the last step to the
+   * target's state at the start of this step (time t), before any population moves. That is where
+   * a ring would put them; a variable held during refractoriness ignores them, as in the kernel.
+   */
+  arriveNow(t: number): void {
+    if (this.ring) return;
+    const count = this.source.spikes.stepCount;
+    if (count === 0) return;
+    const fired = this.source.spikes.stepNeurons;
+    const { rowStart, targets } = this.csr;
+    const x = this.target.state[this.variable];
+    const R = this.target.refractoryUntil;
+    const held = this.heldInRefractory;
+    const weight = this.weight;
+    for (let s = 0; s < count; s++) {
+      const i = fired[s];
+      const start = rowStart[i];
+      const end = rowStart[i + 1];
+      this.events += end - start;
+      for (let q = start; q < end; q++) {
+        const j = targets[q];
+        if (held && R[j] > t) continue;
+        x[j] += typeof weight === 'number' ? weight : weight[q];
       }
     }
   }
