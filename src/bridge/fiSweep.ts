@@ -1,10 +1,11 @@
-// f-I curves: one neuron per input current, all integrated together in one population, so a
-// sweep costs one simulation. Rates count the spikes after the discard window.
+// f-I curves: neurons for every input current integrated together in one population, so a sweep
+// (or a chunk of it) costs one simulation. Rates count the spikes after the discard window; with
+// several neurons per current (noise) the rate is their mean, with its standard error.
 import { InputError } from '../core/errors.js';
 import { builtinModel } from '../core/model/builtinModels.js';
 import { loadModel, parameterEvaluator, resolveParameters, type LoadedModel, type MethodName } from '../core/model/loadModel.js';
 import { Simulation } from '../core/simulation.js';
-import { SCENARIO_FORMAT, validateScenario, type Scenario } from '../scenario/scenario.js';
+import { SCENARIO_FORMAT, validateScenario, type Scenario, type ValidScenario } from '../scenario/scenario.js';
 import type { ModelFile } from '../core/model/modelFile.js';
 
 export interface FiSweepOptions {
@@ -18,12 +19,28 @@ export interface FiSweepOptions {
   /** Standard deviation (mV) of the free membrane potential the input noise causes; 0 = none. */
   noiseSigmaMV?: number;
   seed?: number;
+  /** Independent neurons (trials) per current, averaged; default 1. */
+  neuronsPerCurrent?: number;
 }
 
 export interface FiCurve {
   currents: Float64Array;
   ratesHz: Float64Array;
+  /** Standard error of each mean rate across its neurons (0 with one neuron per current). */
+  semHz: Float64Array;
   unit: string;
+}
+
+/** What a running sweep reports: progress within the work, and points as their chunk finishes. */
+export type FiSweepEvent =
+  | { kind: 'progress'; fraction: number }
+  | { kind: 'points'; fraction: number; startIndex: number; currents: Float64Array; ratesHz: Float64Array; semHz: Float64Array };
+
+export interface FiSweepChunking {
+  /** Currents simulated together; their points are reported when they finish. Default: all. */
+  pointsPerChunk?: number;
+  /** Simulated time between progress reports, ms. Default: the whole duration. */
+  sliceMs?: number;
 }
 
 /** Every current from `from` to `to` (inclusive) in steps of `step`, free of float drift. */
@@ -57,7 +74,13 @@ export function fiScenario(options: FiSweepOptions): Scenario {
   const parameters = resolveParameters(model, options.parameters, '--set');
   const sigmaV = options.noiseSigmaMV ?? 0;
   if (!(sigmaV >= 0) || sigmaV > 1000) throw new InputError('--noise-sigma', `${sigmaV} mV must be in [0, 1000] mV`);
-  const stimuli: Scenario['stimuli'] = [{ type: 'constant', population: 'sweep', amplitude: currents }];
+  const perCurrent = options.neuronsPerCurrent ?? 1;
+  if (!Number.isInteger(perCurrent) || perCurrent < 1 || perCurrent * currents.length > 1e6) {
+    throw new InputError('--neurons', `${perCurrent} neurons per current must be a whole number from 1 to ${Math.max(1, Math.floor(1e6 / currents.length))} (at most 1e6 neurons in all)`);
+  }
+  // Neuron k * perCurrent + j gets current k: the trials of one current sit side by side.
+  const amplitude = perCurrent === 1 ? currents : currents.flatMap((c) => Array<number>(perCurrent).fill(c));
+  const stimuli: Scenario['stimuli'] = [{ type: 'constant', population: 'sweep', amplitude }];
   if (sigmaV > 0) stimuli.push({ type: 'whiteNoise', population: 'sweep', sigma: noiseCurrentSigma(model, parameters, sigmaV) });
   return {
     format: SCENARIO_FORMAT,
@@ -65,21 +88,80 @@ export function fiScenario(options: FiSweepOptions): Scenario {
     durationMs,
     dtMs,
     seed: options.seed ?? 1,
-    populations: [{ name: 'sweep', model: options.model, size: currents.length, ...(options.parameters ? { parameters: options.parameters } : {}), ...(options.method ? { method: options.method } : {}) }],
+    populations: [{ name: 'sweep', model: options.model, size: amplitude.length, ...(options.parameters ? { parameters: options.parameters } : {}), ...(options.method ? { method: options.method } : {}) }],
     stimuli,
     record: { spikes: false, rateWindowMs: [discardMs, durationMs] },
   };
 }
 
-export function fiSweep(options: FiSweepOptions): FiCurve {
-  const valid = validateScenario(fiScenario(options));
-  const sim = new Simulation(valid);
-  sim.advance();
-  const counts = sim.windowCounts()[0].counts;
+/** Mean and standard error of each current's group of neurons. */
+function groupRates(counts: Int32Array, perCurrent: number, seconds: number): { ratesHz: Float64Array; semHz: Float64Array } {
+  const points = counts.length / perCurrent;
+  const ratesHz = new Float64Array(points);
+  const semHz = new Float64Array(points);
+  for (let k = 0; k < points; k++) {
+    let sum = 0;
+    let sumSq = 0;
+    for (let j = 0; j < perCurrent; j++) {
+      const r = counts[k * perCurrent + j] / seconds;
+      sum += r;
+      sumSq += r * r;
+    }
+    const mean = sum / perCurrent;
+    ratesHz[k] = mean;
+    semHz[k] = perCurrent > 1 ? Math.sqrt(Math.max(0, (sumSq - perCurrent * mean * mean) / (perCurrent - 1)) / perCurrent) : 0;
+  }
+  return { ratesHz, semHz };
+}
+
+/**
+ * A sweep step by step, for a caller that shows progress or may cancel (the worker): a pure
+ * generator with no timers or globals. It yields `progress` after each slice of simulated time and
+ * `points` when a chunk of currents finishes, and returns the whole curve. To cancel, stop calling
+ * next() (or call return()): nothing runs in between. Each chunk draws its noise from its own
+ * stream (seed and first point), so a given seed and chunk size always give the same curve.
+ */
+export function* fiSweepSteps(options: FiSweepOptions, chunking: FiSweepChunking = {}): Generator<FiSweepEvent, FiCurve, void> {
+  const total = options.currents.length;
+  const pointsPerChunk = chunking.pointsPerChunk ?? total;
+  if (!Number.isInteger(pointsPerChunk) || pointsPerChunk < 1) throw new InputError('pointsPerChunk', `${pointsPerChunk} must be a whole number >= 1`);
+  const sliceMs = chunking.sliceMs ?? options.durationMs;
+  if (!(sliceMs > 0)) throw new InputError('sliceMs', `${sliceMs} ms must be > 0`);
+  const perCurrent = options.neuronsPerCurrent ?? 1;
   const seconds = (options.durationMs - options.discardMs) / 1000;
-  return {
-    currents: Float64Array.from(options.currents),
-    ratesHz: Float64Array.from(counts, (c) => c / seconds),
-    unit: valid.populations[0].model.file.input.unit,
-  };
+  // Validate everything (model, overrides, noise, sizes) before the first chunk runs.
+  if (total === 0) throw new InputError('currents', 'the sweep needs at least one current');
+  const scenarios: ValidScenario[] = [];
+  for (let start = 0; start < total; start += pointsPerChunk) {
+    const seed = options.seed ?? 1;
+    scenarios.push(validateScenario(fiScenario({ ...options, currents: options.currents.slice(start, start + pointsPerChunk), seed: start === 0 ? seed : (seed + start * 7919) % 2 ** 32 })));
+  }
+  const ratesHz = new Float64Array(total);
+  const semHz = new Float64Array(total);
+  const steps = scenarios.length * Math.ceil(options.durationMs / sliceMs);
+  let done = 0;
+  for (let c = 0; c < scenarios.length; c++) {
+    const sim = new Simulation(scenarios[c]);
+    while (!sim.done) {
+      sim.advance(sliceMs);
+      done++;
+      if (!sim.done) yield { kind: 'progress', fraction: Math.min(done / steps, 1) };
+    }
+    const start = c * pointsPerChunk;
+    const group = groupRates(sim.windowCounts()[0].counts, perCurrent, seconds);
+    ratesHz.set(group.ratesHz, start);
+    semHz.set(group.semHz, start);
+    done = (c + 1) * Math.ceil(options.durationMs / sliceMs);
+    yield { kind: 'points', fraction: done / steps, startIndex: start, currents: Float64Array.from(options.currents.slice(start, start + pointsPerChunk)), ratesHz: group.ratesHz, semHz: group.semHz };
+  }
+  return { currents: Float64Array.from(options.currents), ratesHz, semHz, unit: scenarios[0].populations[0].model.file.input.unit };
+}
+
+/** The whole sweep at once (one simulation). */
+export function fiSweep(options: FiSweepOptions): FiCurve {
+  const steps = fiSweepSteps(options);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
 }

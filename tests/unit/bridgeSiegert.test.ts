@@ -48,8 +48,8 @@ describe('Siegert rate', () => {
     expect(siegertRateForCurrentHz(1.8, 5, lif)).toBeGreaterThan(siegertRateForCurrentHz(1.8, 2, lif));
   });
 
-  it('the discrete-time shift is |zeta(1/2)| sd sqrt(dt/tau) and lowers the rate', () => {
-    expect(discreteTimeShiftMV(5, 0.1, 10)).toBeCloseTo(1.4603545 * 5 * 0.1, 6);
+  it('the discrete-time shift is |zeta(1/2)|/sqrt(pi) sd sqrt(dt/tau) and lowers the rate', () => {
+    expect(discreteTimeShiftMV(5, 0.1, 10)).toBeCloseTo((1.4603545 / Math.sqrt(Math.PI)) * 5 * 0.1, 6);
     expect(siegertRateHz(-52, 5, lif, 0.1)).toBeLessThan(siegertRateHz(-52, 5, lif));
   });
 
