@@ -10,7 +10,7 @@ import type { Stimulus } from './stimulus/stimuli.js';
 import { Random, type PoissonTable } from './random.js';
 import type { SpikeRecorder } from './record/recorders.js';
 import { ArrivalRing } from './network/projection.js';
-import { linearReach } from './codegen/kernel.js';
+import { linearTerms } from './codegen/kernel.js';
 import { compileWasmKernel, wasmEligible, type WasmKernel } from './codegen/wasmKernel.js';
 import type { InitialValue } from '../scenario/scenario.js';
 
@@ -122,7 +122,7 @@ export class Population {
       this.KP = linearPropagator(this.matrix, this.offsetVector, this.inputVector, ns, dt, held);
       // A free variable that depends on no held one moves the same during refractoriness: give
       // it K's row exactly, so the JS and WebAssembly kernels agree to the last bit.
-      const reaches = linearReach(this.model);
+      const { reaches } = linearTerms(this.model);
       for (let k = 0; k < ns; k++) {
         if (held.includes(k) || held.some((j) => reaches[k][j])) continue;
         for (let j = 0; j < ns; j++) this.KP[k * ns + j] = this.K[k * ns + j];

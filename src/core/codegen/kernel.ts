@@ -92,12 +92,19 @@ class Emitter {
   }
 }
 
-/** reaches[k][j]: x_k depends on x_j through the linear system, directly or not. */
-export function linearReach(model: LoadedModel): boolean[][] {
+/**
+ * Which terms of an exact step can be nonzero, whatever the parameters: reaches[k][j] when x_k
+ * depends on x_j through the linear system, directly or not; offset[k] and input[k] when a
+ * constant term or the input reaches x_k. The kernels leave the others out (x + 0 is x).
+ */
+export function linearTerms(model: LoadedModel): { reaches: boolean[][]; offset: boolean[]; input: boolean[] } {
   const names = model.stateNames;
-  const reaches = names.map((_, k) => names.map((_, j) => k === j || (model.linear?.matrix[k][j].toString() ?? '0') !== '0'));
+  const live = (node: { toString(): string } | undefined) => (node?.toString() ?? '0') !== '0';
+  const reaches = names.map((_, k) => names.map((_, j) => k === j || live(model.linear?.matrix[k][j])));
   for (let m = 0; m < names.length; m++) for (let k = 0; k < names.length; k++) for (let j = 0; j < names.length; j++) if (reaches[k][m] && reaches[m][j]) reaches[k][j] = true;
-  return reaches;
+  const offset = names.map((_, k) => names.some((_, j) => reaches[k][j] && live(model.linear?.offset[j])));
+  const input = names.map((_, k) => names.some((_, j) => reaches[k][j] && live(model.linear?.inputCoefficient[j])));
+  return { reaches, offset, input };
 }
 
 /** Generate the step kernel's source. Exposed so tests can read what was generated. */
@@ -179,7 +186,8 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, opt
     }
   };
 
-  const reaches = linearReach(model);
+  const terms = linearTerms(model);
+  const reaches = terms.reaches;
   const s = (k: number) => `s${k}`;
   const nn = (k: number) => `n${k}`;
   const all = stateNames.map((_, k) => k);
@@ -254,8 +262,10 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, opt
         const c = (j: number) => (coefficients === 'C' ? `C[${j}]` : `${coefficients}_${j}`);
         for (const k of all) {
           // exp(M h) is zero where k cannot reach j through M: leave those products out.
-          const terms = all.filter((j) => reaches[k][j]).map((j) => `${c(k * ns + j)} * ${s(j)}`);
-          w(`const ${nn(k)} = ${terms.join(' + ')} + ${c(ns * ns + k)} + ${c(ns * ns + ns + k)} * inp;`);
+          const sum = all.filter((j) => reaches[k][j]).map((j) => `${c(k * ns + j)} * ${s(j)}`);
+          if (terms.offset[k]) sum.push(c(ns * ns + k));
+          if (terms.input[k]) sum.push(`${c(ns * ns + ns + k)} * inp`);
+          w(`const ${nn(k)} = ${sum.join(' + ')};`);
         }
         break;
       }

@@ -161,6 +161,9 @@ export class Code {
   v128AnyTrue(): this {
     return this.simd(0x53);
   }
+  i64x2AllTrue(): this {
+    return this.simd(0xc3);
+  }
   i64x2Bitmask(): this {
     return this.simd(0xc4);
   }

@@ -10,7 +10,7 @@
 // its Float64Arrays are views of it, so everything else reads and writes them as before.
 import type { LoadedModel } from '../model/loadModel.js';
 import { Code, F64, I32, moduleBytes, V128 } from './wasm.js';
-import { linearReach } from './kernel.js';
+import { linearTerms } from './kernel.js';
 
 /** Byte offsets of a population's arrays in its memory. */
 export interface WasmLayout {
@@ -71,7 +71,8 @@ export function wasmEligible(model: LoadedModel, noise: boolean, size: number): 
 export function generateWasmKernel(model: LoadedModel, arrivals: number[], layout: WasmLayout, withInput = true): Uint8Array<ArrayBuffer> {
   const ns = model.stateNames.length;
   const all = model.stateNames.map((_, k) => k);
-  const reaches = linearReach(model);
+  const terms = linearTerms(model);
+  const reaches = terms.reaches;
   const clamped = new Set(model.refractory?.clamp ?? []);
   const hasRefractory = model.refractory !== null;
   const hasReset = model.reset.length > 0;
@@ -127,14 +128,13 @@ export function generateWasmKernel(model: LoadedModel, arrivals: number[], layou
 
   /** x = sum_j C[k,j] s_j + C[offset k] + C[input k] * inp, in the JS kernel's order. */
   const linearRow = (k: number, base: number) => {
-    const terms = all.filter((j) => reaches[k][j]);
-    terms.forEach((j, m) => {
+    all.filter((j) => reaches[k][j]).forEach((j, m) => {
       c.get(coef(base + k * ns + j)).get(s[j]).f64x2Mul();
       if (m > 0) c.f64x2Add();
     });
-    c.get(coef(base + ns * ns + k)).f64x2Add();
+    if (terms.offset[k]) c.get(coef(base + ns * ns + k)).f64x2Add();
     // (x + C * 0 is x, so leaving the input out changes no bit)
-    if (withInput) c.get(coef(base + ns * ns + ns + k)).get(inp).f64x2Mul().f64x2Add();
+    if (withInput && terms.input[k]) c.get(coef(base + ns * ns + ns + k)).get(inp).f64x2Mul().f64x2Add();
   };
 
   c.i32(0).set(p);
@@ -185,9 +185,11 @@ export function generateWasmKernel(model: LoadedModel, arrivals: number[], layou
     c.v128Not().set(ok);
     for (const k of all) c.get(n[k]).set(value[k]);
   }
-  c.get(ok).v128Not().set(slow);
-  c.get(slow).v128AnyTrue().if();
+  c.get(ok).i64x2AllTrue().if();
+  for (const k of all) c.get(p).get(value[k]).v128Store(layout.state[k]);
+  c.else();
   {
+    c.get(ok).v128Not().set(slow);
     // Listed lanes keep the state they start the step with (arrivals added).
     for (const k of all) c.get(p).get(value[k]).get(s[k]).get(ok).v128Bitselect().v128Store(layout.state[k]);
     c.get(slow).i64x2Bitmask().set(mask);
@@ -200,8 +202,6 @@ export function generateWasmKernel(model: LoadedModel, arrivals: number[], layou
       c.end();
     }
   }
-  c.else();
-  for (const k of all) c.get(p).get(value[k]).v128Store(layout.state[k]);
   c.end();
   c.get(p).i32(16).i32Add().set(p);
   c.br(0);
