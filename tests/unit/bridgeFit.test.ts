@@ -1,0 +1,121 @@
+// Activation functions and their fits: derivatives, recovery of known parameters from noisy
+// synthetic data, and which function wins on real f-I curves where the answer is clear-cut.
+import { describe, expect, it } from 'vitest';
+import { ACTIVATIONS, ACTIVATION_IDS, activationGain, activationValue, softplus, type ActivationId, type ActivationParameters } from '../../src/bridge/activations';
+import { fitActivation, fitActivations } from '../../src/bridge/fit';
+import { currentRange, fiSweep } from '../../src/bridge/fiSweep';
+import { Random } from '../../src/core/random';
+
+describe('activation functions', () => {
+  const p: ActivationParameters = { inScale: 0.7, inShift: 1.5, outScale: 40, outShift: 3, shape: [] };
+  it.each(ACTIVATION_IDS)('%s: the gain is the derivative of the value', (id) => {
+    const params = { ...p, shape: ACTIVATIONS[id].shape.map((s) => s.value) };
+    for (const x of [-3, 0, 1.2, 1.9, 2.6, 6, 15]) {
+      const h = 1e-6;
+      const numeric = (activationValue(id, params, x + h) - activationValue(id, params, x - h)) / (2 * h);
+      expect(activationGain(id, params, x)).toBeCloseTo(numeric, 5);
+    }
+  });
+  it('soft-LIF with gamma -> 0 is the noiseless LIF rate', () => {
+    // LIF defaults: z = (R I - theta)/theta with theta = 20 mV, rate = (1/tau) / (t_ref/tau + ln(1 + 1/z)).
+    const params = { inScale: 10 / 20, inShift: 2, outScale: 1000 / 10, outShift: 0, shape: [0.2, 1e-6] };
+    for (const current of [2.5, 3, 5, 20]) {
+      expect(activationValue('softLif', params, current)).toBeCloseTo(1000 / (2 + 10 * Math.log((10 * current) / (10 * current - 20))), 6);
+    }
+    expect(activationValue('softLif', params, 1.5)).toBe(0);
+  });
+  it('softplus keeps its digits at both ends', () => {
+    expect(softplus(-800)).toBe(0);
+    expect(softplus(-40)).toBeCloseTo(Math.exp(-40), 50);
+    expect(softplus(800)).toBe(800);
+  });
+});
+
+/**
+ * Parameters and inputs for the recovery test. Noise is 0.2 % of the output range: at 1 % the
+ * least-squares optimum already wanders 10-20 % from the truth for softplus and ELU (their scale
+ * and shift trade off), and soft-LIF's six parameters are sloppier still (outScale, tRef and
+ * inScale compensate each other), so its data reach far into saturation with 0.05 % noise and its
+ * parameters are held to 10 %.
+ */
+const TRUE: Record<ActivationId, { p: ActivationParameters; from: number; to: number; noise?: number; tolerance?: number }> = {
+  sigmoid: { p: { inScale: 1.2, inShift: 3, outScale: 80, outShift: 5, shape: [] }, from: -2, to: 8 },
+  tanh: { p: { inScale: 0.6, inShift: 3, outScale: 40, outShift: 45, shape: [] }, from: -2, to: 8 },
+  relu: { p: { inScale: 1, inShift: 2, outScale: 30, outShift: 1, shape: [] }, from: 0, to: 6 },
+  leakyRelu: { p: { inScale: 1, inShift: 2, outScale: 30, outShift: 1, shape: [] }, from: -20, to: 6 },
+  softplus: { p: { inScale: 2, inShift: 2, outScale: 15, outShift: 0, shape: [] }, from: 0, to: 5 },
+  elu: { p: { inScale: 1.5, inShift: 2, outScale: 20, outShift: 20, shape: [] }, from: -1, to: 5 },
+  softLif: { p: { inScale: 0.5, inShift: 2, outScale: 100, outShift: 0, shape: [0.2, 0.3] }, from: 0, to: 40, noise: 0.0005, tolerance: 0.1 },
+};
+
+describe('each fit recovers the parameters that made its noisy data (100 points, three seeds)', () => {
+  it.each(ACTIVATION_IDS.flatMap((id) => [7, 8, 9].map((seed) => [id, seed] as const)))('%s, seed %i', (id, seed) => {
+    const { p, from, to, noise = 0.002, tolerance = 0.05 } = TRUE[id];
+    const random = new Random(seed);
+    const x = Array.from({ length: 100 }, (_, k) => from + ((to - from) * k) / 99);
+    const clean = x.map((xi) => activationValue(id, p, xi));
+    const range = Math.max(...clean) - Math.min(...clean);
+    const y = clean.map((yi) => yi + noise * range * random.normal());
+    const fit = fitActivation(id, x, y);
+    // The optimum is at least as good as the truth (the fit found the least-squares minimum, or
+    // near it), and cannot be much better than the noise.
+    const truthRmse = Math.sqrt(clean.reduce((sum, c, i) => sum + (c - y[i]) ** 2, 0) / x.length);
+    expect(fit.rmseHz).toBeLessThan(truthRmse * 1.001);
+    expect(fit.rmseHz).toBeGreaterThan(truthRmse * 0.8);
+    const got = fit.parameters;
+    expect(Math.abs(got.inScale / p.inScale - 1)).toBeLessThan(tolerance);
+    expect(Math.abs(got.outScale / p.outScale - 1)).toBeLessThan(tolerance);
+    expect(Math.abs(got.inShift - p.inShift)).toBeLessThan(0.01 * (to - from));
+    expect(Math.abs(got.outShift - p.outShift)).toBeLessThan(tolerance * 0.2 * range);
+    got.shape.forEach((v, k) => expect(Math.abs(v / p.shape[k] - 1)).toBeLessThan(tolerance));
+  });
+
+  it('refuses data it cannot fit, naming the field', () => {
+    expect(() => fitActivation('relu', [1, 2, 3], [0, 1, 2])).toThrow(/currents: 3 points are too few/);
+    expect(() => fitActivation('relu', [1, 1, 1, 1, 1, 1], [0, 1, 2, 3, 4, 5])).toThrow(/currents: all 6 currents are 1/);
+    expect(() => fitActivation('relu', [1, 2, 3, 4, 5, 6], [0, 1, NaN, 3, 4, 5])).toThrow(/point 2: \(3, NaN\)/);
+    expect(() => fitActivation('swish' as ActivationId, [1, 2, 3, 4, 5, 6], [0, 1, 2, 3, 4, 5])).toThrow(/activation: "swish" is not an activation/);
+  });
+});
+
+const rank = (fits: ReturnType<typeof fitActivations>) => fits.map((f) => f.id);
+const rmse = (fits: ReturnType<typeof fitActivations>, id: ActivationId) => fits.find((f) => f.id === id)!.rmseHz;
+const RELU_LIKE: ActivationId[] = ['relu', 'leakyRelu', 'softplus', 'elu'];
+
+describe('which activation matches which neuron', () => {
+  it('noiseless LIF from silence to near saturation: soft-LIF exactly, then the saturating sigmoid/tanh, ReLU-like far behind', () => {
+    const c = fiSweep({ model: 'lif', currents: currentRange(0, 20, 0.25), durationMs: 1100, discardMs: 100, dtMs: 0.1 });
+    const fits = fitActivations(c.currents, c.ratesHz);
+    expect(fits[0].id).toBe('softLif');
+    expect(fits[0].rSquared).toBeGreaterThan(0.9999);
+    expect(rank(fits).slice(1, 3).sort()).toEqual(['sigmoid', 'tanh']);
+    // tanh(z) = 2 sigmoid(2z) - 1: the same family, so the same optimum when each fit finds it.
+    expect(Math.abs(rmse(fits, 'tanh') / rmse(fits, 'sigmoid') - 1)).toBeLessThan(1e-3);
+    for (const id of RELU_LIKE) expect(rmse(fits, id)).toBeGreaterThan(3 * rmse(fits, 'sigmoid'));
+  });
+
+  it('noiseless LIF near rheobase: ReLU-like functions all fit alike (the kink), the LIF shape better still', () => {
+    const c = fiSweep({ model: 'lif', currents: currentRange(1, 3, 0.05), durationMs: 2100, discardMs: 100, dtMs: 0.1 });
+    const fits = fitActivations(c.currents, c.ratesHz);
+    expect(fits[0].id).toBe('softLif');
+    const relu = fits.find((f) => f.id === 'relu')!;
+    expect(relu.parameters.inShift).toBeGreaterThan(1.5); // the kink near the 2 nA rheobase
+    expect(relu.parameters.inShift).toBeLessThan(2.05);
+    for (const id of RELU_LIKE) expect(Math.abs(rmse(fits, id) / relu.rmseHz - 1)).toBeLessThan(0.01);
+  });
+
+  it('noisy LIF (5 mV) around its onset: the smooth softplus beats ReLU by far and the sigmoid too', () => {
+    const c = fiSweep({ model: 'lif', currents: currentRange(0, 3, 0.05), durationMs: 2100, discardMs: 100, dtMs: 0.1, noiseSigmaMV: 5, neuronsPerCurrent: 20, seed: 2 });
+    const fits = fitActivations(c.currents, c.ratesHz);
+    expect(fits[0].id).toBe('softLif');
+    expect(rmse(fits, 'softplus')).toBeLessThan(0.6 * rmse(fits, 'relu'));
+    expect(rmse(fits, 'softplus')).toBeLessThan(0.75 * rmse(fits, 'sigmoid'));
+  });
+
+  it('HH: the type II jump is fitted by functions that can jump steeply, no ReLU-like one', () => {
+    const c = fiSweep({ model: 'hh', currents: currentRange(0, 30, 0.5), durationMs: 700, discardMs: 200, dtMs: 0.01 });
+    const fits = fitActivations(c.currents, c.ratesHz);
+    expect(rank(fits).slice(0, 3)).toEqual(['softLif', ...rank(fits).slice(1, 3).filter((id) => id === 'sigmoid' || id === 'tanh')]);
+    for (const id of RELU_LIKE) expect(rmse(fits, id)).toBeGreaterThan(1.5 * rmse(fits, 'sigmoid'));
+  });
+});
