@@ -1,6 +1,6 @@
 // The WebAssembly SIMD loop must be the JS kernel's fast loop in other clothes: the same spikes and
 // the same state to the last bit, across the paths it takes (refractory held or free rows, arrivals
-// on held and free variables, an odd last neuron, no refractoriness at all).
+// on held and free variables, an odd last neuron, an odd last pair, no refractoriness at all).
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { Simulation } from '../../src/core/simulation';
@@ -41,7 +41,7 @@ describe('WebAssembly SIMD kernel', () => {
     const scenario = {
       ...cuba,
       durationMs: 200,
-      populations: cuba.populations.map((p, k) => ({ ...p, size: k === 0 ? 321 : 81 })),
+      populations: cuba.populations.map((p, k) => ({ ...p, size: k === 0 ? 321 : 83 })),
       projections: cuba.projections.map((pr, k) => ({ ...pr, connect: { rule: 'probability', p: 0.1 }, delayMs: k === 1 ? 2 : 0 })),
     };
     expectSameRun(scenario);
@@ -49,7 +49,7 @@ describe('WebAssembly SIMD kernel', () => {
 
   it('Brunel-type LIF (arrivals on the held v, Poisson drive): same spikes and state', () => {
     const brunel = preset('brunel-j0.25') as { populations: { size: number }[] };
-    expectSameRun({ ...brunel, durationMs: 150, populations: brunel.populations.map((p, k) => ({ ...p, size: k === 0 ? 401 : 101 })) });
+    expectSameRun({ ...brunel, durationMs: 150, populations: brunel.populations.map((p, k) => ({ ...p, size: k === 0 ? 402 : 101 })) });
   });
 
   it('adaptive LIF (a free variable that depends on the held one) and a LIF without refractoriness', () => {
@@ -71,7 +71,7 @@ describe('WebAssembly SIMD kernel', () => {
       seed: 3,
       populations: [
         { name: 'A', model: adaptive, size: 65, initial: { v: { uniform: [-70, -50] } } },
-        { name: 'F', model: free, size: 33, initial: { v: { uniform: [-70, -50] } } },
+        { name: 'F', model: free, size: 34, initial: { v: { uniform: [-70, -50] } } },
       ],
       projections: [{ source: 'A', target: 'F', connect: { rule: 'probability', p: 0.3 }, on: 'v', weight: 0.5, delayMs: 1 }],
       stimuli: [

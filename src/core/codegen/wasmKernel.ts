@@ -114,98 +114,117 @@ export function generateWasmKernel(model: LoadedModel, arrivals: number[], layou
   type Row = 'held' | 'same' | 'kp';
   const heldRow = (k: number): Row => (clamped.has(k) ? 'held' : all.some((j) => reaches[k][j] && clamped.has(j)) ? 'kp' : 'same');
 
-  const s = all.map(() => c.local(V128));
-  const n = all.map(() => c.local(V128));
-  const h = all.map(() => c.local(V128));
-  const inp = c.local(V128);
-  const r = c.local(V128);
-  const free = c.local(V128);
-  const held = c.local(V128);
-  const ok = c.local(V128);
-  const slow = c.local(V128);
-  const value = all.map(() => c.local(V128));
-  const pairsEnd = 16 * Math.floor(size / 2);
+  /** One copy of the loop body's locals (the loop handles two pairs per pass, each with its own). */
+  const lanes = () => ({
+    s: all.map(() => c.local(V128)),
+    n: all.map(() => c.local(V128)),
+    h: all.map(() => c.local(V128)),
+    value: all.map(() => c.local(V128)),
+    inp: c.local(V128),
+    r: c.local(V128),
+    free: c.local(V128),
+    held: c.local(V128),
+    ok: c.local(V128),
+    slow: c.local(V128),
+  });
+  type Lanes = ReturnType<typeof lanes>;
 
   /** x = sum_j C[k,j] s_j + C[offset k] + C[input k] * inp, in the JS kernel's order. */
-  const linearRow = (k: number, base: number) => {
+  const linearRow = (L: Lanes, k: number, base: number) => {
     all.filter((j) => reaches[k][j]).forEach((j, m) => {
-      c.get(coef(base + k * ns + j)).get(s[j]).f64x2Mul();
+      c.get(coef(base + k * ns + j)).get(L.s[j]).f64x2Mul();
       if (m > 0) c.f64x2Add();
     });
     if (terms.offset[k]) c.get(coef(base + ns * ns + k)).f64x2Add();
     // (x + C * 0 is x, so leaving the input out changes no bit)
-    if (withInput && terms.input[k]) c.get(coef(base + ns * ns + ns + k)).get(inp).f64x2Mul().f64x2Add();
+    if (withInput && terms.input[k]) c.get(coef(base + ns * ns + ns + k)).get(L.inp).f64x2Mul().f64x2Add();
   };
 
+  /** The two neurons at byte p + delta. */
+  const pair = (L: Lanes, delta: number) => {
+    const { s, n, h, value, inp, r, free, held, ok, slow } = L;
+    for (const k of all) c.get(p).v128Load(layout.state[k] + delta).set(s[k]);
+    if (withInput) c.get(p).v128Load(layout.input + delta).set(inp);
+    if (hasRefractory) {
+      c.get(p).v128Load(layout.refractory + delta).set(r);
+      c.get(r).get(vT).f64x2Le().set(free);
+      c.get(r).get(vTEnd).f64x2Ge().set(held);
+    }
+    arrivals.forEach((k, ring) => {
+      // Arrivals on a held variable during refractoriness are dropped, as in the JS kernel.
+      c.get(s[k]).get(q).v128Load(layout.rings[ring] + delta).f64x2Add();
+      if (clamped.has(k)) c.get(s[k]).get(free).v128Bitselect();
+      c.set(s[k]);
+      c.get(q).v128Zero().v128Store(layout.rings[ring] + delta);
+    });
+    for (const k of all) {
+      linearRow(L, k, 0);
+      c.set(n[k]);
+    }
+    const spike = () => {
+      c.get(n[leader]).get(vLevel).f64x2Ge();
+      if (!hasReset) c.get(s[leader]).get(vLevel).f64x2Lt().v128And();
+    };
+    if (hasRefractory) {
+      c.get(free);
+      spike();
+      c.v128AndNot().get(held).v128Or().set(ok);
+      for (const k of all) {
+        const row = heldRow(k);
+        if (row === 'same') {
+          c.get(n[k]).set(value[k]);
+          continue;
+        }
+        if (row === 'held') c.get(s[k]).set(h[k]);
+        else {
+          linearRow(L, k, width);
+          c.set(h[k]);
+        }
+        c.get(n[k]).get(h[k]).get(free).v128Bitselect().set(value[k]);
+      }
+    } else {
+      spike();
+      c.v128Not().set(ok);
+      for (const k of all) c.get(n[k]).set(value[k]);
+    }
+    c.get(ok).i64x2AllTrue().if();
+    for (const k of all) c.get(p).get(value[k]).v128Store(layout.state[k] + delta);
+    c.else();
+    {
+      c.get(ok).v128Not().set(slow);
+      // Listed lanes keep the state they start the step with (arrivals added).
+      for (const k of all) c.get(p).get(value[k]).get(s[k]).get(ok).v128Bitselect().v128Store(layout.state[k] + delta);
+      c.get(slow).i64x2Bitmask().set(mask);
+      for (const lane of [0, 1]) {
+        c.get(mask).i32(1 << lane).i32And().if();
+        c.get(count).i32(2).i32Shl().get(p).i32(3).i32ShrU();
+        if (lane + delta / 8 > 0) c.i32(lane + delta / 8).i32Add();
+        c.i32Store(layout.list);
+        c.get(count).i32(1).i32Add().set(count);
+        c.end();
+      }
+    }
+    c.end();
+  };
+
+  const first = lanes();
+  const second = lanes();
+  const pairs = Math.floor(size / 2);
+  const quadsEnd = 32 * Math.floor(pairs / 2);
   c.i32(0).set(p);
   c.block().loop();
-  c.get(p).i32(pairsEnd).i32GeU().brIf(1);
-  for (const k of all) c.get(p).v128Load(layout.state[k]).set(s[k]);
-  if (withInput) c.get(p).v128Load(layout.input).set(inp);
-  if (hasRefractory) {
-    c.get(p).v128Load(layout.refractory).set(r);
-    c.get(r).get(vT).f64x2Le().set(free);
-    c.get(r).get(vTEnd).f64x2Ge().set(held);
-  }
+  c.get(p).i32(quadsEnd).i32GeU().brIf(1);
   if (arrivals.length > 0) c.get(p).get(SLOT).i32Add().set(q);
-  arrivals.forEach((k, ring) => {
-    // Arrivals on a held variable during refractoriness are dropped, as in the JS kernel.
-    c.get(s[k]).get(q).v128Load(layout.rings[ring]).f64x2Add();
-    if (clamped.has(k)) c.get(s[k]).get(free).v128Bitselect();
-    c.set(s[k]);
-    c.get(q).v128Zero().v128Store(layout.rings[ring]);
-  });
-  for (const k of all) {
-    linearRow(k, 0);
-    c.set(n[k]);
-  }
-  const spike = () => {
-    c.get(n[leader]).get(vLevel).f64x2Ge();
-    if (!hasReset) c.get(s[leader]).get(vLevel).f64x2Lt().v128And();
-  };
-  if (hasRefractory) {
-    c.get(free);
-    spike();
-    c.v128AndNot().get(held).v128Or().set(ok);
-    for (const k of all) {
-      const row = heldRow(k);
-      if (row === 'same') {
-        c.get(n[k]).set(value[k]);
-        continue;
-      }
-      if (row === 'held') c.get(s[k]).set(h[k]);
-      else {
-        linearRow(k, width);
-        c.set(h[k]);
-      }
-      c.get(n[k]).get(h[k]).get(free).v128Bitselect().set(value[k]);
-    }
-  } else {
-    spike();
-    c.v128Not().set(ok);
-    for (const k of all) c.get(n[k]).set(value[k]);
-  }
-  c.get(ok).i64x2AllTrue().if();
-  for (const k of all) c.get(p).get(value[k]).v128Store(layout.state[k]);
-  c.else();
-  {
-    c.get(ok).v128Not().set(slow);
-    // Listed lanes keep the state they start the step with (arrivals added).
-    for (const k of all) c.get(p).get(value[k]).get(s[k]).get(ok).v128Bitselect().v128Store(layout.state[k]);
-    c.get(slow).i64x2Bitmask().set(mask);
-    for (const lane of [0, 1]) {
-      c.get(mask).i32(1 << lane).i32And().if();
-      c.get(count).i32(2).i32Shl().get(p).i32(3).i32ShrU();
-      if (lane === 1) c.i32(1).i32Add();
-      c.i32Store(layout.list);
-      c.get(count).i32(1).i32Add().set(count);
-      c.end();
-    }
-  }
-  c.end();
-  c.get(p).i32(16).i32Add().set(p);
+  pair(first, 0);
+  pair(second, 16);
+  c.get(p).i32(32).i32Add().set(p);
   c.br(0);
   c.end().end();
+  if (pairs % 2 === 1) {
+    // p is at quadsEnd: the last whole pair
+    if (arrivals.length > 0) c.get(p).get(SLOT).i32Add().set(q);
+    pair(first, 0);
+  }
 
   if (size % 2 === 1) {
     // The odd last neuron: arrivals here, the step itself on the slow path.
