@@ -58,6 +58,19 @@ export interface RecordSpec {
   maxSpikes?: number;
 }
 
+/** How the page shows a scenario: part of it, so a shared link restores the view too. */
+export interface ViewSpec {
+  /** Width of the raster's scrolling window. */
+  rasterWindowMs?: number;
+  /** Simulated ms per real second; 0 means as fast as the worker can go. */
+  speed?: number;
+  /** For HH-type models: show the gates m, h, n and the ionic currents beside v. */
+  showGates?: boolean;
+  showCurrents?: boolean;
+}
+
+export const VIEW_LIMITS = { rasterWindowMs: [500, 10000], speed: [0, 10000] } as const;
+
 export interface Scenario {
   format: string;
   name?: string;
@@ -69,6 +82,7 @@ export interface Scenario {
   projections?: ProjectionSpec[];
   stimuli: StimulusSpec[];
   record: RecordSpec;
+  view?: ViewSpec;
 }
 
 /** A validated scenario with its models loaded and parameters resolved. */
@@ -170,7 +184,7 @@ function distribution(value: unknown, field: string, kinds: ('uniform' | 'normal
  */
 export function validateScenario(raw: unknown): ValidScenario {
   if (!isObject(raw)) throw new InputError('scenario', `must be a JSON object, got ${describeValue(raw)}`);
-  checkKeys(raw, ['format', 'name', 'description', 'durationMs', 'dtMs', 'seed', 'populations', 'projections', 'stimuli', 'record'], '');
+  checkKeys(raw, ['format', 'name', 'description', 'durationMs', 'dtMs', 'seed', 'populations', 'projections', 'stimuli', 'record', 'view'], '');
   if (raw.format !== SCENARIO_FORMAT) throw new InputError('format', `is ${describeValue(raw.format)}; this version reads "${SCENARIO_FORMAT}"`);
   for (const key of ['name', 'description'] as const) {
     if (raw[key] !== undefined && (typeof raw[key] !== 'string' || (raw[key] as string).length > 2000)) {
@@ -433,6 +447,8 @@ export function validateScenario(raw: unknown): ValidScenario {
     rateWindowMs = [w[0], w[1]];
   }
 
+  const view = validateView(raw.view);
+
   const scenario: Scenario = {
     format: SCENARIO_FORMAT,
     ...(raw.name !== undefined ? { name: raw.name as string } : {}),
@@ -444,6 +460,24 @@ export function validateScenario(raw: unknown): ValidScenario {
     ...(projections.length > 0 ? { projections } : {}),
     stimuli,
     record: { spikes: recordRaw.spikes !== false, traces, traceEveryMs, ...(rateWindowMs ? { rateWindowMs } : {}), ...(maxSpikes !== undefined ? { maxSpikes } : {}) },
+    ...(view ? { view } : {}),
   };
   return { scenario, populations, estimate: { synapses, bytes } };
+}
+
+function validateView(raw: unknown): ViewSpec | undefined {
+  if (raw === undefined) return undefined;
+  if (!isObject(raw)) throw new InputError('view', `must be an object { rasterWindowMs, speed, showGates, showCurrents }, got ${describeValue(raw)}`);
+  checkKeys(raw, ['rasterWindowMs', 'speed', 'showGates', 'showCurrents'], 'view');
+  const view: ViewSpec = {};
+  const rasterWindowMs = number(raw, 'rasterWindowMs', 'view', VIEW_LIMITS.rasterWindowMs[0], VIEW_LIMITS.rasterWindowMs[1], 'ms', { optional: true });
+  if (rasterWindowMs !== undefined) view.rasterWindowMs = rasterWindowMs;
+  const speed = number(raw, 'speed', 'view', VIEW_LIMITS.speed[0], VIEW_LIMITS.speed[1], 'simulated ms per second (0: as fast as it goes)', { optional: true });
+  if (speed !== undefined) view.speed = speed;
+  for (const key of ['showGates', 'showCurrents'] as const) {
+    if (raw[key] === undefined) continue;
+    if (typeof raw[key] !== 'boolean') throw new InputError(`view.${key}`, `must be true or false, got ${describeValue(raw[key])}`);
+    view[key] = raw[key] as boolean;
+  }
+  return view;
 }
