@@ -1,4 +1,4 @@
-// `npm run sim -- run FILE.json | fi ...`: a thin shell over the same core the page runs.
+// `npm run sim -- run FILE.json | fi ... | fit ...`: a thin shell over the same core the page runs.
 // User errors print one line on stderr and exit 2; a numerical blow-up exits 3.
 import { readFileSync } from 'node:fs';
 import { InputError, SimulationError } from '../core/errors.js';
@@ -7,12 +7,16 @@ import { Simulation } from '../core/simulation.js';
 import { validateScenario } from '../scenario/scenario.js';
 import { PRESETS, preset } from '../scenario/presets.js';
 import { currentRange, fiSweep } from '../bridge/fiSweep.js';
+import { compareFiCurve, sweepDefaults } from '../bridge/fiComparison.js';
+import { ACTIVATIONS } from '../bridge/activations.js';
 import { spikeStatistics } from '../core/record/statistics.js';
 
 const USAGE = `usage:
   npm run sim -- run FILE.json|PRESET
   npm run sim -- fi --model lif|hh --from A --to B --step S --duration MS --discard MS
                     [--dt MS] [--method NAME] [--set NAME=VALUE ...] [--noise-sigma MV] [--seed N]
+  npm run sim -- fit --model lif|hh [--noise-sigma MV] [--set NAME=VALUE ...] [--format csv|json]
+                    [--from A --to B --step S --duration MS --discard MS --dt MS --neurons N --seed N]
 presets: ${Object.keys(PRESETS).join(', ')}`;
 
 /** Parse --flag value pairs; repeated flags (--set) collect into lists. */
@@ -118,14 +122,8 @@ function round(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
-function fi(args: string[]): void {
-  const flags = parseFlags(args, ['model', 'from', 'to', 'step', 'duration', 'discard', 'dt', 'method', 'set', 'noise-sigma', 'seed']);
-  const model = flags.get('model')?.[0];
-  if (!model) throw new InputError('--model', 'is required (lif or hh)');
-  const method = flags.get('method')?.[0];
-  if (method !== undefined && !(METHODS as readonly string[]).includes(method)) {
-    throw new InputError('--method', `${JSON.stringify(method)} is not a method; choose one of ${METHODS.join(', ')}`);
-  }
+/** --set NAME=VALUE pairs (repeatable). */
+function setFlags(flags: Map<string, string[]>): Record<string, number> {
   const parameters: Record<string, number> = {};
   for (const pair of flags.get('set') ?? []) {
     const m = /^([A-Za-z][A-Za-z0-9_]*)=(.+)$/.exec(pair);
@@ -134,6 +132,18 @@ function fi(args: string[]): void {
     if (!Number.isFinite(value)) throw new InputError(`--set ${m[1]}`, `${JSON.stringify(m[2])} is not a number`);
     parameters[m[1]] = value;
   }
+  return parameters;
+}
+
+function fi(args: string[]): void {
+  const flags = parseFlags(args, ['model', 'from', 'to', 'step', 'duration', 'discard', 'dt', 'method', 'set', 'noise-sigma', 'seed']);
+  const model = flags.get('model')?.[0];
+  if (!model) throw new InputError('--model', 'is required (lif or hh)');
+  const method = flags.get('method')?.[0];
+  if (method !== undefined && !(METHODS as readonly string[]).includes(method)) {
+    throw new InputError('--method', `${JSON.stringify(method)} is not a method; choose one of ${METHODS.join(', ')}`);
+  }
+  const parameters = setFlags(flags);
   const durationMs = numberFlag(flags, 'duration');
   const curve = fiSweep({
     model,
@@ -148,6 +158,87 @@ function fi(args: string[]): void {
   });
   const lines = ['current,rate_hz'];
   curve.currents.forEach((current, k) => lines.push(`${current},${curve.ratesHz[k]}`));
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** Significant digits enough for a table, none of float noise. */
+function sig(x: number): number {
+  return Number(x.toPrecision(6));
+}
+
+/** CSV field: quoted when it holds a comma or quote. */
+function csvField(text: string): string {
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+function fit(args: string[]): void {
+  const flags = parseFlags(args, ['model', 'from', 'to', 'step', 'duration', 'discard', 'dt', 'method', 'set', 'noise-sigma', 'seed', 'neurons', 'format']);
+  const model = flags.get('model')?.[0];
+  if (model !== 'lif' && model !== 'hh') throw new InputError('--model', `${model === undefined ? 'is required' : `${JSON.stringify(model)} is not a model with a fit`}; choose lif or hh`);
+  const format = flags.get('format')?.[0] ?? 'csv';
+  if (format !== 'csv' && format !== 'json') throw new InputError('--format', `${JSON.stringify(format)} is not a format; choose csv or json`);
+  const method = flags.get('method')?.[0];
+  if (method !== undefined && !(METHODS as readonly string[]).includes(method)) {
+    throw new InputError('--method', `${JSON.stringify(method)} is not a method; choose one of ${METHODS.join(', ')}`);
+  }
+  const parameters = setFlags(flags);
+  const noiseSigmaMV = numberFlag(flags, 'noise-sigma', 0);
+  if (!(noiseSigmaMV >= 0)) throw new InputError('--noise-sigma', `${noiseSigmaMV} mV must be >= 0`);
+  const defaults = sweepDefaults(model, parameters, noiseSigmaMV);
+  const dtMs = numberFlag(flags, 'dt', defaults.dtMs);
+  const neurons = numberFlag(flags, 'neurons', defaults.neuronsPerCurrent);
+  const currents = currentRange(numberFlag(flags, 'from', defaults.fromInput), numberFlag(flags, 'to', defaults.toInput), numberFlag(flags, 'step', defaults.step));
+  const curve = fiSweep({
+    model,
+    currents,
+    durationMs: numberFlag(flags, 'duration', defaults.durationMs),
+    discardMs: numberFlag(flags, 'discard', defaults.discardMs),
+    dtMs,
+    method: method as MethodName | undefined,
+    parameters,
+    noiseSigmaMV,
+    neuronsPerCurrent: neurons,
+    seed: numberFlag(flags, 'seed', 1),
+  });
+  const { fits, theoryHz, explanation } = compareFiCurve(curve, { modelId: model, parameters, noiseSigmaMV, dtMs });
+  const shapeOf = (f: (typeof fits)[number]) => Object.fromEntries(ACTIVATIONS[f.id].shape.map((p, k) => [p.name, sig(f.parameters.shape[k])]));
+  if (format === 'json') {
+    const output = {
+      model,
+      unit: curve.unit,
+      noiseSigmaMV,
+      neuronsPerCurrent: neurons,
+      sweep: {
+        currents: Array.from(curve.currents),
+        ratesHz: Array.from(curve.ratesHz, sig),
+        semHz: Array.from(curve.semHz, sig),
+        ...(theoryHz ? { theoryHz: Array.from(theoryHz, sig) } : {}),
+      },
+      fits: fits.map((f) => ({
+        function: f.id,
+        name: f.name,
+        inScale: sig(f.parameters.inScale),
+        inShift: sig(f.parameters.inShift),
+        outScale: sig(f.parameters.outScale),
+        outShift: sig(f.parameters.outShift),
+        shape: shapeOf(f),
+        rmseHz: sig(f.rmseHz),
+        rSquared: sig(f.rSquared),
+      })),
+      explanation: explanation.text,
+    };
+    process.stdout.write(`${JSON.stringify(output)}\n`);
+    return;
+  }
+  // Two tables, a blank line between: the sweep, then the fits best first.
+  const lines = [theoryHz ? 'current,rate_hz,sem_hz,theory_hz' : 'current,rate_hz,sem_hz'];
+  curve.currents.forEach((current, k) => lines.push([current, sig(curve.ratesHz[k]), sig(curve.semHz[k]), ...(theoryHz ? [sig(theoryHz[k])] : [])].join(',')));
+  lines.push('', 'function,in_scale,in_shift,out_scale,out_shift,shape,rmse_hz,r_squared');
+  for (const f of fits) {
+    const shape = Object.entries(shapeOf(f)).map(([name, value]) => `${name}=${value}`).join(';');
+    lines.push([f.id, sig(f.parameters.inScale), sig(f.parameters.inShift), sig(f.parameters.outScale), sig(f.parameters.outShift), shape, sig(f.rmseHz), sig(f.rSquared)].join(','));
+  }
+  lines.push('', 'explanation', csvField(explanation.text));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
@@ -166,10 +257,11 @@ export function main(argv: string[]): number {
   try {
     if (command === 'run') run(rest);
     else if (command === 'fi') fi(rest);
+    else if (command === 'fit') fit(rest);
     else if (command === undefined || command === '--help' || command === '-h') {
       process.stdout.write(`${USAGE}\n`);
       return command === undefined ? 2 : 0;
-    } else throw new InputError(command, `is not a command (run, fi)\n${USAGE.split('\n').slice(1).join(' ')}`);
+    } else throw new InputError(command, `is not a command (run, fi, fit)\n${USAGE.split('\n').slice(1).join(' ')}`);
     return 0;
   } catch (err) {
     if (err instanceof InputError) {

@@ -64,6 +64,61 @@ describe('npm run sim -- fi', () => {
   });
 });
 
+describe('npm run sim -- fit', () => {
+  it('JSON: the default LIF sweep (0 to 10x rheobase), its analytic rate, seven fits best first, the sentence', () => {
+    const { code, stdout, stderr } = sim(['fit', '--model', 'lif', '--format', 'json', '--set', 'R=20'], true);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout);
+    expect(out).toMatchObject({ model: 'lif', unit: 'nA', noiseSigmaMV: 0, neuronsPerCurrent: 1 });
+    // R = 20 MOhm halves the rheobase to 1 nA, so the default range is 0-10 nA.
+    expect(out.sweep.currents[0]).toBe(0);
+    expect(out.sweep.currents.at(-1)).toBe(10);
+    expect(out.sweep.currents.length).toBe(101);
+    const k = out.sweep.currents.indexOf(3);
+    expect(out.sweep.theoryHz[k]).toBeCloseTo(lifRateHz(3, { E_L: -70, V_th: -50, tau_m: 10, R: 20, t_ref: 2 }), 3);
+    expect(Math.abs(out.sweep.ratesHz[k] - out.sweep.theoryHz[k])).toBeLessThan(1.01); // one spike in 1 s
+    expect(out.fits.map((f: { function: string }) => f.function).sort()).toEqual(['elu', 'leakyRelu', 'relu', 'sigmoid', 'softLif', 'softplus', 'tanh']);
+    const rmse = out.fits.map((f: { rmseHz: number }) => f.rmseHz);
+    expect(rmse).toEqual([...rmse].sort((a, b) => a - b));
+    expect(out.fits[0]).toMatchObject({ function: 'softLif', name: 'soft-LIF' });
+    expect(out.fits[0].shape).toHaveProperty('tRef');
+    expect(out.fits[0].rSquared).toBeGreaterThan(0.9999);
+    expect(out.explanation).toMatch(/^The LIF neuron starts firing at 1\.1 nA like a ReLU/);
+  });
+
+  it('CSV: the noisy sweep with its standard errors, a blank line, the fit table, the sentence', () => {
+    const { code, stdout } = sim(['fit', '--model', 'lif', '--noise-sigma', '5', '--from', '0', '--to', '4', '--step', '0.25', '--duration', '600', '--discard', '100', '--neurons', '10'], true);
+    expect(code).toBe(0);
+    const [sweep, table, explanation] = stdout.trim().split('\n\n').map((block) => block.split('\n'));
+    expect(sweep[0]).toBe('current,rate_hz,sem_hz,theory_hz');
+    expect(sweep.length).toBe(1 + 17);
+    const below = sweep[1 + 6].split(',').map(Number); // 1.5 nA: below rheobase, fires with noise
+    expect(below[0]).toBe(1.5);
+    expect(below[1]).toBeGreaterThan(5);
+    expect(below[2]).toBeGreaterThan(0);
+    expect(table[0]).toBe('function,in_scale,in_shift,out_scale,out_shift,shape,rmse_hz,r_squared');
+    expect(table.length).toBe(1 + 7);
+    for (const row of table.slice(1)) {
+      const r2 = Number(row.split(',').at(-1));
+      expect(r2).toBeGreaterThan(0.9);
+      expect(r2).toBeLessThanOrEqual(1);
+    }
+    expect(explanation[0]).toBe('explanation');
+    expect(explanation[1]).toMatch(/^"With 5 mV of membrane noise the hard threshold softens/);
+  });
+
+  it('HH uses its own defaults (dt 0.01 ms) and reports the type II jump', () => {
+    const { code, stdout } = sim(['fit', '--model', 'hh', '--from', '5', '--to', '10', '--step', '0.5', '--duration', '400', '--discard', '100', '--format', 'json'], true);
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout);
+    expect(out.sweep.theoryHz).toBeUndefined();
+    expect(out.sweep.ratesHz[out.sweep.currents.indexOf(6)]).toBe(0);
+    expect(out.sweep.ratesHz[out.sweep.currents.indexOf(6.5)]).toBeGreaterThan(40);
+    expect(out.explanation).toMatch(/^The HH neuron jumps from silence to about \d+ Hz at 6\.5 uA\/cm2: a type II onset/);
+  });
+});
+
 describe('user errors: one line on stderr, exit 2, no stack trace', () => {
   it.each([
     [['fi', '--model', 'lif', '--from', 'a', '--to', '5', '--step', '1', '--duration', '100', '--discard', '0'], /^error: --from: "a" is not a number$/],
@@ -80,6 +135,22 @@ describe('user errors: one line on stderr, exit 2, no stack trace', () => {
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr.trim()).toMatch(message);
     expect(stderr).not.toMatch(/\bat .*\.ts:\d+/);
+  });
+
+  // fit's errors through the bundle `npm run sim` runs (a third of the TypeScript loader's start-up).
+  it.each([
+    [['fit', '--model', 'izh'], /^error: --model: "izh" is not a model with a fit; choose lif or hh$/],
+    [['fit', '--model', 'lif', '--format', 'xml'], /^error: --format: "xml" is not a format; choose csv or json$/],
+    [['fit', '--model', 'lif', '--noise-sigma', '2', '--neurons', '0'], /^error: --neurons: 0 neurons per current must be a whole number from 1 to \d+/],
+    [['fit', '--model', 'lif', '--set', 'R=abc'], /^error: --set R: "abc" is not a number$/],
+    [['fit', '--model', 'lif', '--set', 'R=-3'], /^error: --set\.R: -3 MOhm is outside the allowed range/],
+    [['fit', '--model', 'lif', '--to', '-1'], /^error: --to: -1 is below --from \(0\)$/],
+  ])('%j', (args, message) => {
+    const { code, stdout, stderr } = sim(args as string[], true);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr.trim()).toMatch(message);
   });
 
   it('prints a bad equation with the column, on one line', () => {
