@@ -9,6 +9,7 @@ import { validateScenario, SCENARIO_FORMAT, type Scenario } from '../scenario/sc
 import { builtinModel } from '../core/model/builtinModels.js';
 import { defaultParameters } from '../core/model/loadModel.js';
 import { currentRange, fiSweep, noiseCurrentSigma } from '../bridge/fiSweep.js';
+import { fitActivations } from '../bridge/fit.js';
 
 interface Row {
   case: string;
@@ -96,11 +97,17 @@ function main(): void {
 
   console.log('\nf-I sweeps (whole sweep, model load included):');
   let t0 = performance.now();
-  fiSweep({ model: 'lif', currents: currentRange(2.1, 5, 0.1), durationMs: 2000, discardMs: 0, dtMs: 0.1 });
-  console.log(`  LIF, 30 points 2.1..5 nA, 2 s each, dt 0.1 ms: ${fmt(performance.now() - t0, 0)} ms`);
+  fiSweep({ model: 'lif', currents: currentRange(0.2, 20, 0.2), durationMs: 2000, discardMs: 0, dtMs: 0.1 });
+  console.log(`  LIF, 100 points 0.2..20 nA, 2 s each, dt 0.1 ms: ${fmt(performance.now() - t0, 0)} ms`);
   t0 = performance.now();
-  fiSweep({ model: 'hh', currents: currentRange(0, 30, 0.25), durationMs: 1000, discardMs: 0, dtMs: 0.01 });
-  console.log(`  HH, 121 points 0..30 uA/cm2, 1 s each, dt 0.01 ms: ${fmt(performance.now() - t0, 0)} ms`);
+  const noisy = fiSweep({ model: 'lif', currents: currentRange(0.2, 20, 0.2), durationMs: 1100, discardMs: 100, dtMs: 0.1, noiseSigmaMV: 5, neuronsPerCurrent: 20 });
+  console.log(`  LIF + 5 mV noise, 100 points x 20 neurons, 1.1 s each: ${fmt(performance.now() - t0, 0)} ms`);
+  t0 = performance.now();
+  fiSweep({ model: 'hh', currents: currentRange(0.4, 40, 0.4), durationMs: 1000, discardMs: 0, dtMs: 0.01 });
+  console.log(`  HH, 100 points 0.4..40 uA/cm2, 1 s each, dt 0.01 ms: ${fmt(performance.now() - t0, 0)} ms`);
+  t0 = performance.now();
+  fitActivations(noisy.currents, noisy.ratesHz);
+  console.log(`  fitting the seven activations to the noisy LIF sweep: ${fmt(performance.now() - t0, 0)} ms`);
 }
 
 interface NetworkRow {
