@@ -16,6 +16,8 @@ export interface PopulationSpec {
   model: string | ModelFile;
   size: number;
   parameters?: Record<string, number>;
+  /** A named parameter set of the model (its `regimes`); `parameters` override it. */
+  regime?: string;
   /** Initial values of state variables, overriding the model's: a value or a distribution. */
   initial?: Record<string, InitialValue>;
   method?: MethodName;
@@ -207,7 +209,7 @@ export function validateScenario(raw: unknown): ValidScenario {
   const populations = raw.populations.map((p: unknown, k: number) => {
     const field = `populations[${k}]`;
     if (!isObject(p)) throw new InputError(field, `must be an object { name, model, size, ... }, got ${describeValue(p)}`);
-    checkKeys(p, ['name', 'model', 'size', 'parameters', 'initial', 'method', 'role'], field);
+    checkKeys(p, ['name', 'model', 'size', 'parameters', 'regime', 'initial', 'method', 'role'], field);
     if (p.role !== undefined && p.role !== 'excitatory' && p.role !== 'inhibitory') {
       throw new InputError(`${field}.role`, `${describeValue(p.role)} must be "excitatory" or "inhibitory"`);
     }
@@ -223,7 +225,16 @@ export function validateScenario(raw: unknown): ValidScenario {
     const size = number(p, 'size', field, 1, LIMITS.maxPopulationSize, 'neurons', { integer: true })!;
     totalNeurons += size;
     if (p.parameters !== undefined && !isObject(p.parameters)) throw new InputError(`${field}.parameters`, 'must be an object { name: value }');
-    const parameters = resolveParameters(model, p.parameters as Record<string, unknown> | undefined, `${field}.parameters`);
+    let regimeValues: Record<string, number> = {};
+    if (p.regime !== undefined) {
+      const regime = typeof p.regime === 'string' ? model.regimes.get(p.regime) : undefined;
+      if (!regime) {
+        const known = [...model.regimes.keys()];
+        throw new InputError(`${field}.regime`, `${describeValue(p.regime)} is not a regime of ${model.id} (${known.length > 0 ? `its regimes: ${known.join(', ')}` : 'it has none'})`);
+      }
+      regimeValues = regime.parameters;
+    }
+    const parameters = resolveParameters(model, { ...regimeValues, ...(p.parameters as Record<string, unknown> | undefined) }, `${field}.parameters`);
     let method = model.file.defaultMethod as MethodName;
     if (p.method !== undefined) {
       if (typeof p.method !== 'string' || !(METHODS as readonly string[]).includes(p.method)) {

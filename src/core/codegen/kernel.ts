@@ -276,7 +276,7 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, opt
   const nv = nn(leader);
   const spikeTest = hasReset ? `${nv} >= lvl` : `${lv} < lvl && ${nv} >= lvl`;
   // Within-step spike time. With exact integration of a leader that depends only on itself,
-  // solve v(s) = lvl in closed form; otherwise interpolate linearly.
+  // solve v(s) = lvl in closed form; otherwise interpolate (see emitFraction).
   const leaderAlone =
     method === 'exact' && model.linear !== null && all.every((j) => j === leader || model.linear!.matrix[leader][j].toString() === '0');
   const emitFraction = () => {
@@ -289,6 +289,25 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, opt
       w(`let frac = (lvl - ${lv}) / (${nv} - ${lv});`);
     }
     w('if (!(frac >= 0)) frac = 0; else if (frac > 1) frac = 1;');
+    if (!leaderAlone && hasReset) {
+      // Where the spike time feeds the dynamics (a reset), a chord across a convex upstroke
+      // (Izhikevich, AdEx) fires early by O(dt) each spike and the error accumulates. Refine on
+      // the cubic through both ends with their slopes, which is as accurate as RK4 itself.
+      // (HH has no reset: its spike is a marker, interpolated linearly as NEURON and Brian2 do.)
+      derivatives([leader], s, '_a', false);
+      derivatives([leader], nn, '_b', false);
+      w(`const y0 = ${lv}, y1 = ${nv}, d0 = h * f${leader}_a, d1 = h * f${leader}_b;`);
+      out.open('if (Number.isFinite(d0) && Number.isFinite(d1)) {');
+      out.open('for (let it = 0; it < 3; it++) {');
+      w('const u = frac, u2 = u * u, u3 = u2 * u;');
+      w('const p = (2 * u3 - 3 * u2 + 1) * y0 + (u3 - 2 * u2 + u) * d0 + (3 * u2 - 2 * u3) * y1 + (u3 - u2) * d1 - lvl;');
+      w('const dp = (6 * u2 - 6 * u) * (y0 - y1) + (3 * u2 - 4 * u + 1) * d0 + (3 * u2 - 2 * u) * d1;');
+      w('const next = u - p / dp;');
+      w('if (!(dp > 0) || !(next >= 0 && next <= 1)) break;');
+      w('frac = next;');
+      out.close();
+      out.close();
+    }
   };
 
   const prologue = () => {

@@ -4,6 +4,8 @@ import hh from '../../../models/hh.json';
 import lifExpCurrent from '../../../models/lif_exp_current.json';
 import lifExpConductance from '../../../models/lif_exp_conductance.json';
 import traubMiles from '../../../models/traub_miles.json';
+import izhikevich from '../../../models/izhikevich.json';
+import adex from '../../../models/adex.json';
 import { InputError } from '../errors.js';
 import { loadModel, type LoadedModel } from './loadModel.js';
 
@@ -13,6 +15,8 @@ const FILES: Record<string, unknown> = {
   lif_exp_current: lifExpCurrent,
   lif_exp_conductance: lifExpConductance,
   traub_miles: traubMiles,
+  izhikevich,
+  adex,
 };
 const cache = new Map<string, LoadedModel>();
 

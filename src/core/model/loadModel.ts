@@ -60,6 +60,8 @@ export interface LoadedModel {
    * a whole step is x <- E(v) x + B(v) with E = exp(a dt), B = b dt exprel(a dt), tabulated over v.
    */
   rateTable: { from: number; to: number; step: number; gates: { index: number; coefficient: MathNode; offset: MathNode }[] } | null;
+  /** Named parameter sets (checked against ranges and constraints when the model loads). */
+  regimes: Map<string, { meaning: string; parameters: Record<string, number> }>;
   /** Exact method: d rhs_k / d state_j and d rhs_k / d input, functions of parameters only. */
   linear: { matrix: MathNode[][]; inputCoefficient: MathNode[]; offset: MathNode[] } | null;
 }
@@ -421,9 +423,25 @@ export function loadModel(raw: unknown, source: string): LoadedModel {
     methods,
     linear,
     rateTable,
+    regimes: new Map(),
   };
   // The defaults themselves must satisfy the constraints.
   checkParameters(model, defaultParameters(model), source);
+  if (raw.regimes !== undefined) {
+    if (!isObject(raw.regimes)) throw new InputError(at('regimes'), 'must be an object of { meaning, parameters }');
+    const names = ownKeys(raw.regimes);
+    if (names.length > 50) throw new InputError(at('regimes'), `${names.length} regimes; at most 50 are allowed`);
+    for (const name of names) {
+      const field = at(`regimes.${name}`);
+      if (!/^[A-Za-z][A-Za-z0-9_ -]{0,39}$/.test(name)) throw new InputError(field, 'a regime name is a letter followed by up to 39 letters, digits, spaces, - or _');
+      const r = raw.regimes[name];
+      if (!isObject(r)) throw new InputError(field, 'must be an object { meaning, parameters }');
+      const meaning = requireString(r, 'meaning', field, 400);
+      if (!isObject(r.parameters)) throw new InputError(`${field}.parameters`, 'must be an object of parameter values');
+      resolveParameters(model, r.parameters, `${field}.parameters`);
+      model.regimes.set(name, { meaning, parameters: { ...(r.parameters as Record<string, number>) } });
+    }
+  }
   return model;
 }
 

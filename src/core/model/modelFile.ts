@@ -55,4 +55,9 @@ export interface ModelFile {
    * rate functions. Outside [from, to] and for partial steps the equations are evaluated.
    */
   rateTable?: { from: number; to: number; step: number };
+  /**
+   * Named parameter sets for the model's known firing regimes (Izhikevich's regular spiking,
+   * chattering, ...): a population can ask for one by name (`"regime": "RS"`).
+   */
+  regimes?: Record<string, { meaning: string; parameters: Record<string, number> }>;
 }
