@@ -45,7 +45,7 @@ export function sweepDefaults(modelId: string, parameters: Record<string, number
 
 export interface FiComparison {
   fits: FitResult[];
-  /** analytic LIF rate (no noise) or Siegert rate (noise, corrected for dt) per current; LIF only */
+  /** analytic LIF rate (no noise) or Siegert rate (white noise, corrected for dt) per current; LIF only, not for OU noise */
   theoryHz: Float64Array | null;
   explanation: Explanation;
 }
@@ -54,6 +54,8 @@ export interface ComparisonContext {
   modelId: string;
   parameters: Record<string, number>;
   noiseSigmaMV: number;
+  /** correlation time of the noise (ms); 0 = white */
+  noiseTauMs?: number;
   dtMs: number;
 }
 
@@ -66,7 +68,8 @@ export function compareFiCurve(curve: FiCurve, context: ComparisonContext): FiCo
   if (context.modelId === 'lif') {
     const p = lifParameters(context.parameters, '--set');
     tRefMs = p.t_ref;
-    theoryHz = Float64Array.from(curve.currents, (current) => siegertRateForCurrentHz(current, context.noiseSigmaMV, p, context.noiseSigmaMV > 0 ? context.dtMs : undefined));
+    // The Siegert formula is for white noise; coloured noise needs its own theory (not here yet).
+    if (!(context.noiseSigmaMV > 0 && (context.noiseTauMs ?? 0) > 0)) theoryHz = Float64Array.from(curve.currents, (current) => siegertRateForCurrentHz(current, context.noiseSigmaMV, p, context.noiseSigmaMV > 0 ? context.dtMs : undefined));
   }
   const explanation = explainComparison({
     currents: curve.currents,

@@ -18,6 +18,8 @@ export interface FiSweepOptions {
   parameters?: Record<string, number>;
   /** Standard deviation (mV) of the free membrane potential the input noise causes; 0 = none. */
   noiseSigmaMV?: number;
+  /** Correlation time of the noise current (ms): 0 or absent = white, > 0 = Ornstein-Uhlenbeck. */
+  noiseTauMs?: number;
   seed?: number;
   /** Independent neurons (trials) per current, averaged; default 1. */
   neuronsPerCurrent?: number;
@@ -63,6 +65,18 @@ export function noiseCurrentSigma(model: LoadedModel, parameters: Float64Array, 
   return (sigmaVmV * Math.sqrt((2 * tau) / 1)) / resistance;
 }
 
+/**
+ * Stationary SD of an Ornstein-Uhlenbeck input current (correlation time tauNoise) that gives the
+ * passive membrane sigma_V mV: the membrane low-passes it, Var V = (R s)^2 tau_s / (tau_s + tau_m).
+ */
+export function ouCurrentSigma(model: LoadedModel, parameters: Float64Array, sigmaVmV: number, noiseTauMs: number): number {
+  if (sigmaVmV === 0) return 0;
+  if (!model.noise) throw new InputError('--noise-sigma', `model ${model.id} does not say how voltage noise enters it (no "noise" section)`);
+  const resistance = parameterEvaluator(model, model.noise.resistance)(parameters);
+  const tau = parameterEvaluator(model, model.noise.tau)(parameters);
+  return (sigmaVmV / resistance) * Math.sqrt((noiseTauMs + tau) / noiseTauMs);
+}
+
 export function fiScenario(options: FiSweepOptions): Scenario {
   const { currents, durationMs, discardMs, dtMs } = options;
   if (currents.length === 0) throw new InputError('currents', 'the sweep needs at least one current');
@@ -81,7 +95,10 @@ export function fiScenario(options: FiSweepOptions): Scenario {
   // Neuron k * perCurrent + j gets current k: the trials of one current sit side by side.
   const amplitude = perCurrent === 1 ? currents : currents.flatMap((c) => Array<number>(perCurrent).fill(c));
   const stimuli: Scenario['stimuli'] = [{ type: 'constant', population: 'sweep', amplitude }];
-  if (sigmaV > 0) stimuli.push({ type: 'whiteNoise', population: 'sweep', sigma: noiseCurrentSigma(model, parameters, sigmaV) });
+  const noiseTauMs = options.noiseTauMs ?? 0;
+  if (!(noiseTauMs >= 0) || noiseTauMs > 1000) throw new InputError('--noise-tau', `${noiseTauMs} ms must be in [0, 1000] ms (0 = white noise)`);
+  if (sigmaV > 0 && noiseTauMs > 0) stimuli.push({ type: 'ouNoise', population: 'sweep', sigma: ouCurrentSigma(model, parameters, sigmaV, noiseTauMs), tauMs: noiseTauMs });
+  else if (sigmaV > 0) stimuli.push({ type: 'whiteNoise', population: 'sweep', sigma: noiseCurrentSigma(model, parameters, sigmaV) });
   return {
     format: SCENARIO_FORMAT,
     name: `f-I sweep of ${model.id}`,

@@ -14,8 +14,8 @@ import { spikeStatistics } from '../core/record/statistics.js';
 const USAGE = `usage:
   npm run sim -- run FILE.json|PRESET
   npm run sim -- fi --model lif|hh --from A --to B --step S --duration MS --discard MS
-                    [--dt MS] [--method NAME] [--set NAME=VALUE ...] [--noise-sigma MV] [--seed N]
-  npm run sim -- fit --model lif|hh [--noise-sigma MV] [--set NAME=VALUE ...] [--format csv|json]
+                    [--dt MS] [--method NAME] [--set NAME=VALUE ...] [--noise-sigma MV] [--noise-tau MS] [--seed N]
+  npm run sim -- fit --model lif|hh [--noise-sigma MV] [--noise-tau MS] [--set NAME=VALUE ...] [--format csv|json]
                     [--from A --to B --step S --duration MS --discard MS --dt MS --neurons N --seed N]
 presets: ${Object.keys(PRESETS).join(', ')}`;
 
@@ -136,7 +136,7 @@ function setFlags(flags: Map<string, string[]>): Record<string, number> {
 }
 
 function fi(args: string[]): void {
-  const flags = parseFlags(args, ['model', 'from', 'to', 'step', 'duration', 'discard', 'dt', 'method', 'set', 'noise-sigma', 'seed']);
+  const flags = parseFlags(args, ['model', 'from', 'to', 'step', 'duration', 'discard', 'dt', 'method', 'set', 'noise-sigma', 'noise-tau', 'seed']);
   const model = flags.get('model')?.[0];
   if (!model) throw new InputError('--model', 'is required (lif or hh)');
   const method = flags.get('method')?.[0];
@@ -154,6 +154,7 @@ function fi(args: string[]): void {
     method: method as MethodName | undefined,
     parameters,
     noiseSigmaMV: numberFlag(flags, 'noise-sigma', 0),
+    noiseTauMs: numberFlag(flags, 'noise-tau', 0),
     seed: numberFlag(flags, 'seed', 1),
   });
   const lines = ['current,rate_hz'];
@@ -172,7 +173,7 @@ function csvField(text: string): string {
 }
 
 function fit(args: string[]): void {
-  const flags = parseFlags(args, ['model', 'from', 'to', 'step', 'duration', 'discard', 'dt', 'method', 'set', 'noise-sigma', 'seed', 'neurons', 'format']);
+  const flags = parseFlags(args, ['model', 'from', 'to', 'step', 'duration', 'discard', 'dt', 'method', 'set', 'noise-sigma', 'noise-tau', 'seed', 'neurons', 'format']);
   const model = flags.get('model')?.[0];
   if (model !== 'lif' && model !== 'hh') throw new InputError('--model', `${model === undefined ? 'is required' : `${JSON.stringify(model)} is not a model with a fit`}; choose lif or hh`);
   const format = flags.get('format')?.[0] ?? 'csv';
@@ -184,6 +185,7 @@ function fit(args: string[]): void {
   const parameters = setFlags(flags);
   const noiseSigmaMV = numberFlag(flags, 'noise-sigma', 0);
   if (!(noiseSigmaMV >= 0)) throw new InputError('--noise-sigma', `${noiseSigmaMV} mV must be >= 0`);
+  const noiseTauMs = numberFlag(flags, 'noise-tau', 0);
   const defaults = sweepDefaults(model, parameters, noiseSigmaMV);
   const dtMs = numberFlag(flags, 'dt', defaults.dtMs);
   const neurons = numberFlag(flags, 'neurons', defaults.neuronsPerCurrent);
@@ -197,16 +199,18 @@ function fit(args: string[]): void {
     method: method as MethodName | undefined,
     parameters,
     noiseSigmaMV,
+    noiseTauMs,
     neuronsPerCurrent: neurons,
     seed: numberFlag(flags, 'seed', 1),
   });
-  const { fits, theoryHz, explanation } = compareFiCurve(curve, { modelId: model, parameters, noiseSigmaMV, dtMs });
+  const { fits, theoryHz, explanation } = compareFiCurve(curve, { modelId: model, parameters, noiseSigmaMV, noiseTauMs, dtMs });
   const shapeOf = (f: (typeof fits)[number]) => Object.fromEntries(ACTIVATIONS[f.id].shape.map((p, k) => [p.name, sig(f.parameters.shape[k])]));
   if (format === 'json') {
     const output = {
       model,
       unit: curve.unit,
       noiseSigmaMV,
+      noiseTauMs,
       neuronsPerCurrent: neurons,
       sweep: {
         currents: Array.from(curve.currents),

@@ -1,7 +1,9 @@
 // Noisy f-I sweeps: averaged over neurons, reported step by step, cancellable, and matching the
 // Siegert rate of the noisy LIF.
 import { describe, expect, it } from 'vitest';
-import { fiSweep, fiSweepSteps, type FiSweepEvent, type FiSweepOptions } from '../../src/bridge/fiSweep';
+import { fiScenario, fiSweep, fiSweepSteps, type FiSweepEvent, type FiSweepOptions } from '../../src/bridge/fiSweep';
+import { Simulation } from '../../src/core/simulation';
+import { validateScenario } from '../../src/scenario/scenario';
 import { siegertRateForCurrentHz } from '../../src/bridge/siegert';
 import { lifRateHz } from '../../src/bridge/lifRate';
 
@@ -58,6 +60,25 @@ describe('sweeps averaged over neurons', () => {
 
   it('refuses a neuron count that is not a whole number, naming it', () => {
     expect(() => fiSweep({ ...noisy, neuronsPerCurrent: 2.5 })).toThrow(/--neurons: 2\.5 neurons per current must be a whole number/);
+  });
+});
+
+describe('noise level means the same for white and OU noise', () => {
+  it.each([0, 2, 10])('the passive membrane has SD sigma_V (noise correlation time %s ms)', (noiseTauMs) => {
+    // Threshold out of reach, so v is the free membrane; 1000 independent neurons sampled at 300,
+    // 600 and 900 ms (30 membrane and noise time constants apart: independent samples of the
+    // stationary state). The SD of 3000 normals is within 6 % of the truth with probability
+    // 1 - 1e-5 (4.6 standard errors).
+    const scenario = fiScenario({ model: 'lif', currents: [0], durationMs: 900, discardMs: 0, dtMs: 0.1, noiseSigmaMV: 5, noiseTauMs, neuronsPerCurrent: 1000, parameters: { V_th: 20 } });
+    scenario.record = { spikes: false, traces: [{ population: 'sweep', variable: 'v', neurons: Array.from({ length: 1000 }, (_, k) => k) }], traceEveryMs: 300 };
+    const sim = new Simulation(validateScenario(scenario));
+    sim.advance();
+    const v = sim.drain().traces.flatMap((t) => Array.from(t.values.slice(1)));
+    expect(v.length).toBe(3000);
+    const mean = v.reduce((a, b) => a + b, 0) / v.length;
+    const sd = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1));
+    expect(Math.abs(mean + 70)).toBeLessThan(4.5 * (5 / Math.sqrt(3000)));
+    expect(Math.abs(sd / 5 - 1)).toBeLessThan(0.06);
   });
 });
 
