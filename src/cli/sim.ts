@@ -14,7 +14,7 @@ import { spikeStatistics } from '../core/record/statistics.js';
 const USAGE = `usage:
   npm run sim -- run FILE.json|PRESET
   npm run sim -- fi --model lif|hh --from A --to B --step S --duration MS --discard MS
-                    [--dt MS] [--method NAME] [--set NAME=VALUE ...] [--noise-sigma MV] [--noise-tau MS] [--seed N]
+                    [--dt MS] [--method NAME] [--set NAME=VALUE ...] [--noise-sigma MV] [--noise-tau MS] [--neurons N] [--seed N]
   npm run sim -- fit --model lif|hh [--noise-sigma MV] [--noise-tau MS] [--set NAME=VALUE ...] [--format csv|json]
                     [--from A --to B --step S --duration MS --discard MS --dt MS --neurons N --seed N]
 presets: ${Object.keys(PRESETS).join(', ')}`;
@@ -136,7 +136,7 @@ function setFlags(flags: Map<string, string[]>): Record<string, number> {
 }
 
 function fi(args: string[]): void {
-  const flags = parseFlags(args, ['model', 'from', 'to', 'step', 'duration', 'discard', 'dt', 'method', 'set', 'noise-sigma', 'noise-tau', 'seed']);
+  const flags = parseFlags(args, ['model', 'from', 'to', 'step', 'duration', 'discard', 'dt', 'method', 'set', 'noise-sigma', 'noise-tau', 'seed', 'neurons']);
   const model = flags.get('model')?.[0];
   if (!model) throw new InputError('--model', 'is required (lif or hh)');
   const method = flags.get('method')?.[0];
@@ -155,6 +155,7 @@ function fi(args: string[]): void {
     parameters,
     noiseSigmaMV: numberFlag(flags, 'noise-sigma', 0),
     noiseTauMs: numberFlag(flags, 'noise-tau', 0),
+    neuronsPerCurrent: numberFlag(flags, 'neurons', 1),
     seed: numberFlag(flags, 'seed', 1),
   });
   const lines = ['current,rate_hz'];

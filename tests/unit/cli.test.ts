@@ -145,6 +145,7 @@ describe('user errors: one line on stderr, exit 2, no stack trace', () => {
     [['fit', '--model', 'lif', '--set', 'R=abc'], /^error: --set R: "abc" is not a number$/],
     [['fit', '--model', 'lif', '--set', 'R=-3'], /^error: --set\.R: -3 MOhm is outside the allowed range/],
     [['fit', '--model', 'lif', '--to', '-1'], /^error: --to: -1 is below --from \(0\)$/],
+    [['fi', '--model', 'lif', '--from', '0', '--to', '5', '--step', '1', '--duration', '100', '--discard', '0', '--neurons', '1.5'], /^error: --neurons: 1\.5 neurons per current must be a whole number/],
     [['fit', '--model', 'lif', '--noise-sigma', '4', '--noise-tau', '-1'], /^error: --noise-tau: -1 ms must be in \[0, 1000\] ms \(0 = white noise\)$/],
   ])('%j', (args, message) => {
     const { code, stdout, stderr } = sim(args as string[], true);
