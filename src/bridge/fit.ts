@@ -16,6 +16,7 @@ export interface FitResult {
   /** number of parameters the fit adjusted */
   parameterCount: number;
   rmseHz: number;
+  /** 1 - SSE/SST; NaN when the rates do not vary (a silent range), where it means nothing */
   rSquared: number;
 }
 
@@ -177,7 +178,7 @@ export function fitActivation(id: ActivationId, currents: ArrayLike<number>, rat
     named,
     parameterCount: best.v.length,
     rmseHz: Math.sqrt(sse / n),
-    rSquared: sst > 0 ? 1 - sse / sst : sse === 0 ? 1 : 0,
+    rSquared: sst > 0 ? 1 - sse / sst : NaN,
   };
 }
 

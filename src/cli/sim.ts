@@ -228,7 +228,7 @@ function fit(args: string[]): void {
         outShift: sig(f.parameters.outShift),
         shape: shapeOf(f),
         rmseHz: sig(f.rmseHz),
-        rSquared: sig(f.rSquared),
+        rSquared: Number.isNaN(f.rSquared) ? null : sig(f.rSquared),
       })),
       explanation: explanation.text,
     };
@@ -241,7 +241,7 @@ function fit(args: string[]): void {
   lines.push('', 'function,in_scale,in_shift,out_scale,out_shift,shape,rmse_hz,r_squared');
   for (const f of fits) {
     const shape = Object.entries(shapeOf(f)).map(([name, value]) => `${name}=${value}`).join(';');
-    lines.push([f.id, sig(f.parameters.inScale), sig(f.parameters.inShift), sig(f.parameters.outScale), sig(f.parameters.outShift), shape, sig(f.rmseHz), sig(f.rSquared)].join(','));
+    lines.push([f.id, sig(f.parameters.inScale), sig(f.parameters.inShift), sig(f.parameters.outScale), sig(f.parameters.outShift), shape, sig(f.rmseHz), Number.isNaN(f.rSquared) ? '' : sig(f.rSquared)].join(','));
   }
   lines.push('', 'explanation', csvField(explanation.text));
   process.stdout.write(`${lines.join('\n')}\n`);

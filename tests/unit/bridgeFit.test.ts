@@ -70,6 +70,12 @@ describe('each fit recovers the parameters that made its noisy data (100 points,
     got.shape.forEach((v, k) => expect(Math.abs(v / p.shape[k] - 1)).toBeLessThan(tolerance));
   });
 
+  it('a silent range fits exactly and has no R^2 (nothing varies to explain)', () => {
+    const fit = fitActivation('sigmoid', [0, 0.2, 0.4, 0.6, 0.8, 1], [0, 0, 0, 0, 0, 0]);
+    expect(fit.rmseHz).toBe(0);
+    expect(fit.rSquared).toBeNaN();
+  });
+
   it('refuses data it cannot fit, naming the field', () => {
     expect(() => fitActivation('relu', [1, 2, 3], [0, 1, 2])).toThrow(/currents: 3 points are too few/);
     expect(() => fitActivation('relu', [1, 1, 1, 1, 1, 1], [0, 1, 2, 3, 4, 5])).toThrow(/currents: all 6 currents are 1/);
