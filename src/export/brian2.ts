@@ -1,0 +1,244 @@
+// A scenario as a Brian2 script, for a student who outgrows the browser. The script keeps our
+// numbers dimensionless (the model file's units are labels) and writes each equation as
+// `dx/dt = (rhs) / ms : 1`, so the very same equation strings, parameters and step run in Brian2.
+// What Brian2 cannot be told the same way is refused with a message saying what and why.
+import type { MathNode } from 'mathjs/number';
+import { InputError } from '../core/errors.js';
+import { createStimulus } from '../core/stimulus/stimuli.js';
+import { streamSeed } from '../core/random.js';
+import { validateScenario, type ValidScenario } from '../scenario/scenario.js';
+import type { LoadedModel, MethodName } from '../core/model/loadModel.js';
+
+/** Names Brian2 or Python give a meaning of their own. */
+const BRIAN2_NAMES = new Set(['N', 'lastspike', 'not_refractory', 'ms', 'second', 'Hz', 'inf', 'rand', 'randn', 'int', 'clip', 'timestep', 'lambda', 'is', 'None', 'True', 'False', 'def', 'from', 'as', 'pass', 'raise', 'global', 'nonlocal', 'assert', 'del', 'elif', 'except', 'exec', 'print']);
+
+const FUNCTIONS: Record<string, string> = {
+  exp: 'exp', expm1: 'expm1', exprel: 'exprel', log: 'log', log1p: 'log1p', sqrt: 'sqrt', abs: 'abs', sign: 'sign',
+  floor: 'floor', ceil: 'ceil', tanh: 'tanh', sinh: 'sinh', cosh: 'cosh', sin: 'sin', cos: 'cos',
+};
+
+const OPERATORS: Record<string, string> = {
+  add: '+', subtract: '-', multiply: '*', divide: '/', pow: '**',
+  smaller: '<', larger: '>', smallerEq: '<=', largerEq: '>=', equal: '==', unequal: '!=', and: 'and', or: 'or',
+};
+
+/** A whitelisted AST (see src/core/codegen/expression.ts) as a Brian2 expression. */
+export function toBrian2(node: MathNode, symbol: (name: string) => string): string {
+  const n = node as MathNode & Record<string, unknown>;
+  switch (node.type) {
+    case 'ConstantNode': {
+      const v = n.value as number;
+      return v < 0 ? `(${String(v)})` : String(v);
+    }
+    case 'SymbolNode':
+      return symbol(n.name as string);
+    case 'ParenthesisNode':
+      return `(${toBrian2(n.content as MathNode, symbol)})`;
+    case 'OperatorNode': {
+      const fn = n.fn as string;
+      const args = (n.args as MathNode[]).map((a) => toBrian2(a, symbol));
+      if (args.length === 1) return fn === 'unaryMinus' ? `(-${args[0]})` : fn === 'unaryPlus' ? args[0] : `(not ${args[0]})`;
+      return `(${args[0]} ${OPERATORS[fn]} ${args[1]})`;
+    }
+    case 'ConditionalNode': {
+      const c = toBrian2(n.condition as MathNode, symbol);
+      // Brian2 has no conditional expression: select arithmetically (both sides are evaluated).
+      return `(int(${c}) * (${toBrian2(n.trueExpr as MathNode, symbol)}) + (1 - int(${c})) * (${toBrian2(n.falseExpr as MathNode, symbol)}))`;
+    }
+    case 'FunctionNode': {
+      const name = (n.fn as unknown as { name: string }).name;
+      const args = (n.args as MathNode[]).map((a) => toBrian2(a, symbol));
+      if (name === 'pow') return `((${args[0]}) ** (${args[1]}))`;
+      if (name === 'min' || name === 'max') {
+        return args.reduce((a, b) => (name === 'min' ? `clip(${a}, -inf, ${b})` : `clip(${a}, ${b}, inf)`));
+      }
+      return `${FUNCTIONS[name]}(${args.join(', ')})`;
+    }
+    default:
+      throw new Error(`internal: node type ${node.type} reached the Brian2 export`);
+  }
+}
+
+const BRIAN2_METHOD: Record<MethodName, string> = {
+  exact: 'exact',
+  rk4: 'rk4',
+  euler: 'euler',
+  exponential_euler: 'exponential_euler',
+  // Brian2 has no staggered scheme; its exponential Euler is the closest (first order).
+  staggered: 'exponential_euler',
+};
+
+const py = (x: number) => (Number.isInteger(x) ? `${x}.0` : String(x));
+const pyName = (name: string) => name.replace(/[^A-Za-z0-9_]/g, '_');
+
+/** Deterministic input per step and neuron, run-length coded over time: [values per neuron, steps]. */
+function inputRuns(valid: ValidScenario, populationIndex: number): { rows: Float64Array[]; counts: number[] } | null {
+  const { scenario } = valid;
+  const pop = valid.populations[populationIndex];
+  const specs = scenario.stimuli.map((s, k) => ({ s, k })).filter(({ s }) => s.population === pop.spec.name && s.type !== 'poissonInput');
+  if (specs.length === 0) return null;
+  const size = pop.spec.size;
+  const stimuli = specs.map(({ s, k }) => {
+    if (s.type === 'whiteNoise' || s.type === 'ouNoise' || s.type === 'poisson') {
+      throw new InputError(`stimuli[${k}].type`, `"${s.type}" does not translate to Brian2 here: its random stream is ours (Brian2 would draw other numbers); use a deterministic stimulus, or add noise in Brian2 (xi)`);
+    }
+    const targets = s.targets === undefined || s.targets === 'all' ? Int32Array.from({ length: size }, (_, i) => i) : Int32Array.from(s.targets);
+    return createStimulus(s as Parameters<typeof createStimulus>[0], targets, streamSeed(scenario.seed, k));
+  });
+  const dt = scenario.dtMs;
+  const steps = Math.round(scenario.durationMs / dt);
+  const rows: Float64Array[] = [];
+  const counts: number[] = [];
+  let numbers = 0;
+  for (let step = 0; step < steps; step++) {
+    const row = new Float64Array(size);
+    for (const s of stimuli) s.add(row, step * dt, dt);
+    const last = rows[rows.length - 1];
+    if (last && last.every((x, i) => x === row[i])) counts[counts.length - 1]++;
+    else {
+      numbers += size;
+      if (numbers > 2_000_000) throw new InputError('stimuli', `the input of ${pop.spec.name} changes too often to write into a script (more than 2e6 numbers); shorten the run or use fewer neurons`);
+      rows.push(row);
+      counts.push(1);
+    }
+  }
+  return { rows, counts };
+}
+
+function neuronGroup(valid: ValidScenario, k: number, lines: string[]): void {
+  const { scenario } = valid;
+  const pop = valid.populations[k];
+  const model: LoadedModel = pop.model;
+  const g = `G_${pyName(pop.spec.name)}`;
+  const field = `populations[${k}].model`;
+  const used = [...model.parameterNames, ...model.stateNames, ...model.expressions.map((e) => e.name), model.inputSymbol];
+  const clash = used.find((n) => BRIAN2_NAMES.has(n));
+  if (clash) throw new InputError(field, `the name "${clash}" means something else in Brian2 or Python; rename it to export`);
+
+  const symbol = (name: string) => name;
+  const clamped = new Set(model.refractory?.clamp ?? []);
+  const eqs: string[] = [];
+  model.equations.forEach((eq, j) => {
+    const name = model.stateNames[j];
+    eqs.push(`d${name}/dt = (${toBrian2(eq.rhs, symbol)}) / ms : 1${clamped.has(j) ? ' (unless refractory)' : ''}`);
+  });
+  for (const e of model.expressions) eqs.push(`${e.name} = ${toBrian2(e.node, symbol)} : 1`);
+  const runs = inputRuns(valid, k);
+  eqs.push(runs ? `${model.inputSymbol} = I_${pyName(pop.spec.name)}(t, i) : 1` : `${model.inputSymbol} = 0 : 1`);
+
+  lines.push(`# ${pop.spec.name}: ${pop.spec.size} x ${model.id}${pop.spec.regime ? ` (${pop.spec.regime})` : ''}`);
+  const parameters = model.parameterNames.map((name, j) => `'${name}': ${py(pop.parameters[j])}`);
+  if (runs) {
+    lines.push(`_rows = np.array([${runs.rows.map((r) => `[${Array.from(r, py).join(', ')}]`).join(', ')}])`);
+    lines.push(`_counts = np.array([${runs.counts.join(', ')}])`);
+    lines.push(`I_${pyName(pop.spec.name)} = TimedArray(np.repeat(_rows, _counts, axis=0), dt=${py(scenario.dtMs)} * ms)  # mean input over each step, as SpikeBridge adds it`);
+    parameters.push(`'I_${pyName(pop.spec.name)}': I_${pyName(pop.spec.name)}`);
+  }
+  lines.push(`eqs_${pyName(pop.spec.name)} = '''`);
+  for (const e of eqs) lines.push(e);
+  lines.push(`'''`);
+  const level = toBrian2(model.threshold.level, symbol);
+  const v = model.threshold.variable;
+  const options = [`method='${BRIAN2_METHOD[pop.method]}'`, `namespace={${parameters.join(', ')}}`];
+  if (model.reset.length > 0) {
+    options.unshift(`threshold='${v} >= ${level}'`, `reset='''${model.reset.map((r) => `${model.stateNames[r.index]} = ${toBrian2(r.value, symbol)}`).join('\n')}'''`);
+    if (model.refractory) options.push(`refractory='(${toBrian2(model.refractory.period, symbol)}) * ms'`);
+  } else {
+    // A spike is the upward crossing: Brian2's idiom holds it while v stays above the level.
+    options.unshift(`threshold='${v} > ${level}'`, `refractory='${v} > ${level}'`);
+  }
+  lines.push(`${g} = NeuronGroup(${pop.spec.size}, eqs_${pyName(pop.spec.name)}, ${options.join(', ')})`);
+  for (const j of model.initialOrder) lines.push(`${g}.${model.stateNames[j]} = '${toBrian2(model.initial[j], symbol)}'`);
+  for (const [name, value] of Object.entries(pop.initial)) {
+    if (typeof value === 'number') lines.push(`${g}.${name} = ${py(value)}`);
+    else if ('uniform' in value) lines.push(`${g}.${name} = '${py(value.uniform[0])} + rand() * ${py(value.uniform[1] - value.uniform[0])}'`);
+    else lines.push(`${g}.${name} = '${py(value.normal[0])} + ${py(value.normal[1])} * randn()'`);
+  }
+}
+
+/** The Brian2 script for a scenario (validated first). Throws InputError for what does not translate. */
+export function brian2Script(raw: unknown): string {
+  const valid = validateScenario(raw);
+  const { scenario } = valid;
+  const lines: string[] = [];
+  lines.push(`# ${scenario.name ?? 'SpikeBridge scenario'}, exported from SpikeBridge for Brian2 (2.5 or newer).`);
+  lines.push('# Numbers are in the units of the model files (mV, ms, nA, ...), kept dimensionless here;');
+  lines.push('# each equation is written as dx/dt = (rhs) / ms. Run: python3 this_file.py');
+  lines.push('# It prints one JSON line: spike counts and mean rates per population.');
+  lines.push('import json');
+  lines.push('import numpy as np');
+  lines.push('from brian2 import *');
+  lines.push('');
+  lines.push("prefs.codegen.target = 'numpy'  # starts at once; 'cython' runs long simulations faster");
+  lines.push(`defaultclock.dt = ${py(scenario.dtMs)} * ms`);
+  lines.push(`seed(${scenario.seed})  # Brian2's own random stream: the same statistics, not the same draws`);
+  lines.push('');
+  valid.populations.forEach((_, k) => neuronGroup(valid, k, lines));
+
+  const groupOf = (name: string) => `G_${pyName(name)}`;
+  (scenario.projections ?? []).forEach((pr, k) => {
+    const field = `projections[${k}]`;
+    const target = valid.populations.find((p) => p.spec.name === pr.target)!;
+    const source = valid.populations.find((p) => p.spec.name === pr.source)!;
+    const heldVariable = (target.model.refractory?.clamp ?? []).includes(target.model.stateNames.indexOf(pr.on));
+    const s = `S${k}`;
+    const weight = typeof pr.weight === 'number' ? py(pr.weight) : 'w';
+    // A variable held during refractoriness ignores what arrives then (as in SpikeBridge and NEST).
+    const onPre = `${pr.on}_post += ${weight}${heldVariable ? ' * int(not_refractory_post)' : ''}`;
+    lines.push(`${s} = Synapses(${groupOf(pr.source)}, ${groupOf(pr.target)}, ${typeof pr.weight === 'number' ? '' : "model='w : 1', "}on_pre='${onPre}')`);
+    const self = pr.source === pr.target;
+    const c = pr.connect;
+    switch (c.rule) {
+      case 'all':
+        lines.push(self && c.allowSelf === false ? `${s}.connect(condition='i != j')` : `${s}.connect()`);
+        break;
+      case 'probability':
+        lines.push(self && c.allowSelf === false ? `${s}.connect(condition='i != j', p=${py(c.p)})` : `${s}.connect(p=${py(c.p)})`);
+        break;
+      case 'oneToOne':
+        lines.push(`${s}.connect(condition='i == j')`);
+        break;
+      case 'inDegree': {
+        // Brian2 has no fixed in-degree rule: draw k distinct sources for every target with numpy.
+        const noSelf = self && c.allowSelf === false;
+        lines.push(`_rng = np.random.default_rng(${streamSeed(scenario.seed, 2000 + k)})`);
+        lines.push(`_pre = np.concatenate([${noSelf ? `np.setdiff1d(np.arange(${source.spec.size}), [j])[_rng.permutation(${source.spec.size - 1})[:${c.k}]]` : `_rng.permutation(${source.spec.size})[:${c.k}]`} for j in range(${target.spec.size})])`);
+        lines.push(`${s}.connect(i=_pre, j=np.repeat(np.arange(${target.spec.size}), ${c.k}))`);
+        break;
+      }
+      case 'list':
+        lines.push(`${s}.connect(i=np.array(${JSON.stringify(c.pairs.map((p) => p[0]))}), j=np.array(${JSON.stringify(c.pairs.map((p) => p[1]))}))`);
+        break;
+      default:
+        throw new InputError(`${field}.connect.rule`, `does not translate to Brian2`);
+    }
+    if (typeof pr.weight !== 'number') {
+      lines.push('normal' in pr.weight ? `${s}.w = '${py(pr.weight.normal[0])} + ${py(pr.weight.normal[1])} * randn()'` : `${s}.w = '${py(pr.weight.uniform[0])} + rand() * ${py(pr.weight.uniform[1] - pr.weight.uniform[0])}'`);
+    }
+    const delay = pr.delayMs ?? 0;
+    // SpikeBridge delivers a spike at the first step boundary after t + delay; Brian2 at the step
+    // after the one where t + delay falls: the same for delays on the grid.
+    if (typeof delay === 'number') {
+      if (delay > 0) lines.push(`${s}.delay = ${py(delay)} * ms`);
+    } else lines.push(`${s}.delay = '${py(delay.uniform[0])} * ms + rand() * ${py(delay.uniform[1] - delay.uniform[0])} * ms'`);
+  });
+
+  scenario.stimuli.forEach((st, k) => {
+    if (st.type !== 'poissonInput') return;
+    if (st.targets !== undefined && st.targets !== 'all') throw new InputError(`stimuli[${k}].targets`, 'a poissonInput on some neurons only does not translate (Brian2 PoissonInput drives a whole group)');
+    const target = valid.populations.find((p) => p.spec.name === st.population)!;
+    const held = (target.model.refractory?.clamp ?? []).includes(target.model.stateNames.indexOf(st.on));
+    lines.push(`P${k} = PoissonInput(${groupOf(st.population)}, '${st.on}', ${st.sources}, ${py(st.rateHz)} * Hz, weight='${py(st.weight)}${held ? ' * int(not_refractory)' : ''}')`);
+  });
+
+  lines.push('');
+  const monitors = valid.populations.map((p) => `M_${pyName(p.spec.name)}`);
+  valid.populations.forEach((p, k) => lines.push(`${monitors[k]} = SpikeMonitor(${groupOf(p.spec.name)})`));
+  lines.push(`run(${py(scenario.durationMs)} * ms)`);
+  lines.push('print(json.dumps({"populations": [');
+  valid.populations.forEach((p, k) => {
+    lines.push(`    {"name": ${JSON.stringify(p.spec.name)}, "size": ${p.spec.size}, "spikeCount": int(${monitors[k]}.num_spikes), "meanRateHz": float(${monitors[k]}.num_spikes) / ${p.spec.size} / ${py(scenario.durationMs / 1000)}, "spikeTimesMs": [float(x) for x in (${monitors[k]}.t / ms)[:1000]], "spikeNeurons": [int(x) for x in ${monitors[k]}.i[:1000]]},`);
+  });
+  lines.push(']}))');
+  return lines.join('\n') + '\n';
+}
