@@ -1,6 +1,7 @@
 // Scenario files shipped in models/scenarios/: the page's presets and `npm run sim -- run NAME`.
 import singleLif from '../../models/scenarios/single-lif.json';
 import singleHh from '../../models/scenarios/single-hh.json';
+import lifVsHh from '../../models/scenarios/lif-vs-hh.json';
 import cuba from '../../models/scenarios/cuba.json';
 import coba from '../../models/scenarios/coba.json';
 import cobahh from '../../models/scenarios/cobahh.json';
@@ -11,6 +12,7 @@ import brunelFull from '../../models/scenarios/brunel-full.json';
 export const PRESETS: Readonly<Record<string, unknown>> = Object.freeze({
   'single-lif': singleLif,
   'single-hh': singleHh,
+  'lif-vs-hh': lifVsHh,
   cuba,
   coba,
   cobahh,

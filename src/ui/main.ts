@@ -1,13 +1,19 @@
 // The page: a preset selector, transport (play, pause, step, reset, speed), parameter controls
-// generated from the model file, a "poke" button and the membrane-potential plot. The worker
-// simulates; the plot draws; this file moves data between them and says what happened.
+// from the worker's parameter tables, a "poke" button, the live spike raster and the traces.
+// The worker simulates and paces itself; every animation frame this file takes what it made
+// (one request in flight at a time, so the page never waits on it) and hands it to the
+// renderers, which only draw. If the worker dies, a new one is started with the last good
+// scenario and the student's settings, and the page says so.
 import { wrap, type Remote } from 'comlink';
-import { DEFAULT_PRESET, PRESETS, preset } from '../scenario/presets.js';
-import type { AdvanceFrame, LoadResult, ScenarioSummary, SimulationApi } from '../../workers/simulationApi.js';
-import type { RunStats } from '../core/simulation.js';
-import { VoltageTracePlot } from './voltageTrace.js';
-import { modelTable } from './modelTable.js';
+import { DEFAULT_PRESET, preset } from '../scenario/presets.js';
+import type { Batch, LoadResult, PopulationSummary, RunState, ScenarioSummary, SimulationApi, TraceSummary } from '../../workers/simulationApi.js';
+import type { Frame, RunStats } from '../core/simulation.js';
+import { SERIES_COLOURS, TracePlot, type TraceLayout } from './tracePlot.js';
+import { RasterPanel, populationColour, type RasterHover } from './rasterPanel.js';
 import { NumberField, formatValue } from './numberField.js';
+
+/** The presets the page offers, in the order a student meets them. */
+const PAGE_PRESETS = ['single-lif', 'single-hh', 'lif-vs-hh', 'cuba', 'cobahh', 'brunel-j0.25'] as const;
 
 /** Speeds offered: simulated ms per wall-clock ms; null is "as fast as the worker can go". */
 const SPEEDS: { label: string; value: number | null }[] = [
@@ -21,15 +27,18 @@ const SPEEDS: { label: string; value: number | null }[] = [
   { label: 'as fast as possible', value: null },
 ];
 const DEFAULT_SPEED = 0.25;
+/** Raster windows offered (ms of simulated time across the raster). */
+const RASTER_WINDOWS_MS = [500, 1000, 2000, 5000, 10000];
+const DEFAULT_RASTER_WINDOW_MS = 1000;
 /** One press of "step" advances this much simulated time. */
 const STEP_MS = 1;
-/** The most simulated time asked for in one paced request, so a stalled tab does not ask for seconds at once. */
-const MAX_CHUNK_MS = 50;
-/** Wall time one request should take at full speed (the chunk adapts to it). */
-const FULL_SPEED_BUDGET_MS = 30;
 /** The firing rate in the status line counts spikes over this much recent simulated time. */
 const RECENT_MS = 200;
-const PLOT_HEIGHT = 380;
+/** Crashes in a row (with no good frame between) after which the page stops restarting the worker. */
+const MAX_RESTARTS = 3;
+
+const PLOT_HEIGHT = { alone: 380, withView: 250, view: 170, network: 210 };
+const RASTER_HEIGHT = 280;
 
 function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -45,8 +54,20 @@ const ui = {
   simTime: element<HTMLElement>('sim-time'),
   rtFactor: element<HTMLElement>('rt-factor'),
   spikeRate: element<HTMLElement>('spike-rate'),
+  frameTime: element<HTMLElement>('frame-time'),
   error: element<HTMLElement>('error'),
+  notice: element<HTMLElement>('notice'),
+  rasterSection: element<HTMLElement>('raster-section'),
+  rasterHost: element<HTMLElement>('raster'),
+  rasterHover: element<HTMLElement>('raster-hover'),
+  rasterLegend: element<HTMLElement>('raster-legend'),
+  rasterWindow: element<HTMLSelectElement>('raster-window'),
   plotHost: element<HTMLElement>('plot'),
+  gatesHost: element<HTMLElement>('gates-plot'),
+  currentsHost: element<HTMLElement>('currents-plot'),
+  hhView: element<HTMLElement>('hh-view'),
+  showGates: element<HTMLInputElement>('show-gates'),
+  showCurrents: element<HTMLInputElement>('show-currents'),
   spikeCount: element<HTMLElement>('spike-count'),
   rate: element<HTMLElement>('rate'),
   rateLabel: element<HTMLElement>('rate-label'),
@@ -57,12 +78,13 @@ const ui = {
   speed: element<HTMLSelectElement>('speed'),
   parameters: element<HTMLElement>('parameters'),
   stimulus: element<HTMLElement>('stimulus'),
+  inputHeading: element<HTMLElement>('input-heading'),
   poke: element<HTMLButtonElement>('poke'),
 };
 
-type PlayState = 'loading' | 'running' | 'paused' | 'finished' | 'failed';
+type PageState = RunState | 'loading';
 
-function setStatus(text: string, state: PlayState): void {
+function setStatus(text: string, state: PageState): void {
   ui.status.textContent = text;
   ui.status.dataset.state = state;
 }
@@ -85,11 +107,12 @@ function clearError(): void {
 }
 
 function describeError(err: unknown): { title: string; detail: string } {
-  if (err instanceof Error) {
+  if (err instanceof Error || (typeof err === 'object' && err !== null && 'name' in err && 'message' in err)) {
+    const { name, message } = err as { name: string; message: string };
     // comlink re-creates errors thrown in the worker with their name and message.
-    if (err.name === 'SimulationError') return { title: 'The simulation stopped (numerical blow-up):', detail: err.message };
-    if (err.name === 'InputError') return { title: 'Invalid input:', detail: err.message };
-    return { title: `Something went wrong (${err.name}):`, detail: err.message };
+    if (name === 'SimulationError') return { title: 'The simulation stopped (numerical blow-up):', detail: message };
+    if (name === 'InputError') return { title: 'Invalid input:', detail: message };
+    return { title: `Something went wrong (${name}):`, detail: message };
   }
   return { title: 'Something went wrong:', detail: String(err) };
 }
@@ -107,319 +130,408 @@ function formatRate(hz: number): string {
   return `${hz.toFixed(1)} Hz`;
 }
 
-/** The parts of a scenario the page reads (it is validated by the worker, not here). */
+/** The parts of a scenario the page reads or fills in (the worker validates the whole). */
 interface ScenarioShape {
   name?: string;
-  durationMs: number;
-  dtMs: number;
-  populations: { name: string; model: string; size: number; parameters?: Record<string, number> }[];
-  stimuli?: { type: string; population: string; amplitude?: unknown; startMs?: number; stopMs?: number; targets?: unknown }[];
-  record?: { traces?: { population: string }[] };
+  populations: { name: string; size: number }[];
+  record?: { traces?: { population: string; variable: string; neurons: number[] }[]; traceEveryMs?: number };
 }
 
 function isScenarioShape(x: unknown): x is ScenarioShape {
   const s = x as ScenarioShape | null;
-  return !!s && typeof s === 'object' && Array.isArray(s.populations) && typeof s.durationMs === 'number' && typeof s.dtMs === 'number';
+  return !!s && typeof s === 'object' && Array.isArray(s.populations);
 }
 
-/** Presets that record a trace (the only ones this page can show yet), decided from their data. */
-function tracedPresets(): { key: string; name: string }[] {
-  return Object.entries(PRESETS)
-    .filter(([, s]) => isScenarioShape(s) && (s.record?.traces?.length ?? 0) > 0)
-    .map(([key, s]) => ({ key, name: (s as ScenarioShape).name ?? key }));
+/**
+ * A network preset that records no traces gets the membrane potential of its populations' first
+ * neurons traced, so the page can show a few neurons next to the raster. The variable is "v",
+ * the one every model here names its membrane potential; the worker refuses it otherwise.
+ */
+function withTraces(raw: unknown): unknown {
+  if (!isScenarioShape(raw) || (raw.record?.traces?.length ?? 0) > 0) return raw;
+  const record = (raw.record ??= {});
+  record.traces = raw.populations.map((p) => ({ population: p.name, variable: 'v', neurons: [0] }));
+  return raw;
 }
 
-/** The scenario's current step: its window and amplitude as loaded, and as the student set it. */
-interface StepInput {
-  population: string;
-  index: number;
-  startMs: number;
-  stopMs: number;
-  neurons?: number[];
-  unit: string;
-  presetAmplitude: number;
-  loadedAmplitude: number;
-  amplitude: number;
-}
-
-function findStep(scenario: ScenarioShape): StepInput | null {
-  const stimuli = scenario.stimuli ?? [];
-  const index = stimuli.findIndex((s) => s.type === 'step' && typeof s.amplitude === 'number');
-  if (index < 0) return null;
-  const s = stimuli[index];
-  const population = scenario.populations.find((p) => p.name === s.population);
-  const unit = population ? modelTable(population.model)?.input.unit ?? '' : '';
-  const amplitude = s.amplitude as number;
+/** Where each trace goes: the membrane plot, or the HH view (gates, or currents). */
+function traceGroups(summary: ScenarioSummary): { membrane: TraceSummary[]; gates: TraceSummary[]; currents: TraceSummary[] } {
   return {
-    population: s.population,
-    index,
-    startMs: s.startMs ?? 0,
-    stopMs: s.stopMs ?? Infinity,
-    neurons: Array.isArray(s.targets) ? (s.targets as number[]) : undefined,
-    unit,
-    presetAmplitude: amplitude,
-    loadedAmplitude: amplitude,
-    amplitude,
+    membrane: summary.traces.filter((t) => t.kind === 'state' && t.variable === 'v'),
+    gates: summary.traces.filter((t) => t.kind === 'state' && t.unit === '1'),
+    currents: summary.traces.filter((t) => t.kind === 'current'),
   };
 }
 
-class Player {
-  state: PlayState = 'loading';
-  /** Simulated ms per wall ms; null: as fast as possible. */
-  speed: number | null = DEFAULT_SPEED;
-  private base: ScenarioShape | null = null;
+function isNetwork(summary: ScenarioSummary): boolean {
+  // A raster is worth showing when there are neurons the traces do not show.
+  const neurons = summary.populations.reduce((a, p) => a + p.size, 0);
+  const traced = new Set(summary.traces.map((t) => `${t.population}/${t.neuron}`)).size;
+  return neurons > traced;
+}
+
+function seriesLabel(summary: ScenarioSummary, t: TraceSummary, withVariable: boolean): string {
+  const pop = summary.populations.find((p) => p.name === t.population)!;
+  const who = summary.populations.length > 1 ? (pop.size > 1 ? `${t.population} #${t.neuron}` : t.population) : pop.size > 1 ? `#${t.neuron}` : '';
+  return [who, withVariable ? t.variable : ''].filter(Boolean).join(' ');
+}
+
+/** A trace summary's identity in a frame. */
+function sameTrace(a: { population: string; variable: string; neuron: number }, b: { population: string; variable: string; neuron: number }): boolean {
+  return a.population === b.population && a.variable === b.variable && a.neuron === b.neuron;
+}
+
+class App {
+  private worker: Worker | null = null;
+  private api: Remote<SimulationApi> | null = null;
+  private base: unknown = null;
   private summary: ScenarioSummary | null = null;
-  /** Parameter values the student set and the worker accepted, per population. */
-  private params: Record<string, Record<string, number>> = {};
-  private stepInput: StepInput | null = null;
-  private pokeAmplitude = 0;
+  /** The run the page is showing (batches of any other are stale). */
+  private run = -1;
+  private state: PageState = 'loading';
+  /** Settings the worker accepted, kept here too so a restarted worker gets them back. */
+  private settings = { parameters: {} as Record<string, Record<string, number>>, steps: new Map<number, number>(), sizes: new Map<string, number>(), speed: DEFAULT_SPEED as number | null };
+  private pokeAmplitudes = new Map<string, number>();
   private poking = false;
-  private sentInjection = 0;
-  private simulatedMs = 0;
-  private done = false;
-  private generation = 0;
-  private queue: Promise<unknown> = Promise.resolve();
-  private recentSpikes: number[] = [];
+  private busy = 0;
+  private taking = false;
+  private restarts = 0;
+  private timeMs = 0;
+  private recent: { endMs: number; spikes: number }[] = [];
   private pace: { wall: number; sim: number }[] = [];
-  private fullSpeedChunkMs = 5;
-  /** Identifies the one playback loop allowed to run (a pause and a quick play must not leave two). */
-  private loopId = 0;
+  private frameIntervals: number[] = [];
+  private drawTimes: number[] = [];
+  private lastFrameAt = 0;
+  private rasterWindowMs = DEFAULT_RASTER_WINDOW_MS;
+  /** Per drawn series: which trace of a frame feeds it, and the global neuron whose spikes it marks. */
+  private membraneSeries: { trace: TraceSummary; neuron: number }[] = [];
+  /** The HH view: gates and ionic currents, each fed always and drawn while shown. */
+  private views: { plot: TracePlot; host: HTMLElement; toggle: HTMLInputElement; series: TraceSummary[] }[];
+  /** Commands sent to the worker; a batch asked for before the latest one may show a stale state. */
+  private commands = 0;
 
-  constructor(private readonly api: Remote<SimulationApi>, private readonly plot: VoltageTracePlot) {}
-
-  /** Run `fn` after every earlier worker conversation has finished (frames stay in order). */
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn, fn);
-    this.queue = next.catch(() => undefined);
-    return next;
+  constructor(private readonly plot: TracePlot, gatesPlot: TracePlot, currentsPlot: TracePlot, private readonly raster: RasterPanel) {
+    this.views = [
+      { plot: gatesPlot, host: ui.gatesHost, toggle: ui.showGates, series: [] },
+      { plot: currentsPlot, host: ui.currentsHost, toggle: ui.showCurrents, series: [] },
+    ];
   }
 
   /** Load a preset afresh (the student's values are forgotten) and start it. */
-  async choose(raw: unknown): Promise<void> {
-    if (!isScenarioShape(raw)) {
-      showError('The scenario was refused:', 'it is not a scenario object');
-      return;
-    }
-    this.base = raw;
-    this.params = {};
-    for (const p of raw.populations) this.params[p.name] = { ...(p.parameters ?? {}) };
-    this.stepInput = findStep(raw);
-    this.pokeAmplitude = this.stepInput ? Math.abs(this.stepInput.presetAmplitude) : 1;
-    this.buildControls();
+  async choose(key: string): Promise<void> {
+    this.base = withTraces(preset(key));
+    this.settings = { parameters: {}, steps: new Map(), sizes: new Map(), speed: this.settings.speed };
+    this.pokeAmplitudes = new Map();
     await this.load(true);
   }
 
-  /** Reload the current scenario with the student's current values; play unless paused. */
-  async reset(): Promise<void> {
-    if (!this.base) return;
-    await this.load(this.state !== 'paused');
-  }
-
-  private scenarioToLoad(): ScenarioShape {
-    const scenario = structuredClone(this.base!);
-    for (const p of scenario.populations) {
-      const chosen = this.params[p.name];
-      if (chosen && Object.keys(chosen).length > 0) p.parameters = { ...(p.parameters ?? {}), ...chosen };
+  /** The base scenario with every accepted change written in (what a restarted worker loads). */
+  private scenarioToLoad(): unknown {
+    const raw = structuredClone(this.base) as { populations: { name: string; size: number; parameters?: Record<string, number> }[]; stimuli?: { amplitude?: number }[] };
+    if (!isScenarioShape(raw)) return raw;
+    for (const p of raw.populations) {
+      const chosen = this.settings.parameters[p.name];
+      if (chosen) p.parameters = { ...(p.parameters ?? {}), ...chosen };
+      const size = this.settings.sizes.get(p.name);
+      if (size !== undefined) p.size = size;
     }
-    const step = this.stepInput;
-    if (step && scenario.stimuli) scenario.stimuli[step.index].amplitude = step.amplitude;
-    return scenario;
+    for (const [index, amplitude] of this.settings.steps) if (raw.stimuli?.[index]) raw.stimuli[index].amplitude = amplitude;
+    return raw;
   }
 
-  private async load(autoplay: boolean): Promise<void> {
-    const gen = ++this.generation;
+  private async load(autoplay: boolean): Promise<boolean> {
+    const api = this.api!;
     clearError();
-    this.state = 'loading';
-    this.updateButtons();
-    setStatus('Loading the scenario…', 'loading');
-    const scenario = this.scenarioToLoad();
-    const result: LoadResult = await this.exclusive((): Promise<LoadResult> => this.api.load(scenario) as Promise<LoadResult>);
-    if (gen !== this.generation) return;
+    this.setState('loading');
+    this.busy++;
+    this.commands++;
+    let result: LoadResult;
+    try {
+      result = await api.load(this.scenarioToLoad());
+      if (result.ok) {
+        await api.setSpeed(this.settings.speed);
+        if (autoplay) await api.play();
+      }
+    } finally {
+      this.busy--;
+    }
     if (!result.ok) {
       this.plot.clear();
-      this.state = 'failed';
-      this.updateButtons();
+      this.summary = null;
+      this.setState('failed');
       showError('The scenario was refused:', result.error.message);
-      return;
+      return false;
     }
-    const summary = result.summary;
+    this.begin(result.summary, result.run, autoplay ? 'running' : 'paused');
+    this.buildControls();
+    return true;
+  }
+
+  /** Start the page's displays for a new run. */
+  private begin(summary: ScenarioSummary, run: number, state: RunState): void {
     this.summary = summary;
-    if (this.stepInput) this.stepInput.loadedAmplitude = this.stepInput.amplitude;
-    this.sentInjection = 0;
-    this.simulatedMs = 0;
-    this.done = false;
-    this.recentSpikes = [];
-    this.pace = [];
-    this.show(summary);
-    const trace = summary.traces[0];
-    this.plot.reset({
-      durationMs: summary.durationMs,
-      label: trace ? `${trace.meaning} ${trace.variable}`.trim() : 'no trace recorded',
-      unit: trace?.unit ?? '',
-      threshold: trace?.threshold ?? null,
-    });
-    this.state = 'paused';
-    this.updateButtons();
-    if (autoplay) this.play();
-    else this.updateStatus();
-  }
-
-  play(): void {
-    if (this.state === 'loading' || this.state === 'failed' || !this.summary) return;
-    if (this.state === 'finished') {
-      void this.load(true);
-      return;
-    }
-    if (this.state === 'running') return;
-    this.state = 'running';
-    this.updateButtons();
-    this.pace = [{ wall: performance.now(), sim: this.simulatedMs }];
-    void this.loop(this.generation, ++this.loopId);
-  }
-
-  pause(): void {
-    if (this.state !== 'running') return;
-    this.state = 'paused';
-    this.updateButtons();
-    this.updateStatus();
-  }
-
-  toggle(): void {
-    if (this.state === 'running') this.pause();
-    else this.play();
-  }
-
-  /** Advance one small chunk (pausing first if running). */
-  step(): void {
-    if (!this.summary || this.state === 'loading' || this.state === 'failed' || this.state === 'finished') return;
-    if (this.state === 'running') this.pause();
-    const gen = this.generation;
-    void this.exclusive(() => this.advanceBy(STEP_MS, gen)).catch((err: unknown) => this.fail(err));
-  }
-
-  setSpeed(speed: number | null): void {
-    this.speed = speed;
-    this.pace = [{ wall: performance.now(), sim: this.simulatedMs }];
-    this.updateStatus();
-  }
-
-  setPoking(on: boolean): void {
-    if (this.poking === on) return;
-    this.poking = on;
-    ui.poke.classList.toggle('active', on);
-    ui.poke.setAttribute('aria-pressed', String(on));
-    const gen = this.generation;
-    void this.exclusive(() => this.applyInjection(gen)).catch((err: unknown) => this.fail(err));
-  }
-
-  private fail(err: unknown): void {
-    this.state = 'failed';
-    this.updateButtons();
-    const { title, detail } = describeError(err);
-    showError(title, detail);
-  }
-
-  private async loop(gen: number, id: number): Promise<void> {
-    let last = performance.now();
-    let owedMs = 0;
-    const current = () => this.state === 'running' && gen === this.generation && id === this.loopId;
-    try {
-      while (current()) {
-        const now = await nextAnimationFrame();
-        if (!current()) return;
-        const dt = this.summary!.dtMs;
-        let askMs: number;
-        if (this.speed === null) {
-          askMs = this.fullSpeedChunkMs;
-        } else {
-          owedMs = Math.min(owedMs + Math.max(0, now - last) * this.speed, MAX_CHUNK_MS);
-          last = now;
-          if (owedMs < dt) continue;
-          askMs = owedMs;
-        }
-        const began = performance.now();
-        // Checked again when its turn comes: a pause pressed meanwhile wins.
-        const advanced = await this.exclusive(() => (current() ? this.advanceBy(askMs, gen) : Promise.resolve(0)));
-        if (this.speed === null) {
-          const took = Math.max(1, performance.now() - began);
-          this.fullSpeedChunkMs = Math.min(this.summary!.durationMs, Math.max(10 * dt, this.fullSpeedChunkMs * Math.min(2, FULL_SPEED_BUDGET_MS / took)));
-        } else owedMs = Math.max(0, owedMs - advanced);
-        if (!current()) return;
-        if (this.done) {
-          this.state = 'finished';
-          this.updateButtons();
-          this.updateStatus();
-          return;
-        }
-      }
-    } catch (err) {
-      if (gen === this.generation) this.fail(err);
-    }
-  }
-
-  /** The injection the worker should apply at the current time: the student's change to the step, plus the poke. */
-  private wantedInjection(): number {
-    let amount = this.poking ? this.pokeAmplitude : 0;
-    const step = this.stepInput;
-    if (step && this.simulatedMs >= step.startMs - 1e-9 && this.simulatedMs < step.stopMs - 1e-9) amount += step.amplitude - step.loadedAmplitude;
-    return amount;
-  }
-
-  private injectionTarget(): { population: string; neurons?: number[] } | null {
-    if (this.stepInput) return { population: this.stepInput.population, neurons: this.stepInput.neurons };
-    const traced = this.summary?.traces[0];
-    return traced ? { population: traced.population } : null;
-  }
-
-  private async applyInjection(gen: number): Promise<void> {
-    if (gen !== this.generation || !this.summary) return;
-    const wanted = this.wantedInjection();
-    if (Math.abs(wanted - this.sentInjection) < 1e-12) return;
-    const target = this.injectionTarget();
-    if (!target) return;
-    const result = await this.api.inject(target.population, wanted, target.neurons);
-    if (!result.ok) throw Object.assign(new Error(result.error.message), { name: 'InputError' });
-    this.sentInjection = wanted;
-  }
-
-  /**
-   * Advance by `ms`, cut at the edges of the step stimulus so the student's change to its
-   * amplitude is on exactly while the step is. Returns the simulated time advanced.
-   */
-  private async advanceBy(ms: number, gen: number): Promise<number> {
-    if (gen !== this.generation || !this.summary || this.done) return 0;
-    const summary = this.summary;
-    const dt = summary.dtMs;
-    let advanced = 0;
-    while (ms - advanced >= dt / 2 && !this.done) {
-      const t = this.simulatedMs;
-      let chunk = ms - advanced;
-      const step = this.stepInput;
-      if (step) for (const edge of [step.startMs, step.stopMs]) if (edge > t + dt / 2 && edge - t < chunk) chunk = edge - t;
-      await this.applyInjection(gen);
-      const frame = await this.api.advance(chunk);
-      if (gen !== this.generation) return advanced;
-      this.simulatedMs = frame.endMs;
-      this.done = frame.done;
-      advanced += frame.endMs - frame.startMs;
-      this.draw(frame, summary);
-      if (frame.endMs - frame.startMs <= 0) break;
-    }
-    const stats = await this.api.stats();
-    if (gen !== this.generation) return advanced;
-    this.showStats(stats, summary);
-    return advanced;
-  }
-
-  private show(summary: ScenarioSummary): void {
+    this.run = run;
+    this.timeMs = 0;
+    this.recent = [];
+    this.pace = [{ wall: performance.now(), sim: 0 }];
     ui.title.textContent = summary.name;
     ui.description.textContent = summary.description;
     ui.spikeCount.textContent = '0';
     ui.rate.textContent = formatRate(0);
     ui.simulated.textContent = `0 / ${summary.durationMs} ms`;
-    ui.simTime.textContent = 't = 0.0 ms';
-    ui.rtFactor.textContent = '–';
-    ui.spikeRate.textContent = '0.0 spikes/s';
+    this.layoutDisplays();
+    this.setState(state);
+  }
+
+  private layoutDisplays(): void {
+    const summary = this.summary!;
+    const network = isNetwork(summary);
+    const groups = traceGroups(summary);
+    this.views[0].series = groups.gates;
+    this.views[1].series = groups.currents;
+    ui.hhView.hidden = groups.gates.length === 0 && groups.currents.length === 0;
+    for (const view of this.views) view.toggle.parentElement!.hidden = view.series.length === 0;
+
+    ui.rasterSection.hidden = !network;
+    if (network) {
+      this.raster.reset(summary.populations, this.rasterWindowMs);
+      this.raster.render();
+      ui.rasterLegend.replaceChildren(
+        ...summary.populations.map((p, k) => {
+          const item = document.createElement('span');
+          const key = document.createElement('span');
+          key.className = 'key dot';
+          key.style.background = `#${populationColour(summary.populations, k).toString(16).padStart(6, '0')}`;
+          item.append(key, `${p.name}${p.role ? ` (${p.role})` : ''}: ${p.size} neurons`);
+          return item;
+        }),
+      );
+      ui.rasterHover.textContent = hoverText(null);
+    }
+
+    // The membrane plot: one series per traced neuron's v, its threshold(s), its spikes.
+    this.membraneSeries = groups.membrane.map((trace) => ({ trace, neuron: summary.populations.find((p) => p.name === trace.population)!.offset + trace.neuron }));
+    const colourOf = (t: TraceSummary, k: number): number => {
+      if (!network) return SERIES_COLOURS[k % SERIES_COLOURS.length];
+      const index = summary.populations.findIndex((p) => p.name === t.population);
+      return populationColour(summary.populations, index);
+    };
+    const thresholds: { name: string; level: number }[] = [];
+    for (const t of groups.membrane) {
+      if (!t.threshold || thresholds.some((x) => x.level === t.threshold!.level)) continue;
+      thresholds.push({ name: summary.populations.length > 1 && !network ? `${t.threshold.name} (${t.population})` : t.threshold.name, level: t.threshold.level });
+    }
+    const first = groups.membrane[0];
+    const layout: TraceLayout = {
+      durationMs: summary.durationMs,
+      height: this.membraneHeight(),
+      label: first ? `${first.meaning} ${first.variable}`.trim() : 'no trace recorded',
+      unit: first?.unit ?? '',
+      series: groups.membrane.map((t, k) => ({ label: seriesLabel(summary, t, false) || t.variable, colour: colourOf(t, k) })),
+      thresholds,
+      spikes: true,
+    };
+    this.plot.reset(layout);
+    this.plot.render();
+
+    const colours: Record<string, number> = { m: 0xe69f00, h: 0x56b4e9, n: 0xcc79a7, I_Na: 0xd55e00, I_K: 0x0072b2, I_L: 0x777777 };
+    this.views.forEach((view, v) => {
+      const gates = v === 0;
+      const many = new Set(view.series.map((t) => `${t.population}/${t.neuron}`)).size > 1 || summary.populations.length > 1;
+      view.plot.reset({
+        durationMs: summary.durationMs,
+        height: PLOT_HEIGHT.view,
+        label: gates ? 'gate' : 'ionic current',
+        unit: gates ? 'open fraction' : view.series[0]?.unit ?? '',
+        series: view.series.map((t, k) => ({ label: `${many ? `${t.population} ` : ''}${t.variable}${gates ? ` (${t.meaning})` : ''}`, colour: colours[t.variable] ?? SERIES_COLOURS[k % SERIES_COLOURS.length] })),
+        thresholds: [],
+        spikes: false,
+        range: gates ? [0, 1] : undefined,
+      });
+      this.showView(view);
+    });
+  }
+
+  /** The membrane plot is shorter while an HH view is shown under it, and for a network (the raster is above). */
+  private membraneHeight(): number {
+    if (this.summary && isNetwork(this.summary)) return PLOT_HEIGHT.network;
+    return this.views.some((v) => v.series.length > 0 && v.toggle.checked) ? PLOT_HEIGHT.withView : PLOT_HEIGHT.alone;
+  }
+
+  private showView(view: App['views'][number]): void {
+    view.host.hidden = !(view.toggle.checked && view.series.length > 0);
+    if (!view.host.hidden) view.plot.render();
+  }
+
+  /** Show or hide the gates or currents (the data was kept all along, so the whole run appears). */
+  toggleViews(): void {
+    for (const view of this.views) this.showView(view);
+    this.plot.resize(this.membraneHeight());
+    this.plot.render();
+  }
+
+  // --- transport: each is a worker method; what happened shows when the next batch arrives ---
+
+  async play(): Promise<void> {
+    if (!this.api || !this.summary) return;
+    if (this.state === 'finished') return void this.reset();
+    if (this.state !== 'paused') return;
+    this.setState('running');
+    this.pace = [{ wall: performance.now(), sim: this.timeMs }];
+    this.commands++;
+    await this.api.play();
+  }
+
+  async pause(): Promise<void> {
+    if (!this.api || this.state !== 'running') return;
+    this.setState('paused');
+    this.commands++;
+    await this.api.pause();
+  }
+
+  toggle(): void {
+    void (this.state === 'running' ? this.pause() : this.play());
+  }
+
+  async step(): Promise<void> {
+    if (!this.api || !this.summary || (this.state !== 'running' && this.state !== 'paused')) return;
+    this.setState('paused');
+    this.commands++;
+    await this.api.step(STEP_MS);
+  }
+
+  /** Start the scenario again from t = 0 with the values set here; a paused run stays paused. */
+  async reset(): Promise<void> {
+    if (!this.api || this.state === 'loading') return;
+    if (!this.summary) {
+      await this.load(true);
+      return;
+    }
+    const paused = this.state === 'paused';
+    this.setState('loading');
+    this.busy++;
+    let result: LoadResult;
+    try {
+      // The worker's reset keeps playing if it was, and a finished or failed run plays again.
+      this.commands++;
+      result = await this.api.reset();
+    } finally {
+      this.busy--;
+    }
+    if (!result.ok) {
+      this.setState('failed');
+      showError('The reset was refused:', result.error.message);
+      return;
+    }
+    clearError();
+    this.begin(result.summary, result.run, paused ? 'paused' : 'running');
+    ui.parameters.querySelectorAll('.field-message').forEach((m) => {
+      if (!m.closest('.invalid')) m.textContent = '';
+    });
+  }
+
+  async setSpeed(speed: number | null): Promise<void> {
+    this.settings.speed = speed;
+    this.pace = [{ wall: performance.now(), sim: this.timeMs }];
+    await this.api?.setSpeed(speed);
+  }
+
+  setRasterWindow(ms: number): void {
+    this.rasterWindowMs = ms;
+    if (this.summary && isNetwork(this.summary)) {
+      this.raster.reset(this.summary.populations, ms); // a new window starts empty, from now on
+      this.raster.render();
+    }
+  }
+
+  async setPoking(on: boolean): Promise<void> {
+    if (this.poking === on || !this.api || !this.summary) return;
+    this.poking = on;
+    ui.poke.classList.toggle('active', on);
+    ui.poke.setAttribute('aria-pressed', String(on));
+    const targets = on
+      ? this.summary.steps.map((s) => ({ population: s.population, amplitude: this.pokeAmplitudes.get(s.population) ?? 0, neurons: s.neurons ?? undefined }))
+      : [];
+    const result = await this.api.poke(targets);
+    if (!result.ok) showError('The poke was refused:', result.error.message);
+  }
+
+  // --- the animation loop: take what the worker made, draw it ---
+
+  /** Once per animation frame: ask for the next batch if none is on its way, and measure the frame. */
+  tick(now: number): void {
+    if (this.lastFrameAt > 0) {
+      this.frameIntervals.push(now - this.lastFrameAt);
+      if (this.frameIntervals.length > 120) this.frameIntervals.shift();
+    }
+    this.lastFrameAt = now;
+    if (this.taking || this.busy > 0 || !this.api || !this.summary) return;
+    const api = this.api;
+    const commands = this.commands;
+    this.taking = true;
+    api.take().then(
+      (batch) => {
+        this.taking = false;
+        if (api === this.api) this.apply(batch, commands === this.commands);
+      },
+      (err: unknown) => {
+        this.taking = false;
+        if (api === this.api) this.fail(err);
+      },
+    );
+  }
+
+  /** Draw a batch; take its run state too unless a command was sent after it was asked for. */
+  private apply(batch: Batch, current: boolean): void {
+    const summary = this.summary;
+    if (!summary || batch.run !== this.run) return; // from a run the page has replaced
+    const began = performance.now();
+    const frame = batch.frame;
+    if (frame) {
+      this.restarts = 0; // the worker is doing its job again
+      this.draw(frame, summary);
+    }
+    this.timeMs = batch.timeMs;
+    if (batch.stats) this.showStats(batch.stats, summary);
+    if (batch.error && this.state !== 'failed') {
+      const { title, detail } = describeError(batch.error);
+      this.setState('failed');
+      showError(title, detail);
+    } else if (current && batch.state !== this.state && batch.state !== 'empty' && this.state !== 'loading' && this.state !== 'failed') {
+      this.setState(batch.state);
+    }
+    this.updateStatus();
+    if (frame) {
+      this.drawTimes.push(performance.now() - began);
+      if (this.drawTimes.length > 120) this.drawTimes.shift();
+    }
+    this.showFrameTime();
+  }
+
+  private draw(frame: Frame, summary: ScenarioSummary): void {
+    const { timeMs, neuron } = frame.spikes;
+    this.recent.push({ endMs: frame.endMs, spikes: timeMs.length });
+    if (isNetwork(summary)) {
+      this.raster.frame(timeMs, neuron, frame.endMs);
+      this.raster.render();
+    }
+    const spikesOf = this.membraneSeries.map(() => [] as number[]);
+    for (let k = 0; k < timeMs.length; k++) {
+      for (let s = 0; s < this.membraneSeries.length; s++) if (this.membraneSeries[s].neuron === neuron[k]) spikesOf[s].push(timeMs[k]);
+    }
+    this.membraneSeries.forEach((series, s) => {
+      const trace = frame.traces.find((t) => sameTrace(t, series.trace));
+      this.plot.append(s, trace ?? { startMs: frame.startMs, everyMs: summary.dtMs, values: new Float64Array(0) }, spikesOf[s]);
+    });
+    this.plot.render();
+    for (const view of this.views) {
+      if (view.series.length === 0) continue;
+      view.series.forEach((series, s) => {
+        const trace = frame.traces.find((t) => sameTrace(t, series));
+        if (trace) view.plot.append(s, trace, []);
+      });
+      if (!view.host.hidden) view.plot.render();
+    }
   }
 
   private showStats(stats: RunStats, summary: ScenarioSummary): void {
@@ -427,15 +539,14 @@ class Player {
     // The scenario's rate window (the time the input is on) when it has one, else the whole run.
     ui.rate.textContent = formatRate(stats.window ? stats.window.meanRateHz : stats.meanRateHz);
     ui.rateLabel.textContent = stats.window ? `Rate ${stats.window.startMs}–${stats.window.stopMs} ms` : 'Mean rate over the run';
-    ui.simulated.textContent = `${this.simulatedMs.toFixed(0)} / ${summary.durationMs} ms`;
-    this.updateStatus();
+    ui.simulated.textContent = `${this.timeMs.toFixed(0)} / ${summary.durationMs} ms`;
   }
 
   /** Status line: simulated time, real-time factor (over the last second), recent spikes per second per neuron. */
   private updateStatus(): void {
     const summary = this.summary;
     if (!summary) return;
-    const t = this.simulatedMs;
+    const t = this.timeMs;
     ui.simTime.textContent = `t = ${t.toFixed(1)} ms`;
     const now = performance.now();
     if (this.state === 'running') {
@@ -445,14 +556,14 @@ class Player {
       const wall = now - first.wall;
       ui.rtFactor.textContent = wall > 50 ? `${Number(((t - first.sim) / wall).toPrecision(2))}× real time` : '–';
     } else ui.rtFactor.textContent = 'stopped';
-    const from = t - RECENT_MS;
-    while (this.recentSpikes.length > 0 && this.recentSpikes[0] <= from) this.recentSpikes.shift();
+    while (this.recent.length > 0 && this.recent[0].endMs <= t - RECENT_MS) this.recent.shift();
     const neurons = summary.populations.reduce((a, p) => a + p.size, 0);
     const span = Math.min(RECENT_MS, t) / 1000;
-    const perSecond = span > 0 ? this.recentSpikes.length / neurons / span : 0;
-    ui.spikeRate.textContent = `${perSecond.toFixed(1)} spikes/s`;
-    const words: Record<PlayState, string> = {
+    const spikes = this.recent.reduce((a, r) => a + r.spikes, 0);
+    ui.spikeRate.textContent = `${(span > 0 ? spikes / neurons / span : 0).toFixed(1)} spikes/s`;
+    const words: Record<PageState, string> = {
       loading: 'Loading…',
+      empty: 'Loading…',
       running: `Running ${summary.name}`,
       paused: `Paused: ${summary.name}`,
       finished: `Finished: ${summary.durationMs} ms of ${summary.name} simulated. Play or reset to run it again.`,
@@ -461,119 +572,174 @@ class Player {
     if (this.state !== 'failed') setStatus(words[this.state], this.state);
   }
 
-  private updateButtons(): void {
-    const running = this.state === 'running';
-    ui.playPause.textContent = running ? 'Pause' : this.state === 'finished' ? 'Play again' : 'Play';
+  /** Mean interval between animation frames and mean time to draw a batch, over the last ~2 s. */
+  private showFrameTime(): void {
+    const mean = (xs: number[]) => (xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+    if (this.frameIntervals.length < 10) return;
+    ui.frameTime.textContent = `frame ${mean(this.frameIntervals).toFixed(1)} ms · draw ${mean(this.drawTimes).toFixed(1)} ms`;
+  }
+
+  private setState(state: PageState): void {
+    this.state = state;
+    const running = state === 'running';
+    ui.playPause.textContent = running ? 'Pause' : state === 'finished' ? 'Play again' : 'Play';
     ui.playPause.setAttribute('aria-pressed', String(running));
-    ui.playPause.disabled = this.state === 'loading' || this.state === 'failed';
-    ui.step.disabled = this.state !== 'running' && this.state !== 'paused';
-    ui.reset.disabled = this.state === 'loading' || !this.base;
+    ui.playPause.disabled = state === 'loading' || state === 'failed';
+    ui.step.disabled = state !== 'running' && state !== 'paused';
+    ui.reset.disabled = state === 'loading' || !this.base;
+    if (state === 'loading') setStatus('Loading the scenario…', 'loading');
+    else this.updateStatus();
   }
 
-  private draw(frame: AdvanceFrame, summary: ScenarioSummary): void {
-    for (let k = 0; k < frame.spikes.timeMs.length; k++) this.recentSpikes.push(frame.spikes.timeMs[k]);
-    if (frame.spikes.timeMs.length > 1) this.recentSpikes.sort((a, b) => a - b);
-    const traced = summary.traces[0];
-    const trace = traced ? frame.traces.find((t) => t.population === traced.population && t.variable === traced.variable && t.neuron === traced.neuron) : undefined;
-    const spikes = traced ? spikeTimesOf(frame, summary, traced.population, traced.neuron) : frame.spikes.timeMs;
-    this.plot.append(trace ?? { startMs: frame.startMs, everyMs: summary.dtMs, values: new Float64Array(0) }, spikes);
+  private fail(err: unknown): void {
+    this.setState('failed');
+    const { title, detail } = describeError(err);
+    showError(title, detail);
   }
 
-  /** Controls generated from the model files' parameter tables, plus the step and the poke. */
+  // --- the worker: start, and start again after a crash ---
+
+  startWorker(): void {
+    const worker = new Worker(new URL('../../workers/simulation.worker.ts', import.meta.url), { type: 'module' });
+    worker.addEventListener('error', (event) => {
+      event.preventDefault();
+      if (worker === this.worker) void this.recover(event.message || 'it could not run');
+    });
+    worker.addEventListener('messageerror', () => {
+      if (worker === this.worker) void this.recover('a message from it could not be read');
+    });
+    this.worker = worker;
+    this.api = wrap<SimulationApi>(worker);
+  }
+
+  /** A crashed worker: start a new one with the last good scenario and settings, and say so. */
+  private async recover(why: string): Promise<void> {
+    this.worker?.terminate();
+    this.worker = null;
+    this.api = null;
+    this.taking = false;
+    this.busy = 0;
+    this.restarts++;
+    if (this.restarts > MAX_RESTARTS) {
+      showError('The simulation worker keeps failing:', `${why}. It was restarted ${MAX_RESTARTS} times; reload the page to try again.`);
+      this.setState('failed');
+      return;
+    }
+    this.startWorker();
+    const name = this.summary?.name ?? 'the scenario';
+    if (!this.base) return;
+    const ok = await this.load(true);
+    if (!ok) return;
+    ui.notice.hidden = false;
+    ui.notice.textContent = `The simulation worker stopped (${why}) and was restarted with ${name} and your settings, from t = 0.`;
+  }
+
+  // --- controls from the worker's parameter tables ---
+
   private buildControls(): void {
-    const base = this.base!;
+    const summary = this.summary!;
     ui.parameters.replaceChildren();
     ui.stimulus.replaceChildren();
-    const many = base.populations.length > 1;
-    for (const pop of base.populations) {
-      const table = modelTable(pop.model);
+    const many = summary.populations.length > 1;
+    for (const pop of summary.populations) {
       const heading = document.createElement('h3');
-      heading.textContent = `${many ? `${pop.name}: ` : ''}${table?.name ?? pop.model}`;
+      heading.textContent = `${many ? `${pop.name}: ` : ''}${pop.modelName}`;
       ui.parameters.append(heading);
-      if (!table) continue;
-      for (const row of table.parameters) {
+      if (pop.size > 1) ui.parameters.append(this.sizeField(pop, many).row);
+      for (const row of pop.parameters) {
         const field = new NumberField({
           key: many ? `${pop.name}-${row.name}` : row.name,
           label: row.name,
           unit: row.unit,
           min: row.min,
           max: row.max,
-          value: this.params[pop.name]?.[row.name] ?? row.value,
-          meaning: `${row.name}: ${row.meaning}${row.initialOnly ? ' (an initial value: shows after a reset)' : ''}`,
-          note: row.initialOnly ? 'on reset' : undefined,
+          value: row.value,
+          meaning: `${row.name}: ${row.meaning}${row.applies === 'reset' ? ' (an initial value: shows after a reset)' : ''}`,
+          note: row.applies === 'reset' ? 'on reset' : undefined,
           onChange: (value) => this.changeParameter(pop.name, row.name, value),
         });
         ui.parameters.append(field.row);
       }
     }
-    const step = this.stepInput;
-    const scale = step ? Math.max(Math.abs(step.presetAmplitude), 1) : 1;
-    if (step) {
-      const table = modelTable(base.populations.find((p) => p.name === step.population)?.model ?? '');
+    ui.inputHeading.hidden = summary.steps.length === 0;
+    ui.poke.hidden = summary.steps.length === 0;
+    summary.steps.forEach((step, k) => {
+      const pop = summary.populations.find((p) => p.name === step.population)!;
+      const scale = Math.max(Math.abs(step.amplitude), 1);
+      const amplitude = this.settings.steps.get(step.index) ?? step.amplitude;
       const field = new NumberField({
-        key: 'current',
-        label: `${table?.input.symbol ?? 'I'} step`,
-        unit: step.unit,
+        key: k === 0 ? 'current' : `current-${k}`,
+        label: `${many ? `${pop.name} ` : ''}${pop.input.symbol}`,
+        unit: pop.input.unit,
         min: -2 * scale,
         max: 4 * scale,
-        value: step.amplitude,
-        meaning: `The preset's input: ${table?.input.meaning ?? 'current'}, a step on from ${step.startMs} to ${step.stopMs} ms. A change applies at once while the step is on.`,
-        note: `${step.startMs}–${step.stopMs} ms`,
+        value: amplitude,
+        meaning: `The preset's input${many ? ` to ${pop.name}` : ''}: ${pop.input.meaning} (${pop.input.unit}), a step on from ${step.startMs} to ${step.stopMs} ms. A change applies at once while the step is on.`,
+        note: `step ${step.startMs}–${step.stopMs} ms`,
+        onChange: async (value) => {
+          const result = await this.api?.setStepAmplitude(step.index, value);
+          if (!result) return null;
+          if (!result.ok) return result.error.message;
+          this.settings.steps.set(step.index, value);
+          return null;
+        },
+      });
+      ui.stimulus.append(field.row);
+    });
+    const pokeTargets = [...new Set(summary.steps.map((s) => s.population))];
+    for (const name of pokeTargets) {
+      const pop = summary.populations.find((p) => p.name === name)!;
+      const step = summary.steps.find((s) => s.population === name)!;
+      const scale = Math.max(Math.abs(step.amplitude), 1);
+      if (!this.pokeAmplitudes.has(name)) this.pokeAmplitudes.set(name, Math.abs(step.amplitude) || 1);
+      const field = new NumberField({
+        key: pokeTargets.length > 1 ? `poke-${name}` : 'poke',
+        label: pokeTargets.length > 1 ? `poke ${name}` : 'poke',
+        unit: pop.input.unit,
+        min: -4 * scale,
+        max: 4 * scale,
+        value: this.pokeAmplitudes.get(name)!,
+        meaning: `The extra current injected into ${name} while the poke button is held.`,
         onChange: (value) => {
-          step.amplitude = value;
-          const gen = this.generation;
-          return this.exclusive(() => this.applyInjection(gen)).then(() => null);
+          this.pokeAmplitudes.set(name, value);
+          if (this.poking) {
+            this.poking = false;
+            void this.setPoking(true);
+          }
         },
       });
       ui.stimulus.append(field.row);
     }
-    const target = step?.population ?? base.record?.traces?.[0]?.population ?? base.populations[0]?.name;
-    const targetModel = modelTable(base.populations.find((p) => p.name === target)?.model ?? '');
-    const poke = new NumberField({
-      key: 'poke',
-      label: 'poke',
-      unit: targetModel?.input.unit ?? '',
-      min: -4 * scale,
-      max: 4 * scale,
-      value: this.pokeAmplitude,
-      meaning: 'The extra current injected while the poke button is held.',
-      onChange: (value) => {
-        this.pokeAmplitude = value;
-        const gen = this.generation;
-        return this.exclusive(() => this.applyInjection(gen)).then(() => null);
+  }
+
+  private sizeField(pop: PopulationSummary, many: boolean): NumberField {
+    return new NumberField({
+      key: many ? `${pop.name}-size` : 'size',
+      label: 'size',
+      unit: 'neurons',
+      min: 1,
+      max: 100_000,
+      value: this.settings.sizes.get(pop.name) ?? pop.size,
+      meaning: `size: the number of neurons in ${pop.name}. A new network is built on reset.`,
+      note: 'on reset',
+      onChange: async (value) => {
+        if (!Number.isInteger(value)) return `size: ${formatValue(value)} is not a whole number of neurons; nothing was changed`;
+        const result = await this.api?.setPopulationSize(pop.name, value);
+        if (!result) return null;
+        if (!result.ok) return result.error.message;
+        this.settings.sizes.set(pop.name, value);
+        return { note: `${value} neurons after a reset: press Reset (r) to build it.` };
       },
     });
-    ui.stimulus.append(poke.row);
   }
 
-  private changeParameter(population: string, name: string, value: number): Promise<string | null> {
-    const gen = this.generation;
-    return this.exclusive(async () => {
-      if (gen !== this.generation) return null;
-      const result = await this.api.setParameters(population, { [name]: value });
-      if (!result.ok) return result.error.message;
-      (this.params[population] ??= {})[name] = value;
-      return null;
-    });
+  private async changeParameter(population: string, name: string, value: number): Promise<string | { note: string } | null> {
+    const result = await this.api?.setParameters(population, { [name]: value });
+    if (!result) return null;
+    if (!result.ok) return result.error.message;
+    (this.settings.parameters[population] ??= {})[name] = value;
+    return result.needsReset ? { note: `${name} = ${formatValue(value)} applies on reset: press Reset (r) to start again with it.` } : null;
   }
-}
-
-/** Spike times of one neuron (frames carry global neuron indices: populations in order). */
-function spikeTimesOf(frame: AdvanceFrame, summary: ScenarioSummary, population: string, neuron: number): Float64Array {
-  let offset = 0;
-  for (const p of summary.populations) {
-    if (p.name === population) break;
-    offset += p.size;
-  }
-  const wanted = offset + neuron;
-  const { timeMs, neuron: index } = frame.spikes;
-  const out: number[] = [];
-  for (let k = 0; k < timeMs.length; k++) if (index[k] === wanted) out.push(timeMs[k]);
-  return Float64Array.from(out);
-}
-
-function nextAnimationFrame(): Promise<number> {
-  return new Promise((resolve) => requestAnimationFrame(resolve));
 }
 
 /** Is the key meant for a text field or a select (so the page's shortcuts stay out of its way)? */
@@ -581,15 +747,15 @@ function typingInto(target: EventTarget | null): boolean {
   return target instanceof HTMLInputElement || target instanceof HTMLSelectElement || target instanceof HTMLTextAreaElement;
 }
 
-function wire(player: Player): void {
-  for (const { key, name } of tracedPresets()) {
+function wire(app: App): void {
+  for (const key of PAGE_PRESETS) {
     const option = document.createElement('option');
     option.value = key;
-    option.textContent = name;
+    option.textContent = (preset(key) as { name?: string }).name ?? key;
     ui.preset.append(option);
   }
   ui.preset.value = DEFAULT_PRESET;
-  ui.preset.addEventListener('change', () => void player.choose(preset(ui.preset.value)));
+  ui.preset.addEventListener('change', () => void app.choose(ui.preset.value));
 
   for (const { label, value } of SPEEDS) {
     const option = document.createElement('option');
@@ -598,29 +764,40 @@ function wire(player: Player): void {
     ui.speed.append(option);
   }
   ui.speed.value = String(DEFAULT_SPEED);
-  ui.speed.addEventListener('change', () => player.setSpeed(ui.speed.value === 'max' ? null : Number(ui.speed.value)));
+  ui.speed.addEventListener('change', () => void app.setSpeed(ui.speed.value === 'max' ? null : Number(ui.speed.value)));
 
-  ui.playPause.addEventListener('click', () => player.toggle());
-  ui.step.addEventListener('click', () => player.step());
-  ui.reset.addEventListener('click', () => void player.reset());
+  for (const ms of RASTER_WINDOWS_MS) {
+    const option = document.createElement('option');
+    option.value = String(ms);
+    option.textContent = ms < 1000 ? `${ms / 1000} s` : `${ms / 1000} s`;
+    ui.rasterWindow.append(option);
+  }
+  ui.rasterWindow.value = String(DEFAULT_RASTER_WINDOW_MS);
+  ui.rasterWindow.addEventListener('change', () => app.setRasterWindow(Number(ui.rasterWindow.value)));
+  ui.showGates.addEventListener('change', () => app.toggleViews());
+  ui.showCurrents.addEventListener('change', () => app.toggleViews());
+
+  ui.playPause.addEventListener('click', () => app.toggle());
+  ui.step.addEventListener('click', () => void app.step());
+  ui.reset.addEventListener('click', () => void app.reset());
 
   // Poke: on while held, by pointer or by keyboard (space or enter on the button, or P anywhere).
   ui.poke.addEventListener('pointerdown', (event) => {
     ui.poke.setPointerCapture(event.pointerId);
-    player.setPoking(true);
+    void app.setPoking(true);
   });
-  for (const type of ['pointerup', 'pointercancel', 'lostpointercapture', 'blur'] as const) ui.poke.addEventListener(type, () => player.setPoking(false));
+  for (const type of ['pointerup', 'pointercancel', 'lostpointercapture', 'blur'] as const) ui.poke.addEventListener(type, () => void app.setPoking(false));
   ui.poke.addEventListener('keydown', (event) => {
     if (event.key === ' ' || event.key === 'Enter') {
       event.preventDefault();
       event.stopPropagation();
-      player.setPoking(true);
+      void app.setPoking(true);
     }
   });
   ui.poke.addEventListener('keyup', (event) => {
     if (event.key === ' ' || event.key === 'Enter') {
       event.preventDefault();
-      player.setPoking(false);
+      void app.setPoking(false);
     }
   });
   ui.poke.addEventListener('click', (event) => event.preventDefault());
@@ -629,42 +806,61 @@ function wire(player: Player): void {
     if (event.ctrlKey || event.metaKey || event.altKey || typingInto(event.target)) return;
     if (event.key === ' ') {
       event.preventDefault(); // not also a click on a focused button
-      if (!event.repeat) player.toggle();
+      if (!event.repeat) app.toggle();
     } else if (event.key === 'ArrowRight') {
       event.preventDefault();
-      player.step();
+      void app.step();
     } else if (event.key === 'r' || event.key === 'R') {
-      if (!event.repeat) void player.reset();
-    } else if (event.key === 'p' || event.key === 'P') {
-      player.setPoking(true);
+      if (!event.repeat) void app.reset();
+    } else if ((event.key === 'p' || event.key === 'P') && !ui.poke.hidden) {
+      void app.setPoking(true);
     }
   });
   document.addEventListener('keyup', (event) => {
     if (event.key === ' ' && !typingInto(event.target)) event.preventDefault();
-    if (event.key === 'p' || event.key === 'P') player.setPoking(false);
+    if (event.key === 'p' || event.key === 'P') void app.setPoking(false);
   });
+}
+
+function hoverText(at: RasterHover | null): string {
+  if (!at) return 'Point at the raster to name a neuron and a time.';
+  const who = at.first === at.last ? `neuron ${at.first}` : `neurons ${at.first}–${at.last}`;
+  return `${at.population} ${who} at t = ${at.timeMs.toFixed(1)} ms`;
+}
+
+function contentWidth(host: HTMLElement): number {
+  const style = getComputedStyle(host);
+  return Math.max(480, Math.floor(host.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)));
 }
 
 async function start(): Promise<void> {
   setStatus('Starting…', 'loading');
-  const style = getComputedStyle(ui.plotHost);
-  const contentWidth = ui.plotHost.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
-  const width = Math.max(480, Math.floor(contentWidth));
-  let plot: VoltageTracePlot;
+  let plot: TracePlot;
+  let gatesPlot: TracePlot;
+  let currentsPlot: TracePlot;
+  let raster: RasterPanel;
   try {
-    plot = await VoltageTracePlot.create(ui.plotHost, width, PLOT_HEIGHT);
+    // Sized while visible, then hidden until a preset needs them.
+    ui.rasterSection.hidden = false;
+    const width = contentWidth(ui.plotHost);
+    plot = await TracePlot.create(ui.plotHost, width, PLOT_HEIGHT.alone, 'trace-canvas', 'Membrane potential against time, with the firing threshold and spike times');
+    gatesPlot = await TracePlot.create(ui.gatesHost, width, PLOT_HEIGHT.view, 'gates-canvas', 'Hodgkin-Huxley gates m, h and n against time');
+    currentsPlot = await TracePlot.create(ui.currentsHost, width, PLOT_HEIGHT.view, 'currents-canvas', 'Hodgkin-Huxley ionic currents against time');
+    raster = await RasterPanel.create(ui.rasterHost, contentWidth(ui.rasterHost), RASTER_HEIGHT, (at) => (ui.rasterHover.textContent = hoverText(at)));
+    ui.rasterSection.hidden = true;
   } catch (err) {
-    showError('The plot could not start (WebGL is needed):', err instanceof Error ? err.message : String(err));
+    showError('The plots could not start (WebGL is needed):', err instanceof Error ? err.message : String(err));
     return;
   }
-  const worker = new Worker(new URL('../../workers/simulation.worker.ts', import.meta.url), { type: 'module' });
-  worker.addEventListener('error', (event) => {
-    event.preventDefault();
-    showError('The simulation worker failed:', event.message || 'it could not be loaded');
-  });
-  const player = new Player(wrap<SimulationApi>(worker), plot);
-  wire(player);
-  await player.choose(preset(DEFAULT_PRESET)).catch((err: unknown) => {
+  const app = new App(plot, gatesPlot, currentsPlot, raster);
+  app.startWorker();
+  wire(app);
+  const loop = (now: number) => {
+    app.tick(now);
+    requestAnimationFrame(loop);
+  };
+  requestAnimationFrame(loop);
+  await app.choose(DEFAULT_PRESET).catch((err: unknown) => {
     const { title, detail } = describeError(err);
     showError(title, detail);
   });

@@ -14,8 +14,11 @@ export interface NumberFieldSpec {
   meaning: string;
   /** Extra words after the range, e.g. "applies on reset". */
   note?: string;
-  /** Apply a valid value; resolve to a message if it was refused elsewhere (nothing changed then). */
-  onChange: (value: number) => Promise<string | null> | void;
+  /**
+   * Apply a valid value; resolve to a message if it was refused elsewhere (nothing changed then),
+   * or to { note } when it was accepted but needs something more (e.g. a reset) to show.
+   */
+  onChange: (value: number) => Promise<string | { note: string } | null> | void;
 }
 
 export function formatValue(x: number): string {
@@ -111,6 +114,10 @@ export class NumberField {
     this.lastGood = value;
     void Promise.resolve(this.spec.onChange(value)).then((problem) => {
       if (!problem) return;
+      if (typeof problem === 'object') {
+        this.message.textContent = problem.note;
+        return;
+      }
       if (this.lastGood === value) this.lastGood = prior;
       this.showProblem(problem);
     });

@@ -112,9 +112,26 @@ export class RasterBitmap {
     this.counts[x] = 0;
   }
 
+  /** The highest rate (Hz per neuron) of the complete columns on screen: the page scales the strip to it. */
+  peakRateHz(): number {
+    let peak = 0;
+    for (let x = 0; x < this.layout.width; x++) if (x !== this.head && this.counts[x] > peak) peak = this.counts[x];
+    return peak / this.layout.neurons / (this.msPerColumn / 1000);
+  }
+
+  /** Rescale the rate strip so `hz` fills its height, and redraw the columns on screen with it. */
+  setStripMaxHz(hz: number): void {
+    if (!(hz > 0)) throw new Error(`the strip's top rate must be positive, got ${hz}`);
+    this.layout.stripMaxHz = hz;
+    const { width } = this.layout;
+    // Only complete columns carry a rate: all but the head.
+    for (let x = 0; x < width; x++) if (x !== this.head) this.drawStrip(x);
+  }
+
   private drawStrip(x: number): void {
     const { width, rows, stripRows, stripMaxHz } = this.layout;
-    const filled = Math.min(stripRows, Math.round((this.rateAt(x) / stripMaxHz) * stripRows));
+    const rate = this.rateAt(x);
+    const filled = Math.min(stripRows, Math.round((rate / stripMaxHz) * stripRows));
     for (let k = 0; k < stripRows; k++) {
       this.words[(rows + stripRows - 1 - k) * width + x] = k < filled ? this.stripColour : this.background;
     }

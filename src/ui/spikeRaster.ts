@@ -38,6 +38,11 @@ export class SpikeRaster {
     this.update();
   }
 
+  /** Free the texture (when the raster is laid out afresh). */
+  destroy(): void {
+    this.view.destroy({ children: true, texture: true, textureSource: true });
+  }
+
   /** Upload what the bitmap changed and shift it: the column after the head is the oldest, at the left. */
   update(): void {
     this.source.update();

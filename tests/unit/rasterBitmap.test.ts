@@ -54,4 +54,23 @@ describe('raster bitmap', () => {
     expect(b.timeAt(b.head)).toBe(5);
     expect(b.timeAt(0)).toBe(0);
   });
+
+  it('rescales the rate strip to a new top rate, redrawing the columns on screen', () => {
+    const b = make();
+    // 10 spikes of 100 neurons in one 5 ms column: 20 Hz, a fifth of the 100 Hz strip.
+    b.frame(new Float64Array(10).fill(7), Int32Array.from({ length: 10 }, (_, k) => k), 10);
+    expect(b.peakRateHz()).toBeCloseTo(20, 9);
+    const filled = () => {
+      let n = 0;
+      for (let y = 100; y < 120; y++) n += pixel(b, 1, y) !== BG ? 1 : 0;
+      return n;
+    };
+    expect(filled()).toBe(4); // 20 / 100 of 20 rows
+    b.setStripMaxHz(20);
+    expect(filled()).toBe(20);
+    expect(() => b.setStripMaxHz(0)).toThrow(/must be positive/);
+    // Once that column has scrolled off, the peak on screen is what remains.
+    b.frame(new Float64Array(0), new Int32Array(0), 1010);
+    expect(b.peakRateHz()).toBe(0);
+  });
 });

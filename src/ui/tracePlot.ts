@@ -1,8 +1,8 @@
-// The membrane-potential plot: one traced variable against time, the firing threshold as a dashed
-// line and a strip of spike ticks above it. It only draws what it is given; it decides nothing
-// about neurons. New data is drawn incrementally (one Graphics per frame), so a frame costs what
-// it adds, not the history on screen. The axes are rebuilt (and the history redrawn) only when
-// the data leaves the voltage range shown.
+// A trace plot: one or more traced series sharing a y axis (membrane potentials, gates, or
+// currents) against time, thresholds as dashed lines, and a strip of spike ticks above. It only
+// draws what it is given; it decides nothing about neurons. New data is drawn incrementally (one
+// Graphics per series and frame), so a frame costs what it adds, not the history on screen. The
+// axes are rebuilt (and the history redrawn) only when the data leaves the range shown.
 import { Application, Container, Graphics, Text } from 'pixi.js';
 
 /** Okabe-Ito colours (distinguishable with the common colour-vision deficiencies). */
@@ -16,12 +16,27 @@ export const COLOURS = {
   text: 0x2b2b2b,
 } as const;
 
+/** Okabe-Ito colours for several series on one plot, in order of use. */
+export const SERIES_COLOURS = [0x0072b2, 0xcc79a7, 0xe69f00, 0x56b4e9, 0x009e73, 0x000000] as const;
+
+export interface SeriesLayout {
+  /** Legend text, e.g. "LIF v" or "m". */
+  label: string;
+  colour: number;
+}
+
 export interface TraceLayout {
   durationMs: number;
-  /** Axis label of the traced variable, e.g. "membrane potential v". */
+  height: number;
+  /** Axis label, e.g. "membrane potential v". */
   label: string;
   unit: string;
-  threshold: { name: string; level: number } | null;
+  series: SeriesLayout[];
+  thresholds: { name: string; level: number }[];
+  /** Show a strip of spike ticks (one row per series when there are several). */
+  spikes: boolean;
+  /** A fixed range (e.g. gates in [0, 1]); otherwise the range follows the data. */
+  range?: [number, number];
 }
 
 interface Chunk {
@@ -47,29 +62,31 @@ function label(text: string, size = 13, colour: number = COLOURS.text): Text {
   return new Text({ text, style: { fontFamily: FONT, fontSize: size, fill: colour } });
 }
 
-export class VoltageTracePlot {
+export class TracePlot {
   private readonly axes = new Container();
   private readonly thresholdLayer = new Container();
   private readonly traceLayer = new Container();
   private readonly spikeLayer = new Container();
   private layout: TraceLayout | null = null;
-  private chunks: Chunk[] = [];
-  private spikeTimes: number[] = [];
+  private chunks: Chunk[][] = [];
+  private spikeTimes: number[][] = [];
   /** Voltage range on screen, and the range of the data drawn so far. */
   private vLow = -80;
   private vHigh = -40;
   private vStep = 10;
   private dataLow = Infinity;
   private dataHigh = -Infinity;
-  private last: { x: number; y: number } | null = null;
+  private last: ({ x: number; y: number } | null)[] = [];
   private renderQueued = false;
+  private height: number;
 
-  private constructor(private readonly app: Application, readonly width: number, readonly height: number) {
+  private constructor(private readonly app: Application, readonly width: number, height: number) {
+    this.height = height;
     app.stage.addChild(this.axes, this.thresholdLayer, this.traceLayer, this.spikeLayer);
   }
 
   /** Create the PixiJS application (WebGL) and put its canvas into `host`. */
-  static async create(host: HTMLElement, width: number, height: number): Promise<VoltageTracePlot> {
+  static async create(host: HTMLElement, width: number, height: number, id: string, description: string): Promise<TracePlot> {
     const app = new Application();
     await app.init({
       width,
@@ -81,12 +98,12 @@ export class VoltageTracePlot {
       autoDensity: true,
       autoStart: false, // drawn on demand: nothing is rendered while nothing changes
     });
-    app.canvas.id = 'trace-canvas';
+    app.canvas.id = id;
     app.canvas.setAttribute('role', 'img');
-    app.canvas.setAttribute('aria-label', 'Membrane potential against time, with the firing threshold and spike times');
+    app.canvas.setAttribute('aria-label', description);
     host.appendChild(app.canvas);
     app.render(); // an empty plot, not a blank canvas, until the first scenario arrives
-    return new VoltageTracePlot(app, width, height);
+    return new TracePlot(app, width, height);
   }
 
   private get plotLeft(): number {
@@ -96,7 +113,7 @@ export class VoltageTracePlot {
     return this.width - MARGIN.right;
   }
   private get plotTop(): number {
-    return MARGIN.top;
+    return this.layout?.spikes === false ? 24 : MARGIN.top;
   }
   private get plotBottom(): number {
     return this.height - MARGIN.bottom;
@@ -114,12 +131,17 @@ export class VoltageTracePlot {
   /** Start a new run: clear the data and lay out the axes for `layout`. */
   reset(layout: TraceLayout): void {
     this.layout = layout;
-    this.chunks = [];
-    this.spikeTimes = [];
+    if (layout.height !== this.height) {
+      this.height = layout.height;
+      this.app.renderer.resize(this.width, layout.height);
+    }
+    this.chunks = layout.series.map(() => []);
+    this.spikeTimes = layout.series.map(() => []);
     this.dataLow = Infinity;
     this.dataHigh = -Infinity;
-    const level = layout.threshold?.level;
-    this.fitRange(level ?? -70, level ?? -50);
+    const levels = layout.thresholds.map((t) => t.level);
+    if (layout.range) this.fitRange(...layout.range);
+    else this.fitRange(Math.min(-70, ...levels), Math.max(-50, ...levels));
     this.redrawAll();
   }
 
@@ -131,11 +153,11 @@ export class VoltageTracePlot {
     this.redrawAll();
   }
 
-  /** Add a frame's samples (sampled every `everyMs` from `startMs`) and spike times. */
-  append(chunk: Chunk, spikeTimesMs: ArrayLike<number>): void {
-    if (!this.layout) return;
+  /** Add a frame's samples of series `index` (sampled every `everyMs` from `startMs`) and its spike times. */
+  append(index: number, chunk: Chunk, spikeTimesMs: ArrayLike<number>): void {
+    if (!this.layout || index >= this.layout.series.length) return;
     if (chunk.values.length > 0) {
-      this.chunks.push(chunk);
+      this.chunks[index].push(chunk);
       let lo = Infinity;
       let hi = -Infinity;
       for (let k = 0; k < chunk.values.length; k++) {
@@ -147,15 +169,30 @@ export class VoltageTracePlot {
       this.dataHigh = Math.max(this.dataHigh, hi);
     }
     const fresh = Array.from(spikeTimesMs);
-    this.spikeTimes.push(...fresh);
-    if (this.dataLow < this.vLow || this.dataHigh > this.vHigh) {
+    for (const t of fresh) this.spikeTimes[index].push(t);
+    if (!this.layout.range && (this.dataLow < this.vLow || this.dataHigh > this.vHigh)) {
       this.fitRange(this.dataLow, this.dataHigh);
       this.redrawAll();
     } else {
-      if (chunk.values.length > 0) this.drawChunk(chunk);
-      this.drawSpikes(fresh);
+      if (chunk.values.length > 0) this.drawChunk(index, chunk);
+      this.drawSpikes(index, fresh);
       this.requestRender();
     }
+  }
+
+  /** Change the height, redrawing what is held (nothing is lost). */
+  resize(height: number): void {
+    if (height === this.height) return;
+    this.height = height;
+    if (this.layout) this.layout.height = height;
+    this.app.renderer.resize(this.width, height);
+    this.redrawAll();
+  }
+
+  /** Draw now (the page calls this once per animation frame after appending). */
+  render(): void {
+    this.renderQueued = false;
+    this.app.render();
   }
 
   destroy(): void {
@@ -163,10 +200,10 @@ export class VoltageTracePlot {
   }
 
   private fitRange(dataLow: number, dataHigh: number): void {
-    const level = this.layout?.threshold?.level;
-    const lo = Math.min(dataLow, level ?? dataLow);
-    const hi = Math.max(dataHigh, level ?? dataHigh);
-    const pad = Math.max(2, 0.1 * (hi - lo));
+    const levels = this.layout?.thresholds.map((t) => t.level) ?? [];
+    const lo = Math.min(dataLow, ...levels);
+    const hi = Math.max(dataHigh, ...levels);
+    const pad = this.layout?.range ? 0 : Math.max(2, 0.1 * (hi - lo));
     const ticks = niceTicks(lo - pad, hi + pad, 4);
     this.vLow = ticks.lo;
     this.vHigh = ticks.hi;
@@ -177,11 +214,13 @@ export class VoltageTracePlot {
     for (const layer of [this.axes, this.thresholdLayer, this.traceLayer, this.spikeLayer]) {
       for (const child of layer.removeChildren()) child.destroy();
     }
-    this.last = null;
+    this.last = this.chunks.map(() => null);
     this.drawAxes();
     this.drawThreshold();
-    for (const chunk of this.chunks) this.drawChunk(chunk);
-    this.drawSpikes(this.spikeTimes);
+    this.chunks.forEach((chunks, index) => {
+      for (const chunk of chunks) this.drawChunk(index, chunk);
+    });
+    this.spikeTimes.forEach((times, index) => this.drawSpikes(index, times));
     this.requestRender();
   }
 
@@ -225,55 +264,79 @@ export class VoltageTracePlot {
     yTitle.anchor.set(0.5, 0);
     yTitle.rotation = -Math.PI / 2;
     yTitle.position.set(10, (top + bottom) / 2);
-    const stripTitle = label('spikes');
-    stripTitle.anchor.set(1, 0.5);
-    stripTitle.position.set(left - 8, SPIKE_STRIP.top + SPIKE_STRIP.height / 2);
-    const strip = new Graphics()
-      .moveTo(left, SPIKE_STRIP.top + SPIKE_STRIP.height + 0.5)
-      .lineTo(right, SPIKE_STRIP.top + SPIKE_STRIP.height + 0.5)
-      .stroke({ width: 1, color: COLOURS.grid });
-    this.axes.addChild(xTitle, yTitle, stripTitle, strip);
+    this.axes.addChild(xTitle, yTitle);
+    if (layout.spikes) {
+      const stripTitle = label('spikes');
+      stripTitle.anchor.set(1, 0.5);
+      stripTitle.position.set(left - 8, SPIKE_STRIP.top + SPIKE_STRIP.height / 2);
+      const strip = new Graphics()
+        .moveTo(left, SPIKE_STRIP.top + SPIKE_STRIP.height + 0.5)
+        .lineTo(right, SPIKE_STRIP.top + SPIKE_STRIP.height + 0.5)
+        .stroke({ width: 1, color: COLOURS.grid });
+      this.axes.addChild(stripTitle, strip);
+    }
+    // A legend when several series share the plot, in their colours, along the top right.
+    if (layout.series.length > 1) {
+      let x = right;
+      for (let k = layout.series.length - 1; k >= 0; k--) {
+        const s = layout.series[k];
+        const text = label(s.label, 13, s.colour);
+        text.anchor.set(1, 0);
+        text.position.set(x, layout.spikes ? SPIKE_STRIP.top + SPIKE_STRIP.height + 4 : 4);
+        const key = new Graphics().rect(x - text.width - 24, text.position.y + 8, 18, 3).fill(s.colour);
+        this.axes.addChild(text, key);
+        x -= text.width + 34;
+      }
+    }
   }
 
   private drawThreshold(): void {
-    const threshold = this.layout?.threshold;
-    if (!threshold) return;
-    const y = Math.round(this.y(threshold.level)) + 0.5;
-    const dashes = new Graphics();
-    for (let x = this.plotLeft; x < this.plotRight; x += 12) {
-      dashes.moveTo(x, y).lineTo(Math.min(x + 7, this.plotRight), y);
+    for (const threshold of this.layout?.thresholds ?? []) {
+      const y = Math.round(this.y(threshold.level)) + 0.5;
+      const dashes = new Graphics();
+      for (let x = this.plotLeft; x < this.plotRight; x += 12) {
+        dashes.moveTo(x, y).lineTo(Math.min(x + 7, this.plotRight), y);
+      }
+      dashes.stroke({ width: 2, color: COLOURS.threshold });
+      // A threshold written as a number (HH counts a spike at 0 mV) is not named twice.
+      const name = /^[-\d.]+\b/.test(threshold.name) ? threshold.name.replace(/^[-\d.]+\s*/, '') : threshold.name;
+      const text = label(`threshold${name ? ` ${name}` : ''} = ${formatNumber(threshold.level)} ${this.layout?.unit ?? ''}`, 13, COLOURS.threshold);
+      text.anchor.set(1, 1);
+      text.position.set(this.plotRight, y - 4);
+      this.thresholdLayer.addChild(dashes, text);
     }
-    dashes.stroke({ width: 2, color: COLOURS.threshold });
-    const text = label(`threshold ${threshold.name} = ${formatNumber(threshold.level)} ${this.layout?.unit ?? ''}`, 13, COLOURS.threshold);
-    text.anchor.set(1, 1);
-    text.position.set(this.plotRight, y - 4);
-    this.thresholdLayer.addChild(dashes, text);
   }
 
-  private drawChunk(chunk: Chunk): void {
+  private drawChunk(index: number, chunk: Chunk): void {
     const { values, startMs, everyMs } = chunk;
     const line = new Graphics();
     let k = 0;
-    if (this.last) line.moveTo(this.last.x, this.last.y);
+    const last = this.last[index];
+    if (last) line.moveTo(last.x, last.y);
     else {
       line.moveTo(this.x(startMs), this.y(values[0]));
       k = 1;
     }
     for (; k < values.length; k++) line.lineTo(this.x(startMs + k * everyMs), this.y(values[k]));
     const n = values.length - 1;
-    this.last = { x: this.x(startMs + n * everyMs), y: this.y(values[n]) };
-    line.stroke({ width: 2, color: COLOURS.trace, join: 'round', cap: 'round' });
+    this.last[index] = { x: this.x(startMs + n * everyMs), y: this.y(values[n]) };
+    line.stroke({ width: 2, color: this.layout!.series[index].colour, join: 'round', cap: 'round' });
     this.traceLayer.addChild(line);
   }
 
-  private drawSpikes(timesMs: ArrayLike<number>): void {
-    if (timesMs.length === 0) return;
+  private drawSpikes(index: number, timesMs: ArrayLike<number>): void {
+    const layout = this.layout;
+    if (timesMs.length === 0 || !layout?.spikes) return;
+    // One series: green ticks across the strip; several: one row each, in the series' colour.
+    const rows = layout.series.length;
+    const rowHeight = SPIKE_STRIP.height / rows;
+    const top = SPIKE_STRIP.top + index * rowHeight;
     const ticks = new Graphics();
     for (let k = 0; k < timesMs.length; k++) {
       const x = Math.round(this.x(timesMs[k]));
-      ticks.rect(x - 1, SPIKE_STRIP.top, 2, SPIKE_STRIP.height);
+      ticks.rect(x - 1, top, 2, rowHeight - (rows > 1 ? 1 : 0));
     }
-    ticks.fill(COLOURS.spike);
+    ticks.fill(rows > 1 ? layout.series[index].colour : COLOURS.spike);
     this.spikeLayer.addChild(ticks);
   }
 

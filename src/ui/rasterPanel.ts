@@ -1,0 +1,174 @@
+// The live spike raster on the page: a PixiJS application holding a SpikeRaster (the scrolling
+// bitmap of RasterBitmap), the neuron axis with one band per population, the time axis of the
+// scrolling window, and the rate strip's scale. It only draws; the bitmap decides what a pixel
+// means, and the page says what the pointer is over.
+import { Application, Container, Graphics, Text } from 'pixi.js';
+import { RasterBitmap, rgba } from './rasterBitmap.js';
+import { SpikeRaster } from './spikeRaster.js';
+import { COLOURS, niceTicks } from './tracePlot.js';
+
+/** Excitatory blue and inhibitory orange: the Okabe-Ito pair that stays apart for colour-blind viewers. */
+export const POPULATION_COLOURS = { excitatory: 0x0072b2, inhibitory: 0xe69f00, other: [0xcc79a7, 0x009e73, 0x56b4e9, 0x000000] } as const;
+
+export interface RasterPopulation {
+  name: string;
+  size: number;
+  offset: number;
+  role: 'excitatory' | 'inhibitory' | null;
+}
+
+const MARGIN = { left: 78, right: 28, top: 8, bottom: 26 };
+const STRIP_ROWS = 40;
+const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif';
+/** Tops of the rate strip offered as it grows (Hz per neuron): round numbers to read it by. */
+const STRIP_SCALES = [10, 20, 50, 100, 200, 500, 1000];
+
+function label(text: string, size = 12, colour: number = COLOURS.text): Text {
+  return new Text({ text, style: { fontFamily: FONT, fontSize: size, fill: colour } });
+}
+
+export function populationColour(populations: RasterPopulation[], k: number): number {
+  const role = populations[k].role;
+  if (role) return POPULATION_COLOURS[role];
+  const others = populations.slice(0, k).filter((p) => !p.role).length;
+  return POPULATION_COLOURS.other[others % POPULATION_COLOURS.other.length];
+}
+
+export interface RasterHover {
+  population: string;
+  /** Neuron indices within the population (one pixel row may hold several). */
+  first: number;
+  last: number;
+  timeMs: number;
+}
+
+export class RasterPanel {
+  private readonly axes = new Container();
+  private readonly rasterLayer = new Container();
+  private bitmap: RasterBitmap | null = null;
+  private raster: SpikeRaster | null = null;
+  private populations: RasterPopulation[] = [];
+  private stripLabel: Text | null = null;
+  private dirty = false;
+
+  private constructor(private readonly app: Application, readonly width: number, readonly height: number, private readonly onHover: (at: RasterHover | null) => void) {
+    app.stage.addChild(this.axes, this.rasterLayer);
+  }
+
+  static async create(host: HTMLElement, width: number, height: number, onHover: (at: RasterHover | null) => void): Promise<RasterPanel> {
+    const app = new Application();
+    await app.init({ width, height, background: COLOURS.background, antialias: false, preference: 'webgl', resolution: Math.max(1, window.devicePixelRatio || 1), autoDensity: true, autoStart: false });
+    app.canvas.id = 'raster-canvas';
+    app.canvas.setAttribute('role', 'img');
+    app.canvas.setAttribute('aria-label', 'Spike raster: neuron index against time, newest at the right, with the population rate under it');
+    host.appendChild(app.canvas);
+    app.render();
+    return new RasterPanel(app, width, height, onHover);
+  }
+
+  private get plotWidth(): number {
+    return this.width - MARGIN.left - MARGIN.right;
+  }
+  private get rows(): number {
+    return this.height - MARGIN.top - MARGIN.bottom - STRIP_ROWS - 4;
+  }
+
+  /** Lay out a fresh, empty raster for these populations and this window. */
+  reset(populations: RasterPopulation[], windowMs: number): void {
+    this.populations = populations;
+    this.raster?.destroy();
+    for (const child of this.axes.removeChildren()) child.destroy();
+    const neurons = populations.reduce((a, p) => a + p.size, 0);
+    const colours = populations.map((_, k) => rgba(populationColour(populations, k)));
+    const bounds = populations.map((p) => p.offset + p.size);
+    const colourOf = (n: number): number => {
+      let k = 0;
+      while (k < bounds.length - 1 && n >= bounds[k]) k++;
+      return colours[k];
+    };
+    // One pixel row per neuron at most. When rows are stretched (few neurons), the strip gets
+    // fewer bitmap rows, so on screen it keeps about STRIP_ROWS pixels.
+    const rows = Math.min(neurons, this.rows);
+    const scale = this.rows / rows;
+    const stripRows = Math.max(4, Math.round(STRIP_ROWS / scale));
+    const bitmap = new RasterBitmap({ width: this.plotWidth, rows, stripRows, windowMs, neurons, stripMaxHz: STRIP_SCALES[0] }, colourOf, rgba(0xffffff), rgba(0x555555));
+    this.bitmap = bitmap;
+    this.raster = new SpikeRaster(bitmap, this.plotWidth, (rows + stripRows) * scale, (at) => this.hover(at));
+    this.raster.view.position.set(MARGIN.left, MARGIN.top);
+    this.rasterLayer.addChild(this.raster.view);
+    this.drawAxes(neurons, windowMs);
+    this.dirty = true;
+  }
+
+  /** Add a frame's spikes (global neuron indices) up to `endMs`. */
+  frame(timeMs: Float64Array, neuron: Int32Array, endMs: number): void {
+    const bitmap = this.bitmap;
+    if (!bitmap) return;
+    bitmap.frame(timeMs, neuron, endMs);
+    // The strip's top follows the highest rate on screen (a round number), up and down.
+    const peak = bitmap.peakRateHz();
+    const next = STRIP_SCALES.find((s) => s >= peak) ?? Math.ceil(peak / 1000) * 1000;
+    if (next !== bitmap.layout.stripMaxHz) {
+      bitmap.setStripMaxHz(next);
+      if (this.stripLabel) this.stripLabel.text = `${next} Hz`;
+    }
+    this.raster!.update();
+    this.dirty = true;
+  }
+
+  /** Draw if anything changed (the page calls this once per animation frame). */
+  render(): void {
+    if (!this.dirty) return;
+    this.dirty = false;
+    this.app.render();
+  }
+
+  private hover(at: { neurons: [number, number]; timeMs: number } | null): void {
+    if (!at) return this.onHover(null);
+    const [first, last] = at.neurons;
+    const pop = this.populations.find((p) => first >= p.offset && first < p.offset + p.size);
+    if (!pop) return this.onHover(null);
+    this.onHover({ population: pop.name, first: first - pop.offset, last: Math.min(last, pop.offset + pop.size - 1) - pop.offset, timeMs: at.timeMs });
+  }
+
+  private drawAxes(neurons: number, windowMs: number): void {
+    const left = MARGIN.left;
+    const right = left + this.plotWidth;
+    const top = MARGIN.top;
+    const bottom = top + this.rows;
+    const stripBottom = bottom + STRIP_ROWS;
+    const axis = new Graphics();
+    const y = (n: number) => bottom - (n / neurons) * this.rows;
+    // Population bands: a coloured bar and the name beside each, boundaries as lines.
+    this.populations.forEach((p, k) => {
+      const colour = populationColour(this.populations, k);
+      const y0 = y(p.offset);
+      const y1 = y(p.offset + p.size);
+      axis.rect(left - 6, y1, 4, y0 - y1).fill(colour);
+      const name = label(`${p.name}${p.role ? ` (${p.role === 'excitatory' ? 'exc.' : 'inh.'})` : ''}`, 12, colour);
+      name.anchor.set(1, 0.5);
+      name.position.set(left - 10, (y0 + y1) / 2);
+      this.axes.addChild(name);
+      if (k > 0) axis.moveTo(left, Math.round(y0) + 0.5).lineTo(right, Math.round(y0) + 0.5).stroke({ width: 1, color: COLOURS.grid });
+    });
+    // Time: the newest at the right edge, ticks back to the window's start.
+    const ticks = niceTicks(0, windowMs, 6);
+    for (let t = 0; t <= windowMs + 1e-9; t += ticks.step) {
+      const x = Math.round(right - (t / windowMs) * this.plotWidth) + 0.5;
+      axis.moveTo(x, stripBottom).lineTo(x, stripBottom + 4).stroke({ width: 1, color: COLOURS.axis });
+      const text = label(t === 0 ? 'now' : `−${windowMs >= 2000 ? `${t / 1000} s` : `${t} ms`}`);
+      text.anchor.set(t === 0 ? 1 : 0.5, 0);
+      text.position.set(t === 0 ? right : x, stripBottom + 6);
+      this.axes.addChild(text);
+    }
+    axis.moveTo(left, bottom + 0.5).lineTo(right, bottom + 0.5).stroke({ width: 1, color: COLOURS.axis });
+    axis.moveTo(left, stripBottom + 0.5).lineTo(right, stripBottom + 0.5).stroke({ width: 1, color: COLOURS.axis });
+    const rate = label('rate', 12, COLOURS.axis);
+    rate.anchor.set(1, 1);
+    rate.position.set(left - 8, stripBottom);
+    this.stripLabel = label(`${STRIP_SCALES[0]} Hz`, 11, COLOURS.axis);
+    this.stripLabel.anchor.set(1, 0);
+    this.stripLabel.position.set(left - 8, bottom + 2);
+    this.axes.addChild(axis, rate, this.stripLabel);
+  }
+}
