@@ -1,0 +1,203 @@
+// A scenario as a PyNN script (PyNN 0.10), for NEST, which scales over many machines with MPI.
+// PyNN describes neurons by standard cell types, not by equations, so only models with a standard
+// counterpart translate, each with its units converted (our model files use mV, ms, nA, MOhm, pF, nS;
+// PyNN uses mV, ms, nA, nF, uS). Everything else is refused with the reason.
+import { InputError } from '../core/errors.js';
+import { validateScenario, type ValidScenario } from '../scenario/scenario.js';
+
+type Values = Record<string, number>;
+
+interface CellMapping {
+  cell: string;
+  /** PyNN parameters from ours. */
+  parameters(p: Values): Values;
+  /** Our input unit to nA. */
+  inputToNA: number;
+  /** Our synaptic weight on a variable to PyNN's (nA for current, uS for conductance synapses). */
+  weight(variable: string, w: number, p: Values): number;
+  receptor(variable: string): 'excitatory' | 'inhibitory' | null;
+  /** PyNN's names for our state variables that can be initialised, and the unit factor. */
+  state: Record<string, [string, (p: Values) => number]>;
+}
+
+const synapseReceptor = (variable: string) => (variable === 'ge' ? 'excitatory' : variable === 'gi' ? 'inhibitory' : null);
+
+const CELLS: Record<string, CellMapping> = {
+  lif: {
+    cell: 'IF_curr_exp',
+    parameters: (p) => ({ cm: p.tau_m / p.R, tau_m: p.tau_m, v_rest: p.E_L, v_thresh: p.V_th, v_reset: p.V_reset, tau_refrac: p.t_ref }),
+    inputToNA: 1,
+    weight: () => NaN,
+    receptor: () => null, // delta synapses onto v: PyNN 0.10's standard models have none (IF_curr_delta is NEST-only)
+    state: { v: ['v', () => 1] },
+  },
+  lif_exp_current: {
+    cell: 'IF_curr_exp',
+    parameters: (p) => ({ cm: p.tau_m / p.R, tau_m: p.tau_m, v_rest: p.E_L, v_thresh: p.V_th, v_reset: p.V_reset, tau_refrac: p.t_ref, tau_syn_E: p.tau_e, tau_syn_I: p.tau_i }),
+    inputToNA: 1,
+    // ge (mV) enters as ge / tau_m; PyNN's current I_syn as I_syn / cm: I_syn = ge / R.
+    weight: (_, w, p) => w / p.R,
+    receptor: synapseReceptor,
+    state: { v: ['v', () => 1], ge: ['isyn_exc', (p) => 1 / p.R], gi: ['isyn_inh', (p) => 1 / p.R] },
+  },
+  lif_exp_conductance: {
+    cell: 'IF_cond_exp',
+    parameters: (p) => ({ cm: p.tau_m / p.R, tau_m: p.tau_m, v_rest: p.E_L, v_thresh: p.V_th, v_reset: p.V_reset, tau_refrac: p.t_ref, tau_syn_E: p.tau_e, tau_syn_I: p.tau_i, e_rev_E: p.E_e, e_rev_I: p.E_i }),
+    inputToNA: 1,
+    // ge is in units of the leak conductance 1/R (uS for R in MOhm).
+    weight: (_, w, p) => w / p.R,
+    receptor: synapseReceptor,
+    state: { v: ['v', () => 1], ge: ['gsyn_exc', (p) => 1 / p.R], gi: ['gsyn_inh', (p) => 1 / p.R] },
+  },
+  traub_miles: {
+    // PyNN's HH_cond_exp is this very model (Traub and Miles, as in the COBAHH benchmark).
+    cell: 'HH_cond_exp',
+    parameters: (p) => ({ cm: p.C_m / 1000, g_leak: p.g_L / 1000, gbar_Na: p.g_Na / 1000, gbar_K: p.g_Kd / 1000, e_rev_leak: p.E_L, e_rev_Na: p.E_Na, e_rev_K: p.E_K, v_offset: p.V_T, e_rev_E: p.E_e, e_rev_I: p.E_i, tau_syn_E: p.tau_e, tau_syn_I: p.tau_i }),
+    inputToNA: 1e-3, // pA
+    weight: (_, w) => w / 1000, // nS -> uS
+    receptor: synapseReceptor,
+    state: { v: ['v', () => 1], m: ['m', () => 1], h: ['h', () => 1], n: ['n', () => 1], ge: ['gsyn_exc', () => 1e-3], gi: ['gsyn_inh', () => 1e-3] },
+  },
+  izhikevich: {
+    cell: 'Izhikevich',
+    parameters: (p) => ({ a: p.a, b: p.b, c: p.c, d: p.d }),
+    // PyNN (and NEST's izhikevich) take the paper's input as pA: I = 10 is 0.01 nA.
+    inputToNA: 1e-3,
+    weight: () => NaN,
+    receptor: () => null,
+    state: { v: ['v', () => 1], u: ['u', () => 1] },
+  },
+  adex: {
+    cell: 'EIF_cond_exp_isfa_ista',
+    parameters: (p) => ({ cm: p.C / 1000, tau_m: p.C / p.g_L, v_rest: p.E_L, v_thresh: p.V_T, delta_T: p.Delta_T, tau_w: p.tau_w, a: p.a, b: p.b / 1000, v_reset: p.V_r, v_spike: p.V_T + 5 * p.Delta_T, tau_refrac: 0 }),
+    inputToNA: 1e-3,
+    weight: () => NaN,
+    receptor: () => null,
+    state: { v: ['v', () => 1], w: ['w', () => 1e-3] }, // w: pA -> nA
+  },
+};
+
+const py = (x: number) => (Number.isInteger(x) ? `${x}.0` : String(Number(x.toPrecision(12))));
+const pyName = (name: string) => name.replace(/[^A-Za-z0-9_]/g, '_');
+
+function mapping(valid: ValidScenario, k: number): CellMapping {
+  const pop = valid.populations[k];
+  const m = CELLS[typeof pop.spec.model === 'string' ? pop.spec.model : ''];
+  if (!m) {
+    throw new InputError(`populations[${k}].model`, `${pop.model.id} has no PyNN standard cell type (models that translate: ${Object.keys(CELLS).join(', ')}); export it to Brian2 instead, which takes equations`);
+  }
+  return m;
+}
+
+/** The PyNN script for a scenario. Throws InputError for what does not translate. */
+export function pynnScript(raw: unknown): string {
+  const valid = validateScenario(raw);
+  const { scenario } = valid;
+  const dt = scenario.dtMs;
+  const lines: string[] = [];
+  lines.push(`# ${scenario.name ?? 'SpikeBridge scenario'}, exported from SpikeBridge for PyNN 0.10.`);
+  lines.push('# Run with NEST: python3 this_file.py nest   (or: neuron, brian2; mock checks the script without simulating)');
+  lines.push('# Units are PyNN\'s: mV, ms, nA, nF, uS. It prints one JSON line: spike counts and mean rates.');
+  lines.push('import importlib, json, sys');
+  lines.push('from pyNN.random import NumpyRNG, RandomDistribution');
+  lines.push("sim = importlib.import_module('pyNN.' + (sys.argv[1] if len(sys.argv) > 1 else 'nest'))");
+  lines.push(`sim.setup(timestep=${py(dt)}, min_delay=${py(dt)})`);
+  lines.push(`rng = NumpyRNG(seed=${scenario.seed})  # PyNN's own random stream: the same statistics, not the same draws`);
+  lines.push('');
+  const cells = valid.populations.map((_, k) => mapping(valid, k));
+  const P = (name: string) => `P_${pyName(name)}`;
+  valid.populations.forEach((pop, k) => {
+    const m = cells[k];
+    const values = Object.fromEntries(pop.model.parameterNames.map((n, j) => [n, pop.parameters[j]]));
+    const params = Object.entries(m.parameters(values)).map(([n, v]) => `${n}=${py(v)}`);
+    lines.push(`${P(pop.spec.name)} = sim.Population(${pop.spec.size}, sim.${m.cell}(${params.join(', ')}), label=${JSON.stringify(pop.spec.name)})`);
+    for (const [name, value] of Object.entries(pop.initial)) {
+      if (!m.state[name]) throw new InputError(`populations[${k}].initial.${name}`, `${pop.model.id}'s ${name} cannot be initialised in PyNN's ${m.cell}`);
+      const [target, unit] = m.state[name];
+      const f = unit(values);
+      const v = typeof value === 'number' ? py(value * f) : 'uniform' in value ? `RandomDistribution('uniform', (${py(value.uniform[0] * f)}, ${py(value.uniform[1] * f)}), rng=rng)` : `RandomDistribution('normal', (${py(value.normal[0] * f)}, ${py(value.normal[1] * Math.abs(f))}), rng=rng)`;
+      lines.push(`${P(pop.spec.name)}.initialize(${target}=${v})`);
+    }
+    lines.push(`${P(pop.spec.name)}.record('spikes')`);
+  });
+
+  (scenario.projections ?? []).forEach((pr, k) => {
+    const field = `projections[${k}]`;
+    const t = valid.populations.findIndex((p) => p.spec.name === pr.target);
+    const m = cells[t];
+    const receptor = m.receptor(pr.on);
+    if (!receptor) throw new InputError(`${field}.on`, `synapses onto ${pr.on} of ${valid.populations[t].model.id} have no PyNN standard synapse (PyNN 0.10 has no delta synapses in its standard cells; use lif_exp_current or lif_exp_conductance)`);
+    const targetValues = Object.fromEntries(valid.populations[t].model.parameterNames.map((n, j) => [n, valid.populations[t].parameters[j]]));
+    const w = (x: number) => m.weight(pr.on, x, targetValues);
+    const weight = typeof pr.weight === 'number' ? py(w(pr.weight)) : 'normal' in pr.weight ? `RandomDistribution('normal', (${py(w(pr.weight.normal[0]))}, ${py(Math.abs(w(pr.weight.normal[1])))}), rng=rng)` : `RandomDistribution('uniform', (${py(w(pr.weight.uniform[0]))}, ${py(w(pr.weight.uniform[1]))}), rng=rng)`;
+    // PyNN needs delays of at least one step; SpikeBridge's zero delay is the next step too.
+    const d = pr.delayMs ?? 0;
+    const delay = typeof d === 'number' ? py(Math.max(dt, d)) : `RandomDistribution('uniform', (${py(Math.max(dt, d.uniform[0]))}, ${py(Math.max(dt, d.uniform[1]))}), rng=rng)`;
+    const self = pr.source === pr.target;
+    const c = pr.connect;
+    const allowSelf = (x: { allowSelf?: boolean }) => (self ? `, allow_self_connections=${x.allowSelf === false ? 'False' : 'True'}` : '');
+    const connector =
+      c.rule === 'all' ? `sim.AllToAllConnector(${allowSelf(c).slice(2)})`
+      : c.rule === 'probability' ? `sim.FixedProbabilityConnector(${py(c.p)}${allowSelf(c)}, rng=rng)`
+      : c.rule === 'inDegree' ? `sim.FixedNumberPreConnector(${c.k}${allowSelf(c)}, rng=rng)`
+      : c.rule === 'oneToOne' ? 'sim.OneToOneConnector()'
+      : `sim.FromListConnector(${JSON.stringify(c.pairs)})`;
+    lines.push(`sim.Projection(${P(pr.source)}, ${P(pr.target)}, ${connector}, sim.StaticSynapse(weight=${weight}, delay=${delay}), receptor_type='${receptor}')`);
+  });
+
+  scenario.stimuli.forEach((st, k) => {
+    const field = `stimuli[${k}]`;
+    const p = valid.populations.findIndex((x) => x.spec.name === st.population);
+    const m = cells[p];
+    const nA = (x: unknown) => {
+      if (typeof x !== 'number') throw new InputError(field, 'per-neuron amounts do not translate to PyNN current sources (one source drives all its targets alike)');
+      return py(x * m.inputToNA);
+    };
+    const targets = st.targets === undefined || st.targets === 'all' ? P(st.population) : `${P(st.population)}[${JSON.stringify(st.targets)}]`;
+    const window = (s: { startMs?: number; stopMs?: number }) => `start=${py(s.startMs ?? 0)}, stop=${py(Math.min(s.stopMs ?? scenario.durationMs, scenario.durationMs))}`;
+    switch (st.type) {
+      case 'constant':
+      case 'step':
+        lines.push(`sim.DCSource(amplitude=${nA(st.amplitude)}, ${window(st)}).inject_into(${targets})`);
+        break;
+      case 'sine':
+        lines.push(`sim.ACSource(amplitude=${nA(st.amplitude)}, offset=${nA(st.offset ?? 0)}, frequency=${py(st.frequencyHz)}, phase=${py(st.phaseDeg ?? 0)}, ${window(st)}).inject_into(${targets})`);
+        break;
+      case 'pulses': {
+        const first = st.startMs ?? 0;
+        const stop = Math.min(st.stopMs ?? scenario.durationMs, scenario.durationMs);
+        const times: number[] = [];
+        const amps: string[] = [];
+        for (let q = 0; q < (st.count ?? Infinity) && first + q * st.periodMs < stop; q++) {
+          times.push(first + q * st.periodMs, Math.min(first + q * st.periodMs + st.widthMs, stop));
+          amps.push(nA(st.amplitude), '0.0');
+        }
+        lines.push(`sim.StepCurrentSource(times=[${times.map(py).join(', ')}], amplitudes=[${amps.join(', ')}]).inject_into(${targets})`);
+        break;
+      }
+      case 'poissonInput': {
+        const receptor = m.receptor(st.on);
+        if (!receptor) throw new InputError(`${field}.on`, `a Poisson input onto ${st.on} has no PyNN standard synapse`);
+        const values = Object.fromEntries(valid.populations[p].model.parameterNames.map((n, j) => [n, valid.populations[p].parameters[j]]));
+        // C independent sources of rate r sum to one Poisson source of rate C r per neuron.
+        lines.push(`_drive${k} = sim.Population(${valid.populations[p].spec.size}, sim.SpikeSourcePoisson(rate=${py(st.sources * st.rateHz)}))`);
+        lines.push(`sim.Projection(_drive${k}, ${P(st.population)}, sim.OneToOneConnector(), sim.StaticSynapse(weight=${py(m.weight(st.on, st.weight, values))}, delay=${py(dt)}), receptor_type='${receptor}')`);
+        break;
+      }
+      default:
+        throw new InputError(`${field}.type`, `"${st.type}" does not translate to PyNN here (its random stream or its shape is ours); use constant, step, pulses or sine`);
+    }
+  });
+
+  lines.push('');
+  lines.push(`sim.run(${py(scenario.durationMs)})`);
+  lines.push('result = []');
+  for (const pop of valid.populations) {
+    lines.push(`_trains = ${P(pop.spec.name)}.get_data().segments[0].spiketrains`);
+    lines.push(`_count = sum(len(s) for s in _trains)`);
+    lines.push(`result.append({"name": ${JSON.stringify(pop.spec.name)}, "size": ${pop.spec.size}, "spikeCount": int(_count), "meanRateHz": _count / ${pop.spec.size} / ${py(scenario.durationMs / 1000)}})`);
+  }
+  lines.push('print(json.dumps({"populations": result}))');
+  lines.push('sim.end()');
+  return lines.join('\n') + '\n';
+}
