@@ -10,6 +10,8 @@ import { currentRange, fiSweep } from '../bridge/fiSweep.js';
 import { compareFiCurve, sweepDefaults } from '../bridge/fiComparison.js';
 import { ACTIVATIONS } from '../bridge/activations.js';
 import { spikeStatistics } from '../core/record/statistics.js';
+import { brian2Script } from '../export/brian2.js';
+import { pynnScript } from '../export/pynn.js';
 
 const USAGE = `usage:
   npm run sim -- run FILE.json|PRESET
@@ -17,6 +19,7 @@ const USAGE = `usage:
                     [--dt MS] [--method NAME] [--set NAME=VALUE ...] [--noise-sigma MV] [--noise-tau MS] [--neurons N] [--seed N]
   npm run sim -- fit --model lif|hh [--noise-sigma MV] [--noise-tau MS] [--set NAME=VALUE ...] [--format csv|json]
                     [--from A --to B --step S --duration MS --discard MS --dt MS --neurons N --seed N]
+  npm run sim -- export brian2|pynn FILE.json|PRESET
 presets: ${Object.keys(PRESETS).join(', ')}`;
 
 /** Parse --flag value pairs; repeated flags (--set) collect into lists. */
@@ -48,24 +51,34 @@ function numberFlag(flags: Map<string, string[]>, name: string, fallback?: numbe
   return value;
 }
 
+/** A scenario from a preset name or a JSON file (parsed, not yet validated). */
+function readScenario(target: string): unknown {
+  if (Object.prototype.hasOwnProperty.call(PRESETS, target)) return preset(target);
+  let text: string;
+  try {
+    text = readFileSync(target, 'utf8');
+  } catch (err) {
+    throw new InputError(target, `cannot read the scenario file (${(err as NodeJS.ErrnoException).code ?? err}); presets are ${Object.keys(PRESETS).join(', ')}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new InputError(target, `is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** `export brian2|pynn FILE|PRESET`: the scenario as a script for another simulator, on stdout. */
+function exportScript(args: string[]): void {
+  const targets: Record<string, (raw: unknown) => string> = { brian2: brian2Script, pynn: pynnScript };
+  if (args.length !== 2) throw new InputError('export', `expects a simulator (brian2 or pynn) and a scenario file or preset name, got ${args.length} arguments`);
+  if (!Object.prototype.hasOwnProperty.call(targets, args[0])) throw new InputError('export', `${JSON.stringify(args[0].slice(0, 40))} is not a simulator we export to (brian2, pynn)`);
+  process.stdout.write(targets[args[0]](readScenario(args[1])));
+}
+
 function run(args: string[]): void {
   if (args.length !== 1) throw new InputError('run', `expects one scenario file or preset name\n${USAGE}`);
   const target = args[0];
-  let raw: unknown;
-  if (Object.prototype.hasOwnProperty.call(PRESETS, target)) raw = preset(target);
-  else {
-    let text: string;
-    try {
-      text = readFileSync(target, 'utf8');
-    } catch (err) {
-      throw new InputError(target, `cannot read the scenario file (${(err as NodeJS.ErrnoException).code ?? err}); presets are ${Object.keys(PRESETS).join(', ')}`);
-    }
-    try {
-      raw = JSON.parse(text);
-    } catch (err) {
-      throw new InputError(target, `is not valid JSON: ${(err as Error).message}`);
-    }
-  }
+  const raw = readScenario(target);
   const started = performance.now();
   const valid = validateScenario(raw);
   const sim = new Simulation(valid);
@@ -263,10 +276,11 @@ export function main(argv: string[]): number {
     if (command === 'run') run(rest);
     else if (command === 'fi') fi(rest);
     else if (command === 'fit') fit(rest);
+    else if (command === 'export') exportScript(rest);
     else if (command === undefined || command === '--help' || command === '-h') {
       process.stdout.write(`${USAGE}\n`);
       return command === undefined ? 2 : 0;
-    } else throw new InputError(command, `is not a command (run, fi, fit)\n${USAGE.split('\n').slice(1).join(' ')}`);
+    } else throw new InputError(command, `is not a command (run, fi, fit, export)\n${USAGE.split('\n').slice(1).join(' ')}`);
     return 0;
   } catch (err) {
     if (err instanceof InputError) {

@@ -119,6 +119,24 @@ describe('npm run sim -- fit', () => {
   });
 });
 
+describe('npm run sim -- export', () => {
+  it('prints a Brian2 script and a PyNN script for a preset; refuses what does not translate with one line', () => {
+    const brian = sim(['export', 'brian2', 'single-lif'], true);
+    expect(brian.code).toBe(0);
+    expect(brian.stdout).toContain("G_neuron = NeuronGroup(1, eqs_neuron, threshold='v >= V_th'");
+    const pynn = sim(['export', 'pynn', 'cuba'], true);
+    expect(pynn.code).toBe(0);
+    expect(pynn.stdout).toContain("P_E = sim.Population(3200, sim.IF_curr_exp(");
+    const refused = sim(['export', 'pynn', 'single-hh'], true);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/hh has no PyNN standard cell type/);
+    const unknown = sim(['export', 'nest', 'cuba'], true);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/"nest" is not a simulator we export to \(brian2, pynn\)/);
+  }, 60_000);
+});
+
 describe('user errors: one line on stderr, exit 2, no stack trace', () => {
   it.each([
     [['fi', '--model', 'lif', '--from', 'a', '--to', '5', '--step', '1', '--duration', '100', '--discard', '0'], /^error: --from: "a" is not a number$/],
