@@ -25,6 +25,32 @@ function lifParameters(overrides: Record<string, number>, field: string): LifNoi
   return { E_L: get('E_L'), V_th: get('V_th'), V_reset: get('V_reset'), tau_m: get('tau_m'), R: get('R'), t_ref: get('t_ref') };
 }
 
+function parameterValues(modelId: string, overrides: Record<string, number>): (name: string) => number {
+  const model = builtinModel(modelId);
+  const values = resolveParameters(model, overrides, '--set');
+  return (name) => values[model.parameterNames.indexOf(name)];
+}
+
+/**
+ * Izhikevich (2003): with u at its steady state b v, dv/dt = 0.04 v^2 + (5 - b) v + 140 + I has a
+ * fixed point until I = (5 - b)^2 / 0.16 - 140 (saddle-node): 4 for RS (b = 0.2), 1 for b = 0.25.
+ */
+export function izhikevichRheobase(get: (name: string) => number): number {
+  return (5 - get('b')) ** 2 / 0.16 - 140;
+}
+
+/**
+ * AdEx with w at its steady state a (v - E_L): I(v) = (g_L + a)(v - E_L) - g_L Delta_T
+ * exp((v - V_T) / Delta_T) peaks at v* = V_T + Delta_T ln((g_L + a) / g_L), where the fixed
+ * points vanish: ~627 pA with the model file's defaults (the sweep shows 0 Hz at 500, 11 Hz at 750).
+ */
+export function adexRheobasePA(get: (name: string) => number): number {
+  const g = get('g_L') + get('a');
+  if (!(g > 0)) return 0; // no resting state to lose: fires (or runs away) from any input
+  const v = get('V_T') + get('Delta_T') * Math.log(g / get('g_L'));
+  return g * (v - get('E_L')) - get('g_L') * get('Delta_T') * Math.exp((v - get('V_T')) / get('Delta_T'));
+}
+
 /**
  * Defaults that show a model from silence through rheobase to well into its rising branch, about
  * 100 points. LIF: 0 to 10x the rheobase (V_th - E_L)/R of the parameters in force, where the rate
@@ -40,6 +66,15 @@ export function sweepDefaults(modelId: string, parameters: Record<string, number
     return { fromInput: 0, toInput: to, step: Number((to / 100).toPrecision(2)), durationMs: 1100, discardMs: 100, dtMs: 0.1, neuronsPerCurrent };
   }
   if (modelId === 'hh') return { fromInput: 0, toInput: 40, step: 0.5, durationMs: 700, discardMs: 200, dtMs: 0.01, neuronsPerCurrent: noiseSigmaMV > 0 ? 10 : 1 };
+  if (modelId === 'izhikevich' || modelId === 'adex') {
+    // Both adapt (u, w), so a longer discard lets the rate settle before it is counted. Their
+    // range follows the saddle-node rheobase of the parameters in force (izhikevichRheobase,
+    // adexRheobase); dt 0.1 ms with their RK4 gives the same whole-Hz rates as 0.01 ms.
+    const values = parameterValues(modelId, parameters);
+    const [rheobase, multiple, floor] = modelId === 'izhikevich' ? [izhikevichRheobase(values), 10, 10] : [adexRheobasePA(values), 5, 100];
+    const to = Number(Math.max(multiple * rheobase, floor).toPrecision(2));
+    return { fromInput: 0, toInput: to, step: Number((to / 100).toPrecision(2)), durationMs: 1300, discardMs: 300, dtMs: 0.1, neuronsPerCurrent };
+  }
   throw new InputError('--model', `${JSON.stringify(modelId)} has no default sweep; give --from, --to and --step`);
 }
 
@@ -59,7 +94,7 @@ export interface ComparisonContext {
   dtMs: number;
 }
 
-const NEURON_NAMES: Record<string, string> = { lif: 'The LIF neuron', hh: 'The HH neuron' };
+const NEURON_NAMES: Record<string, string> = { lif: 'The LIF neuron', hh: 'The HH neuron', izhikevich: 'The Izhikevich neuron', adex: 'The AdEx neuron' };
 
 export function compareFiCurve(curve: FiCurve, context: ComparisonContext): FiComparison {
   const fits = fitActivations(curve.currents, curve.ratesHz);
