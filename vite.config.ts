@@ -12,7 +12,7 @@ export default defineConfig({
   worker: { format: 'es' },
   // Pre-bundle the worker's dependencies with the page's, so a cold start does not discover
   // mathjs mid-run and reload the page.
-  optimizeDeps: { entries: ['index.html', 'workers/simulation.worker.ts'] },
+  optimizeDeps: { entries: ['index.html', 'workers/simulation.worker.ts', 'workers/sweep.worker.ts'] },
   build: { target: 'es2022', sourcemap: true, reportCompressedSize: true },
   test: {
     include: ['tests/**/*.test.ts'],

@@ -1,0 +1,166 @@
+// The sweep worker's comlink adapter, in one process over a MessageChannel: points stream in as
+// chunks finish and add up to the bridge's own sweep, progress rises to 1, cancel stops a sweep
+// (nothing of it arrives afterwards), and bad input comes back naming the field.
+import { afterEach, describe, expect, it } from 'vitest';
+import { expose, proxy, wrap, type Remote } from 'comlink';
+import { createSweepApi, remainingMs, type SweepApi, type SweepRequest, type SweepUpdate } from '../../workers/sweepApi';
+import { currentRange, fiSweep } from '../../src/bridge/fiSweep';
+import { sweepDefaults } from '../../src/bridge/fiComparison';
+
+let channel: MessageChannel | null = null;
+
+function connect(): Remote<SweepApi> {
+  channel = new MessageChannel();
+  expose(createSweepApi(), channel.port1);
+  return wrap<SweepApi>(channel.port2);
+}
+
+afterEach(() => {
+  channel?.port1.close();
+  channel?.port2.close();
+  channel = null;
+});
+
+/** Start a sweep and collect its updates until `until` holds (default: it ended). */
+async function collect(api: Remote<SweepApi>, request: SweepRequest, until: (u: SweepUpdate) => boolean = (u) => u.kind === 'done' || u.kind === 'failed' || u.kind === 'cancelled') {
+  const updates: SweepUpdate[] = [];
+  let resolve!: () => void;
+  const ended = new Promise<void>((r) => (resolve = r));
+  const started = await api.start(
+    request,
+    proxy((u: SweepUpdate) => {
+      updates.push(u);
+      if (until(u)) resolve();
+    }),
+  );
+  if (!started.ok) throw new Error(`refused: ${started.error.message}`);
+  return { plan: started.plan, updates, ended };
+}
+
+describe('sweep worker adapter', () => {
+  it('streams every LIF point once, progress rises to 1, and the result equals the bridge sweep, fits and theory', async () => {
+    const api = connect();
+    const { plan, updates, ended } = await collect(api, { model: 'lif' });
+    await ended;
+    const d = sweepDefaults('lif', {}, 0);
+    expect(plan.currents).toEqual(currentRange(d.fromInput, d.toInput, d.step));
+    expect(plan.unit).toBe('nA');
+
+    const points = updates.filter((u) => u.kind === 'points');
+    expect(points.length).toBeGreaterThanOrEqual(5); // streamed in groups, not all at the end
+    const seen = new Array(plan.currents.length).fill(0);
+    for (const p of points) if (p.kind === 'points') p.currents.forEach((c, k) => (seen[p.startIndex + k]++, expect(c).toBe(plan.currents[p.startIndex + k])));
+    expect(seen.every((n) => n === 1)).toBe(true);
+
+    const fractions = updates.flatMap((u) => ('fraction' in u ? [u.fraction] : []));
+    for (let k = 1; k < fractions.length; k++) expect(fractions[k]).toBeGreaterThanOrEqual(fractions[k - 1]);
+    const last = updates[updates.length - 1];
+    expect(last.kind).toBe('done');
+    if (last.kind !== 'done') return;
+    expect(last.fraction).toBe(1);
+
+    // Without noise every neuron is independent: the chunked sweep is the one-run sweep exactly.
+    const whole = fiSweep({ model: 'lif', currents: plan.currents, durationMs: d.durationMs, discardMs: d.discardMs, dtMs: d.dtMs });
+    expect(Array.from(last.result.ratesHz)).toEqual(Array.from(whole.ratesHz));
+    expect(last.result.fits.map((f) => f.id).sort()).toEqual(['elu', 'leakyRelu', 'relu', 'sigmoid', 'softLif', 'softplus', 'tanh']);
+    for (let k = 1; k < 7; k++) expect(last.result.fits[k].rmseHz).toBeGreaterThanOrEqual(last.result.fits[k - 1].rmseHz);
+    expect(last.result.theoryHz).not.toBeNull();
+    // The analytic rate matches the simulation where it is high (at 10 nA: 1/(2 + 10 ln(100/80)) ms)
+    const k10 = plan.currents.indexOf(10);
+    expect(last.result.theoryHz![k10]).toBeCloseTo(1000 / (2 + 10 * Math.log(100 / 80)), 6);
+    expect(Math.abs(last.result.ratesHz[k10] - last.result.theoryHz![k10])).toBeLessThan(2);
+    expect(last.result.explanation.kind).toBe('typeI');
+  });
+
+  it('noisy LIF: standard errors per point, the Siegert curve, and the sentence says the threshold softens', async () => {
+    const api = connect();
+    const { plan, updates, ended } = await collect(api, { model: 'lif', noise: { type: 'white', sigmaMV: 4 }, neuronsPerCurrent: 10 });
+    await ended;
+    expect(plan.neuronsPerCurrent).toBe(10);
+    const last = updates[updates.length - 1];
+    if (last.kind !== 'done') throw new Error(`ended with ${last.kind}`);
+    expect(Math.max(...last.result.semHz)).toBeGreaterThan(0);
+    // Noise lets the neuron fire below the noiseless rheobase of 2 nA.
+    expect(last.result.ratesHz[plan.currents.indexOf(1.8)]).toBeGreaterThan(1);
+    expect(last.result.theoryHz![plan.currents.indexOf(1.8)]).toBeGreaterThan(1);
+    expect(last.result.explanation.kind).toBe('noisy');
+  });
+
+  it('OU noise on HH and a model without theory (Izhikevich) also run to the end', async () => {
+    const api = connect();
+    const izh = await collect(api, { model: 'izhikevich', parameters: { d: 2 } });
+    await izh.ended;
+    const last = izh.updates[izh.updates.length - 1];
+    if (last.kind !== 'done') throw new Error(`ended with ${last.kind}`);
+    expect(last.result.unit).toBe('a.u.');
+    expect(last.result.theoryHz).toBeNull();
+    expect(last.result.fits).toHaveLength(7);
+    const ou = await collect(api, { model: 'hh', noise: { type: 'ou', sigmaMV: 2, tauMs: 5 }, range: { fromInput: 0, toInput: 20, step: 2 }, neuronsPerCurrent: 2, durationMs: 300, discardMs: 100, dtMs: 0.025 });
+    await ou.ended;
+    expect(ou.updates[ou.updates.length - 1].kind).toBe('done');
+  });
+
+  it('cancel stops a sweep: it ends with "cancelled" and sends nothing after, and the worker goes on to the next', async () => {
+    const api = connect();
+    const first = await collect(api, { model: 'hh' }, (u) => u.kind === 'progress' || u.kind === 'points');
+    await first.ended;
+    expect(await api.cancel()).toBe(true);
+    expect(await api.cancel()).toBe(false); // nothing runs now
+    const second = await collect(api, { model: 'lif' });
+    await second.ended;
+    expect(second.updates[second.updates.length - 1].kind).toBe('done');
+    // Every update of the first sweep arrived before the second ended; its last is the cancel.
+    expect(first.updates[first.updates.length - 1].kind).toBe('cancelled');
+    expect(first.updates.some((u) => u.kind === 'done')).toBe(false);
+    expect(first.updates.every((u) => u.sweep === first.plan.sweep)).toBe(true);
+  });
+
+  it('a new start cancels the sweep that runs', async () => {
+    const api = connect();
+    const first = await collect(api, { model: 'hh' }, (u) => u.kind === 'progress' || u.kind === 'points');
+    await first.ended;
+    const second = await collect(api, { model: 'lif' });
+    await second.ended;
+    expect(first.updates[first.updates.length - 1].kind).toBe('cancelled');
+    expect(second.plan.sweep).toBeGreaterThan(first.plan.sweep);
+  });
+
+  it.each([
+    [{ model: 'nope' }, 'model', /"nope" is not a known model/],
+    [{ model: 'lif', parameters: { tau_m: -3 } }, 'parameters.tau_m', /-3 ms is outside the allowed range/],
+    [{ model: 'lif', parameters: { bogus: 1 } }, 'parameters.bogus', /not a parameter of lif/],
+    [{ model: 'lif', noise: { type: 'pink', sigmaMV: 2 } }, 'noise.type', /"pink" is not a noise type; choose "white" or "ou"/],
+    [{ model: 'lif', noise: { type: 'white', sigmaMV: 80 } }, 'noise.sigmaMV', /80 mV is outside the allowed range \[0, 50\]/],
+    [{ model: 'izhikevich', noise: { type: 'white', sigmaMV: 2 } }, 'noise.sigmaMV', /no "noise" section\), so only 0 is allowed/],
+    [{ model: 'lif', range: { fromInput: 0, toInput: 10, step: 0.001 } }, 'range.step', /gives 10001 currents .* 6 to 400 are allowed/],
+    [{ model: 'lif', range: { fromInput: 5, toInput: 1, step: 0.1 } }, 'range.toInput', /must lie above range.fromInput/],
+    [{ model: 'traub_miles' }, 'range', /has no default sweep; give range.fromInput/],
+    [{ model: 'lif', neuronsPerCurrent: 1000 }, 'neuronsPerCurrent', /1000 must be a whole number from 1 to 198/],
+  ] as [SweepRequest, string, RegExp][])('refuses %j naming %s', async (request, field, message) => {
+    const api = connect();
+    const result = await api.start(request, proxy(() => undefined));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.field).toBe(field);
+    expect(result.error.message).toMatch(message);
+    expect(result.error.message.startsWith(`${field}: `)).toBe(true);
+    expect(await api.cancel()).toBe(false); // nothing started
+  });
+
+  it('defaults() gives the model\'s sweep or says why there is none', async () => {
+    const api = connect();
+    const lif = await api.defaults('lif', { V_th: -40 }, 0);
+    expect(lif.ok && lif.defaults.toInput).toBe(30); // rheobase (-40 - -70)/10 = 3 nA, 10x
+    const none = await api.defaults('traub_miles', {}, 0);
+    expect(none.ok).toBe(false);
+  });
+});
+
+describe('time left', () => {
+  it('extrapolates the time spent, and says nothing while there is too little to go on', () => {
+    expect(remainingMs(500, 0.25)).toBeCloseTo(1500, 9);
+    expect(remainingMs(50, 0.5)).toBeNull();
+    expect(remainingMs(1000, 0.01)).toBeNull();
+    expect(remainingMs(1000, 1)).toBe(0);
+  });
+});
