@@ -1,0 +1,234 @@
+// Guided lessons: a scenario plus a few steps, each asking the student to do something in the app
+// and checked from what the simulation shows (rates, spikes, the input in force, a finished f-I
+// fit), never from a button press. Lessons are data: their checks are a fixed set of kinds whose
+// thresholds may be expressions of the model's parameters ("1000 / t_ref"), parsed by the same
+// whitelisting loader as equations, so a lesson from a link cannot run code either.
+import { InputError, describeValue } from '../core/errors.js';
+import { parseExpression, toClosure } from '../core/codegen/expression.js';
+import { validateScenario, type ValidScenario } from '../scenario/scenario.js';
+import { PRESETS, preset } from '../scenario/presets.js';
+
+export const LESSON_FORMAT = 'spikebridge-lesson/1';
+
+/** A threshold: a number, or an expression of the population's parameters. */
+export type Amount = number | string;
+
+export type Check =
+  | { kind: 'fires'; population: string }
+  | { kind: 'silent'; population: string }
+  | { kind: 'rate'; population: string; atLeastHz?: Amount; atMostHz?: Amount }
+  | { kind: 'input'; population: string; atLeast?: Amount; atMost?: Amount }
+  | { kind: 'parameter'; population: string; name: string; atLeast?: Amount; atMost?: Amount }
+  | { kind: 'irregular'; population: string; cvAtLeast: number }
+  | { kind: 'fit'; population: string; noiseAtLeastMV?: number; noiseAtMostMV?: number; bestIn?: string[] }
+  | { kind: 'all'; checks: Check[] };
+
+export interface LessonStep {
+  /** What to do, in one or two sentences. */
+  task: string;
+  check: Check;
+  /** What the student should take from it, shown once the check passes. */
+  explanation: string;
+}
+
+export interface Lesson {
+  format: string;
+  id: string;
+  title: string;
+  /** A preset name or a whole scenario. */
+  scenario: string | Record<string, unknown>;
+  steps: LessonStep[];
+}
+
+/** What the page knows from the simulation when it checks a step. */
+export interface Observation {
+  populations: {
+    name: string;
+    /** Spikes and rate over the recent window the page keeps (e.g. the last simulated second). */
+    recentSpikes: number;
+    recentRateHz: number;
+    /** ISI coefficient of variation over that window (undefined with too few spikes). */
+    isiCv?: number;
+    /** The input current the student applies, in the model's input unit. */
+    input: number;
+    parameters: Record<string, number>;
+  }[];
+  /** The last finished f-I comparison. */
+  fit?: { population: string; noiseSigmaMV: number; ranking: string[] };
+}
+
+export interface ValidLesson {
+  lesson: Lesson;
+  scenario: ValidScenario;
+  /** check(observation) for each step. */
+  checks: ((observation: Observation) => boolean)[];
+}
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+function text(obj: Record<string, unknown>, key: string, field: string, max = 1000): string {
+  const value = obj[key];
+  if (typeof value !== 'string' || value.trim() === '' || value.length > max) throw new InputError(`${field}.${key}`, `must be a non-empty string of at most ${max} characters, got ${describeValue(value)}`);
+  return value;
+}
+
+/** Validate a lesson file and compile its checks. */
+export function loadLesson(raw: unknown, source = 'lesson'): ValidLesson {
+  if (!isObject(raw)) throw new InputError(source, `a lesson must be a JSON object, got ${describeValue(raw)}`);
+  if (raw.format !== LESSON_FORMAT) throw new InputError(`${source}: format`, `is ${describeValue(raw.format)}; this version reads "${LESSON_FORMAT}"`);
+  const id = text(raw, 'id', source, 40);
+  if (!/^[a-z0-9-]+$/.test(id)) throw new InputError(`${source}: id`, `${describeValue(id)} must be lower-case letters, digits or -`);
+  text(raw, 'title', source, 200);
+  let scenarioRaw: unknown = raw.scenario;
+  if (typeof scenarioRaw === 'string') {
+    if (!Object.prototype.hasOwnProperty.call(PRESETS, scenarioRaw)) throw new InputError(`${source}: scenario`, `${describeValue(scenarioRaw)} is not a preset (presets: ${Object.keys(PRESETS).join(', ')})`);
+    scenarioRaw = preset(scenarioRaw);
+  }
+  let scenario: ValidScenario;
+  try {
+    scenario = validateScenario(scenarioRaw);
+  } catch (err) {
+    if (err instanceof InputError) throw new InputError(`${source}: scenario.${err.field}`, err.message.slice(err.field.length + 2));
+    throw err;
+  }
+  if (!Array.isArray(raw.steps) || raw.steps.length === 0 || raw.steps.length > 20) throw new InputError(`${source}: steps`, 'must be a list of 1 to 20 steps');
+  const checks = raw.steps.map((step: unknown, k: number) => {
+    const field = `${source}: steps[${k}]`;
+    if (!isObject(step)) throw new InputError(field, 'must be an object { task, check, explanation }');
+    text(step, 'task', field);
+    text(step, 'explanation', field);
+    return compileCheck(step.check, `${field}.check`, scenario, 0);
+  });
+  return { lesson: raw as unknown as Lesson, scenario, checks };
+}
+
+function compileCheck(raw: unknown, field: string, scenario: ValidScenario, depth: number): (o: Observation) => boolean {
+  if (!isObject(raw)) throw new InputError(field, `must be an object { kind, ... }, got ${describeValue(raw)}`);
+  if (raw.kind === 'all') {
+    if (depth > 3 || !Array.isArray(raw.checks) || raw.checks.length === 0 || raw.checks.length > 8) throw new InputError(`${field}.checks`, 'must be a list of 1 to 8 checks (nested at most 3 deep)');
+    const parts = raw.checks.map((c: unknown, k: number) => compileCheck(c, `${field}.checks[${k}]`, scenario, depth + 1));
+    return (o) => parts.every((p: (o: Observation) => boolean) => p(o));
+  }
+  const name = raw.population;
+  const pop = scenario.populations.find((p) => p.spec.name === name);
+  if (!pop) throw new InputError(`${field}.population`, `${describeValue(name)} is not a population of the lesson's scenario (${scenario.populations.map((p) => p.spec.name).join(', ')})`);
+  const parameterNames = pop.model.parameterNames;
+  /** A bound: a number, or an expression of the population's parameters, read from the observation. */
+  const amount = (key: string): ((parameters: Record<string, number>) => number) | null => {
+    const value = raw[key];
+    if (value === undefined) return null;
+    if (typeof value === 'number' && Number.isFinite(value)) return () => value;
+    if (typeof value !== 'string') throw new InputError(`${field}.${key}`, `must be a number or an expression of ${pop.model.id}'s parameters, got ${describeValue(value)}`);
+    const node = parseExpression(value, `${field}.${key}`, (s) => parameterNames.includes(s));
+    const evaluate = toClosure(node, (s) => parameterNames.indexOf(s));
+    return (parameters) => evaluate(parameterNames.map((p) => parameters[p] ?? NaN));
+  };
+  const find = (o: Observation) => o.populations.find((p) => p.name === name);
+  const between = (x: number, parameters: Record<string, number>, low: ReturnType<typeof amount>, high: ReturnType<typeof amount>) =>
+    (low === null || x >= low(parameters)) && (high === null || x <= high(parameters));
+  const keys = (allowed: string[]) => {
+    for (const key of Object.keys(raw)) if (!['kind', 'population', ...allowed].includes(key)) throw new InputError(`${field}.${key}`, `is not a field of a "${String(raw.kind)}" check (fields: ${['kind', 'population', ...allowed].join(', ')})`);
+  };
+  switch (raw.kind) {
+    case 'fires':
+      keys([]);
+      return (o) => (find(o)?.recentSpikes ?? 0) > 0;
+    case 'silent':
+      keys([]);
+      return (o) => find(o)?.recentSpikes === 0;
+    case 'rate': {
+      keys(['atLeastHz', 'atMostHz']);
+      const low = amount('atLeastHz');
+      const high = amount('atMostHz');
+      return (o) => {
+        const p = find(o);
+        return p !== undefined && between(p.recentRateHz, p.parameters, low, high);
+      };
+    }
+    case 'input': {
+      keys(['atLeast', 'atMost']);
+      const low = amount('atLeast');
+      const high = amount('atMost');
+      return (o) => {
+        const p = find(o);
+        return p !== undefined && between(p.input, p.parameters, low, high);
+      };
+    }
+    case 'parameter': {
+      keys(['name', 'atLeast', 'atMost']);
+      if (typeof raw.name !== 'string' || !parameterNames.includes(raw.name)) throw new InputError(`${field}.name`, `${describeValue(raw.name)} is not a parameter of ${pop.model.id} (${parameterNames.join(', ')})`);
+      const parameter = raw.name;
+      const low = amount('atLeast');
+      const high = amount('atMost');
+      return (o) => {
+        const p = find(o);
+        return p !== undefined && between(p.parameters[parameter], p.parameters, low, high);
+      };
+    }
+    case 'irregular': {
+      keys(['cvAtLeast']);
+      const cv = raw.cvAtLeast;
+      if (typeof cv !== 'number' || !(cv >= 0 && cv <= 5)) throw new InputError(`${field}.cvAtLeast`, `must be a number in [0, 5], got ${describeValue(cv)}`);
+      return (o) => (find(o)?.isiCv ?? -1) >= cv;
+    }
+    case 'fit': {
+      keys(['noiseAtLeastMV', 'noiseAtMostMV', 'bestIn']);
+      const bestIn = raw.bestIn;
+      if (bestIn !== undefined && (!Array.isArray(bestIn) || !bestIn.every((b) => typeof b === 'string') || bestIn.length === 0)) throw new InputError(`${field}.bestIn`, 'must be a list of activation function names');
+      const atLeast = typeof raw.noiseAtLeastMV === 'number' ? raw.noiseAtLeastMV : -Infinity;
+      const atMost = typeof raw.noiseAtMostMV === 'number' ? raw.noiseAtMostMV : Infinity;
+      return (o) => {
+        const fit = o.fit;
+        if (!fit || fit.population !== name || fit.noiseSigmaMV < atLeast || fit.noiseSigmaMV > atMost) return false;
+        return bestIn === undefined || bestIn.includes(fit.ranking[0]);
+      };
+    }
+    default:
+      throw new InputError(`${field}.kind`, `${describeValue(raw.kind)} is not a check (kinds: fires, silent, rate, input, parameter, irregular, fit, all)`);
+  }
+}
+
+/** The first step not yet passed, given which steps have passed (the page stores these). */
+export function nextStep(lesson: ValidLesson, passed: readonly boolean[]): number {
+  const k = lesson.checks.findIndex((_, j) => !passed[j]);
+  return k < 0 ? lesson.checks.length : k;
+}
+
+/**
+ * One population's part of an observation, from the spikes of a recent window [startMs, endMs):
+ * what the page computes from the worker's frames, and the tests from a run.
+ */
+export function observePopulation(
+  name: string,
+  size: number,
+  spikeTimesMs: ArrayLike<number>,
+  spikeNeurons: ArrayLike<number>,
+  startMs: number,
+  endMs: number,
+  input: number,
+  parameters: Record<string, number>,
+): Observation['populations'][number] {
+  const byNeuron = new Map<number, number[]>();
+  let recentSpikes = 0;
+  for (let k = 0; k < spikeTimesMs.length; k++) {
+    const t = spikeTimesMs[k];
+    if (t < startMs || t >= endMs) continue;
+    recentSpikes++;
+    const list = byNeuron.get(spikeNeurons[k]) ?? [];
+    list.push(t);
+    byNeuron.set(spikeNeurons[k], list);
+  }
+  const intervals: number[] = [];
+  for (const times of byNeuron.values()) {
+    times.sort((a, b) => a - b);
+    for (let k = 1; k < times.length; k++) intervals.push(times[k] - times[k - 1]);
+  }
+  let isiCv: number | undefined;
+  if (intervals.length >= 10) {
+    const mean = intervals.reduce((a, b) => a + b, 0) / intervals.length;
+    const variance = intervals.reduce((a, b) => a + (b - mean) ** 2, 0) / (intervals.length - 1);
+    isiCv = Math.sqrt(variance) / mean;
+  }
+  const seconds = (endMs - startMs) / 1000;
+  return { name, recentSpikes, recentRateHz: seconds > 0 ? recentSpikes / size / seconds : 0, ...(isiCv !== undefined ? { isiCv } : {}), input, parameters };
+}

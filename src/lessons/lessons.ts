@@ -1,0 +1,10 @@
+// The lessons shipped in models/lessons/, in teaching order.
+import threshold from '../../models/lessons/1-threshold.json';
+import refractoriness from '../../models/lessons/2-refractoriness.json';
+import typeIandII from '../../models/lessons/3-type-i-ii.json';
+import actionPotential from '../../models/lessons/4-action-potential.json';
+import noiseSigmoid from '../../models/lessons/5-noise-sigmoid.json';
+import eiBalance from '../../models/lessons/6-ei-balance.json';
+import annUnit from '../../models/lessons/7-ann-unit.json';
+
+export const LESSONS: readonly unknown[] = Object.freeze([threshold, refractoriness, typeIandII, actionPotential, noiseSigmoid, eiBalance, annUnit]);

@@ -1,0 +1,135 @@
+// Every lesson loads, and every step can be passed by doing what it asks in the simulation (and
+// is not passed by leaving things as they are): the checks read rates, spikes and fits that a run
+// produces, computed as the page computes them.
+import { describe, expect, it } from 'vitest';
+import { LESSONS } from '../../src/lessons/lessons';
+import { loadLesson, nextStep, observePopulation, type Observation, type ValidLesson } from '../../src/lessons/lesson';
+import { buildSimulation } from '../../src/core/simulation';
+import { fiSweep } from '../../src/bridge/fiSweep';
+import { fitActivations } from '../../src/bridge/fit';
+
+const lessons = new Map(LESSONS.map((raw) => {
+  const lesson = loadLesson(raw);
+  return [lesson.lesson.id, lesson] as const;
+}));
+
+/**
+ * Run a lesson's scenario with the student's changes: the controlled input (the amplitude of the
+ * population's first stimulus) and parameters. Observe the last `windowMs` of the run.
+ */
+function observe(lesson: ValidLesson, change: { inputs?: Record<string, number>; parameters?: Record<string, Record<string, number>>; durationMs?: number; windowMs?: number; hold?: boolean } = {}): Observation {
+  const scenario = structuredClone(lesson.scenario.scenario) as unknown as { durationMs: number; stimuli: { population: string; amplitude?: number; stopMs?: number }[]; populations: { name: string; parameters?: Record<string, number> }[] };
+  if (change.durationMs) scenario.durationMs = change.durationMs;
+  for (const [population, amount] of Object.entries(change.inputs ?? {})) {
+    const stimulus = scenario.stimuli.find((s) => s.population === population && 'amplitude' in s)!;
+    stimulus.amplitude = amount;
+    // The student holds the control (unless the lesson is about the step's end)
+    if (stimulus.stopMs !== undefined && change.hold !== false) stimulus.stopMs = scenario.durationMs;
+  }
+  for (const [population, values] of Object.entries(change.parameters ?? {})) {
+    const p = scenario.populations.find((x) => x.name === population)!;
+    p.parameters = { ...p.parameters, ...values };
+  }
+  const sim = buildSimulation(scenario);
+  sim.advance();
+  const frame = sim.drain();
+  const end = sim.timeMs;
+  const start = end - (change.windowMs ?? 500);
+  let offset = 0;
+  return {
+    populations: sim.populations.map((pop) => {
+      const times: number[] = [];
+      const neurons: number[] = [];
+      frame.spikes.neuron.forEach((i, k) => {
+        if (i >= offset && i < offset + pop.size) {
+          times.push(frame.spikes.timeMs[k]);
+          neurons.push(i - offset);
+        }
+      });
+      offset += pop.size;
+      const stimulus = scenario.stimuli.find((s) => s.population === pop.name && 'amplitude' in s);
+      const parameters = Object.fromEntries(pop.model.parameterNames.map((n, j) => [n, pop.parameters[j]]));
+      return observePopulation(pop.name, pop.size, times, neurons, start, end, stimulus?.amplitude ?? 0, parameters);
+    }),
+  };
+}
+
+function fitObservation(noiseSigmaMV: number): Observation['fit'] {
+  const currents = Array.from({ length: 40 }, (_, k) => 0.1 * (k + 1));
+  const curve = fiSweep({ model: 'lif', currents, durationMs: 1000, discardMs: 100, dtMs: 0.1, noiseSigmaMV, neuronsPerCurrent: noiseSigmaMV > 0 ? 10 : 1, seed: 1 });
+  return { population: 'neuron', noiseSigmaMV, ranking: fitActivations(curve.currents, curve.ratesHz).map((f) => f.name) };
+}
+
+describe('lessons', () => {
+  it('all seven load, in teaching order', () => {
+    expect([...lessons.keys()]).toEqual(['threshold', 'refractoriness', 'type-i-ii', 'action-potential', 'noise-sigmoid', 'ei-balance', 'ann-unit']);
+  });
+
+  it('1. threshold: silent below the rheobase, then firing just above it', () => {
+    const l = lessons.get('threshold')!;
+    expect(l.checks[0](observe(l, { inputs: { neuron: 1.8 } }))).toBe(true);
+    expect(l.checks[0](observe(l))).toBe(false); // the preset's 2.5 nA fires
+    expect(l.checks[1](observe(l, { inputs: { neuron: 2.05 } }))).toBe(true);
+    expect(l.checks[1](observe(l, { inputs: { neuron: 2.5 } }))).toBe(false); // fires, but far above
+    expect(l.checks[1](observe(l, { inputs: { neuron: 1.99 } }))).toBe(false); // not yet firing
+    expect(nextStep(l, [true, false])).toBe(1);
+  });
+
+  it('2. refractoriness: near 1/t_ref with a strong drive, and again with t_ref = 5 ms', () => {
+    const l = lessons.get('refractoriness')!;
+    expect(l.checks[0](observe(l, { inputs: { neuron: 100 } }))).toBe(true);
+    expect(l.checks[0](observe(l, { inputs: { neuron: 5 } }))).toBe(false);
+    expect(l.checks[1](observe(l, { inputs: { neuron: 100 }, parameters: { neuron: { t_ref: 5 } } }))).toBe(true);
+    expect(l.checks[1](observe(l, { inputs: { neuron: 100 } }))).toBe(false); // t_ref still 2 ms
+  });
+
+  it('3. type I and II: the LIF fires slowly near its rheobase; the HH jumps to about 50 Hz', () => {
+    const l = lessons.get('type-i-ii')!;
+    const run = (lif: number, hh: number) => observe(l, { inputs: { LIF: lif, HH: hh }, durationMs: 600, windowMs: 300 });
+    expect(l.checks[0](run(2.03, 10))).toBe(true);
+    expect(l.checks[0](run(2.5, 10))).toBe(false);
+    expect(l.checks[1](run(2.5, 6.5))).toBe(true);
+    expect(l.checks[1](run(2.5, 5))).toBe(false); // silent
+  }, 30_000);
+
+  it('4. the action potential: a spike; then a rebound spike from a hyperpolarising step', () => {
+    const l = lessons.get('action-potential')!;
+    expect(l.checks[0](observe(l, { windowMs: 150 }))).toBe(true);
+    expect(l.checks[1](observe(l, { inputs: { HH: -5 }, windowMs: 150, hold: false }))).toBe(true);
+    expect(l.checks[1](observe(l, { inputs: { HH: -0.5 }, windowMs: 150, hold: false }))).toBe(false);
+  });
+
+  it('5. noise: the noiseless sweep, then a noisy one whose best fit is a smooth function', () => {
+    const l = lessons.get('noise-sigmoid')!;
+    const clean = { populations: [], fit: fitObservation(0) };
+    const noisy = { populations: [], fit: fitObservation(5) };
+    expect(l.checks[0](clean)).toBe(true);
+    expect(l.checks[1](clean)).toBe(false);
+    expect(l.checks[1](noisy)).toBe(true);
+  }, 30_000);
+
+  it('6. E/I balance: the Brunel network fires irregularly', () => {
+    const l = lessons.get('ei-balance')!;
+    const o = observe(l, { durationMs: 600, windowMs: 400 });
+    expect(l.checks[0](o)).toBe(true);
+    const e = o.populations.find((p) => p.name === 'E')!;
+    expect(e.isiCv!).toBeGreaterThan(0.5);
+  }, 30_000);
+
+  it('7. a unit: a rate between 20 and 60 Hz, then any finished sweep', () => {
+    const l = lessons.get('ann-unit')!;
+    expect(l.checks[0](observe(l, { inputs: { neuron: 2.3 } }))).toBe(true);
+    expect(l.checks[0](observe(l, { inputs: { neuron: 5 } }))).toBe(false);
+    expect(l.checks[1]({ populations: [] })).toBe(false);
+    expect(l.checks[1]({ populations: [], fit: { population: 'neuron', noiseSigmaMV: 0, ranking: ['soft-LIF'] } })).toBe(true);
+  });
+
+  it('refuses a bad or hostile lesson with the field named', () => {
+    const base = { format: 'spikebridge-lesson/1', id: 'x', title: 'x', scenario: 'single-lif', steps: [{ task: 't', explanation: 'e', check: { kind: 'fires', population: 'neuron' } }] };
+    expect(() => loadLesson({ ...base, scenario: 'nope' })).toThrow(/^lesson: scenario: "nope" is not a preset/);
+    expect(() => loadLesson({ ...base, steps: [{ ...base.steps[0], check: { kind: 'fires', population: 'ghost' } }] })).toThrow(/steps\[0\]\.check\.population: "ghost" is not a population/);
+    expect(() => loadLesson({ ...base, steps: [{ ...base.steps[0], check: { kind: 'magic', population: 'neuron' } }] })).toThrow(/check\.kind: "magic" is not a check/);
+    expect(() => loadLesson({ ...base, steps: [{ ...base.steps[0], check: { kind: 'rate', population: 'neuron', atLeastHz: 'constructor.constructor("x")()' } }] })).toThrow(/atLeastHz/);
+    expect(() => loadLesson({ ...base, steps: [{ ...base.steps[0], check: { kind: 'rate', population: 'neuron', atLeastHz: 'V_th * 2', extra: 1 } }] })).toThrow(/check\.extra: is not a field of a "rate" check/);
+  });
+});
