@@ -1,0 +1,81 @@
+// Text of the f-I panel: the fit table's rows (ranked best first, as the bridge returns them),
+// numbers to a sensible precision, and the progress line with the time left. Pure, so tested
+// without a browser.
+import { ACTIVATIONS, type ActivationId, type ActivationParameters } from '../bridge/activations.js';
+
+export interface FitLike {
+  id: ActivationId;
+  name: string;
+  parameters: ActivationParameters;
+  rmseHz: number;
+  rSquared: number;
+}
+
+export interface FitRow {
+  rank: number;
+  id: ActivationId;
+  name: string;
+  /** g(z) with z = inScale (x - inShift), and y = outScale g(z) + outShift. */
+  formula: string;
+  /** Parameter list as text, with units where they have one. */
+  parameters: string;
+  rmse: string;
+  rSquared: string;
+}
+
+/** A number to `digits` significant digits, without a trailing ".0" or exponent noise. */
+export function formatNumber(x: number, digits = 3): string {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? '–' : x > 0 ? '∞' : '−∞';
+  if (x === 0) return '0';
+  const magnitude = Math.abs(x);
+  if (magnitude >= 1e6 || magnitude < 1e-4) return x.toExponential(digits - 1).replace('-', '−');
+  return Number(x.toPrecision(digits)).toString().replace('-', '−');
+}
+
+/**
+ * Rows of the fit table in the order given (fitActivations sorts by RMSE, best first); the rank
+ * is recomputed from the RMSE so a mis-sorted input shows as such rather than being hidden.
+ */
+export function fitTableRows(fits: readonly FitLike[], unit: string): FitRow[] {
+  const order = [...fits].map((f) => f.rmseHz).sort((a, b) => a - b);
+  return fits.map((f) => {
+    const def = ACTIVATIONS[f.id];
+    const p = f.parameters;
+    const parts = [
+      ...(def.inScaleFixed ? [] : [`in scale ${formatNumber(p.inScale)} /${unit}`]),
+      `shift ${formatNumber(p.inShift)} ${unit}`,
+      `out scale ${formatNumber(p.outScale)} ${def.inScaleFixed ? `Hz/${unit}` : 'Hz'}`,
+      `out shift ${formatNumber(p.outShift)} Hz`,
+      ...def.shape.map((s, k) => `${s.name} ${formatNumber(p.shape[k])}`),
+    ];
+    return {
+      rank: order.indexOf(f.rmseHz) + 1,
+      id: f.id,
+      name: f.name,
+      formula: def.formula,
+      parameters: parts.join(', '),
+      rmse: `${formatNumber(f.rmseHz)} Hz`,
+      rSquared: Number.isNaN(f.rSquared) ? '–' : f.rSquared.toFixed(4),
+    };
+  });
+}
+
+/** "about 3 s left", "about 1 min 10 s left", or "" when there is no estimate yet. */
+export function formatRemaining(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms) || ms < 0) return '';
+  if (ms < 1000) return 'under a second left';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `about ${s} s left`;
+  return `about ${Math.floor(s / 60)} min ${s % 60} s left`;
+}
+
+/** The progress line under the bar. */
+export function progressText(fraction: number, remaining: number | null, phase: 'simulating' | 'fitting' | 'done' | 'cancelled' | 'failed'): string {
+  const percent = `${Math.floor(Math.min(Math.max(fraction, 0), 1) * 100)} %`;
+  if (phase === 'fitting') return `${percent} · fitting the seven activations…`;
+  if (phase === 'done') return '100 % · done';
+  if (phase === 'cancelled') return `cancelled at ${percent}`;
+  if (phase === 'failed') return `stopped at ${percent}`;
+  const left = formatRemaining(remaining);
+  return left ? `${percent} · ${left}` : percent;
+}
