@@ -531,6 +531,7 @@ class App {
         if (trace) view.plot.append(s, trace, []);
       });
       if (!view.host.hidden) view.plot.render();
+      else view.plot.flushInk(); // kept up to date while hidden, so showing it shows the whole run
     }
   }
 

@@ -1,9 +1,10 @@
 // A trace plot: one or more traced series sharing a y axis (membrane potentials, gates, or
 // currents) against time, thresholds as dashed lines, and a strip of spike ticks above. It only
 // draws what it is given; it decides nothing about neurons. New data is drawn incrementally (one
-// Graphics per series and frame), so a frame costs what it adds, not the history on screen. The
-// axes are rebuilt (and the history redrawn) only when the data leaves the range shown.
-import { Application, Container, Graphics, Text } from 'pixi.js';
+// Graphics per series and frame, painted once into a texture that keeps the ink and then thrown
+// away), so a frame costs what it adds, not the history on screen. The axes are rebuilt and the
+// history repainted only when the data leaves the range shown or the plot changes size.
+import { Application, Container, Graphics, RenderTexture, Sprite, Text } from 'pixi.js';
 
 /** Okabe-Ito colours (distinguishable with the common colour-vision deficiencies). */
 export const COLOURS = {
@@ -65,8 +66,10 @@ function label(text: string, size = 13, colour: number = COLOURS.text): Text {
 export class TracePlot {
   private readonly axes = new Container();
   private readonly thresholdLayer = new Container();
-  private readonly traceLayer = new Container();
-  private readonly spikeLayer = new Container();
+  /** Traces and spike ticks already drawn: a texture painted incrementally, shown by one sprite. */
+  private ink: RenderTexture;
+  private readonly inkSprite: Sprite;
+  private readonly pending = new Container();
   private layout: TraceLayout | null = null;
   private chunks: Chunk[][] = [];
   private spikeTimes: number[][] = [];
@@ -82,7 +85,9 @@ export class TracePlot {
 
   private constructor(private readonly app: Application, readonly width: number, height: number) {
     this.height = height;
-    app.stage.addChild(this.axes, this.thresholdLayer, this.traceLayer, this.spikeLayer);
+    this.ink = this.newInk();
+    this.inkSprite = new Sprite(this.ink);
+    app.stage.addChild(this.axes, this.inkSprite, this.thresholdLayer);
   }
 
   /** Create the PixiJS application (WebGL) and put its canvas into `host`. */
@@ -174,9 +179,10 @@ export class TracePlot {
       this.fitRange(this.dataLow, this.dataHigh);
       this.redrawAll();
     } else {
-      if (chunk.values.length > 0) this.drawChunk(index, chunk);
-      this.drawSpikes(index, fresh);
-      this.requestRender();
+      if (chunk.values.length > 0) this.paint(this.drawChunk(index, chunk));
+      const ticks = this.drawSpikes(index, fresh);
+      if (ticks) this.paint(ticks);
+      // Drawn when the page calls render() (or only inked by flushInk() while hidden).
     }
   }
 
@@ -186,12 +192,39 @@ export class TracePlot {
     this.height = height;
     if (this.layout) this.layout.height = height;
     this.app.renderer.resize(this.width, height);
+    this.ink.destroy(true);
+    this.ink = this.newInk();
+    this.inkSprite.texture = this.ink;
     this.redrawAll();
+  }
+
+  private newInk(): RenderTexture {
+    return RenderTexture.create({ width: this.width, height: this.height, resolution: this.app.renderer.resolution, antialias: false });
+  }
+
+  /** Queue new marks for the ink; flushInk() paints them all in one pass. */
+  private paint(marks: Graphics): void {
+    this.pending.addChild(marks);
+  }
+
+  /** Paint the queued marks into the ink texture (on top of what is there) and free them. */
+  flushInk(): void {
+    if (this.pending.children.length === 0) return;
+    this.app.renderer.render({ container: this.pending, target: this.ink, clear: false });
+    for (const child of this.pending.removeChildren()) child.destroy();
+  }
+
+  private clearInk(): void {
+    for (const child of this.pending.removeChildren()) child.destroy();
+    const nothing = new Container();
+    this.app.renderer.render({ container: nothing, target: this.ink, clear: true, clearColor: [0, 0, 0, 0] });
+    nothing.destroy();
   }
 
   /** Draw now (the page calls this once per animation frame after appending). */
   render(): void {
     this.renderQueued = false;
+    this.flushInk();
     this.app.render();
   }
 
@@ -211,16 +244,24 @@ export class TracePlot {
   }
 
   private redrawAll(): void {
-    for (const layer of [this.axes, this.thresholdLayer, this.traceLayer, this.spikeLayer]) {
+    this.clearInk();
+    for (const layer of [this.axes, this.thresholdLayer]) {
       for (const child of layer.removeChildren()) child.destroy();
     }
     this.last = this.chunks.map(() => null);
     this.drawAxes();
     this.drawThreshold();
+    // The whole history in one pass into the ink (rare: a new range or size).
+    const all = new Container();
     this.chunks.forEach((chunks, index) => {
-      for (const chunk of chunks) this.drawChunk(index, chunk);
+      for (const chunk of chunks) all.addChild(this.drawChunk(index, chunk));
     });
-    this.spikeTimes.forEach((times, index) => this.drawSpikes(index, times));
+    this.spikeTimes.forEach((times, index) => {
+      const ticks = this.drawSpikes(index, times);
+      if (ticks) all.addChild(ticks);
+    });
+    this.app.renderer.render({ container: all, target: this.ink, clear: false });
+    all.destroy({ children: true });
     this.requestRender();
   }
 
@@ -307,7 +348,7 @@ export class TracePlot {
     }
   }
 
-  private drawChunk(index: number, chunk: Chunk): void {
+  private drawChunk(index: number, chunk: Chunk): Graphics {
     const { values, startMs, everyMs } = chunk;
     const line = new Graphics();
     let k = 0;
@@ -321,12 +362,12 @@ export class TracePlot {
     const n = values.length - 1;
     this.last[index] = { x: this.x(startMs + n * everyMs), y: this.y(values[n]) };
     line.stroke({ width: 2, color: this.layout!.series[index].colour, join: 'round', cap: 'round' });
-    this.traceLayer.addChild(line);
+    return line;
   }
 
-  private drawSpikes(index: number, timesMs: ArrayLike<number>): void {
+  private drawSpikes(index: number, timesMs: ArrayLike<number>): Graphics | null {
     const layout = this.layout;
-    if (timesMs.length === 0 || !layout?.spikes) return;
+    if (timesMs.length === 0 || !layout?.spikes) return null;
     // One series: green ticks across the strip; several: one row each, in the series' colour.
     const rows = layout.series.length;
     const rowHeight = SPIKE_STRIP.height / rows;
@@ -337,7 +378,7 @@ export class TracePlot {
       ticks.rect(x - 1, top, 2, rowHeight - (rows > 1 ? 1 : 0));
     }
     ticks.fill(rows > 1 ? layout.series[index].colour : COLOURS.spike);
-    this.spikeLayer.addChild(ticks);
+    return ticks;
   }
 
   /** Coalesce changes into at most one render per animation frame. */
@@ -345,8 +386,7 @@ export class TracePlot {
     if (this.renderQueued) return;
     this.renderQueued = true;
     requestAnimationFrame(() => {
-      this.renderQueued = false;
-      this.app.render();
+      if (this.renderQueued) this.render();
     });
   }
 }
