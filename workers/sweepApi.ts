@@ -11,6 +11,7 @@
 //
 // No neuron logic lives here. Kept apart from the worker entry (sweep.worker.ts only calls
 // `expose`) so it can be tested in one process over a MessageChannel.
+import { releaseProxy } from 'comlink';
 import { InputError } from '../src/core/errors.js';
 import { builtinModel } from '../src/core/model/builtinModels.js';
 import { loadModel, METHODS, resolveParameters, type LoadedModel, type MethodName } from '../src/core/model/loadModel.js';
@@ -107,9 +108,13 @@ export interface SweepApi {
   start(request: SweepRequest, onUpdate: (update: SweepUpdate) => void): StartResult;
   /** Stop the running sweep; true if one was running. Its last update is { kind: 'cancelled' }. */
   cancel(): boolean;
-  /** The default sweep of a model with these parameters, or why there is none. */
-  defaults(model: string | ModelFile, parameters: Record<string, number>, noiseSigmaMV: number): { ok: true; defaults: SweepDefaults } | { ok: false; error: SweepError };
+  /** What the panel needs before a sweep: the model's input, whether noise applies, its default sweep (or why none). */
+  describe(model: string | ModelFile, parameters: Record<string, number>, noiseSigmaMV: number): DescribeResult;
 }
+
+export type DescribeResult =
+  | { ok: true; modelName: string; inputSymbol: string; unit: string; noiseAllowed: boolean; defaults: SweepDefaults | null; noDefaults: string | null }
+  | { ok: false; error: SweepError };
 
 /** Wall time one turn of work may take before the worker lets messages (cancel) in. */
 const TURN_BUDGET_MS = 25;
@@ -251,6 +256,11 @@ export function createSweepApi(now: () => number = () => performance.now()): Swe
   const send = (onUpdate: (u: SweepUpdate) => void, update: SweepUpdate) => {
     // A page that went away (or a broken proxy) must not take the worker down with it.
     Promise.resolve(onUpdate(update)).catch(() => undefined);
+    // After a sweep's last word, let its callback's channel go (it is a comlink proxy; messages
+    // on one port arrive in order, so the update is delivered first).
+    if (update.kind === 'done' || update.kind === 'cancelled' || update.kind === 'failed') {
+      Promise.resolve((onUpdate as { [releaseProxy]?: () => void })[releaseProxy]?.()).catch(() => undefined);
+    }
   };
 
   const stop = (): boolean => {
@@ -337,9 +347,17 @@ export function createSweepApi(now: () => number = () => performance.now()): Swe
       return { ok: true, plan: visible };
     },
     cancel: stop,
-    defaults(model, parameters, noiseSigmaMV) {
+    describe(model, parameters, noiseSigmaMV) {
       try {
-        return { ok: true, defaults: defaultsFor(model, resolveModel(model), parameters, noiseSigmaMV) };
+        const loaded = resolveModel(model);
+        resolveParameters(loaded, parameters, 'parameters');
+        const about = { modelName: loaded.file.name, inputSymbol: loaded.inputSymbol, unit: loaded.file.input.unit, noiseAllowed: loaded.noise !== null };
+        try {
+          return { ok: true, ...about, defaults: defaultsFor(model, loaded, parameters, noiseSigmaMV), noDefaults: null };
+        } catch (err) {
+          if (!(err instanceof InputError) || err.field !== 'range') throw err;
+          return { ok: true, ...about, defaults: null, noDefaults: err.message };
+        }
       } catch (err) {
         return { ok: false, error: asSweepError(err) };
       }

@@ -147,12 +147,17 @@ describe('sweep worker adapter', () => {
     expect(await api.cancel()).toBe(false); // nothing started
   });
 
-  it('defaults() gives the model\'s sweep or says why there is none', async () => {
+  it('describe() gives the model\'s input, whether noise applies, and its default sweep or why there is none', async () => {
     const api = connect();
-    const lif = await api.defaults('lif', { V_th: -40 }, 0);
-    expect(lif.ok && lif.defaults.toInput).toBe(30); // rheobase (-40 - -70)/10 = 3 nA, 10x
-    const none = await api.defaults('traub_miles', {}, 0);
-    expect(none.ok).toBe(false);
+    const lif = await api.describe('lif', { V_th: -40 }, 0);
+    expect(lif.ok && [lif.unit, lif.noiseAllowed, lif.defaults?.toInput]).toEqual(['nA', true, 30]); // rheobase (-40 - -70)/10 = 3 nA, 10x
+    const izh = await api.describe('izhikevich', {}, 0);
+    expect(izh.ok && [izh.unit, izh.noiseAllowed]).toEqual(['a.u.', false]);
+    const none = await api.describe('traub_miles', {}, 0);
+    expect(none.ok && none.defaults).toBeNull();
+    expect(none.ok && none.noDefaults).toMatch(/^range: .*no default sweep/);
+    const bad = await api.describe('lif', { tau_m: 0 }, 0);
+    expect(!bad.ok && bad.error.field).toBe('parameters.tau_m');
   });
 });
 
