@@ -36,6 +36,11 @@ const STEP_MS = 1;
 const RECENT_MS = 200;
 /** Crashes in a row (with no good frame between) after which the page stops restarting the worker. */
 const MAX_RESTARTS = 3;
+/**
+ * A worker that has not answered a take() for this long is taken for dead (a worker that closes
+ * or is killed raises no event). It answers between chunks of ~12 ms, so seconds mean it is gone.
+ */
+const UNRESPONSIVE_MS = 5000;
 
 const PLOT_HEIGHT = { alone: 380, withView: 250, view: 170, network: 210 };
 const RASTER_HEIGHT = 280;
@@ -195,6 +200,7 @@ class App {
   private poking = false;
   private busy = 0;
   private taking = false;
+  private takeSentAt = 0;
   private restarts = 0;
   private timeMs = 0;
   private recent: { endMs: number; spikes: number }[] = [];
@@ -219,6 +225,7 @@ class App {
 
   /** Load a preset afresh (the student's values are forgotten) and start it. */
   async choose(key: string): Promise<void> {
+    ui.notice.hidden = true; // a restart notice belongs to the scenario it restarted
     this.base = withTraces(preset(key));
     this.settings = { parameters: {}, steps: new Map(), sizes: new Map(), speed: this.settings.speed };
     this.pokeAmplitudes = new Map();
@@ -465,10 +472,15 @@ class App {
       if (this.frameIntervals.length > 120) this.frameIntervals.shift();
     }
     this.lastFrameAt = now;
+    if (this.taking && this.busy === 0 && now - this.takeSentAt > UNRESPONSIVE_MS) {
+      void this.recover(`it did not answer for ${UNRESPONSIVE_MS / 1000} s`);
+      return;
+    }
     if (this.taking || this.busy > 0 || !this.api || !this.summary) return;
     const api = this.api;
     const commands = this.commands;
     this.taking = true;
+    this.takeSentAt = now;
     api.take().then(
       (batch) => {
         this.taking = false;

@@ -648,5 +648,20 @@ describe('a crashed worker (Chromium)', () => {
       await page.close();
     }
   });
-});
 
+  it('a worker that closes without a word is noticed and restarted too', async () => {
+    const { page, problems } = await openPage();
+    try {
+      await waitForTime(page, 50);
+      await page.workers()[0].evaluate(() => self.close());
+      await expect.poll(() => page.locator('#notice').isVisible(), { timeout: 15_000 }).toBe(true);
+      expect(await page.locator('#notice').textContent()).toMatch(/did not answer for 5 s\) and was restarted with Single LIF neuron/);
+      const ended = await runEnded(page);
+      expect(ended.state, ended.error).toBe('finished');
+      expect(Number(await page.locator('#spike-count').textContent())).toBe(22); // the same seeded run, from t = 0
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});
