@@ -15,10 +15,8 @@ export interface SpikeSink {
   overflow(neuron: number, timeMs: number): void;
 }
 
-export type StepKernel = (
-  n: number,
-  t: number,
-  dt: number,
+/** What every kernel function reads and writes after its time arguments: state, input, parameters, refractory ends, propagators, spike sink. */
+type KernelData = [
   S: Float64Array[],
   I: Float64Array,
   P: Float64Array,
@@ -27,13 +25,22 @@ export type StepKernel = (
   KP: Float64Array,
   prop: (h: number, pinned: boolean) => Float64Array,
   sink: SpikeSink,
-  /** Fused white noise: per-neuron standard deviation of the input over this step, the generator, and a scratch block for its normals. */
-  W: Float64Array,
-  G: Random,
-  Z: Float64Array,
-  /** Synaptic arrivals: one ring per variable listed at compile time, and this step's slot offset. */
-  A: Float64Array[],
-  slot: number,
+];
+
+export type StepKernel = (
+  n: number,
+  t: number,
+  dt: number,
+  ...rest: [
+    ...KernelData,
+    /** Fused white noise: per-neuron standard deviation of the input over this step, the generator, and a scratch block for its normals. */
+    W: Float64Array,
+    G: Random,
+    Z: Float64Array,
+    /** Synaptic arrivals: one ring per variable listed at compile time, and this step's slot offset. */
+    A: Float64Array[],
+    slot: number,
+  ]
 ) => void;
 
 /** What a kernel is specialised for besides model and method. */
@@ -45,20 +52,7 @@ export interface KernelOptions {
 }
 
 /** One neuron's whole step on the general path (spikes, refractory ends inside the step). */
-export type SlowPath = (
-  i: number,
-  inp: number,
-  t: number,
-  dt: number,
-  S: Float64Array[],
-  I: Float64Array,
-  P: Float64Array,
-  R: Float64Array,
-  K: Float64Array,
-  KP: Float64Array,
-  prop: (h: number, pinned: boolean) => Float64Array,
-  sink: SpikeSink,
-) => void;
+export type SlowPath = (i: number, inp: number, t: number, dt: number, ...data: KernelData) => void;
 
 export interface CompiledKernel {
   method: MethodName;
