@@ -42,8 +42,8 @@ const MAX_RESTARTS = 3;
  */
 const UNRESPONSIVE_MS = 5000;
 
-const PLOT_HEIGHT = { alone: 380, withView: 250, view: 170, network: 210 };
-const RASTER_HEIGHT = 280;
+const PLOT_HEIGHT = { alone: 380, withView: 250, view: 170, network: 180 };
+const RASTER_HEIGHT = 240;
 
 function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);

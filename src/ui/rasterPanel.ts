@@ -156,7 +156,7 @@ export class RasterPanel {
     for (let t = 0; t <= windowMs + 1e-9; t += ticks.step) {
       const x = Math.round(right - (t / windowMs) * this.plotWidth) + 0.5;
       axis.moveTo(x, stripBottom).lineTo(x, stripBottom + 4).stroke({ width: 1, color: COLOURS.axis });
-      const text = label(t === 0 ? 'now' : `−${windowMs >= 2000 ? `${t / 1000} s` : `${t} ms`}`);
+      const text = label(t === 0 ? 'now' : `−${windowMs >= 1000 ? `${Number((t / 1000).toFixed(2))} s` : `${t} ms`}`);
       text.anchor.set(t === 0 ? 1 : 0.5, 0);
       text.position.set(t === 0 ? right : x, stripBottom + 6);
       this.axes.addChild(text);
