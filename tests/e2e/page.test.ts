@@ -359,10 +359,10 @@ describe('the controls (Chromium)', () => {
     try {
       await page.locator('#speed').selectOption('0.1');
       await waitForTime(page, 5);
-      const before = await simulatedMs(page);
       await page.locator('#play-pause').click();
       expect(await state(page)).toBe('paused');
-      // A chunk already on its way (at most 50 ms of simulated time) may still land; then time stands still.
+      const before = await simulatedMs(page);
+      // What the worker made before it heard of the pause (at most 50 ms of simulated time at 0.1x) may still land; then time stands still.
       await page.waitForTimeout(200);
       const paused = await simulatedMs(page);
       expect(paused - before).toBeLessThanOrEqual(50);
