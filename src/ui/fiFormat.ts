@@ -32,13 +32,9 @@ export function formatNumber(x: number, digits = 3): string {
   return Number(x.toPrecision(digits)).toString().replace('-', '−');
 }
 
-/**
- * Rows of the fit table in the order given (fitActivations sorts by RMSE, best first); the rank
- * is recomputed from the RMSE so a mis-sorted input shows as such rather than being hidden.
- */
+/** Rows of the fit table, best (lowest RMSE) first, ranked 1 to n (equal RMSEs keep their order). */
 export function fitTableRows(fits: readonly FitLike[], unit: string): FitRow[] {
-  const order = [...fits].map((f) => f.rmseHz).sort((a, b) => a - b);
-  return fits.map((f) => {
+  return [...fits].sort((a, b) => a.rmseHz - b.rmseHz).map((f, index) => {
     const def = ACTIVATIONS[f.id];
     const p = f.parameters;
     const parts = [
@@ -49,7 +45,7 @@ export function fitTableRows(fits: readonly FitLike[], unit: string): FitRow[] {
       ...def.shape.map((s, k) => `${s.name} ${formatNumber(p.shape[k])}`),
     ];
     return {
-      rank: order.indexOf(f.rmseHz) + 1,
+      rank: index + 1,
       id: f.id,
       name: f.name,
       formula: def.formula,

@@ -170,11 +170,12 @@ export function niceTicks(lo: number, hi: number, count: number): { lo: number; 
 }
 
 /**
- * The y range to show: all of the simulated data and theory (with error bars) and zero; for the
- * fitted curves only the data's neighbourhood, so a fit that runs away between points does not
- * squash the rest. Gains: a 97th percentile, since the LIF's gain is infinite at rheobase.
+ * The y range to show: the simulated data (with its error bars), the theory and zero. Fitted
+ * curves are clipped to it rather than widening it, so a fit that runs off (the soft-LIF's gain
+ * is nearly infinite at the LIF's rheobase) does not flatten the data; they set the range only
+ * before there is data.
  */
-export function yRange(series: Series[], quantity: Quantity): [number, number] {
+export function yRange(series: Series[], _quantity: Quantity): [number, number] {
   const values: number[] = [0];
   const fitValues: number[] = [];
   for (const s of series) {
@@ -187,20 +188,12 @@ export function yRange(series: Series[], quantity: Quantity): [number, number] {
       } else fitValues.push(v);
     });
   }
-  let lo: number;
-  let hi: number;
-  if (quantity === 'gain') {
-    const all = [...values, ...fitValues].sort((a, b) => a - b);
-    lo = Math.min(0, all[Math.floor(0.01 * (all.length - 1))]);
-    hi = all[Math.floor(0.97 * (all.length - 1))];
-  } else {
-    lo = Math.min(...values);
-    hi = Math.max(...values);
-    if (values.length === 1 && fitValues.length > 0) {
-      lo = Math.min(lo, ...fitValues);
-      hi = Math.max(hi, ...fitValues);
-    }
+  if (values.length === 1 && fitValues.length > 0) {
+    const sorted = fitValues.sort((a, b) => a - b);
+    values.push(sorted[Math.floor(0.01 * (sorted.length - 1))], sorted[Math.floor(0.97 * (sorted.length - 1))]);
   }
+  const lo = Math.min(...values);
+  let hi = Math.max(...values);
   if (!(hi > lo)) hi = lo + 1;
   const pad = 0.05 * (hi - lo);
   return [lo < 0 ? lo - pad : lo, hi + pad];

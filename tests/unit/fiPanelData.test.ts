@@ -6,7 +6,7 @@ import { activationValue, type ActivationParameters } from '../../src/bridge/act
 import { fitActivations } from '../../src/bridge/fit';
 import { lifRateHz } from '../../src/bridge/lifRate';
 import { axisMap, buildSeries, CURVE_STYLES, differenceGain, niceTicks, normalisation, valuesAt, yRange, type CurveId, type SweepData } from '../../src/ui/fiPlotData';
-import { fitTableRows, formatNumber, formatRemaining, progressText } from '../../src/ui/fiFormat';
+import { fitTableRows, formatNumber, formatRemaining, progressText, type FitLike } from '../../src/ui/fiFormat';
 
 const ALL = new Set<CurveId>(CURVE_STYLES.map((s) => s.id));
 const relu: ActivationParameters = { inScale: 1, inShift: 2, outScale: 10, outShift: 0, shape: [] };
@@ -130,15 +130,15 @@ it('nice ticks', () => {
 });
 
 describe('text', () => {
-  it('the fit table: ranks from RMSE, units per parameter, shape parameters, R^2 undefined shows as a dash', () => {
+  it('the fit table: best first, units per parameter, shape parameters, R^2 undefined shows as a dash', () => {
     const rows = fitTableRows(
       [
         { id: 'softLif', name: 'soft-LIF', parameters: { inScale: 0.48, inShift: 2.016, outScale: 103.7, outShift: -0.03, shape: [0.207, 0.0001] }, rmseHz: 0.43, rSquared: 0.99998 },
         { id: 'relu', name: 'ReLU', parameters: { inScale: 1, inShift: -4.48, outScale: 16.86, outShift: -38.4, shape: [] }, rmseHz: 29.5, rSquared: NaN },
-      ],
+      ].reverse() as FitLike[],
       'nA',
     );
-    expect(rows.map((r) => r.rank)).toEqual([1, 2]);
+    expect(rows.map((r) => [r.rank, r.id])).toEqual([[1, 'softLif'], [2, 'relu']]);
     expect(rows[0].parameters).toBe('in scale 0.48 /nA, shift 2.02 nA, out scale 104 Hz, out shift −0.03 Hz, tRef 0.207, gamma 0.0001');
     expect(rows[1].parameters).toBe('shift −4.48 nA, out scale 16.9 Hz/nA, out shift −38.4 Hz');
     expect(rows[0].rSquared).toBe('1.0000');
