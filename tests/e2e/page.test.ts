@@ -8,6 +8,7 @@ import { createServer, type ViteDevServer } from 'vite';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { colourMask, decodePng } from './png';
 import singleLif from '../../models/scenarios/single-lif.json';
+import cuba from '../../models/scenarios/cuba.json';
 
 const root = resolve(__dirname, '../..');
 const artifacts = join(root, 'artifacts');
@@ -75,8 +76,8 @@ interface OpenedPage {
   problems: string[];
 }
 
-/** Open the page; `scenario` replaces the default preset's file as the server would send it. */
-async function openPage(scenario?: unknown): Promise<OpenedPage> {
+/** Open the page; `scenario` replaces a preset's file (the default preset's unless named) as the server would send it. */
+async function openPage(scenario?: unknown, file = 'single-lif'): Promise<OpenedPage> {
   if (missingBrowser) throw new Error(missingBrowser);
   if (!browser) throw new Error('the browser did not start (see the beforeAll error)');
   const page = await browser.newPage({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
@@ -91,7 +92,7 @@ async function openPage(scenario?: unknown): Promise<OpenedPage> {
     });
   });
   if (scenario !== undefined) {
-    await page.route(/\/models\/scenarios\/single-lif\.json/, (route) =>
+    await page.route(new RegExp(`/models/scenarios/${file}\\.json`), (route) =>
       route.fulfill({ status: 200, contentType: 'text/javascript', body: `export default ${JSON.stringify(scenario)};\n` }),
     );
   }
@@ -485,7 +486,8 @@ function countIn(mask: Uint8Array, width: number, top: number, bottom: number): 
 
 describe('network presets and the raster (Chromium)', () => {
   it('CUBA draws excitatory and inhibitory spikes on the raster, names the neuron under the pointer, and its frame time is measured', async () => {
-    const { page, problems } = await openPage();
+    // The preset as shipped, run for 10 s instead of 1 s so it is still running while frames are measured.
+    const { page, problems } = await openPage({ ...cuba, durationMs: 10_000 }, 'cuba');
     try {
       await page.locator('#preset').selectOption('cuba');
       await expect.poll(() => page.locator('#scenario-name').textContent()).toBe('CUBA');
@@ -544,6 +546,19 @@ describe('network presets and the raster (Chromium)', () => {
           `median ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} ms, 95th percentile ${sorted[Math.floor(sorted.length * 0.95)].toFixed(1)} ms; ` +
           `page says: ${await page.locator('#frame-time').textContent()}`,
       );
+      // A 10 s window starts afresh: 300 ms later the spikes fill only the right end of it.
+      await page.locator('#raster-window').selectOption('10000');
+      await waitForTime(page, (await simulatedMs(page)) + 300);
+      await page.locator('#play-pause').click();
+      const wide = decodePng(await page.locator('#raster-canvas').screenshot({ path: join(artifacts, 'cuba-raster-10s.png') }));
+      const dots = colourMask(wide, EXCITATORY_BLUE, 60);
+      // The plot spans x = 78 .. width - 28 (left of it, the population bars and names share the colours).
+      const plotLeft = 78;
+      const plotRight = wide.width - 28;
+      const columns = columnRuns(dots.subarray((boundary + 2) * wide.width, rowsBottom * wide.width), wide.width, rowsBottom - boundary - 2, 1).filter((r) => r.from >= plotLeft);
+      // About 300 ms (plus the test's own steps) of 10 s shown: the right end of the window only.
+      expect(columns[0].from).toBeGreaterThan(plotLeft + 0.8 * (plotRight - plotLeft));
+      expect(columns[columns.length - 1].to).toBeGreaterThan(plotRight - 5);
       expect(problems).toEqual([]);
     } finally {
       await page.close();
@@ -605,6 +620,9 @@ describe('network presets and the raster (Chromium)', () => {
       const floor = Math.max(...deep);
       const dips = columnRuns(Uint8Array.from(deep, (y) => (y >= floor - 10 ? 1 : 0)), currents.width, 1, 1);
       expect(dips.length).toBe(7);
+      // V_0 only sets the initial state: accepted, with a request to reset rather than a live change.
+      await page.locator('#param-V_0').fill('-70');
+      await expect.poll(() => page.locator('#param-V_0-message').textContent()).toMatch(/V_0 = -70 applies on reset: press Reset/);
       // Switched off, the plot goes away and the membrane plot takes the room back.
       const before = (await page.locator('#trace-canvas').boundingBox())!.height;
       await page.locator('#show-gates').uncheck();
