@@ -468,6 +468,12 @@ class FiPanelView implements FiPanel {
     }
     const noise = this.noise();
     this.ui.message.textContent = '';
+    if (this.noiseTimer !== null) {
+      // This run already takes the new noise: no second run when the pause is over.
+      clearTimeout(this.noiseTimer);
+      this.noiseTimer = null;
+      void this.describe();
+    }
     const range = this.rangeEdited || !this.described?.defaults ? this.readRange() : undefined;
     const onUpdate = proxy((u: SweepUpdate) => this.update(u));
     let started;

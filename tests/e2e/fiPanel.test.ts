@@ -1,0 +1,223 @@
+// The f-I panel in a real browser (Debian's Chromium, headless): a sweep fills the plot (read
+// from the canvas's pixels), the progress bar reaches 100 %, cancel stops a sweep, the fit table
+// shows the seven activations ranked by RMSE, and every curve can be read at the pointer.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createServer, type ViteDevServer } from 'vite';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { colourMask, decodePng, type Image } from './png';
+
+const root = resolve(__dirname, '../..');
+const artifacts = join(root, 'artifacts');
+const CHROMIUM = '/usr/bin/chromium';
+
+// The colours the panel promises (Okabe-Ito), written out here rather than imported from the app.
+const POINT_BLACK = 0x000000;
+const SIGMOID_BLUE = 0x0072b2;
+const RELU_VERMILLION = 0xd55e00;
+
+let server: ViteDevServer | undefined;
+let browser: Browser | undefined;
+let baseUrl = '';
+const missingBrowser = existsSync(CHROMIUM)
+  ? null
+  : `the browser tests need Debian's Chromium at ${CHROMIUM} (apt-get install -y chromium); they fail rather than skip without it`;
+
+beforeAll(async () => {
+  if (missingBrowser) return;
+  mkdirSync(artifacts, { recursive: true });
+  server = await createServer({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn', clearScreen: false, server: { port: 0, strictPort: false, host: '127.0.0.1' } });
+  await server.listen();
+  const url = server.resolvedUrls?.local[0];
+  if (!url) throw new Error('the Vite dev server did not report its address');
+  baseUrl = url;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Open the panel on its own for a model; collect console errors from the page and its workers. */
+async function openPanel(model: string): Promise<{ page: Page; problems: string[] }> {
+  if (missingBrowser) throw new Error(missingBrowser);
+  if (!browser) throw new Error('the browser did not start (see the beforeAll error)');
+  const page = await browser.newPage({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
+  const problems: string[] = [];
+  page.on('console', (msg) => msg.type() === 'error' && problems.push(`console error: ${msg.text()}`));
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('worker', (worker) => worker.on('console', (msg) => msg.type() === 'error' && problems.push(`worker console error: ${msg.text()}`)));
+  await page.goto(`${baseUrl}tests/e2e/fiPanelHost.html?model=${model}`, { waitUntil: 'load' });
+  // The range fields fill in when the worker has described the model.
+  await page.waitForFunction(() => (document.getElementById('fi-to') as HTMLInputElement | null)?.value !== '', undefined, { timeout: 15_000 });
+  return { page, problems };
+}
+
+async function canvasImage(page: Page, name: string): Promise<Image> {
+  return decodePng(await page.locator('#fi-canvas').screenshot({ path: join(artifacts, name) }));
+}
+
+function count(mask: Uint8Array): number {
+  let n = 0;
+  for (const v of mask) n += v;
+  return n;
+}
+
+/** Mean row of the mask's pixels in a band of columns (NaN if none). */
+function meanRow(mask: Uint8Array, image: Image, fromX: number, toX: number): number {
+  let sum = 0;
+  let n = 0;
+  for (let y = 0; y < image.height; y++) {
+    for (let x = fromX; x < toX; x++) {
+      if (mask[y * image.width + x]) {
+        sum += y;
+        n++;
+      }
+    }
+  }
+  return n ? sum / n : NaN;
+}
+
+/** Wait for the panel to reach a state; on a timeout, say where it was (progress, message). */
+async function panelReaches(page: Page, predicate: () => boolean, what: string): Promise<void> {
+  try {
+    await page.waitForFunction(predicate, undefined, { timeout: 20_000 });
+  } catch (err) {
+    const state = await progress(page).catch(() => null);
+    const message = await page.locator('#fi-message').textContent().catch(() => '');
+    await page.screenshot({ path: join(artifacts, 'fi-panel-timeout.png'), fullPage: true }).catch(() => undefined);
+    throw new Error(`the panel did not reach "${what}" (progress ${JSON.stringify(state)}, message ${JSON.stringify(message)}): ${(err as Error).message}`);
+  }
+}
+
+async function progress(page: Page): Promise<{ value: number; text: string }> {
+  return page.evaluate(() => ({ value: (document.getElementById('fi-progress') as HTMLProgressElement).value, text: document.getElementById('fi-progress-text')!.textContent ?? '' }));
+}
+
+describe('the f-I panel (Chromium)', () => {
+  it('a LIF sweep fills the plot, reaches 100 %, and ranks seven fits by RMSE; curves toggle and read out at the pointer', async () => {
+    const { page, problems } = await openPanel('lif');
+    try {
+      // Nothing black on the empty plot (axes and text are grey: #555, #2b2b2b; the dots are black).
+      const before = await canvasImage(page, 'fi-panel-empty.png');
+      expect(count(colourMask(before, POINT_BLACK, 40))).toBe(0);
+
+      await page.locator('#fi-run').click();
+      await panelReaches(page, () => document.querySelectorAll('#fi-fits tbody tr').length === 7, 'seven rows in the fit table');
+      const done = await progress(page);
+      expect(done.value).toBe(1);
+      expect(done.text).toMatch(/^100 %/);
+
+      // Simulated points only (fits and theory off): black dots, silent at the left, high at the right.
+      for (const id of ['theory', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'softplus', 'elu', 'softLif']) await page.locator(`#fi-show-${id}`).uncheck();
+      const points = await canvasImage(page, 'fi-panel-lif-points.png');
+      const black = colourMask(points, POINT_BLACK, 40);
+      expect(count(black)).toBeGreaterThan(100 * 12); // ~100 dots of ~20 px each
+      // Below rheobase (2 nA of 0-20 nA: the first tenth of the dots' extent) they lie on the
+      // bottom; at the right end far above it (327 Hz of a ~350 Hz axis).
+      let first = points.width;
+      let last = 0;
+      black.forEach((v, p) => v && ((first = Math.min(first, p % points.width)), (last = Math.max(last, p % points.width))));
+      const band = Math.round(0.08 * (last - first));
+      const leftRow = meanRow(black, points, first, first + band);
+      const rightRow = meanRow(black, points, last - band, last + 1);
+      expect(last - first).toBeGreaterThan(0.6 * points.width);
+      expect(leftRow - rightRow).toBeGreaterThan(0.6 * (points.height - 60));
+      expect(count(colourMask(points, SIGMOID_BLUE, 40))).toBe(0);
+
+      // Sigmoid and ReLU on: their colours appear; off again: gone.
+      await page.locator('#fi-show-sigmoid').check();
+      await page.locator('#fi-show-relu').check();
+      const fits = await canvasImage(page, 'fi-panel-lif-fits.png');
+      expect(count(colourMask(fits, SIGMOID_BLUE, 40))).toBeGreaterThan(300);
+      expect(count(colourMask(fits, RELU_VERMILLION, 40))).toBeGreaterThan(300);
+      for (const id of ['theory', 'tanh', 'leakyRelu', 'softplus', 'elu', 'softLif']) await page.locator(`#fi-show-${id}`).check();
+      await page.screenshot({ path: join(artifacts, 'fi-panel-lif.png'), fullPage: true });
+
+      // The fit table: seven rows, the seven functions, ranked 1-7 with RMSE never decreasing.
+      const rows = await page.locator('#fi-fits tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent?.trim() ?? '')));
+      expect(rows.map((r) => r[0])).toEqual(['1', '2', '3', '4', '5', '6', '7']);
+      expect(rows.map((r) => r[1]).sort()).toEqual(['ELU', 'ReLU', 'leaky ReLU', 'sigmoid', 'soft-LIF', 'softplus', 'tanh']);
+      const rmse = rows.map((r) => Number.parseFloat(r[4]));
+      for (let k = 1; k < 7; k++) expect(rmse[k]).toBeGreaterThanOrEqual(rmse[k - 1]);
+      expect(rows[0][1]).toBe('soft-LIF'); // the LIF's own shape, as the bridge's tests say
+      expect(await page.locator('#fi-sentence').textContent()).toMatch(/The LIF neuron starts firing at 2\.2 nA/);
+
+      // Hover at 10 nA: every curve has a value; the simulated one is the analytic rate within 2 Hz.
+      const box = (await page.locator('#fi-canvas').boundingBox())!;
+      await page.mouse.move(box.x + 62 + (box.width - 62 - 14) / 2, box.y + 150);
+      await page.waitForFunction(() => /^at I = [\d.]+ nA/.test(document.getElementById('fi-at')?.textContent ?? ''));
+      const atInput = Number.parseFloat((await page.locator('#fi-at').textContent())!.replace('at I = ', ''));
+      expect(Math.abs(atInput - 10)).toBeLessThan(0.1);
+      const readout = await page.locator('#fi-legend li:not([hidden]) .fi-value').allTextContents();
+      expect(readout).toHaveLength(9);
+      for (const v of readout) expect(v).toMatch(/Hz$/);
+      const simulatedHz = Number.parseFloat(readout[0]);
+      expect(Math.abs(simulatedHz - 1000 / (2 + 10 * Math.log(100 / 80)))).toBeLessThan(2);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('cancel stops a running sweep (noisy HH): progress stays below 100 %, no fits, and the next sweep runs', async () => {
+    const { page, problems } = await openPanel('hh');
+    try {
+      await page.locator('#fi-noise-type').selectOption('white');
+      await page.locator('#fi-sigma').fill('2');
+      await page.locator('#fi-sigma').dispatchEvent('change');
+      // Noise brings 10 neurons per current: a sweep of several seconds. Wait for an estimate.
+      await page.waitForFunction(() => (document.getElementById('fi-to') as HTMLInputElement).value === '40');
+      await page.locator('#fi-run').click();
+      // Wait for an estimate of the time left and the first points (a tenth of the currents).
+      await panelReaches(page, () => / left$/.test(document.getElementById('fi-progress-text')?.textContent ?? '') && (document.getElementById('fi-progress') as HTMLProgressElement).value >= 0.1, 'time left shown, 10 % done');
+      const running = await progress(page);
+      expect(running.value).toBeGreaterThan(0);
+      expect(running.value).toBeLessThan(1);
+      await page.locator('#fi-cancel').click();
+      await page.waitForFunction(() => /^cancelled at \d+ %$/.test(document.getElementById('fi-progress-text')?.textContent ?? ''));
+      const cancelled = await progress(page);
+      expect(cancelled.value).toBeLessThan(1);
+      expect(await page.locator('#fi-cancel').isDisabled()).toBe(true);
+      expect(await page.locator('#fi-fits').isHidden()).toBe(true);
+      // The points that finished before the cancel are drawn: the low currents only.
+      const partial = await canvasImage(page, 'fi-panel-hh-cancelled.png');
+      const black = colourMask(partial, POINT_BLACK, 40);
+      let last = 0;
+      black.forEach((v, p) => v && (last = Math.max(last, p % partial.width)));
+      expect(count(black)).toBeGreaterThan(5 * 12);
+      expect(last).toBeLessThan(0.8 * partial.width);
+
+      // The worker is free again: a noiseless sweep runs to the end and fills the table.
+      await page.locator('#fi-noise-type').selectOption('none');
+      await page.locator('#fi-noise-type').dispatchEvent('change');
+      await panelReaches(page, () => document.querySelectorAll('#fi-fits tbody tr').length === 7, 'seven rows in the fit table');
+      expect((await progress(page)).value).toBe(1);
+      expect(await page.locator('#fi-sentence').textContent()).toMatch(/type II/);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('a bad range is refused with a message naming the field, and nothing runs', async () => {
+    const { page, problems } = await openPanel('lif');
+    try {
+      await page.locator('#fi-step').fill('0.0001');
+      await page.locator('#fi-step').dispatchEvent('change');
+      await page.locator('#fi-run').click();
+      await page.waitForFunction(() => (document.getElementById('fi-message')?.textContent ?? '') !== '');
+      expect(await page.locator('#fi-message').textContent()).toMatch(/^range\.step: 0\.0001 nA gives 200001 currents .* 6 to 400 are allowed/);
+      expect((await progress(page)).value).toBe(0);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});
