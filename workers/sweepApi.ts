@@ -204,8 +204,16 @@ function plan(sweep: number, request: SweepRequest): Plan {
   if (noise.sigmaMV > 0 && !loaded.noise) {
     throw new InputError('noise.sigmaMV', `${noise.sigmaMV} mV: ${loaded.file.name} does not say how voltage noise enters it (its file has no "noise" section), so only 0 is allowed`);
   }
-  const defaults = request.range && request.durationMs !== undefined && request.dtMs !== undefined && request.discardMs !== undefined ? null : defaultsFor(request.model, loaded, parameters, noise.sigmaMV);
-  const range = request.range ?? { fromInput: defaults!.fromInput, toInput: defaults!.toInput, step: defaults!.step };
+  let defaults: SweepDefaults | null;
+  try {
+    defaults = defaultsFor(request.model, loaded, parameters, noise.sigmaMV);
+  } catch (err) {
+    // A model without a default sweep runs over the range given, for a generic 1 s after 0.1 s
+    // with dt 0.05 ms (fine enough for HH-type gates, if slow), unless these are given too.
+    if (!(err instanceof InputError) || err.field !== 'range' || !request.range) throw err;
+    defaults = { ...request.range, durationMs: 1100, discardMs: 100, dtMs: 0.05, neuronsPerCurrent: noise.sigmaMV > 0 ? 10 : 1 };
+  }
+  const range = request.range ?? { fromInput: defaults.fromInput, toInput: defaults.toInput, step: defaults.step };
   finite('range.fromInput', range.fromInput, loaded.file.input.unit, -1e6, 1e6);
   finite('range.toInput', range.toInput, loaded.file.input.unit, -1e6, 1e6);
   finite('range.step', range.step, loaded.file.input.unit, 1e-9, 1e6);
@@ -215,13 +223,13 @@ function plan(sweep: number, request: SweepRequest): Plan {
     throw new InputError('range.step', `${range.step} ${loaded.file.input.unit} gives ${count} currents from ${range.fromInput} to ${range.toInput}; 6 to ${MAX_POINTS} are allowed (6 for the fits)`);
   }
   const currents = currentRange(range.fromInput, range.toInput, range.step);
-  const neuronsPerCurrent = request.neuronsPerCurrent ?? defaults?.neuronsPerCurrent ?? (noise.sigmaMV > 0 ? 20 : 1);
+  const neuronsPerCurrent = request.neuronsPerCurrent ?? defaults.neuronsPerCurrent;
   if (!Number.isInteger(neuronsPerCurrent) || neuronsPerCurrent < 1 || neuronsPerCurrent * currents.length > MAX_NEURONS) {
     throw new InputError('neuronsPerCurrent', `${neuronsPerCurrent} must be a whole number from 1 to ${Math.floor(MAX_NEURONS / currents.length)} for ${currents.length} currents (at most ${MAX_NEURONS} neurons in a sweep)`);
   }
-  const durationMs = finite('durationMs', request.durationMs ?? defaults!.durationMs, 'ms', 10, 20000);
-  const discardMs = finite('discardMs', request.discardMs ?? defaults!.discardMs, 'ms', 0, durationMs - 10);
-  const dtMs = finite('dtMs', request.dtMs ?? defaults!.dtMs, 'ms', 0.001, 1);
+  const durationMs = finite('durationMs', request.durationMs ?? defaults.durationMs, 'ms', 10, 20000);
+  const discardMs = finite('discardMs', request.discardMs ?? defaults.discardMs, 'ms', 0, durationMs - 10);
+  const dtMs = finite('dtMs', request.dtMs ?? defaults.dtMs, 'ms', 0.001, 1);
   if (request.method !== undefined && !(METHODS as readonly string[]).includes(request.method)) {
     throw new InputError('method', `${JSON.stringify(request.method)} is not a method; choose one of ${METHODS.join(', ')}`);
   }

@@ -380,7 +380,7 @@ class FiPanelView implements FiPanel {
       return;
     }
     this.described = result;
-    this.ui.message.textContent = result.noDefaults ?? '';
+    this.ui.message.textContent = result.noDefaults ? `${result.modelName} has no default sweep: enter the input range (from, to, step in ${result.unit}).` : '';
     this.ui.model.textContent = `${result.modelName}: input ${result.inputSymbol} in ${result.unit}`;
     this.ui.unit.textContent = result.unit;
     if (!this.rangeEdited) {

@@ -147,6 +147,19 @@ describe('sweep worker adapter', () => {
     expect(await api.cancel()).toBe(false); // nothing started
   });
 
+  it('a model without a default sweep runs over the range given', async () => {
+    const api = connect();
+    const { plan, updates, ended } = await collect(api, { model: 'lif_exp_current', range: { fromInput: 0, toInput: 5, step: 0.25 } });
+    await ended;
+    expect(plan.currents).toHaveLength(21);
+    expect([plan.durationMs, plan.discardMs, plan.dtMs]).toEqual([1100, 100, 0.05]);
+    const last = updates[updates.length - 1];
+    if (last.kind !== 'done') throw new Error(`ended with ${last.kind}`);
+    // CUBA's neuron rests above threshold (E_L -49 mV, V_th -50 mV): it fires at 0 nA already, faster with more.
+    expect(last.result.ratesHz[0]).toBeGreaterThan(5);
+    expect(last.result.ratesHz[20]).toBeGreaterThan(last.result.ratesHz[0] + 10);
+  });
+
   it('describe() gives the model\'s input, whether noise applies, and its default sweep or why there is none', async () => {
     const api = connect();
     const lif = await api.describe('lif', { V_th: -40 }, 0);
