@@ -467,6 +467,8 @@ class App {
 
   /** Once per animation frame: ask for the next batch if none is on its way, and measure the frame. */
   tick(now: number): void {
+    // Frames stop while the tab is hidden: a long gap restarts the watchdog's clock, not the worker.
+    if (now - this.lastFrameAt > 1000) this.takeSentAt = now;
     if (this.lastFrameAt > 0) {
       this.frameIntervals.push(now - this.lastFrameAt);
       if (this.frameIntervals.length > 120) this.frameIntervals.shift();
