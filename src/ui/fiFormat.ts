@@ -66,10 +66,10 @@ export function formatRemaining(ms: number | null): string {
 }
 
 /** The progress line under the bar. */
-export function progressText(fraction: number, remaining: number | null, phase: 'simulating' | 'fitting' | 'done' | 'cancelled' | 'failed'): string {
+export function progressText(fraction: number, remaining: number | null, phase: 'simulating' | 'fitting' | 'done' | 'cancelled' | 'failed', elapsedMs?: number): string {
   const percent = `${Math.floor(Math.min(Math.max(fraction, 0), 1) * 100)} %`;
   if (phase === 'fitting') return `${percent} · fitting the seven activations…`;
-  if (phase === 'done') return '100 % · done';
+  if (phase === 'done') return elapsedMs !== undefined ? `100 % · done in ${formatNumber(elapsedMs / 1000, 2)} s` : '100 % · done';
   if (phase === 'cancelled') return `cancelled at ${percent}`;
   if (phase === 'failed') return `stopped at ${percent}`;
   const left = formatRemaining(remaining);

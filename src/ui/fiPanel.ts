@@ -166,6 +166,7 @@ class FiPanelView implements FiPanel {
   private phase: Phase = 'idle';
   private fraction = 0;
   private remaining: number | null = null;
+  private elapsedMs: number | undefined;
   private axes: AxesKind = 'raw';
   private quantity: Quantity = 'rate';
   private visible = new Set<CurveId>(CURVE_STYLES.map((s) => s.id));
@@ -248,7 +249,7 @@ class FiPanelView implements FiPanel {
     progressRow.append(progress, progressText, message, note);
 
     const body = el('div', { class: 'fi-body' });
-    const canvas = el('canvas', { id: 'fi-canvas', role: 'img', 'aria-label': 'Firing rate against input current: simulated points, theory and fitted activation functions' });
+    const canvas = el('canvas', { id: 'fi-canvas', role: 'img', 'aria-label': 'Firing rate against input current: simulated points, theory and fitted activation functions. Left and right arrows read every curve at one current after another.' });
     const side = el('div', { class: 'fi-side' });
     const viewBox = el('div', { class: 'fi-view' });
     const radios = (name: string, options: [string, string][], onChange: (value: string) => void) => {
@@ -326,6 +327,21 @@ class FiPanelView implements FiPanel {
     run.addEventListener('click', () => void this.run());
     cancel.addEventListener('click', () => void this.cancel());
     canvas.addEventListener('pointermove', (event) => this.hover(event));
+    // Keyboard too: focus the plot and step the read-out along the sweep's currents.
+    canvas.tabIndex = 0;
+    canvas.addEventListener('keydown', (event) => {
+      if (!this.data || (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight')) return;
+      event.preventDefault();
+      const currents = this.data.currents;
+      const nearest = this.hoverInput === null ? -1 : currents.reduce((best, c, k) => (Math.abs(c - this.hoverInput!) < Math.abs(currents[best] - this.hoverInput!) ? k : best), 0);
+      const next = nearest < 0 ? 0 : Math.min(currents.length - 1, Math.max(0, nearest + (event.key === 'ArrowRight' ? 1 : -1)));
+      this.hoverInput = currents[next];
+      this.redraw();
+    });
+    canvas.addEventListener('blur', () => {
+      this.hoverInput = null;
+      this.redraw();
+    });
     canvas.addEventListener('pointerleave', () => {
       this.hoverInput = null;
       this.redraw();
@@ -496,6 +512,7 @@ class FiPanelView implements FiPanel {
     this.phase = 'simulating';
     this.fraction = 0;
     this.remaining = null;
+    this.elapsedMs = undefined;
     this.ui.tbody.replaceChildren();
     this.ui.table.hidden = true;
     this.ui.sentence.textContent = '';
@@ -539,6 +556,7 @@ class FiPanelView implements FiPanel {
         data.theoryHz = u.result.theoryHz;
         data.fits = u.result.fits;
         this.explanation = u.result.explanation.text;
+        this.elapsedMs = u.result.elapsedMs;
         this.fillTable(u.result.fits);
         break;
       case 'cancelled':
@@ -557,7 +575,7 @@ class FiPanelView implements FiPanel {
     const running = this.phase === 'simulating' || this.phase === 'fitting';
     this.ui.progress.value = this.fraction;
     this.ui.progress.dataset.phase = this.phase;
-    this.ui.progressText.textContent = this.phase === 'idle' ? 'Press Run sweep to measure the f-I curve.' : progressText(this.fraction, this.remaining, this.phase === 'simulating' ? 'simulating' : this.phase);
+    this.ui.progressText.textContent = this.phase === 'idle' ? 'Press Run sweep to measure the f-I curve.' : progressText(this.fraction, this.remaining, this.phase === 'simulating' ? 'simulating' : this.phase, this.elapsedMs);
     this.ui.cancel.disabled = !running;
     this.ui.sentence.textContent = this.explanation;
   }

@@ -155,6 +155,7 @@ describe('text', () => {
     expect(formatRemaining(70_000)).toBe('about 1 min 10 s left');
     expect(progressText(0.423, 2600, 'simulating')).toBe('42 % · about 3 s left');
     expect(progressText(1, 0, 'done')).toBe('100 % · done');
+    expect(progressText(1, 0, 'done', 312)).toBe('100 % · done in 0.31 s');
     expect(progressText(0.5, null, 'cancelled')).toBe('cancelled at 50 %');
   });
 });
