@@ -587,11 +587,18 @@ class App {
     if (this.state !== 'failed') setStatus(words[this.state], this.state);
   }
 
-  /** Mean interval between animation frames and mean time to draw a batch, over the last ~2 s. */
+  /**
+   * Median interval between animation frames and median time to draw one batch, over the last
+   * 120 of each (medians, so a one-off such as a texture's first use does not stand for the typical frame).
+   */
   private showFrameTime(): void {
-    const mean = (xs: number[]) => (xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+    const median = (xs: number[]) => {
+      if (xs.length === 0) return 0;
+      const sorted = [...xs].sort((a, b) => a - b);
+      return sorted[sorted.length >> 1];
+    };
     if (this.frameIntervals.length < 10) return;
-    ui.frameTime.textContent = `frame ${mean(this.frameIntervals).toFixed(1)} ms · draw ${mean(this.drawTimes).toFixed(1)} ms`;
+    ui.frameTime.textContent = `frame ${median(this.frameIntervals).toFixed(1)} ms · draw ${median(this.drawTimes).toFixed(1)} ms`;
   }
 
   private setState(state: PageState): void {
