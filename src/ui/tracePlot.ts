@@ -97,7 +97,7 @@ export class TracePlot {
       width,
       height,
       background: COLOURS.background,
-      antialias: true,
+      antialias: false, // the traces are inked into a texture without it anyway; MSAA on the canvas only costs
       preference: 'webgl',
       resolution: Math.max(1, window.devicePixelRatio || 1),
       autoDensity: true,
