@@ -90,7 +90,8 @@ const CSS = `
 .fi-panel th { color: var(--muted, #5a5a5a); font-weight: 600; }
 .fi-panel td.num { text-align: right; white-space: nowrap; }
 .fi-panel td.params { font-size: 12px; color: #333; }
-.fi-panel td.formula { font-family: ui-monospace, 'DejaVu Sans Mono', monospace; font-size: 12px; white-space: nowrap; }
+.fi-panel td.formula { font-family: ui-monospace, 'DejaVu Sans Mono', monospace; font-size: 11px; max-width: 200px; overflow-wrap: anywhere; }
+.fi-panel td.name { white-space: nowrap; }
 `;
 
 const MARGIN = { left: 62, right: 14, top: 12, bottom: 42 };
@@ -586,7 +587,7 @@ class FiPanelView implements FiPanel {
     this.ui.tbody.replaceChildren(
       ...rows.map((r) => {
         const tr = el('tr', { 'data-fit': r.id });
-        const name = el('td');
+        const name = el('td', { class: 'name' });
         name.append(swatch(r.id), ` ${r.name}`);
         tr.append(el('td', { class: 'num' }, String(r.rank)), name, el('td', { class: 'formula' }, r.formula), el('td', { class: 'params' }, r.parameters), el('td', { class: 'num' }, r.rmse), el('td', { class: 'num' }, r.rSquared));
         return tr;
