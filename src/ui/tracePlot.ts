@@ -299,8 +299,10 @@ export class TracePlot {
     axis.stroke({ width: 1, color: COLOURS.axis });
 
     const xTitle = label('time (ms)');
-    xTitle.anchor.set(0.5, 0);
-    xTitle.position.set((left + right) / 2, bottom + 27);
+    // With a legend on its line (several series), the axis title moves to the right end.
+    const legend = layout.series.length > 1;
+    xTitle.anchor.set(legend ? 1 : 0.5, 0);
+    xTitle.position.set(legend ? right : (left + right) / 2, bottom + 27);
     const yTitle = label(`${layout.label} (${layout.unit})`);
     yTitle.anchor.set(0.5, 0);
     yTitle.rotation = -Math.PI / 2;
@@ -316,17 +318,17 @@ export class TracePlot {
         .stroke({ width: 1, color: COLOURS.grid });
       this.axes.addChild(stripTitle, strip);
     }
-    // A legend when several series share the plot, in their colours, along the top right.
+    // A legend when several series share the plot, in their colours, on the time axis's line at the
+    // left, where no data is drawn (threshold labels sit at the right of the plot).
     if (layout.series.length > 1) {
-      let x = right;
-      for (let k = layout.series.length - 1; k >= 0; k--) {
-        const s = layout.series[k];
-        const text = label(s.label, 13, s.colour);
-        text.anchor.set(1, 0);
-        text.position.set(x, layout.spikes ? SPIKE_STRIP.top + SPIKE_STRIP.height + 4 : 4);
-        const key = new Graphics().rect(x - text.width - 24, text.position.y + 8, 18, 3).fill(s.colour);
+      let x = left;
+      for (const s of layout.series) {
+        const text = label(s.label, 12, s.colour);
+        text.anchor.set(0, 0);
+        text.position.set(x + 24, bottom + 27);
+        const key = new Graphics().rect(x, text.position.y + 8, 18, 3).fill(s.colour);
         this.axes.addChild(text, key);
-        x -= text.width + 34;
+        x += text.width + 34;
       }
     }
   }
@@ -344,7 +346,9 @@ export class TracePlot {
       const text = label(`threshold${name ? ` ${name}` : ''} = ${formatNumber(threshold.level)} ${this.layout?.unit ?? ''}`, 13, COLOURS.threshold);
       text.anchor.set(1, 1);
       text.position.set(this.plotRight, y - 4);
-      this.thresholdLayer.addChild(dashes, text);
+      // A pale backing keeps the label readable where a trace crosses it.
+      const backing = new Graphics().rect(this.plotRight - text.width - 3, y - 4 - text.height, text.width + 3, text.height).fill({ color: COLOURS.background, alpha: 0.75 });
+      this.thresholdLayer.addChild(dashes, backing, text);
     }
   }
 

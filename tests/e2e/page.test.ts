@@ -612,9 +612,10 @@ describe('network presets and the raster (Chromium)', () => {
       const currents = decodePng(await page.locator('#currents-canvas').screenshot({ path: join(artifacts, 'hh-currents.png') }));
       const sodium = colourMask(currents, SODIUM_VERMILLION, 40);
       const deep: number[] = [];
+      const plotBottom = currents.height - 50; // under it, the time axis and the legend (in the same colours)
       for (let x = 0; x < currents.width; x++) {
         let lowest = -1;
-        for (let y = 0; y < currents.height; y++) if (sodium[y * currents.width + x]) lowest = y;
+        for (let y = 0; y < plotBottom; y++) if (sodium[y * currents.width + x]) lowest = y;
         deep.push(lowest);
       }
       const floor = Math.max(...deep);
