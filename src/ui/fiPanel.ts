@@ -407,6 +407,7 @@ class FiPanelView implements FiPanel {
       this.ui.step.value = d ? String(d.step) : '';
     }
     this.showNoiseControls();
+    this.redraw(); // the axis label names the model's input and unit
   }
 
   /** A sweep on screen that no longer matches the page's model or parameters says so. */
