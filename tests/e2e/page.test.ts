@@ -100,6 +100,9 @@ async function openPage(scenario?: unknown, file = 'single-lif'): Promise<Opened
   return { page, problems };
 }
 
+// Waits below are generous (a preset loads in well under a second alone, but npm test runs the
+// unit tests beside these on a shared machine); no test asserts how long anything takes.
+
 /** Wait until the run has ended one way or the other; return the status state and text. */
 async function runEnded(page: Page): Promise<{ state: string; text: string; error: string }> {
   await page.waitForFunction(() => {
@@ -335,7 +338,7 @@ describe('the controls (Chromium)', () => {
       const options = () => page.locator('#preset option').evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value));
       await expect.poll(options).toEqual(['single-lif', 'single-hh', 'lif-vs-hh', 'cuba', 'cobahh', 'brunel-j0.25']);
       await page.locator('#preset').selectOption('single-hh');
-      await expect.poll(() => page.locator('#scenario-name').textContent()).toMatch(/Hodgkin-Huxley/);
+      await expect.poll(() => page.locator('#scenario-name').textContent(), { timeout: 20_000 }).toMatch(/Hodgkin-Huxley/);
       const ended = await runEnded(page);
       expect(ended.state, ended.error).toBe('finished');
       expect(await page.locator('#param-g_Na').count()).toBe(1);
@@ -490,7 +493,7 @@ describe('network presets and the raster (Chromium)', () => {
     const { page, problems } = await openPage({ ...cuba, durationMs: 10_000 }, 'cuba');
     try {
       await page.locator('#preset').selectOption('cuba');
-      await expect.poll(() => page.locator('#scenario-name').textContent()).toBe('CUBA');
+      await expect.poll(() => page.locator('#scenario-name').textContent(), { timeout: 20_000 }).toBe('CUBA');
       await page.locator('#speed').selectOption('1');
       await expect.poll(() => page.locator('#raster-section').isVisible()).toBe(true);
       await waitForTime(page, 300);
@@ -570,7 +573,7 @@ describe('network presets and the raster (Chromium)', () => {
     try {
       await page.locator('#preset').selectOption('lif-vs-hh');
       await page.locator('#speed').selectOption('max');
-      await expect.poll(() => page.locator('#scenario-name').textContent()).toMatch(/LIF vs HH/);
+      await expect.poll(() => page.locator('#scenario-name').textContent(), { timeout: 20_000 }).toMatch(/LIF vs HH/);
       const ended = await runEnded(page);
       expect(ended.state, ended.error).toBe('finished');
       expect(await page.locator('#raster-section').isHidden()).toBe(true); // both neurons are traced: no raster
@@ -595,7 +598,7 @@ describe('network presets and the raster (Chromium)', () => {
     const { page, problems } = await openPage();
     try {
       await page.locator('#preset').selectOption('single-hh');
-      await expect.poll(() => page.locator('#scenario-name').textContent()).toMatch(/Hodgkin-Huxley/);
+      await expect.poll(() => page.locator('#scenario-name').textContent(), { timeout: 20_000 }).toMatch(/Hodgkin-Huxley/);
       expect(await page.locator('#gates-plot').isHidden()).toBe(true);
       await page.locator('#show-gates').check();
       await page.locator('#show-currents').check();
