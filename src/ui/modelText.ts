@@ -97,6 +97,30 @@ export function checkModelText(text: string, method?: MethodName, source = 'mode
   return { ok: true, model: raw as ModelFile, loaded, method: use };
 }
 
+/** Keys shown first: what a student edits most sits at the top of the text. */
+const KEY_ORDER = ['format', 'id', 'name', 'description', 'input', 'equations', 'expressions', 'threshold', 'reset', 'refractory', 'parameters', 'state'];
+
+/**
+ * A model file as text to edit: the equations near the top, one line per parameter and state
+ * variable, lists of strings one item a line. JSON.parse of it gives the same file back.
+ */
+export function formatModelFile(file: ModelFile): string {
+  const raw = file as unknown as Record<string, unknown>;
+  const keys = [...KEY_ORDER.filter((k) => k in raw), ...Object.keys(raw).filter((k) => !KEY_ORDER.includes(k))];
+  const parts = keys.map((key) => {
+    const value = raw[key];
+    let text: string;
+    if (typeof value === 'object' && value !== null && !Array.isArray(value) && ['parameters', 'state', 'regimes'].includes(key)) {
+      const rows = Object.entries(value).map(([name, spec]) => `  ${JSON.stringify(name)}: ${JSON.stringify(spec)}`);
+      text = rows.length === 0 ? '{}' : `{\n${rows.join(',\n')}\n }`;
+    } else if (Array.isArray(value) && value.length > 0 && value.every((x) => typeof x === 'string')) {
+      text = `[\n${value.map((x) => `  ${JSON.stringify(x)}`).join(',\n')}\n ]`;
+    } else text = JSON.stringify(value);
+    return ` ${JSON.stringify(key)}: ${text}`;
+  });
+  return `{\n${parts.join(',\n')}\n}\n`;
+}
+
 interface PopulationShape {
   name: string;
   model: string | ModelFile;

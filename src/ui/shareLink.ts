@@ -66,17 +66,19 @@ export function speedLabel(speed: number | null): string {
 export interface ShareControl {
   /** Put the current scenario in the address bar and copy the address; resolves to what it said. */
   share(): Promise<string>;
+  /** Say that the link the page was opened with was refused, and why. */
+  refused(message: string): void;
 }
 
 const STYLE_ID = 'share-link-style';
 const CSS = `
 .share-link { display: inline-flex; align-items: center; gap: 8px; }
 .share-link .share-message { font-size: 13px; color: var(--muted, #5a5a5a); max-width: 60ch; }
-.share-link .share-message.problem { color: #7a2e00; }
+.share-link .share-message.problem { color: #7a2e00; background: #fff4ec; border: 1px solid #d55e00; border-radius: 4px; padding: 3px 8px; white-space: pre-wrap; font: 12px/1.35 ui-monospace, 'DejaVu Sans Mono', monospace; } /* monospace: an equation's caret stays under its column */
 `;
 
 /** The "Share link" button and the line beside it that says what happened. */
-export function mountShareButton(slot: HTMLElement, hooks: Pick<PageHooks, 'currentScenario'>): ShareControl {
+export function mountShareButton(slot: HTMLElement, hooks: Pick<PageHooks, 'currentScenario' | 'openScenario'>): ShareControl {
   if (!document.getElementById(STYLE_ID)) {
     const style = document.createElement('style');
     style.id = STYLE_ID;
@@ -126,6 +128,21 @@ export function mountShareButton(slot: HTMLElement, hooks: Pick<PageHooks, 'curr
     }
   }
 
+  function refused(text: string): void {
+    message.setAttribute('role', 'alert');
+    say(`This link was not opened: ${text}. The default scenario runs instead.`, true);
+  }
+
   button.addEventListener('click', () => void share());
-  return { share };
+  // A link pasted into the address bar of an open page changes only the hash: no reload.
+  // (replaceState in share() fires no hashchange, so the page's own links do not come back here.)
+  window.addEventListener('hashchange', async () => {
+    const read = await readHashOnLoad(location.hash);
+    if (read.kind === 'none') return;
+    if (read.kind === 'refused') return void say(`This link was not opened: ${read.message}. What ran before goes on.`, true);
+    const opened = await hooks.openScenario(read.scenario);
+    if (opened.ok) say('Opened the scenario of the link.');
+    else say(`This link was not opened: ${opened.message}. What ran before goes on.`, true);
+  });
+  return { share, refused };
 }

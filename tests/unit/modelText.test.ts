@@ -1,7 +1,8 @@
 // The equation editor's checks: the same loader and code generator as the shipped models, the
 // message naming the field and the line, and hostile text refused before anything could run it.
 import { describe, expect, it } from 'vitest';
-import { checkModelText, modelFileOf, scenarioWithModel } from '../../src/ui/modelText';
+import { checkModelText, formatModelFile, modelFileOf, scenarioWithModel } from '../../src/ui/modelText';
+import { BUILTIN_MODEL_IDS, builtinModel } from '../../src/core/model/builtinModels';
 import { preset } from '../../src/scenario/presets';
 import { buildSimulation } from '../../src/core/simulation';
 import lif from '../../models/lif.json';
@@ -101,6 +102,16 @@ describe('scenarioWithModel', () => {
     if (!check.ok) throw new Error(check.message);
     const built = scenarioWithModel(preset('single-lif'), 'neuron', check.model);
     expect(built).toMatchObject({ ok: false, field: 'record.traces[0].variable' });
+  });
+
+  it('shows every shipped model as text that reads back as the same file, equations first', () => {
+    for (const id of BUILTIN_MODEL_IDS) {
+      const file = builtinModel(id).file;
+      const shown = formatModelFile(file);
+      expect(JSON.parse(shown)).toEqual(file);
+      expect(shown.indexOf('"equations"')).toBeLessThan(shown.indexOf('"parameters"'));
+      expect(checkModelText(shown).ok).toBe(true);
+    }
   });
 
   it('reads the model a population runs', () => {

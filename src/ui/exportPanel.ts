@@ -1,0 +1,257 @@
+// Export and import: the run's spikes and traces as CSV (from the frames the page received), each
+// panel as PNG, the scenario as JSON, Brian2 and PyNN scripts; and a scenario JSON file brought
+// in by drag and drop or a file picker. A file is data: it is parsed and validated before the
+// page sees it, and a bad one is refused next to the import control with the field and message
+// while the running simulation and the student's settings go on untouched.
+import { brian2Script } from '../export/brian2.js';
+import { pynnScript } from '../export/pynn.js';
+import { InputError } from '../core/errors.js';
+import type { Frame } from '../core/simulation.js';
+import type { ScenarioSummary } from '../../workers/simulationApi.js';
+import type { PageEvents, PageHooks } from './pageHooks.js';
+import { FrameRecorder, MAX_SCENARIO_FILE_BYTES, fileStem, readScenarioText, spikesCsv, tracesCsv } from './exportData.js';
+
+export interface ExportPanel extends PageEvents {
+  /** Read a scenario file (as the drop and the picker do); resolves to the message shown. */
+  importFile(file: File): Promise<string>;
+}
+
+const STYLE_ID = 'export-panel-style';
+const CSS = `
+.export-panel { display: flex; flex-direction: column; gap: 6px; font-size: 13px; }
+.export-panel .export-row { display: flex; align-items: center; gap: 6px; flex-wrap: wrap; }
+.export-panel .export-row > span:first-child { color: var(--muted, #5a5a5a); min-width: 52px; }
+.export-panel button { font-size: 13px; padding: 3px 9px; }
+.export-panel .export-message, .export-panel .import-message { font-size: 13px; }
+.export-panel .export-message:empty, .export-panel .import-message:empty { display: none; }
+.export-panel .problem { color: #7a2e00; background: #fff4ec; border: 1px solid #d55e00; border-radius: 4px; padding: 4px 8px; }
+.export-panel .drop-zone { border: 2px dashed #8a8a8a; border-radius: 6px; padding: 8px; color: var(--muted, #5a5a5a); text-align: center; }
+body.dragging-file .export-panel .drop-zone { border-color: #0072b2; background: #eef6fb; color: #0b3b5c; }
+`;
+
+function button(text: string, title: string, id: string): HTMLButtonElement {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = 'secondary';
+  b.textContent = text;
+  b.title = title;
+  b.id = id;
+  return b;
+}
+
+/** Save bytes as a file (the object URL is released once the download has started). */
+function download(name: string, type: string, data: BlobPart): void {
+  const url = URL.createObjectURL(new Blob([data], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.style.display = 'none';
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** A panel's pixels as PNG: drawn now and copied in the same task (WebGL clears its buffer after showing it). */
+function canvasPng(canvas: HTMLCanvasElement, draw: () => void): Promise<Blob | null> {
+  draw();
+  const copy = document.createElement('canvas');
+  copy.width = canvas.width;
+  copy.height = canvas.height;
+  const context = copy.getContext('2d');
+  if (!context) return Promise.resolve(null);
+  context.drawImage(canvas, 0, 0);
+  return new Promise((resolve) => copy.toBlob(resolve, 'image/png'));
+}
+
+export function mountExportPanel(slot: HTMLElement, hooks: PageHooks): ExportPanel {
+  if (!document.getElementById(STYLE_ID)) {
+    const style = document.createElement('style');
+    style.id = STYLE_ID;
+    style.textContent = CSS;
+    document.head.append(style);
+  }
+  const recorder = new FrameRecorder();
+  let run = -1;
+  let summary: ScenarioSummary | null = null;
+
+  const root = document.createElement('div');
+  root.className = 'export-panel';
+  root.id = 'export-panel';
+  const heading = document.createElement('h2');
+  heading.textContent = 'Save and open';
+  heading.style.cssText = 'font-size: 15px; margin: 0';
+
+  const dataRow = document.createElement('div');
+  dataRow.className = 'export-row';
+  const spikesButton = button('Spikes CSV', 'The spikes of this run so far: time_ms, neuron, population, index_in_population', 'export-spikes');
+  const tracesButton = button('Traces CSV', 'The traced variables of this run so far, one column per trace', 'export-traces');
+  const dataLabel = document.createElement('span');
+  dataLabel.textContent = 'Data';
+  dataRow.append(dataLabel, spikesButton, tracesButton);
+
+  const pngRow = document.createElement('div');
+  pngRow.className = 'export-row';
+  const pngLabel = document.createElement('span');
+  pngLabel.textContent = 'Images';
+  const pngButtons = document.createElement('span');
+  pngButtons.className = 'export-row';
+  pngRow.append(pngLabel, pngButtons);
+
+  const scenarioRow = document.createElement('div');
+  scenarioRow.className = 'export-row';
+  const scenarioLabel = document.createElement('span');
+  scenarioLabel.textContent = 'Scenario';
+  const jsonButton = button('JSON', 'The scenario with your parameters, inputs and view, as a file you can open again here or run with npm run sim', 'export-json');
+  const brian2Button = button('Brian2 script', 'A Python script for Brian2 that runs this scenario', 'export-brian2');
+  const pynnButton = button('PyNN script', 'A Python script for PyNN 0.10 (NEST) that runs this scenario', 'export-pynn');
+  scenarioRow.append(scenarioLabel, jsonButton, brian2Button, pynnButton);
+
+  const exportMessage = document.createElement('div');
+  exportMessage.className = 'export-message';
+  exportMessage.id = 'export-message';
+  exportMessage.setAttribute('role', 'status');
+
+  const importRow = document.createElement('div');
+  importRow.className = 'drop-zone';
+  importRow.id = 'drop-zone';
+  const picker = document.createElement('input');
+  picker.type = 'file';
+  picker.accept = '.json,application/json';
+  picker.id = 'import-file';
+  picker.hidden = true;
+  const pick = button('Open a scenario file…', 'Open a scenario JSON file (or drop one anywhere on the page)', 'import-button');
+  const dropText = document.createElement('span');
+  dropText.textContent = ' or drop a scenario .json file anywhere on the page';
+  importRow.append(pick, dropText, picker);
+  const importMessage = document.createElement('div');
+  importMessage.className = 'import-message';
+  importMessage.id = 'import-message';
+  importMessage.setAttribute('role', 'alert');
+
+  root.append(heading, dataRow, pngRow, scenarioRow, exportMessage, importRow, importMessage);
+  slot.append(root);
+
+  const say = (where: HTMLElement, text: string, problem = false): string => {
+    where.textContent = text;
+    where.classList.toggle('problem', problem);
+    return text;
+  };
+  const stem = () => fileStem((hooks.currentScenario() as { name?: string } | null)?.name);
+
+  spikesButton.addEventListener('click', () => {
+    if (!summary) return void say(exportMessage, 'Nothing is loaded yet.', true);
+    download(`${stem()}-spikes.csv`, 'text/csv', spikesCsv(recorder.spikes(), summary.populations));
+    const dropped = recorder.spikesDropped > 0 ? ` (the first ${recorder.spikeCount} kept; ${recorder.spikesDropped} later spikes were not)` : '';
+    say(exportMessage, `Saved ${recorder.spikeCount} spikes, 0–${recorder.endMs.toFixed(1)} ms${dropped}.`);
+  });
+  tracesButton.addEventListener('click', () => {
+    const traces = recorder.traceSeries();
+    if (traces.length === 0) return void say(exportMessage, 'This run records no traces.', true);
+    download(`${stem()}-traces.csv`, 'text/csv', tracesCsv(traces));
+    const dropped = recorder.samplesDropped > 0 ? ` (${recorder.samplesDropped} later samples were not kept)` : '';
+    say(exportMessage, `Saved ${traces.length} traces, 0–${recorder.endMs.toFixed(1)} ms${dropped}.`);
+  });
+  jsonButton.addEventListener('click', () => {
+    const scenario = hooks.currentScenario();
+    if (scenario === null) return void say(exportMessage, 'Nothing is loaded yet.', true);
+    download(`${stem()}.json`, 'application/json', JSON.stringify(scenario, null, 1) + '\n');
+    say(exportMessage, 'Saved the scenario with your settings as JSON.');
+  });
+  const script = (kind: 'Brian2' | 'PyNN', make: (raw: unknown) => string, suffix: string) => {
+    const scenario = hooks.currentScenario();
+    if (scenario === null) return void say(exportMessage, 'Nothing is loaded yet.', true);
+    try {
+      download(`${stem()}${suffix}.py`, 'text/x-python', make(scenario));
+      say(exportMessage, `Saved the ${kind} script.`);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      say(exportMessage, `No ${kind} script: ${err.message}`, true);
+    }
+  };
+  brian2Button.addEventListener('click', () => script('Brian2', brian2Script, '_brian2'));
+  pynnButton.addEventListener('click', () => script('PyNN', pynnScript, '_pynn'));
+
+  /** One button per panel, disabled while the panel is not shown (its scenario or toggles hide it). */
+  function rebuildPngButtons(): void {
+    pngButtons.replaceChildren(
+      ...hooks.panels().map((panel, k) => {
+        const b = button(panel.name, `The ${panel.name} panel as a PNG image`, `export-png-${k}`);
+        b.disabled = panel.canvas.offsetParent === null;
+        b.addEventListener('click', async () => {
+          // Looked up again: the panels shown depend on the scenario and the toggles.
+          const now = hooks.panels().find((p) => p.name === panel.name);
+          if (!now || now.canvas.offsetParent === null) return void say(exportMessage, `The ${panel.name} panel is not shown for this scenario.`, true);
+          const blob = await canvasPng(now.canvas, now.draw);
+          if (!blob) return void say(exportMessage, `The ${panel.name} panel could not be read as an image.`, true);
+          download(`${stem()}-${fileStem(panel.name)}.png`, 'image/png', blob);
+          say(exportMessage, `Saved the ${panel.name} panel (${now.canvas.width}×${now.canvas.height} px).`);
+        });
+        return b;
+      }),
+    );
+  }
+
+  async function importFile(file: File): Promise<string> {
+    if (file.size > MAX_SCENARIO_FILE_BYTES) {
+      return say(importMessage, `${file.name}: is ${file.size} bytes; a scenario file may have at most ${MAX_SCENARIO_FILE_BYTES}. Nothing was changed.`, true);
+    }
+    const result = readScenarioText(await file.text(), file.name);
+    if (!result.ok) return say(importMessage, `${file.name} was not opened: ${result.message}. The simulation and your settings are as they were.`, true);
+    const opened = await hooks.openScenario(result.scenario);
+    if (!opened.ok) return say(importMessage, `${file.name} was not opened: ${opened.message}`, true);
+    return say(importMessage, `Opened ${file.name}${result.scenario.name ? ` (${result.scenario.name})` : ''}.`);
+  }
+
+  // The HH toggles show and hide panels.
+  document.addEventListener('change', (event) => {
+    if (event.target instanceof HTMLInputElement && event.target.type === 'checkbox') rebuildPngButtons();
+  });
+
+  pick.addEventListener('click', () => picker.click());
+  picker.addEventListener('change', () => {
+    const file = picker.files?.[0];
+    picker.value = ''; // choosing the same file again fires change again
+    if (file) void importFile(file);
+  });
+  // Anywhere on the page: a file dragged over it is offered to the import, not opened by the browser.
+  let depth = 0;
+  const hasFiles = (event: DragEvent) => !!event.dataTransfer && Array.from(event.dataTransfer.types).includes('Files');
+  document.addEventListener('dragenter', (event) => {
+    if (!hasFiles(event)) return;
+    depth++;
+    document.body.classList.add('dragging-file');
+  });
+  document.addEventListener('dragleave', (event) => {
+    if (!hasFiles(event)) return;
+    depth = Math.max(0, depth - 1);
+    if (depth === 0) document.body.classList.remove('dragging-file');
+  });
+  document.addEventListener('dragover', (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    event.dataTransfer!.dropEffect = 'copy';
+  });
+  document.addEventListener('drop', (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    depth = 0;
+    document.body.classList.remove('dragging-file');
+    const files = Array.from(event.dataTransfer!.files);
+    if (files.length !== 1) return void say(importMessage, `Drop one scenario file at a time (${files.length} were dropped). Nothing was changed.`, true);
+    void importFile(files[0]);
+  });
+
+  return {
+    importFile,
+    loaded(s: ScenarioSummary, r: number): void {
+      summary = s;
+      run = r;
+      recorder.clear();
+      rebuildPngButtons();
+    },
+    frame(frame: Frame, r: number): void {
+      if (r === run) recorder.add(frame);
+    },
+  };
+}
