@@ -40,7 +40,8 @@ beforeAll(async () => {
     configFile: join(root, 'vite.config.ts'),
     logLevel: 'warn',
     clearScreen: false,
-    server: { port: 0, strictPort: false, host: '127.0.0.1' },
+    // No hot reload: a source file saved while the tests run must not reload a page mid-test.
+    server: { port: 0, strictPort: false, host: '127.0.0.1', hmr: false },
 
 
   });
