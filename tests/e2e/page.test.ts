@@ -569,6 +569,35 @@ describe('network presets and the raster (Chromium)', () => {
     }
   });
 
+  it('COBAHH and Brunel also run on the page, their spikes on the raster in both populations', async () => {
+    const { page, problems } = await openPage();
+    try {
+      for (const [key, name] of [['cobahh', /COBAHH/], ['brunel-j0.25', /Brunel/]] as const) {
+        await page.locator('#preset').selectOption(key);
+        await expect.poll(() => page.locator('#scenario-name').textContent(), { timeout: 20_000 }).toMatch(name);
+        await waitForTime(page, 60);
+        const image = decodePng(await page.locator('#raster-canvas').screenshot({ path: join(artifacts, `${key}-raster.png`) }));
+        const rowsBottom = image.height - 26 - 44;
+        let blue = 0;
+        let orange = 0;
+        const e = colourMask(image, EXCITATORY_BLUE, 60);
+        const i = colourMask(image, INHIBITORY_ORANGE, 60);
+        for (let y = 8; y < rowsBottom; y++) {
+          for (let x = 80; x < image.width; x++) {
+            blue += e[y * image.width + x];
+            orange += i[y * image.width + x];
+          }
+        }
+        expect(blue, key).toBeGreaterThan(50);
+        expect(orange, key).toBeGreaterThan(10);
+        expect(await page.locator('#error').isHidden()).toBe(true);
+      }
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('LIF vs HH: both neurons traced in their own colours, each with its own input and unit', async () => {
     const { page, problems } = await openPage();
     try {
