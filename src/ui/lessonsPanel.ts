@@ -53,6 +53,12 @@ interface Opened {
   stepSince: number;
 }
 
+/** Does a check read the f-I fit (so the recent window of spikes is not what it waits for)? */
+function readsFit(check: unknown): boolean {
+  const c = check as { kind?: unknown; checks?: unknown[] } | null;
+  return !!c && (c.kind === 'fit' || (c.kind === 'all' && Array.isArray(c.checks) && c.checks.some(readsFit)));
+}
+
 /** Storage may be missing or refuse (private mode, quota); progress then lasts the visit. */
 function storage(): Storage | null {
   try {
@@ -282,7 +288,9 @@ export function mountLessonsPanel(slot: HTMLElement, hooks: PageHooks): LessonsP
       renderList();
       return;
     }
-    if (watchLine) {
+    if (watchLine && readsFit(lesson.lesson.steps[k].check)) {
+      watchLine.textContent = 'This step is checked when an f-I sweep you start now finishes (the f-I panel).';
+    } else if (watchLine) {
       const { observedMs, neededMs } = window_.progress();
       watchLine.textContent = observedMs < neededMs
         ? `Watching: ${Math.max(0, observedMs).toFixed(0)} of ${neededMs.toFixed(0)} ms of simulated time since your last change (reset to start a run with your values).`
