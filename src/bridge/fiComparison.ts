@@ -66,6 +66,22 @@ export function sweepDefaults(modelId: string, parameters: Record<string, number
     return { fromInput: 0, toInput: to, step: Number((to / 100).toPrecision(2)), durationMs: 1100, discardMs: 100, dtMs: 0.1, neuronsPerCurrent };
   }
   if (modelId === 'hh') return { fromInput: 0, toInput: 40, step: 0.5, durationMs: 700, discardMs: 200, dtMs: 0.01, neuronsPerCurrent: noiseSigmaMV > 0 ? 10 : 1 };
+  if (modelId === 'lif_exp_current' || modelId === 'lif_exp_conductance') {
+    // The network presets' LIF neurons (CUBA's rests above its threshold: rheobase -0.1 nA). From
+    // one reset gap (V_th - V_reset)/R below the rheobase (or 0) over ten gaps: silence, onset and
+    // the rising branch, as for the LIF (whose default is the same span from 0).
+    const get = parameterValues(modelId, parameters);
+    const rheobase = (get('V_th') - get('E_L')) / get('R');
+    const gap = Math.max((get('V_th') - get('V_reset')) / get('R'), 1e-3);
+    const from = Number(Math.min(0, rheobase - gap).toPrecision(2));
+    const step = Number(((10 * gap) / 100).toPrecision(2));
+    return { fromInput: from, toInput: Number((from + 100 * step).toPrecision(6)), step, durationMs: 1100, discardMs: 100, dtMs: 0.1, neuronsPerCurrent };
+  }
+  if (modelId === 'traub_miles') {
+    // COBAHH's neuron fires on its own (14 Hz at 0 pA, silent below about -40 pA): -100 to
+    // 1000 pA (~130 Hz), dt 0.01 ms as for HH.
+    return { fromInput: -100, toInput: 1000, step: 10, durationMs: 700, discardMs: 200, dtMs: 0.01, neuronsPerCurrent: noiseSigmaMV > 0 ? 10 : 1 };
+  }
   if (modelId === 'izhikevich' || modelId === 'adex') {
     // Both adapt (u, w), so a longer discard lets the rate settle before it is counted. Their
     // range follows the saddle-node rheobase of the parameters in force (izhikevichRheobase,
@@ -94,7 +110,7 @@ export interface ComparisonContext {
   dtMs: number;
 }
 
-const NEURON_NAMES: Record<string, string> = { lif: 'The LIF neuron', hh: 'The HH neuron', izhikevich: 'The Izhikevich neuron', adex: 'The AdEx neuron' };
+const NEURON_NAMES: Record<string, string> = { lif: 'The LIF neuron', hh: 'The HH neuron', izhikevich: 'The Izhikevich neuron', adex: 'The AdEx neuron', lif_exp_current: 'The CUBA LIF neuron', lif_exp_conductance: 'The COBA LIF neuron', traub_miles: 'The Traub-Miles neuron' };
 
 export function compareFiCurve(curve: FiCurve, context: ComparisonContext): FiComparison {
   const fits = fitActivations(curve.currents, curve.ratesHz);

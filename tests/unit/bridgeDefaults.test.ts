@@ -52,6 +52,23 @@ describe.each([
   });
 });
 
+describe.each([
+  ['lif_exp_current', -0.1], // CUBA's neuron: E_L -49 mV above V_th -50 mV, R 10 MOhm
+  ['lif_exp_conductance', 0.1], // COBA's: (-50 - -60) / 100 MOhm
+  ['traub_miles', -40], // COBAHH's: fires at 14 Hz at 0 pA (measured: silent at -50, 6 Hz at -25)
+])('default sweep of the network neuron %s', (modelId, rheobase) => {
+  it('starts in silence, crosses its rheobase inside the range, and ends firing > 100 Hz', () => {
+    const { d, curve } = defaultCurve(modelId, {});
+    expect(curve.currents.length).toBeGreaterThanOrEqual(90);
+    expect(curve.currents.length).toBeLessThanOrEqual(120);
+    expect(curve.ratesHz[0]).toBe(0);
+    const onset = onsetOf(curve);
+    expect(onset).toBeGreaterThan(d.fromInput);
+    expect(Math.abs(onset - rheobase)).toBeLessThanOrEqual(modelId === 'traub_miles' ? 25 : 2 * d.step);
+    expect(curve.ratesHz[curve.ratesHz.length - 1]).toBeGreaterThan(100);
+  });
+});
+
 it('a model without defaults is refused, naming it', () => {
-  expect(() => sweepDefaults('traub_miles', {}, 0)).toThrow(/traub_miles/);
+  expect(() => sweepDefaults('nope', {}, 0)).toThrow(/"nope" has no default sweep/);
 });

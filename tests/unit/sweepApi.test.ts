@@ -6,6 +6,7 @@ import { expose, proxy, wrap, type Remote } from 'comlink';
 import { createSweepApi, remainingMs, type SweepApi, type SweepRequest, type SweepUpdate } from '../../workers/sweepApi';
 import { currentRange, fiSweep } from '../../src/bridge/fiSweep';
 import { sweepDefaults } from '../../src/bridge/fiComparison';
+import type { ModelFile } from '../../src/core/model/modelFile';
 
 let channel: MessageChannel | null = null;
 
@@ -134,7 +135,6 @@ describe('sweep worker adapter', () => {
     [{ model: 'izhikevich', noise: { type: 'white', sigmaMV: 2 } }, 'noise.sigmaMV', /no "noise" section\), so only 0 is allowed/],
     [{ model: 'lif', range: { fromInput: 0, toInput: 10, step: 0.001 } }, 'range.step', /gives 10001 currents .* 6 to 400 are allowed/],
     [{ model: 'lif', range: { fromInput: 5, toInput: 1, step: 0.1 } }, 'range.toInput', /must lie above range.fromInput/],
-    [{ model: 'traub_miles' }, 'range', /has no default sweep; give range.fromInput/],
     [{ model: 'lif', neuronsPerCurrent: 1000 }, 'neuronsPerCurrent', /1000 must be a whole number from 1 to 198/],
   ] as [SweepRequest, string, RegExp][])('refuses %j naming %s', async (request, field, message) => {
     const api = connect();
@@ -149,7 +149,8 @@ describe('sweep worker adapter', () => {
 
   it('a model without a default sweep runs over the range given', async () => {
     const api = connect();
-    const { plan, updates, ended } = await collect(api, { model: 'lif_exp_current', range: { fromInput: 0, toInput: 5, step: 0.25 } });
+    const custom = { ...(await import('../../models/lif_exp_current.json')).default, id: 'my_cuba_neuron' } as unknown as ModelFile;
+    const { plan, updates, ended } = await collect(api, { model: custom, range: { fromInput: 0, toInput: 5, step: 0.25 } });
     await ended;
     expect(plan.currents).toHaveLength(21);
     expect([plan.durationMs, plan.discardMs, plan.dtMs]).toEqual([1100, 100, 0.05]);
@@ -166,7 +167,8 @@ describe('sweep worker adapter', () => {
     expect(lif.ok && [lif.unit, lif.noiseAllowed, lif.defaults?.toInput]).toEqual(['nA', true, 30]); // rheobase (-40 - -70)/10 = 3 nA, 10x
     const izh = await api.describe('izhikevich', {}, 0);
     expect(izh.ok && [izh.unit, izh.noiseAllowed]).toEqual(['a.u.', false]);
-    const none = await api.describe('traub_miles', {}, 0);
+    const custom = { ...(await import('../../models/lif.json')).default, id: 'my_lif' } as unknown as ModelFile;
+    const none = await api.describe(custom, {}, 0);
     expect(none.ok && none.defaults).toBeNull();
     expect(none.ok && none.noDefaults).toMatch(/^range: .*no default sweep/);
     const bad = await api.describe('lif', { tau_m: 0 }, 0);
