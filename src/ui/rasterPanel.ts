@@ -123,6 +123,15 @@ export class RasterPanel {
     this.app.render();
   }
 
+  /**
+   * Draw now, changed or not: a WebGL canvas keeps its pixels only until they are shown, so a PNG
+   * of the panel (the export) draws it first and copies it in the same task.
+   */
+  redraw(): void {
+    this.dirty = false;
+    this.app.render();
+  }
+
   private hover(at: { neurons: [number, number]; timeMs: number } | null): void {
     if (!at) return this.onHover(null);
     const [first, last] = at.neurons;
