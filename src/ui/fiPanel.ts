@@ -26,7 +26,17 @@ export interface FiPanelModel {
   parameters: Record<string, number>;
 }
 
+/** A finished comparison, as the lessons check it (src/lessons/lesson.ts, Observation['fit']). */
+export interface FiPanelFit {
+  population: string;
+  noiseSigmaMV: number;
+  /** Activation names (FitResult.name: 'soft-LIF', 'sigmoid', ...), best (lowest RMSE) first. */
+  ranking: string[];
+}
+
 export interface FiPanelOptions {
+  /** Told of every sweep that finishes with its fits (the lessons panel checks them). */
+  onFit?: (fit: FiPanelFit) => void;
   /** How to start the sweep worker (tests may pass their own). */
   createWorker?: () => Worker;
   /** Plot height in CSS pixels. */
@@ -175,6 +185,7 @@ class FiPanelView implements FiPanel {
   private drawQueued = false;
   private noiseTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly createWorker: () => Worker;
+  private readonly onFit: ((fit: FiPanelFit) => void) | undefined;
 
   private readonly ui: {
     model: HTMLElement;
@@ -210,6 +221,7 @@ class FiPanelView implements FiPanel {
   constructor(private readonly root: HTMLElement, options: FiPanelOptions) {
     this.createWorker = options.createWorker ?? (() => new Worker(new URL('../../workers/sweep.worker.ts', import.meta.url), { type: 'module' }));
     this.height = options.plotHeight ?? 340;
+    this.onFit = options.onFit;
     root.setAttribute('aria-label', 'f-I curve and ANN activation functions');
 
     const head = el('div', { class: 'fi-head' });
@@ -560,6 +572,10 @@ class FiPanelView implements FiPanel {
         this.explanation = u.result.explanation.text;
         this.elapsedMs = u.result.elapsedMs;
         this.fillTable(u.result.fits);
+        if (this.sweptModel && this.onFit) {
+          const ranked = [...u.result.fits].sort((a, b) => a.rmseHz - b.rmseHz);
+          this.onFit({ population: this.sweptModel.population, noiseSigmaMV: this.plan.noise.sigmaMV, ranking: ranked.map((f) => f.name) });
+        }
         break;
       case 'cancelled':
         this.phase = 'cancelled';

@@ -148,6 +148,9 @@ describe('the f-I panel (Chromium)', () => {
       for (let k = 1; k < 7; k++) expect(rmse[k]).toBeGreaterThanOrEqual(rmse[k - 1]);
       expect(rows[0][1]).toBe('soft-LIF'); // the LIF's own shape, as the bridge's tests say
       expect(await page.locator('#fi-sentence').textContent()).toMatch(/The LIF neuron starts firing at 2\.2 nA/);
+      // The comparison is reported once, as the lessons read it: the table's ranking, by name.
+      const reported = await page.evaluate(() => (window as unknown as { fitsReported: unknown[] }).fitsReported);
+      expect(reported).toEqual([{ population: 'neuron', noiseSigmaMV: 0, ranking: rows.map((r) => r[1]) }]);
 
       // Hover at 10 nA: every curve has a value; the simulated one is the analytic rate within 2 Hz.
       const box = (await page.locator('#fi-canvas').boundingBox())!;

@@ -11,6 +11,9 @@ const parameters = Object.fromEntries(
       return [name, Number(value)];
     }),
 );
-const panel = mountFiPanel(document.getElementById('fi-slot')!);
+// Finished comparisons are kept where a test can read them (as the lessons panel would receive them).
+const reported: unknown[] = [];
+(window as unknown as { fitsReported: unknown[] }).fitsReported = reported;
+const panel = mountFiPanel(document.getElementById('fi-slot')!, { onFit: (fit) => reported.push(fit) });
 panel.setModels((query.get('model') ?? 'lif').split(',').map((model, k) => ({ population: k === 0 ? 'neuron' : `neuron ${k + 1}`, model, parameters })));
 (window as unknown as { fiPanel: typeof panel }).fiPanel = panel;
