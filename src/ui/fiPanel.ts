@@ -49,6 +49,9 @@ export interface FiPanel {
   /** Start a sweep of the selected model with the panel's noise and range. */
   run(): Promise<void>;
   cancel(): Promise<void>;
+  /** The plot, for a PNG export (PageHooks.panels); drawNow() brings it up to date first. */
+  readonly canvas: HTMLCanvasElement;
+  drawNow(): void;
   destroy(): void;
 }
 
@@ -611,6 +614,14 @@ class FiPanelView implements FiPanel {
       }),
     );
     this.ui.table.hidden = false;
+  }
+
+  get canvas(): HTMLCanvasElement {
+    return this.ui.canvas;
+  }
+
+  drawNow(): void {
+    this.draw();
   }
 
   // --- hover ---
