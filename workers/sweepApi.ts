@@ -18,6 +18,9 @@ import { loadModel, METHODS, resolveParameters, type LoadedModel, type MethodNam
 import type { ModelFile } from '../src/core/model/modelFile.js';
 import { currentRange, fiSweepSteps, type FiCurve, type FiSweepEvent } from '../src/bridge/fiSweep.js';
 import { compareFiCurve, sweepDefaults, type SweepDefaults } from '../src/bridge/fiComparison.js';
+import { populationTransferSteps, type DriveKind } from '../src/bridge/populationTransfer.js';
+import { fitActivations } from '../src/bridge/fit.js';
+import { validateScenario } from '../src/scenario/scenario.js';
 import type { FitResult } from '../src/bridge/fit.js';
 import type { Explanation } from '../src/bridge/explain.js';
 
@@ -94,7 +97,7 @@ export interface SweepResult {
 
 export type SweepUpdate =
   | { sweep: number; kind: 'progress'; fraction: number; remainingMs: number | null }
-  | { sweep: number; kind: 'points'; fraction: number; remainingMs: number | null; startIndex: number; currents: Float64Array; ratesHz: Float64Array; semHz: Float64Array }
+  | { sweep: number; kind: 'points'; fraction: number; remainingMs: number | null; startIndex: number; currents: Float64Array; ratesHz: Float64Array; semHz: Float64Array; populations?: PopulationRate[] }
   | { sweep: number; kind: 'fitting'; fraction: 1 }
   | { sweep: number; kind: 'done'; fraction: 1; result: SweepResult }
   | { sweep: number; kind: 'cancelled' }
@@ -106,11 +109,36 @@ export interface SweepApi {
    * `onUpdate` (a comlink proxy). A bad field is returned, not thrown, and nothing starts.
    */
   start(request: SweepRequest, onUpdate: (update: SweepUpdate) => void): StartResult;
+  /**
+   * The population transfer function of a network scenario: its mean rate (and each population's)
+   * against the external drive, one network run per point; updates as for start(). Cancel takes
+   * effect between runs (a run of a 4,000-neuron network takes 0.1-2 s).
+   */
+  startTransfer(request: TransferRequest, onUpdate: (update: SweepUpdate) => void): StartResult;
   /** Stop the running sweep; true if one was running. Its last update is { kind: 'cancelled' }. */
   cancel(): boolean;
   /** What the panel needs before a sweep: the model's input, whether noise applies, its default sweep (or why none). */
   describe(model: string | ModelFile, parameters: Record<string, number>, noiseSigmaMV: number): DescribeResult;
 }
+
+export interface PopulationRate {
+  population: string;
+  rateHz: number;
+}
+
+export interface TransferRequest {
+  /** A network scenario as the page has it (validated here). */
+  scenario: unknown;
+  /** The rate of every Poisson input (Hz), or a constant current added to every neuron. */
+  drive: DriveKind;
+  /** Drive values; default: 0 to twice the scenario's Poisson rate, or the first population's neuron's default sweep, 11 points. */
+  range?: SweepRange;
+  /** Rates count spikes after this; default: the scenario's rate window, or 20 % of the run. */
+  discardMs?: number;
+}
+
+/** Runs of a network the transfer function may take (each is a whole simulation). */
+export const MAX_TRANSFER_POINTS = 40;
 
 export type DescribeResult =
   | { ok: true; modelName: string; inputSymbol: string; unit: string; noiseAllowed: boolean; defaults: SweepDefaults | null; noDefaults: string | null }
@@ -256,10 +284,117 @@ function plan(sweep: number, request: SweepRequest): Plan {
   };
 }
 
+/** Events of a running job: a sweep's, or a transfer function's (with each population's rate). */
+type JobEvent = FiSweepEvent | (Extract<FiSweepEvent, { kind: 'points' }> & { populations: PopulationRate[] });
+
+/** What runs: its steps, what to make of the finished curve, and who hears of it. */
+interface Job {
+  sweep: number;
+  steps: Generator<JobEvent, FiCurve, void>;
+  finish(curve: FiCurve): { fits: FitResult[]; theoryHz: Float64Array | null; explanation: Explanation };
+  onUpdate: (u: SweepUpdate) => void;
+  startedAt: number;
+  timer: ReturnType<typeof setTimeout> | null;
+}
+
+/** Points of a transfer function when none are given (a run of a network each). */
+const TRANSFER_POINTS = 11;
+
+function transferPlan(sweep: number, request: TransferRequest): { plan: SweepPlan; scenarioName: string } {
+  if (typeof request !== 'object' || request === null) throw new InputError('request', 'must be an object');
+  const valid = validateScenario(request.scenario);
+  const scenario = valid.scenario;
+  const drive = request.drive;
+  if (drive !== 'poissonRateHz' && drive !== 'current') throw new InputError('drive', `${JSON.stringify(drive)} is not a drive; choose "poissonRateHz" or "current"`);
+  const first = valid.populations[0];
+  const unit = drive === 'poissonRateHz' ? 'Hz' : first.model.file.input.unit;
+  let range = request.range;
+  if (!range) {
+    if (drive === 'poissonRateHz') {
+      const rates = scenario.stimuli.flatMap((st) => (st.type === 'poissonInput' || st.type === 'poisson' ? [st.rateHz].flat() : [])) as number[];
+      if (rates.length === 0) throw new InputError('drive', `scenario ${JSON.stringify(scenario.name ?? '')} has no Poisson input whose rate could be the drive; use drive "current"`);
+      // From silence to twice the scenario's own drive, so its working point sits mid-curve.
+      const step = Number(((2 * Math.max(...rates, 1)) / (TRANSFER_POINTS - 1)).toPrecision(2));
+      range = { fromInput: 0, toInput: step * (TRANSFER_POINTS - 1), step };
+    } else {
+      const id = first.spec.model;
+      if (typeof id !== 'string') throw new InputError('range', `a network of an inline model has no default drive; give range.fromInput, range.toInput and range.step in ${unit}`);
+      const d = defaultsFor(id, first.model, {}, 0);
+      const step = Number(((d.toInput - d.fromInput) / (TRANSFER_POINTS - 1)).toPrecision(2));
+      range = { fromInput: d.fromInput, toInput: Number((d.fromInput + step * (TRANSFER_POINTS - 1)).toPrecision(6)), step };
+    }
+  }
+  finite('range.fromInput', range.fromInput, unit, drive === 'poissonRateHz' ? 0 : -1e6, 1e6);
+  finite('range.toInput', range.toInput, unit, -1e6, 1e6);
+  finite('range.step', range.step, unit, 1e-9, 1e6);
+  if (range.toInput <= range.fromInput) throw new InputError('range.toInput', `${range.toInput} ${unit} must lie above range.fromInput (${range.fromInput})`);
+  const count = Math.floor((range.toInput - range.fromInput) / range.step + 1e-9) + 1;
+  if (count < 6 || count > MAX_TRANSFER_POINTS) {
+    throw new InputError('range.step', `${range.step} ${unit} gives ${count} drive values from ${range.fromInput} to ${range.toInput}; 6 to ${MAX_TRANSFER_POINTS} are allowed (6 for the fits; each is a run of the whole network)`);
+  }
+  if (request.discardMs !== undefined) finite('discardMs', request.discardMs, 'ms', 0, scenario.durationMs - 1);
+  const currents = currentRange(range.fromInput, range.toInput, range.step);
+  const name = scenario.name ?? 'the network';
+  return {
+    scenarioName: name,
+    plan: {
+      sweep,
+      modelId: 'network',
+      modelName: name,
+      inputSymbol: drive === 'poissonRateHz' ? 'ν_ext' : first.model.inputSymbol,
+      unit,
+      currents,
+      neuronsPerCurrent: valid.populations.reduce((n, p) => n + p.spec.size, 0),
+      durationMs: scenario.durationMs,
+      discardMs: request.discardMs ?? scenario.record.rateWindowMs?.[0] ?? 0.2 * scenario.durationMs,
+      dtMs: scenario.dtMs,
+      noise: { type: 'white', sigmaMV: 0 },
+      noiseAllowed: false,
+    },
+  };
+}
+
+/** The transfer function's runs as a sweep's events: one point (and each population's rate) per run. */
+function* transferSteps(request: TransferRequest, values: number[], unit: string): Generator<JobEvent, FiCurve, void> {
+  const steps = populationTransferSteps({ scenario: request.scenario, drive: request.drive, values, discardMs: request.discardMs });
+  const ratesHz = new Float64Array(values.length);
+  try {
+    for (;;) {
+      const next = steps.next();
+      if (next.done) break;
+      const { index, fraction, point } = next.value;
+      ratesHz[index] = point.meanRateHz;
+      yield { kind: 'points', fraction, startIndex: index, currents: Float64Array.of(point.drive), ratesHz: Float64Array.of(point.meanRateHz), semHz: Float64Array.of(0), populations: point.ratesHz };
+    }
+  } finally {
+    steps.return(undefined as never); // a cancel (return()) here stops the runs there too
+  }
+  return { currents: Float64Array.from(values), ratesHz, semHz: new Float64Array(values.length), unit };
+}
+
+/** Fits of the network's mean rate, and a sentence: the range it spans and which function is closest. */
+function transferComparison(curve: FiCurve, scenarioName: string): { fits: FitResult[]; theoryHz: null; explanation: Explanation } {
+  const fits = fitActivations(curve.currents, curve.ratesHz);
+  const rates = Array.from(curve.ratesHz);
+  const n = rates.length;
+  const round = (x: number) => Number(x.toPrecision(2));
+  const at = (k: number) => `${curve.currents[k]} ${curve.unit}`;
+  if (rates.every((r) => r <= 1)) {
+    return { fits, theoryHz: null, explanation: { kind: 'silent', text: `${scenarioName} stays (nearly) silent from ${at(0)} to ${at(n - 1)} of drive; raise the drive to see it respond.` } };
+  }
+  const best = fits[0];
+  const first = rates.findIndex((r) => r > 1);
+  const start = first > 0 ? `is silent up to ${at(first - 1)}, then its mean rate rises` : `already fires at ${round(rates[0])} Hz at ${at(0)}; its mean rate rises`;
+  return {
+    fits,
+    theoryHz: null,
+    explanation: { kind: 'typeI', text: `${scenarioName} ${start} to ${round(rates[n - 1])} Hz at ${at(n - 1)} (one run of the whole network per point). ${best.name} fits the mean rate best (RMSE ${round(best.rmseHz)} Hz${Number.isNaN(best.rSquared) ? '' : `, R^2 ${best.rSquared.toFixed(3)}`}).` } };
+}
+
 export function createSweepApi(now: () => number = () => performance.now()): SweepApi {
   let sweeps = 0;
   /** The running sweep, if any: its generator, its callback, and when it started. */
-  let running: { sweep: number; steps: Generator<FiSweepEvent, FiCurve, void>; onUpdate: (u: SweepUpdate) => void; startedAt: number; plan: Plan; timer: ReturnType<typeof setTimeout> | null } | null = null;
+  let running: Job | null = null;
 
   const send = (onUpdate: (u: SweepUpdate) => void, update: SweepUpdate) => {
     // A page that went away (or a broken proxy) must not take the worker down with it.
@@ -293,8 +428,7 @@ export function createSweepApi(now: () => number = () => performance.now()): Swe
         if (running !== r) return;
         if (next.done) {
           send(r.onUpdate, { sweep: r.sweep, kind: 'fitting', fraction: 1 });
-          const p = r.plan;
-          const comparison = compareFiCurve(next.value, { modelId: p.comparisonId, parameters: p.parameters, noiseSigmaMV: p.noise.sigmaMV, noiseTauMs: p.noise.type === 'ou' ? p.noise.tauMs : 0, dtMs: p.dtMs });
+          const comparison = r.finish(next.value);
           running = null;
           send(r.onUpdate, {
             sweep: r.sweep,
@@ -308,7 +442,7 @@ export function createSweepApi(now: () => number = () => performance.now()): Swe
         const left = remainingMs(now() - r.startedAt, event.fraction);
         if (event.kind === 'points') {
           progress = null;
-          send(r.onUpdate, { sweep: r.sweep, kind: 'points', fraction: event.fraction, remainingMs: left, startIndex: event.startIndex, currents: event.currents, ratesHz: event.ratesHz, semHz: event.semHz });
+          send(r.onUpdate, { sweep: r.sweep, kind: 'points', fraction: event.fraction, remainingMs: left, startIndex: event.startIndex, currents: event.currents, ratesHz: event.ratesHz, semHz: event.semHz, ...('populations' in event ? { populations: event.populations } : {}) });
         } else progress = event.fraction;
         if (now() - turnStart >= TURN_BUDGET_MS) break;
       }
@@ -350,9 +484,23 @@ export function createSweepApi(now: () => number = () => performance.now()): Swe
         return { ok: false, error: asSweepError(err) };
       }
       stop();
-      running = { sweep, steps, onUpdate, startedAt: now(), plan: p, timer: setTimeout(turn, 0) };
+      const finish = (curve: FiCurve) => compareFiCurve(curve, { modelId: p.comparisonId, parameters: p.parameters, noiseSigmaMV: p.noise.sigmaMV, noiseTauMs: p.noise.type === 'ou' ? p.noise.tauMs : 0, dtMs: p.dtMs });
+      running = { sweep, steps, onUpdate, startedAt: now(), finish, timer: setTimeout(turn, 0) };
       const { method: _m, seed: _s, parameters: _p, comparisonId: _c, ...visible } = p;
       return { ok: true, plan: visible };
+    },
+    startTransfer(request, onUpdate) {
+      const sweep = ++sweeps;
+      let t: ReturnType<typeof transferPlan>;
+      try {
+        t = transferPlan(sweep, request);
+      } catch (err) {
+        return { ok: false, error: asSweepError(err) };
+      }
+      stop();
+      const steps = transferSteps(request, t.plan.currents, t.plan.unit);
+      running = { sweep, steps, onUpdate, startedAt: now(), finish: (curve) => transferComparison(curve, t.scenarioName), timer: setTimeout(turn, 0) };
+      return { ok: true, plan: t.plan };
     },
     cancel: stop,
     describe(model, parameters, noiseSigmaMV) {

@@ -7,6 +7,8 @@ import { createSweepApi, remainingMs, type SweepApi, type SweepRequest, type Swe
 import { currentRange, fiSweep } from '../../src/bridge/fiSweep';
 import { sweepDefaults } from '../../src/bridge/fiComparison';
 import type { ModelFile } from '../../src/core/model/modelFile';
+import { preset } from '../../src/scenario/presets';
+import { lifRateHz } from '../../src/bridge/lifRate';
 
 let channel: MessageChannel | null = null;
 
@@ -173,6 +175,92 @@ describe('sweep worker adapter', () => {
     expect(none.ok && none.noDefaults).toMatch(/^range: .*no default sweep/);
     const bad = await api.describe('lif', { tau_m: 0 }, 0);
     expect(!bad.ok && bad.error.field).toBe('parameters.tau_m');
+  });
+});
+
+/** Brunel A (J = 0.1 mV) at a tenth of the size and half the time, so a run takes milliseconds. */
+function smallBrunel() {
+  const s = preset('brunel-j0.1') as { durationMs: number; populations: { size: number }[]; projections: { connect: { k: number } }[] };
+  s.durationMs = 600;
+  s.populations[0].size = 400;
+  s.populations[1].size = 100;
+  for (const p of s.projections) p.connect.k /= 10;
+  return s;
+}
+
+/** Start a transfer function and collect its updates until it ends. */
+async function collectTransfer(api: Remote<SweepApi>, request: Parameters<SweepApi['startTransfer']>[0], until: (u: SweepUpdate) => boolean = (u) => u.kind === 'done' || u.kind === 'failed' || u.kind === 'cancelled') {
+  const updates: SweepUpdate[] = [];
+  let resolve!: () => void;
+  const ended = new Promise<void>((r) => (resolve = r));
+  const started = await api.startTransfer(request, proxy((u: SweepUpdate) => (updates.push(u), until(u) && resolve())));
+  if (!started.ok) throw new Error(`refused: ${started.error.message}`);
+  return { plan: started.plan, updates, ended };
+}
+
+describe('population transfer function', () => {
+  it('unconnected LIF neurons driven by a current: one point per run, each the LIF rate, then fits and a sentence', async () => {
+    const api = connect();
+    const scenario = { format: 'spikebridge-scenario/1', name: 'Two groups', durationMs: 1100, dtMs: 0.1, populations: [{ name: 'a', model: 'lif', size: 4 }, { name: 'b', model: 'lif', size: 4, parameters: { tau_m: 20 } }], record: { rateWindowMs: [100, 1100] } };
+    const { plan, updates, ended } = await collectTransfer(api, { scenario, drive: 'current' });
+    await ended;
+    // Default drive: the first population's neuron's default sweep (LIF: 0-20 nA), 11 runs.
+    expect(plan.currents).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20]);
+    expect([plan.unit, plan.modelName, plan.neuronsPerCurrent]).toEqual(['nA', 'Two groups', 8]);
+    const points = updates.filter((u) => u.kind === 'points');
+    expect(points).toHaveLength(11);
+    for (const p of points) {
+      if (p.kind !== 'points') continue;
+      const current = p.currents[0];
+      const a = lifRateHz(current, { E_L: -70, V_th: -50, tau_m: 10, R: 10, t_ref: 2 } as never);
+      const b = lifRateHz(current, { E_L: -70, V_th: -50, tau_m: 20, R: 10, t_ref: 2 } as never);
+      expect(p.populations!.map((r) => r.population)).toEqual(['a', 'b']);
+      expect(Math.abs(p.populations![0].rateHz - a)).toBeLessThanOrEqual(1);
+      expect(Math.abs(p.populations![1].rateHz - b)).toBeLessThanOrEqual(1);
+      expect(p.ratesHz[0]).toBeCloseTo((p.populations![0].rateHz + p.populations![1].rateHz) / 2, 9);
+    }
+    const last = updates[updates.length - 1];
+    if (last.kind !== 'done') throw new Error(`ended with ${last.kind}`);
+    expect(last.result.fits).toHaveLength(7);
+    expect(last.result.theoryHz).toBeNull();
+    expect(last.result.explanation.text).toMatch(/^Two groups is silent up to 2 nA, then its mean rate rises to \d+ Hz at 20 nA/);
+  });
+
+  it('Brunel: the Poisson rate as the drive, from silence to twice the scenario\'s own, rising', async () => {
+    const api = connect();
+    const { plan, updates, ended } = await collectTransfer(api, { scenario: smallBrunel(), drive: 'poissonRateHz', range: { fromInput: 0, toInput: 50, step: 10 } });
+    await ended;
+    expect(plan.unit).toBe('Hz');
+    const last = updates[updates.length - 1];
+    if (last.kind !== 'done') throw new Error(`ended with ${last.kind}`);
+    expect(last.result.ratesHz[0]).toBe(0);
+    for (let k = 3; k < 6; k++) expect(last.result.ratesHz[k]).toBeGreaterThan(last.result.ratesHz[k - 1]);
+    const defaults = await api.startTransfer({ scenario: smallBrunel(), drive: 'poissonRateHz' }, proxy(() => undefined));
+    expect(defaults.ok && defaults.plan.currents).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]); // the preset drives at 50 Hz
+    expect(await api.cancel()).toBe(true);
+  });
+
+  it('cancel between runs: it ends "cancelled" with fewer points than asked', async () => {
+    const api = connect();
+    const t = await collectTransfer(api, { scenario: smallBrunel(), drive: 'poissonRateHz', range: { fromInput: 0, toInput: 100, step: 5 } }, (u) => u.kind === 'points');
+    await t.ended;
+    expect(await api.cancel()).toBe(true);
+    const next = await collect(api, { model: 'lif' });
+    await next.ended;
+    expect(t.updates[t.updates.length - 1].kind).toBe('cancelled');
+    expect(t.updates.filter((u) => u.kind === 'points').length).toBeLessThan(21);
+  });
+
+  it.each([
+    [{ scenario: { format: 'nope' }, drive: 'current' }, 'format'],
+    [{ scenario: smallBrunel(), drive: 'volume' }, 'drive'],
+    [{ scenario: { format: 'spikebridge-scenario/1', durationMs: 100, dtMs: 0.1, populations: [{ name: 'a', model: 'lif', size: 2 }] }, drive: 'poissonRateHz' }, 'drive'],
+    [{ scenario: smallBrunel(), drive: 'poissonRateHz', range: { fromInput: 0, toInput: 100, step: 1 } }, 'range.step'],
+  ] as [Parameters<SweepApi['startTransfer']>[0], string][])('refuses %#, naming %s', async (request, field) => {
+    const api = connect();
+    const result = await api.startTransfer(request, proxy(() => undefined));
+    expect(!result.ok && result.error.field).toBe(field);
+    expect(await api.cancel()).toBe(false);
   });
 });
 
