@@ -12,7 +12,7 @@
 import { proxy, wrap, type Remote } from 'comlink';
 import type { ModelFile } from '../core/model/modelFile.js';
 import type { FitResult } from '../bridge/fit.js';
-import type { DescribeResult, NoiseType, SweepApi, SweepPlan, SweepRange, SweepUpdate } from '../../workers/sweepApi.js';
+import type { DescribeResult, NoiseType, PopulationRate, SweepApi, SweepPlan, SweepRange, SweepUpdate } from '../../workers/sweepApi.js';
 import { buildSeries, CURVE_STYLES, curveStyle, niceTicks, normalisation, axisMap, valuesAt, yRange, type AxesKind, type CurveId, type Quantity, type Series, type SweepData } from './fiPlotData.js';
 import { fitTableRows, formatNumber, progressText } from './fiFormat.js';
 
@@ -44,8 +44,12 @@ export interface FiPanelOptions {
 }
 
 export interface FiPanel {
-  /** The page's models (one per population); the first is selected unless the selected one remains. */
-  setModels(models: FiPanelModel[]): void;
+  /**
+   * The page's models (one per population); the first is selected unless the selected one
+   * remains. `network`: the scenario as the page runs it, when it is a network, so the panel can
+   * also sweep the whole network's transfer function (mean rate against the external drive).
+   */
+  setModels(models: FiPanelModel[], network?: unknown): void;
   /** Start a sweep of the selected model with the panel's noise and range. */
   run(): Promise<void>;
   cancel(): Promise<void>;
@@ -167,7 +171,14 @@ class FiPanelView implements FiPanel {
   private worker: Worker | null = null;
   private api: Remote<SweepApi> | null = null;
   private models: FiPanelModel[] = [];
-  private selected = 0;
+  /** An index into models, or the whole network. */
+  private selected: number | 'network' = 0;
+  private network: unknown = null;
+  /** What the shown sweep is: one neuron's f-I curve, or the network's transfer function. */
+  private sweptKind: 'neuron' | 'network' = 'neuron';
+  private driveKind: 'poissonRateHz' | 'current' = 'current';
+  /** Per point of a transfer function: each population's rate. */
+  private populationRates: (PopulationRate[] | null)[] = [];
   private described: Extract<DescribeResult, { ok: true }> | null = null;
   private describing = 0;
   private rangeEdited = false;
@@ -194,12 +205,16 @@ class FiPanelView implements FiPanel {
     model: HTMLElement;
     populationLabel: HTMLLabelElement;
     population: HTMLSelectElement;
+    noiseLabel: HTMLLabelElement;
     noiseType: HTMLSelectElement;
     sigma: HTMLInputElement;
     sigmaValue: HTMLInputElement;
     sigmaLabel: HTMLLabelElement;
     tauLabel: HTMLLabelElement;
     tau: HTMLInputElement;
+    driveLabel: HTMLLabelElement;
+    drive: HTMLSelectElement;
+    rangeLabel: HTMLLabelElement;
     from: HTMLInputElement;
     to: HTMLInputElement;
     step: HTMLInputElement;
@@ -229,8 +244,8 @@ class FiPanelView implements FiPanel {
 
     const head = el('div', { class: 'fi-head' });
     const model = el('span', { class: 'fi-model' });
-    const populationLabel = el('label', {}, 'neuron ');
-    const population = el('select', { id: 'fi-population', title: 'Which population of the scenario to sweep' });
+    const populationLabel = el('label', {}, 'sweep ');
+    const population = el('select', { id: 'fi-population', title: 'Which population\'s neuron to sweep, or the whole network' });
     populationLabel.append(population);
     populationLabel.hidden = true;
     head.append(el('h2', {}, 'f-I curve against ANN activation functions'), model, populationLabel);
@@ -246,6 +261,10 @@ class FiPanelView implements FiPanel {
     const tauLabel = el('label', { title: 'Correlation time of the Ornstein-Uhlenbeck noise' }, 'τ');
     const tau = el('input', { type: 'number', id: 'fi-tau', min: '0.1', max: '1000', step: '1', value: '5', 'aria-label': 'OU noise correlation time in ms' });
     tauLabel.append(tau, 'ms');
+    const driveLabel = el('label', { title: 'What drives the network in its transfer function' }, 'drive');
+    const drive = el('select', { id: 'fi-drive' });
+    driveLabel.append(drive);
+    driveLabel.hidden = true;
     const rangeLabel = el('label', { title: 'Input currents of the sweep, in the model\'s input unit' }, 'input from');
     const from = el('input', { type: 'number', id: 'fi-from', step: 'any', 'aria-label': 'sweep from' });
     const to = el('input', { type: 'number', id: 'fi-to', step: 'any', 'aria-label': 'sweep to' });
@@ -255,7 +274,7 @@ class FiPanelView implements FiPanel {
     const run = el('button', { type: 'button', id: 'fi-run', title: 'Sweep the input current and fit the activations' }, 'Run sweep');
     const cancel = el('button', { type: 'button', id: 'fi-cancel', class: 'secondary' }, 'Cancel');
     cancel.disabled = true;
-    controls.append(noiseLabel, noiseType, sigmaLabel, tauLabel, rangeLabel, run, cancel);
+    controls.append(noiseLabel, noiseType, sigmaLabel, tauLabel, driveLabel, rangeLabel, run, cancel);
 
     const progressRow = el('div', { class: 'fi-progress' });
     const progress = el('progress', { id: 'fi-progress', max: '1', value: '0', 'aria-label': 'sweep progress' });
@@ -317,7 +336,7 @@ class FiPanelView implements FiPanel {
     table.hidden = true;
 
     root.append(head, controls, progressRow, body, sentence, table);
-    this.ui = { model, populationLabel, population, noiseType, sigma, sigmaValue, sigmaLabel, tauLabel, tau, from, to, step, unit, run, cancel, progress, progressText, message, note, canvas, at, legend, legendRows, sentence, table, tbody };
+    this.ui = { model, populationLabel, population, noiseLabel, noiseType, sigma, sigmaValue, sigmaLabel, tauLabel, tau, driveLabel, drive, rangeLabel, from, to, step, unit, run, cancel, progress, progressText, message, note, canvas, at, legend, legendRows, sentence, table, tbody };
 
     // Size the canvas to the slot: what is left beside the legend column.
     const available = Math.floor(root.clientWidth || 800) - SIDE_WIDTH - 30;
@@ -328,7 +347,12 @@ class FiPanelView implements FiPanel {
     canvas.style.width = `${this.width}px`;
     canvas.style.height = `${this.height}px`;
 
-    population.addEventListener('change', () => this.select(Number(population.value)));
+    population.addEventListener('change', () => this.select(population.value === 'network' ? 'network' : Number(population.value)));
+    drive.addEventListener('change', () => {
+      this.driveKind = drive.value === 'poissonRateHz' ? 'poissonRateHz' : 'current';
+      this.rangeEdited = false;
+      this.showNetworkControls();
+    });
     noiseType.addEventListener('change', () => this.noiseChanged());
     sigma.addEventListener('input', () => {
       sigmaValue.value = sigma.value;
@@ -369,18 +393,35 @@ class FiPanelView implements FiPanel {
 
   // --- the page tells the panel what it shows ---
 
-  setModels(models: FiPanelModel[]): void {
-    const previous = this.models[this.selected];
+  setModels(models: FiPanelModel[], network?: unknown): void {
+    const previous = this.selected === 'network' ? null : this.models[this.selected];
+    const wasNetwork = this.selected === 'network';
     this.models = models;
+    this.network = network ?? null;
     const keep = previous ? models.findIndex((m) => m.population === previous.population && modelKey(m) === modelKey(previous)) : -1;
-    this.ui.population.replaceChildren(...models.map((m, k) => el('option', { value: String(k) }, `${m.population} (${typeof m.model === 'string' ? m.model : m.model.id})`)));
-    this.ui.populationLabel.hidden = models.length < 2;
-    this.select(keep >= 0 ? keep : 0);
+    const options = models.map((m, k) => el('option', { value: String(k) }, `${m.population} (${typeof m.model === 'string' ? m.model : m.model.id})`));
+    if (this.network) options.push(el('option', { value: 'network' }, 'the whole network: transfer function'));
+    this.ui.population.replaceChildren(...options);
+    this.ui.populationLabel.hidden = options.length < 2;
+    // Which drives the network has: the rate of its Poisson inputs, if any, and an added current.
+    const stimuli = (this.network as { stimuli?: { type?: unknown }[] } | null)?.stimuli;
+    const poisson = Array.isArray(stimuli) && stimuli.some((st) => st?.type === 'poissonInput' || st?.type === 'poisson');
+    this.ui.drive.replaceChildren(...(poisson ? [el('option', { value: 'poissonRateHz' }, 'Poisson input rate')] : []), el('option', { value: 'current' }, 'current added to every neuron'));
+    this.driveKind = poisson ? 'poissonRateHz' : 'current';
+    this.ui.drive.value = this.driveKind;
+    this.select(wasNetwork && this.network ? 'network' : keep >= 0 ? keep : 0);
   }
 
-  private select(index: number): void {
+  private select(index: number | 'network'): void {
     this.selected = index;
     this.ui.population.value = String(index);
+    this.showNetworkControls();
+    if (index === 'network') {
+      if (this.lastModelKey !== 'network') this.rangeEdited = false;
+      this.lastModelKey = 'network';
+      this.markStale();
+      return;
+    }
     const m = this.models[index];
     if (!m) return;
     if (modelKey(m) !== this.lastModelKey) this.rangeEdited = false;
@@ -390,7 +431,30 @@ class FiPanelView implements FiPanel {
   }
 
   private get current(): FiPanelModel | undefined {
-    return this.models[this.selected];
+    return this.selected === 'network' ? undefined : this.models[this.selected];
+  }
+
+  /** The network's transfer function has a drive instead of noise, and a range the worker picks unless given. */
+  private showNetworkControls(): void {
+    const network = this.selected === 'network';
+    this.ui.driveLabel.hidden = !network;
+    this.ui.noiseLabel.hidden = network;
+    this.ui.noiseType.hidden = network;
+    this.ui.rangeLabel.firstChild!.textContent = network ? 'drive from' : 'input from';
+    if (network) {
+      this.ui.sigmaLabel.hidden = true;
+      this.ui.tauLabel.hidden = true;
+      const name = (this.network as { name?: unknown } | null)?.name;
+      this.ui.model.textContent = `${typeof name === 'string' ? name : 'The network'}: mean rate against the ${this.driveKind === 'poissonRateHz' ? 'rate of its Poisson inputs' : 'current added to every neuron'}, one run of the whole network per point`;
+      this.ui.unit.textContent = this.driveKind === 'poissonRateHz' ? 'Hz' : (this.described?.unit ?? '');
+      this.ui.message.textContent = '';
+      if (!this.rangeEdited) {
+        // Empty: the worker chooses (silence to twice the scenario's drive), and shows it when it starts.
+        this.ui.from.value = '';
+        this.ui.to.value = '';
+        this.ui.step.value = '';
+      }
+    } else this.showNoiseControls();
   }
 
   /** Ask the worker about the selected model: its unit, whether noise applies, its default range. */
@@ -405,7 +469,7 @@ class FiPanelView implements FiPanel {
       this.workerFailed(err);
       return;
     }
-    if (ticket !== this.describing) return; // a newer question was asked meanwhile
+    if (ticket !== this.describing || this.selected === 'network') return; // a newer question was asked meanwhile
     if (!result.ok) {
       this.described = null;
       this.ui.message.textContent = result.error.message;
@@ -427,6 +491,10 @@ class FiPanelView implements FiPanel {
 
   /** A sweep on screen that no longer matches the page's model or parameters says so. */
   private markStale(): void {
+    if (this.selected === 'network' || this.sweptKind === 'network') {
+      this.ui.note.textContent = this.plan && this.sweptKind !== (this.selected === 'network' ? 'network' : 'neuron') ? 'The plot shows the other kind of sweep: run it again for this one.' : '';
+      return;
+    }
     const m = this.current;
     const swept = this.sweptModel;
     const stale = !!(swept && m && (modelKey(m) !== modelKey(swept) || m.population !== swept.population || !sameParameters(m.parameters, swept.parameters)));
@@ -442,6 +510,7 @@ class FiPanelView implements FiPanel {
   }
 
   private showNoiseControls(): void {
+    if (this.selected === 'network') return;
     const allowed = this.described?.noiseAllowed ?? true;
     this.ui.noiseType.disabled = !allowed;
     if (!allowed) this.ui.noiseType.value = 'none';
@@ -494,6 +563,7 @@ class FiPanelView implements FiPanel {
   }
 
   async run(): Promise<void> {
+    if (this.selected === 'network') return this.runTransfer();
     const m = this.current;
     if (!m) {
       this.ui.message.textContent = 'No model to sweep yet.';
@@ -520,10 +590,43 @@ class FiPanelView implements FiPanel {
       this.ui.message.textContent = started.error.message;
       return;
     }
-    const plan = started.plan;
-    this.plan = plan;
     this.sweptModel = { ...m, parameters: { ...m.parameters } };
+    this.begin(started.plan, 'neuron');
+  }
+
+  /** The whole network's transfer function: one run of it per drive value. */
+  private async runTransfer(): Promise<void> {
+    this.ui.message.textContent = '';
+    const range = this.rangeEdited ? this.readRange() : undefined;
+    let started;
+    try {
+      started = await this.sweepApi().startTransfer({ scenario: this.network, drive: this.driveKind, ...(range ? { range } : {}) }, proxy((u: SweepUpdate) => this.update(u)));
+    } catch (err) {
+      this.workerFailed(err);
+      return;
+    }
+    if (!started.ok) {
+      this.ui.message.textContent = started.error.message;
+      return;
+    }
+    this.sweptModel = null;
+    const plan = started.plan;
+    if (!this.rangeEdited) {
+      // Show the drive values the worker chose, so the student can change them.
+      this.ui.from.value = String(plan.currents[0]);
+      this.ui.to.value = String(plan.currents[plan.currents.length - 1]);
+      this.ui.step.value = String(Number((plan.currents[1] - plan.currents[0]).toPrecision(6)));
+    }
+    this.ui.unit.textContent = plan.unit;
+    this.begin(plan, 'network');
+  }
+
+  /** A sweep started: empty the plot, table and sentence for its points. */
+  private begin(plan: SweepPlan, kind: 'neuron' | 'network'): void {
+    this.plan = plan;
+    this.sweptKind = kind;
     const n = plan.currents.length;
+    this.populationRates = new Array(n).fill(null);
     this.data = { currents: Float64Array.from(plan.currents), ratesHz: new Float64Array(n).fill(NaN), semHz: new Float64Array(n), theoryHz: null, fits: [] };
     this.explanation = '';
     this.phase = 'simulating';
@@ -552,6 +655,7 @@ class FiPanelView implements FiPanel {
     const data = this.data;
     switch (u.kind) {
       case 'points':
+        if (u.populations) this.populationRates[u.startIndex] = u.populations;
         data.ratesHz.set(u.ratesHz, u.startIndex);
         data.semHz.set(u.semHz, u.startIndex);
         this.fraction = u.fraction;
@@ -575,7 +679,7 @@ class FiPanelView implements FiPanel {
         this.explanation = u.result.explanation.text;
         this.elapsedMs = u.result.elapsedMs;
         this.fillTable(u.result.fits);
-        if (this.sweptModel && this.onFit) {
+        if (this.sweptKind === 'neuron' && this.sweptModel && this.onFit) {
           const ranked = [...u.result.fits].sort((a, b) => a.rmseHz - b.rmseHz);
           this.onFit({ population: this.sweptModel.population, noiseSigmaMV: this.plan.noise.sigmaMV, ranking: ranked.map((f) => f.name) });
         }
@@ -711,12 +815,14 @@ class FiPanelView implements FiPanel {
     ctx.textAlign = 'center';
     ctx.textBaseline = 'bottom';
     const symbol = this.plan?.inputSymbol ?? this.described?.inputSymbol ?? 'I';
-    ctx.fillText(normalised ? `normalised input (${symbol} from −1 to 1 over the sweep)` : `input current ${symbol} (${unit})`, (left + right) / 2, this.height - 4);
+    const network = this.plan && this.sweptKind === 'network';
+    const xName = network ? (unit === 'Hz' ? 'rate of the Poisson inputs' : 'current added to every neuron') : 'input current';
+    ctx.fillText(normalised ? `normalised ${network ? 'drive' : 'input'} (${symbol} from −1 to 1 over the sweep)` : `${xName} ${symbol} (${unit})`, (left + right) / 2, this.height - 4);
     ctx.save();
     ctx.translate(14, (top + bottom) / 2);
     ctx.rotate(-Math.PI / 2);
     ctx.textBaseline = 'middle';
-    const yLabel = this.quantity === 'rate' ? (normalised ? 'normalised rate (0 to 1)' : 'firing rate (Hz)') : normalised ? 'gain (normalised slope)' : `gain dr/d${symbol} (Hz per ${unit})`;
+    const yLabel = this.quantity === 'rate' ? (normalised ? 'normalised rate (0 to 1)' : network ? 'mean firing rate (Hz)' : 'firing rate (Hz)') : normalised ? 'gain (normalised slope)' : `gain dr/d${symbol} (Hz per ${unit})`;
     ctx.fillText(yLabel, 0, 0);
     ctx.restore();
 
@@ -804,6 +910,7 @@ class FiPanelView implements FiPanel {
     for (const s of CURVE_STYLES) {
       const entry = this.ui.legendRows.get(s.id)!;
       entry.row.hidden = !data || (s.id === 'theory' ? !hasTheory : s.id === 'simulated' ? false : !fitted.has(s.id));
+      if (s.id === 'simulated') entry.row.querySelector('label')!.textContent = this.sweptKind === 'network' ? 'network mean' : 'simulated';
       const v = values.find((h) => h.id === s.id);
       if (!v || !Number.isFinite(v.value)) entry.value.textContent = v ? '–' : '';
       else entry.value.textContent = `${formatNumber(v.value, 3)}${v.error ? ` ± ${formatNumber(v.error, 2)}` : ''}${valueUnit}`;
@@ -811,8 +918,12 @@ class FiPanelView implements FiPanel {
     const symbol = this.plan?.inputSymbol ?? 'I';
     // A measured point is shown as measured, at its own input, not interpolated.
     const nearest = values.find((h) => h.id === 'simulated')?.atInput;
-    const point = nearest !== undefined && this.hoverInput !== null && Math.abs(nearest - this.hoverInput) > 1e-9 ? ` (simulated: the nearest point, at ${formatNumber(nearest, 4)} ${unit})` : '';
-    this.ui.at.textContent = this.hoverInput !== null ? `at ${symbol} = ${formatNumber(this.hoverInput, 3)} ${unit}${point}` : data ? 'Point at the plot to read every curve here.' : '';
+    const point = nearest !== undefined && this.hoverInput !== null && Math.abs(nearest - this.hoverInput) > 1e-9 ? ` (the nearest point is at ${formatNumber(nearest, 4)} ${unit})` : '';
+    // A network's point also says each population's rate.
+    const k = nearest === undefined || !data ? -1 : Array.prototype.indexOf.call(data.currents, nearest);
+    const pops = k >= 0 ? this.populationRates[k] : null;
+    const perPopulation = pops ? `; ${pops.map((r) => `${r.population} ${formatNumber(r.rateHz, 3)} Hz`).join(', ')}` : '';
+    this.ui.at.textContent = this.hoverInput !== null ? `at ${symbol} = ${formatNumber(this.hoverInput, 3)} ${unit}${point}${perPopulation}` : data ? 'Point at the plot to read every curve here.' : '';
   }
 
   destroy(): void {

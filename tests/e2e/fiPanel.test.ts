@@ -209,6 +209,36 @@ describe('the f-I panel (Chromium)', () => {
     }
   });
 
+  it('a network\'s transfer function: one point per run against the Poisson rate, each population read out', async () => {
+    const { page, problems } = await openPanel('lif&network=small-brunel');
+    try {
+      await page.locator('#fi-population').selectOption('network');
+      expect(await page.locator('#fi-drive').inputValue()).toBe('poissonRateHz');
+      expect(await page.locator('#fi-noise-type').isHidden()).toBe(true);
+      await page.locator('#fi-run').click();
+      await panelReaches(page, () => document.querySelectorAll('#fi-fits tbody tr').length === 7, 'seven rows in the fit table');
+      // The drive the worker chose: from silence to twice the scenario's own 50 Hz.
+      expect([await page.locator('#fi-from').inputValue(), await page.locator('#fi-to').inputValue(), await page.locator('#fi-step').inputValue()]).toEqual(['0', '100', '10']);
+      expect(await page.locator('#fi-sentence').textContent()).toMatch(/^Brunel A \(small\) is silent up to \d+ Hz, then its mean rate rises/);
+      const image = await canvasImage(page, 'fi-panel-network.png');
+      const black = colourMask(image, POINT_BLACK, 40);
+      expect(count(black)).toBeGreaterThan(11 * 12); // eleven runs, eleven dots
+      // At the right end the network fires: the readout names both populations' rates.
+      const box = (await page.locator('#fi-canvas').boundingBox())!;
+      await page.mouse.move(box.x + box.width - 16, box.y + 100);
+      await page.waitForFunction(() => /; E [\d.]+ Hz, I [\d.]+ Hz$/.test(document.getElementById('fi-at')?.textContent ?? ''));
+      const rates = (await page.locator('#fi-at').textContent())!.match(/E ([\d.]+) Hz, I ([\d.]+) Hz$/)!;
+      expect(Number(rates[1])).toBeGreaterThan(5);
+      expect(Number(rates[2])).toBeGreaterThan(5);
+      await page.screenshot({ path: join(artifacts, 'fi-panel-network-full.png'), fullPage: true });
+      // A network's transfer function is not a neuron's fit: the lessons are not told of it.
+      expect(await page.evaluate(() => (window as unknown as { fitsReported: unknown[] }).fitsReported)).toEqual([]);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('a bad range is refused with a message naming the field, and nothing runs', async () => {
     const { page, problems } = await openPanel('lif');
     try {
