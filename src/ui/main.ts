@@ -12,6 +12,12 @@ import { SERIES_COLOURS, TracePlot, type TraceLayout } from './tracePlot.js';
 import { RasterPanel, populationColour, type RasterHover } from './rasterPanel.js';
 import { NumberField, formatValue } from './numberField.js';
 
+// Issue 6: sharing by link, export and import, lessons, the equation editor (their own modules).
+import { mountStudentTools, type StudentTools } from './studentTools.js';
+import { pageOfView, readHashOnLoad, speedLabel, viewOfPage, type PageView } from './shareLink.js';
+import type { OpenResult } from './pageHooks.js';
+import type { ViewSpec } from '../scenario/scenario.js';
+
 /** The presets the page offers, in the order a student meets them. */
 const PAGE_PRESETS = ['single-lif', 'single-hh', 'lif-vs-hh', 'cuba', 'cobahh', 'brunel-j0.25'] as const;
 
@@ -288,6 +294,7 @@ class App {
     ui.simulated.textContent = `0 / ${summary.durationMs} ms`;
     this.layoutDisplays();
     this.setState(state);
+    this.tools?.loaded(summary, run);
   }
 
   private layoutDisplays(): void {
@@ -547,6 +554,87 @@ class App {
       if (!view.host.hidden) view.plot.render();
       else view.plot.flushInk(); // kept up to date while hidden, so showing it shows the whole run
     }
+    this.tools?.frame(frame, this.run);
+  }
+
+  // --- issue 6: the scenario as the student has it, and opening one (link, file, lesson, editor) ---
+
+  /** The panels of src/ui/studentTools.ts, told of each load and frame. */
+  tools: StudentTools | null = null;
+
+  private pageView(): PageView {
+    return { speed: this.settings.speed, rasterWindowMs: this.rasterWindowMs, showGates: ui.showGates.checked, showCurrents: ui.showCurrents.checked };
+  }
+
+  /** The loaded scenario with every accepted change and the page's view; null before one loads. */
+  currentScenario(): unknown | null {
+    if (!this.base || !this.summary) return null;
+    const raw = this.scenarioToLoad() as Record<string, unknown>;
+    raw.view = viewOfPage(this.pageView());
+    return raw;
+  }
+
+  currentSummary(): ScenarioSummary | null {
+    return this.summary;
+  }
+
+  /** The poke current per population while it is held. */
+  pokesInForce(): Record<string, number> {
+    if (!this.poking || !this.summary) return {};
+    return Object.fromEntries(this.summary.steps.map((s) => [s.population, this.pokeAmplitudes.get(s.population) ?? 0]));
+  }
+
+  /**
+   * Open a scenario (validated by the caller) in place of the running one, with its view. The
+   * worker keeps the running one if it refuses, so nothing here changes until it accepts.
+   */
+  async open(raw: unknown): Promise<OpenResult> {
+    const api = this.api;
+    if (!api || this.busy > 0) return { ok: false, field: 'page', message: 'the page is busy loading a scenario; try again in a moment' };
+    const scenario = withTraces(structuredClone(raw));
+    const view = pageOfView((raw as { view?: ViewSpec }).view, this.pageView());
+    this.busy++;
+    this.commands++;
+    let result: LoadResult;
+    try {
+      result = await api.load(scenario);
+      if (result.ok) {
+        await api.setSpeed(view.speed);
+        await api.play();
+      }
+    } finally {
+      this.busy--;
+    }
+    if (!result.ok) return { ok: false, field: result.error.field, message: result.error.message };
+    ui.notice.hidden = true;
+    clearError();
+    this.base = scenario;
+    this.settings = { parameters: {}, steps: new Map(), sizes: new Map(), speed: view.speed };
+    this.pokeAmplitudes = new Map();
+    this.applyView(view);
+    // No preset is what runs now: the selector says so (a disabled entry, so it is never chosen).
+    if (!ui.preset.querySelector('option[value=""]')) {
+      const opened = new Option('(an opened scenario)', '');
+      opened.disabled = true;
+      ui.preset.prepend(opened);
+    }
+    ui.preset.value = '';
+    this.begin(result.summary, result.run, 'running');
+    this.buildControls();
+    return { ok: true };
+  }
+
+  /** Set the view controls (a speed or window their lists lack is added to them). */
+  private applyView(view: PageView): void {
+    const speedValue = view.speed === null ? 'max' : String(view.speed);
+    if (![...ui.speed.options].some((o) => o.value === speedValue)) ui.speed.append(new Option(speedLabel(view.speed), speedValue));
+    ui.speed.value = speedValue;
+    const windowValue = String(view.rasterWindowMs);
+    if (![...ui.rasterWindow.options].some((o) => o.value === windowValue)) ui.rasterWindow.append(new Option(`${view.rasterWindowMs / 1000} s`, windowValue));
+    ui.rasterWindow.value = windowValue;
+    this.rasterWindowMs = view.rasterWindowMs;
+    ui.showGates.checked = view.showGates;
+    ui.showCurrents.checked = view.showCurrents;
   }
 
   private showStats(stats: RunStats, summary: ScenarioSummary): void {
@@ -877,15 +965,38 @@ async function start(): Promise<void> {
   const app = new App(plot, gatesPlot, currentsPlot, raster);
   app.startWorker();
   wire(app);
+  // Issue 6's panels: sharing, export and import, lessons, the equation editor.
+  const tools = mountStudentTools(
+    { share: element('share-slot'), exports: element('export-slot'), lessons: element('lessons-slot'), editor: element('editor-slot') },
+    {
+      currentScenario: () => app.currentScenario(),
+      openScenario: (raw) => app.open(raw),
+      summary: () => app.currentSummary(),
+      pokes: () => app.pokesInForce(),
+      panels: () => [
+        { name: 'raster', canvas: ui.rasterHost.querySelector('canvas')!, draw: () => raster.redraw() },
+        { name: 'voltage', canvas: ui.plotHost.querySelector('canvas')!, draw: () => plot.render() },
+        { name: 'gates', canvas: ui.gatesHost.querySelector('canvas')!, draw: () => gatesPlot.render() },
+        { name: 'currents', canvas: ui.currentsHost.querySelector('canvas')!, draw: () => currentsPlot.render() },
+      ],
+    },
+  );
+  app.tools = tools;
   const loop = (now: number) => {
     app.tick(now);
     requestAnimationFrame(loop);
   };
   requestAnimationFrame(loop);
+  // A shared link ("#s=...") opens its scenario; a refused one is explained and the default runs.
+  const shared = await readHashOnLoad(location.hash);
+  const opened = shared.kind === 'scenario' ? await app.open(shared.scenario) : null;
+  if (opened?.ok) return;
   await app.choose(DEFAULT_PRESET).catch((err: unknown) => {
     const { title, detail } = describeError(err);
     showError(title, detail);
   });
+  if (shared.kind === 'refused') tools.share.refused(shared.message);
+  else if (opened && !opened.ok) tools.share.refused(opened.message);
 }
 
 void start();
