@@ -21,7 +21,7 @@ export interface LessonsPanel extends PageEvents {
 
 const STYLE_ID = 'lessons-panel-style';
 const CSS = `
-.lessons-panel { display: flex; flex-direction: column; gap: 6px; font-size: 13px; }
+.lessons-panel { display: flex; flex-direction: column; gap: 6px; font-size: 13px; padding-bottom: 8px; margin-bottom: 6px; border-bottom: 1px solid var(--line, #dcdcdc); }
 .lessons-panel h2 { font-size: 15px; margin: 0; }
 .lessons-panel summary { cursor: pointer; color: var(--muted, #5a5a5a); margin-bottom: 3px; }
 .lessons-panel ol.lesson-list { margin: 0; padding: 0; list-style: none; display: flex; flex-direction: column; gap: 3px; }
@@ -89,9 +89,10 @@ export function mountLessonsPanel(slot: HTMLElement, hooks: PageHooks): LessonsP
   root.id = 'lessons-panel';
   const heading = document.createElement('h2');
   heading.textContent = 'Lessons';
-  // The list folds away while a lesson is open, so its steps sit next to the controls.
+  // Folded until asked for (and again once a lesson opens), so the input and parameter controls
+  // below stay in view on a laptop screen.
   const listBox = document.createElement('details');
-  listBox.open = true;
+  listBox.id = 'lesson-list';
   const listSummary = document.createElement('summary');
   listSummary.textContent = `All lessons (${lessons.length})`;
   const list = document.createElement('ol');
