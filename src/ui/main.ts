@@ -11,6 +11,9 @@ import type { Frame, RunStats } from '../core/simulation.js';
 import { SERIES_COLOURS, TracePlot, type TraceLayout } from './tracePlot.js';
 import { RasterPanel, populationColour, type RasterHover } from './rasterPanel.js';
 import { NumberField, formatValue } from './numberField.js';
+// Issue 5: the f-I curve against the ANN activations, swept in a worker of its own.
+import { mountFiPanel, type FiPanel } from './fiPanel.js';
+import { fiPanelModels } from './fiPanelModels.js';
 
 // Issue 6: sharing by link, export and import, lessons, the equation editor (their own modules).
 import { mountStudentTools, type StudentTools } from './studentTools.js';
@@ -295,6 +298,16 @@ class App {
     this.layoutDisplays();
     this.setState(state);
     this.tools?.loaded(summary, run);
+    this.tellFiPanel();
+  }
+
+  /** The f-I panel (mounted by start()): it sweeps what the page runs. */
+  fiPanel: FiPanel | null = null;
+
+  /** Each population's model with its parameters in force, and a network whole (its transfer function). */
+  private tellFiPanel(): void {
+    if (!this.summary) return;
+    this.fiPanel?.setModels(fiPanelModels(this.summary.populations, this.base, this.settings.parameters), isNetwork(this.summary) ? this.scenarioToLoad() : undefined);
   }
 
   private layoutDisplays(): void {
@@ -848,6 +861,7 @@ class App {
     if (!result) return null;
     if (!result.ok) return result.error.message;
     (this.settings.parameters[population] ??= {})[name] = value;
+    this.tellFiPanel();
     return result.needsReset ? { note: `${name} = ${formatValue(value)} applies on reset: press Reset (r) to start again with it.` } : null;
   }
 }
@@ -978,10 +992,13 @@ async function start(): Promise<void> {
         { name: 'voltage', canvas: ui.plotHost.querySelector('canvas')!, draw: () => plot.render() },
         { name: 'gates', canvas: ui.gatesHost.querySelector('canvas')!, draw: () => gatesPlot.render() },
         { name: 'currents', canvas: ui.currentsHost.querySelector('canvas')!, draw: () => currentsPlot.render() },
+        ...(app.fiPanel ? [{ name: 'f-I curve', canvas: app.fiPanel.canvas, draw: () => app.fiPanel!.drawNow() }] : []),
       ],
     },
   );
   app.tools = tools;
+  // The f-I panel in its reserved slot; a finished single-neuron comparison goes to the lessons.
+  app.fiPanel = mountFiPanel(element('fi-slot'), { onFit: (fit) => tools.setFit(fit) });
   const loop = (now: number) => {
     app.tick(now);
     requestAnimationFrame(loop);

@@ -254,3 +254,42 @@ describe('the f-I panel (Chromium)', () => {
     }
   });
 });
+
+describe('the f-I panel on the page (Chromium)', () => {
+  it('sweeps the page\'s model with its parameters in force, follows a preset change, and the live run is unharmed', async () => {
+    if (missingBrowser) throw new Error(missingBrowser);
+    if (!browser) throw new Error('the browser did not start (see the beforeAll error)');
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
+    const problems: string[] = [];
+    page.on('console', (msg) => msg.type() === 'error' && problems.push(`console error: ${msg.text()}`));
+    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+    try {
+      await page.goto(baseUrl, { waitUntil: 'load' }); // the page itself: main.ts mounts the panel in its slot
+      // The default preset is the single LIF neuron: the panel offers its default sweep, 0-20 nA
+      // (ten times the 2 nA rheobase of the parameters in force).
+      await page.waitForFunction(() => (document.getElementById('fi-to') as HTMLInputElement | null)?.value === '20', undefined, { timeout: 15_000 });
+      expect(await page.locator('#fi-slot .fi-model').textContent()).toMatch(/LIF.*nA/);
+      // A parameter changed on the page reaches the panel: V_th -40 mV makes the rheobase 3 nA.
+      await page.locator('#param-V_th').fill('-40');
+      await page.waitForFunction(() => (document.getElementById('fi-to') as HTMLInputElement).value === '30');
+      expect(await page.locator('#fi-note').textContent()).toBe('');
+
+      // The HH preset: the panel sweeps HH in its own unit, and the page's run goes on beside it.
+      await page.locator('#preset').selectOption('single-hh');
+      await page.waitForFunction(() => /uA\/cm2/.test(document.querySelector('#fi-slot .fi-model')?.textContent ?? ''));
+      await page.locator('#fi-slot').scrollIntoViewIfNeeded();
+      await page.locator('#fi-run').click();
+      await panelReaches(page, () => document.querySelectorAll('#fi-fits tbody tr').length === 7, 'seven rows in the fit table');
+      expect((await progress(page)).value).toBe(1);
+      expect(await page.locator('#fi-sentence').textContent()).toMatch(/The HH neuron jumps from silence/);
+      const image = await canvasImage(page, 'fi-panel-on-page-hh.png');
+      expect(count(colourMask(image, POINT_BLACK, 40))).toBeGreaterThan(60 * 12);
+      await page.screenshot({ path: join(artifacts, 'fi-panel-on-page.png') });
+      expect(await page.locator('#status').getAttribute('data-state')).not.toBe('failed');
+      expect(await page.locator('#error').isHidden()).toBe(true);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});

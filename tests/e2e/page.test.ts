@@ -670,6 +670,11 @@ describe('network presets and the raster (Chromium)', () => {
   });
 });
 
+/** The simulation worker(s) of the page: the f-I panel's sweep worker runs beside it. */
+function simulationWorkers(page: Page) {
+  return page.workers().filter((w) => /simulation\.worker/.test(w.url()));
+}
+
 describe('a crashed worker (Chromium)', () => {
   it('is restarted with the last good scenario and the settings, and the page says so', async () => {
     const { page, problems } = await openPage();
@@ -677,7 +682,7 @@ describe('a crashed worker (Chromium)', () => {
       await page.locator('#param-current').fill('5'); // a setting the restarted worker must keep
       await page.locator('#reset').click();
       await waitForTime(page, 100);
-      const workers = page.workers();
+      const workers = simulationWorkers(page);
       expect(workers.length).toBe(1);
       // Crash it from outside the app (no hook in the app): an exception nothing catches.
       await workers[0].evaluate(() => {
@@ -687,7 +692,7 @@ describe('a crashed worker (Chromium)', () => {
       });
       await expect.poll(() => page.locator('#notice').isVisible(), { timeout: 10_000 }).toBe(true);
       expect(await page.locator('#notice').textContent()).toMatch(/stopped \(.*deliberate crash.*\) and was restarted with Single LIF neuron and your settings/);
-      await expect.poll(() => page.workers().length).toBe(1);
+      await expect.poll(() => simulationWorkers(page).length).toBe(1);
       const ended = await runEnded(page);
       await page.screenshot({ path: join(artifacts, 'crash-recovered.png') });
       expect(ended.state, ended.error).toBe('finished');
@@ -705,7 +710,7 @@ describe('a crashed worker (Chromium)', () => {
     const { page, problems } = await openPage();
     try {
       await waitForTime(page, 50);
-      await page.workers()[0].evaluate(() => self.close());
+      await simulationWorkers(page)[0].evaluate(() => self.close());
       await expect.poll(() => page.locator('#notice').isVisible(), { timeout: 15_000 }).toBe(true);
       expect(await page.locator('#notice').textContent()).toMatch(/did not answer for 5 s\) and was restarted with Single LIF neuron/);
       const ended = await runEnded(page);
