@@ -256,7 +256,7 @@ describe('the f-I panel (Chromium)', () => {
 });
 
 describe('the f-I panel on the page (Chromium)', () => {
-  it('sweeps the page\'s model with its parameters in force, follows a preset change, and the live run is unharmed', async () => {
+  it('sweeps the page\'s model with its parameters in force, passes lesson 5 through its fits, and follows a preset change', async () => {
     if (missingBrowser) throw new Error(missingBrowser);
     if (!browser) throw new Error('the browser did not start (see the beforeAll error)');
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
@@ -272,19 +272,33 @@ describe('the f-I panel on the page (Chromium)', () => {
       // A parameter changed on the page reaches the panel: V_th -40 mV makes the rheobase 3 nA.
       await page.locator('#param-V_th').fill('-40');
       await page.waitForFunction(() => (document.getElementById('fi-to') as HTMLInputElement).value === '30');
-      expect(await page.locator('#fi-note').textContent()).toBe('');
 
-      // The HH preset: the panel sweeps HH in its own unit, and the page's run goes on beside it.
-      await page.locator('#preset').selectOption('single-hh');
-      await page.waitForFunction(() => /uA\/cm2/.test(document.querySelector('#fi-slot .fi-model')?.textContent ?? ''));
+      // Lesson 5 (its own single-LIF scenario, V_th back at -50 mV) is checked from the panel's fits.
+      await page.evaluate(() => localStorage.clear());
+      await page.locator('#lesson-list > summary').click();
+      await page.locator('#lesson-noise-sigmoid').click();
+      await expect.poll(() => page.locator('#lesson-step-1').getAttribute('data-state')).toBe('current');
+      await page.waitForFunction(() => (document.getElementById('fi-to') as HTMLInputElement).value === '20');
       await page.locator('#fi-slot').scrollIntoViewIfNeeded();
       await page.locator('#fi-run').click();
       await panelReaches(page, () => document.querySelectorAll('#fi-fits tbody tr').length === 7, 'seven rows in the fit table');
       expect((await progress(page)).value).toBe(1);
-      expect(await page.locator('#fi-sentence').textContent()).toMatch(/The HH neuron jumps from silence/);
-      const image = await canvasImage(page, 'fi-panel-on-page-hh.png');
-      expect(count(colourMask(image, POINT_BLACK, 40))).toBeGreaterThan(60 * 12);
+      await expect.poll(() => page.locator('#lesson-step-1').getAttribute('data-state')).toBe('passed');
+      const image = await canvasImage(page, 'fi-panel-on-page-lif.png');
+      expect(count(colourMask(image, POINT_BLACK, 40))).toBeGreaterThan(100 * 12);
+      // Step 2: 4 mV of white noise sweeps again by itself; a smooth function fits best.
+      await page.locator('#fi-noise-type').selectOption('white');
+      await page.locator('#fi-sigma').fill('4');
+      await page.locator('#fi-sigma').dispatchEvent('change');
+      await panelReaches(page, () => /With 4 mV of membrane noise/.test(document.getElementById('fi-sentence')?.textContent ?? ''), 'the noisy sweep\'s sentence');
+      await expect.poll(() => page.locator('#lesson-step-2').getAttribute('data-state')).toBe('passed');
       await page.screenshot({ path: join(artifacts, 'fi-panel-on-page.png') });
+
+      // Another preset: the panel now offers that model, in its unit.
+      await page.locator('#preset').selectOption('single-hh');
+      await page.waitForFunction(() => /uA\/cm2/.test(document.querySelector('#fi-slot .fi-model')?.textContent ?? ''));
+      expect(await page.locator('#fi-to').inputValue()).toBe('40');
+      expect(await page.locator('#fi-note').textContent()).toMatch(/changed since this sweep/);
       expect(await page.locator('#status').getAttribute('data-state')).not.toBe('failed');
       expect(await page.locator('#error').isHidden()).toBe(true);
       expect(problems).toEqual([]);
