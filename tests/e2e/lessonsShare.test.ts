@@ -233,6 +233,32 @@ describe('lessons (Chromium)', () => {
       await page.close();
     }
   });
+  it('lesson 5: the f-I panel\'s finished sweeps pass its steps, noiseless first, then with 5 mV of noise', async () => {
+    const { page, problems } = await openPage();
+    try {
+      await scenarioShown(page);
+      await page.evaluate(() => localStorage.clear());
+      await page.locator('#lesson-list > summary').click();
+      await page.locator('#lesson-noise-sigmoid').click();
+      await expect.poll(() => page.locator('#lesson-watch').textContent()).toMatch(/f-I sweep/);
+      expect(await page.locator('#lesson-step-1').getAttribute('data-state')).toBe('current');
+      await page.locator('#fi-noise-type').selectOption('none');
+      await page.locator('#fi-run').click();
+      await page.waitForFunction(() => document.getElementById('lesson-step-1')?.dataset.state === 'passed', undefined, { timeout: 30_000 });
+      // The noiseless fit passed step 1; step 2 asks for noise, so it waits for a new sweep.
+      expect(await page.locator('#lesson-step-2').getAttribute('data-state')).toBe('current');
+      await page.locator('#fi-noise-type').selectOption('white');
+      await page.locator('#fi-sigma').fill('5');
+      await page.locator('#fi-sigma').dispatchEvent('change');
+      await page.locator('#fi-run').click();
+      await page.waitForFunction(() => document.getElementById('lesson-step-2')?.dataset.state === 'passed', undefined, { timeout: 30_000 });
+      expect(await page.locator('#lesson-watch').textContent()).toBe('Lesson complete: every step passed.');
+      await page.screenshot({ path: join(artifacts, 'lesson-5-passed.png'), fullPage: true });
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
 });
 
 describe('export and import (Chromium)', () => {
