@@ -262,7 +262,7 @@ describe('lessons (Chromium)', () => {
 });
 
 describe('export and import (Chromium)', () => {
-  it('exports spikes (CSV), the voltage panel (PNG), the scenario (JSON) and Brian2; a dropped bad file is refused while the run and settings go on; a good one opens', async () => {
+  it('exports spikes (CSV), the voltage panel (PNG), the scenario (JSON) and Brian2; a dropped bad file is refused while the run and settings go on; a good one opens from the picker', async () => {
     const { page, problems } = await openPage();
     try {
       await scenarioShown(page);
@@ -298,8 +298,9 @@ describe('export and import (Chromium)', () => {
       expect(await page.locator('#status').getAttribute('data-state')).not.toBe('failed');
       await page.screenshot({ path: join(artifacts, 'import-refused.png') });
 
+      // A good file, through the file picker this time.
       const hh = preset('single-hh') as { name: string };
-      await dropFile(page, 'hh.json', JSON.stringify(hh));
+      await page.locator('#import-file').setInputFiles({ name: 'hh.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(hh)) });
       await expect.poll(() => page.locator('#scenario-name').textContent()).toBe(hh.name);
       expect(await page.locator('#import-message').textContent()).toMatch(/^Opened hh\.json/);
       // What does not translate is refused with its reason.
