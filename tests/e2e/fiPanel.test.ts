@@ -1,6 +1,8 @@
 // The f-I panel in a real browser (Debian's Chromium, headless): a sweep fills the plot (read
 // from the canvas's pixels), the progress bar reaches 100 %, cancel stops a sweep, the fit table
-// shows the seven activations ranked by RMSE, and every curve can be read at the pointer.
+// shows the seven activations ranked by RMSE, and every curve can be read at the pointer. Most
+// tests mount the panel alone (fiPanelHost.html, a model or a small network from the URL); the
+// last one drives it on the page, where main.ts tells it the model and parameters in force.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
