@@ -79,6 +79,7 @@ describe('lessons', () => {
     const l = lessons.get('refractoriness')!;
     expect(l.checks[0](observe(l, { inputs: { neuron: 100 } }))).toBe(true);
     expect(l.checks[0](observe(l, { inputs: { neuron: 5 } }))).toBe(false);
+    expect(l.checks[0](observe(l))).toBe(false); // the lesson's own 30 nA gives 372 Hz: the student must push
     expect(l.checks[1](observe(l, { inputs: { neuron: 100 }, parameters: { neuron: { t_ref: 5 } } }))).toBe(true);
     expect(l.checks[1](observe(l, { inputs: { neuron: 100 } }))).toBe(false); // t_ref still 2 ms
   });
@@ -120,6 +121,7 @@ describe('lessons', () => {
     const l = lessons.get('ann-unit')!;
     expect(l.checks[0](observe(l, { inputs: { neuron: 2.3 } }))).toBe(true);
     expect(l.checks[0](observe(l, { inputs: { neuron: 5 } }))).toBe(false);
+    expect(l.checks[0](observe(l))).toBe(false); // the lesson's own 30 nA gives 372 Hz: the student must push
     expect(l.checks[1]({ populations: [] })).toBe(false);
     expect(l.checks[1]({ populations: [], fit: { population: 'neuron', noiseSigmaMV: 0, ranking: ['soft-LIF'] } })).toBe(true);
   });
