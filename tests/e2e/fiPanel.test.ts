@@ -3,59 +3,32 @@
 // shows the seven activations ranked by RMSE, and every curve can be read at the pointer. Most
 // tests mount the panel alone (fiPanelHost.html, a model or a small network from the URL); the
 // last one drives it on the page, where main.ts tells it the model and parameters in force.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { createServer, type ViteDevServer } from 'vite';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { type Page } from 'playwright-core';
 import { colourMask, decodePng, type Image } from './png';
+import { artifacts, missingBrowser, useBrowser } from './harness';
 
-const root = resolve(__dirname, '../..');
-const artifacts = join(root, 'artifacts');
-const CHROMIUM = '/usr/bin/chromium';
 
 // The colours the panel promises (Okabe-Ito), written out here rather than imported from the app.
 const POINT_BLACK = 0x000000;
 const SIGMOID_BLUE = 0x0072b2;
 const RELU_VERMILLION = 0xd55e00;
 
-let server: ViteDevServer | undefined;
-let browser: Browser | undefined;
-let baseUrl = '';
-const missingBrowser = existsSync(CHROMIUM)
-  ? null
-  : `the browser tests need Debian's Chromium at ${CHROMIUM} (apt-get install -y chromium); they fail rather than skip without it`;
+const harness = useBrowser();
 
-beforeAll(async () => {
-  if (missingBrowser) return;
-  mkdirSync(artifacts, { recursive: true });
-  server = await createServer({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn', clearScreen: false, server: { port: 0, strictPort: false, host: '127.0.0.1' } });
-  await server.listen();
-  const url = server.resolvedUrls?.local[0];
-  if (!url) throw new Error('the Vite dev server did not report its address');
-  baseUrl = url;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
-  });
-});
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
 
 /** Open the panel on its own for a model; collect console errors from the page and its workers. */
 async function openPanel(model: string): Promise<{ page: Page; problems: string[] }> {
   if (missingBrowser) throw new Error(missingBrowser);
-  if (!browser) throw new Error('the browser did not start (see the beforeAll error)');
-  const page = await browser.newPage({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
+  if (!harness.browser) throw new Error('the browser did not start (see the beforeAll error)');
+  const page = await harness.browser.newPage({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
   const problems: string[] = [];
   page.on('console', (msg) => msg.type() === 'error' && problems.push(`console error: ${msg.text()}`));
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   page.on('worker', (worker) => worker.on('console', (msg) => msg.type() === 'error' && problems.push(`worker console error: ${msg.text()}`)));
-  await page.goto(`${baseUrl}tests/e2e/fiPanelHost.html?model=${model}`, { waitUntil: 'load' });
+  await page.goto(`${harness.baseUrl}tests/e2e/fiPanelHost.html?model=${model}`, { waitUntil: 'load' });
   // The range fields fill in when the worker has described the model.
   await page.waitForFunction(() => (document.getElementById('fi-to') as HTMLInputElement | null)?.value !== '', undefined, { timeout: 15_000 });
   return { page, problems };
@@ -260,13 +233,13 @@ describe('the f-I panel (Chromium)', () => {
 describe('the f-I panel on the page (Chromium)', () => {
   it('sweeps the page\'s model with its parameters in force, passes lesson 5 through its fits, and follows a preset change', async () => {
     if (missingBrowser) throw new Error(missingBrowser);
-    if (!browser) throw new Error('the browser did not start (see the beforeAll error)');
-    const page = await browser.newPage({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
+    if (!harness.browser) throw new Error('the browser did not start (see the beforeAll error)');
+    const page = await harness.browser.newPage({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
     const problems: string[] = [];
     page.on('console', (msg) => msg.type() === 'error' && problems.push(`console error: ${msg.text()}`));
     page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
     try {
-      await page.goto(baseUrl, { waitUntil: 'load' }); // the page itself: main.ts mounts the panel in its slot
+      await page.goto(harness.baseUrl, { waitUntil: 'load' }); // the page itself: main.ts mounts the panel in its slot
       // The default preset is the single LIF neuron: the panel offers its default sweep, 0-20 nA
       // (ten times the 2 nA rheobase of the parameters in force).
       await page.waitForFunction(() => (document.getElementById('fi-to') as HTMLInputElement | null)?.value === '20', undefined, { timeout: 15_000 });

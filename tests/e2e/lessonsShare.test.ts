@@ -2,56 +2,28 @@
 // (headless, software WebGL) against a Vite dev server. The checks read what a student sees and
 // what the page hands over (the address, downloaded files), never state the app could set to pass.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { createServer, type ViteDevServer } from 'vite';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type BrowserContext, type Page } from 'playwright-core';
 import { colourMask, decodePng } from './png';
+import { artifacts, missingBrowser, useBrowser } from './harness';
 import { scenarioFromHash, scenarioToHash } from '../../src/scenario/share';
 import { preset } from '../../src/scenario/presets';
 import lifModel from '../../models/lif.json';
 
-const root = resolve(__dirname, '../..');
-const artifacts = join(root, 'artifacts');
-const CHROMIUM = '/usr/bin/chromium';
 const TRACE_BLUE = 0x0072b2; // the page's trace colour (Okabe-Ito), written out rather than imported
 
-let server: ViteDevServer | undefined;
-let browser: Browser | undefined;
 /** One context for the file: pages share the HTTP cache (a cold page load costs seconds), not state the tests check. */
 let context: BrowserContext | undefined;
-let baseUrl = '';
-/** Why there is no browser: each test then fails with this message (never skips). */
-const missingBrowser = existsSync(CHROMIUM)
-  ? null
-  : `the browser tests need Debian's Chromium at ${CHROMIUM} (apt-get install -y chromium); they fail rather than skip without it`;
+const harness = useBrowser();
 
 beforeAll(async () => {
-  if (missingBrowser) return;
-  mkdirSync(artifacts, { recursive: true });
-  server = await createServer({
-    root,
-    configFile: join(root, 'vite.config.ts'),
-    logLevel: 'warn',
-    clearScreen: false,
-    server: { port: 0, strictPort: false, host: '127.0.0.1' },
-  });
-  await server.listen();
-  const url = server.resolvedUrls?.local[0];
-  if (!url) throw new Error('the Vite dev server did not report its address');
-  baseUrl = url;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
-  });
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, acceptDownloads: true });
+  if (!harness.browser) return;
+  context = await harness.browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, acceptDownloads: true });
 });
 
 afterAll(async () => {
   await context?.close();
-  await browser?.close();
-  await server?.close();
 });
 
 interface OpenedPage {
@@ -69,7 +41,7 @@ async function openPage(hash = ''): Promise<OpenedPage> {
     if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
   });
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  await page.goto(baseUrl + hash, { waitUntil: 'load' });
+  await page.goto(harness.baseUrl + hash, { waitUntil: 'load' });
   return { page, problems };
 }
 

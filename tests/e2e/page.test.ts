@@ -1,18 +1,14 @@
 // The page in a real browser: Debian's Chromium (headless, software WebGL) against a Vite dev
 // server. The checks read what a student would see: the numbers on the page and the pixels on
 // the canvas; nothing the app could set to pass a test.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { createServer, type ViteDevServer } from 'vite';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { type Page } from 'playwright-core';
 import { colourMask, decodePng } from './png';
+import { artifacts, missingBrowser, useBrowser } from './harness';
 import singleLif from '../../models/scenarios/single-lif.json';
 import cuba from '../../models/scenarios/cuba.json';
 
-const root = resolve(__dirname, '../..');
-const artifacts = join(root, 'artifacts');
-const CHROMIUM = '/usr/bin/chromium';
 
 // The colours the page promises (Okabe-Ito), written out here rather than imported from the app.
 const TRACE_BLUE = 0x0072b2;
@@ -24,52 +20,9 @@ const HH_PURPLE = 0xcc79a7; // the second series on a plot
 const GATE_COLOURS = { m: 0xe69f00, h: 0x56b4e9, n: 0xcc79a7 };
 const SODIUM_VERMILLION = 0xd55e00;
 
-let server: ViteDevServer | undefined;
-let browser: Browser | undefined;
-let baseUrl = '';
-/** Why there is no browser: each test then fails with this message (never skips). */
-const missingBrowser = existsSync(CHROMIUM)
-  ? null
-  : `the browser tests need Debian's Chromium at ${CHROMIUM} (apt-get install -y chromium); they fail rather than skip without it`;
-
-beforeAll(async () => {
-  if (missingBrowser) return;
-  mkdirSync(artifacts, { recursive: true });
-  server = await createServer({
-    root,
-    configFile: join(root, 'vite.config.ts'),
-    logLevel: 'warn',
-    clearScreen: false,
-    // No hot reload: a source file saved while the tests run must not reload a page mid-test.
-    server: { port: 0, strictPort: false, host: '127.0.0.1', hmr: false },
+const harness = useBrowser();
 
 
-  });
-  await server.listen();
-  const url = server.resolvedUrls?.local[0];
-  if (!url) throw new Error('the Vite dev server did not report its address');
-  baseUrl = url;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-      '--use-angle=swiftshader',
-      '--enable-unsafe-swiftshader',
-    ],
-  });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
 
 interface OpenedPage {
   page: Page;
@@ -80,8 +33,8 @@ interface OpenedPage {
 /** Open the page; `scenario` replaces a preset's file (the default preset's unless named) as the server would send it. */
 async function openPage(scenario?: unknown, file = 'single-lif'): Promise<OpenedPage> {
   if (missingBrowser) throw new Error(missingBrowser);
-  if (!browser) throw new Error('the browser did not start (see the beforeAll error)');
-  const page = await browser.newPage({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
+  if (!harness.browser) throw new Error('the browser did not start (see the beforeAll error)');
+  const page = await harness.browser.newPage({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
   const problems: string[] = [];
   page.on('console', (msg) => {
     if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
@@ -97,7 +50,7 @@ async function openPage(scenario?: unknown, file = 'single-lif'): Promise<Opened
       route.fulfill({ status: 200, contentType: 'text/javascript', body: `export default ${JSON.stringify(scenario)};\n` }),
     );
   }
-  await page.goto(baseUrl, { waitUntil: 'load' });
+  await page.goto(harness.baseUrl, { waitUntil: 'load' });
   return { page, problems };
 }
 
