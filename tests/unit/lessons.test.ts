@@ -109,13 +109,20 @@ describe('lessons', () => {
     expect(l.checks[1](noisy)).toBe(true);
   }, 30_000);
 
-  it('6. E/I balance: the Brunel network fires irregularly', () => {
+  it('6. E/I balance: CUBA fires irregularly; weaker inhibition raises the rate, stronger lowers it', () => {
     const l = lessons.get('ei-balance')!;
-    const o = observe(l, { durationMs: 600, windowMs: 400 });
-    expect(l.checks[0](o)).toBe(true);
-    const e = o.populations.find((p) => p.name === 'E')!;
-    expect(e.isiCv!).toBeGreaterThan(0.5);
-  }, 30_000);
+    const run = (tauI?: number) => observe(l, { windowMs: 500, ...(tauI ? { parameters: { E: { tau_i: tauI }, I: { tau_i: tauI } } } : {}) });
+    const base = run();
+    expect(l.checks[0](base)).toBe(true);
+    expect(base.populations.find((p) => p.name === 'E')!.isiCv!).toBeGreaterThan(0.4);
+    const weak = run(3);
+    expect(l.checks[1](weak)).toBe(true);
+    expect(l.checks[1](base)).toBe(false);
+    const strong = run(25);
+    expect(l.checks[2](strong)).toBe(true);
+    expect(l.checks[2](base)).toBe(false);
+    expect(l.checks[2](weak)).toBe(false);
+  }, 60_000);
 
   it('7. a unit: a rate between 20 and 60 Hz, then any finished sweep', () => {
     const l = lessons.get('ann-unit')!;
