@@ -93,11 +93,20 @@ describe('lessons', () => {
     expect(l.checks[1](run(2.5, 5))).toBe(false); // silent
   }, 30_000);
 
-  it('4. the action potential: a spike; then a rebound spike from a hyperpolarising step', () => {
+  it('4. the action potential: a spike; a rebound spike from a hyperpolarising step; paired pulses', () => {
     const l = lessons.get('action-potential')!;
     expect(l.checks[0](observe(l, { windowMs: 150 }))).toBe(true);
     expect(l.checks[1](observe(l, { inputs: { HH: -5 }, windowMs: 150, hold: false }))).toBe(true);
     expect(l.checks[1](observe(l, { inputs: { HH: -0.5 }, windowMs: 150, hold: false }))).toBe(false);
+    // paired pulses 10 ms apart: the second fires only with a stronger stimulus (relative refractoriness)
+    expect(l.checks[2](observe(l, { windowMs: 150, hold: false }))).toBe(false);
+    const secondPulse = (amplitude: number) => {
+      const scenario = structuredClone(l.scenario.scenario) as unknown as { stimuli: { population: string; startMs?: number; amplitude?: number }[] };
+      scenario.stimuli.find((st) => st.population === 'pair' && st.startMs === 30)!.amplitude = amplitude;
+      return observe({ ...l, scenario: { ...l.scenario, scenario: scenario as never } }, { windowMs: 150, hold: false });
+    };
+    expect(l.checks[2](secondPulse(35))).toBe(true);
+    expect(l.checks[2](secondPulse(20))).toBe(false);
   });
 
   it('5. noise: the noiseless sweep, then a noisy one whose best fit is a smooth function', () => {
