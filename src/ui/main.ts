@@ -212,7 +212,7 @@ class App {
   private takeSentAt = 0;
   private restarts = 0;
   private timeMs = 0;
-  private recent: { endMs: number; spikes: number }[] = [];
+  private recent: { startMs: number; endMs: number; spikes: number }[] = [];
   private pace: { wall: number; sim: number }[] = [];
   private frameIntervals: number[] = [];
   private drawTimes: number[] = [];
@@ -544,7 +544,7 @@ class App {
 
   private draw(frame: Frame, summary: ScenarioSummary): void {
     const { timeMs, neuron } = frame.spikes;
-    this.recent.push({ endMs: frame.endMs, spikes: timeMs.length });
+    this.recent.push({ startMs: frame.startMs, endMs: frame.endMs, spikes: timeMs.length });
     if (isNetwork(summary)) {
       this.raster.frame(timeMs, neuron, frame.endMs);
       this.raster.render();
@@ -674,7 +674,9 @@ class App {
     } else ui.rtFactor.textContent = 'stopped';
     while (this.recent.length > 0 && this.recent[0].endMs <= t - RECENT_MS) this.recent.shift();
     const neurons = summary.populations.reduce((a, p) => a + p.size, 0);
-    const span = Math.min(RECENT_MS, t) / 1000;
+    // Divide by the time the kept frames cover: at full speed one frame can span far more than
+    // RECENT_MS, and all its spikes are counted.
+    const span = this.recent.length > 0 ? (t - this.recent[0].startMs) / 1000 : 0;
     const spikes = this.recent.reduce((a, r) => a + r.spikes, 0);
     ui.spikeRate.textContent = `${(span > 0 ? spikes / neurons / span : 0).toFixed(1)} spikes/s`;
     const words: Record<PageState, string> = {
