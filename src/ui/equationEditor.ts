@@ -6,6 +6,7 @@ import type { Frame } from '../core/simulation.js';
 import type { ScenarioSummary } from '../../workers/simulationApi.js';
 import type { PageEvents, PageHooks } from './pageHooks.js';
 import { checkModelText, formatModelFile, modelFileOf, scenarioWithModel, type ModelCheck } from './modelText.js';
+import { addStyleOnce, button, statusLine } from './dom.js';
 
 export interface EquationEditor extends PageEvents {
   /** Check the text now (typing checks it after a short pause) and show the result. */
@@ -33,12 +34,7 @@ const CSS = `
 const TYPING_PAUSE_MS = 150;
 
 export function mountEquationEditor(slot: HTMLElement, hooks: PageHooks): EquationEditor {
-  if (!document.getElementById(STYLE_ID)) {
-    const style = document.createElement('style');
-    style.id = STYLE_ID;
-    style.textContent = CSS;
-    document.head.append(style);
-  }
+  addStyleOnce(STYLE_ID, CSS);
   const root = document.createElement('details');
   root.className = 'equation-editor';
   root.id = 'equation-editor';
@@ -51,11 +47,7 @@ export function mountEquationEditor(slot: HTMLElement, hooks: PageHooks): Equati
   label.textContent = 'Population';
   const population = document.createElement('select');
   population.id = 'editor-population';
-  const reload = document.createElement('button');
-  reload.type = 'button';
-  reload.className = 'secondary';
-  reload.textContent = 'Start from the running model';
-  reload.title = 'Replace the text by the model this population runs now';
+  const reload = button('Start from the running model', 'Replace the text by the model this population runs now');
   const hint = document.createElement('span');
   hint.style.color = 'var(--muted, #5a5a5a)';
   hint.textContent = 'The model file as JSON: equations "dv/dt = ..." in ms, parameters with units and ranges, threshold, reset.';
@@ -66,21 +58,11 @@ export function mountEquationEditor(slot: HTMLElement, hooks: PageHooks): Equati
   text.spellcheck = false;
   text.setAttribute('aria-label', 'Model file (JSON)');
   text.setAttribute('aria-describedby', 'editor-message');
-  const message = document.createElement('pre');
-  message.className = 'editor-message';
-  message.id = 'editor-message';
-  message.setAttribute('role', 'status');
+  const message = statusLine('editor-message', 'editor-message', 'pre');
   const actions = document.createElement('div');
   actions.className = 'editor-actions';
-  const run = document.createElement('button');
-  run.type = 'button';
-  run.id = 'editor-run';
-  run.textContent = 'Run this model';
-  run.title = 'Load the scenario with this model in place of the population\'s (a Share link then carries it)';
-  const runMessage = document.createElement('span');
-  runMessage.className = 'run-message';
-  runMessage.id = 'editor-run-message';
-  runMessage.setAttribute('role', 'status');
+  const run = button('Run this model', 'Load the scenario with this model in place of the population\'s (a Share link then carries it)', 'editor-run', true);
+  const runMessage = statusLine('run-message', 'editor-run-message');
   actions.append(run, runMessage);
   root.append(summaryLine, head, text, message, actions);
   slot.append(root);

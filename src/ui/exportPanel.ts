@@ -10,6 +10,7 @@ import type { Frame } from '../core/simulation.js';
 import type { ScenarioSummary } from '../../workers/simulationApi.js';
 import type { PageEvents, PageHooks } from './pageHooks.js';
 import { FrameRecorder, MAX_SCENARIO_FILE_BYTES, fileStem, readScenarioText, spikesCsv, tracesCsv } from './exportData.js';
+import { addStyleOnce, button, statusLine } from './dom.js';
 
 export interface ExportPanel extends PageEvents {
   /** Read a scenario file (as the drop and the picker do); resolves to the message shown. */
@@ -29,15 +30,6 @@ const CSS = `
 body.dragging-file .export-panel .drop-zone { border-color: #0072b2; background: #eef6fb; color: #0b3b5c; }
 `;
 
-function button(text: string, title: string, id: string): HTMLButtonElement {
-  const b = document.createElement('button');
-  b.type = 'button';
-  b.className = 'secondary';
-  b.textContent = text;
-  b.title = title;
-  b.id = id;
-  return b;
-}
 
 /** Save bytes as a file (the object URL is released once the download has started). */
 function download(name: string, type: string, data: BlobPart): void {
@@ -65,12 +57,7 @@ function canvasPng(canvas: HTMLCanvasElement, draw: () => void): Promise<Blob | 
 }
 
 export function mountExportPanel(slot: HTMLElement, hooks: PageHooks): ExportPanel {
-  if (!document.getElementById(STYLE_ID)) {
-    const style = document.createElement('style');
-    style.id = STYLE_ID;
-    style.textContent = CSS;
-    document.head.append(style);
-  }
+  addStyleOnce(STYLE_ID, CSS);
   const recorder = new FrameRecorder();
   let run = -1;
   let summary: ScenarioSummary | null = null;
@@ -107,10 +94,7 @@ export function mountExportPanel(slot: HTMLElement, hooks: PageHooks): ExportPan
   const pynnButton = button('PyNN script', 'A Python script for PyNN 0.10 (NEST) that runs this scenario', 'export-pynn');
   scenarioRow.append(scenarioLabel, jsonButton, brian2Button, pynnButton);
 
-  const exportMessage = document.createElement('div');
-  exportMessage.className = 'export-message';
-  exportMessage.id = 'export-message';
-  exportMessage.setAttribute('role', 'status');
+  const exportMessage = statusLine('export-message', 'export-message', 'div');
 
   const importRow = document.createElement('div');
   importRow.className = 'drop-zone';

@@ -12,7 +12,7 @@
 import { proxy, wrap, type Remote } from 'comlink';
 import type { ModelFile } from '../core/model/modelFile.js';
 import type { FitResult } from '../bridge/fit.js';
-import type { DescribeResult, NoiseType, PopulationRate, SweepApi, SweepPlan, SweepRange, SweepUpdate } from '../../workers/sweepApi.js';
+import type { DescribeResult, NoiseType, PopulationRate, StartResult, SweepApi, SweepPlan, SweepRange, SweepUpdate } from '../../workers/sweepApi.js';
 import { buildSeries, CURVE_STYLES, curveStyle, niceTicks, normalisation, axisMap, valuesAt, yRange, type AxesKind, type CurveId, type Quantity, type Series, type SweepData } from './fiPlotData.js';
 import { fitTableRows, formatNumber, progressText } from './fiFormat.js';
 
@@ -578,39 +578,37 @@ class FiPanelView implements FiPanel {
       void this.describe();
     }
     const range = this.rangeEdited || !this.described?.defaults ? this.readRange() : undefined;
-    const onUpdate = proxy((u: SweepUpdate) => this.update(u));
-    let started;
+    const plan = await this.startInWorker((api, onUpdate) =>
+      api.start({ model: m.model, parameters: m.parameters, noise: { type: noise.type, sigmaMV: noise.sigmaMV, ...(noise.type === 'ou' ? { tauMs: noise.tauMs } : {}) }, ...(range ? { range } : {}) }, onUpdate),
+    );
+    if (!plan) return;
+    this.sweptModel = { ...m, parameters: { ...m.parameters } };
+    this.begin(plan, 'neuron');
+  }
+
+  /** Ask the sweep worker to start; null, with the reason shown, if it did not. */
+  private async startInWorker(start: (api: Remote<SweepApi>, onUpdate: (u: SweepUpdate) => void) => Promise<StartResult>): Promise<SweepPlan | null> {
+    let started: StartResult;
     try {
-      started = await this.sweepApi().start({ model: m.model, parameters: m.parameters, noise: { type: noise.type, sigmaMV: noise.sigmaMV, ...(noise.type === 'ou' ? { tauMs: noise.tauMs } : {}) }, ...(range ? { range } : {}) }, onUpdate);
+      started = await start(this.sweepApi(), proxy((u: SweepUpdate) => this.update(u)));
     } catch (err) {
       this.workerFailed(err);
-      return;
+      return null;
     }
     if (!started.ok) {
       this.ui.message.textContent = started.error.message;
-      return;
+      return null;
     }
-    this.sweptModel = { ...m, parameters: { ...m.parameters } };
-    this.begin(started.plan, 'neuron');
+    return started.plan;
   }
 
   /** The whole network's transfer function: one run of it per drive value. */
   private async runTransfer(): Promise<void> {
     this.ui.message.textContent = '';
     const range = this.rangeEdited ? this.readRange() : undefined;
-    let started;
-    try {
-      started = await this.sweepApi().startTransfer({ scenario: this.network, drive: this.driveKind, ...(range ? { range } : {}) }, proxy((u: SweepUpdate) => this.update(u)));
-    } catch (err) {
-      this.workerFailed(err);
-      return;
-    }
-    if (!started.ok) {
-      this.ui.message.textContent = started.error.message;
-      return;
-    }
+    const plan = await this.startInWorker((api, onUpdate) => api.startTransfer({ scenario: this.network, drive: this.driveKind, ...(range ? { range } : {}) }, onUpdate));
+    if (!plan) return;
     this.sweptModel = null;
-    const plan = started.plan;
     if (!this.rangeEdited) {
       // Show the drive values the worker chose, so the student can change them.
       this.ui.from.value = String(plan.currents[0]);

@@ -9,6 +9,7 @@ import type { Frame } from '../core/simulation.js';
 import type { ScenarioSummary } from '../../workers/simulationApi.js';
 import type { PageEvents, PageHooks } from './pageHooks.js';
 import { RecentWindow, populationsInForce, progressKey, readProgress, writeProgress } from './lessonTracker.js';
+import { addStyleOnce, button } from './dom.js';
 
 export type Fit = NonNullable<Observation['fit']>;
 
@@ -69,12 +70,7 @@ function storage(): Storage | null {
 }
 
 export function mountLessonsPanel(slot: HTMLElement, hooks: PageHooks): LessonsPanel {
-  if (!document.getElementById(STYLE_ID)) {
-    const style = document.createElement('style');
-    style.id = STYLE_ID;
-    style.textContent = CSS;
-    document.head.append(style);
-  }
+  addStyleOnce(STYLE_ID, CSS);
   // The shipped lessons, validated like any lesson file (a broken one is listed with its message).
   const lessons = LESSONS.map((raw) => {
     try {
@@ -218,19 +214,9 @@ export function mountLessonsPanel(slot: HTMLElement, hooks: PageHooks): LessonsP
     if (current >= lesson.checks.length) watchLine.textContent = 'Lesson complete: every step passed.';
     const actions = document.createElement('div');
     actions.className = 'lesson-actions';
-    const reload = document.createElement('button');
-    reload.type = 'button';
-    reload.className = 'secondary';
-    reload.id = 'lesson-reload';
-    reload.textContent = 'Reload its scenario';
-    reload.title = 'Load the lesson\'s scenario again, as the lesson gives it';
+    const reload = button('Reload its scenario', 'Load the lesson\'s scenario again, as the lesson gives it', 'lesson-reload');
     reload.addEventListener('click', () => void open(lesson.lesson.id));
-    const reset = document.createElement('button');
-    reset.type = 'button';
-    reset.className = 'secondary';
-    reset.id = 'lesson-reset';
-    reset.textContent = 'Reset progress';
-    reset.title = 'Forget which steps of this lesson have passed';
+    const reset = button('Reset progress', 'Forget which steps of this lesson have passed', 'lesson-reset');
     reset.addEventListener('click', () => {
       if (!opened) return;
       opened.passed = opened.passed.map(() => false);

@@ -6,6 +6,7 @@ import { scenarioFromHash, scenarioToHash, SHARE_PREFIX } from '../scenario/shar
 import { VIEW_LIMITS, type Scenario, type ViewSpec } from '../scenario/scenario.js';
 import { InputError } from '../core/errors.js';
 import type { PageHooks } from './pageHooks.js';
+import { addStyleOnce, button, statusLine } from './dom.js';
 
 /** What a location hash means when the page opens. */
 export type HashOnLoad =
@@ -79,25 +80,12 @@ const CSS = `
 
 /** The "Share link" button and the line beside it that says what happened. */
 export function mountShareButton(slot: HTMLElement, hooks: Pick<PageHooks, 'currentScenario' | 'openScenario'>): ShareControl {
-  if (!document.getElementById(STYLE_ID)) {
-    const style = document.createElement('style');
-    style.id = STYLE_ID;
-    style.textContent = CSS;
-    document.head.append(style);
-  }
+  addStyleOnce(STYLE_ID, CSS);
   const root = document.createElement('span');
   root.className = 'share-link';
-  const button = document.createElement('button');
-  button.type = 'button';
-  button.id = 'share-link';
-  button.className = 'secondary';
-  button.textContent = 'Share link';
-  button.title = 'Put this scenario (model, parameters, inputs and view) in the address and copy it';
-  const message = document.createElement('span');
-  message.className = 'share-message';
-  message.id = 'share-message';
-  message.setAttribute('role', 'status');
-  root.append(button, message);
+  const shareButton = button('Share link', 'Put this scenario (model, parameters, inputs and view) in the address and copy it', 'share-link');
+  const message = statusLine('share-message', 'share-message');
+  root.append(shareButton, message);
   slot.append(root);
 
   const say = (text: string, problem = false) => {
@@ -133,7 +121,7 @@ export function mountShareButton(slot: HTMLElement, hooks: Pick<PageHooks, 'curr
     say(`This link was not opened: ${text}. The default scenario runs instead.`, true);
   }
 
-  button.addEventListener('click', () => void share());
+  shareButton.addEventListener('click', () => void share());
   // A link pasted into the address bar of an open page changes only the hash: no reload.
   // (replaceState in share() fires no hashchange, so the page's own links do not come back here.)
   window.addEventListener('hashchange', async () => {
