@@ -114,7 +114,7 @@ export function generateWasmKernel(model: LoadedModel, arrivals: number[], layou
   type Row = 'held' | 'same' | 'kp';
   const heldRow = (k: number): Row => (clamped.has(k) ? 'held' : all.some((j) => reaches[k][j] && clamped.has(j)) ? 'kp' : 'same');
 
-  /** One copy of the loop body's locals (the loop handles two pairs per pass, each with its own). */
+  /** One copy of the loop body's locals (the loop handles several pairs per pass, each with its own). */
   const lanes = () => ({
     s: all.map(() => c.local(V128)),
     n: all.map(() => c.local(V128)),
@@ -207,24 +207,29 @@ export function generateWasmKernel(model: LoadedModel, arrivals: number[], layou
     c.end();
   };
 
-  const first = lanes();
-  const second = lanes();
+  // Eight pairs per pass: the pairs are independent, and the longer body lets the CPU overlap
+  // them across the per-pair branches (measured on CUBA: 0.42 ms per 10 ms of network with 2,
+  // 0.36 with 8; 12 and 16 gain nothing more).
+  const UNROLL = 8;
+  const sets = Array.from({ length: UNROLL }, () => lanes());
   const pairs = Math.floor(size / 2);
-  const quadsEnd = 32 * Math.floor(pairs / 2);
+  const blockEnd = 16 * UNROLL * Math.floor(pairs / UNROLL);
   c.i32(0).set(p);
   c.block().loop();
-  c.get(p).i32(quadsEnd).i32GeU().brIf(1);
+  c.get(p).i32(blockEnd).i32GeU().brIf(1);
   if (arrivals.length > 0) c.get(p).get(SLOT).i32Add().set(q);
-  pair(first, 0);
-  pair(second, 16);
-  c.get(p).i32(32).i32Add().set(p);
+  sets.forEach((L, u) => pair(L, 16 * u));
+  c.get(p).i32(16 * UNROLL).i32Add().set(p);
   c.br(0);
   c.end().end();
-  if (pairs % 2 === 1) {
-    // p is at quadsEnd: the last whole pair
-    if (arrivals.length > 0) c.get(p).get(SLOT).i32Add().set(q);
-    pair(first, 0);
-  }
+  // The pairs left over, one at a time.
+  c.block().loop();
+  c.get(p).i32(16 * pairs).i32GeU().brIf(1);
+  if (arrivals.length > 0) c.get(p).get(SLOT).i32Add().set(q);
+  pair(sets[0], 0);
+  c.get(p).i32(16).i32Add().set(p);
+  c.br(0);
+  c.end().end();
 
   if (size % 2 === 1) {
     // The odd last neuron: arrivals here, the step itself on the slow path.
