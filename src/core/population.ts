@@ -9,7 +9,7 @@ import { parameterEvaluator, type LoadedModel, type MethodName } from './model/l
 import type { Stimulus } from './stimulus/stimuli.js';
 import { Random, type PoissonTable } from './random.js';
 import type { SpikeRecorder } from './record/recorders.js';
-import { ArrivalRing } from './network/projection.js';
+import { ArrivalRing, type Projection } from './network/projection.js';
 import { linearTerms } from './codegen/kernel.js';
 import { compileWasmKernel, wasmEligible, type WasmKernel } from './codegen/wasmKernel.js';
 import type { InitialValue } from '../scenario/scenario.js';
@@ -57,6 +57,8 @@ export class Population {
   private scratchCounts = new Int32Array(0);
   /** The rings' arrays as the kernel takes them, kept in step with `rings` (no per-step allocation). */
   private ringData: Float64Array[] = [];
+  /** Projections without delay onto this population: in WebAssembly it holds their synapses and adds their events. */
+  private readonly instantInputs: Projection[] = [];
   private readonly poissonInputs: { variable: number; targets: Int32Array; meanPerMs: number; weight: number; random: Random; dt: number; table: PoissonTable | null }[] = [];
   /** Exact propagators for partial steps (spikes and refractory ends inside a step). */
   readonly prop: (h: number, pinned: boolean) => Float64Array;
@@ -102,8 +104,11 @@ export class Population {
     this.inputVector = Float64Array.from(linear.inputCoefficient.map(evaluate));
   }
 
-  /** Coefficients for whole steps of dt: exact propagators, or the staggered rate table. */
-  private prepareStep(dt: number): void {
+  /**
+   * Coefficients for whole steps of dt (exact propagators, or the staggered rate table), and the
+   * compiled loop on first use. The simulation calls it while building, so a run's time is the run's.
+   */
+  prepareStep(dt: number): void {
     this.preparedDt = dt;
     this.kernel ??= kernelFor(this.model, this.method, { noise: this.noiseVariance !== null, arrivals: this.rings.map((r) => r.variable) });
     if (!this.wasmTried) {
@@ -219,11 +224,35 @@ export class Population {
     return ring;
   }
 
-  /** Run the fast loop as WebAssembly: state, input, refractory ends and rings move into its memory. */
+  /** A projection without delay onto this population (registered while building, like rings). */
+  addInstantInput(projection: Projection): void {
+    if (this.wasmTried) throw new Error('internal: projections are built before the first step');
+    this.instantInputs.push(projection);
+  }
+
+  /**
+   * Run the fast loop as WebAssembly: state, input, refractory ends, rings and the synapses of
+   * instant inputs move into its memory.
+   */
   private moveToWasm(): void {
     const slots = this.rings.length > 0 ? this.rings[0].slots : 1;
-    const wasm = compileWasmKernel(this.model, this.rings.map((r) => r.variable), this.size, slots);
+    const held = this.model.refractory?.clamp ?? [];
+    const instant = this.instantInputs.map((pr) => ({
+      sources: pr.source.size,
+      synapses: pr.synapses,
+      variable: pr.variable,
+      weight: typeof pr.weight === 'number' ? pr.weight : null,
+      held: held.includes(pr.variable),
+    }));
+    const wasm = compileWasmKernel(this.model, this.rings.map((r) => r.variable), this.size, slots, instant);
     if (!wasm) return;
+    this.instantInputs.forEach((pr, k) => {
+      const synapses = wasm.instant[k];
+      synapses.rowStart.set(pr.csr.rowStart);
+      synapses.targets.set(pr.csr.targets);
+      if (synapses.weights) synapses.weights.set(pr.weight as Float32Array);
+      pr.movedToWasm(synapses, (fired, count, t) => wasm.arrive(k, fired, count, t));
+    });
     this.state.forEach((x, k) => {
       wasm.state[k].set(x);
       this.state[k] = wasm.state[k];
@@ -311,7 +340,10 @@ export class Population {
       const bound = model.bounds.find((b) => b.index === k);
       const low = bound ? bound.low : -Infinity;
       const high = bound ? bound.high : Infinity;
-      for (let i = 0; i < this.size; i++) {
+      // In WebAssembly the scan goes two at a time and says where to look (-1: nowhere).
+      const first = this.wasm ? this.wasm.firstOutside(k, low, high) : 0;
+      if (first < 0) continue;
+      for (let i = first; i < this.size; i++) {
         const x = values[i];
         if (!(x >= low && x <= high)) {
           const name = model.stateNames[k];

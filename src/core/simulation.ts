@@ -55,7 +55,11 @@ function buildProjection(spec: ProjectionSpec, index: number, source: Population
   const name = spec.name ?? `${spec.source}->${spec.target}`;
   // Without delay every spike arrives at the start of the next step: add it to the state then
   // (cost per synaptic event) rather than through a ring every neuron reads each step.
-  if (delayMs === 0) return new Projection(name, source, target, csr, weight, delayMs, variable, null);
+  if (delayMs === 0) {
+    const projection = new Projection(name, source, target, csr, weight, delayMs, variable, null);
+    target.addInstantInput(projection);
+    return projection;
+  }
   // A spike late in its step plus the longest delay reaches at most ceil(delay / dt) + 1 steps ahead.
   const ring = target.ring(variable, Math.ceil(longest / dtMs) + 2);
   return new Projection(name, source, target, csr, weight, delayMs, variable, ring);
@@ -107,6 +111,8 @@ export class Simulation {
       else pop.addStimulus(createStimulus(spec, targets, seed));
     });
     for (const pop of this.populations) pop.staggerStart(scenario.dtMs);
+    // Compile the loops now (building), as Brian2 compiles before it runs.
+    for (const pop of this.populations) pop.prepareStep(scenario.dtMs);
     this.traces = (scenario.record.traces ?? []).map((tr) => {
       const pop = this.population(tr.population);
       const index = pop.model.stateNames.indexOf(tr.variable);

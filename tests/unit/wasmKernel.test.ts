@@ -52,6 +52,40 @@ describe('WebAssembly SIMD kernel', () => {
     expectSameRun({ ...brunel, durationMs: 150, populations: brunel.populations.map((p, k) => ({ ...p, size: k === 0 ? 402 : 101 })) });
   });
 
+  it('instant inputs added in WebAssembly: drawn weights, a held target variable, and a projection of each kind onto one population', () => {
+    const brunel = preset('brunel-j0.25') as { populations: { size: number }[]; projections: { weight: number }[] };
+    const scenario = {
+      ...brunel,
+      durationMs: 150,
+      populations: brunel.populations.map((p, k) => ({ ...p, size: k === 0 ? 402 : 101 })),
+      // E -> * without delay and weights drawn per synapse (float32); I -> * keeps its delay (ring).
+      projections: brunel.projections.map((pr, k) => (k < 2 ? { ...pr, delayMs: 0, weight: { normal: [pr.weight, 0.05] } } : pr)),
+    };
+    const js = expectSameRun(scenario);
+    const sim = new Simulation(validateScenario(scenario));
+    sim.advance(150);
+    const events = sim.projections.map((p) => p.events);
+    const jsSim = new Simulation(validateScenario(scenario), { wasm: false });
+    jsSim.advance(150);
+    expect(events).toEqual(jsSim.projections.map((p) => p.events));
+    expect(events[0]).toBeGreaterThan(1000);
+    expect(js.times.length).toBeGreaterThan(200);
+  });
+
+  it('a blow-up in a WebAssembly population names the population, the time and the first bad neuron', () => {
+    const cuba = preset('cuba') as { populations: { size: number }[] };
+    const sim = new Simulation(validateScenario({ ...cuba, populations: cuba.populations.map((p, k) => ({ ...p, size: k === 0 ? 101 : 40 })) }));
+    sim.advance(5);
+    expect(sim.populations[0].engine).toBe('wasm-simd');
+    sim.populations[0].state[0][77] = NaN;
+    sim.populations[0].state[0][90] = Infinity;
+    expect(() => sim.advance(20)).toThrow(/population "E" at t = [\d.]+ ms: v of neuron 77 is NaN/);
+    const again = new Simulation(validateScenario({ ...cuba, populations: cuba.populations.map((p, k) => ({ ...p, size: k === 0 ? 101 : 40 })) }));
+    again.advance(5);
+    again.populations[1].state[0][39] = -Infinity; // the odd last neuron is checked too
+    expect(() => again.advance(20)).toThrow(/population "I" at t = [\d.]+ ms: v of neuron 39 (is -Infinity|= .* left its range)/);
+  });
+
   it('adaptive LIF (a free variable that depends on the held one) and a LIF without refractoriness', () => {
     const adaptive = {
       ...lif,

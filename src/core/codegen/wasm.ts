@@ -95,6 +95,30 @@ export class Code {
   i32GeU(): this {
     return this.op(0x4f);
   }
+  i32Sub(): this {
+    return this.op(0x6b);
+  }
+  i32Load(offset = 0): this {
+    return this.op(0x28).memarg(2, offset);
+  }
+  f32Load(offset = 0): this {
+    return this.op(0x2a).memarg(2, offset);
+  }
+  f64PromoteF32(): this {
+    return this.op(0xbb);
+  }
+  f64Gt(): this {
+    return this.op(0x64);
+  }
+  f64Ge(): this {
+    return this.op(0x66);
+  }
+  i32Eqz(): this {
+    return this.op(0x45);
+  }
+  i32LtU(): this {
+    return this.op(0x49);
+  }
   i32Store(offset = 0): this {
     return this.op(0x36).memarg(2, offset);
   }
@@ -166,6 +190,9 @@ export class Code {
   }
   i64x2Bitmask(): this {
     return this.simd(0xc4);
+  }
+  return(): this {
+    return this.op(0x0f);
   }
   block(): this {
     return this.op(0x02, 0x40);

@@ -8,9 +8,26 @@
 // and length after every store (they might alias), which costs ~3x here; one linear memory does
 // not, and SIMD halves the instructions. The state of a population then lives in that memory and
 // its Float64Arrays are views of it, so everything else reads and writes them as before.
+// The same module adds the synaptic events of projections without delay onto the population
+// (their synapses live in its memory too) and scans the state for blow-ups.
 import type { LoadedModel } from '../model/loadModel.js';
-import { Code, F64, I32, moduleBytes, V128 } from './wasm.js';
+import { Code, F64, I32, moduleBytes, V128, type WasmFunction } from './wasm.js';
 import { linearTerms } from './kernel.js';
+
+/**
+ * A projection without delay onto the population, whose events the module adds itself: its
+ * synapses (CSR by source neuron) live in the module's memory.
+ */
+export interface InstantInput {
+  sources: number;
+  synapses: number;
+  /** The target's state variable each event adds to. */
+  variable: number;
+  /** One weight for all synapses, or null when they have one each (float32, in CSR order). */
+  weight: number | null;
+  /** The variable is held during refractoriness, so events then are dropped. */
+  held: boolean;
+}
 
 /** Byte offsets of a population's arrays in its memory. */
 export interface WasmLayout {
@@ -22,10 +39,14 @@ export interface WasmLayout {
   refractory: number;
   rings: number[];
   list: number;
+  /** Per instant input: where its row starts, targets and (when they vary) weights are. */
+  instant: { rowStart: number; targets: number; weights: number }[];
+  /** The source neurons that fired in the last step, for the instant inputs. */
+  fired: number;
   bytes: number;
 }
 
-export function wasmLayout(size: number, stateCount: number, ringCount: number, slots: number): WasmLayout {
+export function wasmLayout(size: number, stateCount: number, ringCount: number, slots: number, instant: InstantInput[] = []): WasmLayout {
   let at = 0;
   const take = (bytes: number) => {
     const start = at;
@@ -39,7 +60,13 @@ export function wasmLayout(size: number, stateCount: number, ringCount: number, 
   const refractory = take(column);
   const rings = Array.from({ length: ringCount }, () => take(column * slots));
   const list = take(4 * size);
-  return { size, slots, coefficients, state, input, refractory, rings, list, bytes: at };
+  const placed = instant.map((input) => ({
+    rowStart: take(4 * (input.sources + 1)),
+    targets: take(4 * input.synapses),
+    weights: input.weight === null ? take(4 * input.synapses) : -1,
+  }));
+  const fired = take(4 * Math.max(0, ...instant.map((input) => input.sources)));
+  return { size, slots, coefficients, state, input, refractory, rings, list, instant: placed, fired, bytes: at };
 }
 
 export interface WasmKernel {
@@ -57,6 +84,12 @@ export interface WasmKernel {
   step(t: number, tEnd: number, slot: number): number;
   /** The same for a population whose input is zero everywhere (networks driven by synapses alone): one stream less. */
   stepWithoutInput(t: number, tEnd: number, slot: number): number;
+  /** The synapses of each instant input, as views of the memory (the projection reads them there too). */
+  readonly instant: { rowStart: Int32Array; targets: Int32Array; weights: Float32Array | null }[];
+  /** Add the events of instant input k from the `count` source neurons in `fired`; returns how many. */
+  arrive(k: number, fired: Int32Array, count: number, t: number): number;
+  /** The first neuron whose state variable k is NaN or outside [low, high], or -1. */
+  firstOutside(k: number, low: number, high: number): number;
 }
 
 /**
@@ -68,7 +101,7 @@ export function wasmEligible(model: LoadedModel, noise: boolean, size: number): 
   return !noise && model.linear !== null && size >= 32 && typeof WebAssembly === 'object';
 }
 
-export function generateWasmKernel(model: LoadedModel, arrivals: number[], layout: WasmLayout, withInput = true): Uint8Array<ArrayBuffer> {
+export function generateWasmKernel(model: LoadedModel, arrivals: number[], layout: WasmLayout, withInput = true, instant: InstantInput[] = []): Uint8Array<ArrayBuffer> {
   const ns = model.stateNames.length;
   const all = model.stateNames.map((_, k) => k);
   const terms = linearTerms(model);
@@ -250,33 +283,122 @@ export function generateWasmKernel(model: LoadedModel, arrivals: number[], layou
   }
   c.get(count);
 
-  return moduleBytes(Math.max(1, Math.ceil(layout.bytes / 65536)), [{ name: 'step', params: [F64, F64, I32], results: [I32], code: c }]);
+  return moduleBytes(Math.max(1, Math.ceil(layout.bytes / 65536)), [
+    { name: 'step', params: [F64, F64, I32], results: [I32], code: c },
+    { name: 'firstOutside', params: [I32, F64, F64], results: [I32], code: firstOutsideCode(size) },
+    ...instant.map((input, k): WasmFunction => ({ name: `arrive${k}`, params: [I32, F64], results: [I32], code: arriveCode(input, layout.instant[k], layout) })),
+  ]);
+}
+
+/**
+ * arrive(count, t): add the events of the `count` source neurons listed at layout.fired to the
+ * target variable, in the JS `Projection.arriveNow`'s order (so the same sums to the last bit);
+ * returns the number of events. Offsets and a shared weight are constants of the code.
+ */
+function arriveCode(input: InstantInput, placed: WasmLayout['instant'][number], layout: WasmLayout): Code {
+  const c = new Code(2);
+  const COUNT = 0;
+  const T = 1;
+  const s = c.local(I32);
+  const i = c.local(I32);
+  const q = c.local(I32);
+  const end = c.local(I32);
+  const j = c.local(I32);
+  const events = c.local(I32);
+  const x = layout.state[input.variable];
+  c.block().loop();
+  c.get(s).get(COUNT).i32GeU().brIf(1);
+  c.get(s).i32(2).i32Shl().i32Load(layout.fired).set(i);
+  c.get(i).i32(2).i32Shl().i32Load(placed.rowStart).set(q);
+  c.get(i).i32(2).i32Shl().i32Load(placed.rowStart + 4).set(end);
+  c.get(events).get(end).i32Add().get(q).i32Sub().set(events);
+  c.block().loop();
+  c.get(q).get(end).i32GeU().brIf(1);
+  c.get(q).i32(2).i32Shl().i32Load(placed.targets).i32(3).i32Shl().set(j);
+  // (j is a byte offset now) A held variable ignores what arrives while the neuron is refractory.
+  if (input.held) c.get(j).f64Load(layout.refractory).get(T).f64Gt().i32Eqz().if();
+  c.get(j).get(j).f64Load(x);
+  if (input.weight === null) c.get(q).i32(2).i32Shl().f32Load(placed.weights).f64PromoteF32();
+  else c.f64(input.weight);
+  c.f64Add().f64Store(x);
+  if (input.held) c.end();
+  c.get(q).i32(1).i32Add().set(q);
+  c.br(0);
+  c.end().end();
+  c.get(s).i32(1).i32Add().set(s);
+  c.br(0);
+  c.end().end();
+  c.get(events);
+  return c;
+}
+
+/**
+ * firstOutside(column, low, high): the first neuron whose value in the column (a byte offset)
+ * is NaN or outside [low, high], or -1. Two at a time, then one by one from the first bad pair.
+ */
+function firstOutsideCode(size: number): Code {
+  const c = new Code(3);
+  const COLUMN = 0;
+  const LOW = 1;
+  const HIGH = 2;
+  const p = c.local(I32);
+  const i = c.local(I32);
+  const x = c.local(F64);
+  const vLow = c.local(V128);
+  const vHigh = c.local(V128);
+  c.get(LOW).f64x2Splat().set(vLow);
+  c.get(HIGH).f64x2Splat().set(vHigh);
+  c.block().loop();
+  c.get(p).i32(16 * Math.floor(size / 2)).i32GeU().brIf(1);
+  const pair = c.local(V128);
+  c.get(COLUMN).get(p).i32Add().v128Load().set(pair);
+  c.get(pair).get(vLow).f64x2Ge().get(pair).get(vHigh).f64x2Le().v128And().i64x2AllTrue().i32Eqz().brIf(1);
+  c.get(p).i32(16).i32Add().set(p);
+  c.br(0);
+  c.end().end();
+  c.get(p).i32(3).i32ShrU().set(i);
+  c.block().loop();
+  c.get(i).i32(size).i32GeU().brIf(1);
+  c.get(COLUMN).get(i).i32(3).i32Shl().i32Add().f64Load().set(x);
+  c.get(x).get(LOW).f64Ge().get(x).get(HIGH).f64Le().i32And().i32Eqz().if();
+  c.get(i).return();
+  c.end();
+  c.get(i).i32(1).i32Add().set(i);
+  c.br(0);
+  c.end().end();
+  c.i32(-1);
+  return c;
 }
 
 /** Compile and instantiate; null where WebAssembly (with SIMD) is not available or refuses. */
-export function compileWasmKernel(model: LoadedModel, arrivals: number[], size: number, slots: number): WasmKernel | null {
+export function compileWasmKernel(model: LoadedModel, arrivals: number[], size: number, slots: number, instant: InstantInput[] = []): WasmKernel | null {
   const ns = model.stateNames.length;
-  const layout = wasmLayout(size, ns, arrivals.length, slots);
+  const layout = wasmLayout(size, ns, arrivals.length, slots, instant);
   type Step = (t: number, tEnd: number, slot: number) => number;
+  type Exports = { step: Step; firstOutside: (column: number, low: number, high: number) => number } & Record<string, (count: number, t: number) => number>;
   let memory: WebAssembly.Memory;
-  let step: Step;
-  let stepWithoutInput: Step;
+  let withInput: Exports;
+  let withoutInput: Exports;
   try {
     memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(layout.bytes / 65536)) });
-    const instantiate = (withInput: boolean): Step | null => {
-      const bytes = generateWasmKernel(model, arrivals, layout, withInput);
+    const instantiate = (input: boolean): Exports | null => {
+      const bytes = generateWasmKernel(model, arrivals, layout, input, instant);
       if (!WebAssembly.validate(bytes)) return null;
-      return new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports.step as Step;
+      return new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as Exports;
     };
     const both = [instantiate(true), instantiate(false)];
     if (!both[0] || !both[1]) return null;
-    [step, stepWithoutInput] = both as [Step, Step];
+    [withInput, withoutInput] = both as [Exports, Exports];
   } catch {
     return null;
   }
   const buffer = memory.buffer;
   const column = (offset: number, length = size) => new Float64Array(buffer, offset, length);
   const width = ns * ns + 2 * ns;
+  const fired = new Int32Array(buffer, layout.fired, Math.max(0, ...instant.map((input) => input.sources)));
+  const arrive = instant.map((_, k) => withInput[`arrive${k}`]);
+  const { step, firstOutside } = withInput;
+  const stepWithoutInput = withoutInput.step;
   return {
     layout,
     memory,
@@ -286,7 +408,17 @@ export function compileWasmKernel(model: LoadedModel, arrivals: number[], size: 
     refractoryUntil: column(layout.refractory),
     rings: layout.rings.map((offset) => column(offset, size * slots)),
     list: new Int32Array(buffer, layout.list, size),
+    instant: instant.map((input, k) => ({
+      rowStart: new Int32Array(buffer, layout.instant[k].rowStart, input.sources + 1),
+      targets: new Int32Array(buffer, layout.instant[k].targets, input.synapses),
+      weights: input.weight === null ? new Float32Array(buffer, layout.instant[k].weights, input.synapses) : null,
+    })),
     step: (t, tEnd, slot) => step(t, tEnd, 8 * slot * size),
     stepWithoutInput: (t, tEnd, slot) => stepWithoutInput(t, tEnd, 8 * slot * size),
+    arrive: (k, neurons, count, t) => {
+      for (let s = 0; s < count; s++) fired[s] = neurons[s];
+      return arrive[k](count, t);
+    },
+    firstOutside: (k, low, high) => firstOutside(layout.state[k], low, high),
   };
 }
