@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadModel, availableMethods } from '../../src/core/model/loadModel';
 import { builtinModel } from '../../src/core/model/builtinModels';
+import { linearTerms } from '../../src/core/codegen/kernel';
 import lif from '../../models/lif.json';
 import hh from '../../models/hh.json';
 
@@ -47,6 +48,17 @@ describe('model files', () => {
     expect(broken(lif, (m) => (m.reset = { u: 'V_reset' }))).toThrow(/reset\.u: "u" is not a state variable/);
     expect(broken(lif, (m) => (m.refractory.clamp = ['q']))).toThrow(/refractory\.clamp\[0\]/);
     expect(broken(lif, (m) => (m.parameters.V_reset.value = -40))).toThrow(/V_reset must be below V_th/);
+  });
+
+  it('finds the terms of an exact model that no parameter can make nonzero (the kernels leave them out)', () => {
+    const cuba = builtinModel('lif_exp_current');
+    // dge/dt = -ge / tau_e has no offset: its zero-state value -0 / tau_e must read as zero.
+    expect(cuba.linear!.offset.map((node) => node.toString())).toEqual(['E_L / tau_m', '0', '0']);
+    expect(linearTerms(cuba)).toEqual({
+      reaches: [[true, true, true], [false, true, false], [false, false, true]],
+      offset: [true, false, false],
+      input: [true, false, false],
+    });
   });
 
   it('refuses circular expressions and circular initial values', () => {

@@ -363,7 +363,9 @@ export function loadModel(raw: unknown, source: string): LoadedModel {
     if (!dInput || !onlyParameters(tidy(dInput))) whyNotExact ||= `d${eq.name}/dt is not linear in the input ${inputSymbol}`;
     matrix.push(row);
     inputCoefficient.push(dInput ? tidy(dInput) : eq.inlined);
-    offset.push(zeroScope(eq.inlined));
+    // Simplified, so a variable with no offset (dge/dt = -ge / tau_e gives -0 / tau_e) reads as 0
+    // and the kernels leave its term out.
+    offset.push(tidy(zeroScope(eq.inlined)));
   }
   if (!whyNotExact) linear = { matrix, inputCoefficient, offset };
   methods.exact = whyNotExact ? `${whyNotExact}; exact integration needs linear equations` : true;
