@@ -95,6 +95,12 @@ export class Code {
   i32GeU(): this {
     return this.op(0x4f);
   }
+  i32Eq(): this {
+    return this.op(0x46);
+  }
+  i32Xor(): this {
+    return this.op(0x73);
+  }
   i32Sub(): this {
     return this.op(0x6b);
   }
