@@ -241,8 +241,8 @@ export function generateWasmKernel(model: LoadedModel, arrivals: number[], layou
   };
 
   // Eight pairs per pass: the pairs are independent, and the longer body lets the CPU overlap
-  // them across the per-pair branches (measured on CUBA: 0.42 ms per 10 ms of network with 2,
-  // 0.36 with 8; 12 and 16 gain nothing more).
+  // them across the per-pair branches (measured on CUBA: 0.34 ms per 10 ms of network with 2
+  // pairs, 0.31 with 4, 0.28 with 8; 16 gains nothing more).
   const UNROLL = 8;
   const sets = Array.from({ length: UNROLL }, () => lanes());
   const pairs = Math.floor(size / 2);
