@@ -192,24 +192,45 @@ function scalingScenario(n: number): Scenario {
 function vsBrian2(): void {
   const script = fileURLToPath(new URL('./brian2_cuba.py', import.meta.url));
   console.log('\nCUBA beside Brian2 (/usr/bin/python3, Debian python3-brian); Brian2 standalone compiles C++ first:');
-  const brian: Record<string, { run_s: number; total_s?: number; synapses: number; rate_hz: number }> = {};
-  for (const mode of ['standalone', 'cython']) {
+  type BrianRun = { run_s: number; total_s?: number; synapses: number; rate_hz: number };
+  const brian = (mode: string): BrianRun | null => {
     const result = spawnSync('/usr/bin/python3', [script, mode], { encoding: 'utf8', timeout: 600_000 });
     if (result.status !== 0) {
       console.log(`  Brian2 (${mode}) did not run: ${result.error?.message ?? result.stderr.trim().split('\n').pop()} (it needs Debian's python3-brian at /usr/bin/python3).`);
-      return;
+      return null;
     }
-    brian[mode] = JSON.parse(result.stdout.trim().split('\n').pop()!);
+    return JSON.parse(result.stdout.trim().split('\n').pop()!) as BrianRun;
+  };
+  // Both sides are medians of five fresh runs: either varies by 10-50 % from run to run here.
+  const standalone: BrianRun[] = [];
+  for (let k = 0; k < 5; k++) {
+    const run = brian('standalone');
+    if (!run) return;
+    standalone.push(run);
   }
-  // Ours five times (each a fresh build, so the first-step compile of the loop is in every run).
+  const cython = brian('cython');
+  if (!cython) return;
   const runs = Array.from({ length: 5 }, () => runNetwork('cuba', preset('cuba') as Scenario));
-  const times = runs.map((r) => r.runS).sort((a, b) => a - b);
-  const ours = { ...runs[0], runS: times[2] };
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const list = (xs: number[]) => [...xs].sort((a, b) => a - b).map((t) => fmt(t, 3)).join(', ');
+  const ours = { ...runs[0], runS: median(runs.map((r) => r.runS)) };
+  const theirs = { ...standalone[0], run_s: median(standalone.map((r) => r.run_s)), total_s: median(standalone.map((r) => r.total_s!)) };
   const js = runNetwork('cuba', preset('cuba') as Scenario, { wasm: false });
-  console.log(`  SpikeBridge (${ours.engine}): run ${fmt(ours.runS, 3)} s (median of 5; ${times.map((t) => fmt(t, 3)).join(', ')}), build ${fmt(ours.buildS, 3)} s, ${ours.synapses} synapses, ${fmt(ours.rateHz, 2)} Hz; the JS loop alone: ${fmt(js.runS, 3)} s`);
-  console.log(`  Brian2 standalone: run ${fmt(brian.standalone.run_s, 3)} s, whole process ${fmt(brian.standalone.total_s!, 1)} s, ${brian.standalone.synapses} synapses, ${fmt(brian.standalone.rate_hz, 2)} Hz`);
-  console.log(`  Brian2 cython: run ${fmt(brian.cython.run_s, 3)} s, ${fmt(brian.cython.rate_hz, 2)} Hz`);
-  console.log(`  ratio SpikeBridge run / Brian2 standalone run: ${fmt(ours.runS / brian.standalone.run_s, 2)}; / Brian2 cython run: ${fmt(ours.runS / brian.cython.run_s, 2)}`);
+  // Like Brian2's, each in a fresh process: `npm run sim -- run cuba` as a user runs it, so the
+  // JIT warms up inside the run (the runs above follow one another in this process).
+  const cli = fileURLToPath(new URL('./run.mjs', import.meta.url));
+  const fresh = Array.from({ length: 5 }, () => {
+    const t0 = performance.now();
+    const result = spawnSync(process.execPath, [cli, 'run', 'cuba'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    const wholeS = (performance.now() - t0) / 1000;
+    const wall = (JSON.parse(result.stdout) as { stats: { wallTimeMs: { run: number } } }).stats.wallTimeMs;
+    return { runS: wall.run / 1000, wholeS };
+  });
+  console.log(`  SpikeBridge (${ours.engine}): run ${fmt(ours.runS, 3)} s (median of 5 in this process: ${list(runs.map((r) => r.runS))}), build ${fmt(ours.buildS, 3)} s, ${ours.synapses} synapses, ${fmt(ours.rateHz, 2)} Hz; the JS loop alone: ${fmt(js.runS, 3)} s`);
+  console.log(`  SpikeBridge, each in a fresh process (npm run sim -- run cuba): run ${fmt(median(fresh.map((f) => f.runS)), 3)} s (median of 5: ${list(fresh.map((f) => f.runS))}), whole process ${fmt(median(fresh.map((f) => f.wholeS)), 2)} s`);
+  console.log(`  Brian2 standalone: run ${fmt(theirs.run_s, 3)} s (median of 5: ${list(standalone.map((r) => r.run_s))}), whole process ${fmt(theirs.total_s, 1)} s, ${theirs.synapses} synapses, ${fmt(theirs.rate_hz, 2)} Hz`);
+  console.log(`  Brian2 cython: run ${fmt(cython.run_s, 3)} s, ${fmt(cython.rate_hz, 2)} Hz`);
+  console.log(`  ratio SpikeBridge run / Brian2 standalone run (medians): ${fmt(ours.runS / theirs.run_s, 2)} in this process, ${fmt(median(fresh.map((f) => f.runS)) / theirs.run_s, 2)} in fresh processes; / Brian2 cython run: ${fmt(ours.runS / cython.run_s, 2)}`);
 }
 
 main();
