@@ -11,7 +11,7 @@ import { Random, type PoissonTable } from './random.js';
 import type { SpikeRecorder } from './record/recorders.js';
 import { ArrivalRing, type Projection } from './network/projection.js';
 import { linearTerms } from './codegen/kernel.js';
-import { compileWasmKernel, wasmEligible, type WasmKernel } from './codegen/wasmKernel.js';
+import { compileWasmKernel, wasmEligible, type WasmKernel, type WasmSlowPath } from './codegen/wasmKernel.js';
 import type { InitialValue } from '../scenario/scenario.js';
 
 // Kernels are compiled once per loaded model and method.
@@ -44,6 +44,8 @@ export class Population {
   private kernel: CompiledKernel | null = null;
   private wasm: WasmKernel | null = null;
   private wasmTried = false;
+  /** The slow path in WebAssembly, when the model and the current parameters allow it. */
+  private wasmSlow: WasmSlowPath | null = null;
   /** White noise drawn inside the kernel: summed variance per neuron, its scale for dt, RNG state. */
   private noiseVariance: Float64Array | null = null;
   private noiseScale = new Float64Array(0);
@@ -142,6 +144,7 @@ export class Population {
       }
       this.partial = new PropagatorSeries(this.matrix, this.offsetVector, this.inputVector, ns, dt);
       this.partialHeld = new PropagatorSeries(this.matrix, this.offsetVector, this.inputVector, ns, dt, held);
+      this.wasmSlow = this.wasm?.slowPath?.prepare(this.parameters, this.partial, this.partialHeld) ? this.wasm.slowPath : null;
     } else if ((this.method === 'staggered' || this.method === 'exponential_euler') && this.model.rateTable) {
       this.K = buildRateTable(this.model, this.parameters, dt);
     }
@@ -274,6 +277,11 @@ export class Population {
     return this.wasm ? 'wasm-simd' : 'js';
   }
 
+  /** Where spikes and refractory ends inside a step are solved (the general path). */
+  get generalPath(): 'wasm' | 'js' {
+    return this.wasmSlow ? 'wasm' : 'js';
+  }
+
   /** C independent Poisson sources of rate rateHz per target, each spike adding weight to a variable. */
   addPoissonInput(variable: number, targets: Int32Array, sources: number, rateHz: number, weight: number, seed: number): void {
     this.poissonInputs.push({ variable, targets, meanPerMs: (sources * rateHz) / 1000, weight, random: new Random(seed), dt: NaN, table: null });
@@ -317,6 +325,11 @@ export class Population {
     const slot = this.rings.length > 0 ? step % this.rings[0].slots : 0;
     if (this.wasm) {
       const listed = this.inputIsZero ? this.wasm.stepWithoutInput(t, t + dt, slot) : this.wasm.step(t, t + dt, slot);
+      if (listed === 0) return;
+      if (this.wasmSlow) {
+        this.wasmSlow.run(listed, t, dt, this.spikes);
+        return;
+      }
       const { list } = this.wasm;
       const slow = this.kernel!.slow;
       for (let k = 0; k < listed; k++) {

@@ -20,7 +20,13 @@ function run(scenario: unknown, wasm: boolean) {
     times.push(...frame.spikes.timeMs);
     neurons.push(...frame.spikes.neuron);
   }
-  return { engines: sim.populations.map((p) => p.engine), times, neurons, state: sim.populations.map((p) => p.state.map((x) => Array.from(x))) };
+  return {
+    engines: sim.populations.map((p) => p.engine),
+    generalPaths: sim.populations.map((p) => p.generalPath),
+    times,
+    neurons,
+    state: sim.populations.map((p) => p.state.map((x) => Array.from(x))),
+  };
 }
 
 function expectSameRun(scenario: unknown) {
@@ -44,7 +50,10 @@ describe('WebAssembly SIMD kernel', () => {
       populations: cuba.populations.map((p, k) => ({ ...p, size: k === 0 ? 321 : 93 })),
       projections: cuba.projections.map((pr, k) => ({ ...pr, connect: { rule: 'probability', p: 0.1 }, delayMs: k === 1 ? 2 : 0 })),
     };
-    expectSameRun(scenario);
+    const js = expectSameRun(scenario);
+    // spikes and refractory ends solved by the WebAssembly general path in one run, by the JS one in the other
+    expect(run(scenario, true).generalPaths).toEqual(['wasm', 'wasm']);
+    expect(js.generalPaths).toEqual(['js', 'js']);
   });
 
   it('Brunel-type LIF (arrivals on the held v, Poisson drive): same spikes and state', () => {
@@ -86,6 +95,50 @@ describe('WebAssembly SIMD kernel', () => {
     expect(() => again.advance(20)).toThrow(/population "I" at t = [\d.]+ ms: v of neuron 39 (is -Infinity|= .* left its range)/);
   });
 
+  it('after a live parameter change both paths still agree (constants and propagator polynomials are renewed)', () => {
+    const cuba = preset('cuba') as { populations: { size: number }[] };
+    const scenario = { ...cuba, durationMs: 300, populations: cuba.populations.map((p, k) => ({ ...p, size: k === 0 ? 160 : 40 })) };
+    const after = (wasm: boolean) => {
+      const sim = new Simulation(validateScenario(scenario), { wasm });
+      sim.advance(100);
+      sim.setParameters('E', { tau_i: 3, t_ref: 2.5, V_th: -51 });
+      sim.advance(200);
+      return { spikes: sim.drain().spikes, state: sim.populations.map((p) => p.state.map((x) => Array.from(x))), paths: sim.populations.map((p) => p.generalPath) };
+    };
+    const js = after(false);
+    const wasm = after(true);
+    expect(wasm.paths).toEqual(['wasm', 'wasm']);
+    expect(js.spikes.timeMs.length).toBeGreaterThan(100);
+    expect(Array.from(wasm.spikes.neuron)).toEqual(Array.from(js.spikes.neuron));
+    expect(Array.from(wasm.spikes.timeMs)).toEqual(Array.from(js.spikes.timeMs));
+    expect(wasm.state).toEqual(js.state);
+  });
+
+  it('a neuron that fires more than the step can hold stops the run with the same message from either general path', () => {
+    const scenario = {
+      format: 'spikebridge-scenario/1',
+      durationMs: 5,
+      dtMs: 0.1,
+      seed: 1,
+      populations: [{ name: 'driven', model: 'lif_exp_current', size: 40, parameters: { t_ref: 0, V_reset: -50.5, R: 100 } }],
+      stimuli: [{ type: 'constant', population: 'driven', amplitude: 1000 }],
+      record: { spikes: true },
+    };
+    const message = (wasm: boolean) => {
+      const sim = new Simulation(validateScenario(scenario), { wasm });
+      expect(sim.populations[0].generalPath).toBe(wasm ? 'wasm' : 'js');
+      try {
+        sim.advance();
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return 'no error';
+    };
+    const js = message(false);
+    expect(js).toMatch(/population "driven" at t = [\d.]+ ms: neuron 0 fired more than 16 times within one step/);
+    expect(message(true)).toBe(js);
+  });
+
   it('adaptive LIF (a free variable that depends on the held one) and a LIF without refractoriness', () => {
     const adaptive = {
       ...lif,
@@ -117,6 +170,8 @@ describe('WebAssembly SIMD kernel', () => {
     expect(adaptive.equations[0]).toContain('- w) / tau_m');
     const js = expectSameRun(scenario);
     expect(new Set(js.neurons.filter((i) => i >= 65)).size).toBeGreaterThan(10);
+    // the adaptive LIF's reset (w + b) runs in the WebAssembly general path; the one-variable LIF keeps the JS one (its closed-form spike time)
+    expect(run(scenario, true).generalPaths).toEqual(['wasm', 'js']);
   });
 
   it('writes a module WebAssembly accepts, and refuses nothing it should take', () => {

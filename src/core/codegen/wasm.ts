@@ -95,6 +95,41 @@ export class Code {
   i32GeU(): this {
     return this.op(0x4f);
   }
+  tee(index: number): this {
+    this.op(0x22);
+    unsignedLeb(index, this.bytes);
+    return this;
+  }
+  select(): this {
+    return this.op(0x1b);
+  }
+  i32Mul(): this {
+    return this.op(0x6c);
+  }
+  i32Or(): this {
+    return this.op(0x72);
+  }
+  i32GtS(): this {
+    return this.op(0x4a);
+  }
+  f64Sub(): this {
+    return this.op(0xa1);
+  }
+  f64Div(): this {
+    return this.op(0xa3);
+  }
+  f64Neg(): this {
+    return this.op(0x9a);
+  }
+  f64Abs(): this {
+    return this.op(0x99);
+  }
+  f64Lt(): this {
+    return this.op(0x63);
+  }
+  f64Eq(): this {
+    return this.op(0x61);
+  }
   i32Eq(): this {
     return this.op(0x46);
   }

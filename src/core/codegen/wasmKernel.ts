@@ -12,7 +12,9 @@
 // (their synapses live in its memory too) and scans the state for blow-ups.
 import type { LoadedModel } from '../model/loadModel.js';
 import { Code, F64, I32, moduleBytes, V128, type WasmFunction } from './wasm.js';
-import { linearTerms } from './kernel.js';
+import { linearTerms, type SpikeSink } from './kernel.js';
+import { slowCode, slowConstants, slowLayout, wasmSlowPlan, MAX_ORDER, type SlowLayout } from './wasmSlow.js';
+import type { PropagatorSeries } from '../integrate/propagator.js';
 
 /**
  * A projection without delay onto the population, whose events the module adds itself: its
@@ -43,10 +45,12 @@ export interface WasmLayout {
   instant: { rowStart: number; targets: number; weights: number }[];
   /** The source neurons that fired in the last step, for the instant inputs. */
   fired: number;
+  /** The WebAssembly slow path's data, where the model allows one. */
+  slow: SlowLayout | null;
   bytes: number;
 }
 
-export function wasmLayout(size: number, stateCount: number, ringCount: number, slots: number, instant: InstantInput[] = []): WasmLayout {
+export function wasmLayout(size: number, stateCount: number, ringCount: number, slots: number, instant: InstantInput[] = [], withSlow = false): WasmLayout {
   let at = 0;
   const take = (bytes: number) => {
     const start = at;
@@ -66,7 +70,8 @@ export function wasmLayout(size: number, stateCount: number, ringCount: number, 
     weights: input.weight === null ? take(4 * input.synapses) : -1,
   }));
   const fired = take(4 * Math.max(0, ...instant.map((input) => input.sources)));
-  return { size, slots, coefficients, state, input, refractory, rings, list, instant: placed, fired, bytes: at };
+  const slow = withSlow ? slowLayout(take, size, stateCount * stateCount + 2 * stateCount) : null;
+  return { size, slots, coefficients, state, input, refractory, rings, list, instant: placed, fired, slow, bytes: at };
 }
 
 export interface WasmKernel {
@@ -90,6 +95,15 @@ export interface WasmKernel {
   arrive(k: number, fired: Int32Array, count: number, t: number): number;
   /** The first neuron whose state variable k is NaN or outside [low, high], or -1. */
   firstOutside(k: number, low: number, high: number): number;
+  /** The JS kernel's slow path in WebAssembly, where the model allows it (wasmSlow.ts). */
+  readonly slowPath: WasmSlowPath | null;
+}
+
+export interface WasmSlowPath {
+  /** Values and propagator polynomials for these parameters; false where the series has no polynomial form, and the JS path must serve. */
+  prepare(parameters: Float64Array, free: PropagatorSeries, held: PropagatorSeries): boolean;
+  /** The general path for the `count` listed neurons; spikes go to the sink in the JS path's order. */
+  run(count: number, t: number, dt: number, sink: SpikeSink): void;
 }
 
 /**
@@ -101,7 +115,14 @@ export function wasmEligible(model: LoadedModel, noise: boolean, size: number): 
   return !noise && model.linear !== null && size >= 32 && typeof WebAssembly === 'object';
 }
 
-export function generateWasmKernel(model: LoadedModel, arrivals: number[], layout: WasmLayout, withInput = true, instant: InstantInput[] = []): Uint8Array<ArrayBuffer> {
+export function generateWasmKernel(
+  model: LoadedModel,
+  arrivals: number[],
+  layout: WasmLayout,
+  withInput = true,
+  instant: InstantInput[] = [],
+  slowPlan: ReturnType<typeof wasmSlowPlan> = null,
+): Uint8Array<ArrayBuffer> {
   const ns = model.stateNames.length;
   const all = model.stateNames.map((_, k) => k);
   const terms = linearTerms(model);
@@ -287,6 +308,9 @@ export function generateWasmKernel(model: LoadedModel, arrivals: number[], layou
     { name: 'step', params: [F64, F64, I32], results: [I32], code: c },
     { name: 'firstOutside', params: [I32, F64, F64], results: [I32], code: firstOutsideCode(size) },
     ...instant.map((input, k): WasmFunction => ({ name: `arrive${k}`, params: [I32, F64], results: [I32], code: arriveCode(input, layout.instant[k], layout) })),
+    ...(slowPlan && layout.slow
+      ? [{ name: 'slow', params: [I32, I32, F64, F64], results: [I32], code: slowCode(model, slowPlan, { ...layout, slow: layout.slow }) } as WasmFunction]
+      : []),
   ]);
 }
 
@@ -373,16 +397,18 @@ function firstOutsideCode(size: number): Code {
 /** Compile and instantiate; null where WebAssembly (with SIMD) is not available or refuses. */
 export function compileWasmKernel(model: LoadedModel, arrivals: number[], size: number, slots: number, instant: InstantInput[] = []): WasmKernel | null {
   const ns = model.stateNames.length;
-  const layout = wasmLayout(size, ns, arrivals.length, slots, instant);
+  const slowPlan = wasmSlowPlan(model);
+  const layout = wasmLayout(size, ns, arrivals.length, slots, instant, slowPlan !== null);
   type Step = (t: number, tEnd: number, slot: number) => number;
-  type Exports = { step: Step; firstOutside: (column: number, low: number, high: number) => number } & Record<string, (count: number, t: number) => number>;
+  type Slow = (from: number, count: number, t: number, dt: number) => number;
+  type Exports = { step: Step; firstOutside: (column: number, low: number, high: number) => number; slow?: Slow } & Record<string, (count: number, t: number) => number>;
   let memory: WebAssembly.Memory;
   let withInput: Exports;
   let withoutInput: Exports;
   try {
     memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(layout.bytes / 65536)) });
     const instantiate = (input: boolean): Exports | null => {
-      const bytes = generateWasmKernel(model, arrivals, layout, input, instant);
+      const bytes = generateWasmKernel(model, arrivals, layout, input, instant, slowPlan);
       if (!WebAssembly.validate(bytes)) return null;
       return new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as Exports;
     };
@@ -399,6 +425,7 @@ export function compileWasmKernel(model: LoadedModel, arrivals: number[], size: 
   const arrive = instant.map((_, k) => withInput[`arrive${k}`]);
   const { step, firstOutside } = withInput;
   const stepWithoutInput = withoutInput.step;
+  const slowPath = slowPlan && layout.slow && withInput.slow ? wasmSlowPath(model, slowPlan, layout.slow, buffer, withInput.slow) : null;
   return {
     layout,
     memory,
@@ -420,5 +447,56 @@ export function compileWasmKernel(model: LoadedModel, arrivals: number[], size: 
       return arrive[k](count, t);
     },
     firstOutside: (k, low, high) => firstOutside(layout.state[k], low, high),
+    slowPath,
+  };
+}
+
+function wasmSlowPath(
+  model: LoadedModel,
+  plan: NonNullable<ReturnType<typeof wasmSlowPlan>>,
+  at: SlowLayout,
+  buffer: ArrayBuffer,
+  slow: (from: number, count: number, t: number, dt: number) => number,
+): WasmSlowPath {
+  const ns = model.stateNames.length;
+  const width = ns * ns + 2 * ns;
+  const constants = new Float64Array(buffer, at.constants, plan.constants.length);
+  const series = at.series.map((place) => ({
+    header: new Int32Array(buffer, place.header, 2),
+    live: new Int32Array(buffer, place.live, width),
+    polynomials: new Float64Array(buffer, place.polynomials, width * MAX_ORDER),
+    out: new Float64Array(buffer, place.out, width),
+  }));
+  const neurons = new Int32Array(buffer, at.spikeNeurons, at.spikeCapacity);
+  const times = new Float64Array(buffer, at.spikeTimes, at.spikeCapacity);
+  const counters = new Int32Array(buffer, at.counters, 2);
+  const overflowTime = new Float64Array(buffer, at.counters + 8, 1);
+  return {
+    prepare(parameters, free, held) {
+      const values = slowConstants(model, plan.constants, parameters);
+      constants.set(values);
+      return [free, held].every((s, which) => {
+        const form = s.polynomial;
+        if (!form || form.live.length > width || form.order > MAX_ORDER) return false;
+        const place = series[which];
+        place.header[0] = form.order;
+        place.header[1] = form.live.length;
+        place.live.set(form.live);
+        place.polynomials.set(form.polynomials);
+        place.out.fill(0); // entries no polynomial reaches stay 0, as in PropagatorSeries
+        return true;
+      });
+    },
+    run(count, t, dt, sink) {
+      for (let from = 0; from < count; ) {
+        from = slow(from, count, t, dt);
+        for (let m = 0, spikes = counters[0]; m < spikes; m++) sink.spike(neurons[m], times[m]);
+        counters[0] = 0;
+        if (counters[1] !== 0) {
+          sink.overflow(counters[1] - 1, overflowTime[0]);
+          counters[1] = 0;
+        }
+      }
+    },
   };
 }

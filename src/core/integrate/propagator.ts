@@ -175,6 +175,12 @@ export class PropagatorSeries {
     this.horner = hornerEvaluator(this.live, this.order);
   }
 
+  /** The polynomials `at` evaluates (for the WebAssembly slow path); null in the closed-form and fallback cases. */
+  get polynomial(): { live: Int32Array; order: number; polynomials: Float64Array } | null {
+    if (this.scalar || this.fallback) return null;
+    return { live: this.live, order: this.order, polynomials: this.polynomials };
+  }
+
   /** Coefficients [Phi, d, g] for a step h (the returned array is reused by the next call). */
   at(h: number): Float64Array {
     const out = this.out;
