@@ -254,7 +254,7 @@ export class Population {
       synapses.rowStart.set(pr.csr.rowStart);
       synapses.targets.set(pr.csr.targets);
       if (synapses.weights) synapses.weights.set(pr.weight as Float32Array);
-      pr.movedToWasm(synapses, (fired, count, t) => wasm.arrive(k, fired, count, t));
+      pr.movedToWasm(synapses, wasm.fired);
     });
     this.state.forEach((x, k) => {
       wasm.state[k].set(x);
@@ -280,6 +280,10 @@ export class Population {
   /** Where spikes and refractory ends inside a step are solved (the general path). */
   get generalPath(): 'wasm' | 'js' {
     return this.wasmSlow ? 'wasm' : 'js';
+  }
+
+  get hasPoissonInputs(): boolean {
+    return this.poissonInputs.length > 0;
   }
 
   /** C independent Poisson sources of rate rateHz per target, each spike adding weight to a variable. */
@@ -324,7 +328,8 @@ export class Population {
     if (dt !== this.preparedDt) this.prepareStep(dt);
     const slot = this.rings.length > 0 ? step % this.rings[0].slots : 0;
     if (this.wasm) {
-      const listed = this.inputIsZero ? this.wasm.stepWithoutInput(t, t + dt, slot) : this.wasm.step(t, t + dt, slot);
+      const slotBytes = 8 * slot * this.size;
+      const listed = this.inputIsZero ? this.wasm.stepWithoutInput(t, t + dt, slotBytes) : this.wasm.step(t, t + dt, slotBytes);
       if (listed === 0) return;
       if (this.wasmSlow) {
         this.wasmSlow.run(listed, t, dt, this.spikes);

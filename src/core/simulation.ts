@@ -148,16 +148,19 @@ export class Simulation {
     const dt = this.scenario.dtMs;
     const target = Math.min(this.totalSteps, this.stepIndex + Math.max(0, Math.round(ms / dt)));
     const pops = this.populations;
-    const projections = this.projections;
+    // Only what has work each step: a fresh process runs these calls unoptimised at first.
+    const driven = pops.filter((p) => p.hasPoissonInputs);
+    const instant = this.projections.filter((p) => p.ring === null);
+    const delayed = this.projections.filter((p) => p.ring !== null);
     const traces = this.traces;
     try {
       while (this.stepIndex < target) {
         const step = this.stepIndex;
         const t = step * dt;
-        for (let p = 0; p < pops.length; p++) pops[p].applyPoissonInputs(step, t, dt);
-        for (let q = 0; q < projections.length; q++) projections[q].arriveNow(t);
+        for (let p = 0; p < driven.length; p++) driven[p].applyPoissonInputs(step, t, dt);
+        for (let q = 0; q < instant.length; q++) instant[q].arriveNow(t);
         for (let p = 0; p < pops.length; p++) pops[p].step(step, t, dt);
-        for (let q = 0; q < projections.length; q++) projections[q].deliver(step, dt);
+        for (let q = 0; q < delayed.length; q++) delayed[q].deliver(step, dt);
         this.stepIndex++;
         // A neuron that could not be brought below threshold stops the run at this very step.
         for (let p = 0; p < pops.length; p++) if (pops[p].spikes.overflowAt) pops[p].checkHealth(this.timeMs);

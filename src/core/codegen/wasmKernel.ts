@@ -85,14 +85,21 @@ export interface WasmKernel {
   readonly rings: Float64Array[];
   /** Neurons left for the slow path by the last call, in index order. */
   readonly list: Int32Array;
-  /** Advance the fast neurons from t to tEnd; returns how many neurons it listed. */
-  step(t: number, tEnd: number, slot: number): number;
+  /**
+   * Advance the fast neurons from t to tEnd; returns how many neurons it listed. `slotBytes` is
+   * the byte offset of this step's ring slot, 8 * slot * size. (The exports themselves, with no JS
+   * wrapper: a fresh process runs every JS layer unoptimised at first.)
+   */
+  readonly step: (t: number, tEnd: number, slotBytes: number) => number;
   /** The same for a population whose input is zero everywhere (networks driven by synapses alone): one stream less. */
-  stepWithoutInput(t: number, tEnd: number, slot: number): number;
-  /** The synapses of each instant input, as views of the memory (the projection reads them there too). */
-  readonly instant: { rowStart: Int32Array; targets: Int32Array; weights: Float32Array | null }[];
-  /** Add the events of instant input k from the `count` source neurons in `fired`; returns how many. */
-  arrive(k: number, fired: Int32Array, count: number, t: number): number;
+  readonly stepWithoutInput: (t: number, tEnd: number, slotBytes: number) => number;
+  /**
+   * Each instant input: its synapses as views of the memory (the projection reads them there
+   * too), and arrive(count, t), which adds the events of the `count` source neurons written to
+   * `fired` and returns how many it added.
+   */
+  readonly instant: { rowStart: Int32Array; targets: Int32Array; weights: Float32Array | null; arrive: (count: number, t: number) => number }[];
+  readonly fired: Int32Array;
   /** The first neuron whose state variable k is NaN or outside [low, high], or -1. */
   firstOutside(k: number, low: number, high: number): number;
   /** The JS kernel's slow path in WebAssembly, where the model allows it (wasmSlow.ts). */
@@ -421,10 +428,7 @@ export function compileWasmKernel(model: LoadedModel, arrivals: number[], size: 
   const buffer = memory.buffer;
   const column = (offset: number, length = size) => new Float64Array(buffer, offset, length);
   const width = ns * ns + 2 * ns;
-  const fired = new Int32Array(buffer, layout.fired, Math.max(0, ...instant.map((input) => input.sources)));
-  const arrive = instant.map((_, k) => withInput[`arrive${k}`]);
-  const { step, firstOutside } = withInput;
-  const stepWithoutInput = withoutInput.step;
+  const { firstOutside } = withInput;
   const slowPath = slowPlan && layout.slow && withInput.slow ? wasmSlowPath(model, slowPlan, layout.slow, buffer, withInput.slow) : null;
   return {
     layout,
@@ -439,13 +443,11 @@ export function compileWasmKernel(model: LoadedModel, arrivals: number[], size: 
       rowStart: new Int32Array(buffer, layout.instant[k].rowStart, input.sources + 1),
       targets: new Int32Array(buffer, layout.instant[k].targets, input.synapses),
       weights: input.weight === null ? new Float32Array(buffer, layout.instant[k].weights, input.synapses) : null,
+      arrive: withInput[`arrive${k}`],
     })),
-    step: (t, tEnd, slot) => step(t, tEnd, 8 * slot * size),
-    stepWithoutInput: (t, tEnd, slot) => stepWithoutInput(t, tEnd, 8 * slot * size),
-    arrive: (k, neurons, count, t) => {
-      for (let s = 0; s < count; s++) fired[s] = neurons[s];
-      return arrive[k](count, t);
-    },
+    fired: new Int32Array(buffer, layout.fired, Math.max(0, ...instant.map((input) => input.sources))),
+    step: withInput.step,
+    stepWithoutInput: withoutInput.step,
     firstOutside: (k, low, high) => firstOutside(layout.state[k], low, high),
     slowPath,
   };
