@@ -101,6 +101,22 @@ export function linearTerms(model: LoadedModel): { reaches: boolean[][]; offset:
   return { reaches, offset, input };
 }
 
+/** The named expressions `nodes` read, directly or through other named expressions. */
+export function namedExpressionsFor(model: LoadedModel, nodes: MathNode[]): Set<string> {
+  const byName = new Map(model.expressions.map((e) => [e.name, e]));
+  const needed = new Set<string>();
+  const want = (node: MathNode) => {
+    for (const s of symbolsOf(node)) {
+      if (byName.has(s) && !needed.has(s)) {
+        needed.add(s);
+        want(byName.get(s)!.node);
+      }
+    }
+  };
+  nodes.forEach(want);
+  return needed;
+}
+
 /** Generate the step kernel's source. Exposed so tests can read what was generated. */
 export function generateKernelSource(model: LoadedModel, method: MethodName, options: KernelOptions = {}): string {
   const noise = options.noise ?? false;
@@ -140,16 +156,7 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, opt
    * `stateLocal`, and return a symbol map for emitting `nodes` themselves.
    */
   const scope = (nodes: MathNode[], stateLocal: (k: number) => string, tag: string) => {
-    const needed = new Set<string>();
-    const want = (node: MathNode) => {
-      for (const s of symbolsOf(node)) {
-        if (exprByName.has(s) && !needed.has(s)) {
-          needed.add(s);
-          want(exprByName.get(s)!.node);
-        }
-      }
-    };
-    nodes.forEach(want);
+    const needed = namedExpressionsFor(model, nodes);
     const symbol = (name: string): string => {
       const k = stateNames.indexOf(name);
       if (k >= 0) return stateLocal(k);

@@ -14,7 +14,7 @@ import type { MathNode } from 'mathjs/number';
 import type { LoadedModel } from '../model/loadModel.js';
 import { parameterEvaluator } from '../model/loadModel.js';
 import { symbolsOf } from './expression.js';
-import { linearTerms, MAX_SPIKES_PER_STEP } from './kernel.js';
+import { linearTerms, MAX_SPIKES_PER_STEP, namedExpressionsFor } from './kernel.js';
 import { Code, F64, I32 } from './wasm.js';
 
 /** Where the slow path's data live in the population's memory (byte offsets). */
@@ -77,21 +77,6 @@ export function wasmSlowPlan(model: LoadedModel): { constants: MathNode[] } | nu
 /** The values of the plan's constants for these parameters. */
 export function slowConstants(model: LoadedModel, constants: MathNode[], parameters: Float64Array): Float64Array {
   return Float64Array.from(constants, (node) => parameterEvaluator(model, node)(parameters));
-}
-
-function namedExpressionsFor(model: LoadedModel, nodes: MathNode[]): Set<string> {
-  const byName = new Map(model.expressions.map((e) => [e.name, e]));
-  const needed = new Set<string>();
-  const want = (node: MathNode) => {
-    for (const s of symbolsOf(node)) {
-      if (byName.has(s) && !needed.has(s)) {
-        needed.add(s);
-        want(byName.get(s)!.node);
-      }
-    }
-  };
-  nodes.forEach(want);
-  return needed;
 }
 
 /**
