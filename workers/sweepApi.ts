@@ -150,8 +150,6 @@ const TURN_BUDGET_MS = 25;
 export const MAX_POINTS = 400;
 /** Neurons in one sweep: bounds memory and time (a noisy LIF sweep of 100 x 20 takes ~0.3 s). */
 const MAX_NEURONS = 20000;
-/** About this many chunks, so points appear in about ten groups. */
-const CHUNKS = 10;
 /** About this many progress reports per chunk. */
 const SLICES = 10;
 
@@ -463,7 +461,6 @@ export function createSweepApi(now: () => number = () => performance.now()): Swe
       const sweep = ++sweeps;
       try {
         p = plan(sweep, request);
-        const perChunk = Math.ceil(p.currents.length / CHUNKS);
         steps = fiSweepSteps(
           {
             model: request.model,
@@ -478,7 +475,8 @@ export function createSweepApi(now: () => number = () => performance.now()): Swe
             seed: p.seed,
             neuronsPerCurrent: p.neuronsPerCurrent,
           },
-          { pointsPerChunk: perChunk, sliceMs: p.durationMs / SLICES },
+          // the default chunks (SWEEP_CHUNKS), as the CLI's: the same noisy curve in both
+          { sliceMs: p.durationMs / SLICES },
         );
       } catch (err) {
         return { ok: false, error: asSweepError(err) };

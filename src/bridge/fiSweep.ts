@@ -38,8 +38,15 @@ export type FiSweepEvent =
   | { kind: 'progress'; fraction: number }
   | { kind: 'points'; fraction: number; startIndex: number; currents: Float64Array; ratesHz: Float64Array; semHz: Float64Array };
 
+/**
+ * Currents go in about this many chunks, each one simulation with its own noise stream. The CLI
+ * and the page's sweep worker both use it, so the same options and seed give the same noisy curve
+ * in either (noise is drawn per chunk, so another chunking gives other draws, the same statistics).
+ */
+export const SWEEP_CHUNKS = 10;
+
 export interface FiSweepChunking {
-  /** Currents simulated together; their points are reported when they finish. Default: all. */
+  /** Currents simulated together; their points are reported when they finish. Default: ceil(points / SWEEP_CHUNKS). */
   pointsPerChunk?: number;
   /** Simulated time between progress reports, ms. Default: the whole duration. */
   sliceMs?: number;
@@ -140,7 +147,7 @@ function groupRates(counts: Int32Array, perCurrent: number, seconds: number): { 
  */
 export function* fiSweepSteps(options: FiSweepOptions, chunking: FiSweepChunking = {}): Generator<FiSweepEvent, FiCurve, void> {
   const total = options.currents.length;
-  const pointsPerChunk = chunking.pointsPerChunk ?? total;
+  const pointsPerChunk = chunking.pointsPerChunk ?? Math.max(1, Math.ceil(total / SWEEP_CHUNKS));
   if (!Number.isInteger(pointsPerChunk) || pointsPerChunk < 1) throw new InputError('pointsPerChunk', `${pointsPerChunk} must be a whole number >= 1`);
   const sliceMs = chunking.sliceMs ?? options.durationMs;
   if (!(sliceMs > 0)) throw new InputError('sliceMs', `${sliceMs} ms must be > 0`);
@@ -174,7 +181,7 @@ export function* fiSweepSteps(options: FiSweepOptions, chunking: FiSweepChunking
   return { currents: Float64Array.from(options.currents), ratesHz, semHz, unit: scenarios[0].populations[0].model.file.input.unit };
 }
 
-/** The whole sweep at once (one simulation). */
+/** The whole sweep at once (the same chunks as the page's). */
 export function fiSweep(options: FiSweepOptions): FiCurve {
   const steps = fiSweepSteps(options);
   for (;;) {

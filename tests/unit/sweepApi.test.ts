@@ -87,6 +87,11 @@ describe('sweep worker adapter', () => {
     expect(last.result.ratesHz[plan.currents.indexOf(1.8)]).toBeGreaterThan(1);
     expect(last.result.theoryHz![plan.currents.indexOf(1.8)]).toBeGreaterThan(1);
     expect(last.result.explanation.kind).toBe('noisy');
+    // The same sweep from the bridge (as `npm run sim -- fi` runs it) draws the same noise: the same numbers.
+    const d = sweepDefaults('lif', {}, 4);
+    const cli = fiSweep({ model: 'lif', currents: plan.currents, durationMs: d.durationMs, discardMs: d.discardMs, dtMs: d.dtMs, noiseSigmaMV: 4, neuronsPerCurrent: 10, seed: 1 });
+    expect(Array.from(last.result.ratesHz)).toEqual(Array.from(cli.ratesHz));
+    expect(Array.from(last.result.semHz)).toEqual(Array.from(cli.semHz));
   });
 
   it('OU noise on HH and a model without theory (Izhikevich) also run to the end', async () => {
