@@ -116,8 +116,14 @@ export function mountShareButton(slot: HTMLElement, hooks: Pick<PageHooks, 'curr
     }
   }
 
+  /** A refused link leaves the address bar, so a reload or a bookmark does not meet it again. */
+  function dropHash(): void {
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+
   function refused(text: string): void {
     message.setAttribute('role', 'alert');
+    dropHash();
     say(`This link was not opened: ${text}. The default scenario runs instead.`, true);
   }
 
@@ -127,10 +133,16 @@ export function mountShareButton(slot: HTMLElement, hooks: Pick<PageHooks, 'curr
   window.addEventListener('hashchange', async () => {
     const read = await readHashOnLoad(location.hash);
     if (read.kind === 'none') return;
-    if (read.kind === 'refused') return void say(`This link was not opened: ${read.message}. What ran before goes on.`, true);
+    if (read.kind === 'refused') {
+      dropHash();
+      return void say(`This link was not opened: ${read.message}. What ran before goes on.`, true);
+    }
     const opened = await hooks.openScenario(read.scenario);
     if (opened.ok) say('Opened the scenario of the link.');
-    else say(`This link was not opened: ${opened.message}. What ran before goes on.`, true);
+    else {
+      dropHash();
+      say(`This link was not opened: ${opened.message}. What ran before goes on.`, true);
+    }
   });
   return { share, refused };
 }

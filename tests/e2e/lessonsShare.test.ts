@@ -140,6 +140,8 @@ describe('sharing by link (Chromium)', () => {
       const said = (await page.locator('#share-message').textContent()) ?? '';
       expect(said).toMatch(/^This link was not opened: populations\[0\]\.model: equations\[0\]: [\s\S]*constructor[\s\S]*The default scenario runs instead\.$/);
       await page.screenshot({ path: join(artifacts, 'share-hostile-refused.png') });
+      // The refused link left the address bar: a reload opens the default without meeting it again.
+      expect(await page.evaluate(() => location.hash)).toBe('');
       // Pasted into the open page: refused, and what runs goes on.
       await page.locator('#param-current').fill('3');
       const cases: [string, RegExp][] = [
@@ -151,6 +153,7 @@ describe('sharing by link (Chromium)', () => {
         await page.evaluate((h) => (location.hash = h), hash);
         await expect.poll(() => page.locator('#share-message').textContent()).toMatch(message);
         expect(await page.locator('#share-message').textContent()).toMatch(/^This link was not opened: [\s\S]*What ran before goes on\.$/);
+        expect(await page.evaluate(() => location.hash)).toBe('');
       }
       expect(await page.locator('#param-current').inputValue()).toBe('3');
       expect(await page.locator('#scenario-name').textContent()).toBe('Single LIF neuron');
