@@ -193,49 +193,59 @@ function scalingScenario(n: number): Scenario {
   };
 }
 
-/** Brian2's CUBA (its example, verbatim) beside ours, in one run on this machine. */
+/**
+ * Brian2's CUBA and COBAHH examples beside ours on this machine, in one go. Both sides are medians
+ * of several runs (either varies by 10-50 % from run to run here): Brian2 standalone in fresh
+ * processes; ours both as builds in this process and as fresh `npm run sim -- run NAME` processes,
+ * where the JIT warms up inside the run, as a user meets it.
+ */
 function vsBrian2(): void {
-  const script = fileURLToPath(new URL('./brian2_cuba.py', import.meta.url));
-  console.log('\nCUBA beside Brian2 (/usr/bin/python3, Debian python3-brian); Brian2 standalone compiles C++ first:');
+  console.log('\nBeside Brian2 (/usr/bin/python3, Debian python3-brian; its examples, src/cli/brian2_bench.py); Brian2 standalone compiles C++ first:');
+  for (const [name, repeats] of [['cuba', 5], ['cobahh', 3]] as const) if (!vsBrian2Network(name, repeats)) return;
+}
+
+function vsBrian2Network(name: 'cuba' | 'cobahh', repeats: number): boolean {
+  const script = fileURLToPath(new URL('./brian2_bench.py', import.meta.url));
   type BrianRun = { run_s: number; total_s?: number; synapses: number; rate_hz: number };
   const brian = (mode: string): BrianRun | null => {
-    const result = spawnSync('/usr/bin/python3', [script, mode], { encoding: 'utf8', timeout: 600_000 });
+    const result = spawnSync('/usr/bin/python3', [script, name, mode], { encoding: 'utf8', timeout: 600_000 });
     if (result.status !== 0) {
-      console.log(`  Brian2 (${mode}) did not run: ${result.error?.message ?? result.stderr.trim().split('\n').pop()} (it needs Debian's python3-brian at /usr/bin/python3).`);
+      console.log(`  Brian2 (${name}, ${mode}) did not run: ${result.error?.message ?? result.stderr.trim().split('\n').pop()} (it needs Debian's python3-brian at /usr/bin/python3).`);
       return null;
     }
     return JSON.parse(result.stdout.trim().split('\n').pop()!) as BrianRun;
   };
-  // Both sides are medians of five fresh runs: either varies by 10-50 % from run to run here.
   const standalone: BrianRun[] = [];
-  for (let k = 0; k < 5; k++) {
+  for (let k = 0; k < repeats; k++) {
     const run = brian('standalone');
-    if (!run) return;
+    if (!run) return false;
     standalone.push(run);
   }
   const cython = brian('cython');
-  if (!cython) return;
-  const runs = Array.from({ length: 5 }, () => runNetwork('cuba', preset('cuba') as Scenario));
+  if (!cython) return false;
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const list = (xs: number[]) => [...xs].sort((a, b) => a - b).map((t) => fmt(t, 3)).join(', ');
+  const runs = Array.from({ length: repeats }, () => runNetwork(name, preset(name) as Scenario));
   const ours = { ...runs[0], runS: median(runs.map((r) => r.runS)) };
   const theirs = { ...standalone[0], run_s: median(standalone.map((r) => r.run_s)), total_s: median(standalone.map((r) => r.total_s!)) };
-  const js = runNetwork('cuba', preset('cuba') as Scenario, { wasm: false });
-  // Like Brian2's, each in a fresh process: `npm run sim -- run cuba` as a user runs it, so the
-  // JIT warms up inside the run (the runs above follow one another in this process).
   const cli = fileURLToPath(new URL('./run.mjs', import.meta.url));
-  const fresh = Array.from({ length: 5 }, () => {
+  const fresh = Array.from({ length: repeats }, () => {
     const t0 = performance.now();
-    const result = spawnSync(process.execPath, [cli, 'run', 'cuba'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    const result = spawnSync(process.execPath, [cli, 'run', name], { encoding: 'utf8', maxBuffer: 1 << 28 });
     const wholeS = (performance.now() - t0) / 1000;
     const wall = (JSON.parse(result.stdout) as { stats: { wallTimeMs: { run: number } } }).stats.wallTimeMs;
     return { runS: wall.run / 1000, wholeS };
   });
-  console.log(`  SpikeBridge (${ours.engine}): run ${fmt(ours.runS, 3)} s (median of 5 in this process: ${list(runs.map((r) => r.runS))}), build ${fmt(ours.buildS, 3)} s, ${ours.synapses} synapses, ${fmt(ours.rateHz, 2)} Hz; the JS loop alone: ${fmt(js.runS, 3)} s`);
-  console.log(`  SpikeBridge, each in a fresh process (npm run sim -- run cuba): run ${fmt(median(fresh.map((f) => f.runS)), 3)} s (median of 5: ${list(fresh.map((f) => f.runS))}), whole process ${fmt(median(fresh.map((f) => f.wholeS)), 2)} s`);
-  console.log(`  Brian2 standalone: run ${fmt(theirs.run_s, 3)} s (median of 5: ${list(standalone.map((r) => r.run_s))}), whole process ${fmt(theirs.total_s, 1)} s, ${theirs.synapses} synapses, ${fmt(theirs.rate_hz, 2)} Hz`);
+  const freshRun = median(fresh.map((f) => f.runS));
+  console.log(`${name.toUpperCase()}:`);
+  let jsNote = '';
+  if (ours.engine.includes('wasm')) jsNote = `; the JS loop alone: ${fmt(runNetwork(name, preset(name) as Scenario, { wasm: false }).runS, 3)} s`;
+  console.log(`  SpikeBridge (${ours.engine}): run ${fmt(ours.runS, 3)} s (median of ${repeats} in this process: ${list(runs.map((r) => r.runS))}), build ${fmt(ours.buildS, 3)} s, ${ours.synapses} synapses, ${fmt(ours.rateHz, 2)} Hz${jsNote}`);
+  console.log(`  SpikeBridge, each in a fresh process (npm run sim -- run ${name}): run ${fmt(freshRun, 3)} s (median of ${repeats}: ${list(fresh.map((f) => f.runS))}), whole process ${fmt(median(fresh.map((f) => f.wholeS)), 2)} s`);
+  console.log(`  Brian2 standalone: run ${fmt(theirs.run_s, 3)} s (median of ${repeats}: ${list(standalone.map((r) => r.run_s))}), whole process ${fmt(theirs.total_s, 1)} s, ${theirs.synapses} synapses, ${fmt(theirs.rate_hz, 2)} Hz`);
   console.log(`  Brian2 cython: run ${fmt(cython.run_s, 3)} s, ${fmt(cython.rate_hz, 2)} Hz`);
-  console.log(`  ratio SpikeBridge run / Brian2 standalone run (medians): ${fmt(ours.runS / theirs.run_s, 2)} in this process, ${fmt(median(fresh.map((f) => f.runS)) / theirs.run_s, 2)} in fresh processes; / Brian2 cython run: ${fmt(ours.runS / cython.run_s, 2)}`);
+  console.log(`  ratio SpikeBridge run / Brian2 standalone run (medians): ${fmt(ours.runS / theirs.run_s, 2)} in this process, ${fmt(freshRun / theirs.run_s, 2)} in fresh processes; / Brian2 cython run: ${fmt(ours.runS / cython.run_s, 2)}`);
+  return true;
 }
 
 main();

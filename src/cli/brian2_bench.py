@@ -1,0 +1,99 @@
+# Brian2's CUBA and COBAHH examples (Brette et al. 2007), timed here for `npm run bench -- --vs-brian2`.
+# `python3 brian2_bench.py cuba|cobahh standalone|cython` prints one JSON line: run time, synapse
+# count, mean rate. The networks are the examples' own; only a SpikeMonitor is added for the rate.
+import json, os, sys, tempfile, time
+from brian2 import *
+
+# Module-level constants: Brian2 resolves names in the namespace of the caller of run().
+# CUBA
+taum = 20*ms; taue = 5*ms; taui = 10*ms; Vt = -50*mV; Vr = -60*mV; El = -49*mV
+we = (60 * 0.27 / 10) * mV
+wi = (-20 * 4.5 / 10) * mV
+
+def cuba():
+    eqs = '''dv/dt  = (ge+gi-(v-El))/taum : volt (unless refractory)
+    dge/dt = -ge/taue : volt
+    dgi/dt = -gi/taui : volt'''
+    P = NeuronGroup(4000, eqs, threshold='v>Vt', reset='v = Vr', refractory=5*ms, method='exact')
+    P.v = 'Vr + rand() * (Vt - Vr)'
+    P.ge = 0*mV
+    P.gi = 0*mV
+    Ce = Synapses(P, P, on_pre='ge += we')
+    Ci = Synapses(P, P, on_pre='gi += wi')
+    Ce.connect('i<3200', p=0.02)
+    Ci.connect('i>=3200', p=0.02)
+    s = SpikeMonitor(P)
+    return P, Ce, Ci, s, None
+
+# COBAHH (names prefixed hh_ where CUBA uses the same name for another value)
+area = 20000*umetre**2
+Cm = (1*ufarad*cm**-2) * area
+gl = (5e-5*siemens*cm**-2) * area
+hh_El = -60*mV
+EK = -90*mV
+ENa = 50*mV
+g_na = (100*msiemens*cm**-2) * area
+g_kd = (30*msiemens*cm**-2) * area
+VT = -63*mV
+hh_taue = 5*ms
+hh_taui = 10*ms
+Ee = 0*mV
+Ei = -80*mV
+hh_we = 6*nS
+hh_wi = 67*nS
+
+def cobahh():
+    eqs = Equations('''
+    dv/dt = (gl*(hh_El-v)+ge*(Ee-v)+gi*(Ei-v)-
+             g_na*(m*m*m)*h*(v-ENa)-
+             g_kd*(n*n*n*n)*(v-EK))/Cm : volt
+    dm/dt = alpha_m*(1-m)-beta_m*m : 1
+    dn/dt = alpha_n*(1-n)-beta_n*n : 1
+    dh/dt = alpha_h*(1-h)-beta_h*h : 1
+    dge/dt = -ge*(1./hh_taue) : siemens
+    dgi/dt = -gi*(1./hh_taui) : siemens
+    alpha_m = 0.32*(mV**-1)*4*mV/exprel((13*mV-v+VT)/(4*mV))/ms : Hz
+    beta_m = 0.28*(mV**-1)*5*mV/exprel((v-VT-40*mV)/(5*mV))/ms : Hz
+    alpha_h = 0.128*exp((17*mV-v+VT)/(18*mV))/ms : Hz
+    beta_h = 4./(1+exp((40*mV-v+VT)/(5*mV)))/ms : Hz
+    alpha_n = 0.032*(mV**-1)*5*mV/exprel((15*mV-v+VT)/(5*mV))/ms : Hz
+    beta_n = .5*exp((10*mV-v+VT)/(40*mV))/ms : Hz
+    ''')
+    P = NeuronGroup(4000, model=eqs, threshold='v>-20*mV', refractory=3*ms, method='exponential_euler')
+    Pe = P[:3200]
+    Pi = P[3200:]
+    Ce = Synapses(Pe, P, on_pre='ge+=hh_we')
+    Ci = Synapses(Pi, P, on_pre='gi+=hh_wi')
+    Ce.connect(p=0.02)
+    Ci.connect(p=0.02)
+    P.v = 'hh_El + (randn() * 5 - 5)*mV'
+    P.ge = '(randn() * 1.5 + 4) * 10.*nS'
+    P.gi = '(randn() * 12 + 20) * 10.*nS'
+    trace = StateMonitor(P, 'v', record=[1, 10, 100])
+    s = SpikeMonitor(P)
+    return P, Ce, Ci, s, trace
+
+network = sys.argv[1] if len(sys.argv) > 1 else 'cuba'
+mode = sys.argv[2] if len(sys.argv) > 2 else 'standalone'
+build = {'cuba': cuba, 'cobahh': cobahh}[network]
+out = {'network': network, 'mode': mode}
+# run() simulates the Brian objects it finds as names in this module (not inside a list), so each
+# is unpacked into a name of its own.
+seed(42)
+if mode == 'standalone':
+    start = time.time()
+    set_device('cpp_standalone', directory=os.path.join(tempfile.gettempdir(), 'spikebridge_brian2_' + network))
+    P, Ce, Ci, s, trace = build()
+    run(1 * second)
+    out['total_s'] = time.time() - start
+    out['run_s'] = device._last_run_time
+else:
+    prefs.codegen.target = 'cython'
+    P, Ce, Ci, s, trace = build()
+    run(1 * ms)  # compile (or load from cache) first
+    t0 = time.time()
+    run(1 * second)
+    out['run_s'] = time.time() - t0
+out['synapses'] = int(len(Ce) + len(Ci))
+out['rate_hz'] = float(s.num_spikes) / 4000
+print(json.dumps(out))
