@@ -181,9 +181,14 @@ export function* fiSweepSteps(options: FiSweepOptions, chunking: FiSweepChunking
   return { currents: Float64Array.from(options.currents), ratesHz, semHz, unit: scenarios[0].populations[0].model.file.input.unit };
 }
 
-/** The whole sweep at once (the same chunks as the page's). */
+/**
+ * The whole sweep at once. With noise, in the page's chunks (the same draws, the same numbers);
+ * without, in one run, which gives the same numbers (each neuron is on its own) without building
+ * ten populations (ten HH rate tables).
+ */
 export function fiSweep(options: FiSweepOptions): FiCurve {
-  const steps = fiSweepSteps(options);
+  const noisy = (options.noiseSigmaMV ?? 0) > 0;
+  const steps = fiSweepSteps(options, noisy ? {} : { pointsPerChunk: options.currents.length });
   for (;;) {
     const next = steps.next();
     if (next.done) return next.value;
