@@ -88,6 +88,7 @@ export class Simulation {
   /** Check for blow-ups at least this often (steps). */
   private readonly healthEverySteps: number;
   private failure: SimulationError | null = null;
+  private readonly perStep: { driven: Population[]; instant: Projection[]; delayed: Projection[] };
 
   constructor(valid: ValidScenario, options: PopulationOptions = {}) {
     const { scenario } = valid;
@@ -113,6 +114,12 @@ export class Simulation {
     for (const pop of this.populations) pop.staggerStart(scenario.dtMs);
     // Compile the loops now (building), as Brian2 compiles before it runs.
     for (const pop of this.populations) pop.prepareStep(scenario.dtMs);
+    // Only what has work each step gets a call: a fresh process runs these calls unoptimised at first.
+    this.perStep = {
+      driven: this.populations.filter((p) => p.hasPoissonInputs),
+      instant: this.projections.filter((p) => p.ring === null),
+      delayed: this.projections.filter((p) => p.ring !== null),
+    };
     this.traces = (scenario.record.traces ?? []).map((tr) => {
       const pop = this.population(tr.population);
       const index = pop.model.stateNames.indexOf(tr.variable);
@@ -148,10 +155,7 @@ export class Simulation {
     const dt = this.scenario.dtMs;
     const target = Math.min(this.totalSteps, this.stepIndex + Math.max(0, Math.round(ms / dt)));
     const pops = this.populations;
-    // Only what has work each step: a fresh process runs these calls unoptimised at first.
-    const driven = pops.filter((p) => p.hasPoissonInputs);
-    const instant = this.projections.filter((p) => p.ring === null);
-    const delayed = this.projections.filter((p) => p.ring !== null);
+    const { driven, instant, delayed } = this.perStep;
     const traces = this.traces;
     try {
       while (this.stepIndex < target) {
