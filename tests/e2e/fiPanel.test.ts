@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { type Page } from 'playwright-core';
 import { colourMask, decodePng, type Image } from './png';
-import { artifacts, missingBrowser, useBrowser } from './harness';
+import { artifacts, browserOf, useBrowser, watchProblems } from './harness';
 
 
 // The colours the panel promises (Okabe-Ito), written out here rather than imported from the app.
@@ -21,13 +21,8 @@ const harness = useBrowser();
 
 /** Open the panel on its own for a model; collect console errors from the page and its workers. */
 async function openPanel(model: string): Promise<{ page: Page; problems: string[] }> {
-  if (missingBrowser) throw new Error(missingBrowser);
-  if (!harness.browser) throw new Error('the browser did not start (see the beforeAll error)');
-  const page = await harness.browser.newPage({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
-  const problems: string[] = [];
-  page.on('console', (msg) => msg.type() === 'error' && problems.push(`console error: ${msg.text()}`));
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('worker', (worker) => worker.on('console', (msg) => msg.type() === 'error' && problems.push(`worker console error: ${msg.text()}`)));
+  const page = await browserOf(harness).newPage({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
+  const problems = watchProblems(page);
   await page.goto(`${harness.baseUrl}tests/e2e/fiPanelHost.html?model=${model}`, { waitUntil: 'load' });
   // The range fields fill in when the worker has described the model.
   await page.waitForFunction(() => (document.getElementById('fi-to') as HTMLInputElement | null)?.value !== '', undefined, { timeout: 15_000 });
@@ -232,12 +227,8 @@ describe('the f-I panel (Chromium)', () => {
 
 describe('the f-I panel on the page (Chromium)', () => {
   it('sweeps the page\'s model with its parameters in force, passes lesson 5 through its fits, and follows a preset change', async () => {
-    if (missingBrowser) throw new Error(missingBrowser);
-    if (!harness.browser) throw new Error('the browser did not start (see the beforeAll error)');
-    const page = await harness.browser.newPage({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
-    const problems: string[] = [];
-    page.on('console', (msg) => msg.type() === 'error' && problems.push(`console error: ${msg.text()}`));
-    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+    const page = await browserOf(harness).newPage({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
+    const problems = watchProblems(page);
     try {
       await page.goto(harness.baseUrl, { waitUntil: 'load' }); // the page itself: main.ts mounts the panel in its slot
       // The default preset is the single LIF neuron: the panel offers its default sweep, 0-20 nA

@@ -4,7 +4,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createServer, type ViteDevServer } from 'vite';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const root = resolve(__dirname, '../..');
 export const artifacts = join(root, 'artifacts');
@@ -51,4 +51,26 @@ export function useBrowser(): BrowserHarness {
     await harness.server?.close();
   });
   return harness;
+}
+
+/** The started browser, or the reason this test fails (it never skips). */
+export function browserOf(harness: BrowserHarness): Browser {
+  if (missingBrowser) throw new Error(missingBrowser);
+  if (!harness.browser) throw new Error('the browser did not start (see the beforeAll error)');
+  return harness.browser;
+}
+
+/** Console errors and uncaught exceptions of a page and its workers, collected as they happen. */
+export function watchProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('worker', (worker) =>
+    worker.on('console', (msg) => {
+      if (msg.type() === 'error') problems.push(`worker console error: ${msg.text()}`);
+    }),
+  );
+  return problems;
 }

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BrowserContext, type Page } from 'playwright-core';
 import { colourMask, decodePng } from './png';
-import { artifacts, missingBrowser, useBrowser } from './harness';
+import { artifacts, browserOf, useBrowser, watchProblems } from './harness';
 import { scenarioFromHash, scenarioToHash } from '../../src/scenario/share';
 import { preset } from '../../src/scenario/presets';
 import lifModel from '../../models/lif.json';
@@ -33,14 +33,10 @@ interface OpenedPage {
 }
 
 async function openPage(hash = ''): Promise<OpenedPage> {
-  if (missingBrowser) throw new Error(missingBrowser);
-  if (!context) throw new Error('the browser did not start (see the beforeAll error)');
+  browserOf(harness);
+  if (!context) throw new Error('the browser context did not open (see the beforeAll error)');
   const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
-  });
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  const problems = watchProblems(page);
   await page.goto(harness.baseUrl + hash, { waitUntil: 'load' });
   return { page, problems };
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { type Page } from 'playwright-core';
 import { colourMask, decodePng } from './png';
-import { artifacts, missingBrowser, useBrowser } from './harness';
+import { artifacts, browserOf, useBrowser, watchProblems } from './harness';
 import singleLif from '../../models/scenarios/single-lif.json';
 import cuba from '../../models/scenarios/cuba.json';
 
@@ -32,19 +32,8 @@ interface OpenedPage {
 
 /** Open the page; `scenario` replaces a preset's file (the default preset's unless named) as the server would send it. */
 async function openPage(scenario?: unknown, file = 'single-lif'): Promise<OpenedPage> {
-  if (missingBrowser) throw new Error(missingBrowser);
-  if (!harness.browser) throw new Error('the browser did not start (see the beforeAll error)');
-  const page = await harness.browser.newPage({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
-  const problems: string[] = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
-  });
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('worker', (worker) => {
-    worker.on('console', (msg) => {
-      if (msg.type() === 'error') problems.push(`worker console error: ${msg.text()}`);
-    });
-  });
+  const page = await browserOf(harness).newPage({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
+  const problems = watchProblems(page);
   if (scenario !== undefined) {
     await page.route(new RegExp(`/models/scenarios/${file}\\.json`), (route) =>
       route.fulfill({ status: 200, contentType: 'text/javascript', body: `export default ${JSON.stringify(scenario)};\n` }),
