@@ -1,5 +1,5 @@
 // Hodgkin-Huxley against the exact solution (scipy DOP853), NEURON and Brian2
-// (../shared/reference/hh_spikes.json and hh_step10.csv).
+// (tests/reference/data/hh_spikes.json and hh_step10.csv).
 import { describe, expect, it } from 'vitest';
 import { buildSimulation } from '../../src/core/simulation';
 import { fiSweep, currentRange } from '../../src/bridge/fiSweep';

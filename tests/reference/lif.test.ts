@@ -1,4 +1,4 @@
-// LIF f-I against the analytic rate and Brian2 (../shared/reference/lif_fi.csv).
+// LIF f-I against the analytic rate and Brian2 (tests/reference/data/lif_fi.csv).
 import { describe, expect, it } from 'vitest';
 import { currentRange, fiSweep } from '../../src/bridge/fiSweep';
 import { lifRateHz } from '../../src/bridge/lifRate';

@@ -1,4 +1,4 @@
-// Network statistics against Brian2 2.5.1 on the same definitions (../shared/reference/networks.json).
+// Network statistics against Brian2 2.5.1 on the same definitions (tests/reference/data/networks.json).
 // These networks are chaotic: spike trains differ with every seed and build, so the comparison is
 // statistical. Tolerances come from the seed-to-seed spread measured with both simulators on this
 // machine (CUBA: 0.17 Hz standard deviation of the mean rate; COBAHH: about 2.5 Hz).

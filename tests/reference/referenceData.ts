@@ -1,18 +1,17 @@
-// The reference data lives in ../shared/reference beside the repository (see its README).
-// A missing file fails the test that needs it: it is never skipped.
+// The reference data lives in the repository, in tests/reference/data (its README says where each
+// file came from and how it was made). A missing file fails the test that needs it: it is never skipped.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const REFERENCE_DIR = resolve(root, '../shared/reference');
+export const REFERENCE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), 'data');
 
 export function readReference(name: string): string {
   const path = resolve(REFERENCE_DIR, name);
   try {
     return readFileSync(path, 'utf8');
   } catch {
-    throw new Error(`reference file ${path} is missing: the reference tests need ../shared/reference beside the repository`);
+    throw new Error(`reference file ${path} is missing: it is part of the repository (tests/reference/data); restore it with git`);
   }
 }
 
