@@ -5,6 +5,7 @@
 // ever reach the whitelisting loader.
 import { InputError } from '../core/errors.js';
 import { validateScenario, type Scenario } from './scenario.js';
+import { checkDepth } from './json.js';
 
 export const SHARE_PREFIX = '#s=';
 export const SHARE_LIMITS = {
@@ -88,6 +89,7 @@ export async function scenarioFromHash(hash: string): Promise<SharedScenario> {
     } catch (err) {
       throw new InputError('link', `does not hold JSON (${err instanceof Error ? err.message.slice(0, 120) : 'parse error'})`);
     }
+    checkDepth(raw, 'link');
     return { ok: true, scenario: validateScenario(raw).scenario };
   } catch (err) {
     if (err instanceof InputError) return { ok: false, field: err.field, message: err.message };
