@@ -20,6 +20,7 @@ import { mountStudentTools, type StudentTools } from './studentTools.js';
 import { pageOfView, readHashOnLoad, speedLabel, viewOfPage, type PageView } from './shareLink.js';
 import type { OpenResult } from './pageHooks.js';
 import type { ViewSpec } from '../scenario/scenario.js';
+import { LONG_RUN_DECLINED, confirmLongRun } from './longRun.js';
 
 /** The presets the page offers, in the order a student meets them. */
 const PAGE_PRESETS = ['single-lif', 'single-hh', 'lif-vs-hh', 'cuba', 'cobahh', 'brunel-j0.25'] as const;
@@ -257,6 +258,10 @@ class App {
 
   private async load(autoplay: boolean): Promise<boolean> {
     const api = this.api!;
+    if (!confirmLongRun(this.scenarioToLoad())) {
+      showError('The scenario was not started:', LONG_RUN_DECLINED);
+      return false;
+    }
     clearError();
     this.setState('loading');
     this.busy++;
@@ -434,6 +439,7 @@ class App {
       await this.load(true);
       return;
     }
+    if (!confirmLongRun(this.scenarioToLoad())) return;
     const paused = this.state === 'paused';
     this.setState('loading');
     this.busy++;
@@ -604,6 +610,7 @@ class App {
   async open(raw: unknown): Promise<OpenResult> {
     const api = this.api;
     if (!api || this.busy > 0) return { ok: false, field: 'page', message: 'the page is busy loading a scenario; try again in a moment' };
+    if (!confirmLongRun(raw)) return { ok: false, field: 'page', message: LONG_RUN_DECLINED };
     const scenario = withTraces(structuredClone(raw));
     const view = pageOfView((raw as { view?: ViewSpec }).view, this.pageView());
     this.busy++;
