@@ -1,7 +1,8 @@
 // The Scenario: one JSON shape for the page, the URL, the CLI and lessons. Everything a user can
 // set is a field here, and validateScenario() is the one gate every scenario passes through:
 // a bad field is refused with its path, its value and what is allowed, and nothing half-applies.
-import { InputError, describeValue } from '../core/errors.js';
+import { InputError, describeValue, numberProblem } from '../core/errors.js';
+import { checkDepth } from './json.js';
 import { builtinModel } from '../core/model/builtinModels.js';
 import { loadModel, resolveParameters, METHODS, type LoadedModel, type MethodName } from '../core/model/loadModel.js';
 import type { ModelFile } from '../core/model/modelFile.js';
@@ -128,7 +129,8 @@ function number(obj: Record<string, unknown>, key: string, field: string, min: n
   const f = `${field}${field ? '.' : ''}${key}`;
   const range = `${opts.openMin ? '(' : '['}${min}, ${max}]${unit ? ` ${unit}` : ''}`;
   if (value === undefined && opts.optional) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new InputError(f, `must be a number in ${range}, got ${describeValue(value)}`);
+  if (typeof value === 'number' && !Number.isFinite(value)) throw new InputError(f, `${numberProblem(value)}; the allowed range is ${range}`);
+  if (typeof value !== 'number') throw new InputError(f, `must be a number in ${range}, got ${describeValue(value)}`);
   if (opts.integer && !Number.isInteger(value)) throw new InputError(f, `must be a whole number in ${range}, got ${value}`);
   if (value < min || value > max || (opts.openMin && value === min)) throw new InputError(f, `${value} is outside the allowed range ${range}`);
   return value;
@@ -150,7 +152,8 @@ function amount(obj: Record<string, unknown>, key: string, field: string, target
   const max = opts.max ?? 1e6;
   if (value === undefined && opts.optional) return;
   const check = (x: unknown, where: string) => {
-    if (typeof x !== 'number' || !Number.isFinite(x)) throw new InputError(where, `must be a number in [${min}, ${max}], got ${describeValue(x)}`);
+    if (typeof x === 'number' && !Number.isFinite(x)) throw new InputError(where, `${numberProblem(x)}; the allowed range is [${min}, ${max}]`);
+    if (typeof x !== 'number') throw new InputError(where, `must be a number in [${min}, ${max}], got ${describeValue(x)}`);
     if (x < min || x > max) throw new InputError(where, `${x} is outside the allowed range [${min}, ${max}]`);
   };
   if (Array.isArray(value)) {
@@ -163,12 +166,18 @@ function amount(obj: Record<string, unknown>, key: string, field: string, target
 function distribution(value: unknown, field: string, kinds: ('uniform' | 'normal')[], min = -1e9, max = 1e9): number | Record<string, [number, number]> {
   const allowed = `a number${kinds.map((k) => ` or { ${k}: ${k === 'uniform' ? '[low, high]' : '[mean, sd]'} }`).join('')}`;
   if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value < min || value > max) throw new InputError(field, `${value} is outside the allowed range [${min}, ${max}]`);
+    if (!Number.isFinite(value)) throw new InputError(field, `${numberProblem(value)}; the allowed range is [${min}, ${max}]`);
+    if (value < min || value > max) throw new InputError(field, `${value} is outside the allowed range [${min}, ${max}]`);
     return value;
   }
   if (!isObject(value) || Object.keys(value).length !== 1) throw new InputError(field, `must be ${allowed}, got ${describeValue(value)}`);
   const kind = Object.keys(value)[0] as 'uniform' | 'normal';
   const pair = value[kind];
+  if (Array.isArray(pair)) {
+    pair.forEach((x, k) => {
+      if (typeof x === 'number' && !Number.isFinite(x)) throw new InputError(`${field}.${kind}[${k}]`, `${numberProblem(x)}; the allowed range is [${min}, ${max}]`);
+    });
+  }
   if (!kinds.includes(kind) || !Array.isArray(pair) || pair.length !== 2 || !pair.every((x) => typeof x === 'number' && Number.isFinite(x))) {
     throw new InputError(field, `must be ${allowed}, got ${describeValue(value)}`);
   }
@@ -181,10 +190,25 @@ function distribution(value: unknown, field: string, kinds: ('uniform' | 'normal
 }
 
 /**
+ * A constraint's message is what a user reads when the constraint fails ("V_reset must be below
+ * V_th"): a model whose message is blank would print an empty reason, so it is refused as it loads.
+ */
+function blankConstraintMessages(model: Record<string, unknown>, field: string): void {
+  if (!Array.isArray(model.constraints)) return;
+  model.constraints.forEach((c: unknown, k: number) => {
+    if (isObject(c) && typeof c.message === 'string' && c.message.trim() === '') {
+      throw new InputError(`${field}.constraints[${k}].message`, `is empty; say what ${describeValue(c.check)} means, as a user reads it when it fails`);
+    }
+  });
+}
+
+/**
  * Validate a scenario (parsed JSON). Returns it with defaults filled in, its models loaded and
  * parameters resolved; throws InputError naming the first bad field.
  */
 export function validateScenario(raw: unknown): ValidScenario {
+  // Data from the page or a worker did not pass through parseJson: bound its nesting here too.
+  checkDepth(raw);
   if (!isObject(raw)) throw new InputError('scenario', `must be a JSON object, got ${describeValue(raw)}`);
   checkKeys(raw, ['format', 'name', 'description', 'durationMs', 'dtMs', 'seed', 'populations', 'projections', 'stimuli', 'record', 'view'], '');
   if (raw.format !== SCENARIO_FORMAT) throw new InputError('format', `is ${describeValue(raw.format)}; this version reads "${SCENARIO_FORMAT}"`);
@@ -220,7 +244,10 @@ export function validateScenario(raw: unknown): ValidScenario {
     names.add(p.name);
     let model: LoadedModel;
     if (typeof p.model === 'string') model = builtinModel(p.model, `${field}.model`);
-    else if (isObject(p.model)) model = loadModel(p.model, `${field}.model`);
+    else if (isObject(p.model)) {
+      blankConstraintMessages(p.model, `${field}.model`);
+      model = loadModel(p.model, `${field}.model`);
+    }
     else throw new InputError(`${field}.model`, `must be a model id such as "lif" or a model object, got ${describeValue(p.model)}`);
     const size = number(p, 'size', field, 1, LIMITS.maxPopulationSize, 'neurons', { integer: true })!;
     totalNeurons += size;
@@ -452,8 +479,17 @@ export function validateScenario(raw: unknown): ValidScenario {
   let rateWindowMs: [number, number] | undefined;
   if (recordRaw.rateWindowMs !== undefined) {
     const w = recordRaw.rateWindowMs;
+    if (Array.isArray(w)) {
+      w.forEach((x, k) => {
+        if (typeof x === 'number' && !Number.isFinite(x)) throw new InputError(`record.rateWindowMs[${k}]`, `${numberProblem(x)}; the window must lie within the run, [0, ${durationMs}] ms`);
+      });
+    }
     if (!Array.isArray(w) || w.length !== 2 || !w.every((x) => typeof x === 'number' && Number.isFinite(x)) || w[0] < 0 || w[1] <= w[0]) {
       throw new InputError('record.rateWindowMs', `must be [startMs, stopMs] with 0 <= start < stop, got ${describeValue(w)}`);
+    }
+    // Rates over a window that runs past the end would be divided by time never simulated.
+    if (w[1] > durationMs) {
+      throw new InputError('record.rateWindowMs', `[${w[0]}, ${w[1]}] ms ends after the run, which lasts durationMs = ${durationMs} ms; the window must lie within [0, ${durationMs}] ms`);
     }
     rateWindowMs = [w[0], w[1]];
   }
