@@ -1,14 +1,14 @@
 // A population: N neurons of one model, their state as struct-of-arrays Float64Arrays, their
 // inputs, and the compiled kernel that advances them.
-import { SimulationError } from './errors.js';
+import { InputError, SimulationError } from './errors.js';
 import { compileKernel, type CompiledKernel, type KernelOptions } from './codegen/kernel.js';
 import { linearPropagator, PropagatorSeries } from './integrate/propagator.js';
 import { PointEvaluator } from './model/evaluate.js';
-import { exprel } from './codegen/expression.js';
+import { exprel, symbolsOf } from './codegen/expression.js';
 import { parameterEvaluator, type LoadedModel, type MethodName } from './model/loadModel.js';
 import type { Stimulus } from './stimulus/stimuli.js';
 import { Random, type PoissonTable } from './random.js';
-import type { SpikeRecorder } from './record/recorders.js';
+import type { SpikeRecorder, SpikeRecorderSnapshot } from './record/recorders.js';
 import { ArrivalRing, type Projection } from './network/projection.js';
 import { linearTerms } from './codegen/kernel.js';
 import { compileWasmKernel, wasmEligible, type WasmKernel, type WasmSlowPath } from './codegen/wasmKernel.js';
@@ -39,6 +39,29 @@ function packed<T>(items: T[]): T[] {
 /** How a population may run: `wasm: false` keeps the JS kernel (for comparison and benchmarks). */
 export interface PopulationOptions {
   wasm?: boolean;
+}
+
+/** What the steps change in a population, copied so a stretch of steps can be run again exactly. */
+export interface PopulationSnapshot {
+  state: Float64Array[];
+  refractoryUntil: Float64Array;
+  rings: Float64Array[];
+  /** The numeric state of each random stream the population draws from itself. */
+  randoms: Record<string, number>[];
+  spikes: SpikeRecorderSnapshot;
+}
+
+/** A random generator's state is its own numeric fields (xoshiro128**'s four words). */
+function saveNumbers(from: object, into: Record<string, number>): Record<string, number> {
+  for (const [key, value] of Object.entries(from)) if (typeof value === 'number') into[key] = value;
+  return into;
+}
+
+const METHOD_PREFERENCE: MethodName[] = ['exact', 'staggered', 'exponential_euler', 'rk4', 'euler'];
+
+/** A value in a message: short, and exact for small integers. */
+function shown(x: number): string {
+  return Number.isInteger(x) && Math.abs(x) < 1e6 ? String(x) : Number(x.toPrecision(6)).toString();
 }
 
 export class Population {
@@ -218,10 +241,73 @@ export class Population {
     }
   }
 
-  setParameters(values: Float64Array): void {
+  /**
+   * Change parameters while running. `field` names the population in messages (a scenario path);
+   * values the dynamics cannot use are refused before anything changes.
+   */
+  setParameters(values: Float64Array, field = `population "${this.name}"`): void {
+    this.checkRefractory(field, values);
     this.parameters = values;
     this.prepareLinear();
     this.preparedDt = NaN; // rebuild propagators or rate tables with the new values
+  }
+
+  /**
+   * The refractory period must be a finite number of ms >= 0 for these parameters: the kernels
+   * add it to spike times, where a negative or NaN period would silently mean "none" and an
+   * infinite one would make every neuron fire once. Checked at build and at every change.
+   */
+  checkRefractory(field: string, parameters: Float64Array = this.parameters): void {
+    const refractory = this.model.refractory;
+    if (!refractory) return;
+    const periodMs = parameterEvaluator(this.model, refractory.period)(parameters);
+    if (Number.isFinite(periodMs) && periodMs >= 0) return;
+    const text = refractory.period.toString();
+    const names = [...symbolsOf(refractory.period)];
+    const values = names.map((name) => `${name} = ${shown(parameters[this.model.parameterNames.indexOf(name)])}`).join(', ');
+    const where = names.length === 1 && text === names[0] ? `${field}.parameters.${names[0]}` : `${field}: refractory.period`;
+    const what = names.length === 1 && text === names[0] ? `the refractory period ${text}` : `the refractory period "${text}" of model ${this.model.id}${values ? ` (with ${values})` : ''}`;
+    throw new InputError(where, `${what} is ${Number.isNaN(periodMs) ? 'NaN' : shown(periodMs)} ms; it must be a finite number of ms, 0 or more`);
+  }
+
+  /** Swap one of this population's time-varying stimuli for another (a copy wound to the same point). */
+  replaceStimulus(old: Stimulus, fresh: Stimulus): void {
+    const k = this.dynamicStimuli.indexOf(old);
+    if (k < 0) throw new Error('internal: not a stimulus of this population');
+    this.dynamicStimuli[k] = fresh;
+  }
+
+  /** Copy what the steps change (state, refractory ends, pending arrivals, own random streams, spike records). */
+  save(into: PopulationSnapshot | null): PopulationSnapshot {
+    const randoms = [this.noiseRandom, ...this.poissonInputs.map((p) => p.random)].filter((r): r is Random => r !== null);
+    const s = into ?? {
+      state: this.state.map((x) => new Float64Array(x.length)),
+      refractoryUntil: new Float64Array(this.size),
+      rings: this.rings.map((r) => new Float64Array(r.data.length)),
+      randoms: randoms.map(() => ({})),
+      spikes: this.spikes.save(null),
+    };
+    this.state.forEach((x, k) => s.state[k].set(x));
+    s.refractoryUntil.set(this.refractoryUntil);
+    this.rings.forEach((r, k) => s.rings[k].set(r.data));
+    randoms.forEach((r, k) => saveNumbers(r, s.randoms[k]));
+    this.spikes.save(s.spikes);
+    return s;
+  }
+
+  restore(s: PopulationSnapshot): void {
+    const randoms = [this.noiseRandom, ...this.poissonInputs.map((p) => p.random)].filter((r): r is Random => r !== null);
+    // Into the arrays in place: with the WebAssembly kernel they are views of its memory.
+    this.state.forEach((x, k) => x.set(s.state[k]));
+    this.refractoryUntil.set(s.refractoryUntil);
+    this.rings.forEach((r, k) => r.data.set(s.rings[k]));
+    randoms.forEach((r, k) => Object.assign(r, s.randoms[k]));
+    this.spikes.restore(s.spikes);
+  }
+
+  /** Numbers a snapshot copies, to weigh how often one is worth taking. */
+  get snapshotSize(): number {
+    return this.size * (this.state.length + 1) + this.rings.reduce((a, r) => a + r.data.length, 0) + this.spikes.windowCounts.length;
   }
 
   /**
@@ -357,8 +443,12 @@ export class Population {
     this.kernel!.step(this.size, t, dt, this.state, this.input, this.parameters, this.refractoryUntil, this.K, this.KP, this.prop, this.spikes, this.noiseScale, this.noiseRandom!, this.noiseScratch, this.ringData, slot * this.size);
   }
 
-  /** Find the first neuron whose state is not finite or leaves the model's bounds. */
-  checkHealth(timeMs: number): void {
+  /**
+   * Throw a SimulationError naming the first neuron whose state is not finite or outside the
+   * model's bounds: its variable, value and the bounds. `stepMs` is the step that ended at
+   * `timeMs`; 0 means the initial state, before any step.
+   */
+  checkHealth(timeMs: number, stepMs: number): void {
     const { model } = this;
     if (this.spikes.overflowAt) {
       const { neuron, timeMs: at } = this.spikes.overflowAt;
@@ -374,13 +464,33 @@ export class Population {
       if (first < 0) continue;
       for (let i = first; i < this.size; i++) {
         const x = values[i];
-        if (!(x >= low && x <= high)) {
-          const name = model.stateNames[k];
-          const what = Number.isNaN(x) ? 'is NaN' : !Number.isFinite(x) ? `is ${x}` : `= ${x.toPrecision(4)} ${model.file.state[name].unit} left its range [${low}, ${high}]`;
-          throw new SimulationError(this.name, timeMs, `${name} of neuron ${i} ${what}: the run blew up (try a smaller dtMs or method ${model.methods.exact === true ? 'exact' : 'rk4'})`);
-        }
+        if (!(x >= low && x <= high)) throw this.blowUp(k, i, x, low, high, timeMs, stepMs);
       }
     }
+  }
+
+  private blowUp(k: number, i: number, x: number, low: number, high: number, timeMs: number, stepMs: number): SimulationError {
+    const { model } = this;
+    const name = model.stateNames[k];
+    const unit = model.file.state[name]?.unit ?? '';
+    const inUnit = (v: number) => (unit && unit !== '1' ? `${v} ${unit}` : String(v));
+    const bounds = Number.isFinite(low) || Number.isFinite(high) ? `[${low}, ${high}]${unit && unit !== '1' ? ` ${unit}` : ''}` : null;
+    const what = Number.isFinite(x)
+      ? `= ${inUnit(Number(x.toPrecision(6)))} ${stepMs === 0 ? 'is outside' : 'left'} its range ${bounds}`
+      : `is ${x}${bounds ? ` (its range is ${bounds})` : ''}`;
+    if (stepMs === 0) {
+      return new SimulationError(this.name, timeMs, `${name} of neuron ${i} ${what} in the initial state, before any step: the run cannot start (check the population's initial values and the model's state.${name}.initial)`);
+    }
+    const from = Number((timeMs - stepMs).toPrecision(12));
+    const to = Number(timeMs.toPrecision(12));
+    // Suggest a method that handles stiffness better than the one in use, never the one in use.
+    // Exact integration has no step error: there the model's own solution left its bounds.
+    const other = METHOD_PREFERENCE.find((m) => m !== this.method && model.methods[m] === true);
+    const hint =
+      this.method === 'exact'
+        ? 'the exact method has no step error, so the model itself leaves its bounds with these parameters and inputs'
+        : `try a smaller dtMs${other ? ` or method ${other}` : ''}`;
+    return new SimulationError(this.name, timeMs, `${name} of neuron ${i} ${what} after the step from t = ${from} to ${to} ms: the run blew up in that step (${hint})`);
   }
 }
 

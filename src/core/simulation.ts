@@ -2,15 +2,16 @@
 // tests all run. No DOM, no worker globals.
 import { InputError, SimulationError } from './errors.js';
 import { resolveParameters } from './model/loadModel.js';
-import { createStimulus } from './stimulus/stimuli.js';
+import { createStimulus, type Stimulus, type StimulusSpec } from './stimulus/stimuli.js';
 import { streamSeed } from './random.js';
-import { Population, type PopulationOptions } from './population.js';
+import { Population, type PopulationOptions, type PopulationSnapshot } from './population.js';
 import { Projection } from './network/projection.js';
 import { connect } from './network/connectivity.js';
 import { Random } from './random.js';
 import type { ProjectionSpec } from '../scenario/scenario.js';
 import { SpikeRecorder, TraceRecorder, Column } from './record/recorders.js';
 import { LIMITS, validateScenario, type Scenario, type ValidScenario } from '../scenario/scenario.js';
+import { stepSizeWarnings, type StepSizeWarning } from './model/timescale.js';
 
 export interface TraceFrame {
   population: string;
@@ -75,10 +76,31 @@ export interface RunStats {
   populations: { name: string; size: number; spikeCount: number; meanRateHz: number }[];
 }
 
+/** Stimulus types whose input depends on the time alone: nothing to wind back before steps are run again. */
+const TIME_ONLY_STIMULI = new Set(['constant', 'step', 'pulses', 'ramp', 'sine']);
+
+/**
+ * Everything a stretch of steps changes, as it was at step `step`. A blow-up found at a periodic
+ * check is located by running the steps since then again, checked one by one: the loop itself
+ * stays as fast as it was, and the error names the step where the state left its bounds.
+ */
+interface Snapshot {
+  step: number;
+  populations: PopulationSnapshot[];
+  traceSamples: number[];
+  events: number[];
+}
+
 export class Simulation {
   readonly scenario: Scenario;
   readonly populations: Population[];
   readonly projections: Projection[];
+  /**
+   * What the run can be trusted for: a step too coarse for a model's fastest time constant
+   * ('refusal' when results would be wrong, not merely less accurate). The run still goes; the
+   * CLI refuses a refusal without --force, the page shows them.
+   */
+  readonly warnings: StepSizeWarning[];
   private readonly traces: TraceRecorder[];
   private readonly traceEverySteps: number;
   private stepIndex = 0;
@@ -87,12 +109,20 @@ export class Simulation {
   private traceStartMs = 0;
   /** Check for blow-ups at least this often (steps). */
   private readonly healthEverySteps: number;
+  /** Take a snapshot at a passing check once this many steps have gone by since the last one. */
+  private readonly snapshotEverySteps: number;
+  private snapshot: Snapshot | null = null;
+  /** Set when something outside advance() changed what a replay would need (a drain, a parameter, an injection). */
+  private snapshotStale = true;
+  /** Stimuli with a state of their own (random streams, filtered noise), to be wound back by rebuilding. */
+  private readonly statefulStimuli: { population: Population; stimulus: Stimulus; rebuild: () => Stimulus }[] = [];
   private failure: SimulationError | null = null;
   private readonly perStep: { driven: Population[]; instant: Projection[]; delayed: Projection[] };
 
   constructor(valid: ValidScenario, options: PopulationOptions = {}) {
     const { scenario } = valid;
     this.scenario = scenario;
+    this.warnings = stepSizeWarnings(valid);
     const window = scenario.record.rateWindowMs;
     let offset = 0;
     // Random streams: stimuli k use stream k, initial values 1000 + p, projections 2000 + k.
@@ -100,16 +130,30 @@ export class Simulation {
       const keep = scenario.record.spikes === false ? 0 : (scenario.record.maxSpikes ?? LIMITS.maxSpikes);
       const recorder = new SpikeRecorder(offset, p.spec.size, keep, window?.[0], window?.[1]);
       const pop = new Population(p.spec.name, p.model, p.spec.size, offset, p.parameters, p.method, p.initial, streamSeed(scenario.seed, 1000 + k), recorder, options);
+      pop.checkRefractory(`populations[${k}]`);
       offset += p.spec.size;
       return pop;
     });
+    // An initial state outside the model's bounds is a blow-up at t = 0: the first advance() reports it.
+    try {
+      for (const pop of this.populations) pop.checkHealth(0, 0);
+    } catch (err) {
+      if (!(err instanceof SimulationError)) throw err;
+      this.failure = err;
+    }
     this.projections = (scenario.projections ?? []).map((spec, k) => buildProjection(spec, k, this.population(spec.source), this.population(spec.target), scenario.dtMs, streamSeed(scenario.seed, 2000 + k)));
     scenario.stimuli.forEach((spec, k) => {
       const pop = this.population(spec.population);
       const targets = spec.targets === undefined || spec.targets === 'all' ? Int32Array.from({ length: pop.size }, (_, i) => i) : Int32Array.from(spec.targets);
       const seed = streamSeed(scenario.seed, k);
       if (spec.type === 'poissonInput') pop.addPoissonInput(pop.model.stateNames.indexOf(spec.on), targets, spec.sources, spec.rateHz, spec.weight, seed);
-      else pop.addStimulus(createStimulus(spec, targets, seed));
+      else {
+        const stimulus = createStimulus(spec, targets, seed);
+        pop.addStimulus(stimulus);
+        if (!stimulus.isStatic && !stimulus.whiteNoise && !TIME_ONLY_STIMULI.has(spec.type)) {
+          this.statefulStimuli.push({ population: pop, stimulus, rebuild: () => createStimulus(spec as Exclude<StimulusSpec, { type: 'poissonInput' }>, targets, seed) });
+        }
+      }
     });
     for (const pop of this.populations) pop.staggerStart(scenario.dtMs);
     // Compile the loops now (building), as Brian2 compiles before it runs.
@@ -129,6 +173,12 @@ export class Simulation {
     this.traceEverySteps = Math.max(1, Math.round((scenario.record.traceEveryMs ?? scenario.dtMs) / scenario.dtMs));
     this.totalSteps = Math.round(scenario.durationMs / scenario.dtMs);
     this.healthEverySteps = Math.max(1, Math.round(10 / scenario.dtMs));
+    // A snapshot copies about as many numbers as one step updates (more with long delay rings):
+    // take one only every so many checks that copying stays near 1 % of the run.
+    const copied = this.populations.reduce((a, p) => a + p.snapshotSize, 0);
+    const updated = this.populations.reduce((a, p) => a + p.size * p.model.stateNames.length, 0);
+    this.snapshotEverySteps = this.healthEverySteps * Math.max(1, Math.ceil((100 * copied) / Math.max(1, updated) / this.healthEverySteps));
+    // Every trace has its t = 0 sample, even when the initial state is already outside the bounds.
     for (const tr of this.traces) tr.sample(this.population(tr.population).state);
   }
 
@@ -148,38 +198,121 @@ export class Simulation {
 
   /**
    * Advance by up to `ms` of simulated time (never past the scenario's duration). Throws
-   * SimulationError, and refuses to go on, if the state blows up.
+   * SimulationError, and refuses to go on, if the state blows up; the error names the step where
+   * a value first left the model's bounds, and the records end there.
    */
   advance(ms: number = this.scenario.durationMs): void {
     if (this.failure) throw this.failure;
     const dt = this.scenario.dtMs;
     const target = Math.min(this.totalSteps, this.stepIndex + Math.max(0, Math.round(ms / dt)));
-    const pops = this.populations;
-    const { driven, instant, delayed } = this.perStep;
     const traces = this.traces;
+    if (this.snapshotStale) this.takeSnapshot();
     try {
       while (this.stepIndex < target) {
-        const step = this.stepIndex;
-        const t = step * dt;
-        for (let p = 0; p < driven.length; p++) driven[p].applyPoissonInputs(step, t, dt);
-        for (let q = 0; q < instant.length; q++) instant[q].arriveNow(t);
-        for (let p = 0; p < pops.length; p++) pops[p].step(step, t, dt);
-        for (let q = 0; q < delayed.length; q++) delayed[q].deliver(step, dt);
-        this.stepIndex++;
         // A neuron that could not be brought below threshold stops the run at this very step.
-        for (let p = 0; p < pops.length; p++) if (pops[p].spikes.overflowAt) pops[p].checkHealth(this.timeMs);
-        if (traces.length > 0 && this.stepIndex % this.traceEverySteps === 0) {
-          let finite = true;
-          for (const tr of traces) finite = tr.sample(this.population(tr.population).state) && finite;
-          // A traced value gone bad is checked at once, so no garbage reaches a frame.
-          if (!finite) for (const pop of pops) pop.checkHealth(this.timeMs);
+        if (this.stepOnce()) this.checkAll();
+        if (traces.length > 0 && this.stepIndex % this.traceEverySteps === 0) this.sampleTraces();
+        if (this.stepIndex % this.healthEverySteps === 0) {
+          this.checkAll();
+          if (this.stepIndex - this.snapshot!.step >= this.snapshotEverySteps) this.takeSnapshot();
         }
-        if (this.stepIndex % this.healthEverySteps === 0) for (const pop of pops) pop.checkHealth(this.timeMs);
       }
-      for (const pop of pops) pop.checkHealth(this.timeMs);
+      this.checkAll();
     } catch (err) {
       if (err instanceof SimulationError) this.failure = err;
       throw err;
+    }
+  }
+
+  /**
+   * One step of every population and projection: the loop's body, the same when steps are run
+   * again. Returns whether a neuron fired more often than one step can hold.
+   */
+  private stepOnce(): boolean {
+    const dt = this.scenario.dtMs;
+    const pops = this.populations;
+    const { driven, instant, delayed } = this.perStep;
+    const step = this.stepIndex;
+    const t = step * dt;
+    for (let p = 0; p < driven.length; p++) driven[p].applyPoissonInputs(step, t, dt);
+    for (let q = 0; q < instant.length; q++) instant[q].arriveNow(t);
+    for (let p = 0; p < pops.length; p++) pops[p].step(step, t, dt);
+    for (let q = 0; q < delayed.length; q++) delayed[q].deliver(step, dt);
+    this.stepIndex++;
+    for (let p = 0; p < pops.length; p++) if (pops[p].spikes.overflowAt) return true;
+    return false;
+  }
+
+  /** Sample every trace, after making sure no traced value has left its bounds (no garbage reaches a frame). */
+  private sampleTraces(): void {
+    for (const tr of this.traces) if (!tr.within(this.population(tr.population).state)) this.checkAll();
+    for (const tr of this.traces) tr.sample(this.population(tr.population).state);
+  }
+
+  /** Check every population; a blow-up is located at its step before it is thrown. */
+  private checkAll(): void {
+    try {
+      for (const pop of this.populations) pop.checkHealth(this.timeMs, this.scenario.dtMs);
+    } catch (err) {
+      if (err instanceof SimulationError) throw this.locate(err);
+      throw err;
+    }
+  }
+
+  private takeSnapshot(): void {
+    const old = this.snapshot;
+    this.snapshot = {
+      step: this.stepIndex,
+      populations: this.populations.map((p, k) => p.save(old?.populations[k] ?? null)),
+      traceSamples: this.traces.map((tr) => tr.length),
+      events: this.projections.map((p) => p.events),
+    };
+    this.snapshotStale = false;
+  }
+
+  /**
+   * `found` was seen at the current step, but the state may have left its bounds at any step
+   * since the last snapshot. Go back there (state, random streams, pending arrivals, records) and
+   * run those steps again, checking after each: steps are deterministic, so the first step that
+   * fails is where the run blew up. Returns that error (or `found` if the steps pass again).
+   */
+  private locate(found: SimulationError): SimulationError {
+    const snapshot = this.snapshot;
+    const until = this.stepIndex;
+    if (!snapshot || snapshot.step >= until) return found;
+    this.populations.forEach((p, k) => p.restore(snapshot.populations[k]));
+    this.traces.forEach((tr, k) => tr.truncate(snapshot.traceSamples[k]));
+    this.projections.forEach((p, k) => (p.events = snapshot.events[k]));
+    this.windStimuliTo(snapshot.step);
+    this.stepIndex = snapshot.step;
+    while (this.stepIndex < until) {
+      this.stepOnce();
+      try {
+        for (const pop of this.populations) pop.checkHealth(this.timeMs, this.scenario.dtMs);
+      } catch (err) {
+        if (err instanceof SimulationError) return err;
+        throw err;
+      }
+      if (this.traces.length > 0 && this.stepIndex % this.traceEverySteps === 0) for (const tr of this.traces) tr.sample(this.population(tr.population).state);
+    }
+    return found;
+  }
+
+  /**
+   * Stimuli with a state of their own cannot be copied: build each again and run it, on a scratch
+   * input, through the steps before `step`, so it draws the same numbers from there on.
+   */
+  private windStimuliTo(step: number): void {
+    const dt = this.scenario.dtMs;
+    for (const entry of this.statefulStimuli) {
+      const fresh = entry.rebuild();
+      const scratch = new Float64Array(entry.population.size);
+      for (let s = 0; s < step; s++) {
+        fresh.add(scratch, s * dt, dt);
+        if ((s & 0xffff) === 0xffff) scratch.fill(0);
+      }
+      entry.population.replaceStimulus(entry.stimulus, fresh);
+      entry.stimulus = fresh;
     }
   }
 
@@ -210,6 +343,8 @@ export class Simulation {
     }
     const frame: Frame = { startMs: this.drainedUpToMs, endMs: this.timeMs, spikes, traces };
     this.drainedUpToMs = this.timeMs;
+    // What was handed over cannot be recorded again: steps before this point are not run again.
+    this.snapshotStale = true;
     // The next frame's first sample is the one after the last sample taken.
     this.traceStartMs = (Math.floor(this.stepIndex / this.traceEverySteps) + 1) * everyMs;
     return frame;
@@ -222,7 +357,8 @@ export class Simulation {
     const current: Record<string, number> = {};
     pop.model.parameterNames.forEach((name, k) => (current[name] = pop.parameters[k]));
     const values = resolveParameters(pop.model, { ...current, ...overrides }, `populations[${index}].parameters`);
-    pop.setParameters(values);
+    pop.setParameters(values, `populations[${index}]`);
+    this.snapshotStale = true;
   }
 
   /**
@@ -236,6 +372,7 @@ export class Simulation {
     if (typeof amplitude !== 'number' || !Number.isFinite(amplitude) || Math.abs(amplitude) > 1e6) {
       throw new InputError('amplitude', `must be a number in [-1e6, 1e6] ${unit}, got ${String(amplitude)}`);
     }
+    this.snapshotStale = true;
     if (amplitude === 0) {
       pop.setInjection(null);
       return;

@@ -15,6 +15,10 @@ export class Column<T extends Float64Array | Int32Array> {
     }
     this.data[this.length++] = x;
   }
+  /** Forget the values pushed after the first `length` (a stretch of steps run again). */
+  truncate(length: number): void {
+    if (length < this.length) this.length = length;
+  }
   /** The recorded values as an array of their own (its buffer can be transferred), then empty. */
   take(): T {
     const out = this.data.slice(0, this.length) as T;
@@ -72,9 +76,53 @@ export class SpikeRecorder {
   overflow(neuron: number, timeMs: number): void {
     if (!this.overflowAt) this.overflowAt = { neuron, timeMs };
   }
+
+  /** What the steps change here, so they can be run again from this point (see Simulation). */
+  save(into: SpikeRecorderSnapshot | null): SpikeRecorderSnapshot {
+    const s = into ?? { kept: 0, total: 0, notKept: 0, windowCounts: new Int32Array(this.windowCounts.length), stepCount: 0, stepNeurons: new Int32Array(0), stepTimes: new Float64Array(0) };
+    s.kept = this.times.length;
+    s.total = this.total;
+    s.notKept = this.notKept;
+    s.windowCounts.set(this.windowCounts);
+    // The last step's spikes reach projections without delay at the start of the next step.
+    s.stepCount = this.stepCount;
+    if (s.stepNeurons.length < this.stepCount) {
+      s.stepNeurons = new Int32Array(this.stepNeurons.length);
+      s.stepTimes = new Float64Array(this.stepNeurons.length);
+    }
+    s.stepNeurons.set(this.stepNeurons.subarray(0, this.stepCount));
+    s.stepTimes.set(this.stepTimes.subarray(0, this.stepCount));
+    return s;
+  }
+
+  restore(s: SpikeRecorderSnapshot): void {
+    this.times.truncate(s.kept);
+    this.neurons.truncate(s.kept);
+    this.total = s.total;
+    this.notKept = s.notKept;
+    this.windowCounts.set(s.windowCounts);
+    this.stepCount = s.stepCount;
+    this.stepNeurons.set(s.stepNeurons.subarray(0, s.stepCount));
+    this.stepTimes.set(s.stepTimes.subarray(0, s.stepCount));
+    this.overflowAt = null;
+  }
 }
 
-/** Samples of one state variable of chosen neurons. */
+export interface SpikeRecorderSnapshot {
+  kept: number;
+  total: number;
+  notKept: number;
+  windowCounts: Int32Array;
+  stepCount: number;
+  stepNeurons: Int32Array;
+  stepTimes: Float64Array;
+}
+
+/**
+ * Samples of one state variable of chosen neurons. Every sample is kept, so all traces of a run
+ * have the same samples (t = 0 included); whether a value is still inside the model's bounds is
+ * the simulation's question (within()), asked before any trace of the step is sampled.
+ */
 export class TraceRecorder {
   readonly columns: Column<Float64Array>[];
   constructor(
@@ -87,14 +135,25 @@ export class TraceRecorder {
   ) {
     this.columns = neurons.map(() => new Column((n) => new Float64Array(n)));
   }
-  /** Record one sample per neuron; if any is NaN or outside the model's bounds, record nothing and return false. */
-  sample(state: Float64Array[]): boolean {
+  /** Whether every traced value is inside the model's bounds (NaN is not). */
+  within(state: Float64Array[]): boolean {
     const values = state[this.variableIndex];
     for (let k = 0; k < this.neurons.length; k++) {
       const x = values[this.neurons[k]];
-      if (!(x >= this.low && x <= this.high)) return false; // NaN fails too
+      if (!(x >= this.low && x <= this.high)) return false;
     }
-    for (let k = 0; k < this.neurons.length; k++) this.columns[k].push(values[this.neurons[k]]);
     return true;
+  }
+  /** Record one sample per neuron. */
+  sample(state: Float64Array[]): void {
+    const values = state[this.variableIndex];
+    for (let k = 0; k < this.neurons.length; k++) this.columns[k].push(values[this.neurons[k]]);
+  }
+  /** How many samples each column holds (all hold the same number). */
+  get length(): number {
+    return this.columns.length > 0 ? this.columns[0].length : 0;
+  }
+  truncate(length: number): void {
+    for (const column of this.columns) column.truncate(length);
   }
 }
