@@ -1,155 +1,69 @@
 // `npm run sim -- run FILE.json | fi ... | fit ...`: a thin shell over the same core the page runs.
-// User errors print one line on stderr and exit 2; a numerical blow-up exits 3.
-import { readFileSync } from 'node:fs';
+// User errors print one line on stderr and exit 2 (a usage error adds the usage after it); a
+// numerical blow-up exits 3; Ctrl-C during `run` writes what was computed and exits 130.
 import { InputError, SimulationError } from '../core/errors.js';
 import { METHODS, type MethodName } from '../core/model/loadModel.js';
 import { Simulation } from '../core/simulation.js';
 import { validateScenario } from '../scenario/scenario.js';
-import { PRESETS, preset } from '../scenario/presets.js';
-import { currentRange, fiSweep } from '../bridge/fiSweep.js';
+import { PRESETS } from '../scenario/presets.js';
+import { currentRange, fiScenario, fiSweep, type FiSweepOptions } from '../bridge/fiSweep.js';
 import { compareFiCurve, sweepDefaults } from '../bridge/fiComparison.js';
 import { ACTIVATIONS } from '../bridge/activations.js';
-import { spikeStatistics } from '../core/record/statistics.js';
+import { LONG_RUN_SECONDS, describeRunCost, estimateRunCost, type RunCost } from '../core/cost.js';
 import { brian2Script } from '../export/brian2.js';
 import { pynnScript } from '../export/pynn.js';
+import { UsageError, choiceFlag, fieldToFlag, numberFlag, parseArgs, setFlags, wordsToFlags } from './flags.js';
+import { readScenario } from './readInput.js';
+import { RUN_FORMATS, runAndWrite } from './runOutput.js';
+import { PROGRESS_AFTER_SECONDS } from './progress.js';
 
 const USAGE = `usage:
-  npm run sim -- run FILE.json|PRESET
+  npm run sim -- run FILE.json|PRESET|- [--format json|csv|ndjson] [--long]
   npm run sim -- fi --model lif|hh --from A --to B --step S --duration MS --discard MS
-                    [--dt MS] [--method NAME] [--set NAME=VALUE ...] [--noise-sigma MV] [--noise-tau MS] [--neurons N] [--seed N]
+                    [--dt MS] [--method NAME] [--set NAME=VALUE ...] [--noise-sigma MV] [--noise-tau MS] [--neurons N] [--seed N] [--long]
   npm run sim -- fit --model lif|hh [--noise-sigma MV] [--noise-tau MS] [--set NAME=VALUE ...] [--format csv|json]
-                    [--from A --to B --step S --duration MS --discard MS --dt MS --neurons N --seed N]
-  npm run sim -- export brian2|pynn FILE.json|PRESET
+                    [--from A --to B --step S --duration MS --discard MS --dt MS --neurons N --seed N] [--long]
+  npm run sim -- export brian2|pynn FILE.json|PRESET|-
+run reads - as standard input; --long lets a run estimated over ${LONG_RUN_SECONDS / 60} minutes start.
 presets: ${Object.keys(PRESETS).join(', ')}`;
 
-/** Parse --flag value pairs; repeated flags (--set) collect into lists. */
-function parseFlags(args: string[], allowed: string[]): Map<string, string[]> {
-  const flags = new Map<string, string[]>();
-  for (let k = 0; k < args.length; k++) {
-    const arg = args[k];
-    if (!arg.startsWith('--')) throw new InputError(arg, `unexpected argument; expected one of ${allowed.map((a) => `--${a}`).join(', ')}`);
-    const name = arg.slice(2);
-    if (!allowed.includes(name)) throw new InputError(arg, `unknown option; expected one of ${allowed.map((a) => `--${a}`).join(', ')}`);
-    const value = args[k + 1];
-    if (value === undefined || (value.startsWith('--') && !/^--?\d/.test(value))) throw new InputError(arg, 'needs a value');
-    flags.set(name, [...(flags.get(name) ?? []), value]);
-    k++;
-  }
-  return flags;
-}
-
-function numberFlag(flags: Map<string, string[]>, name: string, fallback?: number): number {
-  const values = flags.get(name);
-  if (!values) {
-    if (fallback === undefined) throw new InputError(`--${name}`, 'is required');
-    return fallback;
-  }
-  if (values.length > 1) throw new InputError(`--${name}`, 'given more than once');
-  const text = values[0];
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value)) throw new InputError(`--${name}`, `${JSON.stringify(text)} is not a number`);
-  return value;
-}
-
-/** A scenario from a preset name or a JSON file (parsed, not yet validated). */
-function readScenario(target: string): unknown {
-  if (Object.prototype.hasOwnProperty.call(PRESETS, target)) return preset(target);
-  let text: string;
-  try {
-    text = readFileSync(target, 'utf8');
-  } catch (err) {
-    throw new InputError(target, `cannot read the scenario file (${(err as NodeJS.ErrnoException).code ?? err}); presets are ${Object.keys(PRESETS).join(', ')}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new InputError(target, `is not valid JSON: ${(err as Error).message}`);
-  }
-}
-
 /** `export brian2|pynn FILE|PRESET`: the scenario as a script for another simulator, on stdout. */
-function exportScript(args: string[]): void {
+async function exportScript(args: string[]): Promise<void> {
   const targets: Record<string, (raw: unknown) => string> = { brian2: brian2Script, pynn: pynnScript };
-  if (args.length !== 2) throw new InputError('export', `expects a simulator (brian2 or pynn) and a scenario file or preset name, got ${args.length} arguments`);
+  if (args.length !== 2) throw new UsageError('export', `expects a simulator (brian2 or pynn) and a scenario file or preset name, got ${args.length} arguments`);
   if (!Object.prototype.hasOwnProperty.call(targets, args[0])) throw new InputError('export', `${JSON.stringify(args[0].slice(0, 40))} is not a simulator we export to (brian2, pynn)`);
-  process.stdout.write(targets[args[0]](readScenario(args[1])));
+  process.stdout.write(targets[args[0]](await readScenario(args[1])));
 }
 
-function run(args: string[]): void {
-  if (args.length !== 1) throw new InputError('run', `expects one scenario file or preset name\n${USAGE}`);
-  const target = args[0];
-  const raw = readScenario(target);
+/**
+ * A run estimated over LONG_RUN_SECONDS needs --long; one over a couple of seconds says its
+ * estimate on stderr before it starts. Returns the estimate in seconds.
+ */
+function checkLong(cost: RunCost | null, long: boolean, what: string): number {
+  if (!cost) return 0;
+  if (cost.seconds > LONG_RUN_SECONDS && !long) {
+    throw new InputError(what, `is estimated at ${describeRunCost(cost)}, more than ${LONG_RUN_SECONDS / 60} minutes; add --long to run it anyway (progress goes to stderr; Ctrl-C stops a run and keeps what was computed)`);
+  }
+  if (cost.seconds > PROGRESS_AFTER_SECONDS) process.stderr.write(`estimate: ${describeRunCost(cost)}\n`);
+  return cost.seconds;
+}
+
+async function run(args: string[]): Promise<number> {
+  const { flags, switches, positionals } = parseArgs(args, ['format'], ['long'], 1);
+  if (positionals.length !== 1) throw new UsageError('run', 'expects one scenario file or preset name (or - for standard input)');
+  const format = choiceFlag(flags, 'format', RUN_FORMATS, 'json', 'format');
+  const target = positionals[0];
+  const raw = await readScenario(target);
   const started = performance.now();
   const valid = validateScenario(raw);
+  const expectedSeconds = checkLong(estimateRunCost(valid.scenario), switches.has('long'), target);
   const sim = new Simulation(valid);
   const built = performance.now();
-  sim.advance();
-  const finished = performance.now();
-  const frame = sim.drain();
-  const stats = sim.stats();
-  const window = valid.scenario.record.rateWindowMs;
-  const output = {
-    scenario: valid.scenario.name ?? target,
-    spikes: { t: Array.from(frame.spikes.timeMs), i: Array.from(frame.spikes.neuron) },
-    traces: frame.traces.map((tr) => ({
-      population: tr.population,
-      variable: tr.variable,
-      neuron: tr.neuron,
-      startMs: tr.startMs,
-      everyMs: tr.everyMs,
-      values: Array.from(tr.values),
-    })),
-    ...(window
-      ? {
-          rates: {
-            windowMs: window,
-            populations: sim.windowCounts().map((p) => ({
-              name: p.name,
-              ratesHz: Array.from(p.counts, (c) => c / ((window[1] - window[0]) / 1000)),
-            })),
-          },
-        }
-      : {}),
-    stats: {
-      ...stats,
-      populations: stats.populations.map((p, k) => {
-        if (!valid.scenario.record.spikes) return p;
-        const pop = sim.populations[k];
-        const s = spikeStatistics(frame.spikes.timeMs, frame.spikes.neuron, pop.offset, pop.size, window?.[0] ?? 0, window?.[1] ?? valid.scenario.durationMs);
-        return { ...p, isiCv: finite(s.isiCv), fano: finite(s.fano), activeFraction: s.activeFraction };
-      }),
-      ...(sim.projections.length > 0 ? { network: sim.networkInfo() } : {}),
-      durationMs: valid.scenario.durationMs,
-      wallTimeMs: { build: round(built - started), run: round(finished - built) },
-    },
-  };
-  process.stdout.write(`${JSON.stringify(output)}\n`);
-}
-
-/** JSON has no NaN: a statistic that does not exist (no neuron fired enough) is null. */
-function finite(x: number): number | null {
-  return Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : null;
-}
-
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}
-
-/** --set NAME=VALUE pairs (repeatable). */
-function setFlags(flags: Map<string, string[]>): Record<string, number> {
-  const parameters: Record<string, number> = {};
-  for (const pair of flags.get('set') ?? []) {
-    const m = /^([A-Za-z][A-Za-z0-9_]*)=(.+)$/.exec(pair);
-    if (!m) throw new InputError('--set', `${JSON.stringify(pair)} is not NAME=VALUE`);
-    const value = Number(m[2]);
-    if (!Number.isFinite(value)) throw new InputError(`--set ${m[1]}`, `${JSON.stringify(m[2])} is not a number`);
-    parameters[m[1]] = value;
-  }
-  return parameters;
+  return runAndWrite(sim, valid, { target, format, expectedSeconds, started, built });
 }
 
 function fi(args: string[]): void {
-  const flags = parseFlags(args, ['model', 'from', 'to', 'step', 'duration', 'discard', 'dt', 'method', 'set', 'noise-sigma', 'noise-tau', 'seed', 'neurons']);
+  const { flags, switches } = parseArgs(args, ['model', 'from', 'to', 'step', 'duration', 'discard', 'dt', 'method', 'set', 'noise-sigma', 'noise-tau', 'seed', 'neurons'], ['long']);
   const model = flags.get('model')?.[0];
   if (!model) throw new InputError('--model', 'is required (lif or hh)');
   const method = flags.get('method')?.[0];
@@ -158,7 +72,7 @@ function fi(args: string[]): void {
   }
   const parameters = setFlags(flags);
   const durationMs = numberFlag(flags, 'duration');
-  const curve = fiSweep({
+  const options: FiSweepOptions = {
     model,
     currents: currentRange(numberFlag(flags, 'from'), numberFlag(flags, 'to'), numberFlag(flags, 'step')),
     durationMs,
@@ -170,7 +84,9 @@ function fi(args: string[]): void {
     noiseTauMs: numberFlag(flags, 'noise-tau', 0),
     neuronsPerCurrent: numberFlag(flags, 'neurons', 1),
     seed: numberFlag(flags, 'seed', 1),
-  });
+  };
+  checkLong(estimateRunCost(validateScenario(fiScenario(options)).scenario), switches.has('long'), 'fi');
+  const curve = fiSweep(options);
   const lines = ['current,rate_hz'];
   curve.currents.forEach((current, k) => lines.push(`${current},${curve.ratesHz[k]}`));
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -187,7 +103,7 @@ function csvField(text: string): string {
 }
 
 function fit(args: string[]): void {
-  const flags = parseFlags(args, ['model', 'from', 'to', 'step', 'duration', 'discard', 'dt', 'method', 'set', 'noise-sigma', 'noise-tau', 'seed', 'neurons', 'format']);
+  const { flags, switches } = parseArgs(args, ['model', 'from', 'to', 'step', 'duration', 'discard', 'dt', 'method', 'set', 'noise-sigma', 'noise-tau', 'seed', 'neurons', 'format'], ['long']);
   const model = flags.get('model')?.[0];
   if (model !== 'lif' && model !== 'hh') throw new InputError('--model', `${model === undefined ? 'is required' : `${JSON.stringify(model)} is not a model with a fit`}; choose lif or hh`);
   const format = flags.get('format')?.[0] ?? 'csv';
@@ -204,7 +120,7 @@ function fit(args: string[]): void {
   const dtMs = numberFlag(flags, 'dt', defaults.dtMs);
   const neurons = numberFlag(flags, 'neurons', defaults.neuronsPerCurrent);
   const currents = currentRange(numberFlag(flags, 'from', defaults.fromInput), numberFlag(flags, 'to', defaults.toInput), numberFlag(flags, 'step', defaults.step));
-  const curve = fiSweep({
+  const options: FiSweepOptions = {
     model,
     currents,
     durationMs: numberFlag(flags, 'duration', defaults.durationMs),
@@ -216,7 +132,9 @@ function fit(args: string[]): void {
     noiseTauMs,
     neuronsPerCurrent: neurons,
     seed: numberFlag(flags, 'seed', 1),
-  });
+  };
+  checkLong(estimateRunCost(validateScenario(fiScenario(options)).scenario), switches.has('long'), 'fit');
+  const curve = fiSweep(options);
   const { fits, theoryHz, explanation } = compareFiCurve(curve, { modelId: model, parameters, noiseSigmaMV, noiseTauMs, dtMs });
   const shapeOf = (f: (typeof fits)[number]) => Object.fromEntries(ACTIVATIONS[f.id].shape.map((p, k) => [p.name, sig(f.parameters.shape[k])]));
   if (format === 'json') {
@@ -270,28 +188,81 @@ export function oneLine(message: string): string {
   return lines.join(' ');
 }
 
-export function main(argv: string[]): number {
+/**
+ * fi and fit build a request (dtMs, durationMs, ...) and a scenario from the flags; what those
+ * refuse is said in the flags the user typed.
+ */
+const SWEEP_FIELDS: Record<string, string> = {
+  dtMs: '--dt',
+  durationMs: '--duration',
+  discardMs: '--discard',
+  seed: '--seed',
+  currents: '--from/--to/--step',
+  neuronsPerCurrent: '--neurons',
+  noiseSigmaMV: '--noise-sigma',
+  noiseTauMs: '--noise-tau',
+  method: '--method',
+  model: '--model',
+  populations: '--neurons',
+  'populations[0].size': '--neurons',
+  'populations[0].method': '--method',
+  'populations[0].model': '--model',
+  'stimuli[0]': '--from/--to',
+  'stimuli[1]': '--noise-sigma',
+  'stimuli[1].tauMs': '--noise-tau',
+  'record.rateWindowMs': '--discard',
+};
+const SWEEP_WORDS: Record<string, string> = { dtMs: '--dt', durationMs: '--duration', discardMs: '--discard', neuronsPerCurrent: '--neurons', noiseSigmaMV: '--noise-sigma', noiseTauMs: '--noise-tau' };
+
+function inFlagTerms<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    if (err instanceof InputError) {
+      const body = err.field && err.message.startsWith(`${err.field}: `) ? err.message.slice(err.field.length + 2) : err.message;
+      throw new InputError(fieldToFlag(err.field, SWEEP_FIELDS), wordsToFlags(body, SWEEP_WORDS));
+    }
+    if (err instanceof SimulationError) err.message = wordsToFlags(err.message, SWEEP_WORDS);
+    throw err;
+  }
+}
+
+/** Anything not an InputError or SimulationError is our fault; still one line, no stack trace. */
+function unexpected(err: unknown): number {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof RangeError && /call stack/i.test(message)) {
+    // A guard should have caught the input first; say what it means rather than crash.
+    process.stderr.write('error: the input is nested too deeply to read\n');
+    return 2;
+  }
+  process.stderr.write(`internal error: ${oneLine(message).slice(0, 500)} (please report it with the command line${process.env.SPIKEBRIDGE_DEBUG ? '' : '; SPIKEBRIDGE_DEBUG=1 shows where'})\n`);
+  if (process.env.SPIKEBRIDGE_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  return 1;
+}
+
+export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    if (command === 'run') run(rest);
-    else if (command === 'fi') fi(rest);
-    else if (command === 'fit') fit(rest);
-    else if (command === 'export') exportScript(rest);
-    else if (command === undefined || command === '--help' || command === '-h') {
-      process.stdout.write(`${USAGE}\n`);
-      return command === undefined ? 2 : 0;
-    } else throw new InputError(command, `is not a command (run, fi, fit, export)\n${USAGE.split('\n').slice(1).join(' ')}`);
+    if (command === 'run') return await run(rest);
+    if (command === 'fi') inFlagTerms(() => fi(rest));
+    else if (command === 'fit') inFlagTerms(() => fit(rest));
+    else if (command === 'export') await exportScript(rest);
+    else if (command === '--help' || command === '-h' || command === 'help') process.stdout.write(`${USAGE}\n`);
+    else if (command === undefined) throw new UsageError('', 'no command given');
+    else throw new UsageError(command.slice(0, 80), 'is not a command (run, fi, fit, export)');
     return 0;
   } catch (err) {
     if (err instanceof InputError) {
       process.stderr.write(`error: ${oneLine(err.message)}\n`);
+      if (err instanceof UsageError) process.stderr.write(`${USAGE}\n`);
       return 2;
     }
     if (err instanceof SimulationError) {
       process.stderr.write(`simulation stopped: ${oneLine(err.message)}\n`);
       return 3;
     }
-    throw err;
+    return unexpected(err);
   }
 }
 
@@ -300,4 +271,4 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(0);
   throw err;
 });
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

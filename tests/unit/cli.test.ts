@@ -140,12 +140,10 @@ describe('npm run sim -- export', () => {
 describe('user errors: one line on stderr, exit 2, no stack trace', () => {
   it.each([
     [['fi', '--model', 'lif', '--from', 'a', '--to', '5', '--step', '1', '--duration', '100', '--discard', '0'], /^error: --from: "a" is not a number$/],
-    [['fi', '--model', 'lif', '--from', '0', '--to', '5', '--step', '1', '--duration', '100', '--discard', '0', '--set', 'tau_m=-4'], /^error: --set\.tau_m: -4 ms is outside the allowed range \[0\.5, 500\] ms$/],
+    [['fi', '--model', 'lif', '--from', '0', '--to', '5', '--step', '1', '--duration', '100', '--discard', '0', '--set', 'tau_m=-4'], /^error: --set tau_m: -4 ms is outside the allowed range \[0\.5, 500\] ms$/],
     [['fi', '--model', 'izh', '--from', '0', '--to', '5', '--step', '1', '--duration', '100', '--discard', '0'], /^error: --model: "izh" is not a known model/],
     [['fi', '--model', 'lif', '--from', '0', '--to', '5', '--step', '1', '--duration', '100', '--discard', '200'], /^error: --discard: 200 ms must be/],
-    [['fi', '--model', 'lif', '--frm', '0'], /^error: --frm: unknown option/],
     [['run', '/no/such/file.json'], /^error: \/no\/such\/file\.json: cannot read the scenario file \(ENOENT\)/],
-    [['walk'], /^error: walk: is not a command/],
   ])('%j', (args, message) => {
     const { code, stdout, stderr } = sim(args as string[]);
     expect(code).toBe(2);
@@ -161,7 +159,7 @@ describe('user errors: one line on stderr, exit 2, no stack trace', () => {
     [['fit', '--model', 'lif', '--format', 'xml'], /^error: --format: "xml" is not a format; choose csv or json$/],
     [['fit', '--model', 'lif', '--noise-sigma', '2', '--neurons', '0'], /^error: --neurons: 0 neurons per current must be a whole number from 1 to \d+/],
     [['fit', '--model', 'lif', '--set', 'R=abc'], /^error: --set R: "abc" is not a number$/],
-    [['fit', '--model', 'lif', '--set', 'R=-3'], /^error: --set\.R: -3 MOhm is outside the allowed range/],
+    [['fit', '--model', 'lif', '--set', 'R=-3'], /^error: --set R: -3 MOhm is outside the allowed range/],
     [['fit', '--model', 'lif', '--to', '-1'], /^error: --to: -1 is below --from \(0\)$/],
     [['fi', '--model', 'lif', '--from', '0', '--to', '5', '--step', '1', '--duration', '100', '--discard', '0', '--neurons', '1.5'], /^error: --neurons: 1\.5 neurons per current must be a whole number/],
     [['fit', '--model', 'lif', '--noise-sigma', '4', '--noise-tau', '-1'], /^error: --noise-tau: -1 ms must be in \[0, 1000\] ms \(0 = white noise\)$/],
@@ -172,6 +170,22 @@ describe('user errors: one line on stderr, exit 2, no stack trace', () => {
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr.trim()).toMatch(message);
   });
+
+  it('a usage error (no command, an unknown command or option, a missing file name) prints its line, then the usage, on stderr', () => {
+    for (const args of [[], ['walk'], ['run'], ['run', 'a.json', 'b.json'], ['fi', '--frm', '0'], ['export', 'brian2']]) {
+      const { code, stdout, stderr } = sim(args, true);
+      expect(code, args.join(' ')).toBe(2);
+      expect(stdout).toBe('');
+      const lines = stderr.trim().split('\n');
+      expect(lines[0]).toMatch(/^error: /);
+      expect(lines[1]).toBe('usage:');
+      expect(stderr).toMatch(/npm run sim -- run FILE\.json\|PRESET/);
+    }
+    const help = sim(['--help'], true);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^usage:/);
+    expect(help.stderr).toBe('');
+  }, 120_000);
 
   it('prints a bad equation with the column, on one line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sb-'));
@@ -188,9 +202,11 @@ describe('user errors: one line on stderr, exit 2, no stack trace', () => {
   it('a numerical blow-up exits 3 with the population and time', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sb-'));
     const file = join(dir, 'euler.json');
-    writeFileSync(file, JSON.stringify({ format: 'spikebridge-scenario/1', durationMs: 100, dtMs: 0.5, populations: [{ name: 'axon', model: 'hh', size: 1, method: 'euler' }], stimuli: [{ type: 'constant', population: 'axon', amplitude: 10 }] }));
-    const { code, stderr } = sim(['run', file]);
+    // A current far beyond any membrane's: v leaves its bounds in the first step, whatever the method or step.
+    writeFileSync(file, JSON.stringify({ format: 'spikebridge-scenario/1', durationMs: 20, dtMs: 0.01, populations: [{ name: 'axon', model: 'hh', size: 1 }], stimuli: [{ type: 'constant', population: 'axon', amplitude: 1e6 }] }));
+    const { code, stdout, stderr } = sim(['run', file]);
     expect(code).toBe(3);
+    expect(stdout).toBe(''); // nothing half-written: the output comes only from a run that finished or was stopped
     expect(stderr).toMatch(/^simulation stopped: population "axon" at t = [\d.]+ ms: /);
   });
 });

@@ -1,0 +1,82 @@
+// A scenario from a preset name, a file or standard input ("-"), with the limits of src/scenario/json:
+// the size is checked before the text is read whole (a regular file by its size, anything else
+// block by block), a UTF-8 BOM is skipped, and nesting is bounded.
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { InputError } from '../core/errors.js';
+import { PRESETS, preset } from '../scenario/presets.js';
+import { JSON_LIMITS, decodeUtf8, parseJson } from '../scenario/json.js';
+
+const BLOCK = 1 << 20;
+
+function tooLarge(source: string, bytes: number | null, cap: number): InputError {
+  const size = bytes === null ? 'more than' : `${(bytes / 1e6).toFixed(1)} MB; at most`;
+  return new InputError(source, `is ${size} ${cap / (1024 * 1024)} MB${bytes === null ? '' : ' are read'}: a scenario file must be smaller (record fewer neurons, or use a rule instead of a list of pairs)`);
+}
+
+/** The bytes of a file, refused before they are read whole if they exceed `cap`. */
+export function readFileCapped(path: string, cap = JSON_LIMITS.scenarioBytes): Uint8Array {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw new InputError(path, `cannot read the scenario file (${(err as NodeJS.ErrnoException).code ?? err}); presets are ${Object.keys(PRESETS).join(', ')}`);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) throw new InputError(path, 'is a folder, not a scenario file');
+    if (stat.isFile() && stat.size > cap) throw tooLarge(path, stat.size, cap);
+    // A pipe or a device has no size to check first: read block by block up to the cap.
+    const blocks: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const block = new Uint8Array(BLOCK);
+      let n: number;
+      try {
+        n = readSync(fd, block, 0, BLOCK, null);
+      } catch (err) {
+        throw new InputError(path, `cannot read the scenario file (${(err as NodeJS.ErrnoException).code ?? err})`);
+      }
+      if (n === 0) break;
+      total += n;
+      if (total > cap) throw tooLarge(path, null, cap);
+      blocks.push(block.subarray(0, n));
+    }
+    return concat(blocks, total);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Standard input, refused as soon as it passes `cap`. */
+export async function readStdinCapped(cap = JSON_LIMITS.scenarioBytes): Promise<Uint8Array> {
+  const blocks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of process.stdin) {
+    const bytes = chunk as Uint8Array;
+    total += bytes.length;
+    if (total > cap) {
+      process.stdin.destroy();
+      throw tooLarge('standard input', null, cap);
+    }
+    blocks.push(bytes);
+  }
+  return concat(blocks, total);
+}
+
+function concat(blocks: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const b of blocks) {
+    out.set(b, at);
+    at += b.length;
+  }
+  return out;
+}
+
+/** A scenario from a preset name, a JSON file or "-" (standard input), parsed, not yet validated. */
+export async function readScenario(target: string): Promise<unknown> {
+  if (Object.prototype.hasOwnProperty.call(PRESETS, target)) return preset(target);
+  const source = target === '-' ? 'standard input' : target;
+  const bytes = target === '-' ? await readStdinCapped() : readFileCapped(target);
+  return parseJson(decodeUtf8(bytes, source), source);
+}
