@@ -80,6 +80,8 @@ export interface ScenarioSummary {
   populations: PopulationSummary[];
   traces: TraceSummary[];
   steps: StepSummary[];
+  /** What the run cannot be trusted for (a time step too coarse for a model's fastest time constant); the page shows them. */
+  warnings: { field: string; message: string; severity: 'warning' | 'refusal' }[];
 }
 
 /** A scenario refused by validation: the field it names and the message to show next to it. */
@@ -256,6 +258,7 @@ function summarise(sim: Simulation): { summary: ScenarioSummary; currents: Curre
       populations,
       traces: [...traces, ...currents.map((c) => c.summary)],
       steps,
+      warnings: sim.warnings.map((w) => ({ field: w.field, message: w.message, severity: w.severity })),
     },
     currents,
   };

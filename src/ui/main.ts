@@ -121,6 +121,17 @@ function clearError(): void {
   ui.error.replaceChildren();
 }
 
+/** Warnings about a run that still goes on (a time step too coarse for the model), in the message area. */
+function showWarnings(warnings: ScenarioSummary['warnings']): void {
+  if (warnings.length === 0) return;
+  const heading = document.createElement('strong');
+  heading.textContent = 'Warning:';
+  const message = document.createElement('span');
+  message.textContent = warnings.map((w) => `${w.field}: ${w.message}.`).join(' ');
+  ui.error.hidden = false;
+  ui.error.replaceChildren(heading, message);
+}
+
 function describeError(err: unknown): { title: string; detail: string } {
   if (err instanceof Error || (typeof err === 'object' && err !== null && 'name' in err && 'message' in err)) {
     const { name, message } = err as { name: string; message: string };
@@ -302,6 +313,7 @@ class App {
     ui.simulated.textContent = `0 / ${summary.durationMs} ms`;
     this.layoutDisplays();
     this.setState(state);
+    showWarnings(summary.warnings);
     this.tools?.loaded(summary, run);
     this.tellFiPanel();
   }
