@@ -4,6 +4,7 @@
 import { InputError, SimulationError } from '../core/errors.js';
 import { METHODS, type MethodName } from '../core/model/loadModel.js';
 import { Simulation } from '../core/simulation.js';
+import { stepSizeWarnings, sweepStepSizeCheck, type StepSizeWarning } from '../core/model/timescale.js';
 import { validateScenario } from '../scenario/scenario.js';
 import { PRESETS } from '../scenario/presets.js';
 import { currentRange, fiScenario, fiSweep, type FiSweepOptions } from '../bridge/fiSweep.js';
@@ -25,6 +26,7 @@ const USAGE = `usage:
                     [--from A --to B --step S --duration MS --discard MS --dt MS --neurons N --seed N] [--long]
   npm run sim -- export brian2|pynn FILE.json|PRESET|-
 run reads - as standard input; --long lets a run estimated over ${LONG_RUN_SECONDS / 60} minutes start.
+run, fi and fit take --force to run a time step far too coarse for the model's fastest time constant.
 presets: ${Object.keys(PRESETS).join(', ')}`;
 
 /** `export brian2|pynn FILE|PRESET`: the scenario as a script for another simulator, on stdout. */
@@ -48,8 +50,20 @@ function checkLong(cost: RunCost | null, long: boolean, what: string): number {
   return cost.seconds;
 }
 
+/**
+ * A time step too coarse for a model's fastest time constant: a warning on stderr, or a refusal
+ * (the results would be wrong, not just less accurate) unless --force.
+ */
+function checkStepSize(warnings: (StepSizeWarning | null)[], force: boolean, flag: string): void {
+  for (const warning of warnings) {
+    if (!warning) continue;
+    if (warning.severity === 'refusal' && !force) throw new InputError(flag, `${warning.message}; add --force to run it anyway`);
+    process.stderr.write(`warning: ${flag}: ${warning.message}\n`);
+  }
+}
+
 async function run(args: string[]): Promise<number> {
-  const { flags, switches, positionals } = parseArgs(args, ['format'], ['long'], 1);
+  const { flags, switches, positionals } = parseArgs(args, ['format'], ['long', 'force'], 1);
   if (positionals.length !== 1) throw new UsageError('run', 'expects one scenario file or preset name (or - for standard input)');
   const format = choiceFlag(flags, 'format', RUN_FORMATS, 'json', 'format');
   const target = positionals[0];
@@ -57,13 +71,14 @@ async function run(args: string[]): Promise<number> {
   const started = performance.now();
   const valid = validateScenario(raw);
   const expectedSeconds = checkLong(estimateRunCost(valid.scenario), switches.has('long'), target);
+  checkStepSize(stepSizeWarnings(valid), switches.has('force'), 'dtMs');
   const sim = new Simulation(valid);
   const built = performance.now();
   return runAndWrite(sim, valid, { target, format, expectedSeconds, started, built });
 }
 
 function fi(args: string[]): void {
-  const { flags, switches } = parseArgs(args, ['model', 'from', 'to', 'step', 'duration', 'discard', 'dt', 'method', 'set', 'noise-sigma', 'noise-tau', 'seed', 'neurons'], ['long']);
+  const { flags, switches } = parseArgs(args, ['model', 'from', 'to', 'step', 'duration', 'discard', 'dt', 'method', 'set', 'noise-sigma', 'noise-tau', 'seed', 'neurons'], ['long', 'force']);
   const model = flags.get('model')?.[0];
   if (!model) throw new InputError('--model', 'is required (lif or hh)');
   const method = flags.get('method')?.[0];
@@ -85,6 +100,7 @@ function fi(args: string[]): void {
     neuronsPerCurrent: numberFlag(flags, 'neurons', 1),
     seed: numberFlag(flags, 'seed', 1),
   };
+  checkStepSize([sweepStepSizeCheck(options)], switches.has('force'), '--dt');
   checkLong(estimateRunCost(validateScenario(fiScenario(options)).scenario), switches.has('long'), 'fi');
   const curve = fiSweep(options);
   const lines = ['current,rate_hz'];
@@ -103,7 +119,7 @@ function csvField(text: string): string {
 }
 
 function fit(args: string[]): void {
-  const { flags, switches } = parseArgs(args, ['model', 'from', 'to', 'step', 'duration', 'discard', 'dt', 'method', 'set', 'noise-sigma', 'noise-tau', 'seed', 'neurons', 'format'], ['long']);
+  const { flags, switches } = parseArgs(args, ['model', 'from', 'to', 'step', 'duration', 'discard', 'dt', 'method', 'set', 'noise-sigma', 'noise-tau', 'seed', 'neurons', 'format'], ['long', 'force']);
   const model = flags.get('model')?.[0];
   if (model !== 'lif' && model !== 'hh') throw new InputError('--model', `${model === undefined ? 'is required' : `${JSON.stringify(model)} is not a model with a fit`}; choose lif or hh`);
   const format = flags.get('format')?.[0] ?? 'csv';
@@ -133,6 +149,7 @@ function fit(args: string[]): void {
     neuronsPerCurrent: neurons,
     seed: numberFlag(flags, 'seed', 1),
   };
+  checkStepSize([sweepStepSizeCheck(options)], switches.has('force'), '--dt');
   checkLong(estimateRunCost(validateScenario(fiScenario(options)).scenario), switches.has('long'), 'fit');
   const curve = fiSweep(options);
   const { fits, theoryHz, explanation } = compareFiCurve(curve, { modelId: model, parameters, noiseSigmaMV, noiseTauMs, dtMs });
