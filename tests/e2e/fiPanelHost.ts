@@ -1,6 +1,6 @@
 // Mounts the f-I panel alone (see fiPanelHost.html). ?model=ID[,ID]&set=NAME:VALUE,... chooses the
 // models it sweeps; ?network=small-brunel gives it a network too (Brunel A at a tenth of its size
-// and half its time, so a transfer function takes seconds, not minutes).
+// and half its time, rate window included, so a transfer function takes seconds, not minutes).
 import { mountFiPanel } from '../../src/ui/fiPanel';
 import { preset } from '../../src/scenario/presets';
 
@@ -19,9 +19,10 @@ const reported: unknown[] = [];
 (window as unknown as { fitsReported: unknown[] }).fitsReported = reported;
 const panel = mountFiPanel(document.getElementById('fi-slot')!, { onFit: (fit) => reported.push(fit) });
 if (query.get('network') === 'small-brunel') {
-  const s = preset('brunel-j0.1') as { name: string; durationMs: number; populations: { name: string; model: string; size: number }[]; projections: { connect: { k: number } }[] };
+  const s = preset('brunel-j0.1') as { name: string; durationMs: number; populations: { name: string; model: string; size: number }[]; projections: { connect: { k: number } }[]; record: { rateWindowMs?: [number, number] } };
   s.name = 'Brunel A (small)';
   s.durationMs = 600;
+  s.record.rateWindowMs = [100, 600]; // the preset's window (200-1200 ms), halved with the run
   s.populations[0].size = 400;
   s.populations[1].size = 100;
   for (const p of s.projections) p.connect.k /= 10;
