@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Cross-origin isolation lets the page use SharedArrayBuffer (and precise timers) with the worker.
@@ -15,9 +16,29 @@ export default defineConfig({
   optimizeDeps: { entries: ['index.html', 'workers/simulation.worker.ts', 'workers/sweep.worker.ts'] },
   build: { target: 'es2022', sourcemap: true, reportCompressedSize: true },
   test: {
-    include: ['tests/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ['default'],
+    // At least two test files at a time, even on two cores (Vitest's default there is one): a
+    // browser test mostly waits for Chromium, which runs in its own processes, so the unit tests
+    // run beside it.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts', 'tests/reference/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['tests/e2e/**/*.test.ts'],
+          // One Vite dev server and one Chromium for all browser test files, started only when a
+          // browser test runs (tests/e2e/globalSetup.ts).
+          globalSetup: ['tests/e2e/globalSetup.ts'],
+          // A browser test waits for the page's own signals, each for up to a minute
+          // (tests/e2e/harness.ts: PAGE_WAIT_MS); `expect.poll` too, instead of its default 1 s.
+          testTimeout: 240_000,
+          expect: { poll: { timeout: 60_000, interval: 100 } },
+        },
+      },
+    ],
   },
 });

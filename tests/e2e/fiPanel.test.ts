@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { type Page } from 'playwright-core';
 import { colourMask, decodePng, type Image } from './png';
-import { artifacts, browserOf, useBrowser, watchProblems } from './harness';
+import { artifacts, newPage, PAGE_WAIT_MS, useBrowser, watchProblems } from './harness';
 
 
 // The colours the panel promises (Okabe-Ito), written out here rather than imported from the app.
@@ -21,11 +21,11 @@ const harness = useBrowser();
 
 /** Open the panel on its own for a model; collect console errors from the page and its workers. */
 async function openPanel(model: string): Promise<{ page: Page; problems: string[] }> {
-  const page = await browserOf(harness).newPage({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
+  const page = await newPage(harness, { viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
   const problems = watchProblems(page);
   await page.goto(`${harness.baseUrl}tests/e2e/fiPanelHost.html?model=${model}`, { waitUntil: 'load' });
   // The range fields fill in when the worker has described the model.
-  await page.waitForFunction(() => (document.getElementById('fi-to') as HTMLInputElement | null)?.value !== '', undefined, { timeout: 15_000 });
+  await page.waitForFunction(() => (document.getElementById('fi-to') as HTMLInputElement | null)?.value !== '');
   return { page, problems };
 }
 
@@ -54,10 +54,10 @@ function meanRow(mask: Uint8Array, image: Image, fromX: number, toX: number): nu
   return n ? sum / n : NaN;
 }
 
-/** Wait for the panel to reach a state; on a timeout, say where it was (progress, message). */
+/** Wait for the panel to reach a state (up to a minute); on a timeout, say where it was (progress, message). */
 async function panelReaches(page: Page, predicate: () => boolean, what: string): Promise<void> {
   try {
-    await page.waitForFunction(predicate, undefined, { timeout: 20_000 });
+    await page.waitForFunction(predicate, undefined, { timeout: PAGE_WAIT_MS });
   } catch (err) {
     const state = await progress(page).catch(() => null);
     const message = await page.locator('#fi-message').textContent().catch(() => '');
@@ -227,13 +227,13 @@ describe('the f-I panel (Chromium)', () => {
 
 describe('the f-I panel on the page (Chromium)', () => {
   it('sweeps the page\'s model with its parameters in force, passes lesson 5 through its fits, and follows a preset change', async () => {
-    const page = await browserOf(harness).newPage({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
+    const page = await newPage(harness, { viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
     const problems = watchProblems(page);
     try {
       await page.goto(harness.baseUrl, { waitUntil: 'load' }); // the page itself: main.ts mounts the panel in its slot
       // The default preset is the single LIF neuron: the panel offers its default sweep, 0-20 nA
       // (ten times the 2 nA rheobase of the parameters in force).
-      await page.waitForFunction(() => (document.getElementById('fi-to') as HTMLInputElement | null)?.value === '20', undefined, { timeout: 15_000 });
+      await page.waitForFunction(() => (document.getElementById('fi-to') as HTMLInputElement | null)?.value === '20');
       expect(await page.locator('#fi-slot .fi-model').textContent()).toMatch(/LIF.*nA/);
       // A parameter changed on the page reaches the panel: V_th -40 mV makes the rheobase 3 nA.
       await page.locator('#param-V_th').fill('-40');

@@ -2,11 +2,10 @@
 // (headless, software WebGL) against a Vite dev server. The checks read what a student sees and
 // what the page hands over (the address, downloaded files), never state the app could set to pass.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BrowserContext, type Page } from 'playwright-core';
 import { colourMask, decodePng } from './png';
-import { artifacts, browserOf, useBrowser, watchProblems } from './harness';
+import { artifacts, browserOf, newContext, scenarioShown, useBrowser, watchProblems } from './harness';
 import { scenarioFromHash, scenarioToHash } from '../../src/scenario/share';
 import { preset } from '../../src/scenario/presets';
 import lifModel from '../../models/lif.json';
@@ -19,7 +18,7 @@ const harness = useBrowser();
 
 beforeAll(async () => {
   if (!harness.browser) return;
-  context = await harness.browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, acceptDownloads: true });
+  context = await newContext(harness, { viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, acceptDownloads: true });
 });
 
 afterAll(async () => {
@@ -41,20 +40,11 @@ async function openPage(hash = ''): Promise<OpenedPage> {
   return { page, problems };
 }
 
-/** The page shows a scenario running or run: its title, once the worker's first answer is in. */
-async function scenarioShown(page: Page): Promise<string> {
-  await page.waitForFunction(() => {
-    const state = document.getElementById('status')?.dataset.state;
-    return state === 'running' || state === 'finished' || state === 'paused';
-  }, undefined, { timeout: 20_000 });
-  return (await page.locator('#scenario-name').textContent()) ?? '';
-}
-
 async function runEnded(page: Page): Promise<string> {
   await page.waitForFunction(() => {
     const state = document.getElementById('status')?.dataset.state;
     return state === 'finished' || state === 'failed';
-  }, undefined, { timeout: 30_000 });
+  });
   return (await page.locator('#status').getAttribute('data-state')) ?? '';
 }
 
@@ -70,8 +60,10 @@ async function dropFile(page: Page, name: string, text: string): Promise<void> {
 
 async function download(page: Page, selector: string): Promise<{ name: string; bytes: Buffer }> {
   const [file] = await Promise.all([page.waitForEvent('download'), page.locator(selector).click()]);
-  const path = await file.path();
-  return { name: file.suggestedFilename(), bytes: readFileSync(path) };
+  // Read as a stream: the browser runs in another process (globalSetup.ts), so the file has no local path.
+  const chunks: Buffer[] = [];
+  for await (const chunk of await file.createReadStream()) chunks.push(chunk as Buffer);
+  return { name: file.suggestedFilename(), bytes: Buffer.concat(chunks) };
 }
 
 describe('sharing by link (Chromium)', () => {
@@ -109,7 +101,8 @@ describe('sharing by link (Chromium)', () => {
       raw.view = { speed: 0, showGates: true, showCurrents: false };
       const link = await scenarioToHash(raw);
       await second.page.evaluate((hash) => (location.hash = hash), link);
-      await expect.poll(() => second.page.locator('#scenario-name').textContent()).toBe(raw.name);
+      // The page's own signal that the new scenario is shown (building HH takes seconds on a busy machine).
+      await scenarioShown(second.page, raw.name);
       expect(await second.page.locator('#param-g_K').inputValue()).toBe('30');
       expect(await second.page.locator('#speed').inputValue()).toBe('max');
       expect(await second.page.locator('#show-gates').isChecked()).toBe(true);
@@ -179,7 +172,7 @@ describe('lessons (Chromium)', () => {
 
       await page.locator('#param-current').fill('1.8');
       await page.locator('#reset').click();
-      await page.waitForFunction(() => document.getElementById('lesson-step-1')?.dataset.state === 'passed', undefined, { timeout: 20_000 });
+      await page.waitForFunction(() => document.getElementById('lesson-step-1')?.dataset.state === 'passed');
       expect(await page.locator('#lesson-step-1 .explanation').textContent()).toMatch(/rheobase/);
       expect(await page.locator('#lesson-step-2').getAttribute('data-state')).toBe('current');
       await page.screenshot({ path: join(artifacts, 'lesson-1-step-1-passed.png') });
@@ -215,14 +208,14 @@ describe('lessons (Chromium)', () => {
       expect(await page.locator('#lesson-step-1').getAttribute('data-state')).toBe('current');
       await page.locator('#fi-noise-type').selectOption('none');
       await page.locator('#fi-run').click();
-      await page.waitForFunction(() => document.getElementById('lesson-step-1')?.dataset.state === 'passed', undefined, { timeout: 30_000 });
+      await page.waitForFunction(() => document.getElementById('lesson-step-1')?.dataset.state === 'passed');
       // The noiseless fit passed step 1; step 2 asks for noise, so it waits for a new sweep.
       expect(await page.locator('#lesson-step-2').getAttribute('data-state')).toBe('current');
       await page.locator('#fi-noise-type').selectOption('white');
       await page.locator('#fi-sigma').fill('5');
       await page.locator('#fi-sigma').dispatchEvent('change');
       await page.locator('#fi-run').click();
-      await page.waitForFunction(() => document.getElementById('lesson-step-2')?.dataset.state === 'passed', undefined, { timeout: 30_000 });
+      await page.waitForFunction(() => document.getElementById('lesson-step-2')?.dataset.state === 'passed');
       expect(await page.locator('#lesson-watch').textContent()).toBe('Lesson complete: every step passed.');
       await page.screenshot({ path: join(artifacts, 'lesson-5-passed.png'), fullPage: true });
       expect(problems).toEqual([]);
@@ -272,8 +265,8 @@ describe('export and import (Chromium)', () => {
       // A good file, through the file picker this time.
       const hh = preset('single-hh') as { name: string };
       await page.locator('#import-file').setInputFiles({ name: 'hh.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(hh)) });
-      await expect.poll(() => page.locator('#scenario-name').textContent()).toBe(hh.name);
-      expect(await page.locator('#import-message').textContent()).toMatch(/^Opened hh\.json/);
+      await scenarioShown(page, hh.name);
+      await expect.poll(() => page.locator('#import-message').textContent()).toMatch(/^Opened hh\.json/);
       // What does not translate is refused with its reason.
       await page.locator('#export-pynn').click();
       await expect.poll(() => page.locator('#export-message').textContent()).toMatch(/^No PyNN script: populations\[0\]\.model: hh has no PyNN standard cell type/);
