@@ -57,15 +57,17 @@ describe('WebAssembly SIMD kernel', () => {
   });
 
   it('Brunel-type LIF (arrivals on the held v, Poisson drive): same spikes and state', () => {
-    const brunel = preset('brunel-j0.25') as { populations: { size: number }[] };
-    expectSameRun({ ...brunel, durationMs: 150, populations: brunel.populations.map((p, k) => ({ ...p, size: k === 0 ? 402 : 101 })) });
+    const brunel = preset('brunel-j0.25') as { populations: { size: number }[]; record: object };
+    // (the preset's rate window lies beyond this shorter run)
+    expectSameRun({ ...brunel, durationMs: 150, record: { ...brunel.record, rateWindowMs: [50, 150] }, populations: brunel.populations.map((p, k) => ({ ...p, size: k === 0 ? 402 : 101 })) });
   });
 
   it('instant inputs added in WebAssembly: drawn weights, a held target variable, and a projection of each kind onto one population', () => {
-    const brunel = preset('brunel-j0.25') as { populations: { size: number }[]; projections: { weight: number }[] };
+    const brunel = preset('brunel-j0.25') as { populations: { size: number }[]; projections: { weight: number }[]; record: object };
     const scenario = {
       ...brunel,
       durationMs: 150,
+      record: { ...brunel.record, rateWindowMs: [50, 150] },
       populations: brunel.populations.map((p, k) => ({ ...p, size: k === 0 ? 402 : 101 })),
       // E -> * without delay and weights drawn per synapse (float32); I -> * keeps its delay (ring).
       projections: brunel.projections.map((pr, k) => (k < 2 ? { ...pr, delayMs: 0, weight: { normal: [pr.weight, 0.05] } } : pr)),
