@@ -70,8 +70,13 @@ const BINARY_IMPL: Record<string, (a: number, b: number) => number> = {
 };
 
 const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]*$/;
-/** Names a model may not declare: JS words, Object.prototype members, and our function names. */
+/**
+ * Names a model may not declare: JS words, Object.prototype members, our function names, and
+ * mathjs's operator words (`not - 1` parses as not(-1), `a and b` as a logical and, so a symbol
+ * named that way would silently change what an equation means).
+ */
 const RESERVED = new Set([
+  'mod', 'to', 'and', 'or', 'xor', 'not',
   'constructor', 'prototype', '__proto__', 'toString', 'valueOf', 'hasOwnProperty', 'eval', 'Function',
   'Math', 'this', 'new', 'return', 'function', 'var', 'let', 'const', 'import', 'export', 'class', 'delete',
   'typeof', 'void', 'in', 'of', 'if', 'else', 'for', 'while', 'do', 'switch', 'case', 'break', 'continue',

@@ -127,9 +127,14 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, opt
   const hasReset = model.reset.length > 0;
   const hasRefractory = model.refractory !== null;
   const clamped = new Set(model.refractory?.clamp ?? []);
-  const exprByName = new Map(model.expressions.map((e) => [e.name, e]));
+  const named = model.expressions;
+  const exprIndex = new Map(named.map((e, j) => [e.name, j]));
 
-  const paramSymbol = (name: string) => `p_${name}`;
+  // Names in the generated source. A model's names are identifiers without `$` (checkIdentifier),
+  // so a parameter is `p$` + its name, and every other local is ours: named values by their index
+  // (x3, x3_g: the model's name follows in a comment), hoisted subexpressions `$k0`, state `s0`.
+  // No name a model declares can then meet a generated one, a JS global or a helper.
+  const paramSymbol = (name: string) => `p$${name}`;
   let out = new Emitter();
   const w = (s: string) => out.line(s);
 
@@ -137,6 +142,7 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, opt
   // computed once per call, before the neuron loop, instead of once per neuron.
   const paramSet = new Set(parameterNames);
   const hoisted = new Map<string, string>(); // JS source -> local name
+  const hoistedNames = new Set<string>();
   const hoist = (node: MathNode): MathNode =>
     node.transform((child) => {
       if (child.type === 'ConstantNode' || child.type === 'SymbolNode' || child.type === 'ParenthesisNode') return child;
@@ -144,29 +150,33 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, opt
       if (names.size === 0 || ![...names].every((n) => paramSet.has(n))) return child;
       const js = toJs(child, paramSymbol);
       let local = hoisted.get(js);
-      if (!local) hoisted.set(js, (local = `k${hoisted.size}`));
+      if (!local) {
+        hoisted.set(js, (local = `$k${hoisted.size}`));
+        hoistedNames.add(local);
+      }
       return new SymbolNode(local);
     });
   /** toJs for code inside the neuron loop: hoisted locals pass through as they are. */
-  const loopJs = (node: MathNode, symbol: (name: string) => string) =>
-    toJs(hoist(node), (name) => (/^k\d+$/.test(name) && [...hoisted.values()].includes(name) ? name : symbol(name)));
+  const loopJs = (node: MathNode, symbol: (name: string) => string) => toJs(hoist(node), (name) => (hoistedNames.has(name) ? name : symbol(name)));
 
   /**
    * Emit the named expressions `nodes` need (in dependency order) with state read from
-   * `stateLocal`, and return a symbol map for emitting `nodes` themselves.
+   * `stateLocal`, and return a symbol map for emitting `nodes` themselves. `tag` keeps each set
+   * of locals apart (one set per state a step evaluates at): '' or '_' followed by letters/digits.
    */
   const scope = (nodes: MathNode[], stateLocal: (k: number) => string, tag: string) => {
     const needed = namedExpressionsFor(model, nodes);
+    const local = (name: string) => `x${exprIndex.get(name)}${tag}`;
     const symbol = (name: string): string => {
       const k = stateNames.indexOf(name);
       if (k >= 0) return stateLocal(k);
       if (name === model.inputSymbol) return 'inp';
-      if (exprByName.has(name)) return `x_${name}${tag}`;
-      if (parameterNames.includes(name)) return paramSymbol(name);
+      if (exprIndex.has(name)) return local(name);
+      if (paramSet.has(name)) return paramSymbol(name);
       throw new Error(`internal: unknown symbol ${name}`);
     };
-    for (const e of model.expressions) {
-      if (needed.has(e.name)) w(`const x_${e.name}${tag} = ${loopJs(e.node, symbol)};`);
+    for (const e of named) {
+      if (needed.has(e.name)) w(`const ${local(e.name)} = ${loopJs(e.node, symbol)}; // ${e.name}`);
     }
     return symbol;
   };
@@ -345,16 +355,12 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, opt
   const allHeld = hasRefractory && all.every((k) => clamped.has(k));
   if (method === 'exact') w(`const C = Math.abs(h - dt) <= 1e-9 * dt ? (pinned ? KP : K) : ${allHeld ? 'pinned ? KP : ' : ''}prop(h, pinned);`);
   update('C');
-  const resetSymbol = (name: string) => {
-    const k = stateNames.indexOf(name);
-    if (k >= 0) return s(k);
-    if (parameterNames.includes(name)) return paramSymbol(name);
-    throw new Error(`internal: reset reads ${name}`);
-  };
   /** Record a spike at `time`, reset, start refractoriness; the state s is the one at `time`. */
   const emitSpike = (time: string) => {
     w(`sink.spike(i, ${time});`);
-    model.reset.forEach((r, j) => w(`const r${j} = ${loopJs(r.value, resetSymbol)};`));
+    // Reset values (which may read named expressions) all from the state before the reset.
+    const resetScope = scope(model.reset.map((r) => r.value), s, '_r');
+    model.reset.forEach((r, j) => w(`const r${j} = ${loopJs(r.value, resetScope)};`));
     model.reset.forEach((r, j) => w(`${s(r.index)} = r${j};`));
     w(`R[i] = ${time} + tref;`);
     w(`tFrom = ${time};`);
@@ -419,10 +425,10 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, opt
   // Arrivals of this step: a variable held during refractoriness ignores them (as NEST and
   // Brunel 2000 do). The sum is also stored, so the slow path sees it.
   arrivals.forEach((k, r) => {
-    w(`const a${r} = A${r}[slot + i];`);
-    out.open(`if (a${r} !== 0) {`);
+    w(`const arr${r} = A${r}[slot + i];`);
+    out.open(`if (arr${r} !== 0) {`);
     w(`A${r}[slot + i] = 0;`);
-    const apply = `${s(k)} += a${r}; S${k}[i] = ${s(k)};`;
+    const apply = `${s(k)} += arr${r}; S${k}[i] = ${s(k)};`;
     w(clamped.has(k) ? `if (R[i] <= t) { ${apply} }` : apply);
     out.close();
   });

@@ -62,7 +62,7 @@ export function wasmSlowPlan(model: LoadedModel): { constants: MathNode[] } | nu
   try {
     const dry = new Code(4);
     const emit = expressionEmitter(model, dry, constants, () => 0, () => 0, 0);
-    const needed = namedExpressionsFor(model, [model.equations[leader].rhs]);
+    const needed = namedExpressionsFor(model, [model.equations[leader].rhs, ...model.reset.map((r) => r.value)]);
     for (const e of model.expressions) if (needed.has(e.name)) emit(e.node, () => 0);
     emit(model.equations[leader].rhs, () => 0);
     for (const r of model.reset) emit(r.value, () => 0);
@@ -216,9 +216,9 @@ export function slowCode(
   const named = new Map<string, number>();
   const emitAt = (state: number[]) => expressionEmitter(model, c, constants, (kk) => state[kk], () => inp, L.constants);
   const emitWith = (node: MathNode, state: number[]) => emitAt(state)(node, (name) => named.get(name));
-  /** The leader's derivative at `state` (named expressions first), left on the stack. */
-  const derivative = (state: number[]) => {
-    const needed = namedExpressionsFor(model, [model.equations[leader].rhs]);
+  /** Named expressions `nodes` read, evaluated at `state` into fresh locals (as the JS kernel's scope). */
+  const namedAt = (nodes: MathNode[], state: number[]) => {
+    const needed = namedExpressionsFor(model, nodes);
     named.clear();
     for (const e of model.expressions) {
       if (!needed.has(e.name)) continue;
@@ -227,6 +227,10 @@ export function slowCode(
       c.set(local);
       named.set(e.name, local);
     }
+  };
+  /** The leader's derivative at `state` (named expressions first), left on the stack. */
+  const derivative = (state: number[]) => {
+    namedAt([model.equations[leader].rhs], state);
     emitWith(model.equations[leader].rhs, state);
   };
   const coefficient = (index: number) => c.get(C).f64Load(8 * index);
@@ -328,6 +332,7 @@ export function slowCode(
       c.get(spikes).i32(2).i32Shl().get(i).i32Store(L.spikeNeurons);
       c.get(spikes).i32(3).i32Shl().get(tTo).f64Store(L.spikeTimes);
       c.get(spikes).i32(1).i32Add().set(spikes);
+      namedAt(model.reset.map((reset) => reset.value), s);
       model.reset.forEach((reset, m) => {
         emitWith(reset.value, s);
         c.set(r[m]);
