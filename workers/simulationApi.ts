@@ -14,7 +14,7 @@
 // so it can be tested in one process over a MessageChannel.
 import { transfer } from 'comlink';
 import { InputError, SimulationError } from '../src/core/errors.js';
-import { parameterEvaluator, type LoadedModel } from '../src/core/model/loadModel.js';
+import { parameterEvaluator, parametersRead, writtenOut, type LoadedModel } from '../src/core/model/loadModel.js';
 import { symbolsOf, toClosure, type Evaluator } from '../src/core/codegen/expression.js';
 import { validateScenario } from '../src/scenario/scenario.js';
 import { buildSimulation, type Frame, type RunStats, type Simulation, type TraceFrame } from '../src/core/simulation.js';
@@ -152,13 +152,11 @@ function refused(err: unknown): { ok: false; error: LoadError } {
   throw err;
 }
 
-/** Parameters the dynamics read (equations with named expressions inlined, threshold, reset, refractoriness). */
+/** Parameters the dynamics read (equations and the named expressions they use, threshold, reset, refractoriness). */
 function liveParameters(model: LoadedModel): Set<string> {
-  const nodes: MathNode[] = [...model.equations.map((e) => e.inlined), model.threshold.level, ...model.reset.map((r) => r.value)];
+  const nodes: MathNode[] = [...model.equations.map((e) => e.rhs), model.threshold.level, ...model.reset.map((r) => r.value)];
   if (model.refractory) nodes.push(model.refractory.period);
-  const names = new Set<string>();
-  for (const node of nodes) for (const s of symbolsOf(node)) names.add(s);
-  return names;
+  return parametersRead(model, nodes);
 }
 
 /** A named expression such as I_Na, evaluated from parameters and traced state. */
@@ -183,14 +181,17 @@ function currentTraces(sim: Simulation, stateTraces: TraceSummary[]): CurrentTra
     const neurons = [...new Set(stateTraces.filter((t) => t.population === pop.name).map((t) => t.neuron))];
     for (const expression of model.expressions) {
       if (!expression.name.startsWith(prefix)) continue;
-      const reads = [...symbolsOf(expression.inlined)];
+      // Written out in parameters and state (skipped if that would be large: it is evaluated per sample).
+      const written = writtenOut(model, expression.node, 2000);
+      if (!written) continue;
+      const reads = [...symbolsOf(written)];
       const stateReads = reads.filter((s) => model.stateNames.includes(s));
       if (!reads.every((s) => model.parameterNames.includes(s) || model.stateNames.includes(s))) continue;
       for (const neuron of neurons) {
         const sources = stateReads.map((s) => stateTraces.findIndex((t) => t.population === pop.name && t.neuron === neuron && t.variable === s));
         if (sources.some((k) => k < 0)) continue;
         const np = model.parameterNames.length;
-        const evaluate = toClosure(expression.inlined, (name) => {
+        const evaluate = toClosure(written, (name) => {
           const k = model.parameterNames.indexOf(name);
           return k >= 0 ? k : np + stateReads.indexOf(name);
         });

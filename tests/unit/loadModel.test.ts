@@ -79,7 +79,10 @@ describe('model files', () => {
 
   it('derives the exponential-Euler coefficients symbolically', () => {
     const model = builtinModel('hh');
-    expect(model.equations[1].selfCoefficient!.toString()).toBe('-(alpha_m + beta_m)');
-    expect(builtinModel('lif').equations[0].selfCoefficient!.toString()).toBe('-(1 / tau_m)');
+    expect(model.equations[1].selfCoefficient!.toString()).toBe('-alpha_m - beta_m');
+    expect(builtinModel('lif').equations[0].selfCoefficient!.toString()).toBe('-1 / tau_m');
+    // dv/dt reads I_Na, I_K, I_L: their derivatives are named values, used by name.
+    expect(model.equations[0].selfCoefficient!.toString()).toBe('(-$d$I_Na$v - $d$I_K$v - g_L) / C_m');
+    expect(model.derived.map((e) => `${e.name} = ${e.node.toString()}`)).toEqual(['$d$I_Na$v = g_Na * m ^ 3 * h', '$d$I_K$v = g_K * n ^ 4']);
   });
 });

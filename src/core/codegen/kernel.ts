@@ -6,7 +6,7 @@ import type { MathNode } from 'mathjs/number';
 import { SymbolNode } from '../math.js';
 import { KERNEL_PRELUDE, symbolsOf, toJs } from './expression.js';
 import type { Random } from '../random.js';
-import type { LoadedModel, MethodName } from '../model/loadModel.js';
+import { namedValues, namedValuesFor, type LoadedModel, type MethodName } from '../model/loadModel.js';
 
 /** Receives spikes from a kernel. */
 export interface SpikeSink {
@@ -101,20 +101,9 @@ export function linearTerms(model: LoadedModel): { reaches: boolean[][]; offset:
   return { reaches, offset, input };
 }
 
-/** The named expressions `nodes` read, directly or through other named expressions. */
+/** The named expressions (and derived values) `nodes` read, directly or through others. */
 export function namedExpressionsFor(model: LoadedModel, nodes: MathNode[]): Set<string> {
-  const byName = new Map(model.expressions.map((e) => [e.name, e]));
-  const needed = new Set<string>();
-  const want = (node: MathNode) => {
-    for (const s of symbolsOf(node)) {
-      if (byName.has(s) && !needed.has(s)) {
-        needed.add(s);
-        want(byName.get(s)!.node);
-      }
-    }
-  };
-  nodes.forEach(want);
-  return needed;
+  return namedValuesFor(model, nodes);
 }
 
 /** Generate the step kernel's source. Exposed so tests can read what was generated. */
@@ -127,7 +116,7 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, opt
   const hasReset = model.reset.length > 0;
   const hasRefractory = model.refractory !== null;
   const clamped = new Set(model.refractory?.clamp ?? []);
-  const named = model.expressions;
+  const named = namedValues(model);
   const exprIndex = new Map(named.map((e, j) => [e.name, j]));
 
   // Names in the generated source. A model's names are identifiers without `$` (checkIdentifier),

@@ -12,8 +12,8 @@
 // PropagatorSeries, evaluated by the same Horner loop.
 import type { MathNode } from 'mathjs/number';
 import type { LoadedModel } from '../model/loadModel.js';
-import { parameterEvaluator } from '../model/loadModel.js';
-import { symbolsOf } from './expression.js';
+import { namedValues, parameterEvaluator } from '../model/loadModel.js';
+import { symbolsOf, toJs } from './expression.js';
 import { linearTerms, MAX_SPIKES_PER_STEP, namedExpressionsFor } from './kernel.js';
 import { Code, F64, I32 } from './wasm.js';
 
@@ -63,7 +63,7 @@ export function wasmSlowPlan(model: LoadedModel): { constants: MathNode[] } | nu
     const dry = new Code(4);
     const emit = expressionEmitter(model, dry, constants, () => 0, () => 0, 0);
     const needed = namedExpressionsFor(model, [model.equations[leader].rhs, ...model.reset.map((r) => r.value)]);
-    for (const e of model.expressions) if (needed.has(e.name)) emit(e.node, () => 0);
+    for (const e of namedValues(model)) if (needed.has(e.name)) emit(e.node, () => 0);
     emit(model.equations[leader].rhs, () => 0);
     for (const r of model.reset) emit(r.value, () => 0);
   } catch (err) {
@@ -92,10 +92,13 @@ function expressionEmitter(
   constantsAt: number,
 ) {
   const params = new Set(model.parameterNames);
+  // Keyed by the JS source, which is fully parenthesised (mathjs's toString may print two trees alike).
+  const keyOf = (node: MathNode) => toJs(node, (name) => name);
+  const index = new Map(constants.map((node, k) => [keyOf(node), k]));
   const constantIndex = (node: MathNode) => {
-    const key = node.toString();
-    let k = constants.findIndex((n) => n.toString() === key);
-    if (k < 0) k = constants.push(node) - 1;
+    const key = keyOf(node);
+    let k = index.get(key);
+    if (k === undefined) index.set(key, (k = constants.push(node) - 1));
     return k;
   };
   const loadConstant = (node: MathNode) => c.i32(0).f64Load(constantsAt + 8 * constantIndex(node));
@@ -220,7 +223,7 @@ export function slowCode(
   const namedAt = (nodes: MathNode[], state: number[]) => {
     const needed = namedExpressionsFor(model, nodes);
     named.clear();
-    for (const e of model.expressions) {
+    for (const e of namedValues(model)) {
       if (!needed.has(e.name)) continue;
       const local = c.local(F64);
       emitWith(e.node, state);

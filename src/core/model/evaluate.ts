@@ -2,9 +2,9 @@
 // half step at the start, and the oracle tests compare generated kernels with.
 import type { MathNode } from 'mathjs/number';
 import { toClosure, type Evaluator } from '../codegen/expression.js';
-import type { LoadedModel } from './loadModel.js';
+import { namedValues, type LoadedModel } from './loadModel.js';
 
-/** Slot layout: parameters, then state variables, then the input, then named expressions. */
+/** Slot layout: parameters, then state variables, then the input, then named expressions and the values derived from them. */
 export class PointEvaluator {
   readonly values: Float64Array;
   private readonly slot: (name: string) => number;
@@ -13,7 +13,8 @@ export class PointEvaluator {
   readonly inputSlot: number;
 
   constructor(private readonly model: LoadedModel) {
-    const names = [...model.parameterNames, ...model.stateNames, model.inputSymbol, ...model.expressions.map((e) => e.name)];
+    const named = namedValues(model);
+    const names = [...model.parameterNames, ...model.stateNames, model.inputSymbol, ...named.map((e) => e.name)];
     const index = new Map(names.map((name, k) => [name, k]));
     this.slot = (name) => {
       const k = index.get(name);
@@ -23,7 +24,7 @@ export class PointEvaluator {
     this.values = new Float64Array(names.length);
     this.stateOffset = model.parameterNames.length;
     this.inputSlot = this.stateOffset + model.stateNames.length;
-    this.expressionSteps = model.expressions.map((e) => ({ index: this.slot(e.name), evaluate: toClosure(e.node, this.slot) }));
+    this.expressionSteps = named.map((e) => ({ index: this.slot(e.name), evaluate: toClosure(e.node, this.slot) }));
   }
 
   compile(node: MathNode): Evaluator {

@@ -1,9 +1,11 @@
 // Load and validate a model file: every problem is reported with the place it was found.
 import type { MathNode } from 'mathjs/number';
-import { derivative, simplify, ConstantNode, ParenthesisNode } from '../math.js';
+import { ConstantNode, ParenthesisNode } from '../math.js';
 import { InputError, describeValue } from '../errors.js';
 import { checkIdentifier, parseExpression, symbolsOf, toClosure, type Evaluator } from '../codegen/expression.js';
 import { MODEL_FORMAT, type ModelFile, type ParameterSpec } from './modelFile.js';
+import { NamedValues, type NamedExpression } from './namedValues.js';
+import { symbol } from './symbolic.js';
 
 export const METHODS = ['exact', 'staggered', 'exponential_euler', 'rk4', 'euler'] as const;
 export type MethodName = (typeof METHODS)[number];
@@ -19,22 +21,18 @@ export const METHOD_DESCRIPTIONS: Record<MethodName, string> = {
 export interface StateEquation {
   name: string;
   index: number;
-  /** Right-hand side with named expressions still referenced (for code generation). */
+  /** Its place in the model file's `equations`. */
+  line: number;
+  /** Right-hand side; named expressions are referenced by name. */
   rhs: MathNode;
-  /** Right-hand side with named expressions substituted (for derivatives and analysis). */
-  inlined: MathNode;
-  /** State variables the right-hand side reads. */
+  /** State variables the right-hand side reads (through named expressions too). */
   reads: Set<string>;
-  /** d rhs / d self, or null when mathjs cannot differentiate it. */
+  /** d rhs / d self, or null when it has none (whyNoCoefficient says why). */
   selfCoefficient: MathNode | null;
+  whyNoCoefficient: string;
 }
 
-export interface NamedExpression {
-  name: string;
-  node: MathNode;
-  inlined: MathNode;
-  reads: Set<string>;
-}
+export type { NamedExpression };
 
 export interface LoadedModel {
   file: ModelFile;
@@ -44,6 +42,12 @@ export interface LoadedModel {
   stateNames: string[];
   inputSymbol: string;
   expressions: NamedExpression[]; // in dependency order
+  /**
+   * Values the loader derived from the named expressions (derivatives `$d$name$variable`, values
+   * at zero state `$z$name`; see namedValues.ts), in dependency order after `expressions`. The
+   * coefficients below may name them; they are evaluated like named expressions.
+   */
+  derived: NamedExpression[];
   equations: StateEquation[]; // in stateNames order
   initial: MathNode[]; // in stateNames order
   initialOrder: number[]; // state indices in an order where dependencies come first
@@ -62,7 +66,7 @@ export interface LoadedModel {
   rateTable: { from: number; to: number; step: number; gates: { index: number; coefficient: MathNode; offset: MathNode }[] } | null;
   /** Named parameter sets (checked against ranges and constraints when the model loads). */
   regimes: Map<string, { meaning: string; parameters: Record<string, number> }>;
-  /** Exact method: d rhs_k / d state_j and d rhs_k / d input, functions of parameters only. */
+  /** Exact method: d rhs_k / d state_j and d rhs_k / d input, functions of parameters only (and of named values that are). */
   linear: { matrix: MathNode[][]; inputCoefficient: MathNode[]; offset: MathNode[] } | null;
 }
 
@@ -166,40 +170,35 @@ export function loadModel(raw: unknown, source: string): LoadedModel {
 
   // Order expressions by dependency; refuse cycles.
   const ordered: string[] = [];
+  const placedExpressions = new Set<string>();
   const visiting = new Set<string>();
   const visit = (name: string, chain: string[]) => {
-    if (ordered.includes(name)) return;
+    if (placedExpressions.has(name)) return;
     if (visiting.has(name)) throw new InputError(at('expressions'), `circular definition: ${[...chain, name].join(' -> ')}`);
     visiting.add(name);
     for (const dep of symbolsOf(exprNodes.get(name)!)) if (exprNodes.has(dep)) visit(dep, [...chain, name]);
     visiting.delete(name);
+    placedExpressions.add(name);
     ordered.push(name);
   };
   for (const def of exprDefs) visit(def.name, []);
 
-  const inlinedExpr = new Map<string, MathNode>();
-  /** Substitute named expressions (all, or only those `which` picks). */
-  const inline = (node: MathNode, which: (name: string) => boolean = () => true): MathNode =>
-    node.transform((child) => {
-      if (child.type === 'SymbolNode') {
-        const name = (child as unknown as { name: string }).name;
-        const sub = inlinedExpr.get(name);
-        if (sub && which(name)) return new ParenthesisNode(sub);
-      }
-      return child;
-    });
+  // Named expressions are never substituted into each other: x2 = x1 + x1, x1 = x0 + x0, ...
+  // would double at each level. What the analysis needs of them (the state variables and input
+  // they depend on, their derivatives, their value at zero state) is worked out once per named
+  // expression from its own text and the results for the names it uses, so the work is linear
+  // in the size of the model.
   const stateSet = new Set(stateNames);
-  const readsOf = (node: MathNode) => new Set([...symbolsOf(node)].filter((s) => stateSet.has(s)));
+  const values = new NamedValues(stateSet, inputSymbol);
   const expressions: NamedExpression[] = ordered.map((name) => {
     const node = exprNodes.get(name)!;
-    const inlined = inline(node);
-    inlinedExpr.set(name, inlined);
-    return { name, node, inlined, reads: readsOf(inlined) };
+    values.add(name, node);
+    return { name, node, reads: values.readsOf(node) };
   });
 
   // Differential equations
   if (!Array.isArray(raw.equations)) throw new InputError(at('equations'), 'must be a list of "dx/dt = expression" strings');
-  const rhsByState = new Map<string, MathNode>();
+  const rhsByState = new Map<string, { node: MathNode; line: number }>();
   raw.equations.forEach((text: unknown, k: number) => {
     const field = at(`equations[${k}]`);
     if (typeof text !== 'string') throw new InputError(field, `expected a string "dx/dt = expression", got ${describeValue(text)}`);
@@ -208,49 +207,32 @@ export function loadModel(raw: unknown, source: string): LoadedModel {
     const name = m[1];
     if (!stateSet.has(name)) throw new InputError(field, `d${name}/dt: "${name}" is not a declared state variable (declared: ${stateNames.join(', ')})`);
     if (rhsByState.has(name)) throw new InputError(field, `a second equation for d${name}/dt`);
-    rhsByState.set(name, parseAt(m[2], field));
+    rhsByState.set(name, { node: parseAt(m[2], field), line: k });
   });
   for (const name of stateNames) {
     if (!rhsByState.has(name)) throw new InputError(at(`state.${name}`), `the state variable "${name}" has no equation d${name}/dt = ...`);
   }
 
   const paramSet = new Set(parameterNames);
-  const onlyParameters = (node: MathNode) => [...symbolsOf(node)].every((s) => paramSet.has(s));
   const requireParameters = (text: string, field: string): MathNode => {
     const node = parseAt(text, field);
     const bad = [...symbolsOf(node)].filter((s) => !paramSet.has(s));
-    if (bad.length > 0) throw new InputError(field, `may use parameters only; "${bad[0]}" is a ${declared.get(bad[0])}`);
+    if (bad.length > 0) {
+      const kind = declared.get(bad[0])!;
+      throw new InputError(field, `may use parameters only; "${bad[0]}" is ${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`);
+    }
     return node;
   };
 
-  const tryDerivative = (node: MathNode, variable: string): MathNode | null => {
-    try {
-      return derivative(node, variable, { simplify: false });
-    } catch {
-      return null;
-    }
-  };
-  const tidy = (node: MathNode): MathNode => {
-    try {
-      return simplify(node);
-    } catch {
-      return node;
-    }
-  };
-
   const equations: StateEquation[] = stateNames.map((name, index) => {
-    const rhs = rhsByState.get(name)!;
-    const inlined = inline(rhs);
-    // Differentiate with the named expressions that do not depend on this variable kept as
-    // names, so the coefficient reuses them (-(alpha_m + beta_m)) instead of recomputing them.
-    const readsSelf = (e: string) => expressions.find((x) => x.name === e)!.reads.has(name);
-    const d = tryDerivative(inline(rhs, readsSelf), name);
-    return { name, index, rhs, inlined, reads: readsOf(inlined), selfCoefficient: d ? tidy(d) : null };
+    const { node: rhs, line } = rhsByState.get(name)!;
+    const d = values.derivative(rhs, name);
+    return { name, index, line, rhs, reads: values.readsOf(rhs), selfCoefficient: d.node, whyNoCoefficient: d.why };
   });
 
   // Initial values: expressions of parameters, named expressions and other initial values.
   const initial = stateNames.map((name) => parseAt((raw.state as Record<string, { initial: string }>)[name].initial, at(`state.${name}.initial`)));
-  const initialDeps = initial.map((node) => readsOf(inline(node)));
+  const initialDeps = initial.map((node) => values.readsOf(node));
   const initialOrder: number[] = [];
   const placed = new Set<number>();
   for (let round = 0; round < stateNames.length && placed.size < stateNames.length; round++) {
@@ -329,7 +311,7 @@ export function loadModel(raw: unknown, source: string): LoadedModel {
   const methods: LoadedModel['methods'] = { rk4: true, euler: true };
   const nonDifferentiable = equations.find((eq) => eq.selfCoefficient === null);
   methods.exponential_euler = nonDifferentiable
-    ? `mathjs cannot differentiate d${nonDifferentiable.name}/dt with respect to ${nonDifferentiable.name}`
+    ? `cannot differentiate d${nonDifferentiable.name}/dt with respect to ${nonDifferentiable.name} (${nonDifferentiable.whyNoCoefficient})`
     : true;
   const leader = thresholdVariable;
   const badFollower = equations.find((eq) => eq.name !== leader && [...eq.reads].some((s) => s !== eq.name && s !== leader));
@@ -339,33 +321,33 @@ export function loadModel(raw: unknown, source: string): LoadedModel {
       ? `d${badFollower.name}/dt reads ${[...badFollower.reads].filter((s) => s !== badFollower.name && s !== leader).join(', ')}; the staggered scheme needs every variable other than ${leader} to depend only on itself and ${leader}`
       : true;
 
+  // Exact integration: dx/dt = M x + c0 + cI I with M, c0, cI functions of parameters alone.
+  // The first equation that is not stops the analysis (nothing else needs it).
   let linear: LoadedModel['linear'] = null;
+  let whyNotExact = '';
   const matrix: MathNode[][] = [];
   const inputCoefficient: MathNode[] = [];
   const offset: MathNode[] = [];
-  let whyNotExact = '';
-  const zeroScope = (node: MathNode) =>
-    node.transform((child) =>
-      child.type === 'SymbolNode' && (stateSet.has((child as unknown as { name: string }).name) || (child as unknown as { name: string }).name === inputSymbol)
-        ? new ConstantNode(0)
-        : child,
-    );
+  const coefficient = (eq: StateEquation, variable: string, what: string): MathNode | null => {
+    const d = eq.name === variable ? { node: eq.selfCoefficient, why: eq.whyNoCoefficient } : values.derivative(eq.rhs, variable);
+    if (d.node && values.onlyParameters(d.node, paramSet)) return d.node;
+    whyNotExact = `d${eq.name}/dt is not linear in ${what} with a constant coefficient${d.node ? '' : ` (${d.why})`}`;
+    return null;
+  };
   for (const eq of equations) {
     const row: MathNode[] = [];
     for (const other of stateNames) {
-      const d = tryDerivative(eq.inlined, other);
-      if (!d || !onlyParameters(tidy(d))) {
-        whyNotExact ||= `d${eq.name}/dt is not linear in ${other} with a constant coefficient`;
-      }
-      row.push(d ? tidy(d) : eq.inlined);
+      const c = coefficient(eq, other, other);
+      if (!c) break;
+      row.push(c);
     }
-    const dInput = tryDerivative(eq.inlined, inputSymbol);
-    if (!dInput || !onlyParameters(tidy(dInput))) whyNotExact ||= `d${eq.name}/dt is not linear in the input ${inputSymbol}`;
+    const dInput = !whyNotExact && coefficient(eq, inputSymbol, `the input ${inputSymbol}`);
+    if (whyNotExact || !dInput) break;
     matrix.push(row);
-    inputCoefficient.push(dInput ? tidy(dInput) : eq.inlined);
-    // Simplified, so a variable with no offset (dge/dt = -ge / tau_e gives -0 / tau_e) reads as 0
+    inputCoefficient.push(dInput);
+    // Folded, so a variable with no offset (dge/dt = -ge / tau_e gives -0 / tau_e) reads as 0
     // and the kernels leave its term out.
-    offset.push(tidy(zeroScope(eq.inlined)));
+    offset.push(values.atZero(eq.rhs));
   }
   if (!whyNotExact) linear = { matrix, inputCoefficient, offset };
   methods.exact = whyNotExact ? `${whyNotExact}; exact integration needs linear equations` : true;
@@ -382,15 +364,17 @@ export function loadModel(raw: unknown, source: string): LoadedModel {
       throw new InputError(field, `needs from < to and 0 < step, with at most 200000 points; got from ${from}, to ${to}, step ${step}`);
     }
     // Gates: variables other than the leader whose equation is linear in themselves with
-    // coefficients of the leader alone.
+    // coefficients of the leader alone, x' = a(v) x + b(v). (A gate whose named expressions read
+    // the gate itself is evaluated, not tabulated: b would need them at x = 0.)
     const gates = equations
       .filter((eq) => eq.name !== leader && methods.staggered === true && eq.selfCoefficient !== null)
-      .filter((eq) => [...eq.reads].every((r) => r === eq.name || r === leader) && !symbolsOf(eq.inlined).has(inputSymbol))
-      .filter((eq) => !readsOf(inline(eq.selfCoefficient!)).has(eq.name))
+      .filter((eq) => [...eq.reads].every((r) => r === eq.name || r === leader) && !values.dependsOn(eq.rhs).has(inputSymbol))
+      .filter((eq) => !values.readsOf(eq.selfCoefficient!).has(eq.name))
+      .filter((eq) => [...symbolsOf(eq.rhs)].every((name) => !values.has(name) || !values.dependsOn(symbol(name)).has(eq.name)))
       .map((eq) => ({
         index: eq.index,
         coefficient: eq.selfCoefficient!,
-        offset: inline(eq.rhs, (e) => expressions.find((x) => x.name === e)!.reads.has(eq.name)).transform((child) =>
+        offset: eq.rhs.transform((child) =>
           child.type === 'SymbolNode' && (child as unknown as { name: string }).name === eq.name ? new ConstantNode(0) : child,
         ),
       }));
@@ -413,6 +397,7 @@ export function loadModel(raw: unknown, source: string): LoadedModel {
     stateNames,
     inputSymbol,
     expressions,
+    derived: values.derived,
     equations,
     initial,
     initialOrder,
@@ -451,13 +436,90 @@ export function defaultParameters(model: LoadedModel): Float64Array {
   return Float64Array.from(model.parameterNames.map((name) => model.file.parameters[name].value));
 }
 
-/** Evaluate a parameter-only expression. */
+/** The model's named expressions and the values derived from them, in dependency order. */
+export function namedValues(model: LoadedModel): NamedExpression[] {
+  return model.derived.length === 0 ? model.expressions : [...model.expressions, ...model.derived];
+}
+
+/** The named values `nodes` read, directly or through other named values. */
+export function namedValuesFor(model: LoadedModel, nodes: MathNode[]): Set<string> {
+  const byName = new Map(namedValues(model).map((e) => [e.name, e]));
+  const needed = new Set<string>();
+  const pending = [...nodes];
+  while (pending.length > 0) {
+    for (const s of symbolsOf(pending.pop()!)) {
+      const named = byName.get(s);
+      if (named && !needed.has(s)) {
+        needed.add(s);
+        pending.push(named.node);
+      }
+    }
+  }
+  return needed;
+}
+
+/** The parameters `nodes` read, through the named values they use too. */
+export function parametersRead(model: LoadedModel, nodes: MathNode[]): Set<string> {
+  const named = namedValuesFor(model, nodes);
+  const all = [...nodes, ...namedValues(model).filter((e) => named.has(e.name)).map((e) => e.node)];
+  const parameters = new Set(model.parameterNames);
+  const out = new Set<string>();
+  for (const node of all) for (const s of symbolsOf(node)) if (parameters.has(s)) out.add(s);
+  return out;
+}
+
+/**
+ * `node` with its named values substituted, down to parameters, state variables and the input;
+ * null when written out it would have more than `maxNodes` nodes (a name used twice is copied
+ * twice, so this size can grow with each level of names: it is counted before anything is built).
+ */
+export function writtenOut(model: LoadedModel, node: MathNode, maxNodes = 5000): MathNode | null {
+  const byName = new Map(namedValues(model).map((e) => [e.name, e.node]));
+  const sizes = new Map<string, number>();
+  const sizeOf = (n: MathNode): number => {
+    let size = 0;
+    n.traverse((child) => {
+      const name = child.type === 'SymbolNode' ? (child as unknown as { name: string }).name : '';
+      size += byName.has(name) ? namedSize(name) : 1;
+    });
+    return size;
+  };
+  const namedSize = (name: string): number => {
+    let size = sizes.get(name);
+    if (size === undefined) sizes.set(name, (size = Math.min(sizeOf(byName.get(name)!), maxNodes + 1)));
+    return size;
+  };
+  if (sizeOf(node) > maxNodes) return null;
+  const substitute = (n: MathNode): MathNode =>
+    n.transform((child) => {
+      const name = child.type === 'SymbolNode' ? (child as unknown as { name: string }).name : '';
+      return byName.has(name) ? new ParenthesisNode(substitute(byName.get(name)!)) : child;
+    });
+  return substitute(node);
+}
+
+/** Evaluate an expression of parameters (and of named values that are functions of parameters alone). */
 export function parameterEvaluator(model: LoadedModel, node: MathNode): Evaluator {
-  return toClosure(node, (name) => {
+  const np = model.parameterNames.length;
+  const parameterSlot = (name: string) => {
     const k = model.parameterNames.indexOf(name);
     if (k < 0) throw new Error(`internal: ${name} is not a parameter`);
     return k;
-  });
+  };
+  const needed = namedValuesFor(model, [node]);
+  if (needed.size === 0) return toClosure(node, parameterSlot);
+  // Named values first, each once, into slots after the parameters.
+  const steps = namedValues(model).filter((e) => needed.has(e.name));
+  const slots = new Map(steps.map((e, j) => [e.name, np + j]));
+  const slot = (name: string) => slots.get(name) ?? parameterSlot(name);
+  const compiled = steps.map((e) => toClosure(e.node, slot));
+  const evaluate = toClosure(node, slot);
+  const scratch = new Float64Array(np + steps.length);
+  return (parameters) => {
+    for (let k = 0; k < np; k++) scratch[k] = parameters[k];
+    for (let j = 0; j < compiled.length; j++) scratch[np + j] = compiled[j](scratch);
+    return evaluate(scratch);
+  };
 }
 
 /**
