@@ -3,6 +3,7 @@
 import { InputError, SimulationError } from './errors.js';
 import { compileKernel, type CompiledKernel, type KernelOptions } from './codegen/kernel.js';
 import { linearPropagator, PropagatorSeries } from './integrate/propagator.js';
+import { linearSystem } from './integrate/linearSystem.js';
 import { PointEvaluator } from './model/evaluate.js';
 import { exprel, symbolsOf } from './codegen/expression.js';
 import { parameterEvaluator, type LoadedModel, type MethodName } from './model/loadModel.js';
@@ -131,13 +132,10 @@ export class Population {
   }
 
   /** Numeric coefficients of the exact method for the current parameters. */
-  private prepareLinear(): void {
-    const linear = this.model.linear;
-    if (this.method !== 'exact' || !linear) return;
-    const evaluate = (node: Parameters<typeof parameterEvaluator>[1]) => parameterEvaluator(this.model, node)(this.parameters);
-    this.matrix = Float64Array.from(linear.matrix.flatMap((row) => row.map(evaluate)));
-    this.offsetVector = Float64Array.from(linear.offset.map(evaluate));
-    this.inputVector = Float64Array.from(linear.inputCoefficient.map(evaluate));
+  private prepareLinear(parameters = this.parameters): void {
+    if (this.method !== 'exact' || !this.model.linear) return;
+    // Refuses (InputError naming the equation) an equation the exact method cannot follow, before anything changes.
+    ({ matrix: this.matrix, offset: this.offsetVector, input: this.inputVector } = linearSystem(this.model, parameters));
   }
 
   /**
@@ -247,8 +245,8 @@ export class Population {
    */
   setParameters(values: Float64Array, field = `population "${this.name}"`): void {
     this.checkRefractory(field, values);
+    this.prepareLinear(values);
     this.parameters = values;
-    this.prepareLinear();
     this.preparedDt = NaN; // rebuild propagators or rate tables with the new values
   }
 
@@ -464,7 +462,8 @@ export class Population {
       if (first < 0) continue;
       for (let i = first; i < this.size; i++) {
         const x = values[i];
-        if (!(x >= low && x <= high)) throw this.blowUp(k, i, x, low, high, timeMs, stepMs);
+        // (x - x === 0: an infinite value is a blow-up also where the model sets no bounds)
+        if (!(x >= low && x <= high && x - x === 0)) throw this.blowUp(k, i, x, low, high, timeMs, stepMs);
       }
     }
   }

@@ -281,7 +281,6 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, opt
     method === 'exact' && model.linear !== null && all.every((j) => j === leader || model.linear!.matrix[leader][j].toString() === '0');
   const emitFraction = () => {
     if (leaderAlone) {
-      w(`const decay = C[${leader * ns + leader}];`);
       w(`const vinf = decay === 1 ? NaN : (C[${ns * ns + leader}] + C[${ns * ns + ns + leader}] * inp) / (1 - decay);`);
       w(`const q = (lvl - vinf) / (${lv} - vinf);`);
       w(`let frac = q > 0 && q <= 1 && decay < 1 ? Math.log(q) / Math.log(decay) : (lvl - ${lv}) / (${nv} - ${lv});`);
@@ -360,14 +359,43 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, opt
   // A lone linear variable (LIF) is exactly at the threshold at the solved spike time, so the
   // step need not be integrated again up to it.
   const solvedSpike = leaderAlone && ns === 1 && hasReset;
+  // An infinite or NaN state (dv/dt = exp(1000)) is a blow-up even where it crosses the
+  // threshold: kept as it is, without a spike or a reset, for the health check to report, instead
+  // of a reset hiding it and the neuron firing every refractory period. (Only here, on the general
+  // path: the fast loops hand every crossing to it, and a NaN, which crosses nothing, they store.)
+  const keepIfNotFinite = () => {
+    out.open(`if (!(${all.map((k) => `${nn(k)} - ${nn(k)} === 0`).join(' && ')})) {`);
+    all.forEach((k) => w(`${s(k)} = ${nn(k)};`));
+    w('break;');
+    out.close();
+  };
   if (hasReset && !solvedSpike) {
     out.open('if (redoTo >= 0) {');
+    keepIfNotFinite();
     all.forEach((k) => w(`${s(k)} = ${nn(k)};`));
     w('redoTo = -Infinity;');
     emitSpike('tTo');
     out.close();
   }
   out.open(`if (!pinned && ${spikeTest}) {`);
+  keepIfNotFinite();
+  if (leaderAlone) {
+    // The exact solution approaches its fixed point without reaching it. A step is the increasing
+    // map x -> decay x + c; if it takes lvl no higher (the fixed point does not exceed lvl, within
+    // rounding), no x below lvl can cross, and only rounding brought the leader to lvl (a LIF
+    // driven exactly at its rheobase). It stays just below lvl then, at any dt.
+    w(`const decay = C[${leader * ns + leader}];`);
+    const offsetTerm = terms.offset[leader] ? `C[${ns * ns + leader}]` : '0';
+    const inputTerm = terms.input[leader] ? `C[${ns * ns + ns + leader}] * inp` : '0';
+    w(`const atLevel = decay * lvl + ${offsetTerm} + ${inputTerm};`);
+    w(`const rounding = 8 * Number.EPSILON * (Math.abs(decay * lvl) + Math.abs(${offsetTerm}) + Math.abs(${inputTerm}) + Math.abs(lvl));`);
+    out.open(`if (${lv} < lvl && atLevel <= lvl + rounding) {`);
+    all.forEach((k) => w(`${s(k)} = ${k === leader ? 'lvl - Math.max(Math.abs(lvl) * Number.EPSILON, Number.MIN_VALUE)' : nn(k)};`));
+    w('tFrom = tTo;');
+    w('if (tFrom >= tEnd) break;');
+    w('continue;');
+    out.close();
+  }
   emitFraction();
   if (solvedSpike) {
     w('const tSpike = tFrom + frac * h;');

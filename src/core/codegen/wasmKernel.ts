@@ -100,7 +100,7 @@ export interface WasmKernel {
    */
   readonly instant: { rowStart: Int32Array; targets: Int32Array; weights: Float32Array | null; arrive: (count: number, t: number) => number }[];
   readonly fired: Int32Array;
-  /** The first neuron whose state variable k is NaN or outside [low, high], or -1. */
+  /** The first neuron whose state variable k is NaN, infinite or outside [low, high], or -1. */
   firstOutside(k: number, low: number, high: number): number;
   /** The JS kernel's slow path in WebAssembly, where the model allows it (wasmSlow.ts). */
   readonly slowPath: WasmSlowPath | null;
@@ -448,7 +448,8 @@ export function compileWasmKernel(model: LoadedModel, arrivals: number[], size: 
     fired: new Int32Array(buffer, layout.fired, Math.max(0, ...instant.map((input) => input.sources))),
     step: withInput.step,
     stepWithoutInput: withoutInput.step,
-    firstOutside: (k, low, high) => firstOutside(layout.state[k], low, high),
+    // Bounds within the finite doubles, so an infinite value is outside even where the model sets none.
+    firstOutside: (k, low, high) => firstOutside(layout.state[k], Math.max(low, -Number.MAX_VALUE), Math.min(high, Number.MAX_VALUE)),
     slowPath,
   };
 }

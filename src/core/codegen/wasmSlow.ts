@@ -327,9 +327,22 @@ export function slowCode(
       if (terms.input[kk]) coefficient(ns * ns + ns + kk).get(inp).f64Mul().f64Add();
       c.set(n[kk]);
     }
+    // An infinite or NaN state is kept as it is, without a spike or reset, for the health check
+    // (as the JS kernel does): s = n, then out of for (;;) from `depth` blocks in.
+    const keepIfNotFinite = (depth: number) => {
+      all.forEach((kk, m) => {
+        c.get(n[kk]).get(n[kk]).f64Sub().f64(0).f64Eq(); // x - x == 0: finite
+        if (m > 0) c.i32And();
+      });
+      c.i32Eqz().if();
+      for (const kk of all) c.get(n[kk]).set(s[kk]);
+      c.br(depth + 1);
+      c.end();
+    };
     // A redo: the state at the spike time; record, reset, start refractoriness.
     c.get(redoTo).f64(0).f64Ge().if();
     {
+      keepIfNotFinite(2);
       for (const kk of all) c.get(n[kk]).set(s[kk]);
       c.f64(-Infinity).set(redoTo);
       c.get(spikes).i32(2).i32Shl().get(i).i32Store(L.spikeNeurons);
@@ -360,6 +373,7 @@ export function slowCode(
     // A spike inside this stretch: find its time, then redo the stretch up to it.
     c.get(pinned).i32Eqz().get(n[leader]).get(lvl).f64Ge().i32And().if();
     {
+      keepIfNotFinite(2);
       // frac = (lvl - s) / (n - s), clamped to [0, 1] (NaN to 0)
       c.get(lvl).get(s[leader]).f64Sub().get(n[leader]).get(s[leader]).f64Sub().f64Div().set(frac);
       c.get(frac).f64(0).f64Ge().i32Eqz().if();
