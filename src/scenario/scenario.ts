@@ -425,6 +425,8 @@ export function validateScenario(raw: unknown): ValidScenario {
         amount(s, 'mean', field, targets, { optional: true });
         amount(s, 'sigma', field, targets, { min: 0 });
         number(s, 'tauMs', field, 0, 1e5, 'ms', { openMin: true });
+        // Noise faster than the step is not resolved: the rates it gives drift from the white-noise limit.
+        if ((s.tauMs as number) < dtMs) throw new InputError(`${field}.tauMs`, `${s.tauMs} ms is shorter than dtMs (${dtMs} ms), which cannot resolve it; use tauMs >= dtMs, or whiteNoise`);
         break;
       case 'poissonInput':
         checkKeys(s, ['type', 'population', 'targets', 'on', 'sources', 'rateHz', 'weight'], field);

@@ -51,6 +51,7 @@ describe('scenario validation', () => {
     [(s: any) => (s.record.rateWindowMs = [0, s.durationMs + 1]), /^record\.rateWindowMs: \[0, \d+\] ms ends after the run, which lasts durationMs = \d+ ms/],
     [(s: any) => (s.dtMs = Infinity), /^dtMs: is too large: 1e999 and beyond read as Infinity; the allowed range is \[0\.0001, 1\] ms$/],
     [(s: any) => (s.populations[0].initial = { v: { uniform: [-70, Infinity] } }), /^populations\[0\]\.initial\.v\.uniform\[1\]: is too large/],
+    [(s: any) => (s.stimuli = [{ type: 'ouNoise', population: 'neuron', sigma: 1, tauMs: 0.01 }]), /^stimuli\[0\]\.tauMs: 0\.01 ms is shorter than dtMs \(0\.1 ms\), which cannot resolve it/],
     [(s: any) => (s.description = [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]), /^description\[0\]\[0\].*: is nested more than 32 levels deep/],
   ])('refuses case %#', (patch, expected) => {
     expect(refused(patch)).toMatch(expected);
