@@ -16,6 +16,8 @@ export class Progress {
     private readonly totalMs: number,
     expectedSeconds: number,
     private readonly stream: NodeJS.WriteStream = process.stderr,
+    /** What the percentage is of (a sweep); a run says how many ms of how many are simulated. */
+    private readonly of?: string,
   ) {
     this.shown = expectedSeconds > PROGRESS_AFTER_SECONDS;
   }
@@ -31,7 +33,8 @@ export class Progress {
     if (!this.shown) return;
     const fraction = Math.min(1, doneMs / this.totalMs);
     const left = fraction > 0 ? (elapsed * (1 - fraction)) / fraction : NaN;
-    const status = `${(fraction * 100).toFixed(fraction < 0.1 ? 1 : 0)}% (${round(doneMs)} of ${round(this.totalMs)} ms simulated, ${formatDuration(elapsed)} so far${Number.isFinite(left) && fraction < 1 ? `, about ${formatDuration(left)} left` : ''})`;
+    const done = this.of ? `${this.of} (` : `(${round(doneMs)} of ${round(this.totalMs)} ms simulated, `;
+    const status = `${(fraction * 100).toFixed(fraction < 0.1 ? 1 : 0)}% ${done}${formatDuration(elapsed)} so far${Number.isFinite(left) && fraction < 1 ? `, about ${formatDuration(left)} left` : ''})`;
     if (this.tty) {
       if (now - this.lastDraw < 200 && fraction < 1) return;
       this.lastDraw = now;

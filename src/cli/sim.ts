@@ -7,7 +7,7 @@ import { Simulation } from '../core/simulation.js';
 import { stepSizeWarnings, sweepStepSizeCheck, type StepSizeWarning } from '../core/model/timescale.js';
 import { validateScenario } from '../scenario/scenario.js';
 import { PRESETS } from '../scenario/presets.js';
-import { currentRange, fiScenario, fiSweep, type FiSweepOptions } from '../bridge/fiSweep.js';
+import { currentRange, fiScenario, fiSweepSteps, type FiCurve, type FiSweepOptions } from '../bridge/fiSweep.js';
 import { compareFiCurve, sweepDefaults } from '../bridge/fiComparison.js';
 import { ACTIVATIONS } from '../bridge/activations.js';
 import { LONG_RUN_SECONDS, describeRunCost, estimateRunCost, type RunCost } from '../core/cost.js';
@@ -16,7 +16,7 @@ import { pynnScript } from '../export/pynn.js';
 import { UsageError, choiceFlag, fieldToFlag, numberFlag, parseArgs, setFlags, wordsToFlags } from './flags.js';
 import { readScenario } from './readInput.js';
 import { RUN_FORMATS, runAndWrite } from './runOutput.js';
-import { PROGRESS_AFTER_SECONDS } from './progress.js';
+import { PROGRESS_AFTER_SECONDS, Progress } from './progress.js';
 
 const USAGE = `usage:
   npm run sim -- run FILE.json|PRESET|- [--format json|csv|ndjson] [--long]
@@ -70,11 +70,41 @@ async function run(args: string[]): Promise<number> {
   const raw = await readScenario(target);
   const started = performance.now();
   const valid = validateScenario(raw);
-  const expectedSeconds = checkLong(estimateRunCost(valid.scenario), switches.has('long'), target);
   checkStepSize(stepSizeWarnings(valid), switches.has('force'), 'dtMs');
+  const expectedSeconds = checkLong(estimateRunCost(valid.scenario), switches.has('long'), target);
   const sim = new Simulation(valid);
   const built = performance.now();
   return runAndWrite(sim, valid, { target, format, expectedSeconds, started, built });
+}
+
+/**
+ * Coloured noise faster than the step is not resolved: its current grows as 1/sqrt(tau) to keep
+ * the membrane's spread, and the rates drift (LIF at 1.5 nA, 5 mV: 22 Hz white, 23 Hz at tau =
+ * dt, 46 Hz at dt / 10). A --noise-tau below --dt is refused; 0 is white noise.
+ */
+function noiseTauFlag(flags: Map<string, string[]>, dtMs: number): number {
+  const tau = numberFlag(flags, 'noise-tau', 0);
+  if (tau > 0 && tau < dtMs) throw new InputError('--noise-tau', `${tau} ms is shorter than the step --dt (${dtMs} ms), which cannot resolve it; give 0 for white noise or at least ${dtMs} ms`);
+  return tau;
+}
+
+/**
+ * fiSweep with progress on stderr for a long sweep: the same chunks as fiSweep (with noise the
+ * page's, without one run), advanced in slices, which gives the same numbers.
+ */
+function sweep(options: FiSweepOptions, expectedSeconds: number): FiCurve {
+  const noisy = (options.noiseSigmaMV ?? 0) > 0;
+  const progress = new Progress(1, expectedSeconds, process.stderr, 'of the sweep');
+  const steps = fiSweepSteps(options, { ...(noisy ? {} : { pointsPerChunk: options.currents.length }), sliceMs: options.durationMs / 50 });
+  try {
+    for (;;) {
+      const next = steps.next();
+      if (next.done) return next.value;
+      progress.update(next.value.fraction);
+    }
+  } finally {
+    progress.finish();
+  }
 }
 
 function fi(args: string[]): void {
@@ -83,7 +113,7 @@ function fi(args: string[]): void {
   if (!model) throw new InputError('--model', 'is required (lif or hh)');
   const method = flags.get('method')?.[0];
   if (method !== undefined && !(METHODS as readonly string[]).includes(method)) {
-    throw new InputError('--method', `${JSON.stringify(method)} is not a method; choose one of ${METHODS.join(', ')}`);
+    throw new InputError('--method', `${JSON.stringify(method.slice(0, 40))} is not a method; choose one of ${METHODS.join(', ')}`);
   }
   const parameters = setFlags(flags);
   const durationMs = numberFlag(flags, 'duration');
@@ -96,13 +126,15 @@ function fi(args: string[]): void {
     method: method as MethodName | undefined,
     parameters,
     noiseSigmaMV: numberFlag(flags, 'noise-sigma', 0),
-    noiseTauMs: numberFlag(flags, 'noise-tau', 0),
+    noiseTauMs: noiseTauFlag(flags, numberFlag(flags, 'dt', model === 'hh' ? 0.01 : 0.1)),
     neuronsPerCurrent: numberFlag(flags, 'neurons', 1),
     seed: numberFlag(flags, 'seed', 1),
   };
+  // The scenario the sweep runs, checked first: a value out of range is said before a step too coarse or a run too long.
+  const scenario = validateScenario(fiScenario(options)).scenario;
   checkStepSize([sweepStepSizeCheck(options)], switches.has('force'), '--dt');
-  checkLong(estimateRunCost(validateScenario(fiScenario(options)).scenario), switches.has('long'), 'fi');
-  const curve = fiSweep(options);
+  const expectedSeconds = checkLong(estimateRunCost(scenario), switches.has('long'), 'fi');
+  const curve = sweep(options, expectedSeconds);
   const lines = ['current,rate_hz'];
   curve.currents.forEach((current, k) => lines.push(`${current},${curve.ratesHz[k]}`));
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -121,19 +153,19 @@ function csvField(text: string): string {
 function fit(args: string[]): void {
   const { flags, switches } = parseArgs(args, ['model', 'from', 'to', 'step', 'duration', 'discard', 'dt', 'method', 'set', 'noise-sigma', 'noise-tau', 'seed', 'neurons', 'format'], ['long', 'force']);
   const model = flags.get('model')?.[0];
-  if (model !== 'lif' && model !== 'hh') throw new InputError('--model', `${model === undefined ? 'is required' : `${JSON.stringify(model)} is not a model with a fit`}; choose lif or hh`);
+  if (model !== 'lif' && model !== 'hh') throw new InputError('--model', `${model === undefined ? 'is required' : `${JSON.stringify(model.slice(0, 40))} is not a model with a fit`}; choose lif or hh`);
   const format = flags.get('format')?.[0] ?? 'csv';
-  if (format !== 'csv' && format !== 'json') throw new InputError('--format', `${JSON.stringify(format)} is not a format; choose csv or json`);
+  if (format !== 'csv' && format !== 'json') throw new InputError('--format', `${JSON.stringify(format.slice(0, 40))} is not a format; choose csv or json`);
   const method = flags.get('method')?.[0];
   if (method !== undefined && !(METHODS as readonly string[]).includes(method)) {
-    throw new InputError('--method', `${JSON.stringify(method)} is not a method; choose one of ${METHODS.join(', ')}`);
+    throw new InputError('--method', `${JSON.stringify(method.slice(0, 40))} is not a method; choose one of ${METHODS.join(', ')}`);
   }
   const parameters = setFlags(flags);
   const noiseSigmaMV = numberFlag(flags, 'noise-sigma', 0);
   if (!(noiseSigmaMV >= 0)) throw new InputError('--noise-sigma', `${noiseSigmaMV} mV must be >= 0`);
-  const noiseTauMs = numberFlag(flags, 'noise-tau', 0);
   const defaults = sweepDefaults(model, parameters, noiseSigmaMV);
   const dtMs = numberFlag(flags, 'dt', defaults.dtMs);
+  const noiseTauMs = noiseTauFlag(flags, dtMs);
   const neurons = numberFlag(flags, 'neurons', defaults.neuronsPerCurrent);
   const currents = currentRange(numberFlag(flags, 'from', defaults.fromInput), numberFlag(flags, 'to', defaults.toInput), numberFlag(flags, 'step', defaults.step));
   const options: FiSweepOptions = {
@@ -149,9 +181,11 @@ function fit(args: string[]): void {
     neuronsPerCurrent: neurons,
     seed: numberFlag(flags, 'seed', 1),
   };
+  // The scenario the sweep runs, checked first: a value out of range is said before a step too coarse or a run too long.
+  const scenario = validateScenario(fiScenario(options)).scenario;
   checkStepSize([sweepStepSizeCheck(options)], switches.has('force'), '--dt');
-  checkLong(estimateRunCost(validateScenario(fiScenario(options)).scenario), switches.has('long'), 'fit');
-  const curve = fiSweep(options);
+  const expectedSeconds = checkLong(estimateRunCost(scenario), switches.has('long'), 'fit');
+  const curve = sweep(options, expectedSeconds);
   const { fits, theoryHz, explanation } = compareFiCurve(curve, { modelId: model, parameters, noiseSigmaMV, noiseTauMs, dtMs });
   const shapeOf = (f: (typeof fits)[number]) => Object.fromEntries(ACTIVATIONS[f.id].shape.map((p, k) => [p.name, sig(f.parameters.shape[k])]));
   if (format === 'json') {

@@ -89,6 +89,9 @@ describe('numbers a user types in flags', () => {
     [['--dt', '0x1'], /^error: --dt: "0x1" is not a decimal number/],
     [['--seed', '1.5'], /^error: --seed: must be a whole number/],
     [['--method', 'exact', '--dt', '0.5', '--noise-sigma', ' '], /^error: --noise-sigma: needs a number, got only spaces$/],
+    [['--noise-sigma', '5', '--noise-tau', '5e-324'], /^error: --noise-tau: 5e-324 ms is shorter than the step --dt \(0\.1 ms\)/],
+    [['--noise-sigma', '5', '--noise-tau', '0.01', '--dt', '0.05'], /^error: --noise-tau: 0\.01 ms is shorter than the step --dt \(0\.05 ms\)/],
+    [['--method', 'x'.repeat(10_000)], /^error: --method: "x{40}" is not a method/],
   ])('fi %j', (extra, message) => {
     const line = expectOneLineError(sim([...FI, ...(extra as string[])]));
     expect(line).toMatch(message);
