@@ -56,7 +56,8 @@ export interface RecordSpec {
   rateWindowMs?: [number, number];
   /**
    * At most this many spikes per population are held until drained (the page drains every
-   * frame; the CLI once, at the end). Later ones are counted, not kept. Default LIMITS.maxSpikes.
+   * frame; the CLI after every chunk of the run, which it streams out). Later ones are counted,
+   * not kept (stats.spikesNotKept). Default LIMITS.maxSpikes.
    */
   maxSpikes?: number;
 }
