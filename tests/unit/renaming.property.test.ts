@@ -131,6 +131,8 @@ function renamingArb(file: ModelFile): fc.Arbitrary<Map<string, string>> {
     { weight: 2, arbitrary: fc.constantFrom(...variants) },
     { weight: 1, arbitrary: fc.constantFrom(...JS_NAMES, ...MATHJS_NAMES) },
     { weight: 2, arbitrary: fc.stringMatching(/^[A-Za-z][A-Za-z0-9_]{0,10}$/) },
+    // short stems with the suffixes the generator once added to its locals, so a beside a_g is likely
+    { weight: 3, arbitrary: fc.tuple(fc.constantFrom('a', 'b', 'f', 'k', 'n', 's', 'x', 'y'), fc.constantFrom('', '_g', '_t', '_r', '_a', '_b', '_1', '_2', '0', '1')).map(([stem, suffix]) => stem + suffix) },
   );
   return fc.array(candidate, { minLength: 2 * names.length, maxLength: 2 * names.length }).map((pool) => {
     const used = new Set<string>();
@@ -172,6 +174,24 @@ describe('renaming a model changes nothing but its names', () => {
       { seed: 20240611, numRuns: RUNS, endOnFailure: true },
     );
   }, 120_000);
+
+  it.each([
+    ['lif', [['R', 'k0']]],
+    ['lif', [['v', 'k0']]],
+    ['lif', [['tau_m', 'k0'], ['E_L', 'k1'], ['v', 'x0']]],
+    ['lif_exp_current', [['ge', 'k0'], ['tau_e', 'k1']]],
+    ['hh', [['alpha_m', 'a'], ['I_Na', 'a_g']]],
+    ['hh', [['celsius', 'k0'], ['q10', 'x_a'], ['m', 'k1']]],
+  ])('%s renamed %j: the same run with every method (names the generator itself used)', (id, pairs) => {
+    const file = shipped.find((f) => f.id === id)!;
+    const map = new Map(pairs as [string, string][]);
+    for (const method of availableMethods(loadModel(file, file.id))) {
+      const base = run(file, method, new Map());
+      const renamed = run(file, method, map);
+      expect(renamed.times, method).toEqual(base.times);
+      expect(renamed.state.every((x, k) => x.every((v, i) => Object.is(v, base.state[k][i]))), method).toBe(true);
+    }
+  }, 60_000);
 
   it('swapping names within a model (a permutation) changes nothing either', () => {
     const file = shipped.find((f) => f.id === 'hh')!;
