@@ -6,8 +6,10 @@ import { preset } from '../../src/scenario/presets';
 
 /** Brunel A (J = 0.1 mV) at a tenth of the size, so a run takes milliseconds. */
 function smallBrunel() {
-  const s = preset('brunel-j0.1') as { durationMs: number; populations: { size: number }[]; projections: { connect: { k: number } }[]; stimuli: { sources: number }[] };
+  const s = preset('brunel-j0.1') as { durationMs: number; record: { rateWindowMs: [number, number] }; populations: { size: number }[]; projections: { connect: { k: number } }[]; stimuli: { sources: number }[] };
   s.durationMs = 600;
+  // The preset's rate window (200-1200 ms) would end after the shortened run.
+  s.record.rateWindowMs = [200, 600];
   s.populations[0].size = 400;
   s.populations[1].size = 100;
   for (const p of s.projections) p.connect.k /= 10;
