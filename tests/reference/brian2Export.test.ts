@@ -1,5 +1,5 @@
 // The Brian2 export, run in Brian2 (Debian's python3-brian at /usr/bin/python3, installed by
-// .ci/run): the same scenario must give the same spikes there, within what separates the two
+// npm run setup): the same scenario must give the same spikes there, within what separates the two
 // simulators' definitions. Without Brian2 these tests fail; they are never skipped.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';

@@ -1,6 +1,6 @@
 // The PyNN export. NEST is not packaged in Debian and pyNN.neuron needs NEURON mechanisms compiled
 // by nrnivmodl, so these tests run each script on PyNN's mock backend (Debian's python3-pynn,
-// installed by .ci/run): every cell type, parameter name, connector, source and recorder call is
+// installed by npm run setup): every cell type, parameter name, connector, source and recorder call is
 // checked by PyNN itself, without simulating. Unit conversions are checked here, by value.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
