@@ -1,6 +1,6 @@
 // Networks: connectivity rules, exact delays, refractory arrivals, memory budget.
 import { describe, expect, it } from 'vitest';
-import { connect } from '../../src/core/network/connectivity';
+import { connect, probabilityCapacity } from '../../src/core/network/connectivity';
 import { buildSimulation } from '../../src/core/simulation';
 import { validateScenario } from '../../src/scenario/scenario';
 
@@ -145,6 +145,25 @@ describe('synaptic delays and arrivals', () => {
         projections: [{ source: 'big', target: 'big', connect: { rule: 'probability', p: 0.01 }, on: 'v', weight: 0.1 }],
       }),
     ).toThrow(/^projections: the network would need about \d+\.\d\d GB \(1\.00e\+10 synapses/);
+  });
+});
+
+describe('connectivity builds exactly sized arrays', () => {
+  it('fixed probability: the targets fill an array sized for the binomial bound, seen through a view of the exact length', () => {
+    const c = connect({ rule: 'probability', p: 0.1 }, 3000, 3000, false, 5);
+    expect(c.targets.length).toBe(c.rowStart[3000]);
+    expect(c.targets.buffer.byteLength).toBe(4 * probabilityCapacity(0.1, 3000, 3000, false));
+    expect(c.targets.length).toBeLessThanOrEqual(probabilityCapacity(0.1, 3000, 3000, false));
+  });
+  it('fixed probability 1 without self-connections: every other pair, in an array of exactly that size', () => {
+    const all = connect({ rule: 'probability', p: 1, allowSelf: false }, 40, 40, true, 1);
+    expect(all.targets.length).toBe(40 * 39);
+    expect(all.targets.buffer.byteLength).toBe(4 * 40 * 39);
+  });
+  it('fixed in-degree: each row lists its targets in increasing order, as a sort of the drawn pairs would', () => {
+    const c = connect({ rule: 'inDegree', k: 30 }, 200, 300, false, 9);
+    expect(c.targets.length).toBe(30 * 300);
+    for (let i = 0; i < 200; i++) for (let q = c.rowStart[i] + 1; q < c.rowStart[i + 1]; q++) expect(c.targets[q]).toBeGreaterThan(c.targets[q - 1]);
   });
 });
 

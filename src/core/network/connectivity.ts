@@ -17,27 +17,17 @@ export interface Csr {
   targets: Int32Array;
 }
 
-/** Growable Int32Array for building rows. */
-class IntList {
-  data = new Int32Array(1024);
-  length = 0;
-  push(x: number): void {
-    if (this.length === this.data.length) {
-      const bigger = new Int32Array(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
-    }
-    this.data[this.length++] = x;
-  }
-}
-
-/** Expected number of synapses, for memory budgets before anything is built. */
-export function expectedSynapses(rule: ConnectRule, sources: number, targets: number): number {
+/**
+ * Expected number of synapses, for memory budgets before anything is built. `same`: source and
+ * target are one population (only then does allowSelf matter).
+ */
+export function expectedSynapses(rule: ConnectRule, sources: number, targets: number, same = false): number {
+  const noSelf = same && rule.rule !== 'oneToOne' && rule.rule !== 'list' && rule.allowSelf === false;
   switch (rule.rule) {
     case 'all':
-      return sources * targets;
+      return sources * (noSelf ? targets - 1 : targets);
     case 'probability':
-      return rule.p * sources * targets;
+      return rule.p * (sources * targets - (noSelf ? Math.min(sources, targets) : 0));
     case 'inDegree':
       return rule.k * targets;
     case 'oneToOne':
@@ -45,6 +35,25 @@ export function expectedSynapses(rule: ConnectRule, sources: number, targets: nu
     case 'list':
       return rule.pairs.length;
   }
+}
+
+/**
+ * Room for the synapses of a fixed-probability rule: the binomial count's mean + 8 standard
+ * deviations (exceeded with probability below 1e-15; then the array grows).
+ */
+export function probabilityCapacity(p: number, sources: number, targets: number, noSelf: boolean): number {
+  const pairs = sources * targets - (noSelf ? Math.min(sources, targets) : 0);
+  if (p <= 0) return 0;
+  if (p >= 1) return pairs;
+  const mean = p * pairs;
+  return Math.min(pairs, Math.ceil(mean + 8 * Math.sqrt(mean * (1 - p)) + 16));
+}
+
+/** A quarter more room (the rare case where the capacity above was not enough). */
+function grown(data: Int32Array, most: number): Int32Array {
+  const bigger = new Int32Array(Math.min(most, Math.ceil(data.length * 1.25) + 1024));
+  bigger.set(data);
+  return bigger;
 }
 
 /**
@@ -59,57 +68,73 @@ export function connect(rule: ConnectRule, sources: number, targets: number, sam
       const perRow = noSelf ? targets - 1 : targets;
       const rowStart = Int32Array.from({ length: sources + 1 }, (_, i) => i * perRow);
       const out = new Int32Array(sources * perRow);
-      let k = 0;
-      for (let i = 0; i < sources; i++) for (let j = 0; j < targets; j++) if (!(noSelf && i === j)) out[k++] = j;
+      // Every row is 0 .. targets-1 (less i itself without self-connections): copies of one row.
+      const row = Int32Array.from({ length: targets }, (_, j) => j);
+      for (let i = 0; i < sources; i++) {
+        if (!noSelf) out.set(row, i * perRow);
+        else {
+          out.set(row.subarray(0, Math.min(i, targets)), i * perRow);
+          if (i < targets) out.set(row.subarray(i + 1), i * perRow + i);
+        }
+      }
       return { sources, rowStart, targets: out };
     }
     case 'probability': {
       // Geometric skips: the gap to the next connected target is geometric with parameter p,
-      // so the cost follows the number of synapses, not sources x targets.
+      // so the cost follows the number of synapses, not sources x targets. The count is
+      // binomial: an array sized for the mean + 8 sd holds it but with probability 1e-15, and
+      // its untouched end costs no memory (no doubling list and final copy: they tripled the peak).
       const { p } = rule;
       const rowStart = new Int32Array(sources + 1);
-      const list = new IntList();
+      let out: Int32Array = new Int32Array(probabilityCapacity(p, sources, targets, noSelf));
+      let n = 0;
       if (p > 0) {
         const logQ = Math.log1p(-Math.min(p, 1 - 1e-16));
         for (let i = 0; i < sources; i++) {
-          rowStart[i] = list.length;
+          rowStart[i] = n;
           let j = -1;
           for (;;) {
             j += p >= 1 ? 1 : 1 + Math.floor(Math.log(random.uniform()) / logQ);
             if (j >= targets) break;
-            if (!(noSelf && i === j)) list.push(j);
+            if (noSelf && i === j) continue;
+            if (n === out.length) out = grown(out, sources * targets);
+            out[n++] = j;
           }
         }
       }
-      rowStart[sources] = list.length;
-      return { sources, rowStart, targets: list.data.slice(0, list.length) };
+      rowStart[sources] = n;
+      return { sources, rowStart, targets: n === out.length ? out : out.subarray(0, n) };
     }
     case 'inDegree': {
-      // Each target draws k distinct sources (Floyd's algorithm); the pairs are then sorted by
-      // source with a counting sort into CSR.
+      // Each target draws k distinct sources (Floyd's algorithm). The same random stream is run
+      // twice: first to count each source's synapses, then to write them where they belong, so
+      // nothing but the CSR is held (a list of pairs sorted afterwards doubled the peak).
       const { k } = rule;
       const pool = noSelf ? sources - 1 : sources;
       if (k > pool) throw new InputError(`${field}.k`, `${k} exceeds the ${pool} possible sources`);
-      const pairSource = new Int32Array(k * targets);
-      const chosen = new Set<number>();
-      for (let j = 0; j < targets; j++) {
-        chosen.clear();
-        for (let r = pool - k; r < pool; r++) {
-          const t = Math.floor(random.uniform() * (r + 1));
-          chosen.add(chosen.has(t) ? r : t);
+      const rowStart = new Int32Array(sources + 1);
+      const out = new Int32Array(k * targets);
+      let fill = rowStart;
+      // chosenBy[s] = the last target that drew s: membership without a set to clear per target.
+      const chosenBy = new Int32Array(pool);
+      for (let pass = 0; pass < 2; pass++) {
+        const stream = new Random(seed);
+        chosenBy.fill(-1);
+        for (let j = 0; j < targets; j++) {
+          for (let r = pool - k; r < pool; r++) {
+            const t = Math.floor(stream.uniform() * (r + 1));
+            let s = chosenBy[t] === j ? r : t;
+            chosenBy[s] = j;
+            if (noSelf && s >= j) s++; // skip the target itself
+            if (pass === 0) rowStart[s + 1]++;
+            else out[fill[s]++] = j;
+          }
         }
-        let m = 0;
-        for (let s of chosen) {
-          if (noSelf && s >= j) s++; // skip the target itself
-          pairSource[j * k + m++] = s;
+        if (pass === 0) {
+          for (let i = 0; i < sources; i++) rowStart[i + 1] += rowStart[i];
+          fill = rowStart.slice(0, sources);
         }
       }
-      const rowStart = new Int32Array(sources + 1);
-      for (let q = 0; q < pairSource.length; q++) rowStart[pairSource[q] + 1]++;
-      for (let i = 0; i < sources; i++) rowStart[i + 1] += rowStart[i];
-      const fill = rowStart.slice(0, sources);
-      const out = new Int32Array(pairSource.length);
-      for (let q = 0; q < pairSource.length; q++) out[fill[pairSource[q]]++] = Math.floor(q / k);
       return { sources, rowStart, targets: out };
     }
     case 'oneToOne': {
@@ -118,16 +143,21 @@ export function connect(rule: ConnectRule, sources: number, targets: number, sam
       return { sources, rowStart, targets: Int32Array.from({ length: n }, (_, i) => i) };
     }
     case 'list': {
+      // Indexed reads, not destructuring: ten million pairs would otherwise leave as many
+      // iterators for the collector.
+      const { pairs } = rule;
       const rowStart = new Int32Array(sources + 1);
-      rule.pairs.forEach(([i, j], q) => {
+      for (let q = 0; q < pairs.length; q++) {
+        const i = pairs[q][0];
+        const j = pairs[q][1];
         if (!Number.isInteger(i) || i < 0 || i >= sources) throw new InputError(`${field}.pairs[${q}][0]`, `${i} is not a source index in [0, ${sources - 1}]`);
         if (!Number.isInteger(j) || j < 0 || j >= targets) throw new InputError(`${field}.pairs[${q}][1]`, `${j} is not a target index in [0, ${targets - 1}]`);
         rowStart[i + 1]++;
-      });
+      }
       for (let i = 0; i < sources; i++) rowStart[i + 1] += rowStart[i];
       const fill = rowStart.slice(0, sources);
-      const out = new Int32Array(rule.pairs.length);
-      for (const [i, j] of rule.pairs) out[fill[i]++] = j;
+      const out = new Int32Array(pairs.length);
+      for (let q = 0; q < pairs.length; q++) out[fill[pairs[q][0]]++] = pairs[q][1];
       return { sources, rowStart, targets: out };
     }
   }
