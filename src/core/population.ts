@@ -359,8 +359,9 @@ export class Population {
     this.input = wasm.input;
     wasm.refractoryUntil.set(this.refractoryUntil);
     this.refractoryUntil = wasm.refractoryUntil;
+    // The move happens while building, before anything has arrived: the new memory is zero
+    // already, and copying the old array would make its pages resident too (reading commits them).
     this.rings.forEach((r, k) => {
-      wasm.rings[k].set(r.data);
       r.data = wasm.rings[k];
     });
     this.ringData = packed(this.rings.map((r) => r.data));
