@@ -105,6 +105,20 @@ describe('named expressions that use each other are analysed once each', () => {
     }
   });
 
+  it('a chain of 200 whose every link is nested 40 deep: no stack overflow (the work goes one expression deep, not the chain)', () => {
+    const nest = (inner: string) => '(1 * '.repeat(40) + inner + ')'.repeat(40);
+    for (const [first, link, equation, methods] of [
+      // parameter-only derivatives all the way: exact too, its coefficients derived values
+      ['(v - E_L) / tau_m', (x: string) => nest(`${x} * (tau_m / tau_m)`), 'dv/dt = -x199 + R*I / tau_m', METHODS],
+      ['(v - E_L) / 100', (x: string) => nest(`sin(${x})`), 'dv/dt = (-(v - E_L) + x199 + R*I) / tau_m', ['staggered', 'exponential_euler', 'rk4', 'euler']],
+    ] as const) {
+      const model = { ...structuredClone(lif), id: 'nested', expressions: chain(199, first, link), equations: [equation], defaultMethod: 'rk4' };
+      const loaded = timed(`load, 200 nested 40 deep (${JSON.stringify(model).length} characters)`, () => loadModel(model, 'nested.json'));
+      expect(availableMethods(loaded)).toEqual([...methods]);
+      for (const method of methods) expect(spikes(model, method, 2, 12).times.length, method).toBeGreaterThan(0);
+    }
+  });
+
   it('named expressions in reset and initial values are evaluated at the right state; threshold and refractory period refuse them by name', () => {
     const withReset = doubling(18, {
       expressions: [...chain(18, 'v - E_L', (x) => `${x} + ${x}`), ...chain(18, 'V_th - E_L', (y) => `${y} + ${y}`, 'y')],

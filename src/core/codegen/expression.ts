@@ -235,6 +235,35 @@ export function symbolsOf(node: MathNode): Set<string> {
   return names;
 }
 
+/**
+ * The nodes of a tree whose symbols are all parameters (and that have at least one): the
+ * subexpressions a kernel can compute once per call. One pass, each node once (asking symbolsOf
+ * at every node would be quadratic in the depth of a long sum).
+ */
+export function parameterOnlyNodes(node: MathNode, isParameter: (name: string) => boolean): Set<MathNode> {
+  const NONE = 0;
+  const PARAMETERS = 1;
+  const OTHER = 2;
+  const kinds = new Map<MathNode, number>();
+  const out = new Set<MathNode>();
+  const kindOf = (n: MathNode): number => {
+    let kind = kinds.get(n);
+    if (kind !== undefined) return kind;
+    const x = n as MathNode & Record<string, unknown>;
+    let children: MathNode[] = [];
+    if (n.type === 'SymbolNode') kind = isParameter(x.name as string) ? PARAMETERS : OTHER;
+    else if (n.type === 'ParenthesisNode') children = [x.content as MathNode];
+    else if (n.type === 'OperatorNode' || n.type === 'FunctionNode') children = x.args as MathNode[]; // (not a function's name)
+    else if (n.type === 'ConditionalNode') children = [x.condition as MathNode, x.trueExpr as MathNode, x.falseExpr as MathNode];
+    if (kind === undefined) kind = children.reduce((k, c) => Math.max(k, kindOf(c)), NONE);
+    kinds.set(n, kind);
+    if (kind === PARAMETERS) out.add(n);
+    return kind;
+  };
+  kindOf(node);
+  return out;
+}
+
 /** Format a number as a JS literal that round-trips exactly. */
 export function numberLiteral(value: number): string {
   if (!Number.isFinite(value)) throw new Error(`internal: non-finite constant ${value}`);

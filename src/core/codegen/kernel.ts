@@ -4,7 +4,7 @@
 // `new Function` contains nothing a model file author chose except numbers.
 import type { MathNode } from 'mathjs/number';
 import { SymbolNode } from '../math.js';
-import { KERNEL_PRELUDE, symbolsOf, toJs } from './expression.js';
+import { KERNEL_PRELUDE, parameterOnlyNodes, toJs } from './expression.js';
 import type { Random } from '../random.js';
 import { namedValues, namedValuesFor, type LoadedModel, type MethodName } from '../model/loadModel.js';
 
@@ -132,11 +132,11 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, opt
   const paramSet = new Set(parameterNames);
   const hoisted = new Map<string, string>(); // JS source -> local name
   const hoistedNames = new Set<string>();
-  const hoist = (node: MathNode): MathNode =>
-    node.transform((child) => {
+  const hoist = (node: MathNode): MathNode => {
+    const parameterOnly = parameterOnlyNodes(node, (name) => paramSet.has(name));
+    return node.transform((child) => {
       if (child.type === 'ConstantNode' || child.type === 'SymbolNode' || child.type === 'ParenthesisNode') return child;
-      const names = symbolsOf(child);
-      if (names.size === 0 || ![...names].every((n) => paramSet.has(n))) return child;
+      if (!parameterOnly.has(child)) return child;
       const js = toJs(child, paramSymbol);
       let local = hoisted.get(js);
       if (!local) {
@@ -145,6 +145,7 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, opt
       }
       return new SymbolNode(local);
     });
+  };
   /** toJs for code inside the neuron loop: hoisted locals pass through as they are. */
   const loopJs = (node: MathNode, symbol: (name: string) => string) => toJs(hoist(node), (name) => (hoistedNames.has(name) ? name : symbol(name)));
 

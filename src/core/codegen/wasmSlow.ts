@@ -13,7 +13,7 @@
 import type { MathNode } from 'mathjs/number';
 import type { LoadedModel } from '../model/loadModel.js';
 import { namedValues, parameterEvaluator } from '../model/loadModel.js';
-import { symbolsOf, toJs } from './expression.js';
+import { parameterOnlyNodes, toJs } from './expression.js';
 import { linearTerms, MAX_SPIKES_PER_STEP, namedExpressionsFor } from './kernel.js';
 import { Code, F64, I32 } from './wasm.js';
 
@@ -102,7 +102,12 @@ function expressionEmitter(
     return k;
   };
   const loadConstant = (node: MathNode) => c.i32(0).f64Load(constantsAt + 8 * constantIndex(node));
-  const emit = (node: MathNode, named: (name: string) => number | undefined): void => {
+  const emit = (root: MathNode, named: (name: string) => number | undefined): void => {
+    const parameterOnly = parameterOnlyNodes(root, (name) => params.has(name));
+    emitNode(root, named, parameterOnly);
+  };
+  const emitNode = (node: MathNode, named: (name: string) => number | undefined, parameterOnly: Set<MathNode>): void => {
+    const emit = (child: MathNode, named: (name: string) => number | undefined) => emitNode(child, named, parameterOnly);
     const n = node as MathNode & Record<string, unknown>;
     if (node.type === 'ParenthesisNode') return emit(n.content as MathNode, named);
     if (node.type === 'ConstantNode') {
@@ -120,8 +125,7 @@ function expressionEmitter(
       else throw new Unsupported();
       return;
     }
-    const names = symbolsOf(node);
-    if (names.size > 0 && [...names].every((s) => params.has(s))) {
+    if (parameterOnly.has(node)) {
       loadConstant(node); // hoisted by the JS kernel: the same value, computed once
       return;
     }

@@ -474,21 +474,20 @@ export function parametersRead(model: LoadedModel, nodes: MathNode[]): Set<strin
  * twice, so this size can grow with each level of names: it is counted before anything is built).
  */
 export function writtenOut(model: LoadedModel, node: MathNode, maxNodes = 5000): MathNode | null {
-  const byName = new Map(namedValues(model).map((e) => [e.name, e.node]));
+  const named = namedValues(model);
+  const byName = new Map(named.map((e) => [e.name, e.node]));
+  // Sizes in dependency order, each from those before it (capped, so they stay small numbers).
   const sizes = new Map<string, number>();
   const sizeOf = (n: MathNode): number => {
     let size = 0;
     n.traverse((child) => {
       const name = child.type === 'SymbolNode' ? (child as unknown as { name: string }).name : '';
-      size += byName.has(name) ? namedSize(name) : 1;
+      size += sizes.get(name) ?? 1;
     });
-    return size;
+    return Math.min(size, maxNodes + 1);
   };
-  const namedSize = (name: string): number => {
-    let size = sizes.get(name);
-    if (size === undefined) sizes.set(name, (size = Math.min(sizeOf(byName.get(name)!), maxNodes + 1)));
-    return size;
-  };
+  const used = namedValuesFor(model, [node]);
+  for (const e of named) if (used.has(e.name)) sizes.set(e.name, sizeOf(e.node));
   if (sizeOf(node) > maxNodes) return null;
   const substitute = (n: MathNode): MathNode =>
     n.transform((child) => {

@@ -33,11 +33,14 @@ export const MAX_WRITTEN_NODES = 20000;
 
 export class NamedValues {
   private readonly nodes = new Map<string, MathNode>();
+  /** Every named value (the model's, then derived ones as they are made), in dependency order. */
+  private readonly order: string[] = [];
+  private readonly declared = new Set<string>();
   /** State variables and the input each named value depends on. */
   private readonly deps = new Map<string, Set<string>>();
   private readonly parameterOnly = new Map<string, boolean>();
   private readonly derivatives = new Map<string, MathNode | NoDerivative>();
-  private readonly zeros = new Map<string, MathNode>();
+  private readonly zeros = new Map<string, MathNode | null>();
   /** Values derived here, in the order they were made (each after those it uses). */
   readonly derived: NamedExpression[] = [];
 
@@ -48,8 +51,8 @@ export class NamedValues {
 
   /** A named expression of the model; those it uses must have been added before it. */
   add(name: string, node: MathNode): void {
-    this.nodes.set(name, node);
-    this.deps.set(name, this.dependsOn(node));
+    this.declared.add(name);
+    this.register(name, node);
   }
 
   has(name: string): boolean {
@@ -75,20 +78,45 @@ export class NamedValues {
 
   /** Whether `node` is a function of parameters alone (named values included). */
   onlyParameters(node: MathNode, parameters: Set<string>): boolean {
-    for (const name of symbolsOf(node)) {
-      if (parameters.has(name)) continue;
-      if (!this.nodes.has(name)) return false;
-      let known = this.parameterOnly.get(name);
-      if (known === undefined) this.parameterOnly.set(name, (known = this.onlyParameters(this.nodes.get(name)!, parameters)));
-      if (!known) return false;
-    }
-    return true;
+    const known = (name: string): boolean => {
+      let only = this.parameterOnly.get(name);
+      if (only === undefined) {
+        only = [...symbolsOf(this.nodes.get(name)!)].every((s) => parameters.has(s) || (this.nodes.has(s) && known(s)));
+        this.parameterOnly.set(name, only);
+      }
+      return only;
+    };
+    // Named values in dependency order first, so `known` never recurses far.
+    for (const name of this.inOrder(node)) known(name);
+    return [...symbolsOf(node)].every((s) => parameters.has(s) || (this.nodes.has(s) && known(s)));
   }
 
   /** d node / d variable, or why there is none. */
   derivative(node: MathNode, variable: string): { node: MathNode | null; why: string } {
+    const lookup = (name: string): MathNode | null => {
+      if (!this.nodes.has(name)) return null; // a parameter, another state variable or the input: constant
+      if (!this.deps.get(name)!.has(variable)) return num(0);
+      const known = this.derivatives.get(`$d$${name}$${variable}`)!;
+      if (known instanceof NoDerivative) throw known;
+      return known;
+    };
+    // The named expressions `node` uses, each differentiated once, after those it uses (so no
+    // derivative waits on another: the depth of the work is that of one expression).
+    for (const name of this.inOrder(node)) {
+      const key = `$d$${name}$${variable}`;
+      if (!this.declared.has(name) || !this.deps.get(name)!.has(variable) || this.derivatives.has(key)) continue;
+      let known: MathNode | NoDerivative;
+      try {
+        known = this.named(key, this.checked(differentiate(this.nodes.get(name)!, variable, lookup)));
+      } catch (err) {
+        if (!(err instanceof NoDerivative)) throw err;
+        // Said once, for the named expression where it happens.
+        known = err instanceof NamedNoDerivative ? err : new NamedNoDerivative(`${name}: ${err.message}`);
+      }
+      this.derivatives.set(key, known);
+    }
     try {
-      return { node: this.checked(differentiate(node, variable, (name) => this.derivativeOf(name, variable))), why: '' };
+      return { node: this.checked(differentiate(node, variable, lookup)), why: '' };
     } catch (err) {
       if (err instanceof NoDerivative) return { node: null, why: err.message };
       throw err;
@@ -97,7 +125,28 @@ export class NamedValues {
 
   /** `node` with every state variable and the input set to 0, folded. */
   atZero(node: MathNode): MathNode {
-    return fold(node, (name) => (this.states.has(name) || name === this.input ? num(0) : this.nodes.has(name) ? this.zeroOf(name) : null));
+    const leaf = (name: string) => (this.states.has(name) || name === this.input ? num(0) : (this.zeros.get(name) ?? null));
+    for (const name of this.inOrder(node)) {
+      if (!this.declared.has(name) || this.zeros.has(name)) continue;
+      // A name without state or input in it stays itself (null).
+      this.zeros.set(name, this.deps.get(name)!.size === 0 ? null : this.named(`$z$${name}`, fold(this.nodes.get(name)!, leaf)));
+    }
+    return fold(node, leaf);
+  }
+
+  /** The named values `node` uses, directly or not, in dependency order. */
+  private inOrder(node: MathNode): string[] {
+    const used = new Set<string>();
+    const pending = [node];
+    while (pending.length > 0) {
+      for (const name of symbolsOf(pending.pop()!)) {
+        if (this.nodes.has(name) && !used.has(name)) {
+          used.add(name);
+          pending.push(this.nodes.get(name)!);
+        }
+      }
+    }
+    return this.order.filter((name) => used.has(name));
   }
 
   private checked(node: MathNode): MathNode {
@@ -106,38 +155,16 @@ export class NamedValues {
     return node;
   }
 
-  /** The derivative of a named value as a constant, a symbol, or the name of a derived value. */
-  private derivativeOf(name: string, variable: string): MathNode | null {
-    if (!this.nodes.has(name)) return null; // a parameter, another state variable or the input: constant
-    if (!this.deps.get(name)!.has(variable)) return num(0);
-    const key = `$d$${name}$${variable}`;
-    let known = this.derivatives.get(key);
-    if (known === undefined) {
-      try {
-        known = this.named(key, this.checked(differentiate(this.nodes.get(name)!, variable, (inner) => this.derivativeOf(inner, variable))));
-      } catch (err) {
-        if (!(err instanceof NoDerivative)) throw err;
-        // Said once, for the named expression where it happens.
-        known = err instanceof NamedNoDerivative ? err : new NamedNoDerivative(`${name}: ${err.message}`);
-      }
-      this.derivatives.set(key, known);
-    }
-    if (known instanceof NoDerivative) throw known;
-    return known;
+  private register(name: string, node: MathNode): void {
+    this.order.push(name);
+    this.nodes.set(name, node);
+    this.deps.set(name, this.dependsOn(node));
   }
 
-  private zeroOf(name: string): MathNode | null {
-    if (this.deps.get(name)!.size === 0) return null; // no state or input in it: the name itself
-    const key = `$z$${name}`;
-    let known = this.zeros.get(key);
-    if (!known) this.zeros.set(key, (known = this.named(key, this.atZero(this.nodes.get(name)!))));
-    return known;
-  }
-
-  /** A constant or a single symbol is used as it is; anything larger becomes a named value. */
+  /** A constant or a single symbol is used as it is; anything larger becomes a derived named value. */
   private named(name: string, node: MathNode): MathNode {
     if (node.type === 'ConstantNode' || node.type === 'SymbolNode') return node;
-    this.add(name, node);
+    this.register(name, node);
     this.derived.push({ name, node, reads: this.readsOf(node) });
     return symbol(name);
   }
