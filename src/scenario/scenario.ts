@@ -8,6 +8,7 @@ import { loadModel, resolveParameters, METHODS, type LoadedModel, type MethodNam
 import type { ModelFile } from '../core/model/modelFile.js';
 import { STIMULUS_TYPES, type StimulusSpec } from '../core/stimulus/stimuli.js';
 import { expectedSynapses, type ConnectRule } from '../core/network/connectivity.js';
+import { checkNetworkMemory, networkMemoryEstimate } from '../core/network/memory.js';
 
 export const SCENARIO_FORMAT = 'spikebridge-scenario/1';
 
@@ -99,7 +100,7 @@ export interface ValidScenario {
     method: MethodName;
     initial: Record<string, InitialValue>;
   }[];
-  /** Synapses the projections will hold, and the bytes they and their arrival rings need. */
+  /** Synapses the projections will hold, and the network's peak bytes (core/network/memory.ts). */
   estimate: { synapses: number; bytes: number };
 }
 
@@ -117,7 +118,7 @@ export const LIMITS = {
   maxSpikes: 2e7,
   maxProjections: 64,
   maxDelayMs: 1000,
-  /** Memory for synapses and arrival rings; a larger network is refused before it is built. */
+  /** Peak memory of a network (synapses, weights, delays, arrival rings, neuron state); a larger one is refused before it is built. */
   maxNetworkBytes: 3e9,
 };
 
@@ -304,7 +305,6 @@ export function validateScenario(raw: unknown): ValidScenario {
   if (projectionsRaw.length > LIMITS.maxProjections) throw new InputError('projections', `${projectionsRaw.length} projections; at most ${LIMITS.maxProjections} are allowed`);
   let synapses = 0;
   let bytes = 0;
-  const maxDelay = new Map<string, number>(); // "population/variable" -> ms
   const projections = projectionsRaw.map((pr: unknown, k: number): ProjectionSpec => {
     const field = `projections[${k}]`;
     if (!isObject(pr)) throw new InputError(field, `must be an object { source, target, connect, on, weight, delayMs }, got ${describeValue(pr)}`);
@@ -353,21 +353,12 @@ export function validateScenario(raw: unknown): ValidScenario {
     const rule = c as unknown as ConnectRule;
     const weight = distribution(pr.weight, `${field}.weight`, ['normal', 'uniform']);
     const delay = pr.delayMs === undefined ? 0 : distribution(pr.delayMs, `${field}.delayMs`, ['uniform'], 0, LIMITS.maxDelayMs);
-    const n = expectedSynapses(rule, source.spec.size, target.spec.size);
-    synapses += n;
-    bytes += n * (4 + (typeof weight === 'number' ? 0 : 4) + (typeof delay === 'number' ? 0 : 4)) + 4 * (source.spec.size + 1);
-    const longest = typeof delay === 'number' ? delay : (delay as { uniform: [number, number] }).uniform[1];
-    const key = `${target.spec.name}/${pr.on}`;
-    maxDelay.set(key, Math.max(maxDelay.get(key) ?? 0, longest));
+    synapses += expectedSynapses(rule, source.spec.size, target.spec.size, source === target);
     return { ...(pr as unknown as ProjectionSpec), connect: rule, weight: weight as ProjectionSpec['weight'], delayMs: delay as ProjectionSpec['delayMs'] };
   });
-  for (const [key, delay] of maxDelay) {
-    const size = byName.get(key.split('/')[0])!.spec.size;
-    bytes += 8 * size * (Math.ceil(delay / dtMs) + 2);
-  }
-  if (bytes > LIMITS.maxNetworkBytes) {
-    throw new InputError('projections', `the network would need about ${(bytes / 1e9).toFixed(2)} GB (${synapses.toExponential(2)} synapses and their arrival rings); at most ${LIMITS.maxNetworkBytes / 1e9} GB are allowed: use fewer neurons, sparser connectivity or shorter delays`);
-  }
+  const memory = networkMemoryEstimate(dtMs, populations.map((p) => ({ name: p.spec.name, size: p.spec.size, model: p.model, method: p.method })), projections);
+  bytes = memory.bytes;
+  checkNetworkMemory(memory, LIMITS.maxNetworkBytes);
 
   const stimuliRaw = raw.stimuli ?? [];
   if (!Array.isArray(stimuliRaw)) throw new InputError('stimuli', 'must be a list of stimuli');

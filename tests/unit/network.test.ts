@@ -144,7 +144,27 @@ describe('synaptic delays and arrivals', () => {
         populations: [{ name: 'big', model: 'lif', size: 1000000 }],
         projections: [{ source: 'big', target: 'big', connect: { rule: 'probability', p: 0.01 }, on: 'v', weight: 0.1 }],
       }),
-    ).toThrow(/^projections: the network would need about \d+\.\d\d GB \(1\.00e\+10 synapses/);
+    ).toThrow(/^projections: the network would need about \d+\.\d\d GB at its peak \(1\.00e\+10 synapses.*the largest, projections\[0\], \d+\.\d\d GB\); at most 3 GB are allowed/);
+  });
+
+  it('counts neurons, rings and the copy of instant synapses into WebAssembly in the estimate', () => {
+    const estimate = (projection: Record<string, unknown>, size = 100000) =>
+      validateScenario({
+        format: 'spikebridge-scenario/1',
+        durationMs: 10,
+        dtMs: 0.1,
+        populations: [{ name: 'p', model: 'lif', size }],
+        projections: [{ source: 'p', target: 'p', on: 'v', weight: 0.1, connect: { rule: 'inDegree', k: 100 }, ...projection }],
+      }).estimate.bytes;
+    const synapses = 100000 * 100;
+    // Without delay the synapses are copied into the population's WebAssembly memory: twice.
+    const instant = estimate({});
+    const delayed = estimate({ delayMs: 1 });
+    const rings = 2 * 8 * 100000 * (Math.ceil(1 / 0.1) + 2); // the ring and its copy in the snapshot
+    expect(instant - delayed).toBe(4 * synapses + 4 * 100001 - rings);
+    // A drawn weight adds 4 bytes a synapse (and its copy), a drawn delay 4 more.
+    expect(estimate({ weight: { normal: [0.1, 0.01] } }) - instant).toBe(2 * 4 * synapses);
+    expect(estimate({ delayMs: { uniform: [0, 1] } }) - delayed).toBe(4 * synapses);
   });
 });
 
