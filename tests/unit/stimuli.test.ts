@@ -1,5 +1,7 @@
 // Each stimulus delivers the right charge, mean and statistics, independent of the grid.
 import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { createStimulus } from '../../src/core/stimulus/stimuli';
 import { Random } from '../../src/core/random';
 import { buildSimulation } from '../../src/core/simulation';
@@ -53,6 +55,53 @@ describe('deterministic stimuli keep their charge on any grid', () => {
   it('per-target amplitudes', () => {
     const x = drive({ type: 'constant', amplitude: [1, 2, 3] }, 0.1, 1, 3);
     expect(x.map((c) => c[0])).toEqual([1, 2, 3]);
+  });
+});
+
+describe('pulse trains much finer than the step: the cost of a step does not grow with dt / period', () => {
+  it('a 1 µs period at dt = 1 ms gives every step its exact mean, width / period x amplitude', () => {
+    const [x] = drive({ type: 'pulses', amplitude: 2, widthMs: 0.00025, periodMs: 0.001 }, 1, 5000);
+    expect(charge(x, 1)).toBeCloseTo((0.00025 / 0.001) * 2 * 5000, 7);
+    for (const mean of x) expect(mean).toBeCloseTo(0.5, 9);
+  });
+  it('keeps the edges exact: a count that ends the train, a stop inside a pulse, a start inside a step', () => {
+    // 3000 pulses of 0.4 µs every 1 µs from 2.5 ms: 1.2 pC-like units in all, half of step [2, 3).
+    const [counted] = drive({ type: 'pulses', amplitude: 1, widthMs: 0.0004, periodMs: 0.001, startMs: 2.5, count: 3000 }, 1, 10);
+    expect(charge(counted, 1)).toBeCloseTo(3000 * 0.0004, 9);
+    expect(counted[2]).toBeCloseTo(500 * 0.0004, 9);
+    expect(counted[6]).toBe(0);
+    // Stopped at 4.0002 ms: 1500 whole pulses and 0.2 µs of the next.
+    const [stopped] = drive({ type: 'pulses', amplitude: 1, widthMs: 0.0004, periodMs: 0.001, startMs: 2.5, stopMs: 4.0002 }, 1, 10);
+    expect(charge(stopped, 1)).toBeCloseTo(1500 * 0.0004 + 0.0002, 9);
+  });
+  it('a period far below what a double resolves at that time (1e-300 ms) is its duty cycle, not a loop without end', () => {
+    // In a child process, stopped after a minute (it takes a millisecond): a loop over the
+    // pulses never ended here, and a test process cannot interrupt its own endless loop.
+    const script = [
+      `import { createStimulus } from ${JSON.stringify(fileURLToPath(new URL('../../src/core/stimulus/stimuli.ts', import.meta.url)))};`,
+      "const s = createStimulus({ type: 'pulses', population: 'p', amplitude: 1, widthMs: 0.5e-300, periodMs: 1e-300, startMs: 3.3 }, Int32Array.of(0), 1);",
+      'const input = new Float64Array(1);',
+      'for (let k = 0; k < 200; k++) s.add(input, k * 0.1, 0.1);',
+      'console.log(input[0] * 0.1);',
+    ].join('\n');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.signal).toBeNull();
+    expect(Number(run.stdout)).toBeCloseTo(0.5 * (20 - 3.3), 9);
+  });
+  it('a scenario with such a train runs to its end with the same mean input', () => {
+    const sim = buildSimulation({
+      format: 'spikebridge-scenario/1',
+      durationMs: 100,
+      dtMs: 1,
+      populations: [{ name: 'n', model: 'lif', size: 1, parameters: { V_th: 20 } }],
+      stimuli: [{ type: 'pulses', population: 'n', amplitude: 2, widthMs: 1e-6, periodMs: 4e-6 }],
+      record: { traces: [{ population: 'n', variable: 'v', neurons: [0] }] },
+    });
+    sim.advance();
+    const v = sim.drain().traces[0].values;
+    // A mean input of 0.5 nA through R = 10 MOhm moves v towards 5 mV above E_L with tau_m = 10 ms.
+    expect(v.length).toBe(101);
+    v.forEach((x, k) => expect(x).toBeCloseTo(-70 + 5 * (1 - Math.exp(-k / 10)), 9));
   });
 });
 
