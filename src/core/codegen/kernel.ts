@@ -64,6 +64,9 @@ export interface CompiledKernel {
 
 export const MAX_SPIKES_PER_STEP = 16;
 
+/** The largest double below the threshold `lvl` (or close to it), as JS source; wasmSlow.ts computes it alike. */
+const BELOW_LEVEL = 'lvl - (Math.abs(lvl) * Number.EPSILON + Number.MIN_VALUE)';
+
 class Emitter {
   lines: string[] = [];
   private depth = 1;
@@ -282,6 +285,7 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, opt
     method === 'exact' && model.linear !== null && all.every((j) => j === leader || model.linear!.matrix[leader][j].toString() === '0');
   const emitFraction = () => {
     if (leaderAlone) {
+      w(`const decay = C[${leader * ns + leader}];`);
       w(`const vinf = decay === 1 ? NaN : (C[${ns * ns + leader}] + C[${ns * ns + ns + leader}] * inp) / (1 - decay);`);
       w(`const q = (lvl - vinf) / (${lv} - vinf);`);
       w(`let frac = q > 0 && q <= 1 && decay < 1 ? Math.log(q) / Math.log(decay) : (lvl - ${lv}) / (${nv} - ${lv});`);
@@ -380,18 +384,21 @@ export function generateKernelSource(model: LoadedModel, method: MethodName, opt
   }
   out.open(`if (!pinned && ${spikeTest}) {`);
   keepIfNotFinite();
-  if (leaderAlone) {
-    // The exact solution approaches its fixed point without reaching it. A step is the increasing
-    // map x -> decay x + c; if it takes lvl no higher (the fixed point does not exceed lvl, within
-    // rounding), no x below lvl can cross, and only rounding brought the leader to lvl (a LIF
-    // driven exactly at its rheobase). It stays just below lvl then, at any dt.
-    w(`const decay = C[${leader * ns + leader}];`);
-    const offsetTerm = terms.offset[leader] ? `C[${ns * ns + leader}]` : '0';
-    const inputTerm = terms.input[leader] ? `C[${ns * ns + ns + leader}] * inp` : '0';
-    w(`const atLevel = decay * lvl + ${offsetTerm} + ${inputTerm};`);
-    w(`const rounding = 8 * Number.EPSILON * (Math.abs(decay * lvl) + Math.abs(${offsetTerm}) + Math.abs(${inputTerm}) + Math.abs(lvl));`);
+  if (method === 'exact') {
+    // The exact solution approaches a fixed point without reaching it (a LIF driven exactly at
+    // its rheobase), yet rounding can bring the leader to lvl. The step is increasing in the
+    // leader, x -> C x + c: if a step starting at lvl (the others as they are) ends no higher,
+    // within rounding, a step from below lvl cannot end above it but by rounding, and the leader
+    // stays just below lvl, at any dt.
+    const atLevel = [
+      ...all.filter((j) => reaches[leader][j]).map((j) => `C[${leader * ns + j}] * ${j === leader ? 'lvl' : s(j)}`),
+      ...(terms.offset[leader] ? [`C[${ns * ns + leader}]`] : []),
+      ...(terms.input[leader] ? [`C[${ns * ns + ns + leader}] * inp`] : []),
+    ];
+    w(`const atLevel = ${atLevel.join(' + ')};`);
+    w(`const rounding = 8 * Number.EPSILON * (${[...atLevel, 'lvl'].map((x) => `Math.abs(${x})`).join(' + ')});`);
     out.open(`if (${lv} < lvl && atLevel <= lvl + rounding) {`);
-    all.forEach((k) => w(`${s(k)} = ${k === leader ? 'lvl - Math.max(Math.abs(lvl) * Number.EPSILON, Number.MIN_VALUE)' : nn(k)};`));
+    all.forEach((k) => w(`${s(k)} = ${k === leader ? BELOW_LEVEL : nn(k)};`));
     w('tFrom = tTo;');
     w('if (tFrom >= tEnd) break;');
     w('continue;');

@@ -217,6 +217,8 @@ export function slowCode(
   const next = c.local(F64);
   const it = c.local(I32);
   const lvl = c.local(F64);
+  const atLevel = c.local(F64);
+  const rounding = c.local(F64);
   const tref = c.local(F64);
 
   const constants = plan.constants;
@@ -378,6 +380,39 @@ export function slowCode(
     c.get(pinned).i32Eqz().get(n[leader]).get(lvl).f64Ge().i32And().if();
     {
       keepIfNotFinite(2);
+      // A step from lvl that ends no higher, within rounding: the leader only approaches lvl and
+      // stays just below it (the JS kernel's atLevel and rounding, operation for operation).
+      const live = all.filter((jj) => terms.reaches[leader][jj]);
+      const term = (m: number) => {
+        const jj = live[m];
+        coefficient(leader * ns + jj).get(jj === leader ? lvl : s[jj]).f64Mul();
+      };
+      live.forEach((_, m) => {
+        term(m);
+        if (m > 0) c.f64Add();
+      });
+      if (terms.offset[leader]) coefficient(ns * ns + leader).f64Add();
+      if (terms.input[leader]) coefficient(ns * ns + ns + leader).get(inp).f64Mul().f64Add();
+      c.set(atLevel);
+      c.f64(8 * Number.EPSILON);
+      live.forEach((_, m) => {
+        term(m);
+        c.f64Abs();
+        if (m > 0) c.f64Add();
+      });
+      if (terms.offset[leader]) coefficient(ns * ns + leader).f64Abs().f64Add();
+      if (terms.input[leader]) coefficient(ns * ns + ns + leader).get(inp).f64Mul().f64Abs().f64Add();
+      c.get(lvl).f64Abs().f64Add().f64Mul().set(rounding);
+      c.get(s[leader]).get(lvl).f64Lt().get(atLevel).get(lvl).get(rounding).f64Add().f64Le().i32And().if();
+      {
+        for (const kk of all) if (kk !== leader) c.get(n[kk]).set(s[kk]);
+        // lvl - (|lvl| * EPSILON + MIN_VALUE)
+        c.get(lvl).get(lvl).f64Abs().f64(Number.EPSILON).f64Mul().f64(Number.MIN_VALUE).f64Add().f64Sub().set(s[leader]);
+        c.get(tTo).set(tFrom);
+        c.get(tFrom).get(tEnd).f64Ge().brIf(3);
+        c.br(2); // continue
+      }
+      c.end();
       // frac = (lvl - s) / (n - s), clamped to [0, 1] (NaN to 0)
       c.get(lvl).get(s[leader]).f64Sub().get(n[leader]).get(s[leader]).f64Sub().f64Div().set(frac);
       c.get(frac).f64(0).f64Ge().i32Eqz().if();
