@@ -5,7 +5,9 @@
 // the times are printed.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { availableMethods, loadModel, METHODS, type MethodName } from '../../src/core/model/loadModel';
+import { availableMethods, defaultParameters, loadModel, METHODS, type MethodName } from '../../src/core/model/loadModel';
+import { PointEvaluator } from '../../src/core/model/evaluate';
+import { parse } from '../../src/core/math';
 import { generateKernelSource } from '../../src/core/codegen/kernel';
 import { buildSimulation, Simulation } from '../../src/core/simulation';
 import { validateScenario } from '../../src/scenario/scenario';
@@ -157,6 +159,18 @@ describe('named expressions that use each other are analysed once each', () => {
     expect(engines[0]).toEqual({ ...engines[1], paths: 'wasm' });
     expect(() => loadModel(doubling(18, { threshold: { variable: 'v', level: 'V_th + 0 * x3' } }), 'm.json')).toThrow(/threshold\.level: may use parameters only; "x3" is an expression/);
     expect(() => loadModel(doubling(18, { refractory: { period: 'x2', clamp: ['v'] } }), 'm.json')).toThrow(/refractory\.period: may use parameters only; "x2" is an expression/);
+  });
+
+  it('a point evaluator (initial values, rate tables, the staggered start) evaluates only the named values its nodes read', () => {
+    // An exact model: the loader derives a derivative per level and variable and a value at zero state.
+    const loaded = loadModel(doubling(150), 'doubling.json');
+    expect(loaded.derived.length).toBeGreaterThan(100);
+    const point = new PointEvaluator(loaded);
+    const x3 = point.compile(parse('x3'));
+    point.set(defaultParameters(loaded), [-60], 0);
+    expect(x3(point.values)).toBe(80); // (v - E_L) * 2^3
+    const slots = [...loaded.expressions, ...loaded.derived].map((e, k) => [e.name, point.values[point.inputSlot + 1 + k]] as const);
+    expect(slots.filter(([, value]) => value !== 0).map(([name]) => name)).toEqual(['x0', 'x1', 'x2', 'x3']);
   });
 
   it('the equation editor and a share link take the doubling model through the same loader', async () => {

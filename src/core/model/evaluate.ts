@@ -2,13 +2,16 @@
 // half step at the start, and the oracle tests compare generated kernels with.
 import type { MathNode } from 'mathjs/number';
 import { toClosure, type Evaluator } from '../codegen/expression.js';
-import { namedValues, type LoadedModel } from './loadModel.js';
+import { namedValues, namedValuesFor, type LoadedModel } from './loadModel.js';
 
 /** Slot layout: parameters, then state variables, then the input, then named expressions and the values derived from them. */
 export class PointEvaluator {
   readonly values: Float64Array;
   private readonly slot: (name: string) => number;
-  private readonly expressionSteps: { index: number; evaluate: Evaluator }[];
+  /** Every named value, in dependency order; `active` are those the compiled nodes read. */
+  private readonly expressionSteps: { name: string; index: number; evaluate: Evaluator }[];
+  private active: { index: number; evaluate: Evaluator }[] = [];
+  private readonly needed = new Set<string>();
   readonly stateOffset: number;
   readonly inputSlot: number;
 
@@ -24,10 +27,20 @@ export class PointEvaluator {
     this.values = new Float64Array(names.length);
     this.stateOffset = model.parameterNames.length;
     this.inputSlot = this.stateOffset + model.stateNames.length;
-    this.expressionSteps = named.map((e) => ({ index: this.slot(e.name), evaluate: toClosure(e.node, this.slot) }));
+    this.expressionSteps = named.map((e) => ({ name: e.name, index: this.slot(e.name), evaluate: toClosure(e.node, this.slot) }));
   }
 
+  /**
+   * An evaluator of `node` over `values`. The named values it reads are evaluated by set() and
+   * refresh() from now on; those nothing compiled reads are not (a model may derive thousands).
+   */
   compile(node: MathNode): Evaluator {
+    const before = this.needed.size;
+    for (const name of namedValuesFor(this.model, [node])) this.needed.add(name);
+    if (this.needed.size !== before) {
+      this.active = this.expressionSteps.filter((step) => this.needed.has(step.name));
+      this.refresh(); // current for the values last set, as if they had been evaluated then
+    }
     return toClosure(node, this.slot);
   }
 
@@ -40,7 +53,7 @@ export class PointEvaluator {
   }
 
   refresh(): void {
-    for (const step of this.expressionSteps) this.values[step.index] = step.evaluate(this.values);
+    for (const step of this.active) this.values[step.index] = step.evaluate(this.values);
   }
 
   /** Initial state for the given parameters (expressions may read earlier initial values). */
