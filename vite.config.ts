@@ -16,8 +16,10 @@ export default defineConfig({
   optimizeDeps: { entries: ['index.html', 'workers/simulation.worker.ts', 'workers/sweep.worker.ts'] },
   build: { target: 'es2022', sourcemap: true, reportCompressedSize: true },
   test: {
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // A safety net against a hang, never a measure: the heaviest tests (COBAHH twice, the CLI's
+    // runs, a browser test's waits) took over a minute on this 2-core machine when it was busy.
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
     reporters: ['default'],
     // At least two test files at a time, even on two cores (Vitest's default there is one): a
     // browser test mostly waits for Chromium, which runs in its own processes, so the unit tests
@@ -35,7 +37,6 @@ export default defineConfig({
           globalSetup: ['tests/e2e/globalSetup.ts'],
           // A browser test waits for the page's own signals, each for up to a minute
           // (tests/e2e/harness.ts: PAGE_WAIT_MS); `expect.poll` too, instead of its default 1 s.
-          testTimeout: 240_000,
           expect: { poll: { timeout: 60_000, interval: 100 } },
         },
       },
