@@ -44,6 +44,8 @@ export interface PopulationSummary {
   modelName: string;
   role: 'excitatory' | 'inhibitory' | null;
   input: { symbol: string; unit: string; meaning: string };
+  /** The membrane potential the model file declares, or null (a model without one). */
+  membrane: { variable: string; unit: string } | null;
   parameters: ParameterRow[];
 }
 
@@ -53,6 +55,11 @@ export interface TraceSummary {
   variable: string;
   neuron: number;
   kind: 'state' | 'current';
+  /** What the variable is, from the model file: the membrane potential, a gate, an ionic current, or another state variable. */
+  role: 'membrane' | 'gate' | 'current' | 'state';
+  /** Display name and colour ('#rrggbb') the model file gives it; the variable's name and null when it gives none. */
+  label: string;
+  colour: string | null;
   /** Unit and meaning from the model file (e.g. "mV", "membrane potential"). */
   unit: string;
   meaning: string;
@@ -169,18 +176,19 @@ interface CurrentTrace {
 }
 
 /**
- * Ionic currents a population's traces allow: named expressions called <input symbol>_<name>
- * (I_Na, I_K, I_L in models/hh.json) that read only parameters and state variables traced for
- * the same neuron. They carry the input's unit, since they enter dv/dt beside the input.
+ * Ionic currents a population's traces allow: the named expressions its model file declares as
+ * currents (I_Na, I_K, I_L in models/hh.json) that read only parameters and state variables traced
+ * for the same neuron. They carry the input's unit, since they enter dv/dt beside the input.
  */
 function currentTraces(sim: Simulation, stateTraces: TraceSummary[]): CurrentTrace[] {
   const out: CurrentTrace[] = [];
   sim.populations.forEach((pop, p) => {
     const model = pop.model;
-    const prefix = `${model.inputSymbol}_`;
+    const declared = model.file.currents ?? {};
     const neurons = [...new Set(stateTraces.filter((t) => t.population === pop.name).map((t) => t.neuron))];
     for (const expression of model.expressions) {
-      if (!expression.name.startsWith(prefix)) continue;
+      const display = declared[expression.name];
+      if (!display) continue;
       // Written out in parameters and state (skipped if that would be large: it is evaluated per sample).
       const written = writtenOut(model, expression.node, 2000);
       if (!written) continue;
@@ -199,7 +207,7 @@ function currentTraces(sim: Simulation, stateTraces: TraceSummary[]): CurrentTra
           population: p,
           evaluate,
           sources,
-          summary: { population: pop.name, variable: expression.name, neuron, kind: 'current', unit: model.file.input.unit, meaning: 'ionic current', threshold: null },
+          summary: { population: pop.name, variable: expression.name, neuron, kind: 'current', role: 'current', label: display.label, colour: display.colour, unit: model.file.input.unit, meaning: 'ionic current', threshold: null },
         });
       }
     }
@@ -220,6 +228,7 @@ function summarise(sim: Simulation): { summary: ScenarioSummary; currents: Curre
       modelName: file.name ?? p.model.id,
       role: scenario.populations[k].role ?? null,
       input: { symbol: p.model.inputSymbol, unit: file.input.unit, meaning: file.input.meaning ?? 'input current' },
+      membrane: file.membrane ? { variable: file.membrane.variable, unit: file.state[file.membrane.variable].unit } : null,
       parameters: p.model.parameterNames.map((name, j) => {
         const row = file.parameters[name];
         return { name, unit: row.unit, min: row.min, max: row.max, value: p.parameters[j], meaning: row.meaning ?? '', applies: live.has(name) ? 'live' : 'reset' };
@@ -233,8 +242,12 @@ function summarise(sim: Simulation): { summary: ScenarioSummary; currents: Curre
       threshold.variable === tr.variable
         ? { name: threshold.level.toString(), level: parameterEvaluator(pop.model, threshold.level)(pop.parameters) }
         : null;
-    const state = pop.model.file.state[tr.variable];
-    return tr.neurons.map((neuron) => ({ population: tr.population, variable: tr.variable, neuron, kind: 'state' as const, unit: state?.unit ?? '', meaning: state?.meaning ?? '', threshold: level }));
+    const file = pop.model.file;
+    const state = file.state[tr.variable];
+    const gate = file.gates?.[tr.variable];
+    const role = file.membrane?.variable === tr.variable ? 'membrane' : gate ? 'gate' : 'state';
+    const display = { role, label: gate?.label ?? tr.variable, colour: gate?.colour ?? null } as const;
+    return tr.neurons.map((neuron) => ({ population: tr.population, variable: tr.variable, neuron, kind: 'state' as const, ...display, unit: state?.unit ?? '', meaning: state?.meaning ?? '', threshold: level }));
   });
   const currents = currentTraces(sim, traces);
   const steps: StepSummary[] = [];

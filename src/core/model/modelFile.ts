@@ -19,6 +19,28 @@ export interface StateSpec {
   meaning: string;
 }
 
+/** How the page draws a state variable or a current (a colour is '#rrggbb'). */
+export interface DisplaySpec {
+  label: string;
+  colour: string;
+}
+
+/**
+ * The f-I sweep that shows the model from silence through onset to its rising branch: input
+ * from, to and step are expressions of the parameters (and of `rheobase` when the model declares
+ * one), rounded to two significant digits; dt, duration and the discarded transient in ms.
+ */
+export interface SweepSpec {
+  from: string;
+  to: string;
+  step: string;
+  dtMs: number;
+  durationMs: number;
+  discardMs: number;
+  /** Neurons per current when the sweep adds noise (1 without noise). */
+  neuronsWithNoise: number;
+}
+
 export interface ModelFile {
   format: string;
   id: string;
@@ -60,4 +82,14 @@ export interface ModelFile {
    * chattering, ...): a population can ask for one by name (`"regime": "RS"`).
    */
   regimes?: Record<string, { meaning: string; parameters: Record<string, number> }>;
+  /** Which state variable is the membrane potential (traced by default, clamped, on a phase plane's axis); its unit is that state's. */
+  membrane?: { variable: string };
+  /** State variables that are gating fractions in [0, 1], as the page draws them. */
+  gates?: Record<string, DisplaySpec>;
+  /** Named expressions that are ionic currents, in the input's unit, outward positive (they enter dv/dt as -I). */
+  currents?: Record<string, DisplaySpec>;
+  /** The default f-I sweep. */
+  sweep?: SweepSpec;
+  /** The input at which repetitive firing starts, as an expression of the parameters, where a closed form exists. */
+  rheobase?: string;
 }
