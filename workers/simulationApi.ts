@@ -99,7 +99,21 @@ export interface LoadError {
 }
 
 export type LoadResult = { ok: true; summary: ScenarioSummary; run: number } | { ok: false; error: LoadError };
-export type ChangeResult = { ok: true; needsReset: boolean } | { ok: false; error: LoadError };
+/**
+ * A change the student makes to the loaded experiment. `stimulus` sets numeric fields of
+ * scenario.stimuli[index] (a step's amplitude, a window's edges, ...); `poke` is an extra current
+ * into the listed populations while it is held (an empty list lets go).
+ */
+export type Change =
+  | { kind: 'parameters'; population: string; values: Record<string, number> }
+  | { kind: 'stimulus'; index: number; values: Record<string, number> }
+  | { kind: 'populationSize'; population: string; size: number }
+  | { kind: 'poke'; targets: PokeTarget[] };
+
+/** Applied at once ('live'), kept for the next reset ('reset'), or refused with the field it names (nothing changed). */
+export type ChangeResult = { ok: true; applies: 'live' | 'reset' } | { ok: false; error: LoadError };
+/** What the old per-kind methods return (until the page calls apply). */
+export type LegacyChangeResult = { ok: true; needsReset: boolean } | { ok: false; error: LoadError };
 
 export interface PokeTarget {
   population: string;
@@ -133,14 +147,15 @@ export interface SimulationApi {
   step(ms: number): void;
   /** Simulated ms per wall-clock ms, or null for as fast as it goes. */
   setSpeed(speed: number | null): void;
-  /** Change parameters of a population; a refused value is returned and nothing changes. */
-  setParameters(population: string, values: Record<string, number>): ChangeResult;
-  /** Change a step stimulus's amplitude: live while the step is on, and in the scenario on reset. */
-  setStepAmplitude(index: number, amplitude: number): ChangeResult;
-  /** Extra current into each listed population while the page's poke is held (an empty list stops it). */
-  poke(targets: PokeTarget[]): ChangeResult;
-  /** A population's size for the next reset (checked now against the whole scenario). */
-  setPopulationSize(population: string, size: number): ChangeResult;
+  /** Apply one change: live, on the next reset, or refused as data naming the field (nothing half-applies). */
+  apply(change: Change): ChangeResult;
+  /** The scenario as it now stands, the accepted changes written in (share links, export, crash recovery). */
+  snapshot(): Record<string, unknown>;
+  /** Old per-kind forms of apply, kept until the page calls apply. */
+  setParameters(population: string, values: Record<string, number>): LegacyChangeResult;
+  setStepAmplitude(index: number, amplitude: number): LegacyChangeResult;
+  poke(targets: PokeTarget[]): LegacyChangeResult;
+  setPopulationSize(population: string, size: number): LegacyChangeResult;
   /** Everything produced since the last take; its typed arrays are transferred, not copied. */
   take(): Batch;
   stats(): RunStats;
@@ -592,6 +607,29 @@ export function createSimulationApi(): SimulationApi {
       } catch (err) {
         return refused(err);
       }
+    },
+    apply(change) {
+      const legacy = (r: LegacyChangeResult): ChangeResult => (r.ok ? { ok: true, applies: r.needsReset ? 'reset' : 'live' } : r);
+      const self = this as SimulationApi;
+      switch (change?.kind) {
+        case 'parameters':
+          return legacy(self.setParameters(change.population, change.values));
+        case 'populationSize':
+          return legacy(self.setPopulationSize(change.population, change.size));
+        case 'poke':
+          return legacy(self.poke(change.targets));
+        case 'stimulus': {
+          const keys = Object.keys(change.values ?? {});
+          if (keys.some((k) => k !== 'amplitude')) return { ok: false, error: { kind: 'input', field: `stimuli[${change.index}].${keys.find((k) => k !== 'amplitude')}`, message: 'only amplitude can change yet' } };
+          return legacy(self.setStepAmplitude(change.index, change.values.amplitude));
+        }
+        default:
+          return { ok: false, error: { kind: 'input', field: 'change.kind', message: 'must be parameters, stimulus, populationSize or poke' } };
+      }
+    },
+    snapshot() {
+      loaded();
+      return changedScenario();
     },
     take() {
       const frames = queue;

@@ -48,7 +48,7 @@ describe('simulation worker adapter', () => {
     const { summary } = result;
     expect(summary.durationMs).toBe(500);
     expect(summary.traces).toEqual([
-      { population: 'neuron', variable: 'v', neuron: 0, kind: 'state', unit: 'mV', meaning: 'membrane potential', threshold: { name: 'V_th', level: -50 } },
+      { population: 'neuron', variable: 'v', neuron: 0, kind: 'state', role: 'membrane', label: 'v', colour: null, unit: 'mV', meaning: 'membrane potential', threshold: { name: 'V_th', level: -50 } },
     ]);
     expect(summary.steps).toEqual([{ index: 0, population: 'neuron', startMs: 50, stopMs: 450, amplitude: 2.5, neurons: null }]);
     const [pop] = summary.populations;
