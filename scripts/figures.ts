@@ -1,4 +1,4 @@
-// The figures the README quotes, computed: `npx tsx scripts/figures.ts` prints them as markdown.
+// The figures the README quotes, computed: `npm run figures` prints them as markdown.
 // Each one says how it was made (seeds, window, definition), so the README can quote this output
 // instead of numbers written by hand. It takes about a minute (most of it COBAHH).
 import { readFileSync } from 'node:fs';

@@ -12,7 +12,7 @@ const root = resolve(__dirname, '../..');
 function sim(args: string[], viaNpm = false) {
   const result = viaNpm
     ? spawnSync('npm', ['run', '-s', 'sim', '--', ...args], { cwd: root, encoding: 'utf8' })
-    : spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/sim.ts', ...args], { cwd: root, encoding: 'utf8' });
+    : spawnSync(process.execPath, ['src/cli/run.mjs', ...args], { cwd: root, encoding: 'utf8' });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

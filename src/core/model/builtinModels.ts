@@ -1,26 +1,29 @@
-// The model files shipped in models/, loaded once and cached.
-import lif from '../../../models/lif.json';
-import hh from '../../../models/hh.json';
-import lifExpCurrent from '../../../models/lif_exp_current.json';
-import lifExpConductance from '../../../models/lif_exp_conductance.json';
-import traubMiles from '../../../models/traub_miles.json';
-import izhikevich from '../../../models/izhikevich.json';
-import adex from '../../../models/adex.json';
+// The model files shipped in models/, found by themselves: every models/*.json is a built-in
+// model, named by its file name, so adding a model is adding a file. The files are gathered at
+// build time by `import.meta.glob` (Vite for the page and its workers, Vitest for the tests, and
+// scripts/importMeta.mjs for the esbuild bundles of the CLI, the benchmark and the figures
+// script); each is loaded and validated once, on first use, and cached.
 import { InputError } from '../errors.js';
 import { loadModel, type LoadedModel } from './loadModel.js';
 
-const FILES: Record<string, unknown> = {
-  lif,
-  hh,
-  lif_exp_current: lifExpCurrent,
-  lif_exp_conductance: lifExpConductance,
-  traub_miles: traubMiles,
-  izhikevich,
-  adex,
-};
+const FOUND: Record<string, unknown> = import.meta.glob('../../../models/*.json', { eager: true, import: 'default' });
+
+/** Model file contents by id (the file name without .json). */
+const FILES: Record<string, unknown> = Object.fromEntries(
+  Object.entries(FOUND)
+    .map(([path, file]) => [/([^/]+)\.json$/.exec(path)![1], file] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+);
 const cache = new Map<string, LoadedModel>();
 
-export const BUILTIN_MODEL_IDS = Object.keys(FILES);
+/** Every built-in model's id, in alphabetical order. */
+export const BUILTIN_MODEL_IDS: readonly string[] = Object.freeze(Object.keys(FILES));
+
+export interface BuiltinModelInfo {
+  id: string;
+  name: string;
+  description: string;
+}
 
 export function builtinModel(id: string, field = 'model'): LoadedModel {
   if (!Object.prototype.hasOwnProperty.call(FILES, id)) {
@@ -29,7 +32,16 @@ export function builtinModel(id: string, field = 'model'): LoadedModel {
   let model = cache.get(id);
   if (!model) {
     model = loadModel(FILES[id], `models/${id}.json`);
+    if (model.id !== id) throw new InputError(`models/${id}.json: id`, `${JSON.stringify(model.id)} must be the file's name, "${id}"`);
     cache.set(id, model);
   }
   return model;
+}
+
+/** What a page lists of each built-in model: its id, name and description (each file loaded and checked). */
+export function builtinModelInfo(): BuiltinModelInfo[] {
+  return BUILTIN_MODEL_IDS.map((id) => {
+    const { file } = builtinModel(id);
+    return { id, name: file.name, description: file.description };
+  });
 }
