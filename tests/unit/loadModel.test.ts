@@ -1,10 +1,11 @@
 // The loader rejects a broken model file with a message that names the place.
 import { describe, expect, it } from 'vitest';
-import { loadModel, availableMethods } from '../../src/core/model/loadModel';
+import { loadModel, availableMethods, defaultParameters, parameterEvaluator, resolveParameters } from '../../src/core/model/loadModel';
 import { builtinModel } from '../../src/core/model/builtinModels';
 import { linearTerms } from '../../src/core/codegen/kernel';
 import lif from '../../models/lif.json';
 import hh from '../../models/hh.json';
+import adex from '../../models/adex.json';
 
 function broken(base: object, patch: (m: Record<string, any>) => void): () => unknown {
   const model = structuredClone(base) as Record<string, any>;
@@ -84,5 +85,64 @@ describe('model files', () => {
     // dv/dt reads I_Na, I_K, I_L: their derivatives are named values, used by name.
     expect(model.equations[0].selfCoefficient!.toString()).toBe('(-$d$I_Na$v - $d$I_K$v - g_L) / C_m');
     expect(model.derived.map((e) => `${e.name} = ${e.node.toString()}`)).toEqual(['$d$I_Na$v = g_Na * m ^ 3 * h', '$d$I_K$v = g_K * n ^ 4']);
+  });
+});
+
+describe('what a model file says the page and the bridge need', () => {
+  it('exposes the membrane variable, gates and currents with their labels and colours', () => {
+    const model = builtinModel('hh');
+    expect(model.display.membrane).toEqual({ name: 'v', index: 0, unit: 'mV' });
+    expect(model.display.gates.map((g) => [g.name, g.index, g.colour])).toEqual([['m', 1, '#e69f00'], ['h', 2, '#56b4e9'], ['n', 3, '#cc79a7']]);
+    expect(model.display.currents.map((c) => [c.name, c.label])).toEqual([['I_Na', 'I_Na (sodium)'], ['I_K', 'I_K (potassium)'], ['I_L', 'I_L (leak)']]);
+    expect(builtinModel('lif').display).toMatchObject({ gates: [], currents: [] });
+  });
+
+  it('refuses a membrane, gate or current that is not what it says, with the field', () => {
+    expect(broken(hh, (m) => (m.membrane = { variable: 'V' }))).toThrow(/models\/test\.json: membrane\.variable: "V" is not a state variable \(declared: v, m, h, n\)/);
+    expect(broken(hh, (m) => (m.membrane = 'v'))).toThrow(/membrane: must be an object \{ variable \}/);
+    expect(broken(hh, (m) => (m.gates.q = { label: 'q', colour: '#000000' }))).toThrow(/gates\.q: "q" is not a state variable/);
+    expect(broken(hh, (m) => (m.gates.v = { label: 'v', colour: '#000000' }))).toThrow(/gates\.v: "v" is the membrane variable, not a gate/);
+    expect(broken(hh, (m) => (m.gates.m.colour = 'orange'))).toThrow(/gates\.m\.colour: "orange" is not a colour of the form "#rrggbb"/);
+    expect(broken(hh, (m) => (m.gates.m.colour = '#e69f0'))).toThrow(/gates\.m\.colour/);
+    expect(broken(hh, (m) => (m.gates.m.label = 'x'.repeat(41)))).toThrow(/gates\.m\.label: is 41 characters long; at most 40/);
+    expect(broken(hh, (m) => (m.gates.m.label = ' '))).toThrow(/gates\.m\.label: is empty/);
+    expect(broken(hh, (m) => (m.currents.I_Ca = { label: 'Ca', colour: '#000000' }))).toThrow(/currents\.I_Ca: "I_Ca" is not a named expression \(named: .*I_Na/);
+    expect(broken(lif, (m) => (m.currents = { v: { label: 'v', colour: '#000000' } }))).toThrow(/currents\.v: "v" is not a named expression \(the file has no "expressions"\)/);
+  });
+
+  it('parses the rheobase and the sweep as expressions of parameters (and of rheobase in the sweep)', () => {
+    const model = builtinModel('adex');
+    const p = defaultParameters(model);
+    // With w at its steady state the fixed points vanish at v* = V_T + Delta_T ln((g_L + a) / g_L).
+    const g = 30 + 4;
+    const v = -50.4 + 2 * Math.log(g / 30);
+    const expected = g * (v + 70.6) - 30 * 2 * Math.exp((v + 50.4) / 2);
+    expect(parameterEvaluator(model, model.rheobase!)(p)).toBeCloseTo(expected, 9);
+    expect(parameterEvaluator(model, model.sweep!.to)(p)).toBeCloseTo(5 * expected, 9);
+    expect(model.sweep).toMatchObject({ dtMs: 0.1, durationMs: 1300, discardMs: 300, neuronsWithNoise: 20 });
+    // The rheobase follows the parameters in force.
+    const tonic = resolveParameters(model, { a: 0 }, 'p');
+    expect(parameterEvaluator(model, model.rheobase!)(tonic)).toBeCloseTo(30 * (-50.4 + 70.6) - 30 * 2, 9);
+    expect(builtinModel('hh').rheobase).toBeNull();
+  });
+
+  it('refuses a rheobase or sweep that reads anything but parameters, or numbers out of range', () => {
+    expect(broken(adex, (m) => (m.rheobase = 'v - E_L'))).toThrow(/rheobase: may use parameters only; "v" is a state variable/);
+    expect(broken(adex, (m) => (m.rheobase = 'import(1)'))).toThrow(/rheobase: .*import/);
+    expect(broken(adex, (m) => (m.rheobase = 3))).toThrow(/rheobase: must be an expression of the parameters, got 3/);
+    expect(broken(adex, (m) => (m.sweep.to = 'rheobase * w'))).toThrow(/sweep\.to: may use parameters and rheobase only; "w" is a state variable/);
+    expect(broken(adex, (m) => (m.sweep.to = 'I * 2'))).toThrow(/sweep\.to: may use parameters and rheobase only; "I" is an input/);
+    expect(broken(hh, (m) => (m.sweep.to = 'rheobase * 2'))).toThrow(/sweep\.to: .*unknown symbol "rheobase"/);
+    expect(broken(adex, (m) => (m.sweep.step = 'evaluate("1")'))).toThrow(/sweep\.step: .*strings are not allowed/);
+    expect(broken(adex, (m) => (m.sweep.dtMs = 0))).toThrow(/sweep\.dtMs: 0 is outside the allowed range \[0\.001, 1\]/);
+    expect(broken(adex, (m) => (m.sweep.durationMs = 1e6))).toThrow(/sweep\.durationMs: 1000000 is outside/);
+    expect(broken(adex, (m) => (m.sweep.discardMs = 1300))).toThrow(/sweep\.discardMs: 1300 is outside the allowed range \[0, 1290\]/);
+    expect(broken(adex, (m) => (m.sweep.neuronsWithNoise = 2.5))).toThrow(/sweep\.neuronsWithNoise: 2\.5 is outside the allowed range \[1, 100\] \(a whole number\)/);
+    expect(broken(adex, (m) => (m.sweep.durationMs = 'long'))).toThrow(/sweep\.durationMs: must be a number, got "long"/);
+    expect(broken(adex, (m) => delete m.sweep.from)).toThrow(/sweep\.from: expected a string/);
+    // The range at the defaults must be one the planner takes.
+    expect(broken(adex, (m) => (m.sweep.step = '1'))).toThrow(/sweep: with the default parameters gives 31\d\d currents .*6 to 400 are allowed/);
+    expect(broken(adex, (m) => (m.sweep.from = 'rheobase * 100'))).toThrow(/sweep: with the default parameters gives from .*needs finite values, from < to/);
+    expect(broken(adex, (m) => (m.parameters.rheobase = { value: 1, unit: 'pA', min: 0, max: 2, meaning: 'x' }))).toThrow(/rheobase: "rheobase" is also declared as parameter/);
   });
 });

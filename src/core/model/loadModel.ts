@@ -1,9 +1,14 @@
-// Load and validate a model file: every problem is reported with the place it was found.
+// Load and validate a model file: every problem is reported with the place it was found. Besides
+// the equations, a file says what the page and the bridge need to know about the model (its
+// membrane variable, its gates and ionic currents with their display names and colours, its
+// default f-I sweep and rheobase), so no code needs to know a model by its id; those come out
+// parsed and checked on LoadedModel (display, sweep, rheobase). The largest safe step is not
+// declared: timescale.ts derives it from the equations.
 import type { MathNode } from 'mathjs/number';
 import { ConstantNode, ParenthesisNode } from '../math.js';
 import { InputError, describeValue } from '../errors.js';
 import { checkIdentifier, parseExpression, symbolsOf, toClosure, type Evaluator } from '../codegen/expression.js';
-import { MODEL_FORMAT, type ModelFile, type ParameterSpec } from './modelFile.js';
+import { MODEL_FORMAT, SWEEP_LIMITS, type ModelFile, type ParameterSpec } from './modelFile.js';
 import { NamedValues, type NamedExpression } from './namedValues.js';
 import { symbol } from './symbolic.js';
 
@@ -33,6 +38,26 @@ export interface StateEquation {
 }
 
 export type { NamedExpression };
+
+/** A state variable or current as the page draws it. */
+export interface DisplayEntry {
+  /** The state variable or named expression. */
+  name: string;
+  label: string;
+  /** '#rrggbb' */
+  colour: string;
+}
+
+/** The model's f-I sweep, its input expressions with `rheobase` written out: functions of parameters only. */
+export interface LoadedSweep {
+  from: MathNode;
+  to: MathNode;
+  step: MathNode;
+  dtMs: number;
+  durationMs: number;
+  discardMs: number;
+  neuronsWithNoise: number;
+}
 
 export interface LoadedModel {
   file: ModelFile;
@@ -68,6 +93,20 @@ export interface LoadedModel {
   regimes: Map<string, { meaning: string; parameters: Record<string, number> }>;
   /** Exact method: d rhs_k / d state_j and d rhs_k / d input, functions of parameters only (and of named values that are). */
   linear: { matrix: MathNode[][]; inputCoefficient: MathNode[]; offset: MathNode[] } | null;
+  /**
+   * What the page draws: the membrane potential (null when the file does not say which variable
+   * it is), the gating variables and the ionic currents (named expressions, in the input's unit,
+   * outward positive), in the file's order.
+   */
+  display: {
+    membrane: { name: string; index: number; unit: string } | null;
+    gates: (DisplayEntry & { index: number })[];
+    currents: DisplayEntry[];
+  };
+  /** The default f-I sweep, or null when the file declares none. */
+  sweep: LoadedSweep | null;
+  /** The input at which repetitive firing starts, a function of parameters; null when the file gives no closed form. */
+  rheobase: MathNode | null;
 }
 
 const ODE = /^\s*d([A-Za-z][A-Za-z0-9_]*)\s*\/\s*dt\s*=(?!=)([\s\S]*)$/;
@@ -381,6 +420,14 @@ export function loadModel(raw: unknown, source: string): LoadedModel {
     if (gates.length > 0) rateTable = { from, to, step, gates };
   }
 
+  const display = loadDisplay(raw, at, stateNames, new Set(exprNodes.keys()));
+  let rheobase: MathNode | null = null;
+  if (raw.rheobase !== undefined) {
+    if (typeof raw.rheobase !== 'string') throw new InputError(at('rheobase'), `must be an expression of the parameters, got ${describeValue(raw.rheobase)}`);
+    rheobase = requireParameters(raw.rheobase, at('rheobase'));
+  }
+  const sweep = raw.sweep === undefined ? null : loadSweep(raw.sweep, at, rheobase, parseAt, paramSet, declared);
+
   const defaultMethod = raw.defaultMethod;
   if (typeof defaultMethod !== 'string' || !(METHODS as readonly string[]).includes(defaultMethod)) {
     throw new InputError(at('defaultMethod'), `${describeValue(defaultMethod)} is not a method; choose one of ${METHODS.join(', ')}`);
@@ -411,9 +458,13 @@ export function loadModel(raw: unknown, source: string): LoadedModel {
     linear,
     rateTable,
     regimes: new Map(),
+    display,
+    sweep,
+    rheobase,
   };
-  // The defaults themselves must satisfy the constraints.
+  // The defaults themselves must satisfy the constraints, and give a sweep the planner accepts.
   checkParameters(model, defaultParameters(model), source);
+  if (sweep) checkSweepAtDefaults(model, at('sweep'));
   if (raw.regimes !== undefined) {
     if (!isObject(raw.regimes)) throw new InputError(at('regimes'), 'must be an object of { meaning, parameters }');
     const names = ownKeys(raw.regimes);
@@ -430,6 +481,108 @@ export function loadModel(raw: unknown, source: string): LoadedModel {
     }
   }
   return model;
+}
+
+const COLOUR = /^#[0-9a-fA-F]{6}$/;
+const MAX_LABEL = 40;
+
+function displayEntry(value: unknown, field: string): { label: string; colour: string } {
+  if (!isObject(value)) throw new InputError(field, `must be an object { label, colour }, got ${describeValue(value)}`);
+  const label = requireString(value, 'label', field, MAX_LABEL);
+  if (label.trim() === '') throw new InputError(`${field}.label`, 'is empty; give the name the page shows');
+  const colour = requireString(value, 'colour', field, 7);
+  if (!COLOUR.test(colour)) throw new InputError(`${field}.colour`, `${describeValue(colour)} is not a colour of the form "#rrggbb"`);
+  return { label, colour };
+}
+
+/** membrane, gates and currents: which variables and expressions are what, and how they are drawn. */
+function loadDisplay(raw: Record<string, unknown>, at: (path: string) => string, stateNames: string[], expressionNames: Set<string>): LoadedModel['display'] {
+  const state = raw.state as Record<string, { unit: string }>;
+  let membrane: LoadedModel['display']['membrane'] = null;
+  if (raw.membrane !== undefined) {
+    if (!isObject(raw.membrane)) throw new InputError(at('membrane'), `must be an object { variable }, got ${describeValue(raw.membrane)}`);
+    const name = requireString(raw.membrane, 'variable', at('membrane'), 40);
+    if (!stateNames.includes(name)) throw new InputError(at('membrane.variable'), `${describeValue(name)} is not a state variable (declared: ${stateNames.join(', ')})`);
+    membrane = { name, index: stateNames.indexOf(name), unit: state[name].unit };
+  }
+  const gatesRaw = raw.gates ?? {};
+  if (!isObject(gatesRaw)) throw new InputError(at('gates'), `must be an object { stateVariable: { label, colour } }, got ${describeValue(gatesRaw)}`);
+  const gates = ownKeys(gatesRaw).map((name) => {
+    const field = at(`gates.${name}`);
+    if (!stateNames.includes(name)) throw new InputError(field, `"${name.slice(0, 40)}" is not a state variable (declared: ${stateNames.join(', ')})`);
+    if (membrane && name === membrane.name) throw new InputError(field, `"${name}" is the membrane variable, not a gate`);
+    return { name, index: stateNames.indexOf(name), ...displayEntry(gatesRaw[name], field) };
+  });
+  const currentsRaw = raw.currents ?? {};
+  if (!isObject(currentsRaw)) throw new InputError(at('currents'), `must be an object { expressionName: { label, colour } }, got ${describeValue(currentsRaw)}`);
+  const currents = ownKeys(currentsRaw).map((name) => {
+    const field = at(`currents.${name}`);
+    if (!expressionNames.has(name)) {
+      const known = [...expressionNames];
+      throw new InputError(field, `"${name.slice(0, 40)}" is not a named expression${known.length > 0 ? ` (named: ${known.join(', ')})` : ' (the file has no "expressions")'}`);
+    }
+    return { name, ...displayEntry(currentsRaw[name], field) };
+  });
+  return { membrane, gates, currents };
+}
+
+/**
+ * The sweep section: its input expressions may read parameters and, when the model declares a
+ * rheobase, `rheobase` (written out here, so all three are functions of parameters alone).
+ */
+function loadSweep(
+  raw: unknown,
+  at: (path: string) => string,
+  rheobase: MathNode | null,
+  parseAt: (text: string, field: string) => MathNode,
+  parameters: Set<string>,
+  declared: Map<string, string>,
+): LoadedSweep {
+  const field = at('sweep');
+  if (!isObject(raw)) throw new InputError(field, `must be an object { from, to, step, dtMs, durationMs, discardMs, neuronsWithNoise }, got ${describeValue(raw)}`);
+  if (rheobase && declared.has('rheobase')) throw new InputError(at('rheobase'), `"rheobase" is also declared as ${declared.get('rheobase')}, so the sweep's "rheobase" would be ambiguous; rename it`);
+  const input = (key: 'from' | 'to' | 'step'): MathNode => {
+    const f = `${field}.${key}`;
+    const text = requireString(raw, key, field);
+    const node = rheobase ? parseExpression(text, f, (name) => name === 'rheobase' || declared.has(name)) : parseAt(text, f);
+    const bad = [...symbolsOf(node)].find((name) => name !== 'rheobase' && !parameters.has(name));
+    if (bad !== undefined) {
+      const kind = declared.get(bad)!;
+      throw new InputError(f, `may use parameters${rheobase ? ' and rheobase' : ''} only; "${bad}" is ${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`);
+    }
+    if (!rheobase) return node;
+    return node.transform((child) => (child.type === 'SymbolNode' && (child as unknown as { name: string }).name === 'rheobase' ? new ParenthesisNode(rheobase) : child));
+  };
+  const number = (key: 'dtMs' | 'durationMs' | 'discardMs' | 'neuronsWithNoise', low: number, high: number, whole = false): number => {
+    const value = raw[key];
+    const f = `${field}.${key}`;
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw new InputError(f, `must be a number, got ${describeValue(value)}`);
+    if (value < low || value > high || (whole && !Number.isInteger(value))) throw new InputError(f, `${value} is outside the allowed range [${low}, ${high}]${whole ? ' (a whole number)' : ''}`);
+    return value;
+  };
+  const from = input('from');
+  const to = input('to');
+  const step = input('step');
+  const dtMs = number('dtMs', SWEEP_LIMITS.dtMs[0], SWEEP_LIMITS.dtMs[1]);
+  const durationMs = number('durationMs', SWEEP_LIMITS.durationMs[0], SWEEP_LIMITS.durationMs[1]);
+  const discardMs = number('discardMs', 0, durationMs - 10);
+  const neuronsWithNoise = number('neuronsWithNoise', SWEEP_LIMITS.neuronsWithNoise[0], SWEEP_LIMITS.neuronsWithNoise[1], true);
+  if (dtMs > durationMs / 100) throw new InputError(`${field}.dtMs`, `${dtMs} ms leaves fewer than 100 steps in the ${durationMs} ms sweep`);
+  return { from, to, step, dtMs, durationMs, discardMs, neuronsWithNoise };
+}
+
+/** The sweep's range with the default parameters: finite, rising, and a number of points the planner takes. */
+function checkSweepAtDefaults(model: LoadedModel, field: string): void {
+  const sweep = model.sweep!;
+  const values = defaultParameters(model);
+  const [from, to, step] = [sweep.from, sweep.to, sweep.step].map((node) => parameterEvaluator(model, node)(values));
+  if (![from, to, step].every(Number.isFinite) || !(step > 0) || !(to > from)) {
+    throw new InputError(field, `with the default parameters gives from ${from}, to ${to}, step ${step}; needs finite values, from < to and step > 0`);
+  }
+  const points = Math.floor((to - from) / step + 1e-9) + 1;
+  if (points < SWEEP_LIMITS.points[0] || points > SWEEP_LIMITS.points[1]) {
+    throw new InputError(field, `with the default parameters gives ${points} currents (from ${from} to ${to} in steps of ${step}); ${SWEEP_LIMITS.points[0]} to ${SWEEP_LIMITS.points[1]} are allowed`);
+  }
 }
 
 export function defaultParameters(model: LoadedModel): Float64Array {

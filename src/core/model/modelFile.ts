@@ -41,6 +41,18 @@ export interface SweepSpec {
   neuronsWithNoise: number;
 }
 
+/**
+ * What a model file's sweep may declare (the f-I planner allows the same): a step in ms, a
+ * duration in ms, neurons per current with noise, and the number of currents its range gives
+ * with the default parameters (6 for the fits, at most what a page sweep plots).
+ */
+export const SWEEP_LIMITS = {
+  dtMs: [0.001, 1],
+  durationMs: [10, 20000],
+  neuronsWithNoise: [1, 100],
+  points: [6, 400],
+} as const;
+
 export interface ModelFile {
   format: string;
   id: string;
