@@ -10,10 +10,10 @@ import { parameterEvaluator, type LoadedModel, type MethodName } from './model/l
 import type { Stimulus } from './stimulus/stimuli.js';
 import { Random, type PoissonTable } from './random.js';
 import type { SpikeRecorder, SpikeRecorderSnapshot } from './record/recorders.js';
-import { ArrivalRing, type Projection } from './network/projection.js';
+import { ArrivalRing, type InstantInput } from './network/arrivalRing.js';
 import { linearTerms } from './codegen/kernel.js';
 import { compileWasmKernel, wasmEligible, type WasmKernel, type WasmSlowPath } from './codegen/wasmKernel.js';
-import type { InitialValue } from '../scenario/scenario.js';
+import type { InitialValue } from './scenarioSpec.js';
 
 // Kernels are compiled once per loaded model and method.
 const kernelCache = new WeakMap<LoadedModel, Map<string, CompiledKernel>>();
@@ -86,7 +86,8 @@ export class Population {
   private noiseScale = new Float64Array(0);
   private noiseRandom: Random | null = null;
   private readonly noiseScratch = new Float64Array(1024);
-  private injection: Float64Array | null = null;
+  /** Stimuli whose input is the same every step, and white noise drawn in the kernel (its mean is static), in the order added. */
+  private readonly staticStimuli: Stimulus[] = [];
   private readonly dynamicStimuli: Stimulus[] = [];
   private preparedDt = NaN;
   /** Synaptic arrivals per state variable, and Poisson spike inputs that kick a variable. */
@@ -95,7 +96,7 @@ export class Population {
   /** The rings' arrays as the kernel takes them, kept in step with `rings` (no per-step allocation). */
   private ringData: Float64Array[] = [];
   /** Projections without delay onto this population: in WebAssembly it holds their synapses and adds their events. */
-  private readonly instantInputs: Projection[] = [];
+  private readonly instantInputs: InstantInput[] = [];
   private readonly poissonInputs: { variable: number; targets: Int32Array; meanPerMs: number; weight: number; random: Random; dt: number; table: PoissonTable | null }[] = [];
   /** Exact propagators for partial steps (spikes and refractory ends inside a step). */
   readonly prop: (h: number, pinned: boolean) => Float64Array;
@@ -190,32 +191,63 @@ export class Population {
         this.noiseVariance = new Float64Array(this.size);
         this.noiseRandom = new Random(noise.seed);
       }
-      for (let k = 0; k < noise.targets.length; k++) {
-        this.staticInput[noise.targets[k]] += noise.mean[k];
-        this.noiseVariance[noise.targets[k]] += noise.sigma[k] * noise.sigma[k];
-      }
+      for (let k = 0; k < noise.targets.length; k++) this.noiseVariance[noise.targets[k]] += noise.sigma[k] * noise.sigma[k];
       this.preparedDt = NaN;
-    } else if (stimulus.isStatic) {
-      stimulus.add(this.staticInput, 0, 1);
-    } else this.dynamicStimuli.push(stimulus);
+    }
+    if (noise || stimulus.isStatic) this.staticStimuli.push(stimulus);
+    else this.dynamicStimuli.push(stimulus);
+    this.refreshStatic();
+  }
+
+  /**
+   * Take a stimulus away (an extra one, such as the page's poke). A white noise drawn in the
+   * kernel cannot be taken away: its variance is part of the compiled loop.
+   */
+  removeStimulus(stimulus: Stimulus): void {
+    if (stimulus.whiteNoise) throw new Error('internal: white noise drawn in the kernel stays');
+    const list = stimulus.isStatic ? this.staticStimuli : this.dynamicStimuli;
+    const k = list.indexOf(stimulus);
+    if (k < 0) throw new Error('internal: not a stimulus of this population');
+    list.splice(k, 1);
+    this.refreshStatic();
+  }
+
+  /**
+   * Swap a stimulus for another of the same kind (static for static, time-varying for
+   * time-varying): a changed stimulus, or a copy wound to the same point. It takes the old one's
+   * place, so the input is summed in the same order as in a run built with it.
+   */
+  replaceStimulus(old: Stimulus, fresh: Stimulus): void {
+    if (!!old.whiteNoise || !!fresh.whiteNoise || old.isStatic !== fresh.isStatic) throw new Error('internal: a stimulus is replaced by one of the same kind');
+    const list = old.isStatic ? this.staticStimuli : this.dynamicStimuli;
+    const k = list.indexOf(old);
+    if (k < 0) throw new Error('internal: not a stimulus of this population');
+    list[k] = fresh;
+    if (old.isStatic) this.refreshStatic();
+  }
+
+  /**
+   * The static input summed again from the static stimuli and the means of kernel-drawn white
+   * noise, in the order they were added: after a change or a removal it holds the very bits a run
+   * built with those stimuli holds.
+   */
+  private refreshStatic(): void {
+    this.staticInput.fill(0);
+    for (const stimulus of this.staticStimuli) {
+      const noise = stimulus.whiteNoise;
+      if (noise) for (let k = 0; k < noise.targets.length; k++) this.staticInput[noise.targets[k]] += noise.mean[k];
+      else stimulus.add(this.staticInput, 0, 1);
+    }
     this.refreshInput();
   }
 
-  /** An extra current per neuron (the page's "poke"), on until changed; null removes it. */
-  setInjection(values: Float64Array | null): void {
-    this.injection = values;
-    this.refreshInput();
-  }
-
-  /** The input before this step's time-varying stimuli: static part plus any injection. */
+  /** The input before this step's time-varying stimuli: the static part. */
   private refreshInput(): void {
     this.input.set(this.staticInput);
-    const injection = this.injection;
-    if (injection) for (let i = 0; i < this.size; i++) this.input[i] += injection[i];
     this.inputIsZero = this.dynamicStimuli.length === 0 && this.input.every((x) => x === 0);
   }
 
-  /** No stimulus, injection or static input anywhere (a network driven by its synapses alone). */
+  /** No stimulus or static input anywhere (a network driven by its synapses alone). */
   private inputIsZero = true;
 
   /** Half a step for the variables the staggered scheme keeps ahead of v (done once at t = 0). */
@@ -268,13 +300,6 @@ export class Population {
     throw new InputError(where, `${what} is ${Number.isNaN(periodMs) ? 'NaN' : shown(periodMs)} ms; it must be a finite number of ms, 0 or more`);
   }
 
-  /** Swap one of this population's time-varying stimuli for another (a copy wound to the same point). */
-  replaceStimulus(old: Stimulus, fresh: Stimulus): void {
-    const k = this.dynamicStimuli.indexOf(old);
-    if (k < 0) throw new Error('internal: not a stimulus of this population');
-    this.dynamicStimuli[k] = fresh;
-  }
-
   /** Copy what the steps change (state, refractory ends, pending arrivals, own random streams, spike records). */
   save(into: PopulationSnapshot | null): PopulationSnapshot {
     const randoms = [this.noiseRandom, ...this.poissonInputs.map((p) => p.random)].filter((r): r is Random => r !== null);
@@ -323,7 +348,7 @@ export class Population {
   }
 
   /** A projection without delay onto this population (registered while building, like rings). */
-  addInstantInput(projection: Projection): void {
+  addInstantInput(projection: InstantInput): void {
     if (this.wasmTried) throw new Error('internal: projections are built before the first step');
     this.instantInputs.push(projection);
   }

@@ -3,14 +3,16 @@
 import { InputError, SimulationError } from './errors.js';
 import { resolveParameters } from './model/loadModel.js';
 import { createStimulus, type Stimulus, type StimulusSpec } from './stimulus/stimuli.js';
+
+/** A stimulus that adds a current (all but poissonInput, which kicks a state variable with spikes). */
+export type CurrentStimulusSpec = Exclude<StimulusSpec, { type: 'poissonInput' }>;
 import { streamSeed } from './random.js';
 import { Population, type PopulationOptions, type PopulationSnapshot } from './population.js';
 import { Projection } from './network/projection.js';
 import { connect } from './network/connectivity.js';
 import { Random } from './random.js';
-import type { ProjectionSpec } from '../scenario/scenario.js';
 import { SpikeRecorder, TraceRecorder, Column } from './record/recorders.js';
-import { LIMITS, validateScenario, type Scenario, type ValidScenario } from '../scenario/scenario.js';
+import { LIMITS, type ProjectionSpec, type Scenario, type ValidScenario } from './scenarioSpec.js';
 import { stepSizeWarnings, type StepSizeWarning } from './model/timescale.js';
 
 export interface TraceFrame {
@@ -76,8 +78,8 @@ export interface RunStats {
   populations: { name: string; size: number; spikeCount: number; meanRateHz: number }[];
 }
 
-/** Stimulus types whose input depends on the time alone: nothing to wind back before steps are run again. */
-const TIME_ONLY_STIMULI = new Set(['constant', 'step', 'pulses', 'ramp', 'sine']);
+/** Stimulus types whose input depends on the time alone: nothing to wind back before steps are run again, and a change applies from the next step as it would in a run built with it. */
+export const TIME_ONLY_STIMULI = new Set(['constant', 'step', 'pulses', 'ramp', 'sine']);
 
 /**
  * Everything a stretch of steps changes, as it was at step `step`. A blow-up found at a periodic
@@ -117,6 +119,10 @@ export class Simulation {
   /** Stimuli with a state of their own (random streams, filtered noise), to be wound back by rebuilding. */
   private readonly statefulStimuli: { population: Population; stimulus: Stimulus; rebuild: () => Stimulus }[] = [];
   private failure: SimulationError | null = null;
+  /** The runtime form of each of scenario.stimuli (null for a poissonInput, which the population draws itself). */
+  private readonly stimuli: ({ population: Population; stimulus: Stimulus; targets: Int32Array; seed: number } | null)[];
+  /** Extra stimuli per population added by inject(), replaced at each call. */
+  private readonly injected = new Map<Population, Stimulus>();
   private readonly perStep: { driven: Population[]; instant: Projection[]; delayed: Projection[] };
 
   constructor(valid: ValidScenario, options: PopulationOptions = {}) {
@@ -142,18 +148,21 @@ export class Simulation {
       this.failure = err;
     }
     this.projections = (scenario.projections ?? []).map((spec, k) => buildProjection(spec, k, this.population(spec.source), this.population(spec.target), scenario.dtMs, streamSeed(scenario.seed, 2000 + k)));
-    scenario.stimuli.forEach((spec, k) => {
+    this.stimuli = scenario.stimuli.map((spec, k) => {
       const pop = this.population(spec.population);
       const targets = spec.targets === undefined || spec.targets === 'all' ? Int32Array.from({ length: pop.size }, (_, i) => i) : Int32Array.from(spec.targets);
       const seed = streamSeed(scenario.seed, k);
-      if (spec.type === 'poissonInput') pop.addPoissonInput(pop.model.stateNames.indexOf(spec.on), targets, spec.sources, spec.rateHz, spec.weight, seed);
-      else {
-        const stimulus = createStimulus(spec, targets, seed);
-        pop.addStimulus(stimulus);
-        if (!stimulus.isStatic && !stimulus.whiteNoise && !TIME_ONLY_STIMULI.has(spec.type)) {
-          this.statefulStimuli.push({ population: pop, stimulus, rebuild: () => createStimulus(spec as Exclude<StimulusSpec, { type: 'poissonInput' }>, targets, seed) });
-        }
+      if (spec.type === 'poissonInput') {
+        pop.addPoissonInput(pop.model.stateNames.indexOf(spec.on), targets, spec.sources, spec.rateHz, spec.weight, seed);
+        return null;
       }
+      const stimulus = createStimulus(spec, targets, seed);
+      pop.addStimulus(stimulus);
+      const entry = { population: pop, stimulus, targets, seed };
+      if (!stimulus.isStatic && !stimulus.whiteNoise && !TIME_ONLY_STIMULI.has(spec.type)) {
+        this.statefulStimuli.push({ population: pop, stimulus, rebuild: () => createStimulus(spec as CurrentStimulusSpec, targets, seed) });
+      }
+      return entry;
     });
     for (const pop of this.populations) pop.staggerStart(scenario.dtMs);
     // Compile the loops now (building), as Brian2 compiles before it runs.
@@ -362,8 +371,49 @@ export class Simulation {
   }
 
   /**
+   * Change scenario.stimuli[index] from the next step on, to `spec` (validated, same type,
+   * population and targets). Applies only where the stimulus depends on the time alone and stays
+   * static or time-varying as it was: the run is then, from here on, the run of a scenario built
+   * with `spec`, to the bit. Returns false, changing nothing, where it cannot (a stimulus with a
+   * random stream or state of its own changes on a rebuild).
+   */
+  setStimulus(index: number, spec: CurrentStimulusSpec): boolean {
+    const entry = this.stimuli[index];
+    const old = this.scenario.stimuli[index];
+    if (!entry || !old || old.type !== spec.type || old.population !== spec.population || !TIME_ONLY_STIMULI.has(spec.type)) return false;
+    const fresh = createStimulus(spec, entry.targets, entry.seed);
+    if (fresh.isStatic !== entry.stimulus.isStatic || fresh.whiteNoise || entry.stimulus.whiteNoise) return false;
+    entry.population.replaceStimulus(entry.stimulus, fresh);
+    entry.stimulus = fresh;
+    this.scenario.stimuli[index] = spec;
+    this.snapshotStale = true;
+    return true;
+  }
+
+  /**
+   * A stimulus on top of the scenario's, on from the next step until removed (the page's poke):
+   * not part of the scenario. `spec` is validated by the caller; its input depends on the time alone.
+   */
+  addStimulus(spec: CurrentStimulusSpec): Stimulus {
+    if (!TIME_ONLY_STIMULI.has(spec.type)) throw new Error(`internal: an extra stimulus depends on the time alone, not ${spec.type}`);
+    const pop = this.population(spec.population);
+    const targets = spec.targets === undefined || spec.targets === 'all' ? Int32Array.from({ length: pop.size }, (_, i) => i) : Int32Array.from(spec.targets);
+    const stimulus = createStimulus(spec, targets, 0);
+    pop.addStimulus(stimulus);
+    this.snapshotStale = true;
+    return stimulus;
+  }
+
+  /** Take away a stimulus addStimulus added: the input is again what it was without it, to the bit. */
+  removeStimulus(populationName: string, stimulus: Stimulus): void {
+    this.population(populationName).removeStimulus(stimulus);
+    this.snapshotStale = true;
+  }
+
+  /**
    * Inject `amplitude` (the model's input unit) into the listed neurons of a population, or into
-   * all of them, until the next call; 0 stops it. Checked like a scenario field.
+   * all of them, until the next call; 0 stops it. Checked like a scenario field. It is an extra
+   * constant stimulus (addStimulus), replaced at each call.
    */
   inject(populationName: string, amplitude: number, neurons?: number[]): void {
     const pop = this.populations.find((p) => p.name === populationName);
@@ -372,20 +422,13 @@ export class Simulation {
     if (typeof amplitude !== 'number' || !Number.isFinite(amplitude) || Math.abs(amplitude) > 1e6) {
       throw new InputError('amplitude', `must be a number in [-1e6, 1e6] ${unit}, got ${String(amplitude)}`);
     }
-    this.snapshotStale = true;
-    if (amplitude === 0) {
-      pop.setInjection(null);
-      return;
-    }
-    const values = new Float64Array(pop.size);
-    if (neurons === undefined) values.fill(amplitude);
-    else {
-      neurons.forEach((i, k) => {
-        if (!Number.isInteger(i) || i < 0 || i >= pop.size) throw new InputError(`neurons[${k}]`, `${String(i)} is not a neuron of ${pop.name} (0..${pop.size - 1})`);
-        values[i] = amplitude;
-      });
-    }
-    pop.setInjection(values);
+    neurons?.forEach((i, k) => {
+      if (!Number.isInteger(i) || i < 0 || i >= pop.size) throw new InputError(`neurons[${k}]`, `${String(i)} is not a neuron of ${pop.name} (0..${pop.size - 1})`);
+    });
+    const old = this.injected.get(pop);
+    if (old) this.removeStimulus(pop.name, old);
+    this.injected.delete(pop);
+    if (amplitude !== 0) this.injected.set(pop, this.addStimulus({ type: 'constant', population: pop.name, amplitude, ...(neurons ? { targets: [...new Set(neurons)] } : {}) }));
   }
 
   stats(): RunStats {
@@ -424,9 +467,4 @@ export class Simulation {
   windowCounts(): { name: string; counts: Int32Array }[] {
     return this.populations.map((p) => ({ name: p.name, counts: p.spikes.windowCounts }));
   }
-}
-
-/** Validate and build in one go. */
-export function buildSimulation(raw: unknown): Simulation {
-  return new Simulation(validateScenario(raw));
 }

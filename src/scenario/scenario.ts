@@ -1,8 +1,15 @@
 // The Scenario: one JSON shape for the page, the URL, the CLI and lessons. Everything a user can
 // set is a field here, and validateScenario() is the one gate every scenario passes through:
 // a bad field is refused with its path, its value and what is allowed, and nothing half-applies.
+// The shape itself and the limits the core enforces are the core's (src/core/scenarioSpec.ts,
+// re-exported here); this layer reads JSON into them, and hands its validator to what builds
+// (openExperiment, buildSimulation), since the core imports nothing above it.
 import { InputError, describeValue, numberProblem } from '../core/errors.js';
 import { checkDepth } from './json.js';
+import { Simulation } from '../core/simulation.js';
+import type { PopulationOptions } from '../core/population.js';
+import { Experiment, type ExperimentOptions } from '../core/experiment.js';
+import { LIMITS, type InitialValue, type PopulationSpec, type ProjectionSpec, type Scenario, type ValidScenario, type ViewSpec } from '../core/scenarioSpec.js';
 import { builtinModel } from '../core/model/builtinModels.js';
 import { loadModel, resolveParameters, METHODS, type LoadedModel, type MethodName } from '../core/model/loadModel.js';
 import type { ModelFile } from '../core/model/modelFile.js';
@@ -12,115 +19,10 @@ import { checkNetworkMemory, networkMemoryEstimate } from '../core/network/memor
 
 export const SCENARIO_FORMAT = 'spikebridge-scenario/1';
 
-export interface PopulationSpec {
-  name: string;
-  /** A built-in model id (models/ID.json) or a whole model file. */
-  model: string | ModelFile;
-  size: number;
-  parameters?: Record<string, number>;
-  /** A named parameter set of the model (its `regimes`); `parameters` override it. */
-  regime?: string;
-  /** Initial values of state variables, overriding the model's: a value or a distribution. */
-  initial?: Record<string, InitialValue>;
-  method?: MethodName;
-  /** Excitatory or inhibitory: colours the raster; projections do not depend on it. */
-  role?: 'excitatory' | 'inhibitory';
-}
-
-/** A number, or a seeded draw per neuron. */
-export type InitialValue = number | { uniform: [number, number] } | { normal: [number, number] };
-
-export interface ProjectionSpec {
-  name?: string;
-  source: string;
-  target: string;
-  connect: ConnectRule;
-  /** The target's state variable that each arriving spike increments by the weight. */
-  on: string;
-  weight: number | { normal: [number, number] } | { uniform: [number, number] };
-  /** Default: 0 (the next step). */
-  delayMs?: number | { uniform: [number, number] };
-}
-
-export interface TraceSpec {
-  population: string;
-  variable: string;
-  neurons: number[];
-}
-
-export interface RecordSpec {
-  spikes?: boolean;
-  traces?: TraceSpec[];
-  /** Sampling interval of traces; defaults to dt. */
-  traceEveryMs?: number;
-  /** Count spikes in [start, stop) ms for per-neuron firing rates. */
-  rateWindowMs?: [number, number];
-  /**
-   * At most this many spikes per population are held until drained (the page drains every
-   * frame; the CLI after every chunk of the run, which it streams out). Later ones are counted,
-   * not kept (stats.spikesNotKept). Default LIMITS.maxSpikes.
-   */
-  maxSpikes?: number;
-}
-
-/** How the page shows a scenario: part of it, so a shared link restores the view too. */
-export interface ViewSpec {
-  /** Width of the raster's scrolling window. */
-  rasterWindowMs?: number;
-  /** Simulated ms per real second; 0 means as fast as the worker can go. */
-  speed?: number;
-  /** For HH-type models: show the gates m, h, n and the ionic currents beside v. */
-  showGates?: boolean;
-  showCurrents?: boolean;
-}
-
 export const VIEW_LIMITS = { rasterWindowMs: [500, 10000], speed: [0, 10000] } as const;
 
-export interface Scenario {
-  format: string;
-  name?: string;
-  description?: string;
-  durationMs: number;
-  dtMs: number;
-  seed: number;
-  populations: PopulationSpec[];
-  projections?: ProjectionSpec[];
-  stimuli: StimulusSpec[];
-  record: RecordSpec;
-  view?: ViewSpec;
-}
-
-/** A validated scenario with its models loaded and parameters resolved. */
-export interface ValidScenario {
-  scenario: Scenario;
-  populations: {
-    spec: PopulationSpec;
-    model: LoadedModel;
-    parameters: Float64Array;
-    method: MethodName;
-    initial: Record<string, InitialValue>;
-  }[];
-  /** Synapses the projections will hold, and the network's peak bytes (core/network/memory.ts). */
-  estimate: { synapses: number; bytes: number };
-}
-
-export const LIMITS = {
-  maxDurationMs: 1e7,
-  minDtMs: 1e-4,
-  maxDtMs: 1,
-  maxSteps: 2e8,
-  maxPopulationSize: 2_000_000,
-  maxPopulations: 16,
-  maxStimuli: 64,
-  maxTracedNeurons: 1000,
-  maxTraceSamples: 5e7,
-  /** Spikes held per population between drains: 12 bytes each, so 2e7 is 240 MB. */
-  maxSpikes: 2e7,
-  maxProjections: 64,
-  maxDelayMs: 1000,
-  /** Peak memory of a network (synapses, weights, delays, arrival rings, neuron state); a larger one is refused before it is built. */
-  maxNetworkBytes: 3e9,
-};
+export type { PopulationSpec, InitialValue, ProjectionSpec, TraceSpec, RecordSpec, ViewSpec, Scenario, ValidScenario } from '../core/scenarioSpec.js';
+export { LIMITS } from '../core/scenarioSpec.js';
 
 function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -521,4 +423,14 @@ function validateView(raw: unknown): ViewSpec | undefined {
     view[key] = raw[key] as boolean;
   }
   return view;
+}
+
+/** Validate and build in one go (tests and tools; a run the student edits is an Experiment). */
+export function buildSimulation(raw: unknown, options?: PopulationOptions): Simulation {
+  return new Simulation(validateScenario(raw), options);
+}
+
+/** An Experiment over `raw`, validated by this layer (the core is given the validator: it imports nothing above it). */
+export function openExperiment(raw: unknown, options: Omit<ExperimentOptions, 'raw' | 'simulation'> = {}): Experiment {
+  return Experiment.open(raw, validateScenario, options);
 }

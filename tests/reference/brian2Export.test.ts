@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brian2Script } from '../../src/export/brian2';
 import { preset } from '../../src/scenario/presets';
-import { buildSimulation } from '../../src/core/simulation';
+import { buildSimulation } from '../../src/scenario/scenario';
 
 interface Brian2Result {
   populations: { name: string; size: number; spikeCount: number; meanRateHz: number; spikeTimesMs: number[] }[];

@@ -1,7 +1,7 @@
 // Hodgkin-Huxley against the exact solution (scipy DOP853), NEURON and Brian2
 // (tests/reference/data/hh_spikes.json and hh_step10.csv).
 import { describe, expect, it } from 'vitest';
-import { buildSimulation } from '../../src/core/simulation';
+import { buildSimulation } from '../../src/scenario/scenario';
 import { fiSweep, currentRange } from '../../src/bridge/fiSweep';
 import { readCsv, readReference } from './referenceData';
 import hh from '../../models/hh.json';

@@ -3,7 +3,7 @@
 // statistical. Tolerances come from the seed-to-seed spread measured with both simulators on this
 // machine (CUBA: 0.17 Hz standard deviation of the mean rate; COBAHH: about 2.5 Hz).
 import { describe, expect, it } from 'vitest';
-import { buildSimulation } from '../../src/core/simulation';
+import { buildSimulation } from '../../src/scenario/scenario';
 import { preset } from '../../src/scenario/presets';
 import { spikeStatistics } from '../../src/core/record/statistics';
 import { readReference } from './referenceData';

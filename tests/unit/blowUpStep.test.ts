@@ -3,7 +3,8 @@
 // there. An initial state outside the bounds is a blow-up at t = 0, and every trace keeps its
 // t = 0 sample. The steps are compared with a run of the same scenario under wide bounds.
 import { describe, expect, it } from 'vitest';
-import { buildSimulation, Simulation, type Frame } from '../../src/core/simulation';
+import { Simulation, type Frame } from '../../src/core/simulation';
+import { buildSimulation } from '../../src/scenario/scenario';
 import { validateScenario } from '../../src/scenario/scenario';
 import { SimulationError } from '../../src/core/errors';
 import lif from '../../models/lif.json';

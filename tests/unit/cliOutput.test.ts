@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exited, sim, simProcess } from './cliHarness';
-import { buildSimulation } from '../../src/core/simulation';
+import { buildSimulation } from '../../src/scenario/scenario';
 import { preset } from '../../src/scenario/presets';
 import { SpikeTrainStatistics, STATISTICS_DEFINITIONS } from '../../src/core/record/statistics';
 

@@ -7,7 +7,8 @@
 //   solution only approaches (3.4 Hz at dt 0.01 ms, none at 0.1).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildSimulation, Simulation } from '../../src/core/simulation';
+import { Simulation } from '../../src/core/simulation';
+import { buildSimulation } from '../../src/scenario/scenario';
 import { validateScenario } from '../../src/scenario/scenario';
 import { InputError, SimulationError } from '../../src/core/errors';
 import { METHODS, type MethodName } from '../../src/core/model/loadModel';

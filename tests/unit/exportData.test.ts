@@ -2,7 +2,7 @@
 // and a scenario file is validated with the field named when it is bad.
 import { describe, expect, it } from 'vitest';
 import { FrameRecorder, csvCell, fileStem, readScenarioText, spikesCsv, tracesCsv } from '../../src/ui/exportData';
-import { buildSimulation } from '../../src/core/simulation';
+import { buildSimulation } from '../../src/scenario/scenario';
 import { preset } from '../../src/scenario/presets';
 import type { Frame } from '../../src/core/simulation';
 

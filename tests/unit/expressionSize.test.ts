@@ -9,7 +9,8 @@ import { availableMethods, defaultParameters, loadModel, METHODS, type MethodNam
 import { PointEvaluator } from '../../src/core/model/evaluate';
 import { parse } from '../../src/core/math';
 import { generateKernelSource } from '../../src/core/codegen/kernel';
-import { buildSimulation, Simulation } from '../../src/core/simulation';
+import { Simulation } from '../../src/core/simulation';
+import { buildSimulation } from '../../src/scenario/scenario';
 import { validateScenario } from '../../src/scenario/scenario';
 import { InputError } from '../../src/core/errors';
 import { checkModelText } from '../../src/ui/modelText';

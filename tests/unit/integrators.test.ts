@@ -1,7 +1,7 @@
 // Laws the integrators must obey: exact LIF trajectories and intervals, convergence orders,
 // exact refractoriness, seeded reproducibility, and blow-ups reported instead of drawn.
 import { describe, expect, it } from 'vitest';
-import { buildSimulation } from '../../src/core/simulation';
+import { buildSimulation } from '../../src/scenario/scenario';
 import { SimulationError, InputError } from '../../src/core/errors';
 import lif from '../../models/lif.json';
 

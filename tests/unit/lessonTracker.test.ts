@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { RecentWindow, WINDOW_FILL, WINDOW_MS, populationsInForce, progressKey, readProgress, writeProgress, type PopulationInForce } from '../../src/ui/lessonTracker';
 import { LESSONS } from '../../src/lessons/lessons';
 import { loadLesson } from '../../src/lessons/lesson';
-import { buildSimulation } from '../../src/core/simulation';
+import { buildSimulation } from '../../src/scenario/scenario';
 
 const threshold = loadLesson(LESSONS[0]);
 const LIF = { E_L: -70, V_reset: -70, V_th: -50, tau_m: 10, R: 10, t_ref: 2 };

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { LESSONS } from '../../src/lessons/lessons';
 import { loadLesson, nextStep, observePopulation, type Observation, type ValidLesson } from '../../src/lessons/lesson';
-import { buildSimulation } from '../../src/core/simulation';
+import { buildSimulation } from '../../src/scenario/scenario';
 import { fiSweep } from '../../src/bridge/fiSweep';
 import { fitActivations } from '../../src/bridge/fit';
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { checkModelText, formatModelFile, modelFileOf, scenarioWithModel } from '../../src/ui/modelText';
 import { BUILTIN_MODEL_IDS, builtinModel } from '../../src/core/model/builtinModels';
 import { preset } from '../../src/scenario/presets';
-import { buildSimulation } from '../../src/core/simulation';
+import { buildSimulation } from '../../src/scenario/scenario';
 import lif from '../../models/lif.json';
 
 const text = (edit: (m: typeof lif) => void = () => {}) => {

@@ -1,7 +1,7 @@
 // Networks: connectivity rules, exact delays, refractory arrivals, memory budget.
 import { describe, expect, it } from 'vitest';
 import { connect, probabilityCapacity } from '../../src/core/network/connectivity';
-import { buildSimulation } from '../../src/core/simulation';
+import { buildSimulation } from '../../src/scenario/scenario';
 import { validateScenario } from '../../src/scenario/scenario';
 
 const rowLengths = (csr: ReturnType<typeof connect>) => Array.from({ length: csr.sources }, (_, i) => csr.rowStart[i + 1] - csr.rowStart[i]);

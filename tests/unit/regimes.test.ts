@@ -2,7 +2,7 @@
 // the papers show (adaptation, bursts, rebound), and the answer does not depend on the step.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { buildSimulation } from '../../src/core/simulation';
+import { buildSimulation } from '../../src/scenario/scenario';
 import { validateScenario } from '../../src/scenario/scenario';
 import { loadModel } from '../../src/core/model/loadModel';
 

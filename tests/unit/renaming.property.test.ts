@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { buildSimulation } from '../../src/core/simulation';
+import { buildSimulation } from '../../src/scenario/scenario';
 import { availableMethods, loadModel, type MethodName } from '../../src/core/model/loadModel';
 import { checkIdentifier } from '../../src/core/codegen/expression';
 import { InputError } from '../../src/core/errors';

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { builtinModel } from '../../src/core/model/builtinModels';
 import { defaultParameters, loadModel, resolveParameters } from '../../src/core/model/loadModel';
 import { fastestTimescale, stepSizeCheck, stepSizeLimits, stepSizeWarnings, sweepStepSizeCheck } from '../../src/core/model/timescale';
-import { buildSimulation } from '../../src/core/simulation';
+import { buildSimulation } from '../../src/scenario/scenario';
 import { fiSweep } from '../../src/bridge/fiSweep';
 import { validateScenario } from '../../src/scenario/scenario';
 import { preset, PRESETS } from '../../src/scenario/presets';

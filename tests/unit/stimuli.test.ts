@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createStimulus } from '../../src/core/stimulus/stimuli';
 import { Random } from '../../src/core/random';
-import { buildSimulation } from '../../src/core/simulation';
+import { buildSimulation } from '../../src/scenario/scenario';
 import { noiseCurrentSigma } from '../../src/bridge/fiSweep';
 import { builtinModel } from '../../src/core/model/builtinModels';
 import { defaultParameters } from '../../src/core/model/loadModel';

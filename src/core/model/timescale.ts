@@ -6,7 +6,7 @@ import { PointEvaluator } from './evaluate.js';
 import { loadModel, parameterEvaluator, resolveParameters, type LoadedModel, type MethodName } from './loadModel.js';
 import { builtinModel } from './builtinModels.js';
 import type { ModelFile } from './modelFile.js';
-import type { ValidScenario } from '../../scenario/scenario.js';
+import type { ValidScenario } from '../scenarioSpec.js';
 
 /**
  * Steps above this many fastest time constants lose accuracy: a warning. Chosen from f-I curves

@@ -1,30 +1,14 @@
 // A projection: synapses from one population to a state variable of another. At a spike each
 // synapse adds its weight to a ring buffer slot `delay` steps ahead; the target population adds
 // the slot to the variable when that step begins. Delays are therefore exact to the step.
+//
+// The target population sees a projection only through ArrivalRing and InstantInput
+// (arrivalRing.ts), so population.ts does not import this file: the dependency runs one way.
 import type { Csr } from './connectivity.js';
 import type { Population } from '../population.js';
+import type { ArrivalRing, InstantInput } from './arrivalRing.js';
 
-/** Arrivals for one state variable of one population: `slots` steps of N values. */
-export class ArrivalRing {
-  /** Replaced when the ring grows or moves into a WebAssembly memory: read it where it is used. */
-  data: Float64Array;
-  constructor(
-    readonly variable: number,
-    readonly size: number,
-    public slots: number,
-  ) {
-    this.data = new Float64Array(size * slots);
-  }
-
-  /** Grow to `slots` (while building, before anything has arrived), keeping this object so every projection onto it stays attached. */
-  grow(slots: number): void {
-    if (slots <= this.slots) return;
-    this.slots = slots;
-    this.data = new Float64Array(this.size * slots);
-  }
-}
-
-export class Projection {
+export class Projection implements InstantInput {
   constructor(
     readonly name: string,
     readonly source: Population,

@@ -1,0 +1,306 @@
+// An Experiment owns one run: the scenario with the user's accepted changes written into it, and
+// the Simulation built from it. The page (through workers/simulationApi.ts), the CLI (src/cli/
+// runOutput.ts) and the tests all drive a run through it, so a number the CLI prints is the
+// number the page shows.
+//
+//   apply(change)  -> { applies: 'live' } | { applies: 'reset' } | { refused: { field, message } }
+//                     nothing half-applies: a refused change leaves run and scenario as they were
+//   advance(ms), drain() -> frames that already carry derived traces (the model's ionic currents)
+//   reset()        -> built again from t = 0 with every accepted change
+//   snapshot()     -> the scenario as it now stands (share links, export, crash recovery)
+//
+// A changed stimulus is a changed stimulus: the core's Stimulus object is replaced, so the run
+// from the change on is the run of a scenario built with the new values (to the bit, for stimuli
+// that depend on the time alone; others apply on reset). The poke is an extra constant stimulus
+// the experiment adds and takes away; it is not written into the scenario.
+//
+// Validation of JSON belongs to src/scenario, above the core: the experiment is given the
+// validator (`validate`) rather than importing it, so the core imports nothing above it. Use
+// openExperiment (src/scenario/scenario.ts) to get one with the scenario layer's validator.
+import { InputError } from './errors.js';
+import { Simulation, type CurrentStimulusSpec, type Frame, type RunStats } from './simulation.js';
+import type { PopulationOptions } from './population.js';
+import type { Stimulus } from './stimulus/stimuli.js';
+import type { StepSizeWarning } from './model/timescale.js';
+import type { Evaluator } from './codegen/expression.js';
+import type { ValidScenario } from './scenarioSpec.js';
+import { currentTraces, withCurrents, type CurrentTrace } from './record/currents.js';
+import { liveParameters, populationSummaries, stateTraces, stepSummaries, type ScenarioSummary, type TraceSummary } from './summary.js';
+
+export type { ParameterRow, PopulationSummary, TraceSummary, StepSummary, ScenarioSummary } from './summary.js';
+
+/** Extra current into one population (or the listed neurons of it) while the poke is held. */
+export interface PokeTarget {
+  population: string;
+  amplitude: number;
+  neurons?: number[];
+}
+
+/**
+ * A change to the experiment. `stimulus` sets numeric fields of scenario.stimuli[index] (a
+ * step's amplitude, a window's edges, a sine's frequency...); `poke` replaces the held poke (an
+ * empty list lets go).
+ */
+export type Change =
+  | { kind: 'parameters'; population: string; values: Record<string, number> }
+  | { kind: 'stimulus'; index: number; values: Record<string, number> }
+  | { kind: 'populationSize'; population: string; size: number }
+  | { kind: 'poke'; targets: PokeTarget[] };
+
+export type Applied = { applies: 'live' | 'reset' } | { refused: { field: string; message: string } };
+
+/** Validates parsed JSON into what the core builds from; throws InputError naming the field. */
+export type Validator = (raw: unknown) => ValidScenario;
+
+export interface ExperimentOptions {
+  /** The scenario as the user gave it, written back by snapshot(); defaults to the validated one. */
+  raw?: Record<string, unknown>;
+  /** A simulation already built from the same validated scenario (the CLI builds before it runs). */
+  simulation?: Simulation;
+  /** Kernel choices (WebAssembly or not), for tests and benchmarks. */
+  populationOptions?: PopulationOptions;
+  /** Append derived traces (ionic currents) to drained frames; the CLI writes state traces only. */
+  derivedTraces?: boolean;
+}
+
+/** At most this many poke targets (one per population is the page's use). */
+const MAX_POKE_TARGETS = 64;
+
+interface RawScenario {
+  populations: Record<string, unknown>[];
+  stimuli?: Record<string, unknown>[];
+  [key: string]: unknown;
+}
+
+export class Experiment {
+  private raw: RawScenario;
+  private current: ValidScenario;
+  private sim: Simulation;
+  private readonly derived: boolean;
+  private traces: { summary: TraceSummary; level: Evaluator | null; population: number }[] = [];
+  private currents: CurrentTrace[] = [];
+  /** Frames drained before a live change (so derived traces use the values each sample ran with), not yet handed over. */
+  private pending: Frame[] = [];
+  private pokes: { target: PokeTarget; population: string; stimulus: Stimulus }[] = [];
+
+  constructor(
+    valid: ValidScenario,
+    private readonly validate: Validator,
+    private readonly options: ExperimentOptions = {},
+  ) {
+    this.raw = (options.raw ?? structuredClone(valid.scenario)) as unknown as RawScenario;
+    this.derived = options.derivedTraces ?? true;
+    this.current = valid;
+    this.sim = options.simulation ?? new Simulation(valid, options.populationOptions);
+    this.describe();
+  }
+
+  /** Validate `raw` and build it; throws InputError naming the first bad field. */
+  static open(raw: unknown, validate: Validator, options: Omit<ExperimentOptions, 'raw' | 'simulation'> = {}): Experiment {
+    const copy = structuredClone(raw) as Record<string, unknown>;
+    return new Experiment(validate(copy), validate, { ...options, raw: copy });
+  }
+
+  private describe(): void {
+    this.traces = stateTraces(this.sim);
+    this.currents = this.derived ? currentTraces(this.sim, this.traces.map((t) => t.summary)) : [];
+  }
+
+  /** The running simulation, for what only reads it (populations, projections, window counts). */
+  get simulation(): Simulation {
+    return this.sim;
+  }
+
+  /** The validated scenario the current run was built from. */
+  get valid(): ValidScenario {
+    return this.current;
+  }
+
+  get timeMs(): number {
+    return this.sim.timeMs;
+  }
+
+  get done(): boolean {
+    return this.sim.done;
+  }
+
+  get warnings(): StepSizeWarning[] {
+    return this.sim.warnings;
+  }
+
+  stats(): RunStats {
+    return this.sim.stats();
+  }
+
+  /** What a display needs to lay itself out, with the values in use now. */
+  get summary(): ScenarioSummary {
+    const { scenario } = this.sim;
+    const traces = this.traces.map((t) => {
+      if (!t.level || !t.summary.threshold) return t.summary;
+      const level = t.level(this.sim.populations[t.population].parameters);
+      return { ...t.summary, threshold: { name: t.summary.threshold.name, level } };
+    });
+    return {
+      name: scenario.name ?? 'Untitled scenario',
+      description: scenario.description ?? '',
+      durationMs: scenario.durationMs,
+      dtMs: scenario.dtMs,
+      populations: populationSummaries(this.sim),
+      traces: [...traces, ...this.currents.map((c) => c.summary)],
+      steps: stepSummaries(this.raw.stimuli ?? [], scenario.durationMs),
+      warnings: this.sim.warnings.map((w) => ({ field: w.field, message: w.message, severity: w.severity })),
+    };
+  }
+
+  /** The scenario as it now stands, every accepted change written in (the poke is not part of it). */
+  snapshot(): Record<string, unknown> {
+    return structuredClone(this.raw);
+  }
+
+  /** Advance by up to `ms` (never past the end). Throws SimulationError on a blow-up, as Simulation.advance does. */
+  advance(ms?: number): void {
+    this.sim.advance(ms);
+  }
+
+  /** Everything recorded since the last drain, derived traces after the state traces. */
+  drain(): Frame {
+    const last = this.drainOne();
+    if (this.pending.length === 0) return last;
+    const frames = [...this.pending, last];
+    this.pending = [];
+    return mergeFrames(frames);
+  }
+
+  private drainOne(): Frame {
+    const frame = this.sim.drain();
+    return this.derived ? withCurrents(this.sim, frame, this.currents) : frame;
+  }
+
+  /** Build again from t = 0 with every accepted change; a held poke stays on where it still fits. */
+  reset(): void {
+    const valid = this.validate(this.raw);
+    const sim = new Simulation(valid, this.options.populationOptions);
+    this.current = valid;
+    this.sim = sim;
+    this.pending = [];
+    this.describe();
+    const held = this.pokes.map((p) => p.target);
+    this.pokes = [];
+    const fits = held.filter((t) => {
+      const pop = sim.populations.find((p) => p.name === t.population);
+      return pop && (t.neurons ?? []).every((i) => i < pop.size);
+    });
+    this.poke(fits);
+  }
+
+  /** Apply one change: live, on the next reset, or refused naming the field (nothing changes then). */
+  apply(change: Change): Applied {
+    try {
+      switch (change?.kind) {
+        case 'parameters':
+          return this.setParameters(change.population, change.values);
+        case 'stimulus':
+          return this.setStimulus(change.index, change.values);
+        case 'populationSize':
+          return this.setPopulationSize(change.population, change.size);
+        case 'poke':
+          return this.poke(change.targets);
+        default:
+          throw new InputError('change.kind', `${JSON.stringify(String((change as { kind?: unknown } | null)?.kind).slice(0, 40))} is not a change; choose one of parameters, stimulus, populationSize, poke`);
+      }
+    } catch (err) {
+      if (err instanceof InputError) return { refused: { field: err.field, message: err.message } };
+      throw err;
+    }
+  }
+
+  private populationIndex(name: unknown): number {
+    const k = this.sim.populations.findIndex((p) => p.name === name);
+    if (k < 0) throw new InputError('population', `${JSON.stringify(String(name).slice(0, 40))} is not a population of this scenario (populations: ${this.sim.populations.map((p) => p.name).join(', ')})`);
+    return k;
+  }
+
+  private setParameters(population: string, values: Record<string, number>): Applied {
+    const k = this.populationIndex(population);
+    if (typeof values !== 'object' || values === null || Array.isArray(values)) throw new InputError(`populations[${k}].parameters`, 'must be an object { name: value }');
+    // What ran so far keeps the values it ran with in its derived traces.
+    if (this.currents.length > 0) this.pending.push(this.drainOne());
+    this.sim.setParameters(population, values); // validated here; refused before anything changes
+    const spec = this.raw.populations[k];
+    this.raw = { ...this.raw, populations: this.raw.populations.map((p, j) => (j === k ? { ...spec, parameters: { ...(spec.parameters as object | undefined), ...values } } : p)) };
+    const live = liveParameters(this.sim.populations[k].model);
+    return { applies: Object.keys(values).every((name) => live.has(name)) ? 'live' : 'reset' };
+  }
+
+  private setStimulus(index: number, values: Record<string, number>): Applied {
+    const stimuli = this.raw.stimuli ?? [];
+    if (!Number.isInteger(index) || !stimuli[index]) throw new InputError('stimulus', `${String(index)} is not the index of a stimulus of this scenario (it has ${stimuli.length})`);
+    const field = `stimuli[${index}]`;
+    if (typeof values !== 'object' || values === null || Array.isArray(values) || Object.keys(values).length === 0) throw new InputError(field, 'a change gives an object { field: number } with at least one field');
+    for (const [key, value] of Object.entries(values)) {
+      if (['type', 'population', 'targets', 'on'].includes(key)) throw new InputError(`${field}.${key}`, 'cannot change while the experiment runs: only numeric fields of a stimulus can');
+      if (typeof value !== 'number') throw new InputError(`${field}.${key}`, `must be a number, got ${typeof value}`);
+    }
+    const edited: RawScenario = { ...this.raw, stimuli: stimuli.map((s, k) => (k === index ? { ...s, ...values } : s)) };
+    const valid = this.validate(edited); // the next reset's scenario, checked whole now
+    const spec = valid.scenario.stimuli[index];
+    this.raw = edited;
+    return { applies: spec.type !== 'poissonInput' && this.sim.setStimulus(index, spec as CurrentStimulusSpec) ? 'live' : 'reset' };
+  }
+
+  private setPopulationSize(population: string, size: number): Applied {
+    const k = this.populationIndex(population);
+    const edited: RawScenario = { ...this.raw, populations: this.raw.populations.map((p, j) => (j === k ? { ...p, size } : p)) };
+    this.validate(edited); // refused here, naming the field, rather than at the reset
+    this.raw = edited;
+    return { applies: 'reset' };
+  }
+
+  /** Replace the held poke by `targets`, each an extra constant stimulus; all are checked before any changes. */
+  private poke(targets: PokeTarget[]): Applied {
+    if (!Array.isArray(targets) || targets.length > MAX_POKE_TARGETS) throw new InputError('poke', `must be a list of at most ${MAX_POKE_TARGETS} { population, amplitude, neurons } targets`);
+    const specs = targets.map((t, k): CurrentStimulusSpec | null => {
+      const field = `poke[${k}]`;
+      const p = this.sim.populations.find((q) => q.name === t?.population);
+      if (!p) throw new InputError(`${field}.population`, `${JSON.stringify(String(t?.population).slice(0, 40))} is not a population of this scenario (populations: ${this.sim.populations.map((q) => q.name).join(', ')})`);
+      const { amplitude, neurons } = t;
+      if (typeof amplitude !== 'number' || !Number.isFinite(amplitude) || Math.abs(amplitude) > 1e6) throw new InputError(`${field}.amplitude`, `must be a number in [-1e6, 1e6] ${p.model.file.input.unit}, got ${String(amplitude)}`);
+      if (neurons !== undefined && (!Array.isArray(neurons) || neurons.length > p.size)) throw new InputError(`${field}.neurons`, `must be a list of at most ${p.size} neuron indices of ${p.name}`);
+      neurons?.forEach((i, j) => {
+        if (!Number.isInteger(i) || i < 0 || i >= p.size) throw new InputError(`${field}.neurons[${j}]`, `${String(i)} is not a neuron of ${p.name} (0..${p.size - 1})`);
+      });
+      if (amplitude === 0) return null;
+      return { type: 'constant', population: p.name, amplitude, ...(neurons ? { targets: [...new Set(neurons)] } : {}) };
+    });
+    for (const p of this.pokes) this.sim.removeStimulus(p.population, p.stimulus);
+    this.pokes = [];
+    specs.forEach((spec, k) => {
+      if (spec) this.pokes.push({ target: { ...targets[k] }, population: spec.population, stimulus: this.sim.addStimulus(spec) });
+    });
+    return { applies: 'live' };
+  }
+}
+
+/** One frame from several in a row: spikes and trace samples concatenated (their times follow on). */
+export function mergeFrames(frames: Frame[]): Frame {
+  if (frames.length === 1) return frames[0];
+  const concat = <T extends Float64Array | Int32Array>(parts: T[], make: (n: number) => T): T => {
+    const out = make(parts.reduce((a, p) => a + p.length, 0));
+    let at = 0;
+    for (const part of parts) {
+      out.set(part, at);
+      at += part.length;
+    }
+    return out;
+  };
+  const first = frames[0];
+  return {
+    startMs: first.startMs,
+    endMs: frames[frames.length - 1].endMs,
+    spikes: {
+      timeMs: concat(frames.map((f) => f.spikes.timeMs), (n) => new Float64Array(n)),
+      neuron: concat(frames.map((f) => f.spikes.neuron), (n) => new Int32Array(n)),
+    },
+    traces: first.traces.map((t, k) => ({ ...t, values: concat(frames.map((f) => f.traces[k].values), (n) => new Float64Array(n)) })),
+  };
+}

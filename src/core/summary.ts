@@ -1,0 +1,163 @@
+// What a display needs to know about a running experiment to lay itself out: its populations with
+// their parameter tables (the value in use, and whether a change applies live or on reset), the
+// recorded traces with their role, label and colour from the model file, the step stimuli the
+// page offers as controls, and the step-size warnings. Built by the Experiment (experiment.ts);
+// the worker hands it to the page as plain data.
+import type { MathNode } from 'mathjs';
+import { parameterEvaluator, parametersRead, type LoadedModel } from './model/loadModel.js';
+import type { Evaluator } from './codegen/expression.js';
+import type { Simulation } from './simulation.js';
+
+/** One row of a population's parameter table, from its model file, with the value in use. */
+export interface ParameterRow {
+  name: string;
+  unit: string;
+  min: number;
+  max: number;
+  value: number;
+  meaning: string;
+  /**
+   * 'live': the dynamics read it, so a change applies at once. 'reset': only initial values read
+   * it, so a change shows when the run starts again.
+   */
+  applies: 'live' | 'reset';
+}
+
+export interface PopulationSummary {
+  name: string;
+  size: number;
+  /** Index of the population's first neuron in the global numbering spikes use. */
+  offset: number;
+  model: string;
+  modelName: string;
+  role: 'excitatory' | 'inhibitory' | null;
+  input: { symbol: string; unit: string; meaning: string };
+  /** The membrane potential the model file declares, or null (a model without one). */
+  membrane: { variable: string; unit: string } | null;
+  parameters: ParameterRow[];
+}
+
+export interface TraceSummary {
+  population: string;
+  /** A state variable (e.g. "v", "m") or, for kind 'current', a named expression (e.g. "I_Na"). */
+  variable: string;
+  neuron: number;
+  kind: 'state' | 'current';
+  /** What the variable is, from the model file: the membrane potential, a gate, an ionic current, or another state variable. */
+  role: 'membrane' | 'gate' | 'current' | 'state';
+  /** Display name and colour ('#rrggbb') the model file gives it; the variable's name and null when it gives none. */
+  label: string;
+  colour: string | null;
+  /** Unit and meaning from the model file (e.g. "mV", "membrane potential"). */
+  unit: string;
+  meaning: string;
+  /** The model's firing threshold for this variable (e.g. V_th), or null if it has none. */
+  threshold: { name: string; level: number } | null;
+}
+
+/** A step stimulus of the scenario: the page offers its amplitude as a control. */
+export interface StepSummary {
+  /** Index in scenario.stimuli. */
+  index: number;
+  population: string;
+  startMs: number;
+  stopMs: number;
+  amplitude: number;
+  neurons: number[] | null;
+}
+
+/** What the page needs to know about a loaded scenario to lay out its display. */
+export interface ScenarioSummary {
+  name: string;
+  description: string;
+  durationMs: number;
+  dtMs: number;
+  populations: PopulationSummary[];
+  traces: TraceSummary[];
+  steps: StepSummary[];
+  /** What the run cannot be trusted for (a time step too coarse for a model's fastest time constant); the page shows them. */
+  warnings: { field: string; message: string; severity: 'warning' | 'refusal' }[];
+}
+
+const live = new WeakMap<LoadedModel, Set<string>>();
+
+/** Parameters the dynamics read (equations and the named expressions they use, threshold, reset, refractoriness). */
+export function liveParameters(model: LoadedModel): Set<string> {
+  let names = live.get(model);
+  if (!names) {
+    const nodes: MathNode[] = [...model.equations.map((e) => e.rhs), model.threshold.level, ...model.reset.map((r) => r.value)];
+    if (model.refractory) nodes.push(model.refractory.period);
+    live.set(model, (names = parametersRead(model, nodes)));
+  }
+  return names;
+}
+
+/** The state traces a simulation records, one per traced neuron, as the page labels them. */
+export function stateTraces(sim: Simulation): { summary: TraceSummary; level: Evaluator | null; population: number }[] {
+  return (sim.scenario.record.traces ?? []).flatMap((tr) => {
+    const population = sim.populations.findIndex((p) => p.name === tr.population);
+    const pop = sim.populations[population];
+    const { threshold } = pop.model;
+    const level = threshold.variable === tr.variable ? parameterEvaluator(pop.model, threshold.level) : null;
+    const file = pop.model.file;
+    const state = file.state[tr.variable];
+    const gate = file.gates?.[tr.variable];
+    const role = file.membrane?.variable === tr.variable ? 'membrane' : gate ? 'gate' : 'state';
+    return tr.neurons.map((neuron) => ({
+      population,
+      level,
+      summary: {
+        population: tr.population,
+        variable: tr.variable,
+        neuron,
+        kind: 'state' as const,
+        role,
+        label: gate?.label ?? tr.variable,
+        colour: gate?.colour ?? null,
+        unit: state?.unit ?? '',
+        meaning: state?.meaning ?? '',
+        threshold: level ? { name: threshold.level.toString(), level: 0 } : null,
+      } satisfies TraceSummary,
+    }));
+  });
+}
+
+/** The populations as they run, each parameter with the value in use. */
+export function populationSummaries(sim: Simulation): PopulationSummary[] {
+  return sim.populations.map((p, k) => {
+    const liveNames = liveParameters(p.model);
+    const file = p.model.file;
+    return {
+      name: p.name,
+      size: p.size,
+      offset: p.offset,
+      model: p.model.id,
+      modelName: file.name ?? p.model.id,
+      role: sim.scenario.populations[k].role ?? null,
+      input: { symbol: p.model.inputSymbol, unit: file.input.unit, meaning: file.input.meaning ?? 'input current' },
+      membrane: file.membrane ? { variable: file.membrane.variable, unit: file.state[file.membrane.variable].unit } : null,
+      parameters: p.model.parameterNames.map((name, j) => {
+        const row = file.parameters[name];
+        return { name, unit: row.unit, min: row.min, max: row.max, value: p.parameters[j], meaning: row.meaning ?? '', applies: liveNames.has(name) ? 'live' : 'reset' };
+      }),
+    };
+  });
+}
+
+/** The step stimuli (with one amplitude for all their targets) of a scenario's stimulus list. */
+export function stepSummaries(stimuli: readonly unknown[], durationMs: number): StepSummary[] {
+  const steps: StepSummary[] = [];
+  stimuli.forEach((s, index) => {
+    const spec = s as { type: string; population: string; amplitude?: unknown; startMs?: number; stopMs?: number; targets?: unknown };
+    if (spec.type !== 'step' || typeof spec.amplitude !== 'number') return;
+    steps.push({
+      index,
+      population: spec.population,
+      startMs: spec.startMs ?? 0,
+      stopMs: spec.stopMs ?? durationMs,
+      amplitude: spec.amplitude,
+      neurons: Array.isArray(spec.targets) ? [...(spec.targets as number[])] : null,
+    });
+  });
+  return steps;
+}

@@ -1,0 +1,53 @@
+// What the page and the simulation worker say to each other: the methods the worker exposes
+// through comlink (simulationApi.ts implements them) and the plain data they take and return.
+// The page codes against these; the summary and change types come from the core's Experiment.
+import type { Change, PokeTarget, ScenarioSummary } from '../src/core/experiment.js';
+import type { Frame, RunStats } from '../src/core/simulation.js';
+
+/** A scenario or change refused by validation: the field it names and the message to show next to it. */
+export type LoadError = { kind: 'input'; field: string; message: string };
+
+export type LoadResult = { ok: true; summary: ScenarioSummary; run: number } | { ok: false; error: LoadError };
+/** Applied at once ('live'), kept for the next reset ('reset'), or refused with the field it names (nothing changed). */
+export type ChangeResult = { ok: true; applies: 'live' | 'reset' } | { ok: false; error: LoadError };
+export type LegacyChangeResult = { ok: true; needsReset: boolean } | { ok: false; error: LoadError };
+export type RunState = 'empty' | 'paused' | 'running' | 'finished' | 'failed';
+
+/** What take() hands over: every frame produced since the last take, merged, and where the run is. */
+export interface Batch {
+  /** Which load or reset produced it (the page ignores batches of a run it has replaced). */
+  run: number;
+  /** Null when nothing new was simulated. Derived traces (kind 'current') follow the state traces. */
+  frame: Frame | null;
+  state: RunState;
+  timeMs: number;
+  /** A blow-up or other failure of the run, by name and message. */
+  error: { name: string; message: string } | null;
+  stats: RunStats | null;
+}
+
+export interface SimulationApi {
+  /** Validate and build a scenario (replacing any loaded one), paused at t = 0. A bad field is returned, not thrown. */
+  load(rawScenario: unknown): LoadResult;
+  /** Build the loaded scenario again from t = 0 with every accepted change; keeps playing if it was. */
+  reset(): LoadResult;
+  play(): void;
+  pause(): void;
+  /** Pause, then advance `ms` at once. */
+  step(ms: number): void;
+  /** Simulated ms per wall-clock ms, or null for as fast as it goes. */
+  setSpeed(speed: number | null): void;
+  /** Apply one change: live, on the next reset, or refused as data naming the field (nothing half-applies). */
+  apply(change: Change): ChangeResult;
+  /** The scenario as it now stands, the accepted changes written in (share links, export, crash recovery). */
+  snapshot(): Record<string, unknown>;
+  /** Old forms of apply, until the page calls apply. */
+  setParameters(population: string, values: Record<string, number>): LegacyChangeResult;
+  setStepAmplitude(index: number, amplitude: number): LegacyChangeResult;
+  poke(targets: PokeTarget[]): LegacyChangeResult;
+  setPopulationSize(population: string, size: number): LegacyChangeResult;
+  /** Everything produced since the last take; its typed arrays are transferred, not copied. */
+  take(): Batch;
+  stats(): RunStats;
+}
+
