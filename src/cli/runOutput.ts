@@ -1,5 +1,5 @@
-// `run`: the simulation advanced in chunks and drained after each, so memory stays bounded
-// however long the run; spikes and traces spooled (src/cli/spool.ts), statistics accumulated as
+// `run`: the experiment (src/core/experiment.ts, the same object the page's worker drives)
+// advanced in chunks and drained after each, so memory stays bounded however long the run; spikes and traces spooled (src/cli/spool.ts), statistics accumulated as
 // they come; progress on stderr for long runs; Ctrl-C stops the run and still writes what was
 // computed, marked as interrupted (exit 130). Then the output, streamed in one of three formats:
 //
@@ -19,8 +19,9 @@
 //   {population, variable, neuron, startMs, everyMs, values}, "rates" per population {name,
 //   windowMs, ratesHz}, and last "stats" (the JSON's stats with definitions, interrupted).
 import { Simulation, type Frame } from '../core/simulation.js';
+import { Experiment } from '../core/experiment.js';
 import { SpikeTrainStatistics, STATISTICS_DEFINITIONS, type SpikeStatistics } from '../core/record/statistics.js';
-import type { ValidScenario } from '../scenario/scenario.js';
+import { validateScenario, type ValidScenario } from '../scenario/scenario.js';
 import { Progress } from './progress.js';
 import { Spool, type SpoolColumn } from './spool.js';
 import { TextSink, joinNumbers, jsonNumber } from './sink.js';
@@ -70,8 +71,14 @@ function sampleTime(x: number): number {
   return Number(x.toPrecision(12));
 }
 
-/** Run the built simulation to its end (or to Ctrl-C) and write the output; returns the exit code. */
-export async function runAndWrite(sim: Simulation, valid: ValidScenario, options: RunOptions): Promise<number> {
+/**
+ * Run the experiment to its end (or to Ctrl-C) and write the output; returns the exit code. The
+ * output holds the recorded state traces only (build the experiment with derivedTraces: false).
+ * A Simulation built from `valid` is run as an experiment over it.
+ */
+export async function runAndWrite(run: Experiment | Simulation, valid: ValidScenario, options: RunOptions): Promise<number> {
+  const experiment = run instanceof Experiment ? run : new Experiment(valid, validateScenario, { simulation: run, derivedTraces: false });
+  const sim = experiment.simulation;
   const { scenario } = valid;
   const sink = options.sink ?? new TextSink();
   const spool = new Spool();
@@ -104,15 +111,15 @@ export async function runAndWrite(sim: Simulation, valid: ValidScenario, options
     const dt = scenario.dtMs;
     let chunkSteps = Math.max(1, Math.round(FIRST_CHUNK_NEURON_STEPS / Math.max(1, neurons)));
     try {
-      while (!sim.done && !interrupted) {
+      while (!experiment.done && !interrupted) {
         const before = performance.now();
-        sim.advance(chunkSteps * dt);
-        const frame = sim.drain();
+        experiment.advance(chunkSteps * dt);
+        const frame = experiment.drain();
         const wall = performance.now() - before;
         take(frame);
         if (wall > CHUNK_WALL_MS[1] || frame.spikes.timeMs.length > CHUNK_SPIKES) chunkSteps = Math.max(1, Math.floor(chunkSteps / 2));
         else if (wall < CHUNK_WALL_MS[0] && frame.spikes.timeMs.length < CHUNK_SPIKES / 4) chunkSteps *= 2;
-        progress.update(sim.timeMs);
+        progress.update(experiment.timeMs);
         // Let a pending Ctrl-C reach its handler between chunks.
         await new Promise((resolve) => setImmediate(resolve));
       }
@@ -120,11 +127,11 @@ export async function runAndWrite(sim: Simulation, valid: ValidScenario, options
       progress.finish();
     }
     const finished = performance.now();
-    const simulatedMs = sim.timeMs;
+    const simulatedMs = experiment.timeMs;
     if (interrupted) process.stderr.write(`interrupted at t = ${round(simulatedMs)} ms of ${scenario.durationMs} ms: writing what was computed (marked "interrupted")\n`);
     phase = 'writing';
 
-    const base = sim.stats();
+    const base = experiment.stats();
     const statsOf = (first: number, count: number) => statistics!.result({ first, count, stopMs: simulatedMs });
     const pooled = statistics?.result({ variance: 'population', stopMs: simulatedMs });
     const stats = {
