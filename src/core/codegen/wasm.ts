@@ -244,6 +244,25 @@ export class Code {
   if(): this {
     return this.op(0x04, 0x40);
   }
+  /** An if whose branches each leave one value of `type`. */
+  ifValue(type: ValueType): this {
+    return this.op(0x04, type);
+  }
+  f64Ne(): this {
+    return this.op(0x62);
+  }
+  i32Ne(): this {
+    return this.op(0x47);
+  }
+  i32LtS(): this {
+    return this.op(0x48);
+  }
+  i32LeS(): this {
+    return this.op(0x4c);
+  }
+  i32GeS(): this {
+    return this.op(0x4e);
+  }
   else(): this {
     return this.op(0x05);
   }

@@ -13,7 +13,7 @@
 import type { LoadedModel } from '../model/loadModel.js';
 import { Code, F64, I32, moduleBytes, V128, type WasmFunction } from './wasm.js';
 import { linearTerms, type SpikeSink } from './kernel.js';
-import { slowCode, slowConstants, slowLayout, wasmSlowPlan, MAX_ORDER, type SlowLayout } from './wasmSlow.js';
+import { slowCode, slowConstants, slowLayout, wasmSlowPlan, MAX_ORDER, type SlowLayout, type WasmSlowPlan } from './wasmSlow.js';
 import type { PropagatorSeries } from '../integrate/propagator.js';
 
 /**
@@ -128,7 +128,7 @@ export function generateWasmKernel(
   layout: WasmLayout,
   withInput = true,
   instant: InstantInput[] = [],
-  slowPlan: ReturnType<typeof wasmSlowPlan> = null,
+  slowPlan: WasmSlowPlan | null = null,
 ): Uint8Array<ArrayBuffer> {
   const ns = model.stateNames.length;
   const all = model.stateNames.map((_, k) => k);
@@ -456,14 +456,14 @@ export function compileWasmKernel(model: LoadedModel, arrivals: number[], size: 
 
 function wasmSlowPath(
   model: LoadedModel,
-  plan: NonNullable<ReturnType<typeof wasmSlowPlan>>,
+  plan: WasmSlowPlan,
   at: SlowLayout,
   buffer: ArrayBuffer,
   slow: (from: number, count: number, t: number, dt: number) => number,
 ): WasmSlowPath {
   const ns = model.stateNames.length;
   const width = ns * ns + 2 * ns;
-  const constants = new Float64Array(buffer, at.constants, plan.constants.length);
+  const constants = new Float64Array(buffer, at.constants, plan.fn.constants.length);
   const series = at.series.map((place) => ({
     header: new Int32Array(buffer, place.header, 2),
     live: new Int32Array(buffer, place.live, width),
@@ -476,7 +476,7 @@ function wasmSlowPath(
   const overflowTime = new Float64Array(buffer, at.counters + 8, 1);
   return {
     prepare(parameters, free, held) {
-      const values = slowConstants(model, plan.constants, parameters);
+      const values = slowConstants(plan, parameters);
       constants.set(values);
       return [free, held].every((s, which) => {
         const form = s.polynomial;

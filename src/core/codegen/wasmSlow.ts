@@ -1,25 +1,29 @@
-// The general path of exactly integrated models with a reset (CUBA's neuron, adaptive LIF) as
-// WebAssembly: the neurons the SIMD loop lists (a spike or a refractory end inside the step) get
-// the JS kernel's `slow` step, operation for operation, so both give the same bits. Why: in a
-// fresh process the JS slow path runs unoptimised while a network's first spikes all come at
-// once (CUBA: 8,000 calls in its first 50 ms); here it is compiled code from the first step
-// (a fresh `npm run sim -- run cuba`: run 61-63 ms -> 55-57 ms, medians).
+// The general path of exactly integrated models as WebAssembly: the neurons the SIMD loop lists
+// (a spike or a refractory end inside the step) get the kernel's `slow` step, lowered here from
+// the same description kernel.ts prints as JS (step.ts), so both give the same bits by
+// construction. This file adds only what is WebAssembly's own: where values live in memory,
+// the loop over the listed neurons, the spike buffer, and the partial-step propagator (the
+// Taylor polynomials of PropagatorSeries, by the same Horner loop).
 //
-// What it covers: the model's equations, reset values and named expressions use + - * / and
-// small integer powers of a name (anything else, such as a function of the state, keeps the JS
-// path); parameter-only subexpressions are values computed in JS once per parameter change, as
-// the JS kernel hoists them. Partial-step propagators are the Taylor polynomials of
-// PropagatorSeries, evaluated by the same Horner loop.
-import type { MathNode } from 'mathjs/number';
+// Why keep it: in a fresh process the JS general path runs unoptimised while a network's first
+// spikes all come at once. Measured (CPU time of the run, medians of 12 fresh processes run
+// interleaved, on a loaded 2-core machine): CUBA (4,000 neurons, 1 s) 157 ms with it, 208 ms with
+// the JS general path; a LIF with current synapses firing ~260 Hz (4,000 neurons, 1 s, 1 million
+// spikes) 465 ms against 564 ms. 18-25 % of such runs, for a lowering of ~300 lines.
+//
+// What it covers: whatever `slow` description lowers: + - * /, comparisons, abs, small integer
+// powers of a name (model expressions with other functions, such as exp, or the closed-form spike
+// time's logarithm, keep the JS path: WebAssembly has no exp or log). Values of the parameters
+// alone (parameters, threshold, refractory period, hoisted subexpressions) are computed by the
+// same description's closures once per parameter change and read from memory.
 import type { LoadedModel } from '../model/loadModel.js';
-import { namedValues, parameterEvaluator } from '../model/loadModel.js';
-import { parameterOnlyNodes, toJs } from './expression.js';
-import { linearTerms, MAX_SPIKES_PER_STEP, namedExpressionsFor } from './kernel.js';
-import { Code, F64, I32 } from './wasm.js';
+import { describeKernel, MAX_SPIKES_PER_STEP } from './kernel.js';
+import { constantValues, type Expr, type Stmt, type StepFunction, type Type } from './step.js';
+import { Code, F64, I32, type ValueType } from './wasm.js';
 
 /** Where the slow path's data live in the population's memory (byte offsets). */
 export interface SlowLayout {
-  /** Values computed from the parameters: [threshold, refractory period, parameter-only subexpressions...]. */
+  /** Values computed from the parameters: the `slow` function's constants, in order. */
   constants: number;
   /** Per partial-step series (free, held): order (i32), live count (i32), live entries (i32), polynomials (f64). */
   series: { header: number; live: number; polynomials: number; out: number }[];
@@ -48,115 +52,45 @@ export function slowLayout(take: (bytes: number) => number, size: number, width:
 
 class Unsupported extends Error {}
 
+export interface WasmSlowPlan {
+  /** The kernel's `slow` function, as kernel.ts describes it. */
+  fn: StepFunction;
+}
+
 /**
- * Whether the WebAssembly slow path can run this model, and if so the generator. Null when not:
- * the JS slow path then serves.
+ * Whether the WebAssembly slow path can run this model, and if so what it lowers. Null when not
+ * (a description with an operation WebAssembly lacks): the JS slow path then serves.
  */
-export function wasmSlowPlan(model: LoadedModel): { constants: MathNode[] } | null {
+export function wasmSlowPlan(model: LoadedModel): WasmSlowPlan | null {
+  if (model.linear === null) return null;
+  const fn = describeKernel(model, 'exact').find((f) => f.name === 'slow')!;
+  if (fn.constants.length > MAX_CONSTANTS) return null;
+  const plan = { fn };
   const ns = model.stateNames.length;
-  const leader = model.threshold.index;
-  if (model.linear === null || model.reset.length === 0 || ns < 2) return null;
-  const leaderAlone = model.stateNames.every((_, j) => j === leader || model.linear!.matrix[leader][j].toString() === '0');
-  if (leaderAlone) return null; // the closed-form spike time needs a logarithm
-  const constants: MathNode[] = [model.threshold.level, ...(model.refractory ? [model.refractory.period] : [])];
+  const dry = { state: model.stateNames.map((_, k) => 8 * k), input: 0, refractory: 0, coefficients: 0, list: 0 };
   try {
-    const dry = new Code(4);
-    const emit = expressionEmitter(model, dry, constants, () => 0, () => 0, 0);
-    const needed = namedExpressionsFor(model, [model.equations[leader].rhs, ...model.reset.map((r) => r.value)]);
-    for (const e of namedValues(model)) if (needed.has(e.name)) emit(e.node, () => 0);
-    emit(model.equations[leader].rhs, () => 0);
-    for (const r of model.reset) emit(r.value, () => 0);
+    slowCode(model, plan, { ...dry, slow: slowLayout(() => 0, 2, ns * ns + 2 * ns) });
   } catch (err) {
     if (err instanceof Unsupported) return null;
     throw err;
   }
-  if (constants.length > MAX_CONSTANTS) return null;
-  return { constants };
+  return plan;
 }
 
-/** The values of the plan's constants for these parameters. */
-export function slowConstants(model: LoadedModel, constants: MathNode[], parameters: Float64Array): Float64Array {
-  return Float64Array.from(constants, (node) => parameterEvaluator(model, node)(parameters));
+/** The values of the plan's constants for these parameters (as the JS kernel computes them). */
+export function slowConstants(plan: WasmSlowPlan, parameters: Float64Array): Float64Array {
+  return constantValues(plan.fn, parameters);
 }
 
-/**
- * Emits a whitelisted expression as f64 code in the JS kernel's order of operations (toJs):
- * parameter-only subtrees (which the JS kernel hoists) become constants, loaded from memory.
- */
-function expressionEmitter(
-  model: LoadedModel,
-  c: Code,
-  constants: MathNode[],
-  stateLocal: (k: number) => number,
-  inputLocal: () => number,
-  constantsAt: number,
-) {
-  const params = new Set(model.parameterNames);
-  // Keyed by the JS source, which is fully parenthesised (mathjs's toString may print two trees alike).
-  const keyOf = (node: MathNode) => toJs(node, (name) => name);
-  const index = new Map(constants.map((node, k) => [keyOf(node), k]));
-  const constantIndex = (node: MathNode) => {
-    const key = keyOf(node);
-    let k = index.get(key);
-    if (k === undefined) index.set(key, (k = constants.push(node) - 1));
-    return k;
-  };
-  const loadConstant = (node: MathNode) => c.i32(0).f64Load(constantsAt + 8 * constantIndex(node));
-  const emit = (root: MathNode, named: (name: string) => number | undefined): void => {
-    const parameterOnly = parameterOnlyNodes(root, (name) => params.has(name));
-    emitNode(root, named, parameterOnly);
-  };
-  const emitNode = (node: MathNode, named: (name: string) => number | undefined, parameterOnly: Set<MathNode>): void => {
-    const emit = (child: MathNode, named: (name: string) => number | undefined) => emitNode(child, named, parameterOnly);
-    const n = node as MathNode & Record<string, unknown>;
-    if (node.type === 'ParenthesisNode') return emit(n.content as MathNode, named);
-    if (node.type === 'ConstantNode') {
-      if (typeof n.value !== 'number') throw new Unsupported();
-      c.f64(n.value);
-      return;
-    }
-    if (node.type === 'SymbolNode') {
-      const name = n.name as string;
-      const k = model.stateNames.indexOf(name);
-      if (k >= 0) c.get(stateLocal(k));
-      else if (name === model.inputSymbol) c.get(inputLocal());
-      else if (named(name) !== undefined) c.get(named(name)!);
-      else if (params.has(name)) loadConstant(node);
-      else throw new Unsupported();
-      return;
-    }
-    if (parameterOnly.has(node)) {
-      loadConstant(node); // hoisted by the JS kernel: the same value, computed once
-      return;
-    }
-    if (node.type !== 'OperatorNode') throw new Unsupported();
-    const fn = n.fn as string;
-    const args = n.args as MathNode[];
-    if (args.length === 1) {
-      emit(args[0], named);
-      if (fn === 'unaryMinus') c.f64Neg();
-      else if (fn !== 'unaryPlus') throw new Unsupported();
-      return;
-    }
-    if (fn === 'pow') {
-      const [base, exponent] = args;
-      const value = (exponent as MathNode & { value?: unknown }).value;
-      if (exponent.type !== 'ConstantNode' || base.type !== 'SymbolNode' || !(value === 2 || value === 3 || value === 4)) throw new Unsupported();
-      emit(base, named);
-      for (let k = 1; k < value; k++) {
-        emit(base, named);
-        c.f64Mul();
-      }
-      return;
-    }
-    const op = { add: () => c.f64Add(), subtract: () => c.f64Sub(), multiply: () => c.f64Mul(), divide: () => c.f64Div() }[fn];
-    if (!op) throw new Unsupported();
-    emit(args[0], named);
-    emit(args[1], named);
-    op();
-  };
-  return emit;
-}
+/** Where a name of the description lives in the lowered code. */
+type Binding =
+  | { kind: 'local'; index: number; type: ValueType }
+  /** A value of the parameters alone, read from the constants. */
+  | { kind: 'constant'; offset: number }
+  /** A column of the population (state variable, refractory ends): read and written at the neuron `i`. */
+  | { kind: 'column'; offset: number }
+  /** A coefficient array at a fixed place (K, KP). */
+  | { kind: 'array'; offset: number };
 
 /**
  * slow(from, count, t, dt) -> next: runs the general path for list[from..count) until the spike
@@ -165,20 +99,13 @@ function expressionEmitter(
  */
 export function slowCode(
   model: LoadedModel,
-  plan: { constants: MathNode[] },
+  plan: WasmSlowPlan,
   at: { state: number[]; input: number; refractory: number; coefficients: number; list: number; slow: SlowLayout },
 ): Code {
   const ns = model.stateNames.length;
-  const all = model.stateNames.map((_, k) => k);
   const width = ns * ns + 2 * ns;
-  const leader = model.threshold.index;
-  const terms = linearTerms(model);
-  const clamped = new Set(model.refractory?.clamp ?? []);
-  const hasRefractory = model.refractory !== null;
-  const allHeld = hasRefractory && all.every((k) => clamped.has(k));
   const L = at.slow;
-  const K_AT = at.coefficients + 8;
-  const KP_AT = at.coefficients + 8 * (1 + width);
+  const fn = plan.fn;
 
   const c = new Code(4);
   const FROM = 0;
@@ -188,65 +115,295 @@ export function slowCode(
   const k = c.local(I32);
   const i = c.local(I32);
   const i8 = c.local(I32);
-  const C = c.local(I32);
   const spikes = c.local(I32);
-  const guard = c.local(I32);
-  const pinned = c.local(I32);
-  const j = c.local(I32);
-  const q = c.local(I32);
-  const order = c.local(I32);
-  const base = c.local(I32);
-  const s = all.map(() => c.local(F64));
-  const n = all.map(() => c.local(F64));
-  const r = all.map(() => c.local(F64));
   const inp = c.local(F64);
-  const tEnd = c.local(F64);
-  const tFrom = c.local(F64);
-  const tTo = c.local(F64);
-  const redoTo = c.local(F64);
-  const h = c.local(F64);
-  const acc = c.local(F64);
-  const frac = c.local(F64);
-  const d0 = c.local(F64);
-  const d1 = c.local(F64);
-  const u = c.local(F64);
-  const u2 = c.local(F64);
-  const u3 = c.local(F64);
-  const p = c.local(F64);
-  const dp = c.local(F64);
-  const next = c.local(F64);
-  const it = c.local(I32);
-  const lvl = c.local(F64);
-  const atLevel = c.local(F64);
-  const rounding = c.local(F64);
-  const tref = c.local(F64);
 
-  const constants = plan.constants;
-  const named = new Map<string, number>();
-  const emitAt = (state: number[]) => expressionEmitter(model, c, constants, (kk) => state[kk], () => inp, L.constants);
-  const emitWith = (node: MathNode, state: number[]) => emitAt(state)(node, (name) => named.get(name));
-  /** Named expressions `nodes` read, evaluated at `state` into fresh locals (as the JS kernel's scope). */
-  const namedAt = (nodes: MathNode[], state: number[]) => {
-    const needed = namedExpressionsFor(model, nodes);
-    named.clear();
-    for (const e of namedValues(model)) {
-      if (!needed.has(e.name)) continue;
-      const local = c.local(F64);
-      emitWith(e.node, state);
-      c.set(local);
-      named.set(e.name, local);
+  const global = new Map<string, Binding>([
+    ['i', { kind: 'local', index: i, type: I32 }],
+    ['inp', { kind: 'local', index: inp, type: F64 }],
+    ['t', { kind: 'local', index: T, type: F64 }],
+    ['dt', { kind: 'local', index: DT, type: F64 }],
+    ['R', { kind: 'column', offset: at.refractory }],
+    ['K', { kind: 'array', offset: at.coefficients + 8 }],
+    ['KP', { kind: 'array', offset: at.coefficients + 8 * (1 + width) }],
+  ]);
+  fn.constants.forEach((st, j) => global.set(st.name, { kind: 'constant', offset: L.constants + 8 * j }));
+  const scopes: Map<string, Binding>[] = [global];
+  const find = (name: string): Binding => {
+    for (let s = scopes.length - 1; s >= 0; s--) {
+      const binding = scopes[s].get(name);
+      if (binding) return binding;
+    }
+    throw new Unsupported(name);
+  };
+  /** Open blocks, innermost last: what `break` and `continue` of the description jump to. */
+  const labels: ('if' | 'break' | 'loop' | 'continue')[] = [];
+  const depthOf = (kind: 'break' | 'continue') => {
+    // a `for (;;)` continues at its loop; a counted for at the block around its body
+    for (let d = labels.length - 1; d >= 0; d--) {
+      if (kind === 'break' && labels[d] === 'break') return labels.length - 1 - d;
+      if (kind === 'continue' && (labels[d] === 'continue' || labels[d] === 'loop')) return labels.length - 1 - d;
+    }
+    throw new Unsupported(kind);
+  };
+  const wasmType = (type: Type): ValueType => (type === 'num' ? F64 : I32);
+
+  /** The type an expression leaves on the stack. */
+  const typeOf = (x: Expr): ValueType => {
+    switch (x.e) {
+      case 'num':
+      case 'at':
+        return F64;
+      case 'int':
+      case 'len':
+      case 'prop':
+        return I32;
+      case 'get': {
+        const b = find(x.name);
+        return b.kind === 'local' ? b.type : b.kind === 'constant' ? F64 : I32;
+      }
+      case 'un':
+        return x.op === '!' || x.op === 'finite' ? I32 : F64;
+      case 'bin':
+        return ['+', '-', '*', '/'].includes(x.op) ? typeOf(x.a) : I32;
+      case 'cond':
+        return typeOf(x.t);
+      case 'call':
+        throw new Unsupported(x.fn);
     }
   };
-  /** The leader's derivative at `state` (named expressions first), left on the stack. */
-  const derivative = (state: number[]) => {
-    namedAt([model.equations[leader].rhs], state);
-    emitWith(model.equations[leader].rhs, state);
-  };
-  const coefficient = (index: number) => c.get(C).f64Load(8 * index);
 
-  c.i32(0).f64Load(L.constants).set(lvl);
-  if (hasRefractory) c.i32(0).f64Load(L.constants + 8).set(tref);
-  c.get(T).get(DT).f64Add().set(tEnd);
+  /** Push an array's address (an i32) for `at`: K and KP where they are, C from its local. */
+  const address = (name: string) => {
+    const b = find(name);
+    if (b.kind === 'array') c.i32(b.offset);
+    else if (b.kind === 'local' && b.type === I32) c.get(b.index);
+    else throw new Unsupported(name);
+  };
+
+  const expr = (x: Expr): void => {
+    switch (x.e) {
+      case 'num':
+        c.f64(x.value);
+        return;
+      case 'int':
+        c.i32(x.value);
+        return;
+      case 'get': {
+        const b = find(x.name);
+        if (b.kind === 'local') c.get(b.index);
+        else if (b.kind === 'constant') c.i32(0).f64Load(b.offset);
+        else if (b.kind === 'array') c.i32(b.offset);
+        else throw new Unsupported(x.name);
+        return;
+      }
+      case 'at': {
+        const b = find(x.array);
+        if (b.kind === 'column') {
+          if (!(x.index.e === 'get' && x.index.name === 'i')) throw new Unsupported('column index');
+          c.get(i8).f64Load(b.offset);
+        } else {
+          if (x.index.e !== 'int') throw new Unsupported('array index');
+          address(x.array);
+          c.f64Load(8 * x.index.value);
+        }
+        return;
+      }
+      case 'un': {
+        if (x.op === 'finite') {
+          // Number.isFinite(a) <=> a - a == 0
+          const tmp = c.local(F64);
+          expr(x.a);
+          c.tee(tmp).get(tmp).f64Sub().f64(0).f64Eq();
+          return;
+        }
+        expr(x.a);
+        if (x.op === '-') c.f64Neg();
+        else if (x.op === 'abs') c.f64Abs();
+        else if (x.op === '!') c.i32Eqz();
+        else if (x.op !== '+') throw new Unsupported(x.op);
+        return;
+      }
+      case 'bin': {
+        const type = typeOf(x.a);
+        if (type !== typeOf(x.b)) throw new Unsupported('mixed types');
+        expr(x.a);
+        expr(x.b);
+        // (&& and || of two comparisons: both sides are pure, so evaluating both changes nothing)
+        const f64 = { '+': () => c.f64Add(), '-': () => c.f64Sub(), '*': () => c.f64Mul(), '/': () => c.f64Div(), '<': () => c.f64Lt(), '>': () => c.f64Gt(), '<=': () => c.f64Le(), '>=': () => c.f64Ge(), '===': () => c.f64Eq(), '!==': () => c.f64Ne() } as Record<string, () => void>;
+        const i32 = { '+': () => c.i32Add(), '-': () => c.i32Sub(), '*': () => c.i32Mul(), '<': () => c.i32LtS(), '>': () => c.i32GtS(), '<=': () => c.i32LeS(), '>=': () => c.i32GeS(), '===': () => c.i32Eq(), '!==': () => c.i32Ne(), '&&': () => c.i32And(), '||': () => c.i32Or() } as Record<string, () => void>;
+        const op = (type === F64 ? f64 : i32)[x.op];
+        if (!op) throw new Unsupported(x.op);
+        op();
+        return;
+      }
+      case 'cond':
+        expr(x.c);
+        c.ifValue(typeOf(x.t));
+        expr(x.t);
+        c.else();
+        expr(x.f);
+        c.end();
+        return;
+      case 'prop': {
+        // The free or held series at h, into its own output; its address is left on the stack.
+        const h = c.local(F64);
+        const pinned = c.local(I32);
+        expr(x.h);
+        c.set(h);
+        expr(x.pinned);
+        c.set(pinned);
+        const series = (which: 0 | 1) => {
+          const S = L.series[which];
+          const order = c.local(I32);
+          const j = c.local(I32);
+          const q = c.local(I32);
+          const base = c.local(I32);
+          const acc = c.local(F64);
+          c.i32(0).i32Load(S.header).set(order);
+          c.i32(0).set(j);
+          c.block().loop();
+          c.get(j).i32(0).i32Load(S.header + 4).i32GeU().brIf(1);
+          c.f64(0).set(acc);
+          // base = polynomials + 8 * (j * order + order - 1), stepping down
+          c.get(j).get(order).i32Mul().get(order).i32Add().i32(1).i32Sub().i32(3).i32Shl().set(base);
+          c.get(order).set(q);
+          c.block().loop();
+          c.get(q).i32Eqz().brIf(1);
+          c.get(acc).get(h).f64Mul().get(base).f64Load(S.polynomials).f64Add().set(acc);
+          c.get(base).i32(8).i32Sub().set(base);
+          c.get(q).i32(1).i32Sub().set(q);
+          c.br(0);
+          c.end().end();
+          c.get(j).i32(2).i32Shl().i32Load(S.live).i32(3).i32Shl().get(acc).f64Store(S.out);
+          c.get(j).i32(1).i32Add().set(j);
+          c.br(0);
+          c.end().end();
+          c.i32(S.out);
+        };
+        c.get(pinned).ifValue(I32);
+        series(1);
+        c.else();
+        series(0);
+        c.end();
+        return;
+      }
+      default:
+        throw new Unsupported(x.e);
+    }
+  };
+
+  const block = (body: Stmt[]) => {
+    scopes.push(new Map());
+    body.forEach(stmt);
+    scopes.pop();
+  };
+  const stmt = (st: Stmt): void => {
+    switch (st.s) {
+      case 'let': {
+        const scope = scopes[scopes.length - 1];
+        if (st.type === 'obj' && st.value.e === 'at' && st.value.array === 'S' && st.value.index.e === 'int') {
+          scope.set(st.name, { kind: 'column', offset: at.state[st.value.index.value] });
+          return;
+        }
+        const type = wasmType(st.type);
+        if (typeOf(st.value) !== type) throw new Unsupported(st.name);
+        const index = c.local(type);
+        expr(st.value);
+        c.set(index);
+        scope.set(st.name, { kind: 'local', index, type });
+        return;
+      }
+      case 'set': {
+        const b = find(st.name);
+        if (b.kind !== 'local' || typeOf(st.value) !== b.type) throw new Unsupported(st.name);
+        expr(st.value);
+        c.set(b.index);
+        return;
+      }
+      case 'store': {
+        const b = find(st.array);
+        if (b.kind !== 'column' || !(st.index.e === 'get' && st.index.name === 'i')) throw new Unsupported(st.array);
+        c.get(i8);
+        expr(st.value);
+        c.f64Store(b.offset);
+        return;
+      }
+      case 'if':
+        expr(st.cond);
+        c.if();
+        labels.push('if');
+        block(st.then);
+        if (st.otherwise.length > 0) {
+          c.else();
+          block(st.otherwise);
+        }
+        labels.pop();
+        c.end();
+        return;
+      case 'loop':
+        c.block().loop();
+        labels.push('break', 'loop');
+        block(st.body);
+        c.br(0);
+        labels.pop();
+        labels.pop();
+        c.end().end();
+        return;
+      case 'for': {
+        const counter = c.local(I32);
+        expr(st.from);
+        c.set(counter);
+        c.block().loop();
+        labels.push('break', 'if'); // (the loop is no target: continue goes through the increment)
+        scopes.push(new Map([[st.name, { kind: 'local', index: counter, type: I32 }]]));
+        c.get(counter);
+        expr(st.to);
+        c.i32GeS().brIf(1);
+        c.block();
+        labels.push('continue');
+        block(st.body);
+        labels.pop();
+        c.end();
+        c.get(counter).i32(1).i32Add().set(counter);
+        c.br(0);
+        scopes.pop();
+        labels.pop();
+        labels.pop();
+        c.end().end();
+        return;
+      }
+      case 'break':
+        c.br(depthOf('break'));
+        return;
+      case 'continue':
+        c.br(depthOf('continue'));
+        return;
+      case 'spike':
+        c.get(spikes).i32(2).i32Shl();
+        expr(st.neuron);
+        c.i32Store(L.spikeNeurons);
+        c.get(spikes).i32(3).i32Shl();
+        expr(st.time);
+        c.f64Store(L.spikeTimes);
+        c.get(spikes).i32(1).i32Add().set(spikes);
+        return;
+      case 'overflow':
+        // the first overflow: neuron + 1 (0 means none) and its time
+        c.i32(0).i32Load(L.counters + 4).i32Eqz().if();
+        c.i32(0);
+        expr(st.neuron);
+        c.i32(1).i32Add().i32Store(L.counters + 4);
+        c.i32(0);
+        expr(st.time);
+        c.f64Store(L.counters + 8);
+        c.end();
+        return;
+      default:
+        throw new Unsupported(st.s);
+    }
+  };
+
   c.i32(0).i32Load(L.counters).set(spikes);
   c.get(FROM).set(k);
   c.block().loop(); // per listed neuron
@@ -255,228 +412,11 @@ export function slowCode(
   c.get(spikes).i32(L.spikeCapacity - MAX_SPIKES_PER_STEP - 2).i32GeU().brIf(1);
   c.get(k).i32(2).i32Shl().i32Load(at.list).set(i);
   c.get(i).i32(3).i32Shl().set(i8);
-  for (const kk of all) c.get(i8).f64Load(at.state[kk]).set(s[kk]);
   c.get(i8).f64Load(at.input).set(inp);
-  c.get(T).set(tFrom);
-  c.f64(-Infinity).set(redoTo);
-  c.i32(0).set(guard);
-  c.block().loop(); // for (;;)
-  {
-    // pinned = R[i] > tFrom; tTo = pinned ? min(R[i], tEnd) : tEnd; a redo goes to redoTo
-    if (hasRefractory) {
-      c.get(i8).f64Load(at.refractory).get(tFrom).f64Gt().set(pinned);
-      c.get(tEnd).set(tTo);
-      c.get(pinned).if();
-      c.get(i8).f64Load(at.refractory).get(tEnd).f64Lt().if();
-      c.get(i8).f64Load(at.refractory).set(tTo);
-      c.end();
-      c.end();
-    } else {
-      c.i32(0).set(pinned);
-      c.get(tEnd).set(tTo);
-    }
-    c.get(redoTo).f64(0).f64Ge().if();
-    c.get(redoTo).set(tTo);
-    c.end();
-    c.get(tTo).get(tFrom).f64Sub().set(h);
-    // C: a whole step uses K or KP; (LIF-like) a held stretch KP; else the series at h.
-    c.get(h).get(DT).f64Sub().f64Abs().f64(1e-9).get(DT).f64Mul().f64Le().if();
-    c.i32(KP_AT).i32(K_AT).get(pinned).select().set(C);
-    c.else();
-    if (allHeld) {
-      c.get(pinned).if();
-      c.i32(KP_AT).set(C);
-      c.else();
-    }
-    {
-      // Horner over the live coefficients of the free or held series, into its own output
-      const series = (which: 0 | 1) => {
-        const S = L.series[which];
-        c.i32(0).i32Load(S.header).set(order);
-        c.i32(0).set(j);
-        c.block().loop();
-        c.get(j).i32(0).i32Load(S.header + 4).i32GeU().brIf(1);
-        c.f64(0).set(acc);
-        // base = polynomials + 8 * (j * order + order - 1), stepping down
-        c.get(j).get(order).i32Mul().get(order).i32Add().i32(1).i32Sub().i32(3).i32Shl().set(base);
-        c.get(order).set(q);
-        c.block().loop();
-        c.get(q).i32Eqz().brIf(1);
-        c.get(acc).get(h).f64Mul().get(base).f64Load(S.polynomials).f64Add().set(acc);
-        c.get(base).i32(8).i32Sub().set(base);
-        c.get(q).i32(1).i32Sub().set(q);
-        c.br(0);
-        c.end().end();
-        c.get(j).i32(2).i32Shl().i32Load(S.live).i32(3).i32Shl().get(acc).f64Store(S.out);
-        c.get(j).i32(1).i32Add().set(j);
-        c.br(0);
-        c.end().end();
-        c.i32(S.out).set(C);
-      };
-      if (hasRefractory) {
-        c.get(pinned).if();
-        series(1);
-        c.else();
-        series(0);
-        c.end();
-      } else series(0);
-    }
-    if (allHeld) c.end();
-    c.end();
-    // n = C s (+ offset + input), in the JS kernel's order
-    for (const kk of all) {
-      all.filter((jj) => terms.reaches[kk][jj]).forEach((jj, m) => {
-        coefficient(kk * ns + jj).get(s[jj]).f64Mul();
-        if (m > 0) c.f64Add();
-      });
-      if (terms.offset[kk]) coefficient(ns * ns + kk).f64Add();
-      if (terms.input[kk]) coefficient(ns * ns + ns + kk).get(inp).f64Mul().f64Add();
-      c.set(n[kk]);
-    }
-    // An infinite or NaN state is kept as it is, without a spike or reset, for the health check
-    // (as the JS kernel does): s = n, then out of for (;;) from `depth` blocks in.
-    const keepIfNotFinite = (depth: number) => {
-      all.forEach((kk, m) => {
-        c.get(n[kk]).get(n[kk]).f64Sub().f64(0).f64Eq(); // x - x == 0: finite
-        if (m > 0) c.i32And();
-      });
-      c.i32Eqz().if();
-      for (const kk of all) c.get(n[kk]).set(s[kk]);
-      c.br(depth + 1);
-      c.end();
-    };
-    // A redo: the state at the spike time; record, reset, start refractoriness.
-    c.get(redoTo).f64(0).f64Ge().if();
-    {
-      keepIfNotFinite(2);
-      for (const kk of all) c.get(n[kk]).set(s[kk]);
-      c.f64(-Infinity).set(redoTo);
-      c.get(spikes).i32(2).i32Shl().get(i).i32Store(L.spikeNeurons);
-      c.get(spikes).i32(3).i32Shl().get(tTo).f64Store(L.spikeTimes);
-      c.get(spikes).i32(1).i32Add().set(spikes);
-      namedAt(model.reset.map((reset) => reset.value), s);
-      model.reset.forEach((reset, m) => {
-        emitWith(reset.value, s);
-        c.set(r[m]);
-      });
-      model.reset.forEach((reset, m) => c.get(r[m]).set(s[reset.index]));
-      if (hasRefractory) c.get(i8).get(tTo).get(tref).f64Add().f64Store(at.refractory);
-      c.get(tTo).set(tFrom);
-      c.get(guard).i32(1).i32Add().tee(guard).i32(MAX_SPIKES_PER_STEP).i32GtS().if();
-      {
-        // the first overflow: neuron + 1 (0 means none) and its time
-        c.i32(0).i32Load(L.counters + 4).i32Eqz().if();
-        c.i32(0).get(i).i32(1).i32Add().i32Store(L.counters + 4);
-        c.i32(0).get(tTo).f64Store(L.counters + 8);
-        c.end();
-        c.br(3); // out of for (;;)
-      }
-      c.end();
-      c.get(tFrom).get(tEnd).f64Ge().brIf(2);
-      c.br(1); // continue
-    }
-    c.end();
-    // A spike inside this stretch: find its time, then redo the stretch up to it.
-    c.get(pinned).i32Eqz().get(n[leader]).get(lvl).f64Ge().i32And().if();
-    {
-      keepIfNotFinite(2);
-      // A step from lvl that ends no higher, within rounding: the leader only approaches lvl and
-      // stays just below it (the JS kernel's atLevel and rounding, operation for operation).
-      const live = all.filter((jj) => terms.reaches[leader][jj]);
-      const term = (m: number) => {
-        const jj = live[m];
-        coefficient(leader * ns + jj).get(jj === leader ? lvl : s[jj]).f64Mul();
-      };
-      live.forEach((_, m) => {
-        term(m);
-        if (m > 0) c.f64Add();
-      });
-      if (terms.offset[leader]) coefficient(ns * ns + leader).f64Add();
-      if (terms.input[leader]) coefficient(ns * ns + ns + leader).get(inp).f64Mul().f64Add();
-      c.set(atLevel);
-      c.f64(8 * Number.EPSILON);
-      live.forEach((_, m) => {
-        term(m);
-        c.f64Abs();
-        if (m > 0) c.f64Add();
-      });
-      if (terms.offset[leader]) coefficient(ns * ns + leader).f64Abs().f64Add();
-      if (terms.input[leader]) coefficient(ns * ns + ns + leader).get(inp).f64Mul().f64Abs().f64Add();
-      c.get(lvl).f64Abs().f64Add().f64Mul().set(rounding);
-      c.get(s[leader]).get(lvl).f64Lt().get(atLevel).get(lvl).get(rounding).f64Add().f64Le().i32And().if();
-      {
-        for (const kk of all) if (kk !== leader) c.get(n[kk]).set(s[kk]);
-        // lvl - (|lvl| * EPSILON + MIN_VALUE)
-        c.get(lvl).get(lvl).f64Abs().f64(Number.EPSILON).f64Mul().f64(Number.MIN_VALUE).f64Add().f64Sub().set(s[leader]);
-        c.get(tTo).set(tFrom);
-        c.get(tFrom).get(tEnd).f64Ge().brIf(3);
-        c.br(2); // continue
-      }
-      c.end();
-      // frac = (lvl - s) / (n - s), clamped to [0, 1] (NaN to 0)
-      c.get(lvl).get(s[leader]).f64Sub().get(n[leader]).get(s[leader]).f64Sub().f64Div().set(frac);
-      c.get(frac).f64(0).f64Ge().i32Eqz().if();
-      c.f64(0).set(frac);
-      c.else();
-      c.get(frac).f64(1).f64Gt().if();
-      c.f64(1).set(frac);
-      c.end();
-      c.end();
-      // Refine on the cubic through both ends with their slopes (see the JS kernel).
-      c.get(h);
-      derivative(s);
-      c.f64Mul().set(d0);
-      c.get(h);
-      derivative(n);
-      c.f64Mul().set(d1);
-      // Number.isFinite(x) <=> x - x == 0
-      c.get(d0).get(d0).f64Sub().f64(0).f64Eq().get(d1).get(d1).f64Sub().f64(0).f64Eq().i32And().if();
-      {
-        c.i32(0).set(it);
-        c.block().loop();
-        c.get(it).i32(3).i32GeU().brIf(1);
-        c.get(frac).set(u);
-        c.get(u).get(u).f64Mul().set(u2);
-        c.get(u2).get(u).f64Mul().set(u3);
-        const y0 = () => c.get(s[leader]);
-        const y1 = () => c.get(n[leader]);
-        // p = (2u3 - 3u2 + 1) y0 + (u3 - 2u2 + u) d0 + (3u2 - 2u3) y1 + (u3 - u2) d1 - lvl
-        c.f64(2).get(u3).f64Mul().f64(3).get(u2).f64Mul().f64Sub().f64(1).f64Add();
-        y0().f64Mul();
-        c.get(u3).f64(2).get(u2).f64Mul().f64Sub().get(u).f64Add().get(d0).f64Mul().f64Add();
-        c.f64(3).get(u2).f64Mul().f64(2).get(u3).f64Mul().f64Sub();
-        y1().f64Mul().f64Add();
-        c.get(u3).get(u2).f64Sub().get(d1).f64Mul().f64Add();
-        c.get(lvl).f64Sub().set(p);
-        // dp = (6u2 - 6u)(y0 - y1) + (3u2 - 4u + 1) d0 + (3u2 - 2u) d1
-        c.f64(6).get(u2).f64Mul().f64(6).get(u).f64Mul().f64Sub();
-        y0();
-        y1().f64Sub().f64Mul();
-        c.f64(3).get(u2).f64Mul().f64(4).get(u).f64Mul().f64Sub().f64(1).f64Add().get(d0).f64Mul().f64Add();
-        c.f64(3).get(u2).f64Mul().f64(2).get(u).f64Mul().f64Sub().get(d1).f64Mul().f64Add();
-        c.set(dp);
-        c.get(u).get(p).get(dp).f64Div().f64Sub().set(next);
-        // if (!(dp > 0) || !(next >= 0 && next <= 1)) break
-        c.get(dp).f64(0).f64Gt().i32Eqz();
-        c.get(next).f64(0).f64Ge().get(next).f64(1).f64Le().i32And().i32Eqz();
-        c.i32Or().brIf(1);
-        c.get(next).set(frac);
-        c.get(it).i32(1).i32Add().set(it);
-        c.br(0);
-        c.end().end();
-      }
-      c.end();
-      c.get(tFrom).get(frac).get(h).f64Mul().f64Add().set(redoTo);
-      c.br(1); // continue
-    }
-    c.end();
-    for (const kk of all) c.get(n[kk]).set(s[kk]);
-    c.get(tTo).set(tFrom);
-    c.get(tFrom).get(tEnd).f64Ge().brIf(1);
-    c.br(0);
-  }
-  c.end().end(); // for (;;)
-  for (const kk of all) c.get(i8).get(s[kk]).f64Store(at.state[kk]);
+  // the description's body, inside a block the listed neurons' loop does not see
+  labels.push('if', 'if');
+  block(fn.body);
+  labels.length = 0;
   c.get(k).i32(1).i32Add().set(k);
   c.br(0);
   c.end().end();
