@@ -2,7 +2,7 @@
 // plain data in and out, refused scenarios as data naming the field, blow-ups reported in the
 // batch by name, frames whose buffers are transferred (the sender's copies end up detached), a
 // run loop paced by speed that stops when the page does not take, and parameter tables from
-// the loaded model.
+// the loaded model; changes through apply(), and the scenario as it stands through snapshot().
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { expose, wrap, type Remote } from 'comlink';
 import { Simulation, type Frame } from '../../src/core/simulation';
@@ -62,8 +62,8 @@ describe('simulation worker adapter', () => {
     if (!result.ok) throw new Error(result.error.message);
     const rows = result.summary.populations[0].parameters;
     expect(rows.filter((r) => r.applies === 'reset').map((r) => r.name)).toEqual(['V_0']);
-    expect(await api.setParameters('neuron', { V_0: -70 })).toEqual({ ok: true, needsReset: true });
-    expect(await api.setParameters('neuron', { g_K: 30 })).toEqual({ ok: true, needsReset: false });
+    expect(await api.apply({ kind: 'parameters', population: 'neuron', values: { V_0: -70 } })).toEqual({ ok: true, applies: 'reset' });
+    expect(await api.apply({ kind: 'parameters', population: 'neuron', values: { g_K: 30 } })).toEqual({ ok: true, applies: 'live' });
     // A reset builds the scenario again with both changes in it.
     const again = await api.reset();
     if (!again.ok) throw new Error(again.error.message);
@@ -101,7 +101,7 @@ describe('simulation worker adapter', () => {
     expect(frame.endMs).toBeCloseTo(200, 9);
     expect(frame.traces[0].values.length).toBeGreaterThan(1000);
     expect(frame.spikes.timeMs.length).toBeGreaterThan(0);
-    // Several drains (cut at the step's start) are merged into one frame; all of theirs are sent.
+    // The drained frame's own buffers are what was sent.
     expect(drained.length).toBeGreaterThan(0);
     const sent = drained[drained.length - 1];
     expect(sent.traces[0].values.buffer.byteLength).toBe(0);
@@ -218,11 +218,11 @@ describe('live changes through the worker adapter', () => {
   it('applies a valid parameter change and refuses a bad one as data, changing nothing', async () => {
     const api = connect();
     await api.load(preset('single-lif'));
-    expect(await api.setParameters('neuron', { tau_m: 0.1 })).toEqual({
+    expect(await api.apply({ kind: 'parameters', population: 'neuron', values: { tau_m: 0.1 } })).toEqual({
       ok: false,
       error: { kind: 'input', field: 'populations[0].parameters.tau_m', message: expect.stringMatching(/0\.1 ms is outside the allowed range \[0\.5, 500\] ms/) },
     });
-    expect(await api.setParameters('neuron', { V_th: -55 })).toEqual({ ok: true, needsReset: false });
+    expect(await api.apply({ kind: 'parameters', population: 'neuron', values: { V_th: -55 } })).toEqual({ ok: true, applies: 'live' });
     await api.step(500);
     // A lower threshold fires faster than the 55 Hz of the preset: 1000 / (2 + 10 ln(25 / 10)) = 92 Hz.
     expect((await api.stats()).window?.meanRateHz).toBeGreaterThan(85);
@@ -231,8 +231,8 @@ describe('live changes through the worker adapter', () => {
   it('a changed step amplitude is on exactly while the step is, and is in the scenario after a reset', async () => {
     const api = connect();
     await api.load(preset('single-lif'));
-    expect(await api.setStepAmplitude(0, 5)).toEqual({ ok: true, needsReset: false });
-    expect((await api.setStepAmplitude(0, Number.NaN)).ok).toBe(false);
+    expect(await api.apply({ kind: 'stimulus', index: 0, values: { amplitude: 5 } })).toEqual({ ok: true, applies: 'live' });
+    expect((await api.apply({ kind: 'stimulus', index: 0, values: { amplitude: Number.NaN } })).ok).toBe(false);
     await api.step(50);
     expect((await api.take()).frame!.spikes.timeMs.length).toBe(0); // before the step: nothing extra
     await api.step(450);
@@ -247,12 +247,12 @@ describe('live changes through the worker adapter', () => {
   it('pokes a current and refuses a bad one as data', async () => {
     const api = connect();
     await api.load(preset('single-lif'));
-    expect((await api.poke([{ population: 'neuron', amplitude: Number.POSITIVE_INFINITY }])).ok).toBe(false);
-    expect((await api.poke([{ population: 'nobody', amplitude: 3 }])).ok).toBe(false);
-    expect(await api.poke([{ population: 'neuron', amplitude: 3 }])).toEqual({ ok: true, needsReset: false });
+    expect((await api.apply({ kind: 'poke', targets: [{ population: 'neuron', amplitude: Number.POSITIVE_INFINITY }] })).ok).toBe(false);
+    expect((await api.apply({ kind: 'poke', targets: [{ population: 'nobody', amplitude: 3 }] })).ok).toBe(false);
+    expect(await api.apply({ kind: 'poke', targets: [{ population: 'neuron', amplitude: 3 }] })).toEqual({ ok: true, applies: 'live' });
     await api.step(45); // before the preset's step starts at 50 ms
     expect((await api.take()).frame!.spikes.timeMs.length).toBeGreaterThan(1);
-    await api.poke([]);
+    await api.apply({ kind: 'poke', targets: [] });
     await api.step(4);
     await api.take();
     await api.step(1); // 49-50 ms: at rest again after the poke is let go
@@ -289,13 +289,37 @@ describe('network size', () => {
     const api = connect();
     await api.load(preset('lif-vs-hh'));
     // Its traces name neuron 0 of each population, so a size of 0 is refused by the scenario's own rules.
-    const bad = await api.setPopulationSize('LIF', 0);
+    const bad = await api.apply({ kind: 'populationSize', population: 'LIF', size: 0 });
     expect(bad).toEqual({ ok: false, error: { kind: 'input', field: 'populations[0].size', message: expect.stringMatching(/populations\[0\]\.size/) } });
-    expect(await api.setPopulationSize('LIF', 3)).toEqual({ ok: true, needsReset: true });
+    expect(await api.apply({ kind: 'populationSize', population: 'LIF', size: 3 })).toEqual({ ok: true, applies: 'reset' });
     const before = (await api.stats()).populations[0].size;
     expect(before).toBe(1);
     const again = await api.reset();
     if (!again.ok) throw new Error(again.error.message);
     expect(again.summary.populations.map((p) => [p.name, p.size, p.offset])).toEqual([['LIF', 3, 0], ['HH', 1, 3]]);
+  });
+});
+
+describe('snapshot and the old per-kind methods', () => {
+  it('hands over the scenario as it stands, accepted changes written in and refused ones not', async () => {
+    const api = connect();
+    await api.load(preset('single-lif'));
+    await api.apply({ kind: 'stimulus', index: 0, values: { amplitude: 3 } });
+    await api.apply({ kind: 'parameters', population: 'neuron', values: { tau_m: 15 } });
+    expect((await api.apply({ kind: 'stimulus', index: 0, values: { startMs: 500 } })).ok).toBe(false);
+    const snapshot = await api.snapshot();
+    expect(snapshot).toEqual({ ...preset('single-lif'), populations: [{ name: 'neuron', model: 'lif', size: 1, parameters: { tau_m: 15 } }], stimuli: [{ type: 'step', population: 'neuron', amplitude: 3, startMs: 50, stopMs: 450 }] });
+    // Loaded elsewhere, it describes the same experiment.
+    const loaded = createSimulationApi().load(snapshot);
+    if (!loaded.ok) throw new Error(loaded.error.message);
+    expect(loaded.summary.steps[0].amplitude).toBe(3);
+  });
+
+  it('answers the old methods (until the page calls apply) in their old form', async () => {
+    const api = connect();
+    await api.load(preset('single-hh'));
+    expect(await api.setParameters('neuron', { V_0: -70 })).toEqual({ ok: true, needsReset: true });
+    expect(await api.setStepAmplitude(0, 5)).toEqual({ ok: true, needsReset: false });
+    expect((await api.poke([{ population: 'nobody', amplitude: 1 }])).ok).toBe(false);
   });
 });
