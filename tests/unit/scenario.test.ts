@@ -30,7 +30,7 @@ describe('scenario validation', () => {
     [(s: any) => (s.durationMs = 1e7) && (s.dtMs = 0.0001), /^durationMs: .* steps; at most/],
     [(s: any) => (s.seed = 1.5), /^seed: must be a whole number/],
     [(s: any) => (s.format = 'v0'), /^format: is "v0"; this version reads "spikebridge-scenario\/1"$/],
-    [(s: any) => (s.populations[0].model = 'izh'), /^populations\[0\]\.model: "izh" is not a known model; choose one of lif, hh, /],
+    [(s: any) => (s.populations[0].model = 'izh'), /^populations\[0\]\.model: "izh" is not a known model; choose one of (\w+, )*hh, (\w+, )*lif\b/],
     [(s: any) => (s.populations[0].size = 0), /^populations\[0\]\.size: 0 is outside the allowed range \[1, 2000000\] neurons$/],
     [(s: any) => (s.populations[0].parameters = { tau_m: 0 }), /^populations\[0\]\.parameters\.tau_m: 0 ms is outside the allowed range \[0\.5, 500\] ms$/],
     [(s: any) => (s.populations[0].parameters = { taum: 10 }), /^populations\[0\]\.parameters\.taum: "taum" is not a parameter of lif/],
