@@ -1,6 +1,8 @@
 // f-I curves: neurons for every input current integrated together in one population, so a sweep
 // (or a chunk of it) costs one simulation. Rates count the spikes after the discard window; with
-// several neurons per current (noise) the rate is their mean, with its standard error.
+// several neurons per current (noise) the rate is their mean, with its standard error. The page
+// and the CLI reach this through one planner (fiPlan.ts), which checks a request and fills in the
+// model file's defaults; the checks here name these options' own fields, for direct callers.
 import { InputError } from '../core/errors.js';
 import { builtinModel } from '../core/model/builtinModels.js';
 import { loadModel, parameterEvaluator, resolveParameters, type LoadedModel, type MethodName } from '../core/model/loadModel.js';
@@ -52,19 +54,25 @@ export interface FiSweepChunking {
   sliceMs?: number;
 }
 
-/** Every current from `from` to `to` (inclusive) in steps of `step`, free of float drift. */
-export function currentRange(from: number, to: number, step: number): number[] {
-  if (!(step > 0)) throw new InputError('--step', `must be a positive number, got ${step}`);
-  if (to < from) throw new InputError('--to', `${to} is below --from (${from})`);
+/** Every value from `from` to `to` (inclusive) in steps of `step`, free of float drift (unchecked). */
+export function rangeValues(from: number, to: number, step: number): number[] {
   const count = Math.floor((to - from) / step + 1e-9) + 1;
-  if (count > 100000) throw new InputError('--step', `${step} gives ${count} currents; at most 100000 are allowed`);
   return Array.from({ length: count }, (_, k) => Number((from + k * step).toPrecision(12)));
+}
+
+/** Every current from `from` to `to` (inclusive) in steps of `step`, checked (fields as a sweep request's range). */
+export function currentRange(from: number, to: number, step: number): number[] {
+  if (!(step > 0)) throw new InputError('range.step', `must be a positive number, got ${step}`);
+  if (to < from) throw new InputError('range.toInput', `${to} is below range.fromInput (${from})`);
+  const count = Math.floor((to - from) / step + 1e-9) + 1;
+  if (count > 100000) throw new InputError('range.step', `${step} gives ${count} currents; at most 100000 are allowed`);
+  return rangeValues(from, to, step);
 }
 
 /** Input-current white noise (sigma as in the whiteNoise stimulus) that gives sigma_V mV. */
 export function noiseCurrentSigma(model: LoadedModel, parameters: Float64Array, sigmaVmV: number): number {
   if (sigmaVmV === 0) return 0;
-  if (!model.noise) throw new InputError('--noise-sigma', `model ${model.id} does not say how voltage noise enters it (no "noise" section)`);
+  if (!model.noise) throw new InputError('noiseSigmaMV', `model ${model.id} does not say how voltage noise enters it (no "noise" section)`);
   const resistance = parameterEvaluator(model, model.noise.resistance)(parameters);
   const tau = parameterEvaluator(model, model.noise.tau)(parameters);
   // R * sigma_I * sqrt(1 ms) * xi drives v; its stationary standard deviation is
@@ -78,7 +86,7 @@ export function noiseCurrentSigma(model: LoadedModel, parameters: Float64Array, 
  */
 export function ouCurrentSigma(model: LoadedModel, parameters: Float64Array, sigmaVmV: number, noiseTauMs: number): number {
   if (sigmaVmV === 0) return 0;
-  if (!model.noise) throw new InputError('--noise-sigma', `model ${model.id} does not say how voltage noise enters it (no "noise" section)`);
+  if (!model.noise) throw new InputError('noiseSigmaMV', `model ${model.id} does not say how voltage noise enters it (no "noise" section)`);
   const resistance = parameterEvaluator(model, model.noise.resistance)(parameters);
   const tau = parameterEvaluator(model, model.noise.tau)(parameters);
   return (sigmaVmV / resistance) * Math.sqrt((noiseTauMs + tau) / noiseTauMs);
@@ -88,22 +96,22 @@ export function fiScenario(options: FiSweepOptions): Scenario {
   const { currents, durationMs, discardMs, dtMs } = options;
   if (currents.length === 0) throw new InputError('currents', 'the sweep needs at least one current');
   if (!(discardMs >= 0) || discardMs >= durationMs) {
-    throw new InputError('--discard', `${discardMs} ms must be at least 0 and below --duration (${durationMs} ms)`);
+    throw new InputError('discardMs', `${discardMs} ms must be at least 0 and below durationMs (${durationMs} ms)`);
   }
-  const model = typeof options.model === 'string' ? builtinModel(options.model, '--model') : loadModel(options.model, '--model');
-  // Check overrides here so a message names the command-line option, not the generated scenario.
-  const parameters = resolveParameters(model, options.parameters, '--set');
+  const model = typeof options.model === 'string' ? builtinModel(options.model, 'model') : loadModel(options.model, 'model');
+  // Check overrides here so a message names the option, not the generated scenario.
+  const parameters = resolveParameters(model, options.parameters, 'parameters');
   const sigmaV = options.noiseSigmaMV ?? 0;
-  if (!(sigmaV >= 0) || sigmaV > 1000) throw new InputError('--noise-sigma', `${sigmaV} mV must be in [0, 1000] mV`);
+  if (!(sigmaV >= 0) || sigmaV > 1000) throw new InputError('noiseSigmaMV', `${sigmaV} mV must be in [0, 1000] mV`);
   const perCurrent = options.neuronsPerCurrent ?? 1;
   if (!Number.isInteger(perCurrent) || perCurrent < 1 || perCurrent * currents.length > 1e6) {
-    throw new InputError('--neurons', `${perCurrent} neurons per current must be a whole number from 1 to ${Math.max(1, Math.floor(1e6 / currents.length))} (at most 1e6 neurons in all)`);
+    throw new InputError('neuronsPerCurrent', `${perCurrent} neurons per current must be a whole number from 1 to ${Math.max(1, Math.floor(1e6 / currents.length))} (at most 1e6 neurons in all)`);
   }
   // Neuron k * perCurrent + j gets current k: the trials of one current sit side by side.
   const amplitude = perCurrent === 1 ? currents : currents.flatMap((c) => Array<number>(perCurrent).fill(c));
   const stimuli: Scenario['stimuli'] = [{ type: 'constant', population: 'sweep', amplitude }];
   const noiseTauMs = options.noiseTauMs ?? 0;
-  if (!(noiseTauMs >= 0) || noiseTauMs > 1000) throw new InputError('--noise-tau', `${noiseTauMs} ms must be in [0, 1000] ms (0 = white noise)`);
+  if (!(noiseTauMs >= 0) || noiseTauMs > 1000) throw new InputError('noiseTauMs', `${noiseTauMs} ms must be in [0, 1000] ms (0 = white noise)`);
   if (sigmaV > 0 && noiseTauMs > 0) stimuli.push({ type: 'ouNoise', population: 'sweep', sigma: ouCurrentSigma(model, parameters, sigmaV, noiseTauMs), tauMs: noiseTauMs });
   else if (sigmaV > 0) stimuli.push({ type: 'whiteNoise', population: 'sweep', sigma: noiseCurrentSigma(model, parameters, sigmaV) });
   return {

@@ -122,17 +122,19 @@ export function setFlags(flags: Map<string, string[]>): Record<string, number> {
  * what the user typed (`--dt`, not `dtMs`). `fields` maps a field (or a prefix of one) to a flag.
  */
 export function fieldToFlag(field: string, fields: Record<string, string>): string {
-  // --set's parameters are checked with the field "--set.NAME".
-  const set = /^(?:--set|populations\[0\]\.parameters)\.(.+)$/.exec(field);
+  // A request's parameters are checked with the field "parameters.NAME" (a scenario's "populations[0].parameters.NAME").
+  const set = /^(?:--set|parameters|populations\[0\]\.parameters)\.(.+)$/.exec(field);
   if (set) return `--set ${set[1]}`;
   let best = '';
   for (const prefix of Object.keys(fields)) {
-    if ((field === prefix || field.startsWith(`${prefix}.`) || field.startsWith(`${prefix}[`)) && prefix.length > best.length) best = prefix;
+    if ((field === prefix || field.startsWith(`${prefix}.`) || field.startsWith(`${prefix}[`) || field.startsWith(`${prefix}: `)) && prefix.length > best.length) best = prefix;
   }
+  // A place inside a file the flag named (a model file's "model: parameters.R") keeps its rest.
+  if (best && field.startsWith(`${best}: `)) return fields[best] + field.slice(best.length);
   return best ? fields[best] : field;
 }
 
-/** A message with the request's field names in it (dtMs = 0.1) spoken as flags (--dt = 0.1). */
+/** A message with the request's field names in it (dtMs = 0.1, range.fromInput) spoken as flags (--dt = 0.1, --from). */
 export function wordsToFlags(message: string, words: Record<string, string>): string {
-  return message.replace(/\b[A-Za-z][A-Za-z]*\b/g, (word) => (Object.prototype.hasOwnProperty.call(words, word) ? words[word] : word));
+  return message.replace(/\b[A-Za-z]+(?:\.[A-Za-z]+)*\b/g, (word) => (Object.prototype.hasOwnProperty.call(words, word) ? words[word] : word));
 }

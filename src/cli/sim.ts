@@ -2,31 +2,37 @@
 // User errors print one line on stderr and exit 2 (a usage error adds the usage after it); a
 // numerical blow-up exits 3; Ctrl-C during `run` writes what was computed and exits 130.
 import { InputError, SimulationError } from '../core/errors.js';
-import { METHODS, type MethodName } from '../core/model/loadModel.js';
+import type { MethodName } from '../core/model/loadModel.js';
+import { BUILTIN_MODEL_IDS } from '../core/model/builtinModels.js';
+import type { ModelFile } from '../core/model/modelFile.js';
 import { Simulation } from '../core/simulation.js';
 import { stepSizeWarnings, sweepStepSizeCheck, type StepSizeWarning } from '../core/model/timescale.js';
 import { validateScenario } from '../scenario/scenario.js';
 import { PRESETS } from '../scenario/presets.js';
-import { currentRange, fiScenario, fiSweepSteps, type FiCurve, type FiSweepOptions } from '../bridge/fiSweep.js';
-import { compareFiCurve, sweepDefaults } from '../bridge/fiComparison.js';
+import { fiScenario, fiSweepSteps, type FiCurve, type FiSweepOptions } from '../bridge/fiSweep.js';
+import { compareFiCurve } from '../bridge/fiComparison.js';
+import { BATCH_BUDGET, PAGE_BUDGET, planFiSweep, type FiSweepPlan, type FiSweepRequest, type SweepBudget } from '../bridge/fiPlan.js';
+import { JSON_LIMITS, decodeUtf8, parseJson } from '../scenario/json.js';
 import { ACTIVATIONS } from '../bridge/activations.js';
 import { LONG_RUN_SECONDS, describeRunCost, estimateRunCost, type RunCost } from '../core/cost.js';
 import { brian2Script } from '../export/brian2.js';
 import { pynnScript } from '../export/pynn.js';
 import { UsageError, choiceFlag, fieldToFlag, numberFlag, parseArgs, setFlags, wordsToFlags } from './flags.js';
-import { readScenario } from './readInput.js';
+import { readFileCapped, readScenario } from './readInput.js';
 import { RUN_FORMATS, runAndWrite } from './runOutput.js';
 import { PROGRESS_AFTER_SECONDS, Progress } from './progress.js';
 
 const USAGE = `usage:
   npm run sim -- run FILE.json|PRESET|- [--format json|csv|ndjson] [--long]
-  npm run sim -- fi --model lif|hh --from A --to B --step S --duration MS --discard MS
-                    [--dt MS] [--method NAME] [--set NAME=VALUE ...] [--noise-sigma MV] [--noise-tau MS] [--neurons N] [--seed N] [--long]
-  npm run sim -- fit --model lif|hh [--noise-sigma MV] [--noise-tau MS] [--set NAME=VALUE ...] [--format csv|json]
+  npm run sim -- fi --model MODEL [--from A --to B --step S --duration MS --discard MS --dt MS]
+                    [--method NAME] [--set NAME=VALUE ...] [--noise-sigma MV] [--noise-tau MS] [--neurons N] [--seed N] [--long]
+  npm run sim -- fit --model MODEL [--noise-sigma MV] [--noise-tau MS] [--set NAME=VALUE ...] [--format csv|json]
                     [--from A --to B --step S --duration MS --discard MS --dt MS --neurons N --seed N] [--long]
   npm run sim -- export brian2|pynn FILE.json|PRESET|-
 run reads - as standard input; --long lets a run estimated over ${LONG_RUN_SECONDS / 60} minutes start.
 run, fi and fit take --force to run a time step far too coarse for the model's fastest time constant.
+MODEL is a model id (\${BUILTIN_MODEL_IDS.join(', ')}) or a model file's path; fi and fit take what is
+not given from the model file's default sweep.
 presets: ${Object.keys(PRESETS).join(', ')}`;
 
 /** `export brian2|pynn FILE|PRESET`: the scenario as a script for another simulator, on stdout. */
@@ -78,17 +84,6 @@ async function run(args: string[]): Promise<number> {
 }
 
 /**
- * Coloured noise faster than the step is not resolved: its current grows as 1/sqrt(tau) to keep
- * the membrane's spread, and the rates drift (LIF at 1.5 nA, 5 mV: 22 Hz white, 23 Hz at tau =
- * dt, 46 Hz at dt / 10). A --noise-tau below --dt is refused; 0 is white noise.
- */
-function noiseTauFlag(flags: Map<string, string[]>, dtMs: number): number {
-  const tau = numberFlag(flags, 'noise-tau', 0);
-  if (tau > 0 && tau < dtMs) throw new InputError('--noise-tau', `${tau} ms is shorter than the step --dt (${dtMs} ms), which cannot resolve it; give 0 for white noise or at least ${dtMs} ms`);
-  return tau;
-}
-
-/**
  * fiSweep with progress on stderr for a long sweep: the same chunks as fiSweep (with noise the
  * page's, without one run), advanced in slices, which gives the same numbers.
  */
@@ -107,34 +102,61 @@ function sweep(options: FiSweepOptions, expectedSeconds: number): FiCurve {
   }
 }
 
-function fi(args: string[]): void {
-  const { flags, switches } = parseArgs(args, ['model', 'from', 'to', 'step', 'duration', 'discard', 'dt', 'method', 'set', 'noise-sigma', 'noise-tau', 'seed', 'neurons'], ['long', 'force']);
-  const model = flags.get('model')?.[0];
-  if (!model) throw new InputError('--model', 'is required (lif or hh)');
-  const method = flags.get('method')?.[0];
-  if (method !== undefined && !(METHODS as readonly string[]).includes(method)) {
-    throw new InputError('--method', `${JSON.stringify(method.slice(0, 40))} is not a method; choose one of ${METHODS.join(', ')}`);
+/** Flags fi and fit share: the sweep request's fields. */
+const SWEEP_FLAGS = ['model', 'from', 'to', 'step', 'duration', 'discard', 'dt', 'method', 'set', 'noise-sigma', 'noise-tau', 'seed', 'neurons'];
+
+/** --model: a model id of models/, or the path of a model file (a name ending in .json, or with a folder in it). */
+function modelFlag(flags: Map<string, string[]>): string | ModelFile {
+  const value = flags.get('model')?.[0];
+  if (value === undefined) throw new InputError('--model', `is required: a model id (${BUILTIN_MODEL_IDS.join(', ')}) or the path of a model file`);
+  if ((BUILTIN_MODEL_IDS as readonly string[]).includes(value) || !/\.json$|[/\\]/.test(value)) return value;
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileCapped(value, JSON_LIMITS.scenarioBytes);
+  } catch (err) {
+    throw new InputError('--model', `cannot read the model file ${JSON.stringify(value.slice(0, 200))}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const parameters = setFlags(flags);
-  const durationMs = numberFlag(flags, 'duration');
-  const options: FiSweepOptions = {
-    model,
-    currents: currentRange(numberFlag(flags, 'from'), numberFlag(flags, 'to'), numberFlag(flags, 'step')),
-    durationMs,
-    discardMs: numberFlag(flags, 'discard'),
-    dtMs: numberFlag(flags, 'dt', model === 'hh' ? 0.01 : 0.1),
+  return parseJson(decodeUtf8(bytes, value), value) as ModelFile;
+}
+
+/**
+ * The sweep request the flags of fi and fit state (a flag not given leaves its field to the
+ * model file's default sweep); planFiSweep checks it. --noise-tau above 0 is Ornstein-Uhlenbeck
+ * noise of that correlation time, 0 (or none) white noise.
+ */
+function sweepRequest(flags: Map<string, string[]>): FiSweepRequest {
+  const optional = (name: string) => (flags.has(name) ? numberFlag(flags, name) : undefined);
+  const tauMs = optional('noise-tau');
+  const method = flags.get('method')?.[0];
+  return {
+    model: modelFlag(flags),
+    parameters: setFlags(flags),
+    noise: { type: tauMs !== undefined && tauMs !== 0 ? 'ou' : 'white', sigmaMV: optional('noise-sigma') ?? 0, ...(tauMs !== undefined && tauMs !== 0 ? { tauMs } : {}) },
+    range: { fromInput: optional('from'), toInput: optional('to'), step: optional('step') },
+    neuronsPerCurrent: optional('neurons'),
+    durationMs: optional('duration'),
+    discardMs: optional('discard'),
+    dtMs: optional('dt'),
     method: method as MethodName | undefined,
-    parameters,
-    noiseSigmaMV: numberFlag(flags, 'noise-sigma', 0),
-    noiseTauMs: noiseTauFlag(flags, numberFlag(flags, 'dt', model === 'hh' ? 0.01 : 0.1)),
-    neuronsPerCurrent: numberFlag(flags, 'neurons', 1),
-    seed: numberFlag(flags, 'seed', 1),
+    seed: optional('seed'),
   };
-  // The scenario the sweep runs, checked first: a value out of range is said before a step too coarse or a run too long.
-  const scenario = validateScenario(fiScenario(options)).scenario;
-  checkStepSize([sweepStepSizeCheck(options)], switches.has('force'), '--dt');
-  const expectedSeconds = checkLong(estimateRunCost(scenario), switches.has('long'), 'fi');
-  const curve = sweep(options, expectedSeconds);
+}
+
+/**
+ * Plan, check the step size and the cost, and run the sweep: what fi and fit share. A value out
+ * of range is said before a step too coarse, and that before a run too long.
+ */
+function planAndSweep(flags: Map<string, string[]>, switches: Set<string>, command: string, budget: SweepBudget): { plan: FiSweepPlan; curve: FiCurve } {
+  const plan = planFiSweep(sweepRequest(flags), budget);
+  const scenario = validateScenario(fiScenario(plan.options)).scenario;
+  checkStepSize([sweepStepSizeCheck({ model: plan.model, parameters: plan.parameters, method: plan.method, dtMs: plan.dtMs })], switches.has('force'), '--dt');
+  const expectedSeconds = checkLong(estimateRunCost(scenario), switches.has('long'), command);
+  return { plan, curve: sweep(plan.options, expectedSeconds) };
+}
+
+function fi(args: string[]): void {
+  const { flags, switches } = parseArgs(args, SWEEP_FLAGS, ['long', 'force']);
+  const { curve } = planAndSweep(flags, switches, 'fi', BATCH_BUDGET);
   const lines = ['current,rate_hz'];
   curve.currents.forEach((current, k) => lines.push(`${current},${curve.ratesHz[k]}`));
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -151,42 +173,17 @@ function csvField(text: string): string {
 }
 
 function fit(args: string[]): void {
-  const { flags, switches } = parseArgs(args, ['model', 'from', 'to', 'step', 'duration', 'discard', 'dt', 'method', 'set', 'noise-sigma', 'noise-tau', 'seed', 'neurons', 'format'], ['long', 'force']);
-  const model = flags.get('model')?.[0];
-  if (model !== 'lif' && model !== 'hh') throw new InputError('--model', `${model === undefined ? 'is required' : `${JSON.stringify(model.slice(0, 40))} is not a model with a fit`}; choose lif or hh`);
+  const { flags, switches } = parseArgs(args, [...SWEEP_FLAGS, 'format'], ['long', 'force']);
   const format = flags.get('format')?.[0] ?? 'csv';
   if (format !== 'csv' && format !== 'json') throw new InputError('--format', `${JSON.stringify(format.slice(0, 40))} is not a format; choose csv or json`);
-  const method = flags.get('method')?.[0];
-  if (method !== undefined && !(METHODS as readonly string[]).includes(method)) {
-    throw new InputError('--method', `${JSON.stringify(method.slice(0, 40))} is not a method; choose one of ${METHODS.join(', ')}`);
-  }
-  const parameters = setFlags(flags);
-  const noiseSigmaMV = numberFlag(flags, 'noise-sigma', 0);
-  if (!(noiseSigmaMV >= 0)) throw new InputError('--noise-sigma', `${noiseSigmaMV} mV must be >= 0`);
-  const defaults = sweepDefaults(model, parameters, noiseSigmaMV);
-  const dtMs = numberFlag(flags, 'dt', defaults.dtMs);
-  const noiseTauMs = noiseTauFlag(flags, dtMs);
-  const neurons = numberFlag(flags, 'neurons', defaults.neuronsPerCurrent);
-  const currents = currentRange(numberFlag(flags, 'from', defaults.fromInput), numberFlag(flags, 'to', defaults.toInput), numberFlag(flags, 'step', defaults.step));
-  const options: FiSweepOptions = {
-    model,
-    currents,
-    durationMs: numberFlag(flags, 'duration', defaults.durationMs),
-    discardMs: numberFlag(flags, 'discard', defaults.discardMs),
-    dtMs,
-    method: method as MethodName | undefined,
-    parameters,
-    noiseSigmaMV,
-    noiseTauMs,
-    neuronsPerCurrent: neurons,
-    seed: numberFlag(flags, 'seed', 1),
-  };
-  // The scenario the sweep runs, checked first: a value out of range is said before a step too coarse or a run too long.
-  const scenario = validateScenario(fiScenario(options)).scenario;
-  checkStepSize([sweepStepSizeCheck(options)], switches.has('force'), '--dt');
-  const expectedSeconds = checkLong(estimateRunCost(scenario), switches.has('long'), 'fit');
-  const curve = sweep(options, expectedSeconds);
-  const { fits, theoryHz, explanation } = compareFiCurve(curve, { modelId: model, parameters, noiseSigmaMV, noiseTauMs, dtMs });
+  // A fit needs 6 points at least.
+  const { plan, curve } = planAndSweep(flags, switches, 'fit', { ...BATCH_BUDGET, minPoints: PAGE_BUDGET.minPoints });
+  const { noise, parameters, dtMs } = plan;
+  const noiseSigmaMV = noise.sigmaMV;
+  const noiseTauMs = plan.options.noiseTauMs ?? 0;
+  const neurons = plan.neuronsPerCurrent;
+  const model = plan.modelId;
+  const { fits, theoryHz, explanation } = compareFiCurve(curve, { model: plan.model, parameters, noiseSigmaMV, noiseTauMs, dtMs });
   const shapeOf = (f: (typeof fits)[number]) => Object.fromEntries(ACTIVATIONS[f.id].shape.map((p, k) => [p.name, sig(f.parameters.shape[k])]));
   if (format === 'json') {
     const output = {
@@ -240,10 +237,19 @@ export function oneLine(message: string): string {
 }
 
 /**
- * fi and fit build a request (dtMs, durationMs, ...) and a scenario from the flags; what those
+ * fi and fit build a sweep request (dtMs, range.fromInput, ...) and from it a scenario; what those
  * refuse is said in the flags the user typed.
  */
 const SWEEP_FIELDS: Record<string, string> = {
+  range: '--from/--to/--step',
+  'range.fromInput': '--from',
+  'range.toInput': '--to',
+  'range.step': '--step',
+  noise: '--noise-sigma',
+  'noise.sigmaMV': '--noise-sigma',
+  'noise.tauMs': '--noise-tau',
+  'noise.type': '--noise-tau',
+  parameters: '--set',
   dtMs: '--dt',
   durationMs: '--duration',
   discardMs: '--discard',
@@ -263,7 +269,19 @@ const SWEEP_FIELDS: Record<string, string> = {
   'stimuli[1].tauMs': '--noise-tau',
   'record.rateWindowMs': '--discard',
 };
-const SWEEP_WORDS: Record<string, string> = { dtMs: '--dt', durationMs: '--duration', discardMs: '--discard', neuronsPerCurrent: '--neurons', noiseSigmaMV: '--noise-sigma', noiseTauMs: '--noise-tau' };
+const SWEEP_WORDS: Record<string, string> = {
+  dtMs: '--dt',
+  durationMs: '--duration',
+  discardMs: '--discard',
+  neuronsPerCurrent: '--neurons',
+  noiseSigmaMV: '--noise-sigma',
+  noiseTauMs: '--noise-tau',
+  'noise.sigmaMV': '--noise-sigma',
+  'noise.tauMs': '--noise-tau',
+  'range.fromInput': '--from',
+  'range.toInput': '--to',
+  'range.step': '--step',
+};
 
 function inFlagTerms<T>(work: () => T): T {
   try {

@@ -59,7 +59,7 @@ describe('sweeps averaged over neurons', () => {
   });
 
   it('refuses a neuron count that is not a whole number, naming it', () => {
-    expect(() => fiSweep({ ...noisy, neuronsPerCurrent: 2.5 })).toThrow(/--neurons: 2\.5 neurons per current must be a whole number/);
+    expect(() => fiSweep({ ...noisy, neuronsPerCurrent: 2.5 })).toThrow(/neuronsPerCurrent: 2\.5 neurons per current must be a whole number/);
   });
 });
 
@@ -115,7 +115,7 @@ describe('fiSweepSteps: progress, points as chunks finish, cancel', () => {
   });
 
   it('checks every chunk before the first runs', () => {
-    expect(() => fiSweepSteps({ ...options, parameters: { tau_m: -1 } }, { pointsPerChunk: 2 }).next()).toThrow(/--set\.tau_m: -1 ms is outside/);
+    expect(() => fiSweepSteps({ ...options, parameters: { tau_m: -1 } }, { pointsPerChunk: 2 }).next()).toThrow(/parameters\.tau_m: -1 ms is outside/);
     expect(() => fiSweepSteps(options, { pointsPerChunk: 0 }).next()).toThrow(/pointsPerChunk: 0 must be a whole number/);
   });
 });

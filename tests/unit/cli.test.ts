@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { lifRateHz } from '../../src/bridge/lifRate';
 import lifModel from '../../models/lif.json';
+import izhikevichModel from '../../models/izhikevich.json';
 
 const root = resolve(__dirname, '../..');
 
@@ -108,6 +109,23 @@ describe('npm run sim -- fit', () => {
     expect(explanation[1]).toMatch(/^"With 5 mV of membrane noise the hard threshold softens/);
   });
 
+  it('takes any model, by id or by the path of a model file, with the default sweep the file declares (fi too)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-model-'));
+    const file = join(dir, 'my_izh.json');
+    writeFileSync(file, JSON.stringify({ ...izhikevichModel, id: 'my_izh' }));
+    const fit = sim(['fit', '--model', file, '--format', 'json', '--duration', '400', '--discard', '100']);
+    expect(fit.stderr).toBe('');
+    const out = JSON.parse(fit.stdout);
+    // The file's sweep: 0 to 10x the rheobase (5 - b)^2 / 0.16 - 140 = 4, in 100 steps.
+    expect([out.model, out.unit, out.sweep.currents.length, out.sweep.currents.at(-1)]).toEqual(['my_izh', 'a.u.', 101, 40]);
+    expect(out.explanation).toMatch(/^The Izhikevich neuron /);
+    const fi = sim(['fi', '--model', 'izhikevich', '--duration', '400', '--discard', '100']);
+    expect(fi.code).toBe(0);
+    const lines = fi.stdout.trim().split('\n');
+    expect(lines.length).toBe(102);
+    expect(lines.slice(1).map((line) => Number(Number(line.split(',')[1]).toPrecision(6)))).toEqual(out.sweep.ratesHz);
+  });
+
   it('HH uses its own defaults (dt 0.01 ms) and reports the type II jump', () => {
     const { code, stdout } = sim(['fit', '--model', 'hh', '--from', '5', '--to', '10', '--step', '0.5', '--duration', '400', '--discard', '100', '--format', 'json'], true);
     expect(code).toBe(0);
@@ -155,14 +173,19 @@ describe('user errors: one line on stderr, exit 2, no stack trace', () => {
 
   // fit's errors through the bundle `npm run sim` runs (a third of the TypeScript loader's start-up).
   it.each([
-    [['fit', '--model', 'izh'], /^error: --model: "izh" is not a model with a fit; choose lif or hh$/],
+    [['fit', '--model', 'izh'], /^error: --model: "izh" is not a known model; choose one of adex, hh, izhikevich, lif, /],
+    [['fit', '--model', 'nowhere/lif.json'], /^error: --model: cannot read the model file "nowhere\/lif\.json": /],
+    [['fit'], /^error: --model: is required: a model id \(adex, hh, .*\) or the path of a model file$/],
     [['fit', '--model', 'lif', '--format', 'xml'], /^error: --format: "xml" is not a format; choose csv or json$/],
     [['fit', '--model', 'lif', '--noise-sigma', '2', '--neurons', '0'], /^error: --neurons: 0 neurons per current must be a whole number from 1 to \d+/],
     [['fit', '--model', 'lif', '--set', 'R=abc'], /^error: --set R: "abc" is not a number$/],
     [['fit', '--model', 'lif', '--set', 'R=-3'], /^error: --set R: -3 MOhm is outside the allowed range/],
-    [['fit', '--model', 'lif', '--to', '-1'], /^error: --to: -1 is below --from \(0\)$/],
+    [['fit', '--model', 'lif', '--to', '-1'], /^error: --to: -1 nA is below --from \(0 nA\)$/],
+    [['fit', '--model', 'lif', '--from', '0', '--to', '4', '--step', '1'], /^error: --step: 1 nA gives 5 currents from 0 to 4; 6 to 100000 are allowed \(6 for the fits\)$/],
+    [['fit', '--model', 'izhikevich', '--noise-sigma', '2'], /^error: --noise-sigma: 2 mV: Izhikevich \(2003\) simple model does not say how voltage noise enters it/],
     [['fi', '--model', 'lif', '--from', '0', '--to', '5', '--step', '1', '--duration', '100', '--discard', '0', '--neurons', '1.5'], /^error: --neurons: 1\.5 neurons per current must be a whole number/],
-    [['fit', '--model', 'lif', '--noise-sigma', '4', '--noise-tau', '-1'], /^error: --noise-tau: -1 ms must be in \[0, 1000\] ms \(0 = white noise\)$/],
+    [['fit', '--model', 'lif', '--noise-sigma', '4', '--noise-tau', '-1'], /^error: --noise-tau: -1 is outside the allowed range \[0\.1, 1000\] ms$/],
+    [['fit', '--model', 'lif', '--noise-sigma', '4', '--noise-tau', '0.15', '--dt', '0.2'], /^error: --noise-tau: 0\.15 ms is shorter than the step --dt \(0\.2 ms\)/],
   ])('%j', (args, message) => {
     const { code, stdout, stderr } = sim(args as string[], true);
     expect(code).toBe(2);

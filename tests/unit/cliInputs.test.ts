@@ -102,7 +102,7 @@ describe('numbers a user types in flags', () => {
     expect(expectOneLineError(sim(['fit', '--model', 'hh', '--dt', '2']))).toMatch(/^error: --dt: 2 is outside/);
     expect(expectOneLineError(sim([...FI.slice(0, 9), '--duration', '2e7', '--discard', '0']))).toMatch(/^error: --duration: /);
     expect(expectOneLineError(sim([...FI, '--method', 'rk5']))).toMatch(/^error: --method: "rk5" is not a method/);
-    expect(expectOneLineError(sim([...FI.slice(0, 6), '3e6', '--step', '1e6', '--duration', '100', '--discard', '0']))).toMatch(/^error: --from\/--to: /);
+    expect(expectOneLineError(sim([...FI.slice(0, 6), '3e6', '--step', '1e6', '--duration', '100', '--discard', '0']))).toMatch(/^error: --to: 3000000 is outside the allowed range \[-1000000, 1000000\] nA$/);
   });
 });
 

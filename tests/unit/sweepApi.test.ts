@@ -5,10 +5,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { expose, proxy, wrap, type Remote } from 'comlink';
 import { createSweepApi, remainingMs, type SweepApi, type SweepRequest, type SweepUpdate } from '../../workers/sweepApi';
 import { currentRange, fiSweep } from '../../src/bridge/fiSweep';
-import { sweepDefaults } from '../../src/bridge/fiComparison';
+import { sweepDefaults as fileDefaults } from '../../src/bridge/fiPlan';
+import { builtinModel } from '../../src/core/model/builtinModels';
+import { resolveParameters } from '../../src/core/model/loadModel';
 import type { ModelFile } from '../../src/core/model/modelFile';
 import { preset } from '../../src/scenario/presets';
 import { lifRateHz } from '../../src/bridge/lifRate';
+
+/** The default sweep models/ID.json declares, with the parameters in force. */
+function sweepDefaults(id: string, parameters: Record<string, number>, noiseSigmaMV: number) {
+  const model = builtinModel(id);
+  return fileDefaults(model, resolveParameters(model, parameters, 'p'), noiseSigmaMV)!;
+}
 
 let channel: MessageChannel | null = null;
 
@@ -138,11 +146,11 @@ describe('sweep worker adapter', () => {
     [{ model: 'lif', parameters: { tau_m: -3 } }, 'parameters.tau_m', /-3 ms is outside the allowed range/],
     [{ model: 'lif', parameters: { bogus: 1 } }, 'parameters.bogus', /not a parameter of lif/],
     [{ model: 'lif', noise: { type: 'pink', sigmaMV: 2 } }, 'noise.type', /"pink" is not a noise type; choose "white" or "ou"/],
-    [{ model: 'lif', noise: { type: 'white', sigmaMV: 80 } }, 'noise.sigmaMV', /80 mV is outside the allowed range \[0, 50\]/],
+    [{ model: 'lif', noise: { type: 'white', sigmaMV: 80 } }, 'noise.sigmaMV', /80 is outside the allowed range \[0, 50\] mV/],
     [{ model: 'izhikevich', noise: { type: 'white', sigmaMV: 2 } }, 'noise.sigmaMV', /no "noise" section\), so only 0 is allowed/],
     [{ model: 'lif', range: { fromInput: 0, toInput: 10, step: 0.001 } }, 'range.step', /gives 10001 currents .* 6 to 400 are allowed/],
-    [{ model: 'lif', range: { fromInput: 5, toInput: 1, step: 0.1 } }, 'range.toInput', /must lie above range.fromInput/],
-    [{ model: 'lif', neuronsPerCurrent: 1000 }, 'neuronsPerCurrent', /1000 must be a whole number from 1 to 198/],
+    [{ model: 'lif', range: { fromInput: 5, toInput: 1, step: 0.1 } }, 'range.toInput', /1 nA is below range.fromInput \(5 nA\)/],
+    [{ model: 'lif', neuronsPerCurrent: 1000 }, 'neuronsPerCurrent', /1000 neurons per current must be a whole number from 1 to 198 for 101 currents/],
   ] as [SweepRequest, string, RegExp][])('refuses %j naming %s', async (request, field, message) => {
     const api = connect();
     const result = await api.start(request, proxy(() => undefined));
@@ -156,7 +164,8 @@ describe('sweep worker adapter', () => {
 
   it('a model without a default sweep runs over the range given', async () => {
     const api = connect();
-    const custom = { ...(await import('../../models/lif_exp_current.json')).default, id: 'my_cuba_neuron' } as unknown as ModelFile;
+    const { sweep: _sweep, ...file } = (await import('../../models/lif_exp_current.json')).default;
+    const custom = { ...file, id: 'my_cuba_neuron' } as unknown as ModelFile;
     const { plan, updates, ended } = await collect(api, { model: custom, range: { fromInput: 0, toInput: 5, step: 0.25 } });
     await ended;
     expect(plan.currents).toHaveLength(21);
@@ -174,8 +183,12 @@ describe('sweep worker adapter', () => {
     expect(lif.ok && [lif.unit, lif.noiseAllowed, lif.defaults?.toInput]).toEqual(['nA', true, 30]); // rheobase (-40 - -70)/10 = 3 nA, 10x
     const izh = await api.describe('izhikevich', {}, 0);
     expect(izh.ok && [izh.unit, izh.noiseAllowed]).toEqual(['a.u.', false]);
-    const custom = { ...(await import('../../models/lif.json')).default, id: 'my_lif' } as unknown as ModelFile;
-    const none = await api.describe(custom, {}, 0);
+    // A copy of a model file carries its default sweep; one without a sweep has none.
+    const file = (await import('../../models/lif.json')).default;
+    const copy = await api.describe({ ...file, id: 'my_lif' } as unknown as ModelFile, { V_th: -40 }, 0);
+    expect(copy.ok && copy.defaults?.toInput).toBe(30);
+    const { sweep: _sweep, ...bare } = file;
+    const none = await api.describe({ ...bare, id: 'my_lif' } as unknown as ModelFile, {}, 0);
     expect(none.ok && none.defaults).toBeNull();
     expect(none.ok && none.noDefaults).toMatch(/^range: .*no default sweep/);
     const bad = await api.describe('lif', { tau_m: 0 }, 0);

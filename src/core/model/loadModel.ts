@@ -140,6 +140,7 @@ export function loadModel(raw: unknown, source: string): LoadedModel {
   const id = requireString(raw, 'id', at(''), 40);
   if (!/^[a-z][a-z0-9_-]*$/.test(id)) throw new InputError(at('id'), `${describeValue(id)} must be lower-case letters, digits, - or _`);
   requireString(raw, 'name', at(''), 200);
+  if (raw.shortName !== undefined && requireString(raw, 'shortName', at(''), 24).trim() === '') throw new InputError(at('shortName'), 'is empty; give the name a sentence uses, or leave it out');
   requireString(raw, 'description', at(''));
 
   // Input

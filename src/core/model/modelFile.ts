@@ -47,7 +47,7 @@ export interface SweepSpec {
  * with the default parameters (6 for the fits, at most what a page sweep plots).
  */
 export const SWEEP_LIMITS = {
-  dtMs: [0.001, 1],
+  dtMs: [0.0001, 1],
   durationMs: [10, 20000],
   neuronsWithNoise: [1, 100],
   points: [6, 400],
@@ -57,6 +57,8 @@ export interface ModelFile {
   format: string;
   id: string;
   name: string;
+  /** A short name for sentences ("The LIF neuron starts firing ..."); the name when absent. */
+  shortName?: string;
   description: string;
   /** The external input current and its unit (nA for a point neuron, uA/cm2 for a membrane patch). */
   input: { symbol: string; unit: string; meaning: string };
