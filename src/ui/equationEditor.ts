@@ -2,15 +2,20 @@
 // ranges, threshold, reset), checked as one types by the same loader and code generator as the
 // shipped models (modelText.ts), the message next to the text with the line it concerns; "Run"
 // loads the scenario with the edited model inline, so the share link carries it like any scenario.
-import type { Frame } from '../core/simulation.js';
 import type { ScenarioSummary } from '../../workers/simulationApi.js';
-import type { PageEvents, PageHooks } from './pageHooks.js';
+import type { Panel, PanelHooks } from './panel.js';
 import { checkModelText, formatModelFile, modelFileOf, scenarioWithModel, type ModelCheck } from './modelText.js';
 import { addStyleOnce, button, statusLine } from './dom.js';
 
-export interface EquationEditor extends PageEvents {
-  /** Check the text now (typing checks it after a short pause) and show the result. */
-  check(): ModelCheck;
+export function equationEditor(): Panel {
+  let loaded: (summary: ScenarioSummary) => void = () => {};
+  return {
+    mount(slot, hooks) {
+      slot.className = 'panel';
+      loaded = mountEquationEditor(slot, hooks);
+    },
+    loaded: (summary) => loaded(summary),
+  };
 }
 
 const STYLE_ID = 'equation-editor-style';
@@ -33,7 +38,8 @@ const CSS = `
 /** Wait this long after the last key before checking (the loader parses every equation). */
 const TYPING_PAUSE_MS = 150;
 
-export function mountEquationEditor(slot: HTMLElement, hooks: PageHooks): EquationEditor {
+/** Build the editor; returns what it does when a scenario loads. */
+function mountEquationEditor(slot: HTMLElement, hooks: PanelHooks): (summary: ScenarioSummary) => void {
   addStyleOnce(STYLE_ID, CSS);
   const root = document.createElement('details');
   root.className = 'equation-editor';
@@ -72,12 +78,12 @@ export function mountEquationEditor(slot: HTMLElement, hooks: PageHooks): Equati
   let timer: ReturnType<typeof setTimeout> | null = null;
 
   function methodOf(name: string) {
-    const pop = (hooks.currentScenario() as { populations?: { name: string; method?: string }[] } | null)?.populations?.find((p) => p.name === name);
+    const pop = (hooks.scenarioNow() as { populations?: { name: string; method?: string }[] } | null)?.populations?.find((p) => p.name === name);
     return pop?.method as Parameters<typeof checkModelText>[1];
   }
 
   function fill(): void {
-    const file = modelFileOf(hooks.currentScenario(), population.value);
+    const file = modelFileOf(hooks.scenarioNow(), population.value);
     text.value = file ? formatModelFile(file) : '';
     edited = false;
     runMessage.textContent = '';
@@ -114,7 +120,7 @@ export function mountEquationEditor(slot: HTMLElement, hooks: PageHooks): Equati
   run.addEventListener('click', async () => {
     const result = check();
     if (!result.ok) return;
-    const current = hooks.currentScenario();
+    const current = await hooks.scenario();
     if (current === null) return;
     const built = scenarioWithModel(current, population.value, result.model);
     runMessage.classList.toggle('problem', !built.ok);
@@ -123,30 +129,24 @@ export function mountEquationEditor(slot: HTMLElement, hooks: PageHooks): Equati
       return;
     }
     run.disabled = true;
-    const opened = await hooks.openScenario(built.scenario);
+    const opened = await hooks.open(built.scenario);
     run.disabled = false;
     runMessage.classList.toggle('problem', !opened.ok);
     runMessage.textContent = opened.ok ? 'Running your model. "Share link" shares it with the scenario.' : `Not run: ${opened.message}`;
     if (opened.ok) edited = false; // the text is now the running model
   });
 
-  return {
-    check,
-    loaded(summary: ScenarioSummary): void {
-      const chosen = population.value;
-      population.replaceChildren(
-        ...summary.populations.map((p) => {
-          const option = document.createElement('option');
-          option.value = p.name;
-          option.textContent = `${p.name} (${p.modelName})`;
-          return option;
-        }),
-      );
-      if (summary.populations.some((p) => p.name === chosen)) population.value = chosen;
-      if (!edited) fill();
-    },
-    frame(_frame: Frame): void {
-      // Nothing per frame: the editor changes only when the student types or a scenario loads.
-    },
-  };
+  return (summary: ScenarioSummary): void => {
+    const chosen = population.value;
+    population.replaceChildren(
+      ...summary.populations.map((p) => {
+        const option = document.createElement('option');
+        option.value = p.name;
+        option.textContent = `${p.name} (${p.modelName})`;
+        return option;
+      }),
+    );
+    if (summary.populations.some((p) => p.name === chosen)) population.value = chosen;
+    if (!edited) fill();
+    };
 }

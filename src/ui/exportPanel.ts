@@ -6,16 +6,10 @@
 import { brian2Script } from '../export/brian2.js';
 import { pynnScript } from '../export/pynn.js';
 import { InputError } from '../core/errors.js';
-import type { Frame } from '../core/simulation.js';
 import type { ScenarioSummary } from '../../workers/simulationApi.js';
-import type { PageEvents, PageHooks } from './pageHooks.js';
+import type { Panel, PanelHooks } from './panel.js';
 import { FrameRecorder, MAX_SCENARIO_FILE_BYTES, fileStem, readScenarioText, spikesCsv, tracesCsv } from './exportData.js';
 import { addStyleOnce, button, statusLine } from './dom.js';
-
-export interface ExportPanel extends PageEvents {
-  /** Read a scenario file (as the drop and the picker do); resolves to the message shown. */
-  importFile(file: File): Promise<string>;
-}
 
 const STYLE_ID = 'export-panel-style';
 const CSS = `
@@ -44,23 +38,29 @@ function download(name: string, type: string, data: BlobPart): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-/** A panel's pixels as PNG: drawn now and copied in the same task (WebGL clears its buffer after showing it). */
-function canvasPng(canvas: HTMLCanvasElement, draw: () => void): Promise<Blob | null> {
-  draw();
-  const copy = document.createElement('canvas');
-  copy.width = canvas.width;
-  copy.height = canvas.height;
-  const context = copy.getContext('2d');
-  if (!context) return Promise.resolve(null);
-  context.drawImage(canvas, 0, 0);
-  return new Promise((resolve) => copy.toBlob(resolve, 'image/png'));
+export function exportPanel(): Panel {
+  const recorder = new FrameRecorder();
+  let summary: ScenarioSummary | null = null;
+  let rebuild = () => {};
+  return {
+    mount(slot, hooks) {
+      slot.className = 'panel';
+      rebuild = mountExportPanel(slot, hooks, recorder, () => summary);
+    },
+    loaded(s) {
+      summary = s;
+      recorder.clear();
+      rebuild();
+    },
+    frame(frame) {
+      recorder.add(frame);
+    },
+  };
 }
 
-export function mountExportPanel(slot: HTMLElement, hooks: PageHooks): ExportPanel {
+/** Build the panel; returns the function that lists the picture buttons again. */
+function mountExportPanel(slot: HTMLElement, hooks: PanelHooks, recorder: FrameRecorder, loaded: () => ScenarioSummary | null): () => void {
   addStyleOnce(STYLE_ID, CSS);
-  const recorder = new FrameRecorder();
-  let run = -1;
-  let summary: ScenarioSummary | null = null;
 
   const root = document.createElement('div');
   root.className = 'export-panel';
@@ -121,9 +121,10 @@ export function mountExportPanel(slot: HTMLElement, hooks: PageHooks): ExportPan
     where.classList.toggle('problem', problem);
     return text;
   };
-  const stem = () => fileStem((hooks.currentScenario() as { name?: string } | null)?.name);
+  const stem = () => fileStem(loaded()?.name);
 
   spikesButton.addEventListener('click', () => {
+    const summary = loaded();
     if (!summary) return void say(exportMessage, 'Nothing is loaded yet.', true);
     download(`${stem()}-spikes.csv`, 'text/csv', spikesCsv(recorder.spikes(), summary.populations));
     const dropped = recorder.spikesDropped > 0 ? ` (the first ${recorder.spikeCount} kept; ${recorder.spikesDropped} later spikes were not)` : '';
@@ -136,14 +137,14 @@ export function mountExportPanel(slot: HTMLElement, hooks: PageHooks): ExportPan
     const dropped = recorder.samplesDropped > 0 ? ` (${recorder.samplesDropped} later samples were not kept)` : '';
     say(exportMessage, `Saved ${traces.length} traces, 0–${recorder.endMs.toFixed(1)} ms${dropped}.`);
   });
-  jsonButton.addEventListener('click', () => {
-    const scenario = hooks.currentScenario();
+  jsonButton.addEventListener('click', async () => {
+    const scenario = await hooks.scenario();
     if (scenario === null) return void say(exportMessage, 'Nothing is loaded yet.', true);
     download(`${stem()}.json`, 'application/json', JSON.stringify(scenario, null, 1) + '\n');
     say(exportMessage, 'Saved the scenario with your settings as JSON.');
   });
-  const script = (kind: 'Brian2' | 'PyNN', make: (raw: unknown) => string, suffix: string) => {
-    const scenario = hooks.currentScenario();
+  const script = async (kind: 'Brian2' | 'PyNN', make: (raw: unknown) => string, suffix: string) => {
+    const scenario = await hooks.scenario();
     if (scenario === null) return void say(exportMessage, 'Nothing is loaded yet.', true);
     try {
       download(`${stem()}${suffix}.py`, 'text/x-python', make(scenario));
@@ -153,23 +154,22 @@ export function mountExportPanel(slot: HTMLElement, hooks: PageHooks): ExportPan
       say(exportMessage, `No ${kind} script: ${err.message}`, true);
     }
   };
-  brian2Button.addEventListener('click', () => script('Brian2', brian2Script, '_brian2'));
-  pynnButton.addEventListener('click', () => script('PyNN', pynnScript, '_pynn'));
+  brian2Button.addEventListener('click', () => void script('Brian2', brian2Script, '_brian2'));
+  pynnButton.addEventListener('click', () => void script('PyNN', pynnScript, '_pynn'));
 
   /** One button per panel, disabled while the panel is not shown (its scenario or toggles hide it). */
   function rebuildPngButtons(): void {
     pngButtons.replaceChildren(
-      ...hooks.panels().map((panel, k) => {
-        const b = button(panel.name, `The ${panel.name} panel as a PNG image`, `export-png-${k}`);
-        b.disabled = panel.canvas.offsetParent === null;
+      ...hooks.images().map((image, k) => {
+        const b = button(image.name, `The ${image.name} panel as a PNG image`, `export-png-${k}`);
+        b.disabled = !image.shown();
         b.addEventListener('click', async () => {
-          // Looked up again: the panels shown depend on the scenario and the toggles.
-          const now = hooks.panels().find((p) => p.name === panel.name);
-          if (!now || now.canvas.offsetParent === null) return void say(exportMessage, `The ${panel.name} panel is not shown for this scenario.`, true);
-          const blob = await canvasPng(now.canvas, now.draw);
-          if (!blob) return void say(exportMessage, `The ${panel.name} panel could not be read as an image.`, true);
-          download(`${stem()}-${fileStem(panel.name)}.png`, 'image/png', blob);
-          say(exportMessage, `Saved the ${panel.name} panel (${now.canvas.width}×${now.canvas.height} px).`);
+          // Asked again: the panels shown depend on the scenario and the toggles.
+          if (!image.shown()) return void say(exportMessage, `The ${image.name} panel is not shown for this scenario.`, true);
+          const png = await image.png();
+          if (!png) return void say(exportMessage, `The ${image.name} panel could not be read as an image.`, true);
+          download(`${stem()}-${fileStem(image.name)}.png`, 'image/png', png.blob);
+          say(exportMessage, `Saved the ${image.name} panel (${png.width}×${png.height} px).`);
         });
         return b;
       }),
@@ -182,7 +182,7 @@ export function mountExportPanel(slot: HTMLElement, hooks: PageHooks): ExportPan
     }
     const result = readScenarioText(await file.text(), file.name);
     if (!result.ok) return say(importMessage, `${file.name} was not opened: ${result.message}. The simulation and your settings are as they were.`, true);
-    const opened = await hooks.openScenario(result.scenario);
+    const opened = await hooks.open(result.scenario);
     if (!opened.ok) return say(importMessage, `${file.name} was not opened: ${opened.message}`, true);
     return say(importMessage, `Opened ${file.name}${result.scenario.name ? ` (${result.scenario.name})` : ''}.`);
   }
@@ -226,16 +226,5 @@ export function mountExportPanel(slot: HTMLElement, hooks: PageHooks): ExportPan
     void importFile(files[0]);
   });
 
-  return {
-    importFile,
-    loaded(s: ScenarioSummary, r: number): void {
-      summary = s;
-      run = r;
-      recorder.clear();
-      rebuildPngButtons();
-    },
-    frame(frame: Frame, r: number): void {
-      if (r === run) recorder.add(frame);
-    },
-  };
+  return rebuildPngButtons;
 }

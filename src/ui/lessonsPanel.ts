@@ -5,19 +5,26 @@
 // localStorage per lesson and read back as data (lessonTracker.ts validates it).
 import { LESSONS } from '../lessons/lessons.js';
 import { loadLesson, nextStep, type Observation, type ValidLesson } from '../lessons/lesson.js';
-import type { Frame } from '../core/simulation.js';
 import type { ScenarioSummary } from '../../workers/simulationApi.js';
-import type { PageEvents, PageHooks } from './pageHooks.js';
+import type { Panel, PanelHooks } from './panel.js';
 import { RecentWindow, populationsInForce, progressKey, readProgress, writeProgress } from './lessonTracker.js';
 import { addStyleOnce, button } from './dom.js';
 
 export type Fit = NonNullable<Observation['fit']>;
 
-export interface LessonsPanel extends PageEvents {
-  /** The f-I panel reports each finished comparison here (the fit checks of lessons 5 and 7). */
-  setFit(fit: Fit): void;
-  /** Open a lesson by id (loads its scenario); resolves false if the page refused it. */
-  open(id: string): Promise<boolean>;
+/**
+ * The lessons panel. The f-I panel's finished comparisons (topic 'fit') serve the fit checks of
+ * lessons 5 and 7; the poke in force (topic 'pokes') counts as input.
+ */
+export function lessonsPanel(): Panel {
+  let panel: ReturnType<typeof mountLessonsPanel> | null = null;
+  return {
+    mount(slot, hooks) {
+      panel = mountLessonsPanel(slot, hooks);
+    },
+    loaded: (summary, run) => panel?.loaded(summary, run),
+    frame: (frame, info) => panel?.frame(frame, info.run),
+  };
 }
 
 const STYLE_ID = 'lessons-panel-style';
@@ -69,8 +76,10 @@ function storage(): Storage | null {
   }
 }
 
-export function mountLessonsPanel(slot: HTMLElement, hooks: PageHooks): LessonsPanel {
+function mountLessonsPanel(slot: HTMLElement, hooks: PanelHooks) {
   addStyleOnce(STYLE_ID, CSS);
+  let pokes: Record<string, number> = {};
+  hooks.subscribe('pokes', (p) => (pokes = p));
   // The shipped lessons, validated like any lesson file (a broken one is listed with its message).
   const lessons = LESSONS.map((raw) => {
     try {
@@ -235,7 +244,7 @@ export function mountLessonsPanel(slot: HTMLElement, hooks: PageHooks): LessonsP
     message.textContent = '';
     const lesson = entry.lesson;
     const passed = loadProgress(lesson);
-    const result = await hooks.openScenario(lesson.scenario.scenario);
+    const result = await hooks.open(lesson.scenario.scenario);
     if (!result.ok) {
       message.textContent = `The lesson's scenario was refused: ${result.message}`;
       return false;
@@ -250,7 +259,7 @@ export function mountLessonsPanel(slot: HTMLElement, hooks: PageHooks): LessonsP
   }
 
   function inForce(summary: ScenarioSummary) {
-    return populationsInForce(summary, hooks.currentScenario(), hooks.pokes());
+    return populationsInForce(summary, hooks.scenarioNow(), pokes);
   }
 
   /** Check the current step against what the page shows now. */
@@ -286,18 +295,18 @@ export function mountLessonsPanel(slot: HTMLElement, hooks: PageHooks): LessonsP
   }
 
   renderList();
+  hooks.subscribe('fit', (f: Fit) => {
+    fit = { fit: f, at: ++clock };
+    check();
+  });
   return {
-    setFit(f: Fit): void {
-      fit = { fit: f, at: ++clock };
-      check();
-    },
     open,
     loaded(summary: ScenarioSummary, r: number): void {
       run = r;
       window_.startRun(summary.durationMs, inForce(summary));
       check();
     },
-    frame(frame: Frame, r: number): void {
+    frame(frame: { spikes: { timeMs: Float64Array; neuron: Int32Array }; endMs: number }, r: number): void {
       if (r !== run) return; // fed even before a lesson opens: its first frames may come first
       const summary = hooks.summary();
       if (!summary) return;

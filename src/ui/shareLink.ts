@@ -5,7 +5,9 @@
 import { scenarioFromHash, scenarioToHash, SHARE_PREFIX } from '../scenario/share.js';
 import { VIEW_LIMITS, type Scenario, type ViewSpec } from '../scenario/scenario.js';
 import { InputError } from '../core/errors.js';
-import type { PageHooks } from './pageHooks.js';
+import type { PageView, Panel, PanelHooks } from './panel.js';
+
+export type { PageView };
 import { addStyleOnce, button, statusLine } from './dom.js';
 
 /** What a location hash means when the page opens. */
@@ -30,13 +32,6 @@ export function shareUrl(href: string, hash: string): string {
   return (at < 0 ? href : href.slice(0, at)) + hash;
 }
 
-/** The page's view controls. Speed is simulated ms per wall-clock ms (null: as fast as it goes). */
-export interface PageView {
-  speed: number | null;
-  rasterWindowMs: number;
-  showGates: boolean;
-  showCurrents: boolean;
-}
 
 /** The scenario's `view` for the page's controls (its speed is simulated ms per real second). */
 export function viewOfPage(page: PageView): ViewSpec {
@@ -64,12 +59,6 @@ export function speedLabel(speed: number | null): string {
   return speed === null ? 'as fast as possible' : `${Number(speed.toPrecision(3))}× real time`;
 }
 
-export interface ShareControl {
-  /** Put the current scenario in the address bar and copy the address; resolves to what it said. */
-  share(): Promise<string>;
-  /** Say that the link the page was opened with was refused, and why. */
-  refused(message: string): void;
-}
 
 const STYLE_ID = 'share-link-style';
 const CSS = `
@@ -78,8 +67,12 @@ const CSS = `
 .share-link .share-message.problem { color: #7a2e00; background: #fff4ec; border: 1px solid #d55e00; border-radius: 4px; padding: 3px 8px; white-space: pre-wrap; font: 12px/1.35 ui-monospace, 'DejaVu Sans Mono', monospace; } /* monospace: an equation's caret stays under its column */
 `;
 
-/** The "Share link" button and the line beside it that says what happened. */
-export function mountShareButton(slot: HTMLElement, hooks: Pick<PageHooks, 'currentScenario' | 'openScenario'>): ShareControl {
+/** The "Share link" panel: a button and the line beside it that says what happened. */
+export function sharePanel(): Panel {
+  return { mount: (slot, hooks) => mountShareButton(slot, hooks) };
+}
+
+function mountShareButton(slot: HTMLElement, hooks: PanelHooks): void {
   addStyleOnce(STYLE_ID, CSS);
   const root = document.createElement('span');
   root.className = 'share-link';
@@ -95,7 +88,7 @@ export function mountShareButton(slot: HTMLElement, hooks: Pick<PageHooks, 'curr
   };
 
   async function share(): Promise<string> {
-    const scenario = hooks.currentScenario();
+    const scenario = await hooks.scenario();
     if (scenario === null) return say('Nothing is loaded to share yet.', true);
     let hash: string;
     try {
@@ -137,12 +130,12 @@ export function mountShareButton(slot: HTMLElement, hooks: Pick<PageHooks, 'curr
       dropHash();
       return void say(`This link was not opened: ${read.message}. What ran before goes on.`, true);
     }
-    const opened = await hooks.openScenario(read.scenario);
+    const opened = await hooks.open(read.scenario);
     if (opened.ok) say('Opened the scenario of the link.');
     else {
       dropHash();
       say(`This link was not opened: ${opened.message}. What ran before goes on.`, true);
     }
   });
-  return { share, refused };
+  hooks.subscribe('linkRefused', refused);
 }

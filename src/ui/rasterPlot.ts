@@ -1,4 +1,4 @@
-// The live spike raster on the page: a PixiJS application holding a SpikeRaster (the scrolling
+// The raster drawing (rasterView.ts is its panel): a PixiJS application holding a SpikeRaster (the scrolling
 // bitmap of RasterBitmap), the neuron axis with one band per population, the time axis of the
 // scrolling window, and the rate strip's scale. It only draws; the bitmap decides what a pixel
 // means, and the page says what the pointer is over.
@@ -42,7 +42,7 @@ export interface RasterHover {
   timeMs: number;
 }
 
-export class RasterPanel {
+export class RasterPlot {
   private readonly axes = new Container();
   private readonly rasterLayer = new Container();
   private bitmap: RasterBitmap | null = null;
@@ -55,7 +55,7 @@ export class RasterPanel {
     app.stage.addChild(this.axes, this.rasterLayer);
   }
 
-  static async create(host: HTMLElement, width: number, height: number, onHover: (at: RasterHover | null) => void): Promise<RasterPanel> {
+  static async create(host: HTMLElement, width: number, height: number, onHover: (at: RasterHover | null) => void): Promise<RasterPlot> {
     const app = new Application();
     await app.init({ width, height, background: COLOURS.background, antialias: false, preference: 'webgl', resolution: Math.max(1, window.devicePixelRatio || 1), autoDensity: true, autoStart: false });
     app.canvas.id = 'raster-canvas';
@@ -63,7 +63,7 @@ export class RasterPanel {
     app.canvas.setAttribute('aria-label', 'Spike raster: neuron index against time, newest at the right, with the population rate under it');
     host.appendChild(app.canvas);
     app.render();
-    return new RasterPanel(app, width, height, onHover);
+    return new RasterPlot(app, width, height, onHover);
   }
 
   private get plotWidth(): number {

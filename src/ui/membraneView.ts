@@ -1,0 +1,79 @@
+// The membrane panel: every traced membrane potential (the traces whose role is 'membrane', i.e.
+// the variable each model file declares as its membrane), with the model's firing threshold as a
+// dashed line and each neuron's spikes as ticks. Series take the page's series colours in order,
+// or their population's colour in a network. It is shorter while another trace view is shown
+// under it or a raster above it.
+import type { ScenarioSummary, TraceSummary } from '../../workers/simulationApi.js';
+import type { Panel, PanelHooks } from './panel.js';
+import { SERIES_COLOURS, TracePlot } from './tracePlot.js';
+import { populationColour } from './rasterPlot.js';
+import { canvasPng } from './dom.js';
+import { contentWidth, isNetwork, sameTrace, whoseTrace } from './summaryFacts.js';
+
+const HEIGHT = { alone: 380, withViews: 250, network: 180 };
+
+export function membraneView(): Panel {
+  let plot: TracePlot;
+  let host: HTMLElement;
+  let summary: ScenarioSummary | null = null;
+  /** Per drawn series: which trace of a frame feeds it, and the global neuron whose spikes it marks. */
+  let series: { trace: TraceSummary; neuron: number }[] = [];
+  let viewsBelow = false;
+
+  function height(): number {
+    if (summary && isNetwork(summary)) return HEIGHT.network;
+    return viewsBelow ? HEIGHT.withViews : HEIGHT.alone;
+  }
+
+  return {
+    async mount(element: HTMLElement, hooks: PanelHooks) {
+      host = element;
+      host.id = 'plot';
+      host.className = 'panel';
+      plot = await TracePlot.create(host, contentWidth(host), HEIGHT.alone, 'trace-canvas', 'Membrane potential against time, with the firing threshold and spike times');
+      hooks.subscribe('viewsBelow', (shown) => {
+        viewsBelow = shown;
+        plot.resize(height());
+        plot.render();
+      });
+    },
+    loaded(s) {
+      summary = s;
+      const network = isNetwork(s);
+      const membranes = s.traces.filter((t) => t.role === 'membrane');
+      series = membranes.map((trace) => ({ trace, neuron: s.populations.find((p) => p.name === trace.population)!.offset + trace.neuron }));
+      const colourOf = (t: TraceSummary, k: number): number =>
+        network ? populationColour(s.populations, s.populations.findIndex((p) => p.name === t.population)) : SERIES_COLOURS[k % SERIES_COLOURS.length];
+      const thresholds: { name: string; level: number }[] = [];
+      for (const t of membranes) {
+        if (!t.threshold || thresholds.some((x) => x.level === t.threshold!.level)) continue;
+        thresholds.push({ name: s.populations.length > 1 && !network ? `${t.threshold.name} (${t.population})` : t.threshold.name, level: t.threshold.level });
+      }
+      const first = membranes[0];
+      plot.reset({
+        durationMs: s.durationMs,
+        height: height(),
+        label: first ? `${first.meaning} ${first.variable}`.trim() : 'no membrane potential recorded',
+        unit: first?.unit ?? '',
+        series: membranes.map((t, k) => ({ label: whoseTrace(s, t) || t.label, colour: colourOf(t, k) })),
+        thresholds,
+        spikes: true,
+      });
+      plot.render();
+    },
+    frame(frame) {
+      if (!summary) return;
+      const { timeMs, neuron } = frame.spikes;
+      const spikesOf = series.map(() => [] as number[]);
+      for (let k = 0; k < timeMs.length; k++) {
+        for (let s = 0; s < series.length; s++) if (series[s].neuron === neuron[k]) spikesOf[s].push(timeMs[k]);
+      }
+      series.forEach((entry, s) => {
+        const trace = frame.traces.find((t) => sameTrace(t, entry.trace));
+        plot.append(s, trace ?? { startMs: frame.startMs, everyMs: summary!.dtMs, values: new Float64Array(0) }, spikesOf[s]);
+      });
+      plot.render();
+    },
+    images: () => [{ name: 'voltage', shown: () => host.offsetParent !== null, png: () => canvasPng(host.querySelector('canvas')!, () => plot.render()) }],
+  };
+}

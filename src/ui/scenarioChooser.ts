@@ -1,0 +1,100 @@
+// The scenario chooser in the header: the presets, and "one neuron of" any built-in model (every
+// models/*.json, listed by builtinModelInfo) with its firing regimes when the model file names any
+// (Izhikevich's RS, FS, ...; Morris-Lecar's type I and type II). A model needs no code here: the
+// scenario comes from singleNeuronScenario, the controls and traces from the worker's summary.
+import { preset } from '../scenario/presets.js';
+// TEMPORARY until src/scenario/singleNeuron.ts lands.
+function singleNeuronScenario(id: string, options: { regime?: string } = {}): unknown {
+  const model = builtinModel(id);
+  const sweep = (model as unknown as { sweep?: { toInput?: number } }).sweep;
+  return { format: 'spikebridge-scenario/1', name: `One ${model.file.name} neuron`, durationMs: 500, dtMs: 0.01, seed: 1,
+    populations: [{ name: 'neuron', model: id, size: 1, ...(options.regime ? { regime: options.regime } : {}) }],
+    stimuli: [{ type: 'step', population: 'neuron', amplitude: (sweep?.toInput ?? 10) / 2, startMs: 50, stopMs: 450 }], record: {} };
+}
+import { builtinModel, builtinModelInfo } from '../core/model/builtinModels.js';
+import type { Panel, PanelHooks } from './panel.js';
+import { el } from './dom.js';
+
+/** The presets the page offers, in the order a student meets them. */
+export const PAGE_PRESETS = ['single-lif', 'single-hh', 'lif-vs-hh', 'cuba', 'cobahh', 'brunel-j0.25'] as const;
+
+/** The regimes a built-in model's file names, with their meanings (none for most models). */
+function regimesOf(id: string): { name: string; meaning: string }[] {
+  return [...builtinModel(id).regimes].map(([name, r]) => ({ name, meaning: r.meaning }));
+}
+
+export function scenarioChooser(): Panel {
+  let hooks: PanelHooks;
+  let presetSelect: HTMLSelectElement;
+  let modelSelect: HTMLSelectElement;
+  let regimeSelect: HTMLSelectElement;
+
+  async function open(raw: unknown, source: string): Promise<void> {
+    const result = await hooks.open(raw, source);
+    if (!result.ok) hooks.showError('The scenario was refused:', result.message);
+  }
+
+  function openModel(): void {
+    const id = modelSelect.value;
+    if (!id) return;
+    const regime = regimeSelect.hidden ? undefined : regimeSelect.value || undefined;
+    let scenario: unknown;
+    try {
+      scenario = singleNeuronScenario(id, regime ? { regime } : {});
+    } catch (err) {
+      hooks.showError('The model could not be set up:', err instanceof Error ? err.message : String(err));
+      return;
+    }
+    void open(scenario, `model:${id}${regime ? `:${regime}` : ''}`);
+  }
+
+  function showRegimes(id: string): void {
+    const regimes = id ? regimesOf(id) : [];
+    regimeSelect.replaceChildren(...regimes.map((r) => el('option', { value: r.name, title: r.meaning }, `${r.name}: ${r.meaning}`)));
+    regimeSelect.hidden = regimes.length === 0;
+  }
+
+  /** The selectors say what runs: a preset, a model (and regime), or neither (a link, a file, a lesson). */
+  function follow(source: string | null): void {
+    const [kind, name, regime] = (source ?? '').split(':');
+    const isPreset = kind === 'preset' && PAGE_PRESETS.includes(name as (typeof PAGE_PRESETS)[number]);
+    if (!isPreset && !presetSelect.querySelector('option[value=""]')) {
+      const none = new Option('(another scenario)', '');
+      none.disabled = true; // never chosen, only shown
+      presetSelect.prepend(none);
+    }
+    presetSelect.value = isPreset ? name : '';
+    const isModel = kind === 'model';
+    modelSelect.value = isModel ? name : '';
+    showRegimes(isModel ? name : '');
+    if (isModel && regime) regimeSelect.value = regime;
+  }
+
+  return {
+    mount(host, panelHooks) {
+      hooks = panelHooks;
+      host.className = 'chooser';
+      presetSelect = el('select', { id: 'preset', title: 'Choosing a preset loads it and starts it' });
+      for (const key of PAGE_PRESETS) presetSelect.append(new Option((preset(key) as { name?: string }).name ?? key, key));
+      modelSelect = el('select', { id: 'model-choice', title: 'One neuron of any model, with a step of input: choosing it loads it and starts it' });
+      modelSelect.append(new Option('a model…', ''));
+      for (const model of builtinModelInfo()) {
+        const option = new Option(model.name, model.id);
+        option.title = model.description;
+        modelSelect.append(option);
+      }
+      regimeSelect = el('select', { id: 'regime-choice', title: 'The firing regime: a parameter set the model file names' });
+      regimeSelect.hidden = true;
+      host.append(el('label', { for: 'preset' }, 'Preset'), presetSelect, el('label', { for: 'model-choice' }, 'or one neuron of'), modelSelect, regimeSelect);
+      presetSelect.addEventListener('change', () => void open(preset(presetSelect.value), `preset:${presetSelect.value}`));
+      modelSelect.addEventListener('change', () => {
+        showRegimes(modelSelect.value);
+        openModel();
+      });
+      regimeSelect.addEventListener('change', openModel);
+    },
+    loaded() {
+      follow(hooks.source());
+    },
+  };
+}
