@@ -1,4 +1,4 @@
-// The simulation worker: exposes the core through comlink and nothing else (see simulationApi.ts).
+// The simulation worker: exposes the Experiment adapter (simulationApi.ts) through comlink and nothing else.
 import { expose } from 'comlink';
 import { createSimulationApi } from './simulationApi.js';
 

@@ -1,5 +1,7 @@
 // A population: N neurons of one model, their state as struct-of-arrays Float64Arrays, their
-// inputs, and the compiled kernel that advances them.
+// inputs, and the compiled kernel that advances them. Inputs are stimuli (a static part summed
+// once, in order, and time-varying ones each step), Poisson inputs, and synaptic arrivals; the
+// projections onto it are seen only through network/arrivalRing.ts.
 import { InputError, SimulationError } from './errors.js';
 import { compileKernel, type CompiledKernel, type KernelOptions } from './codegen/kernel.js';
 import { linearPropagator, PropagatorSeries } from './integrate/propagator.js';

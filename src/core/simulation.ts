@@ -1,5 +1,8 @@
-// build(scenario) -> advance(ms) -> drain(): the simulation core the CLI, the worker and the
-// tests all run. No DOM, no worker globals.
+// new Simulation(validScenario) -> advance(ms) -> drain(): populations, projections and stimuli
+// built from a validated scenario (scenarioSpec.ts) and stepped in lock step, blow-ups located at
+// their step. The Experiment (experiment.ts) owns one and drives it for the worker, the CLI and
+// the tests; changes in flight (parameters, a stimulus replaced, an extra stimulus for the poke)
+// go through the methods below. No DOM, no worker globals, nothing imported from above the core.
 import { InputError, SimulationError } from './errors.js';
 import { resolveParameters } from './model/loadModel.js';
 import { createStimulus, type Stimulus, type StimulusSpec } from './stimulus/stimuli.js';

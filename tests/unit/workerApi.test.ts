@@ -308,7 +308,7 @@ describe('snapshot and the old per-kind methods', () => {
     await api.apply({ kind: 'parameters', population: 'neuron', values: { tau_m: 15 } });
     expect((await api.apply({ kind: 'stimulus', index: 0, values: { startMs: 500 } })).ok).toBe(false);
     const snapshot = await api.snapshot();
-    expect(snapshot).toEqual({ ...preset('single-lif'), populations: [{ name: 'neuron', model: 'lif', size: 1, parameters: { tau_m: 15 } }], stimuli: [{ type: 'step', population: 'neuron', amplitude: 3, startMs: 50, stopMs: 450 }] });
+    expect(snapshot).toEqual({ ...(preset('single-lif') as object), populations: [{ name: 'neuron', model: 'lif', size: 1, parameters: { tau_m: 15 } }], stimuli: [{ type: 'step', population: 'neuron', amplitude: 3, startMs: 50, stopMs: 450 }] });
     // Loaded elsewhere, it describes the same experiment.
     const loaded = createSimulationApi().load(snapshot);
     if (!loaded.ok) throw new Error(loaded.error.message);
