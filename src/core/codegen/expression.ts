@@ -1,4 +1,6 @@
-// Equation text -> mathjs AST -> whitelisted JS source (or an eval-free closure).
+// Equation text -> mathjs AST, whitelisted; then JS source (toJs: for keys and messages) or an
+// eval-free closure (toClosure: values needed once, and the oracle of tests). The kernels turn the
+// same ASTs into step operations (step.ts fromMath, in toJs's order).
 // Equation strings can arrive from a shared link, so nothing outside the whitelist may pass:
 // numbers, declared symbols, arithmetic, comparisons, logic, conditionals and a fixed list of
 // pure functions. Every other node is refused with a message naming the token.
@@ -43,9 +45,6 @@ export const ALLOWED_FUNCTIONS: Readonly<Record<string, FunctionSpec>> = Object.
   min: { js: 'Math.min', minArgs: 2, maxArgs: 8, impl: Math.min },
   max: { js: 'Math.max', minArgs: 2, maxArgs: 8, impl: Math.max },
 });
-
-/** Source of the helpers generated kernels may call besides Math. */
-export const KERNEL_PRELUDE = 'const exprel = (x) => (x === 0 ? 1 : Math.expm1(x) / x);\n';
 
 const BINARY_JS: Record<string, string> = {
   add: '+', subtract: '-', multiply: '*', divide: '/',

@@ -14,6 +14,7 @@
 import type { MathNode } from 'mathjs/number';
 import { SymbolNode } from '../math.js';
 import { parameterOnlyNodes } from './expression.js';
+import { functionFromSource } from './generateCode.js';
 import { add, at, bin, Builder, call, cond, div, exprSource, fromMath, get, int, len, mul, num, sub, sum, toClosures, toSource, un, type Expr, type Param, type Stmt, type StepFunction } from './step.js';
 import type { Random } from '../random.js';
 import { namedValues, namedValuesFor, type LoadedModel, type MethodName } from '../model/loadModel.js';
@@ -601,21 +602,10 @@ export function compileKernel(model: LoadedModel, method: MethodName, options: K
   const functions = describeKernel(model, method, options);
   const source = toSource(functions);
   if (backend !== 'closures') {
-    const factory = generateCode(source);
+    const factory = functionFromSource<() => { step: StepKernel; slow: SlowPath }>([], source);
     if (factory) return { method, source, backend: 'source', ...factory() };
     if (backend === 'source') throw new EvalError('code generation from strings is refused here');
   }
   const closures = toClosures(functions);
   return { method, source, backend: 'closures', step: closures.step as unknown as StepKernel, slow: closures.slow as unknown as SlowPath };
-}
-
-/** `new Function(source)`, or null where generating code is refused (the rule every `new Function` here follows). */
-function generateCode(source: string): (() => { step: StepKernel; slow: SlowPath }) | null {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    return new Function(source) as () => { step: StepKernel; slow: SlowPath };
-  } catch (err) {
-    if (err instanceof EvalError) return null;
-    throw err;
-  }
 }

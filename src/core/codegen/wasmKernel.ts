@@ -1,8 +1,11 @@
-// The hot loop of exactly integrated (linear) models as WebAssembly SIMD, two neurons per
-// instruction. It does what the JS kernel's fast loop does, in the same floating-point order, so
-// both give the same numbers to the last bit: add this step's synaptic arrivals, advance every
-// neuron that is free and stays below threshold or is refractory for the whole step, and list
-// the rest (a spike or a refractory end inside the step) for the JS kernel's slow path.
+// The fast loop of exactly integrated (linear) models as WebAssembly SIMD, two neurons per
+// instruction. It is the kernel's `step` (kernel.ts) for these models in other clothes: add this
+// step's synaptic arrivals, advance every neuron that is free and stays below threshold or is
+// refractory for the whole step, and list the rest (a spike or a refractory end inside the step)
+// for the general path, which runs in WebAssembly too where it lowers (wasmSlow.ts, from the same
+// description as the JS one) and in JS otherwise. Each row of the step is the kernel's exactRow,
+// added in its order, so both give the same numbers to the last bit; what is written by hand here
+// is what is SIMD's own: lanes, masks instead of branches, and the list.
 //
 // Why: in V8 a JS loop over several typed arrays passed as arguments reloads each array's base
 // and length after every store (they might alias), which costs ~3x here; one linear memory does
@@ -12,7 +15,8 @@
 // (their synapses live in its memory too) and scans the state for blow-ups.
 import type { LoadedModel } from '../model/loadModel.js';
 import { Code, F64, I32, moduleBytes, V128, type WasmFunction } from './wasm.js';
-import { linearTerms, type SpikeSink } from './kernel.js';
+import { exactRow, linearTerms, type SpikeSink } from './kernel.js';
+import { get, type Expr } from './step.js';
 import { slowCode, slowConstants, slowLayout, wasmSlowPlan, MAX_ORDER, type SlowLayout, type WasmSlowPlan } from './wasmSlow.js';
 import type { PropagatorSeries } from '../integrate/propagator.js';
 
@@ -189,15 +193,28 @@ export function generateWasmKernel(
   });
   type Lanes = ReturnType<typeof lanes>;
 
-  /** x = sum_j C[k,j] s_j + C[offset k] + C[input k] * inp, in the JS kernel's order. */
+  /**
+   * x = sum_j C[k,j] s_j + C[offset k] + C[input k] * inp: the kernel's exactRow, the terms the
+   * JS kernel adds in this order, each operation as the two-lane instruction.
+   */
   const linearRow = (L: Lanes, k: number, base: number) => {
-    all.filter((j) => reaches[k][j]).forEach((j, m) => {
-      c.get(coef(base + k * ns + j)).get(L.s[j]).f64x2Mul();
+    const lane = (x: Expr): void => {
+      if (x.e === 'bin' && x.op === '*') {
+        lane(x.a);
+        lane(x.b);
+        c.f64x2Mul();
+      } else if (x.e === 'get' && x.name === 'inp') c.get(L.inp);
+      else if (x.e === 'get' && x.name[0] === 's') c.get(L.s[Number(x.name.slice(1))]);
+      else if (x.e === 'get' && x.name[0] === 'C') c.get(coef(base + Number(x.name.slice(1))));
+      else throw new Error('internal: not a term of an exact row');
+    };
+    const row = exactRow(terms, ns, k, (j) => get(`C${j}`), (j) => get(`s${j}`), get('inp'));
+    // (x + C * 0 is x, so leaving the input out changes no bit)
+    const used = withInput ? row : row.filter((x) => !(x.e === 'bin' && x.b.e === 'get' && x.b.name === 'inp'));
+    used.forEach((term, m) => {
+      lane(term);
       if (m > 0) c.f64x2Add();
     });
-    if (terms.offset[k]) c.get(coef(base + ns * ns + k)).f64x2Add();
-    // (x + C * 0 is x, so leaving the input out changes no bit)
-    if (withInput && terms.input[k]) c.get(coef(base + ns * ns + ns + k)).get(L.inp).f64x2Mul().f64x2Add();
   };
 
   /** The two neurons at byte p + delta. */

@@ -1,6 +1,7 @@
 // Exact propagators for linear systems x' = M x + c0 + cI * I with piecewise-constant input I.
 // Over a step h: x(t + h) = Phi x(t) + d + g I, where Phi = e^{M h} and d, g = (integral of
 // e^{M s} ds) c0, cI. All three come out of one exponential of an augmented matrix.
+import { functionFromSource } from '../codegen/generateCode.js';
 
 /** Matrix exponential of a small dense n x n matrix (row-major), by scaling and squaring. */
 export function expm(a: Float64Array, n: number): Float64Array {
@@ -213,7 +214,8 @@ const hornerCache = new Map<string, HornerEvaluator | null>();
  * faster (20 ns instead of 70 for CUBA's 7 coefficients of order 9), because the chains are
  * independent and the CPU runs them side by side, where the loop is bound by its own bookkeeping.
  * Same operations in the same order, so the same bits. Its source holds nothing but array
- * indices; null where `new Function` is forbidden (a strict CSP), and `at` keeps its loop.
+ * indices; null where generating code is refused (a strict Content-Security-Policy: see
+ * functionFromSource), and `at` keeps its loop.
  */
 export function hornerEvaluator(live: Int32Array, order: number): HornerEvaluator | null {
   const key = `${order}|${live.join(',')}`;
@@ -224,13 +226,7 @@ export function hornerEvaluator(live: Int32Array, order: number): HornerEvaluato
     for (let k = order - 1; k >= 0; k--) sum = `(${sum} * h + P[${j * order + k}])`;
     return `out[${entry}] = ${sum};`;
   });
-  let evaluator: HornerEvaluator | null;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    evaluator = new Function('P', 'out', 'h', `"use strict";\n${lines.join('\n')}\nreturn out;`) as HornerEvaluator;
-  } catch {
-    evaluator = null;
-  }
+  const evaluator = functionFromSource<HornerEvaluator>(['P', 'out', 'h'], `"use strict";\n${lines.join('\n')}\nreturn out;`);
   hornerCache.set(key, evaluator);
   return evaluator;
 }
