@@ -6,11 +6,12 @@
 // Taylor polynomials of PropagatorSeries, by the same Horner loop).
 //
 // Why keep it: in a fresh process the JS general path runs unoptimised while a network's first
-// spikes all come at once. Measured (CPU time of the run, medians of 12 fresh processes run
-// interleaved, on a loaded 2-core machine): CUBA (4,000 neurons, 1 s) 157 ms with it, 208 ms with
-// the JS general path; a LIF with current synapses firing ~260 Hz (4,000 neurons, 1 s, 1 million
-// spikes) 465 ms against 564 ms. 18-25 % of such runs, for a lowering of ~300 lines.
-//
+// spikes all come at once. Measured (CPU time of the run, medians of 10-12 fresh processes run
+// interleaved, two sessions on a loaded 2-core machine): CUBA (4,000 neurons, 1 s) 140-158 ms with
+// it, 171-208 ms with the JS general path; a LIF with current synapses firing ~260 Hz (4,000
+// neurons, 1 s, a million spikes) 384-465 ms against 478-564 ms. That is 8-25 % of such runs, for a
+// lowering of ~300 lines that no longer repeats the step: worth keeping. (A one-variable LIF and
+// HH never use it: the LIF's closed-form spike time needs a logarithm, HH is not integrated exactly.)
 // What it covers: whatever `slow` description lowers: + - * /, comparisons, abs, small integer
 // powers of a name (model expressions with other functions, such as exp, or the closed-form spike
 // time's logarithm, keep the JS path: WebAssembly has no exp or log). Values of the parameters
