@@ -37,7 +37,7 @@ const CSS = `
 .fi-panel .fi-message:empty { display: none; }
 .fi-panel .fi-note { color: #0b3b5c; }
 .fi-panel .fi-note:empty { display: none; }
-.fi-panel .fi-body { display: flex; gap: 10px; align-items: flex-start; }
+.fi-panel .fi-body { display: flex; gap: 10px; align-items: flex-start; flex-wrap: wrap; }
 .fi-panel canvas { display: block; flex: none; cursor: crosshair; }
 .fi-panel .fi-side { flex: 1 1 auto; min-width: 200px; display: flex; flex-direction: column; gap: 6px; }
 .fi-panel .fi-view { display: flex; flex-direction: column; gap: 2px; }

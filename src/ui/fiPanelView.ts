@@ -99,8 +99,10 @@ export class FiPanelView implements FiPanel {
       run: () => void this.run(),
       cancel: () => void this.cancel(),
     });
-    // Size the canvas to the slot: what is left beside the legend column.
-    const width = Math.max(420, Math.floor(root.clientWidth || 800) - SIDE_WIDTH - 30);
+    // Size the canvas to the slot: what is left beside the legend column, or (on a narrow
+    // screen, where the legend goes under it) the slot's width.
+    const slotWidth = Math.floor(root.clientWidth || 800);
+    const width = slotWidth >= 420 + SIDE_WIDTH + 30 ? slotWidth - SIDE_WIDTH - 30 : Math.max(280, slotWidth - 20);
     this.plot = new FiPlot(() => this.plotSource(), width, options.plotHeight ?? 340);
     root.append(this.controls.head, this.controls.row, this.controls.progressRow, this.plot.element, this.words.sentence, this.words.table);
     this.controls.showNoise(true);

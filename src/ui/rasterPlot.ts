@@ -161,7 +161,7 @@ export class RasterPlot {
       if (k > 0) axis.moveTo(left, Math.round(y0) + 0.5).lineTo(right, Math.round(y0) + 0.5).stroke({ width: 1, color: COLOURS.grid });
     });
     // Time: the newest at the right edge, ticks back to the window's start.
-    const ticks = niceTicks(0, windowMs, 6);
+    const ticks = niceTicks(0, windowMs, Math.max(3, Math.min(6, Math.floor(this.plotWidth / 60))));
     for (let t = 0; t <= windowMs + 1e-9; t += ticks.step) {
       const x = Math.round(right - (t / windowMs) * this.plotWidth) + 0.5;
       axis.moveTo(x, stripBottom).lineTo(x, stripBottom + 4).stroke({ width: 1, color: COLOURS.axis });

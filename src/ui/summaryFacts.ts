@@ -25,8 +25,8 @@ export function colourNumber(colour: string | null): number | null {
   return colour && /^#[0-9a-fA-F]{6}$/.test(colour) ? parseInt(colour.slice(1), 16) : null;
 }
 
-/** The width a canvas may take in a host: its content box, and no less than `least`. */
-export function contentWidth(host: HTMLElement, least = 480): number {
+/** The width a canvas may take in a host: its content box, and no less than `least` (a phone's width). */
+export function contentWidth(host: HTMLElement, least = 300): number {
   const style = getComputedStyle(host);
   return Math.max(least, Math.floor(host.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)));
 }

@@ -283,7 +283,7 @@ export class TracePlot {
       text.position.set(left - 8, y);
       this.axes.addChild(text);
     }
-    const tTicks = niceTicks(0, layout.durationMs, 10);
+    const tTicks = niceTicks(0, layout.durationMs, Math.max(3, Math.min(10, Math.floor((this.plotRight - this.plotLeft) / 45))));
     for (let k = 0; k * tTicks.step <= layout.durationMs + 1e-9; k++) {
       const t = k * tTicks.step;
       const x = Math.round(this.x(t)) + 0.5;
