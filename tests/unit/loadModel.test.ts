@@ -134,7 +134,7 @@ describe('what a model file says the page and the bridge need', () => {
     expect(broken(adex, (m) => (m.sweep.to = 'I * 2'))).toThrow(/sweep\.to: may use parameters and rheobase only; "I" is an input/);
     expect(broken(hh, (m) => (m.sweep.to = 'rheobase * 2'))).toThrow(/sweep\.to: .*unknown symbol "rheobase"/);
     expect(broken(adex, (m) => (m.sweep.step = 'evaluate("1")'))).toThrow(/sweep\.step: .*strings are not allowed/);
-    expect(broken(adex, (m) => (m.sweep.dtMs = 0))).toThrow(/sweep\.dtMs: 0 is outside the allowed range \[0\.001, 1\]/);
+    expect(broken(adex, (m) => (m.sweep.dtMs = 0))).toThrow(/sweep\.dtMs: 0 is outside the allowed range \[0\.0001, 1\]/);
     expect(broken(adex, (m) => (m.sweep.durationMs = 1e6))).toThrow(/sweep\.durationMs: 1000000 is outside/);
     expect(broken(adex, (m) => (m.sweep.discardMs = 1300))).toThrow(/sweep\.discardMs: 1300 is outside the allowed range \[0, 1290\]/);
     expect(broken(adex, (m) => (m.sweep.neuronsWithNoise = 2.5))).toThrow(/sweep\.neuronsWithNoise: 2\.5 is outside the allowed range \[1, 100\] \(a whole number\)/);
