@@ -1,5 +1,6 @@
 // Export and import: the run's spikes and traces as CSV (from the frames the page received), each
-// panel as PNG, the scenario as JSON, Brian2 and PyNN scripts; and a scenario JSON file brought
+// picture the panels offer (Panel.images) as PNG, the scenario as it stands (the worker's snapshot,
+// with the page's view) as JSON, Brian2 and PyNN scripts; and a scenario JSON file brought
 // in by drag and drop or a file picker. A file is data: it is parsed and validated before the
 // page sees it, and a bad one is refused next to the import control with the field and message
 // while the running simulation and the student's settings go on untouched.
@@ -187,7 +188,7 @@ function mountExportPanel(slot: HTMLElement, hooks: PanelHooks, recorder: FrameR
     return say(importMessage, `Opened ${file.name}${result.scenario.name ? ` (${result.scenario.name})` : ''}.`);
   }
 
-  // The HH toggles show and hide panels.
+  // The trace-view checkboxes show and hide panels.
   document.addEventListener('change', (event) => {
     if (event.target instanceof HTMLInputElement && event.target.type === 'checkbox') rebuildPngButtons();
   });

@@ -3,14 +3,7 @@
 // (Izhikevich's RS, FS, ...; Morris-Lecar's type I and type II). A model needs no code here: the
 // scenario comes from singleNeuronScenario, the controls and traces from the worker's summary.
 import { preset } from '../scenario/presets.js';
-// TEMPORARY until src/scenario/singleNeuron.ts lands.
-function singleNeuronScenario(id: string, options: { regime?: string } = {}): unknown {
-  const model = builtinModel(id);
-  const sweep = (model as unknown as { sweep?: { toInput?: number } }).sweep;
-  return { format: 'spikebridge-scenario/1', name: `One ${model.file.name} neuron`, durationMs: 500, dtMs: 0.01, seed: 1,
-    populations: [{ name: 'neuron', model: id, size: 1, ...(options.regime ? { regime: options.regime } : {}) }],
-    stimuli: [{ type: 'step', population: 'neuron', amplitude: (sweep?.toInput ?? 10) / 2, startMs: 50, stopMs: 450 }], record: {} };
-}
+import { singleNeuronScenario } from '../scenario/singleNeuron.js';
 import { builtinModel, builtinModelInfo } from '../core/model/builtinModels.js';
 import type { Panel, PanelHooks } from './panel.js';
 import { el } from './dom.js';

@@ -1,7 +1,8 @@
 // Sharing by link: the scenario as the student has it (model, parameters, inputs, view) goes into
 // the location hash as "#s=..." (src/scenario/share.ts), and a link opened later restores it. The
 // page's view controls map onto the scenario's `view` section here, both ways, so a link brings
-// back the speed, the raster window and the HH toggles as well.
+// back the speed, the raster window and which trace views (gates, currents) are shown as well. It is
+// the toolbar's "Share link" panel (sharePanel) and the reading of a link the page opens with.
 import { scenarioFromHash, scenarioToHash, SHARE_PREFIX } from '../scenario/share.js';
 import { VIEW_LIMITS, type Scenario, type ViewSpec } from '../scenario/scenario.js';
 import { InputError } from '../core/errors.js';

@@ -2,7 +2,7 @@
 // from the canvas's pixels), the progress bar reaches 100 %, cancel stops a sweep, the fit table
 // shows the seven activations ranked by RMSE, and every curve can be read at the pointer. Most
 // tests mount the panel alone (fiPanelHost.html, a model or a small network from the URL); the
-// last one drives it on the page, where main.ts tells it the model and parameters in force.
+// last one drives it on the page, where its Panel (fiPanel()) sweeps the model and parameters in force.
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { type Page } from 'playwright-core';
@@ -230,7 +230,7 @@ describe('the f-I panel on the page (Chromium)', () => {
     const page = await newPage(harness, { viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
     const problems = watchProblems(page);
     try {
-      await page.goto(harness.baseUrl, { waitUntil: 'load' }); // the page itself: main.ts mounts the panel in its slot
+      await page.goto(harness.baseUrl, { waitUntil: 'load' }); // the page itself: the registry mounts the panel
       // The default preset is the single LIF neuron: the panel offers its default sweep, 0-20 nA
       // (ten times the 2 nA rheobase of the parameters in force).
       await page.waitForFunction(() => (document.getElementById('fi-to') as HTMLInputElement | null)?.value === '20');
