@@ -1,7 +1,8 @@
 // One neuron of any model file as a scenario, so the page can offer every file in models/ with no
 // code per model: its membrane variable and gates traced (as the file declares them), a step of
-// input about twice its rheobase (or, without a positive closed-form rheobase, the middle of its
-// default sweep), and the step size of its default sweep. The scenario is validated before it is
+// input about twice its rheobase (or, without a positive closed-form rheobase, the top of its
+// default sweep, which the sweep reaches to show firing: the middle of Morris-Lecar's sweep is
+// below its type II onset), and the step size of its default sweep. The scenario is validated before it is
 // returned, so what comes back runs.
 import { InputError, describeValue } from '../core/errors.js';
 import { builtinModel } from '../core/model/builtinModels.js';
@@ -13,7 +14,7 @@ export interface SingleNeuronOptions {
   /** A named parameter set of the model (its `regimes`); `parameters` override it. */
   regime?: string;
   parameters?: Record<string, number>;
-  /** The step's amplitude in the model's input unit; default: about twice the rheobase, or the sweep's middle. */
+  /** The step's amplitude in the model's input unit; default: about twice the rheobase, or the top of the default sweep. */
   amplitude?: number;
   /** Length of the run (ms); the step runs from 10 % to 90 % of it. Default 500 ms. */
   durationMs?: number;
@@ -28,15 +29,11 @@ function round2(x: number): number {
   return x === 0 ? 0 : Number(x.toPrecision(2));
 }
 
-/** The default amplitude: twice a positive rheobase, else the middle of the default sweep. */
+/** The default amplitude: twice a positive rheobase, else the top of the default sweep. */
 function defaultAmplitude(model: LoadedModel, values: Float64Array): number {
   const rheobase = model.rheobase ? parameterEvaluator(model, model.rheobase)(values) : NaN;
   if (rheobase > 0 && Number.isFinite(rheobase)) return round2(2 * rheobase);
-  if (model.sweep) {
-    const from = parameterEvaluator(model, model.sweep.from)(values);
-    const to = parameterEvaluator(model, model.sweep.to)(values);
-    return round2((from + to) / 2);
-  }
+  if (model.sweep) return round2(parameterEvaluator(model, model.sweep.to)(values));
   throw new InputError('amplitude', `${model.file.name} declares neither a rheobase nor a default sweep; give the step's amplitude in ${model.file.input.unit}`);
 }
 

@@ -57,10 +57,10 @@ describe.each(files)('models/%s.json', (id) => {
 });
 
 describe('singleNeuronScenario', () => {
-  it('takes a step around twice the rheobase, or the middle of the default sweep', () => {
+  it('takes a step around twice the rheobase, or the top of the default sweep', () => {
     expect(singleNeuronScenario('lif').stimuli![0]).toEqual({ type: 'step', population: 'neuron', amplitude: 4, startMs: 50, stopMs: 450 });
     expect(singleNeuronScenario('lif', { parameters: { R: 20 } }).stimuli![0]).toMatchObject({ amplitude: 2 });
-    expect(singleNeuronScenario('hh').stimuli![0]).toMatchObject({ amplitude: 20 });
+    expect(singleNeuronScenario('hh').stimuli![0]).toMatchObject({ amplitude: 40 });
     expect(singleNeuronScenario('hh', { amplitude: 7 }).stimuli![0]).toMatchObject({ amplitude: 7 });
     expect(singleNeuronScenario('hh').dtMs).toBe(0.01);
   });
