@@ -1,4 +1,7 @@
 // `npm run sim -- run FILE.json | fi ... | fit ...`: a thin shell over the same core the page runs.
+// fi and fit turn their flags into a sweep request for the bridge's planner (planFiSweep, the one
+// the page's sweep worker uses), so any model file works and its defaults come from the file; the
+// planner's errors name request fields, said here as the flags they came from (SWEEP_FIELDS).
 // User errors print one line on stderr and exit 2 (a usage error adds the usage after it); a
 // numerical blow-up exits 3; Ctrl-C during `run` writes what was computed and exits 130.
 import { InputError, SimulationError } from '../core/errors.js';
