@@ -3,7 +3,7 @@
 // instead of numbers written by hand. It takes about a minute (most of it COBAHH).
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { buildSimulation } from '../src/core/simulation.js';
+import { buildSimulation } from '../src/scenario/scenario.js';
 import { preset } from '../src/scenario/presets.js';
 import { SpikeTrainStatistics } from '../src/core/record/statistics.js';
 import { currentRange, fiSweep } from '../src/bridge/fiSweep.js';

@@ -173,9 +173,9 @@ describe('user errors: one line on stderr, exit 2, no stack trace', () => {
 
   // fit's errors through the bundle `npm run sim` runs (a third of the TypeScript loader's start-up).
   it.each([
-    [['fit', '--model', 'izh'], /^error: --model: "izh" is not a known model; choose one of adex, hh, izhikevich, lif, /],
+    [['fit', '--model', 'izh'], /^error: --model: "izh" is not a known model; choose one of adex, .*\bhh, izhikevich, lif, /],
     [['fit', '--model', 'nowhere/lif.json'], /^error: --model: cannot read the model file "nowhere\/lif\.json": /],
-    [['fit'], /^error: --model: is required: a model id \(adex, hh, .*\) or the path of a model file$/],
+    [['fit'], /^error: --model: is required: a model id \(adex, .*\bhh, .*\) or the path of a model file$/],
     [['fit', '--model', 'lif', '--format', 'xml'], /^error: --format: "xml" is not a format; choose csv or json$/],
     [['fit', '--model', 'lif', '--noise-sigma', '2', '--neurons', '0'], /^error: --neurons: 0 neurons per current must be a whole number from 1 to \d+/],
     [['fit', '--model', 'lif', '--set', 'R=abc'], /^error: --set R: "abc" is not a number$/],
