@@ -59,6 +59,11 @@ export function niceTicks(lo: number, hi: number, count: number): { lo: number; 
   return { lo: Math.floor(lo / step) * step, hi: Math.ceil(hi / step) * step, step };
 }
 
+/** A unit after a number (none for a dimensionless "1"). */
+function unitSuffix(unit: string): string {
+  return unit && unit !== '1' ? ` ${unit}` : '';
+}
+
 function label(text: string, size = 13, colour: number = COLOURS.text): Text {
   return new Text({ text, style: { fontFamily: FONT, fontSize: size, fill: colour } });
 }
@@ -144,9 +149,12 @@ export class TracePlot {
     this.spikeTimes = layout.series.map(() => []);
     this.dataLow = Infinity;
     this.dataHigh = -Infinity;
+    // A fixed range, or one that starts at the thresholds and grows with the data (in whatever
+    // unit the model's variable has: mV for most, none for FitzHugh-Nagumo).
     const levels = layout.thresholds.map((t) => t.level);
     if (layout.range) this.fitRange(...layout.range);
-    else this.fitRange(Math.min(-70, ...levels), Math.max(-50, ...levels));
+    else if (levels.length > 0) this.fitRange(Math.min(...levels), Math.max(...levels));
+    else this.fitRange(0, 0);
     this.redrawAll();
   }
 
@@ -236,7 +244,7 @@ export class TracePlot {
     const levels = this.layout?.thresholds.map((t) => t.level) ?? [];
     const lo = Math.min(dataLow, ...levels);
     const hi = Math.max(dataHigh, ...levels);
-    const pad = this.layout?.range ? 0 : Math.max(2, 0.1 * (hi - lo));
+    const pad = this.layout?.range ? 0 : hi > lo ? 0.1 * (hi - lo) : Math.max(0.05 * Math.abs(hi), 0.5);
     const ticks = niceTicks(lo - pad, hi + pad, 4);
     this.vLow = ticks.lo;
     this.vHigh = ticks.hi;
@@ -303,7 +311,7 @@ export class TracePlot {
     const legend = layout.series.length > 1;
     xTitle.anchor.set(legend ? 1 : 0.5, 0);
     xTitle.position.set(legend ? right : (left + right) / 2, bottom + 27);
-    const yTitle = label(`${layout.label} (${layout.unit})`);
+    const yTitle = label(`${layout.label}${layout.unit && layout.unit !== '1' ? ` (${layout.unit})` : ''}`);
     yTitle.anchor.set(0.5, 0);
     yTitle.rotation = -Math.PI / 2;
     yTitle.position.set(10, (top + bottom) / 2);
@@ -343,7 +351,7 @@ export class TracePlot {
       dashes.stroke({ width: 2, color: COLOURS.threshold });
       // A threshold written as a number (HH counts a spike at 0 mV) is not named twice.
       const name = /^[-\d.]+\b/.test(threshold.name) ? threshold.name.replace(/^[-\d.]+\s*/, '') : threshold.name;
-      const text = label(`threshold${name ? ` ${name}` : ''} = ${formatNumber(threshold.level)} ${this.layout?.unit ?? ''}`, 13, COLOURS.threshold);
+      const text = label(`threshold${name ? ` ${name}` : ''} = ${formatNumber(threshold.level)}${unitSuffix(this.layout?.unit ?? '')}`, 13, COLOURS.threshold);
       text.anchor.set(1, 1);
       text.position.set(this.plotRight, y - 4);
       // A pale backing keeps the label readable where a trace crosses it.
