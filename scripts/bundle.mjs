@@ -4,7 +4,7 @@
 // model files in models/) is resolved the way Vite resolves it for the page (importMeta.mjs).
 // `npm run sim` (src/cli/run.mjs), `npm run bench` and the figures script all start here.
 import { build } from 'esbuild';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { importMetaPlugin } from './importMeta.mjs';
@@ -23,9 +23,12 @@ export async function bundled(entry) {
   const bundle = join(root, 'node_modules/.cache/spikebridge', `${basename(source).replace(/\.[^.]+$/, '')}.mjs`);
   const sources = ['src', 'models', 'scripts', 'workers', 'package-lock.json', source].map((p) => resolve(root, p)).filter((p) => existsSync(p));
   if (!existsSync(bundle) || statSync(bundle).mtimeMs < Math.max(...sources.map(newest))) {
-    await build({
+    // Several processes may find the bundle stale at once (the tests run the CLI in parallel):
+    // each writes its own file and renames it into place, so none ever imports a half-written one.
+    const result = await build({
       entryPoints: [source],
       outfile: bundle,
+      write: false,
       bundle: true,
       platform: 'node',
       format: 'esm',
@@ -35,6 +38,10 @@ export async function bundled(entry) {
       // Some dependencies call require(); give the ES module bundle one.
       banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
     });
+    mkdirSync(dirname(bundle), { recursive: true });
+    const partial = `${bundle}.${process.pid}.${Date.now()}.tmp`;
+    writeFileSync(partial, result.outputFiles[0].contents);
+    renameSync(partial, bundle);
   }
   return bundle;
 }

@@ -34,7 +34,7 @@ const USAGE = `usage:
   npm run sim -- export brian2|pynn FILE.json|PRESET|-
 run reads - as standard input; --long lets a run estimated over ${LONG_RUN_SECONDS / 60} minutes start.
 run, fi and fit take --force to run a time step far too coarse for the model's fastest time constant.
-MODEL is a model id (\${BUILTIN_MODEL_IDS.join(', ')}) or a model file's path; fi and fit take what is
+MODEL is a model id (${BUILTIN_MODEL_IDS.join(', ')}) or a model file's path; fi and fit take what is
 not given from the model file's default sweep.
 presets: ${Object.keys(PRESETS).join(', ')}`;
 

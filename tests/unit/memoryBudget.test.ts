@@ -4,6 +4,7 @@
 // at least the resident memory that building and running really added, and at most 25 % above.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from 'esbuild';
+import { importMetaPlugin } from '../../scripts/importMeta.mjs';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -84,6 +85,8 @@ beforeAll(async () => {
     format: 'esm',
     target: 'node20',
     logLevel: 'error',
+    // The built-in models are found by import.meta.glob, which the plugin resolves as Vite does.
+    plugins: [importMetaPlugin()],
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
   });
   // One network per child, so nothing an earlier network freed is given back while a later one
