@@ -98,6 +98,7 @@ describe('scenarioWithModel', () => {
       m.reset = { U: 'V_reset' } as never;
       m.refractory.clamp = ['U'];
       m.bounds = { U: [-1000, 1000] } as never;
+      (m as { membrane?: unknown }).membrane = { variable: 'U' };
     }));
     if (!check.ok) throw new Error(check.message);
     const built = scenarioWithModel(preset('single-lif'), 'neuron', check.model);
