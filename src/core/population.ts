@@ -10,6 +10,7 @@ import { PointEvaluator } from './model/evaluate.js';
 import { exprel, symbolsOf } from './codegen/expression.js';
 import { parameterEvaluator, type LoadedModel, type MethodName } from './model/loadModel.js';
 import type { Stimulus } from './stimulus/stimuli.js';
+import type { VoltageClamp } from './stimulus/clamp.js';
 import { Random, type PoissonTable } from './random.js';
 import type { SpikeRecorder, SpikeRecorderSnapshot } from './record/recorders.js';
 import { ArrivalRing, type InstantInput } from './network/arrivalRing.js';
@@ -91,6 +92,8 @@ export class Population {
   /** Stimuli whose input is the same every step, and white noise drawn in the kernel (its mean is static), in the order added. */
   private readonly staticStimuli: Stimulus[] = [];
   private readonly dynamicStimuli: Stimulus[] = [];
+  /** Voltage clamps: each injects its input before the step (after the stimuli) and sets v after it. */
+  readonly clamps: VoltageClamp[] = [];
   private preparedDt = NaN;
   /** Synaptic arrivals per state variable, and Poisson spike inputs that kick a variable. */
   readonly rings: ArrivalRing[] = [];
@@ -246,7 +249,30 @@ export class Population {
   /** The input before this step's time-varying stimuli: the static part. */
   private refreshInput(): void {
     this.input.set(this.staticInput);
-    this.inputIsZero = this.dynamicStimuli.length === 0 && this.input.every((x) => x === 0);
+    this.inputIsZero = this.dynamicStimuli.length === 0 && this.clamps.length === 0 && this.input.every((x) => x === 0);
+  }
+
+  /**
+   * A voltage clamp on some of this population's neurons (stimulus/clamp.ts): it sets the state at
+   * t = 0 (v at the command, the rest settled at the holding level, but for the variables in
+   * `keep`), and from then on acts around every step.
+   */
+  addClamp(clamp: VoltageClamp, keep: Set<number>): void {
+    this.clamps.push(clamp);
+    clamp.start(this, keep);
+    this.refreshInput();
+  }
+
+  private clampCurrents: Float64Array | null = null;
+
+  /** The clamp current per neuron (NaN where no clamp acts), which every clamp on this population writes. */
+  clampCurrent(): Float64Array {
+    return (this.clampCurrents ??= new Float64Array(this.size).fill(NaN));
+  }
+
+  /** Each clamp's current at time t, into clampCurrent(), for the traces. */
+  refreshClampCurrents(t: number): void {
+    for (const clamp of this.clamps) clamp.refresh(this, t);
   }
 
   /** No stimulus or static input anywhere (a network driven by its synapses alone). */
@@ -444,10 +470,21 @@ export class Population {
 
   step(step: number, t: number, dt: number): void {
     this.spikes.stepCount = 0;
-    if (this.dynamicStimuli.length > 0) {
+    const clamps = this.clamps;
+    if (this.dynamicStimuli.length > 0 || clamps.length > 0) {
       this.refreshInput();
       for (const s of this.dynamicStimuli) s.add(this.input, t, dt);
     }
+    if (clamps.length === 0) {
+      this.stepKernel(step, t, dt);
+      return;
+    }
+    for (const clamp of clamps) clamp.inject(this, t, dt);
+    this.stepKernel(step, t, dt);
+    for (const clamp of clamps) clamp.pin(this, t + dt);
+  }
+
+  private stepKernel(step: number, t: number, dt: number): void {
     if (dt !== this.preparedDt) this.prepareStep(dt);
     const slot = this.rings.length > 0 ? step % this.rings[0].slots : 0;
     if (this.wasm) {

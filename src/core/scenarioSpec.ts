@@ -6,6 +6,7 @@ import type { LoadedModel, MethodName } from './model/loadModel.js';
 import type { ModelFile } from './model/modelFile.js';
 import type { StimulusSpec } from './stimulus/stimuli.js';
 import type { ConnectRule } from './network/connectivity.js';
+import type { IonSettings } from './model/ions.js';
 
 export interface PopulationSpec {
   name: string;
@@ -20,6 +21,13 @@ export interface PopulationSpec {
   method?: MethodName;
   /** Excitatory or inhibitory: colours the raster; projections do not depend on it. */
   role?: 'excitatory' | 'inhibitory';
+  /**
+   * Channel blockers: fraction blocked (0..1) by a blocker the model file declares (TTX) or by a
+   * blockable conductance parameter (g_Na); the conductance runs at (1 - fraction) of its value.
+   */
+  blockers?: Record<string, number>;
+  /** Ion concentrations (mM): each ion listed sets its reversal potential by the Nernst equation (model/ions.ts). */
+  ions?: IonSettings;
 }
 
 /** A number, or a seeded draw per neuron. */
@@ -89,7 +97,13 @@ export interface ValidScenario {
   populations: {
     spec: PopulationSpec;
     model: LoadedModel;
+    /** The values the dynamics run with: `given`, with the ions' reversal potentials and the blockers applied. */
     parameters: Float64Array;
+    /** The values given (defaults, regime, overrides) before ions and blockers. */
+    given: Float64Array;
+    /** Fraction blocked by conductance parameter, and concentrations by ion, as checked. */
+    blockers: Record<string, number>;
+    ions: IonSettings;
     method: MethodName;
     initial: Record<string, InitialValue>;
   }[];

@@ -6,9 +6,13 @@
 import { InputError, SimulationError } from './errors.js';
 import { resolveParameters } from './model/loadModel.js';
 import { createStimulus, type Stimulus, type StimulusSpec } from './stimulus/stimuli.js';
+import { CLAMP_CURRENT, VoltageClamp, type VoltageClampSpec } from './stimulus/clamp.js';
+import { effectiveParameters, type ParameterModifiers } from './model/modifiers.js';
+import { resolveBlockers } from './model/blockers.js';
+import { resolveIons, type IonSettings } from './model/ions.js';
 
-/** A stimulus that adds a current (all but poissonInput, which kicks a state variable with spikes). */
-export type CurrentStimulusSpec = Exclude<StimulusSpec, { type: 'poissonInput' }>;
+/** A stimulus that adds a current (all but poissonInput, which kicks a state variable with spikes, and the voltage clamp, which sets v). */
+export type CurrentStimulusSpec = Exclude<StimulusSpec, { type: 'poissonInput' | 'voltageClamp' }>;
 import { streamSeed } from './random.js';
 import { Population, type PopulationOptions, type PopulationSnapshot } from './population.js';
 import { Projection } from './network/projection.js';
@@ -127,11 +131,18 @@ export class Simulation {
   /** Extra stimuli per population added by inject(), replaced at each call. */
   private readonly injected = new Map<Population, Stimulus>();
   private readonly perStep: { driven: Population[]; instant: Projection[]; delayed: Projection[] };
+  /** The voltage clamp of each of scenario.stimuli that is one. */
+  private readonly clamps = new Map<number, VoltageClamp>();
+  /** Per population: the parameters as given, and the blockers and ion concentrations applied on top (model/modifiers.ts). */
+  private readonly given: { values: Float64Array; modifiers: ParameterModifiers }[];
+  /** Populations whose clamp current is traced: refreshed before each sample. */
+  private readonly clampTraced: Population[];
 
   constructor(valid: ValidScenario, options: PopulationOptions = {}) {
     const { scenario } = valid;
     this.scenario = scenario;
     this.warnings = stepSizeWarnings(valid);
+    this.given = valid.populations.map((p) => ({ values: Float64Array.from(p.given ?? p.parameters), modifiers: { blockers: { ...(p.blockers ?? {}) }, ions: structuredClone(p.ions ?? {}) } }));
     const window = scenario.record.rateWindowMs;
     let offset = 0;
     // Random streams: stimuli k use stream k, initial values 1000 + p, projections 2000 + k.
@@ -155,6 +166,14 @@ export class Simulation {
       const pop = this.population(spec.population);
       const targets = spec.targets === undefined || spec.targets === 'all' ? Int32Array.from({ length: pop.size }, (_, i) => i) : Int32Array.from(spec.targets);
       const seed = streamSeed(scenario.seed, k);
+      if (spec.type === 'voltageClamp') {
+        const p = this.populations.indexOf(pop);
+        const keep = new Set(Object.keys(valid.populations[p].initial).map((name) => pop.model.stateNames.indexOf(name)));
+        const clamp = new VoltageClamp(spec, targets, pop.model, pop.method, pop.clampCurrent());
+        pop.addClamp(clamp, keep);
+        this.clamps.set(k, clamp);
+        return null;
+      }
       if (spec.type === 'poissonInput') {
         pop.addPoissonInput(pop.model.stateNames.indexOf(spec.on), targets, spec.sources, spec.rateHz, spec.weight, seed);
         return null;
@@ -178,6 +197,8 @@ export class Simulation {
     };
     this.traces = (scenario.record.traces ?? []).map((tr) => {
       const pop = this.population(tr.population);
+      // The clamp current is traced from one array past the state (traceArrays).
+      if (tr.variable === CLAMP_CURRENT && !pop.model.stateNames.includes(CLAMP_CURRENT)) return new TraceRecorder(tr.population, tr.variable, pop.model.stateNames.length, tr.neurons);
       const index = pop.model.stateNames.indexOf(tr.variable);
       const bound = pop.model.bounds.find((b) => b.index === index);
       return new TraceRecorder(tr.population, tr.variable, index, tr.neurons, bound?.low ?? -Infinity, bound?.high ?? Infinity);
@@ -190,8 +211,28 @@ export class Simulation {
     const copied = this.populations.reduce((a, p) => a + p.snapshotSize, 0);
     const updated = this.populations.reduce((a, p) => a + p.size * p.model.stateNames.length, 0);
     this.snapshotEverySteps = this.healthEverySteps * Math.max(1, Math.ceil((100 * copied) / Math.max(1, updated) / this.healthEverySteps));
+    this.clampTraced = this.populations.filter((p) => this.traces.some((tr) => tr.population === p.name && tr.variableIndex === p.model.stateNames.length));
+    this.traceArrays = new Map(this.populations.map((p) => [p.name, p.clamps.length > 0 ? [...p.state, p.clampCurrent()] : p.state]));
     // Every trace has its t = 0 sample, even when the initial state is already outside the bounds.
-    for (const tr of this.traces) tr.sample(this.population(tr.population).state);
+    this.sampleEvery();
+  }
+
+  /** What each population's traces read: its state arrays, and its clamp current after them. */
+  private traceArrays: Map<string, Float64Array[]>;
+
+  private arraysOf(name: string): Float64Array[] {
+    const pop = this.population(name);
+    // The state arrays move into WebAssembly memory on the first step: read them afresh.
+    if (pop.clamps.length === 0) return pop.state;
+    const arrays = this.traceArrays.get(name)!;
+    for (let k = 0; k < pop.state.length; k++) arrays[k] = pop.state[k];
+    return arrays;
+  }
+
+  /** One sample of every trace (no bounds check: see sampleTraces). */
+  private sampleEvery(): void {
+    for (const pop of this.clampTraced) pop.refreshClampCurrents(this.timeMs);
+    for (const tr of this.traces) tr.sample(this.arraysOf(tr.population));
   }
 
   private population(name: string): Population {
@@ -257,8 +298,8 @@ export class Simulation {
 
   /** Sample every trace, after making sure no traced value has left its bounds (no garbage reaches a frame). */
   private sampleTraces(): void {
-    for (const tr of this.traces) if (!tr.within(this.population(tr.population).state)) this.checkAll();
-    for (const tr of this.traces) tr.sample(this.population(tr.population).state);
+    for (const tr of this.traces) if (tr.variableIndex < this.population(tr.population).state.length && !tr.within(this.population(tr.population).state)) this.checkAll();
+    this.sampleEvery();
   }
 
   /** Check every population; a blow-up is located at its step before it is thrown. */
@@ -305,7 +346,7 @@ export class Simulation {
         if (err instanceof SimulationError) return err;
         throw err;
       }
-      if (this.traces.length > 0 && this.stepIndex % this.traceEverySteps === 0) for (const tr of this.traces) tr.sample(this.population(tr.population).state);
+      if (this.traces.length > 0 && this.stepIndex % this.traceEverySteps === 0) this.sampleEvery();
     }
     return found;
   }
@@ -362,14 +403,53 @@ export class Simulation {
     return frame;
   }
 
-  /** Change parameters of a population while it runs (validated like a scenario field). */
+  /**
+   * Change parameters of a population while it runs (validated like a scenario field). These are
+   * the values given: blockers and ion concentrations apply on top of them as before.
+   */
   setParameters(populationName: string, overrides: Record<string, unknown>): void {
     const pop = this.population(populationName);
     const index = this.populations.indexOf(pop);
     const current: Record<string, number> = {};
-    pop.model.parameterNames.forEach((name, k) => (current[name] = pop.parameters[k]));
+    pop.model.parameterNames.forEach((name, k) => (current[name] = this.given[index].values[k]));
     const values = resolveParameters(pop.model, { ...current, ...overrides }, `populations[${index}].parameters`);
-    pop.setParameters(values, `populations[${index}]`);
+    this.setGiven(index, values, this.given[index].modifiers);
+  }
+
+  /**
+   * Change a population's blockers (fractions by blocker or conductance, merged into those in
+   * force; 0 unblocks) or ion concentrations (by ion, merged), validated like its scenario fields.
+   * Returns them as they now stand, keyed as the scenario keys them.
+   */
+  setModifiers(populationName: string, change: { blockers?: Record<string, unknown>; ions?: Record<string, unknown> }): ParameterModifiers {
+    const pop = this.population(populationName);
+    const index = this.populations.indexOf(pop);
+    const field = `populations[${index}]`;
+    const now = this.given[index].modifiers;
+    const blockers = change.blockers === undefined ? now.blockers : { ...now.blockers, ...resolveBlockers(pop.model, change.blockers, `${field}.blockers`) };
+    let ions: IonSettings = now.ions;
+    if (change.ions !== undefined) {
+      const given = resolveIons(pop.model, change.ions, `${field}.ions`);
+      ions = structuredClone(now.ions);
+      for (const [ion, values] of Object.entries(given)) ions[ion] = { ...ions[ion], ...values };
+    }
+    const modifiers = { blockers, ions };
+    this.setGiven(index, this.given[index].values, modifiers);
+    return modifiers;
+  }
+
+  /** The values given to a population and the modifiers on them, as they stand. */
+  givenParameters(populationName: string): { values: Float64Array; modifiers: ParameterModifiers } {
+    const g = this.given[this.populations.indexOf(this.population(populationName))];
+    return { values: Float64Array.from(g.values), modifiers: structuredClone(g.modifiers) };
+  }
+
+  private setGiven(index: number, values: Float64Array, modifiers: ParameterModifiers): void {
+    const pop = this.populations[index];
+    const field = `populations[${index}]`;
+    const effective = effectiveParameters(pop.model, values, modifiers, `${field}.ions`); // refused before anything changes
+    pop.setParameters(effective, field);
+    this.given[index] = { values: Float64Array.from(values), modifiers };
     this.snapshotStale = true;
   }
 
@@ -380,7 +460,17 @@ export class Simulation {
    * with `spec`, to the bit. Returns false, changing nothing, where it cannot (a stimulus with a
    * random stream or state of its own changes on a rebuild).
    */
-  setStimulus(index: number, spec: CurrentStimulusSpec): boolean {
+  setStimulus(index: number, spec: CurrentStimulusSpec | VoltageClampSpec): boolean {
+    const clamp = this.clamps.get(index);
+    if (clamp || spec.type === 'voltageClamp') {
+      const old = this.scenario.stimuli[index];
+      // The command and the series resistance apply from the next step; how the run starts applies on reset.
+      if (!clamp || spec.type !== 'voltageClamp' || old.population !== spec.population || (old as VoltageClampSpec).settle !== spec.settle) return false;
+      clamp.setSpec(spec);
+      this.scenario.stimuli[index] = spec;
+      this.snapshotStale = true;
+      return true;
+    }
     const entry = this.stimuli[index];
     const old = this.scenario.stimuli[index];
     if (!entry || !old || old.type !== spec.type || old.population !== spec.population || !TIME_ONLY_STIMULI.has(spec.type)) return false;

@@ -16,6 +16,10 @@ import type { ModelFile } from '../core/model/modelFile.js';
 import { STIMULUS_TYPES, type StimulusSpec } from '../core/stimulus/stimuli.js';
 import { expectedSynapses, type ConnectRule } from '../core/network/connectivity.js';
 import { checkNetworkMemory, networkMemoryEstimate } from '../core/network/memory.js';
+import { CLAMP_CURRENT, minimumSeriesResistance, resistanceUnit } from '../core/stimulus/clamp.js';
+import { resolveBlockers } from '../core/model/blockers.js';
+import { resolveIons } from '../core/model/ions.js';
+import { effectiveParameters } from '../core/model/modifiers.js';
 
 export const SCENARIO_FORMAT = 'spikebridge-scenario/1';
 
@@ -137,7 +141,7 @@ export function validateScenario(raw: unknown): ValidScenario {
   const populations = raw.populations.map((p: unknown, k: number) => {
     const field = `populations[${k}]`;
     if (!isObject(p)) throw new InputError(field, `must be an object { name, model, size, ... }, got ${describeValue(p)}`);
-    checkKeys(p, ['name', 'model', 'size', 'parameters', 'regime', 'initial', 'method', 'role'], field);
+    checkKeys(p, ['name', 'model', 'size', 'parameters', 'regime', 'initial', 'method', 'role', 'blockers', 'ions'], field);
     if (p.role !== undefined && p.role !== 'excitatory' && p.role !== 'inhibitory') {
       throw new InputError(`${field}.role`, `${describeValue(p.role)} must be "excitatory" or "inhibitory"`);
     }
@@ -165,7 +169,10 @@ export function validateScenario(raw: unknown): ValidScenario {
       }
       regimeValues = regime.parameters;
     }
-    const parameters = resolveParameters(model, { ...regimeValues, ...(p.parameters as Record<string, unknown> | undefined) }, `${field}.parameters`);
+    const given = resolveParameters(model, { ...regimeValues, ...(p.parameters as Record<string, unknown> | undefined) }, `${field}.parameters`);
+    const blockers = resolveBlockers(model, p.blockers, `${field}.blockers`);
+    const ions = resolveIons(model, p.ions, `${field}.ions`);
+    const parameters = effectiveParameters(model, given, { blockers, ions }, `${field}.ions`);
     let method = model.file.defaultMethod as MethodName;
     if (p.method !== undefined) {
       if (typeof p.method !== 'string' || !(METHODS as readonly string[]).includes(p.method)) {
@@ -183,7 +190,7 @@ export function validateScenario(raw: unknown): ValidScenario {
         initial[name] = distribution(value, `${field}.initial.${name}`, ['uniform', 'normal']) as InitialValue;
       }
     }
-    return { spec: { ...(p as unknown as PopulationSpec), method }, model, parameters, method, initial };
+    return { spec: { ...(p as unknown as PopulationSpec), method }, model, parameters, given, blockers, ions, method, initial };
   });
   if (totalNeurons > LIMITS.maxPopulationSize) throw new InputError('populations', `${totalNeurons} neurons in all; at most ${LIMITS.maxPopulationSize} are allowed`);
   const byName = new Map(populations.map((p) => [p.spec.name, p]));
@@ -265,6 +272,8 @@ export function validateScenario(raw: unknown): ValidScenario {
   const stimuliRaw = raw.stimuli ?? [];
   if (!Array.isArray(stimuliRaw)) throw new InputError('stimuli', 'must be a list of stimuli');
   if (stimuliRaw.length > LIMITS.maxStimuli) throw new InputError('stimuli', `${stimuliRaw.length} stimuli; at most ${LIMITS.maxStimuli} are allowed`);
+  /** Neurons each population's clamps hold so far: one clamp per neuron. */
+  const clamped = new Map<string, Set<number>>();
   const stimuli = stimuliRaw.map((s: unknown, k: number) => {
     const field = `stimuli[${k}]`;
     if (!isObject(s)) throw new InputError(field, `must be an object { type, population, ... }, got ${describeValue(s)}`);
@@ -331,6 +340,10 @@ export function validateScenario(raw: unknown): ValidScenario {
         number(s, 'rateHz', field, 0, 1e5, 'Hz');
         number(s, 'weight', field, -1e6, 1e6, '');
         break;
+      case 'voltageClamp':
+        checkKeys(s, ['type', 'population', 'targets', 'holdingMV', 'commands', 'seriesResistance', 'settle'], field);
+        validateClamp(s, field, pop, dtMs, clamped);
+        break;
       case 'poisson':
         checkKeys(s, [...common, 'rateHz', 'amplitude', 'tauMs'], field);
         amount(s, 'rateHz', field, targets, { min: 0, max: 1e6 });
@@ -360,10 +373,18 @@ export function validateScenario(raw: unknown): ValidScenario {
     if (!isObject(tr)) throw new InputError(field, 'must be an object { population, variable, neurons }');
     checkKeys(tr, ['population', 'variable', 'neurons'], field);
     const pop = population(tr.population, `${field}.population`);
-    if (typeof tr.variable !== 'string' || !pop.model.stateNames.includes(tr.variable)) {
-      throw new InputError(`${field}.variable`, `${describeValue(tr.variable)} is not a state variable of ${pop.model.id} (its state: ${pop.model.stateNames.join(', ')})`);
+    const clampedHere = clamped.get(pop.spec.name);
+    // The clamp current is traced like a state variable, for neurons a clamp holds.
+    const clampTrace = tr.variable === CLAMP_CURRENT && clampedHere !== undefined && !pop.model.stateNames.includes(CLAMP_CURRENT);
+    if (typeof tr.variable !== 'string' || (!pop.model.stateNames.includes(tr.variable) && !clampTrace)) {
+      throw new InputError(`${field}.variable`, `${describeValue(tr.variable)} is not a state variable of ${pop.model.id} (its state: ${pop.model.stateNames.join(', ')}${clampedHere ? `, and ${CLAMP_CURRENT} for the clamped neurons` : ''})`);
     }
     const neurons = neuronList(tr.neurons, `${field}.neurons`, pop.spec.size, LIMITS.maxTracedNeurons);
+    if (clampTrace) {
+      neurons.forEach((i, j) => {
+        if (!clampedHere.has(i)) throw new InputError(`${field}.neurons[${j}]`, `neuron ${i} of ${pop.spec.name} is not voltage-clamped, so it has no ${CLAMP_CURRENT}`);
+      });
+    }
     traced += neurons.length;
     return { population: tr.population as string, variable: tr.variable, neurons };
   });
@@ -406,6 +427,57 @@ export function validateScenario(raw: unknown): ValidScenario {
     ...(view ? { view } : {}),
   };
   return { scenario, populations, estimate: { synapses, bytes } };
+}
+
+/**
+ * A voltage clamp's fields: the holding level and each step or ramp within the membrane
+ * variable's bounds, the commands in time order without overlap, the series resistance at least
+ * what a step of dtMs can follow, and at most one clamp on a neuron.
+ */
+function validateClamp(s: Record<string, unknown>, field: string, pop: { spec: PopulationSpec; model: LoadedModel; parameters: Float64Array }, dtMs: number, clamped: Map<string, Set<number>>): void {
+  const { model } = pop;
+  const membrane = model.display.membrane;
+  if (!membrane) throw new InputError(`${field}.population`, `${pop.spec.name} runs model ${model.id}, which declares no membrane variable (its file's "membrane"), so it cannot be voltage-clamped`);
+  const bound = model.bounds.find((b) => b.index === membrane.index);
+  const low = bound ? bound.low : -1e6;
+  const high = bound ? bound.high : 1e6;
+  const unit = membrane.unit;
+  number(s, 'holdingMV', field, low, high, unit);
+  if (s.commands !== undefined) {
+    if (!Array.isArray(s.commands) || s.commands.length > 1000) throw new InputError(`${field}.commands`, `must be a list of at most 1000 steps { startMs, stopMs, levelMV } and ramps { startMs, stopMs, fromMV, toMV }, got ${describeValue(s.commands)}`);
+    let lastStop = -Infinity;
+    s.commands.forEach((c: unknown, j: number) => {
+      const f = `${field}.commands[${j}]`;
+      if (!isObject(c)) throw new InputError(f, `must be a step { startMs, stopMs, levelMV } or a ramp { startMs, stopMs, fromMV, toMV }, got ${describeValue(c)}`);
+      const ramp = c.levelMV === undefined;
+      checkKeys(c, ramp ? ['startMs', 'stopMs', 'fromMV', 'toMV'] : ['startMs', 'stopMs', 'levelMV'], f);
+      const start = number(c, 'startMs', f, 0, LIMITS.maxDurationMs, 'ms')!;
+      const stop = number(c, 'stopMs', f, 0, LIMITS.maxDurationMs, 'ms')!;
+      if (!(stop > start)) throw new InputError(`${f}.stopMs`, `${stop} ms must be after startMs (${start} ms)`);
+      if (start < lastStop) throw new InputError(`${f}.startMs`, `${start} ms is before the end of the command before it (${lastStop} ms); commands are in time order and do not overlap`);
+      lastStop = stop;
+      if (ramp) {
+        number(c, 'fromMV', f, low, high, unit);
+        number(c, 'toMV', f, low, high, unit);
+      } else number(c, 'levelMV', f, low, high, unit);
+    });
+  }
+  const R = number(s, 'seriesResistance', field, 0, 1e9, resistanceUnit(model), { optional: true });
+  if (R !== undefined && R > 0) {
+    const least = minimumSeriesResistance(model, pop.parameters, dtMs);
+    if (!Number.isFinite(least) || least === 0) throw new InputError(`${field}.seriesResistance`, `the input of ${model.id} does not enter its dv/dt, so no clamp current can act`);
+    if (R < least) throw new InputError(`${field}.seriesResistance`, `${R} ${resistanceUnit(model)} is below ${Number(least.toPrecision(3))} ${resistanceUnit(model)}, the least a step of dtMs = ${dtMs} ms can follow (the clamp's time constant must be at least 2 steps); give 0 for an ideal clamp, or a smaller dtMs`);
+  } else if (!(minimumSeriesResistance(model, pop.parameters, dtMs) > 0)) {
+    throw new InputError(`${field}.population`, `the input of ${model.id} does not enter its dv/dt, so no clamp current can hold its membrane potential`);
+  }
+  if (s.settle !== undefined && typeof s.settle !== 'boolean') throw new InputError(`${field}.settle`, `must be true or false, got ${describeValue(s.settle)}`);
+  const targets = s.targets === undefined || s.targets === 'all' ? Array.from({ length: pop.spec.size }, (_, i) => i) : (s.targets as number[]);
+  const held = clamped.get(pop.spec.name) ?? new Set<number>();
+  for (const i of targets) {
+    if (held.has(i)) throw new InputError(`${field}.targets`, `neuron ${i} of ${pop.spec.name} is held by another voltage clamp already; one clamp per neuron`);
+    held.add(i);
+  }
+  clamped.set(pop.spec.name, held);
 }
 
 function validateView(raw: unknown): ViewSpec | undefined {

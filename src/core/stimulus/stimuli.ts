@@ -1,6 +1,8 @@
 // Current inputs. Each stimulus adds, for every step, its mean over the step to the input
 // array of the neurons it targets, so edges between grid points keep the right charge.
 import { Random } from '../random.js';
+import { InputError } from '../errors.js';
+import type { VoltageClampSpec } from './clamp.js';
 
 export type Amount = number | number[];
 
@@ -9,7 +11,7 @@ interface Window {
   stopMs?: number;
 }
 
-export type StimulusSpec = (
+export type StimulusSpec = ((
   | ({ type: 'constant'; amplitude: Amount } & Window)
   | { type: 'step'; amplitude: Amount; startMs: number; stopMs: number }
   | ({ type: 'pulses'; amplitude: Amount; widthMs: number; periodMs: number; count?: number } & Window)
@@ -20,9 +22,9 @@ export type StimulusSpec = (
   | ({ type: 'poisson'; rateHz: Amount; amplitude: Amount; tauMs: number } & Window)
   /** Spikes from `sources` independent Poisson neurons, each adding `weight` to variable `on` (Brian2's PoissonInput). */
   | { type: 'poissonInput'; on: string; sources: number; rateHz: number; weight: number }
-) & { population: string; targets?: 'all' | number[] };
+) & { population: string; targets?: 'all' | number[] }) | VoltageClampSpec;
 
-export const STIMULUS_TYPES = ['constant', 'step', 'pulses', 'ramp', 'sine', 'whiteNoise', 'ouNoise', 'poisson', 'poissonInput'] as const;
+export const STIMULUS_TYPES = ['constant', 'step', 'pulses', 'ramp', 'sine', 'whiteNoise', 'ouNoise', 'poisson', 'poissonInput', 'voltageClamp'] as const;
 
 /** A stimulus ready to run on one population. */
 export interface Stimulus {
@@ -85,7 +87,9 @@ function expand(value: Amount | undefined, count: number, fallback: number): Flo
  * Build the runtime form of a validated stimulus. `targets` are neuron indices in the
  * population; `seed` seeds the stimulus's own random stream.
  */
-export function createStimulus(spec: Exclude<StimulusSpec, { type: 'poissonInput' }>, targets: Int32Array, seed: number): Stimulus {
+export function createStimulus(spec: Exclude<StimulusSpec, { type: 'poissonInput' | 'voltageClamp' }>, targets: Int32Array, seed: number): Stimulus {
+  // A clamp holds v rather than adding a current (stimulus/clamp.ts): refused where a current is expected.
+  if ((spec as { type: string }).type === 'voltageClamp') throw new InputError('stimuli', 'a voltage clamp sets the membrane potential; it is not a current stimulus and does not translate to one');
   const n = targets.length;
   const start = 'startMs' in spec && spec.startMs !== undefined ? spec.startMs : -Infinity;
   const stop = 'stopMs' in spec && spec.stopMs !== undefined ? spec.stopMs : Infinity;
