@@ -11,7 +11,7 @@ import { mergeFrames, type Applied, type Change, type Experiment } from '../src/
 import type { Frame } from '../src/core/simulation.js';
 import { openExperiment } from '../src/scenario/scenario.js';
 
-import type { Batch, ChangeResult, LegacyChangeResult, LoadError, LoadResult, RunState, SimulationApi } from './simulationProtocol.js';
+import type { Batch, ChangeResult, LoadError, LoadResult, RunState, SimulationApi } from './simulationProtocol.js';
 
 export type { ParameterRow, PopulationSummary, TraceSummary, StepSummary, ScenarioSummary, Change, PokeTarget } from '../src/core/experiment.js';
 export type * from './simulationProtocol.js';
@@ -131,7 +131,6 @@ export function createSimulationApi(): SimulationApi {
     const result: Applied = loaded().apply(change);
     return 'refused' in result ? { ok: false, error: { kind: 'input', ...result.refused } } : { ok: true, applies: result.applies };
   }
-  const legacy = (change: Change, r = apply(change)): LegacyChangeResult => (r.ok ? { ok: true, needsReset: r.applies === 'reset' } : r);
 
   return {
     load(rawScenario) {
@@ -176,10 +175,6 @@ export function createSimulationApi(): SimulationApi {
     },
     apply,
     snapshot: () => loaded().snapshot(),
-    setParameters: (population, values) => legacy({ kind: 'parameters', population, values }),
-    setStepAmplitude: (index, amplitude) => legacy({ kind: 'stimulus', index, values: { amplitude } }),
-    poke: (targets) => legacy({ kind: 'poke', targets }),
-    setPopulationSize: (population, size) => legacy({ kind: 'populationSize', population, size }),
     take() {
       const frames = queue;
       queue = [];

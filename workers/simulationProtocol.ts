@@ -1,7 +1,7 @@
 // What the page and the simulation worker say to each other: the methods the worker exposes
 // through comlink (simulationApi.ts implements them) and the plain data they take and return.
 // The page codes against these; the summary and change types come from the core's Experiment.
-import type { Change, PokeTarget, ScenarioSummary } from '../src/core/experiment.js';
+import type { Change, ScenarioSummary } from '../src/core/experiment.js';
 import type { Frame, RunStats } from '../src/core/simulation.js';
 
 /** A scenario or change refused by validation: the field it names and the message to show next to it. */
@@ -10,7 +10,6 @@ export type LoadError = { kind: 'input'; field: string; message: string };
 export type LoadResult = { ok: true; summary: ScenarioSummary; run: number } | { ok: false; error: LoadError };
 /** Applied at once ('live'), kept for the next reset ('reset'), or refused with the field it names (nothing changed). */
 export type ChangeResult = { ok: true; applies: 'live' | 'reset' } | { ok: false; error: LoadError };
-export type LegacyChangeResult = { ok: true; needsReset: boolean } | { ok: false; error: LoadError };
 export type RunState = 'empty' | 'paused' | 'running' | 'finished' | 'failed';
 
 /** What take() hands over: every frame produced since the last take, merged, and where the run is. */
@@ -41,11 +40,6 @@ export interface SimulationApi {
   apply(change: Change): ChangeResult;
   /** The scenario as it now stands, the accepted changes written in (share links, export, crash recovery). */
   snapshot(): Record<string, unknown>;
-  /** Old forms of apply, until the page calls apply. */
-  setParameters(population: string, values: Record<string, number>): LegacyChangeResult;
-  setStepAmplitude(index: number, amplitude: number): LegacyChangeResult;
-  poke(targets: PokeTarget[]): LegacyChangeResult;
-  setPopulationSize(population: string, size: number): LegacyChangeResult;
   /** Everything produced since the last take; its typed arrays are transferred, not copied. */
   take(): Batch;
   stats(): RunStats;

@@ -300,7 +300,7 @@ describe('network size', () => {
   });
 });
 
-describe('snapshot and the old per-kind methods', () => {
+describe('snapshot', () => {
   it('hands over the scenario as it stands, accepted changes written in and refused ones not', async () => {
     const api = connect();
     await api.load(preset('single-lif'));
@@ -313,13 +313,5 @@ describe('snapshot and the old per-kind methods', () => {
     const loaded = createSimulationApi().load(snapshot);
     if (!loaded.ok) throw new Error(loaded.error.message);
     expect(loaded.summary.steps[0].amplitude).toBe(3);
-  });
-
-  it('answers the old methods (until the page calls apply) in their old form', async () => {
-    const api = connect();
-    await api.load(preset('single-hh'));
-    expect(await api.setParameters('neuron', { V_0: -70 })).toEqual({ ok: true, needsReset: true });
-    expect(await api.setStepAmplitude(0, 5)).toEqual({ ok: true, needsReset: false });
-    expect((await api.poke([{ population: 'nobody', amplitude: 1 }])).ok).toBe(false);
   });
 });
