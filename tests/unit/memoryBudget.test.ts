@@ -2,14 +2,9 @@
 // weights, without delay, with one delay and with drawn delays, a network of a few hundred MB
 // is built and run in a child process, and the estimate the scenario is checked against must be
 // at least the resident memory that building and running really added, and at most 25 % above.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from 'esbuild';
-import { importMetaPlugin } from '../../scripts/importMeta.mjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bundled } from '../../scripts/bundle.mjs';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { MemoryCase, MemoryFigures } from './memoryBudget.child';
 import type { Scenario, ProjectionSpec, PopulationSpec } from '../../src/scenario/scenario';
 
@@ -50,7 +45,6 @@ function cases(): MemoryCase[] {
   return out;
 }
 
-let dir = '';
 const results: MemoryFigures[] = [];
 
 /** Run the cases in one child process (node with the bundled child script); its figures, one per case. */
@@ -74,21 +68,9 @@ function runChild(script: string, group: MemoryCase[]): Promise<MemoryFigures[]>
 const all = cases();
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'spikebridge-memory-'));
-  const script = join(dir, 'child.mjs');
-  // Bundled, the child starts in a fraction of the time the TypeScript loader needs.
-  await build({
-    entryPoints: [fileURLToPath(new URL('./memoryBudget.child.ts', import.meta.url))],
-    outfile: script,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'error',
-    // The built-in models are found by import.meta.glob, which the plugin resolves as Vite does.
-    plugins: [importMetaPlugin()],
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-  });
+  // Bundled as the CLI is (scripts/bundle.mjs), the child starts in a fraction of the time the
+  // TypeScript loader needs, and finds the built-in models as the page does.
+  const script = await bundled('tests/unit/memoryBudget.child.ts');
   // One network per child, so nothing an earlier network freed is given back while a later one
   // is measured; two children at a time (the machine has two cores).
   const queue = [...all];
@@ -103,10 +85,6 @@ beforeAll(async () => {
       .join('\n'),
   );
 }, 300_000);
-
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
 
 describe('the network memory estimate against the peak resident memory of a child process', () => {
   it.each(all.map((c) => c.label))('%s', (label) => {
