@@ -21,13 +21,15 @@ import { InputError } from './errors.js';
 import { Simulation, type CurrentStimulusSpec, type Frame, type RunStats } from './simulation.js';
 import type { PopulationOptions } from './population.js';
 import type { Stimulus } from './stimulus/stimuli.js';
+import type { VoltageClampSpec } from './stimulus/clamp.js';
+import { modelBlockers } from './model/blockers.js';
 import type { StepSizeWarning } from './model/timescale.js';
 import type { Evaluator } from './codegen/expression.js';
 import type { ValidScenario } from './scenarioSpec.js';
 import { currentTraces, withCurrents, type CurrentTrace } from './record/currents.js';
 import { liveParameters, populationSummaries, stateTraces, stepSummaries, type ScenarioSummary, type TraceSummary } from './summary.js';
 
-export type { ParameterRow, PopulationSummary, TraceSummary, StepSummary, ScenarioSummary } from './summary.js';
+export type { ParameterRow, PopulationSummary, TraceSummary, StepSummary, ScenarioSummary, BlockerSummary, IonSummary } from './summary.js';
 
 /** Extra current into one population (or the listed neurons of it) while the poke is held. */
 export interface PokeTarget {
@@ -45,7 +47,11 @@ export type Change =
   | { kind: 'parameters'; population: string; values: Record<string, number> }
   | { kind: 'stimulus'; index: number; values: Record<string, number> }
   | { kind: 'populationSize'; population: string; size: number }
-  | { kind: 'poke'; targets: PokeTarget[] };
+  | { kind: 'poke'; targets: PokeTarget[] }
+  /** Fractions blocked by blocker or conductance (TTX: 1, g_K: 0.5), merged into those in force; 0 unblocks. */
+  | { kind: 'blockers'; population: string; values: Record<string, number> }
+  /** Concentrations (mM) by ion ({ K: { outsideMM: 10 } }), merged; each ion listed sets its reversal by Nernst. */
+  | { kind: 'ions'; population: string; values: Record<string, { insideMM?: number; outsideMM?: number }> };
 
 export type Applied = { applies: 'live' | 'reset' } | { refused: { field: string; message: string } };
 
@@ -205,8 +211,12 @@ export class Experiment {
           return this.setPopulationSize(change.population, change.size);
         case 'poke':
           return this.poke(change.targets);
+        case 'blockers':
+          return this.setModifiers(change.population, { blockers: change.values });
+        case 'ions':
+          return this.setModifiers(change.population, { ions: change.values });
         default:
-          throw new InputError('change.kind', `${JSON.stringify(String((change as { kind?: unknown } | null)?.kind).slice(0, 40))} is not a change; choose one of parameters, stimulus, populationSize, poke`);
+          throw new InputError('change.kind', `${JSON.stringify(String((change as { kind?: unknown } | null)?.kind).slice(0, 40))} is not a change; choose one of parameters, stimulus, populationSize, poke, blockers, ions`);
       }
     } catch (err) {
       if (err instanceof InputError) return { refused: { field: err.field, message: err.message } };
@@ -232,6 +242,31 @@ export class Experiment {
     return { applies: Object.keys(values).every((name) => live.has(name)) ? 'live' : 'reset' };
   }
 
+  /** Blockers or concentrations of a population: live (they set parameters the dynamics read), written into the scenario. */
+  private setModifiers(population: string, change: { blockers?: Record<string, number>; ions?: Record<string, unknown> }): Applied {
+    const k = this.populationIndex(population);
+    const values = change.blockers ?? change.ions;
+    const key = change.blockers ? 'blockers' : 'ions';
+    if (typeof values !== 'object' || values === null || Array.isArray(values)) throw new InputError(`populations[${k}].${key}`, 'a change gives an object');
+    if (this.currents.length > 0) this.pending.push(this.drainOne());
+    this.sim.setModifiers(population, change); // validated here; refused before anything changes
+    const spec = this.raw.populations[k];
+    let merged: Record<string, unknown>;
+    if (change.blockers) {
+      // One key per conductance: a new name for a blocked conductance (g_Na after TTX) replaces the old one.
+      const model = this.sim.populations[k].model;
+      const target = (name: string) => modelBlockers(model).declared.find((d) => d.name === name)?.parameter ?? name;
+      merged = { ...(spec.blockers as Record<string, number> | undefined) };
+      for (const name of Object.keys(change.blockers)) for (const old of Object.keys(merged)) if (target(old) === target(name)) delete merged[old];
+      Object.assign(merged, change.blockers);
+    } else {
+      merged = structuredClone((spec.ions as Record<string, object> | undefined) ?? {});
+      for (const [ion, v] of Object.entries(change.ions!)) merged[ion] = { ...(merged[ion] as object | undefined), ...(v as object) };
+    }
+    this.raw = { ...this.raw, populations: this.raw.populations.map((p, j) => (j === k ? { ...spec, [key]: merged } : p)) };
+    return { applies: 'live' };
+  }
+
   private setStimulus(index: number, values: Record<string, number>): Applied {
     const stimuli = this.raw.stimuli ?? [];
     if (!Number.isInteger(index) || !stimuli[index]) throw new InputError('stimulus', `${String(index)} is not the index of a stimulus of this scenario (it has ${stimuli.length})`);
@@ -241,11 +276,11 @@ export class Experiment {
       if (['type', 'population', 'targets', 'on'].includes(key)) throw new InputError(`${field}.${key}`, 'cannot change while the experiment runs: only numeric fields of a stimulus can');
       if (typeof value !== 'number') throw new InputError(`${field}.${key}`, `must be a number, got ${typeof value}`);
     }
-    const edited: RawScenario = { ...this.raw, stimuli: stimuli.map((s, k) => (k === index ? { ...s, ...values } : s)) };
+    const edited: RawScenario = { ...this.raw, stimuli: stimuli.map((s, k) => (k === index ? withFields(s, values, field) : s)) };
     const valid = this.validate(edited); // the next reset's scenario, checked whole now
     const spec = valid.scenario.stimuli[index];
     this.raw = edited;
-    return { applies: spec.type !== 'poissonInput' && this.sim.setStimulus(index, spec as CurrentStimulusSpec) ? 'live' : 'reset' };
+    return { applies: spec.type !== 'poissonInput' && this.sim.setStimulus(index, spec as CurrentStimulusSpec | VoltageClampSpec) ? 'live' : 'reset' };
   }
 
   private setPopulationSize(population: string, size: number): Applied {
@@ -279,6 +314,26 @@ export class Experiment {
     });
     return { applies: 'live' };
   }
+}
+
+/**
+ * `stimulus` with `values` written in: a key is a field (amplitude) or a field of an item of a list
+ * field (commands[1].levelMV, a clamp's step), which must exist.
+ */
+function withFields(stimulus: Record<string, unknown>, values: Record<string, number>, field: string): Record<string, unknown> {
+  const out = structuredClone(stimulus);
+  for (const [key, value] of Object.entries(values)) {
+    const item = /^([A-Za-z]+)\[(\d+)\]\.([A-Za-z]+)$/.exec(key);
+    if (!item) {
+      out[key] = value;
+      continue;
+    }
+    const list = out[item[1]];
+    const entry = Array.isArray(list) ? list[Number(item[2])] : undefined;
+    if (typeof entry !== 'object' || entry === null) throw new InputError(`${field}.${key}`, `${field} has no ${item[1]}[${item[2]}]`);
+    (entry as Record<string, unknown>)[item[3]] = value;
+  }
+  return out;
 }
 
 /** One frame from several in a row: spikes and trace samples concatenated (their times follow on). */

@@ -7,6 +7,9 @@ import type { MathNode } from 'mathjs';
 import { parameterEvaluator, parametersRead, type LoadedModel } from './model/loadModel.js';
 import type { Evaluator } from './codegen/expression.js';
 import type { Simulation } from './simulation.js';
+import { modelBlockers } from './model/blockers.js';
+import { ghkRestMV, ionStates, modelIons, temperatureC } from './model/ions.js';
+import { modifiedParameters } from './model/modifiers.js';
 
 /** One row of a population's parameter table, from its model file, with the value in use. */
 export interface ParameterRow {
@@ -21,6 +24,34 @@ export interface ParameterRow {
    * it, so a change shows when the run starts again.
    */
   applies: 'live' | 'reset';
+  /** The value given (defaults, regime, changes) before blockers and ion concentrations; `value` is the one in use. */
+  given: number;
+  /** Set by a blocker (a blocked conductance) or by ion concentrations (a Nernst reversal), or null. */
+  setBy: 'blocker' | 'ions' | null;
+}
+
+/** A blocker a population may apply: one the model file declares, or a blockable conductance by its own name. */
+export interface BlockerSummary {
+  /** The declared name (TTX) or the conductance (g_Na). */
+  name: string;
+  parameter: string;
+  meaning: string;
+  /** Fraction blocked now (0..1). */
+  fraction: number;
+}
+
+/** An ion the model file declares, as the population has it now. */
+export interface IonSummary {
+  ion: string;
+  charge: number;
+  insideMM: number;
+  outsideMM: number;
+  /** The Nernst potential at these concentrations and the model's temperature (mV). */
+  nernstMV: number;
+  /** Its reversal parameter, and whether the population's concentrations set it (else the parameter is as given). */
+  reversal: string | null;
+  setsReversal: boolean;
+  permeability: number | null;
 }
 
 export interface PopulationSummary {
@@ -35,6 +66,10 @@ export interface PopulationSummary {
   /** The membrane potential the model file declares, or null (a model without one). */
   membrane: { variable: string; unit: string } | null;
   parameters: ParameterRow[];
+  /** Declared blockers, then blockable conductances no declared blocker names (empty for a model with none). */
+  blockers: BlockerSummary[];
+  /** Declared ions (empty when the model declares none), the temperature (degC) and the GHK resting potential (mV, null with the reason when the file gives no permeabilities). */
+  ions: { species: IonSummary[]; temperatureC: number; ghk: { restMV: number; ions: string[]; source: string } | { restMV: null; reason: string } } | null;
 }
 
 export interface TraceSummary {
@@ -127,6 +162,22 @@ export function populationSummaries(sim: Simulation): PopulationSummary[] {
   return sim.populations.map((p, k) => {
     const liveNames = liveParameters(p.model);
     const file = p.model.file;
+    const given = sim.givenParameters(p.name);
+    const setBy = modifiedParameters(p.model, given.modifiers);
+    const { declared, blockable } = modelBlockers(p.model);
+    const fractionOf = (parameter: string) => given.modifiers.blockers[parameter] ?? 0;
+    const blockers: BlockerSummary[] = [
+      ...declared.map((d) => ({ name: d.name, parameter: d.parameter, meaning: d.meaning, fraction: fractionOf(d.parameter) })),
+      ...blockable.filter((b) => b.blockers.length === 0).map((b) => ({ name: b.parameter, parameter: b.parameter, meaning: file.parameters[b.parameter].meaning ?? '', fraction: fractionOf(b.parameter) })),
+    ];
+    const declaredIons = modelIons(p.model);
+    const ions = declaredIons
+      ? {
+          species: ionStates(p.model, given.values, given.modifiers.ions).map((s) => ({ ...s })),
+          temperatureC: temperatureC(declaredIons, given.values),
+          ghk: ghkRestMV(p.model, given.values, given.modifiers.ions),
+        }
+      : null;
     return {
       name: p.name,
       size: p.size,
@@ -138,8 +189,10 @@ export function populationSummaries(sim: Simulation): PopulationSummary[] {
       membrane: file.membrane ? { variable: file.membrane.variable, unit: file.state[file.membrane.variable].unit } : null,
       parameters: p.model.parameterNames.map((name, j) => {
         const row = file.parameters[name];
-        return { name, unit: row.unit, min: row.min, max: row.max, value: p.parameters[j], meaning: row.meaning ?? '', applies: liveNames.has(name) ? 'live' : 'reset' };
+        return { name, unit: row.unit, min: row.min, max: row.max, value: p.parameters[j], meaning: row.meaning ?? '', applies: liveNames.has(name) ? 'live' : 'reset', given: given.values[j], setBy: setBy.get(name) ?? null };
       }),
+      blockers,
+      ions,
     };
   });
 }
