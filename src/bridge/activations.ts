@@ -1,8 +1,9 @@
 // ANN activation functions on a neuron's axes: y = outScale * g(inScale * (x - inShift)) + outShift,
 // x the input (nA, uA/cm2), y the rate (Hz). inShift is then where the function's own origin sits
 // on the input axis (a ReLU's kink, a sigmoid's midpoint), in input units. Each function is a row
-// of data: its shape g, the derivative g' (for the gain dy/dx, which is what learning sees), and
-// any extra shape parameters with their ranges.
+// of data: its shape g, the derivative g' (for the gain dy/dx, which is what learning sees), any
+// extra shape parameters with their ranges, and its floor (the least value g takes), which a fit
+// to firing rates puts at rate 0: rate = A (g(k (I - I0)) - floor), so outShift = -A floor.
 
 export const ACTIVATION_IDS = ['sigmoid', 'tanh', 'relu', 'leakyRelu', 'softplus', 'elu', 'softLif'] as const;
 export type ActivationId = (typeof ACTIVATION_IDS)[number];
@@ -23,6 +24,8 @@ export interface ActivationDefinition {
   formula: string;
   /** Piecewise-linear shapes: only inScale * outScale matters, so inScale stays 1 in a fit. */
   inScaleFixed: boolean;
+  /** inf g: the value a rate of 0 stands for (-Infinity: unbounded below, so a rate clips it at 0). */
+  floor: number;
   shape: ShapeParameter[];
   g(z: number, shape: readonly number[]): number;
   dg(z: number, shape: readonly number[]): number;
@@ -45,6 +48,7 @@ export const ACTIVATIONS: Record<ActivationId, ActivationDefinition> = {
     name: 'sigmoid',
     formula: '1 / (1 + exp(-z))',
     inScaleFixed: false,
+    floor: 0,
     shape: [],
     g: logistic,
     dg: (z) => {
@@ -57,6 +61,7 @@ export const ACTIVATIONS: Record<ActivationId, ActivationDefinition> = {
     name: 'tanh',
     formula: 'tanh(z)',
     inScaleFixed: false,
+    floor: -1,
     shape: [],
     g: Math.tanh,
     dg: (z) => 1 - Math.tanh(z) ** 2,
@@ -66,6 +71,7 @@ export const ACTIVATIONS: Record<ActivationId, ActivationDefinition> = {
     name: 'ReLU',
     formula: 'max(0, z)',
     inScaleFixed: true,
+    floor: 0,
     shape: [],
     g: (z) => (z > 0 ? z : 0),
     dg: (z) => (z > 0 ? 1 : 0),
@@ -75,6 +81,7 @@ export const ACTIVATIONS: Record<ActivationId, ActivationDefinition> = {
     name: 'leaky ReLU',
     formula: `z > 0 ? z : ${LEAKY_SLOPE} z`,
     inScaleFixed: true,
+    floor: -Infinity,
     shape: [],
     g: (z) => (z > 0 ? z : LEAKY_SLOPE * z),
     dg: (z) => (z > 0 ? 1 : LEAKY_SLOPE),
@@ -84,6 +91,7 @@ export const ACTIVATIONS: Record<ActivationId, ActivationDefinition> = {
     name: 'softplus',
     formula: 'log(1 + exp(z))',
     inScaleFixed: false,
+    floor: 0,
     shape: [],
     g: softplus,
     dg: logistic,
@@ -93,6 +101,7 @@ export const ACTIVATIONS: Record<ActivationId, ActivationDefinition> = {
     name: 'ELU',
     formula: 'z > 0 ? z : exp(z) - 1',
     inScaleFixed: false,
+    floor: -1,
     shape: [],
     g: (z) => (z > 0 ? z : Math.expm1(z)),
     dg: (z) => (z > 0 ? 1 : Math.exp(z)),
@@ -105,6 +114,7 @@ export const ACTIVATIONS: Record<ActivationId, ActivationDefinition> = {
     name: 'soft-LIF',
     formula: '1 / (tRef + ln(1 + 1 / (gamma softplus(z / gamma))))',
     inScaleFixed: false,
+    floor: 0,
     shape: [
       { name: 'tRef', value: 0.2, min: 0, max: 100, meaning: 'refractory period over the membrane time constant' },
       { name: 'gamma', value: 0.05, min: 1e-4, max: 10, meaning: 'smoothing width of the onset (0 = the hard LIF onset)' },

@@ -1,19 +1,27 @@
 // What the bridge makes of a finished f-I curve, for the page's sweep worker and the CLI's `fit`:
-// the fits of the activation functions, the theory curve where there is one, and the sentence.
+// the fits of the activation functions (ranked, and the two that are others on a rate axis), the
+// computed rheobase, the theory curve where there is one, and the sentence.
 // Nothing here knows a model by its id: the sentence names the model as its file does
 // (`shortName`), and the LIF's analytic (Siegert) rate applies to any model whose equations are
 // the LIF's (leakyIntegrateAndFire), whatever the file is called.
 import { builtinModel } from '../core/model/builtinModels.js';
-import { resolveParameters, type LoadedModel } from '../core/model/loadModel.js';
+import { resolveParameters, type LoadedModel, type MethodName } from '../core/model/loadModel.js';
 import { explainComparison, type Explanation } from './explain.js';
-import { fitActivations, type FitResult } from './fit.js';
+import { fitActivations, fitEquivalents, type FitEquivalent, type FitResult } from './fit.js';
+import { sweepDefaults } from './fiPlan.js';
+import { computeRheobase, type Rheobase } from './rheobase.js';
 import type { FiCurve } from './fiSweep.js';
 import { siegertRateForCurrentHz, type LifNoiseParameters } from './siegert.js';
 
 export type { SweepDefaults } from './fiPlan.js';
 
 export interface FiComparison {
+  /** the ranked fits, best (lowest RMSE) first: the table */
   fits: FitResult[];
+  /** tanh and leaky ReLU, each the ranked fit it is on a rate axis, in a line */
+  equivalents: FitEquivalent[];
+  /** the noiseless rheobase, computed (the file's expression, or a bisection over the curve's range) */
+  rheobase: Rheobase;
   /** analytic LIF rate (no noise) or Siegert rate (white noise, corrected for dt) per current; LIF equations only, not for OU noise */
   theoryHz: Float64Array | null;
   explanation: Explanation;
@@ -26,6 +34,10 @@ export interface ComparisonContext {
   /** correlation time of the noise (ms); 0 = white */
   noiseTauMs?: number;
   dtMs: number;
+  /** the sweep's run and count window and method, for the rheobase's bisection; default: the model file's sweep */
+  durationMs?: number;
+  discardMs?: number;
+  method?: MethodName;
 }
 
 /** The parts of a loaded model that say what its dynamics are (not what it is called or how it is shown). */
@@ -63,6 +75,7 @@ export function neuronName(model: LoadedModel): string {
 
 export function compareFiCurve(curve: FiCurve, context: ComparisonContext): FiComparison {
   const fits = fitActivations(curve.currents, curve.ratesHz);
+  const rheobase = comparisonRheobase(curve, context);
   let theoryHz: Float64Array | null = null;
   const lif = leakyIntegrateAndFire(context.model, context.parameters);
   // The Siegert formula is for white noise; coloured noise needs its own theory (not here yet).
@@ -77,6 +90,26 @@ export function compareFiCurve(curve: FiCurve, context: ComparisonContext): FiCo
     fits,
     neuronName: neuronName(context.model),
     tRefMs: lif?.t_ref,
+    rheobase,
   });
-  return { fits, theoryHz, explanation };
+  return { fits, equivalents: fitEquivalents(fits), rheobase, theoryHz, explanation };
+}
+
+/** The rheobase over the curve's range, with the sweep's protocol (the model file's where the context does not say). */
+export function comparisonRheobase(curve: FiCurve, context: ComparisonContext): Rheobase {
+  const defaults = sweepDefaults(context.model, resolveParameters(context.model, context.parameters, 'parameters'), 0);
+  let from = Infinity;
+  let to = -Infinity;
+  for (const c of curve.currents) {
+    from = Math.min(from, c);
+    to = Math.max(to, c);
+  }
+  return computeRheobase(context.model, context.parameters, {
+    fromInput: from,
+    toInput: to,
+    durationMs: context.durationMs ?? defaults?.durationMs ?? 1100,
+    discardMs: context.discardMs ?? defaults?.discardMs ?? 100,
+    dtMs: context.dtMs,
+    method: context.method,
+  });
 }

@@ -1,15 +1,41 @@
 // Least-squares fits of the ANN activation functions to an f-I curve, ranked by RMSE.
+//
+// A rate is never negative and a silent neuron has rate 0, so every function is fitted as
+//   rate = A * (g(k (I - I0)) - floor)
+// with floor = inf g (0 for sigmoid, ReLU, softplus and soft-LIF; -1 for ELU, whose exponential
+// tail then starts at rate 0): there is no free output shift. A ReLU's kink I0 is then a threshold
+// and A its gain (Hz per input unit). Currents where the neuron is silent (not one spike counted)
+// are held to it: they weigh a hundred times as much as firing ones, and of the fits' ends the one
+// kept pays a steep penalty for predicting more than SILENT_TOLERANCE_HZ there, so no function
+// claims firing where the neuron has none.
+//
+// Two functions are not fitted on their own, because on a rate axis that starts at 0 they are
+// another one: tanh(z) = 2 sigmoid(2z) - 1 is the sigmoid rescaled (the same curve, the same
+// RMSE), and a leaky ReLU clipped at rate 0 (its leak would be a negative rate) is the ReLU.
+// fitEquivalents says so in a line each, with the parameters that draw the same curve.
+//
 // Each fit works on normalised axes (input to [-1, 1], rate to [0, 1]) so every parameter is of
 // order one whatever the units. It starts from a grid of input scales, shifts and shapes with the
-// output scale and shift solved linearly for each (they enter linearly), then runs
-// Levenberg-Marquardt (ml-levenberg-marquardt) from the best few starts and keeps the best end.
+// output scale solved linearly for each, then runs Levenberg-Marquardt (ml-levenberg-marquardt)
+// from the best few starts and keeps the best end.
 import { levenbergMarquardt } from 'ml-levenberg-marquardt';
 import { InputError } from '../core/errors.js';
-import { ACTIVATIONS, ACTIVATION_IDS, activationValue, type ActivationId, type ActivationParameters } from './activations.js';
+import { ACTIVATIONS, ACTIVATION_IDS, activationGain, activationValue, type ActivationId, type ActivationParameters } from './activations.js';
+
+/** The functions ranked against each other: tanh and leaky ReLU are these on a rate axis (fitEquivalents). */
+export const RANKED_ACTIVATION_IDS = ['sigmoid', 'relu', 'softplus', 'elu', 'softLif'] as const satisfies readonly ActivationId[];
+
+/** A rate below this counts as silence (a sweep's count window resolves a few Hz at best). */
+export const SILENT_HZ = 1;
+/** What a fit may predict where the neuron is silent. */
+export const SILENT_TOLERANCE_HZ = 0.5;
+/** How much more a silent point weighs in a fit than a firing one. */
+const SILENT_WEIGHT = 100;
 
 export interface FitResult {
   id: ActivationId;
   name: string;
+  /** rate = activationValue(id, parameters, I); outShift = -outScale * floor (0, or A for ELU) */
   parameters: ActivationParameters;
   /** parameters by name, shape parameters included (for tables) */
   named: Record<string, number>;
@@ -18,68 +44,74 @@ export interface FitResult {
   rmseHz: number;
   /** 1 - SSE/SST; NaN when the rates do not vary (a silent range), where it means nothing */
   rSquared: number;
+  /** Where, within the fitted range, the fit's own slope (activationGain) is largest, and that slope (Hz per input unit). */
+  steepestInput: number;
+  steepestGain: number;
+  /** Does the slope peak inside the range and fall again on both sides (a bump), rather than at an end? */
+  slopeBump: boolean;
+}
+
+/** A function that is another one on a rate axis, said in one line. */
+export interface FitEquivalent {
+  id: ActivationId;
+  name: string;
+  sameAs: ActivationId;
+  /** Parameters of `id` that draw the same curve where it is a rate (leaky ReLU: above its kink). */
+  parameters: ActivationParameters;
+  rmseHz: number;
+  text: string;
 }
 
 interface Normalisation {
   xCentre: number;
   xHalfSpan: number;
-  yLow: number;
   ySpan: number;
 }
 
-/** Normalised parameter vector: [outScale, outShift, (inScale,) inShift, ...shape]. */
+/** Normalised parameter vector: [outScale, (inScale,) inShift, ...shape]. */
 function toParameters(id: ActivationId, v: readonly number[], n: Normalisation): ActivationParameters {
-  const fixed = ACTIVATIONS[id].inScaleFixed;
-  const inScale = fixed ? 1 : v[2];
-  const inShift = v[fixed ? 2 : 3];
-  const shape = v.slice(fixed ? 3 : 4);
-  // Undo x = xCentre + xHalfSpan X and y = yLow + ySpan Y. A piecewise-linear shape keeps
-  // inScale = 1 in the neuron's units too, its slope going into outScale (Hz per input unit).
+  const def = ACTIVATIONS[id];
+  const fixed = def.inScaleFixed;
+  const inScale = fixed ? 1 : v[1];
+  const inShift = v[fixed ? 1 : 2];
+  const shape = v.slice(fixed ? 2 : 3);
+  // Undo x = xCentre + xHalfSpan X and y = ySpan Y. A piecewise-linear shape keeps inScale = 1 in
+  // the neuron's units too, its slope going into outScale (Hz per input unit).
+  const outScale = fixed ? (n.ySpan * v[0]) / n.xHalfSpan : n.ySpan * v[0];
   return {
     inScale: fixed ? 1 : inScale / n.xHalfSpan,
     inShift: n.xCentre + n.xHalfSpan * inShift,
-    outScale: fixed ? (n.ySpan * v[0]) / n.xHalfSpan : n.ySpan * v[0],
-    outShift: n.yLow + n.ySpan * v[1],
+    outScale,
+    outShift: def.floor === 0 ? 0 : -outScale * def.floor,
     shape,
   };
 }
 
-function evaluator(id: ActivationId): (v: number[]) => (x: number) => number {
-  const { g, inScaleFixed } = ACTIVATIONS[id];
-  return (v) => {
-    const inScale = inScaleFixed ? 1 : v[2];
-    const inShift = v[inScaleFixed ? 2 : 3];
-    const shape = v.slice(inScaleFixed ? 3 : 4);
-    return (x) => v[0] * g(inScale * (x - inShift), shape) + v[1];
-  };
+/** g(z) - floor: the shape a rate follows, 0 where the function is at its floor. */
+function lifted(id: ActivationId): (z: number, shape: readonly number[]) => number {
+  const { g, floor } = ACTIVATIONS[id];
+  return floor === 0 ? g : (z, shape) => g(z, shape) - floor;
 }
 
-/** Best output scale and shift for fixed input parameters (linear least squares), with its SSE. */
-function linearOutput(id: ActivationId, inScale: number, inShift: number, shape: number[], X: Float64Array, Y: Float64Array): { scale: number; shift: number; sse: number } | null {
-  const { g } = ACTIVATIONS[id];
+/**
+ * Best output scale (linear least squares through 0) for fixed input parameters, lowered where
+ * needed so the silent points stay within the tolerance (a start that already keeps silence).
+ */
+function linearScale(id: ActivationId, inScale: number, inShift: number, shape: number[], X: Float64Array, Y: Float64Array, silent: Uint8Array, tolerance: number): number | null {
+  const g = lifted(id);
   const n = X.length;
-  const gs = new Float64Array(n);
-  let mg = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    gs[i] = g(inScale * (X[i] - inShift), shape);
-    mg += gs[i];
-    my += Y[i];
-  }
-  mg /= n;
-  my /= n;
   let sgg = 0;
   let sgy = 0;
+  let cap = Infinity;
   for (let i = 0; i < n; i++) {
-    sgg += (gs[i] - mg) ** 2;
-    sgy += (gs[i] - mg) * (Y[i] - my);
+    const gi = g(inScale * (X[i] - inShift), shape);
+    sgg += gi * gi;
+    sgy += gi * Y[i];
+    if (silent[i] && gi > 0) cap = Math.min(cap, tolerance / gi);
   }
-  if (!(sgg > 1e-12 * n)) return null; // g constant over the data: this start says nothing
-  const scale = sgy / sgg;
-  const shift = my - scale * mg;
-  let sse = 0;
-  for (let i = 0; i < n; i++) sse += (Y[i] - scale * gs[i] - shift) ** 2;
-  return Number.isFinite(sse) ? { scale, shift, sse } : null;
+  if (!(sgg > 1e-12 * n) || !Number.isFinite(sgg)) return null; // g at its floor over the data: this start says nothing
+  const scale = Math.min(Math.max(sgy / sgg, 1e-6), cap);
+  return scale > 0 && Number.isFinite(scale) ? scale : null;
 }
 
 /** Where the normalised curve first rises above a fraction of its range. */
@@ -92,6 +124,28 @@ function product<T>(lists: T[][]): T[][] {
   return lists.reduce<T[][]>((acc, list) => acc.flatMap((a) => list.map((b) => [...a, b])), [[]]);
 }
 
+/** Where the fit's slope is largest on a fine grid of the range, and whether that is a bump (not an end). */
+function steepest(id: ActivationId, p: ActivationParameters, from: number, to: number): { input: number; gain: number; bump: boolean } {
+  const points = 801;
+  let best = 0;
+  let bestGain = -Infinity;
+  const gains = new Float64Array(points);
+  for (let k = 0; k < points; k++) {
+    gains[k] = activationGain(id, p, from + ((to - from) * k) / (points - 1));
+    if (gains[k] > bestGain) {
+      bestGain = gains[k];
+      best = k;
+    }
+  }
+  // A bump: the slope falls by a tenth of its peak on both sides within the range.
+  const low = 0.9 * bestGain;
+  let before = false;
+  let after = false;
+  for (let k = 0; k < best; k++) if (gains[k] < low) before = true;
+  for (let k = best + 1; k < points; k++) if (gains[k] < low) after = true;
+  return { input: from + ((to - from) * best) / (points - 1), gain: bestGain, bump: bestGain > 0 && before && after };
+}
+
 export function fitActivation(id: ActivationId, currents: ArrayLike<number>, ratesHz: ArrayLike<number>): FitResult {
   const def = ACTIVATIONS[id];
   if (!def) throw new InputError('activation', `${JSON.stringify(id)} is not an activation; choose one of ${ACTIVATION_IDS.join(', ')}`);
@@ -100,44 +154,87 @@ export function fitActivation(id: ActivationId, currents: ArrayLike<number>, rat
   if (n < 6) throw new InputError('currents', `${n} points are too few to fit; at least 6 are needed`);
   let xMin = Infinity;
   let xMax = -Infinity;
-  let yMin = Infinity;
-  let yMax = -Infinity;
+  let yMax = 0;
   for (let i = 0; i < n; i++) {
     if (!Number.isFinite(currents[i]) || !Number.isFinite(ratesHz[i])) throw new InputError(`point ${i}`, `(${currents[i]}, ${ratesHz[i]}) is not a pair of finite numbers`);
+    if (ratesHz[i] < 0) throw new InputError(`point ${i}`, `a rate of ${ratesHz[i]} Hz is negative; rates are 0 or more`);
     xMin = Math.min(xMin, currents[i]);
     xMax = Math.max(xMax, currents[i]);
-    yMin = Math.min(yMin, ratesHz[i]);
     yMax = Math.max(yMax, ratesHz[i]);
   }
   if (!(xMax > xMin)) throw new InputError('currents', `all ${n} currents are ${xMin}; a fit needs a range`);
-  const norm: Normalisation = { xCentre: (xMin + xMax) / 2, xHalfSpan: (xMax - xMin) / 2, yLow: yMin, ySpan: yMax > yMin ? yMax - yMin : 1 };
+  if (yMax === 0) {
+    // Silent everywhere: rate 0 is the fit (A = 0), exact, with nothing varying to explain.
+    const parameters: ActivationParameters = { inScale: 1, inShift: (xMin + xMax) / 2, outScale: 0, outShift: 0, shape: def.shape.map((s) => s.value) };
+    return { id, name: def.name, parameters, named: namedOf(id, parameters), parameterCount: 0, rmseHz: 0, rSquared: NaN, steepestInput: xMin, steepestGain: 0, slopeBump: false };
+  }
+  // tanh and leaky ReLU are the sigmoid and the ReLU on a rate axis: fitted as those, said in their own form.
+  if (id === 'tanh' || id === 'leakyRelu') {
+    const base = fitActivation(id === 'tanh' ? 'sigmoid' : 'relu', currents, ratesHz);
+    return { ...base, id, name: def.name, parameters: equivalentParameters(id, base.parameters), named: namedOf(id, equivalentParameters(id, base.parameters)) };
+  }
+  const norm: Normalisation = { xCentre: (xMin + xMax) / 2, xHalfSpan: (xMax - xMin) / 2, ySpan: yMax > 0 ? yMax : 1 };
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => currents[a] - currents[b]);
   const X = Float64Array.from(order, (i) => (currents[i] - norm.xCentre) / norm.xHalfSpan);
-  const Y = Float64Array.from(order, (i) => (ratesHz[i] - norm.yLow) / norm.ySpan);
+  const Y = Float64Array.from(order, (i) => ratesHz[i] / norm.ySpan);
+  const silent = Uint8Array.from(order, (i) => (ratesHz[i] === 0 ? 1 : 0));
+  const tolerance = SILENT_TOLERANCE_HZ / norm.ySpan;
 
-  // Starts: shifts at the data's onset, midpoint and elsewhere; scales from gentle to sharp;
-  // shape parameters at their typical value and around it.
+  const g = lifted(id);
+  const fixed = def.inScaleFixed;
+  const shapeAt = fixed ? 2 : 3;
+  const model = (v: number[]) => {
+    const inScale = fixed ? 1 : v[1];
+    const inShift = v[fixed ? 1 : 2];
+    const shape = v.slice(shapeAt);
+    return (x: number) => v[0] * g(inScale * (x - inShift), shape);
+  };
+  // Silent points weigh SILENT_WEIGHT times as much as firing ones (smooth, so LM's steps stay
+  // good), and the ends are judged with a steep penalty past the tolerance as well.
+  const weights = Float64Array.from(silent, (s) => (s ? SILENT_WEIGHT : 1));
+  // The weights as scaled residuals (the library's own weights enter its error and its steps
+  // differently): point i in, sqrt(weight) times the rate out.
+  const root = Float64Array.from(weights, Math.sqrt);
+  const indices = Float64Array.from({ length: n }, (_, i) => i);
+  const weightedY = Float64Array.from(Y, (y, i) => root[i] * y);
+  const weighted = (v: number[]) => {
+    const f = model(v);
+    return (i: number) => root[i] * f(X[i]);
+  };
+  const objective = (v: number[]) => {
+    const f = model(v);
+    let sse = 0;
+    for (let i = 0; i < n; i++) {
+      const y = f(X[i]);
+      sse += weights[i] * (y - Y[i]) ** 2 + (silent[i] && y > tolerance ? 1e4 * (y - tolerance) ** 2 : 0);
+    }
+    return Number.isFinite(sse) ? sse : Infinity;
+  };
+
+  // Starts: shifts at the data's onset, midpoint and elsewhere; scales from gentle to as sharp as
+  // a kink; shape parameters at their typical value and around it; the output scale solved.
   const onset = firstAbove(X, Y, 0.03);
   const half = firstAbove(X, Y, 0.5);
-  const shifts = [onset, half, onset - 0.2, -1, 0, 1];
-  const scales = def.inScaleFixed ? [1] : [0.5, 1.5, 4, 12, 40];
-  const shapes = product(def.shape.map((s) => [s.value, ...[0.1, 10].map((f) => Math.min(s.max, Math.max(s.min, s.value * f)))]));
+  const shifts = [onset, half, onset - 0.2, onset - 0.05, onset + 0.1, -1, 0, 1];
+  const scales = fixed ? [1] : [0.5, 1.5, 4, 12, 40, 150];
+  const shapes = product(def.shape.map((s) => [s.value, ...[0.01, 0.1, 10].map((f) => Math.min(s.max, Math.max(s.min, s.value * f)))]));
   const starts: { v: number[]; sse: number }[] = [];
   for (const inScale of scales) {
     for (const inShift of shifts) {
       for (const shape of shapes) {
-        const out = linearOutput(id, inScale, inShift, shape, X, Y);
-        if (out) starts.push({ v: [out.scale, out.shift, ...(def.inScaleFixed ? [] : [inScale]), inShift, ...shape], sse: out.sse });
+        const scale = linearScale(id, inScale, inShift, shape, X, Y, silent, tolerance);
+        if (scale === null) continue;
+        const v = [scale, ...(fixed ? [] : [inScale]), inShift, ...shape];
+        starts.push({ v, sse: objective(v) });
       }
     }
   }
   starts.sort((a, b) => a.sse - b.sse);
 
-  const minValues = [-1e4, -1e4, ...(def.inScaleFixed ? [] : [1e-3]), -20, ...def.shape.map((s) => s.min)];
-  const maxValues = [1e4, 1e4, ...(def.inScaleFixed ? [] : [1e4]), 20, ...def.shape.map((s) => s.max)];
-  const f = evaluator(id);
+    const minValues = [1e-6, ...(fixed ? [] : [1e-3]), -20, ...def.shape.map((s) => s.min)];
+  const maxValues = [1e4, ...(fixed ? [] : [1e4]), 20, ...def.shape.map((s) => s.max)];
   const lm = (v: number[], maxIterations: number) => {
-    const result = levenbergMarquardt({ x: X, y: Y }, f, {
+    const result = levenbergMarquardt({ x: indices, y: weightedY }, weighted, {
       initialValues: v,
       minValues,
       maxValues,
@@ -147,18 +244,27 @@ export function fitActivation(id: ActivationId, currents: ArrayLike<number>, rat
       maxIterations,
       errorTolerance: 0, // the library has no relative stop; the iteration counts bound the work
     });
-    return { v: result.parameterValues, sse: Number.isFinite(result.parameterError) ? result.parameterError : Infinity };
+    return { v: result.parameterValues, sse: objective(result.parameterValues) };
   };
-  // A short run from each of the best starts, then a long one from the best of those.
-  let best: { v: number[]; sse: number } | null = null;
-  for (const start of starts.slice(0, 4)) {
-    const end = lm(start.v, 40);
-    const better = end.sse <= start.sse ? end : start;
-    if (!best || better.sse < best.sse) best = better;
+  // A short run from the best start of each input scale (diverse starts: the best few overall sit
+  // in one valley), then long runs from the best two ends.
+  const chosen: { v: number[]; sse: number }[] = [];
+  for (const inScale of scales) {
+    const first = starts.find((s) => (fixed ? true : s.v[1] === inScale) && !chosen.includes(s));
+    if (first) chosen.push(first);
+    if (fixed) chosen.push(...starts.filter((s) => !chosen.includes(s)).slice(0, 5));
   }
-  if (!best) throw new InputError('ratesHz', 'no start of the fit gave finite values');
-  const polished = lm(best.v, 300);
-  if (polished.sse < best.sse) best = polished;
+  const ends = chosen.map((start) => {
+    const end = lm(start.v, 40);
+    return end.sse <= start.sse ? end : start;
+  });
+  ends.sort((a, b) => a.sse - b.sse);
+  if (ends.length === 0) throw new InputError('ratesHz', 'no start of the fit gave finite values');
+  let best = ends[0];
+  for (const end of ends.slice(0, 2)) {
+    const polished = lm(end.v, 300);
+    if (polished.sse < best.sse) best = polished;
+  }
 
   const parameters = toParameters(id, best.v, norm);
   let sse = 0;
@@ -169,20 +275,70 @@ export function fitActivation(id: ActivationId, currents: ArrayLike<number>, rat
     sse += (ratesHz[i] - activationValue(id, parameters, currents[i])) ** 2;
     sst += (ratesHz[i] - mean) ** 2;
   }
-  const named: Record<string, number> = { inScale: parameters.inScale, inShift: parameters.inShift, outScale: parameters.outScale, outShift: parameters.outShift };
-  def.shape.forEach((s, k) => (named[s.name] = parameters.shape[k]));
+  const slope = steepest(id, parameters, xMin, xMax);
   return {
     id,
     name: def.name,
     parameters,
-    named,
+    named: namedOf(id, parameters),
     parameterCount: best.v.length,
     rmseHz: Math.sqrt(sse / n),
     rSquared: sst > 0 ? 1 - sse / sst : NaN,
+    steepestInput: slope.input,
+    steepestGain: slope.gain,
+    slopeBump: slope.bump,
   };
 }
 
-/** Every activation fitted to the same curve, best (lowest RMSE) first. */
-export function fitActivations(currents: ArrayLike<number>, ratesHz: ArrayLike<number>, ids: readonly ActivationId[] = ACTIVATION_IDS): FitResult[] {
+function namedOf(id: ActivationId, p: ActivationParameters): Record<string, number> {
+  const named: Record<string, number> = { inScale: p.inScale, inShift: p.inShift, outScale: p.outScale, outShift: p.outShift };
+  ACTIVATIONS[id].shape.forEach((s, k) => (named[s.name] = p.shape[k]));
+  return named;
+}
+
+/**
+ * tanh's parameters for a sigmoid's curve (A sigmoid(k x) = (A/2) tanh(k x / 2) + A/2), or a
+ * leaky ReLU's for a ReLU's (the same above the kink; below it the leaky ReLU's rate would be negative).
+ */
+function equivalentParameters(id: 'tanh' | 'leakyRelu', p: ActivationParameters): ActivationParameters {
+  if (id === 'tanh') return { inScale: p.inScale / 2, inShift: p.inShift, outScale: p.outScale / 2, outShift: p.outScale / 2, shape: [] };
+  return { ...p, shape: [] };
+}
+
+/**
+ * Every ranked activation fitted to the same curve, best (lowest RMSE) first. tanh and leaky
+ * ReLU are not ranked (they are the sigmoid and the ReLU on a rate axis): see fitEquivalents.
+ */
+export function fitActivations(currents: ArrayLike<number>, ratesHz: ArrayLike<number>, ids: readonly ActivationId[] = RANKED_ACTIVATION_IDS): FitResult[] {
   return ids.map((id) => fitActivation(id, currents, ratesHz)).sort((a, b) => a.rmseHz - b.rmseHz);
+}
+
+const round = (x: number) => Number(x.toPrecision(2));
+
+/** tanh and leaky ReLU, each said as the ranked fit it is on a rate axis, with that fit's RMSE. */
+export function fitEquivalents(fits: readonly FitResult[]): FitEquivalent[] {
+  const out: FitEquivalent[] = [];
+  const sigmoid = fits.find((f) => f.id === 'sigmoid');
+  if (sigmoid) {
+    out.push({
+      id: 'tanh',
+      name: 'tanh',
+      sameAs: 'sigmoid',
+      parameters: equivalentParameters('tanh', sigmoid.parameters),
+      rmseHz: sigmoid.rmseHz,
+      text: `tanh is the sigmoid rescaled (tanh(z) = 2 sigmoid(2z) - 1): with its floor at rate 0 it draws the sigmoid's curve, RMSE ${round(sigmoid.rmseHz)} Hz, so it is not ranked apart.`,
+    });
+  }
+  const relu = fits.find((f) => f.id === 'relu');
+  if (relu) {
+    out.push({
+      id: 'leakyRelu',
+      name: 'leaky ReLU',
+      sameAs: 'relu',
+      parameters: equivalentParameters('leakyRelu', relu.parameters),
+      rmseHz: relu.rmseHz,
+      text: `A leaky ReLU's leak below its kink would be a negative rate; clipped at 0 it is the ReLU, RMSE ${round(relu.rmseHz)} Hz, so it is not ranked apart.`,
+    });
+  }
+  return out;
 }

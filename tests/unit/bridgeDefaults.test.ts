@@ -92,10 +92,11 @@ describe.each([
     expect(Math.abs(onsetOf(curve) - rheobase) / rheobase).toBeLessThan(0.15);
     expect(curve.ratesHz[curve.ratesHz.length - 1]).toBeGreaterThan(40);
   });
-  it('gives seven fits and a sentence naming the model', () => {
+  it('gives five ranked fits, the two equivalents, and a sentence naming the model', () => {
     const { d, curve } = defaultCurve(modelId, parameters);
     const result = compareFiCurve(curve, { model: builtinModel(modelId), parameters, noiseSigmaMV: 0, dtMs: d.dtMs });
-    expect(result.fits).toHaveLength(7);
+    expect(result.fits).toHaveLength(5);
+    expect(result.equivalents.map((e) => e.id)).toEqual(['tanh', 'leakyRelu']);
     expect(result.theoryHz).toBeNull();
     expect(result.explanation.text).toMatch(modelId === 'adex' ? /AdEx/ : /Izhikevich/);
   });

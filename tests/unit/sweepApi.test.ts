@@ -73,8 +73,9 @@ describe('sweep worker adapter', () => {
     // Without noise every neuron is independent: the chunked sweep is the one-run sweep exactly.
     const whole = fiSweep({ model: 'lif', currents: plan.currents, durationMs: d.durationMs, discardMs: d.discardMs, dtMs: d.dtMs });
     expect(Array.from(last.result.ratesHz)).toEqual(Array.from(whole.ratesHz));
-    expect(last.result.fits.map((f) => f.id).sort()).toEqual(['elu', 'leakyRelu', 'relu', 'sigmoid', 'softLif', 'softplus', 'tanh']);
-    for (let k = 1; k < 7; k++) expect(last.result.fits[k].rmseHz).toBeGreaterThanOrEqual(last.result.fits[k - 1].rmseHz);
+    // tanh and leaky ReLU are the sigmoid and the ReLU on a rate axis: not ranked apart.
+    expect(last.result.fits.map((f) => f.id).sort()).toEqual(['elu', 'relu', 'sigmoid', 'softLif', 'softplus']);
+    for (let k = 1; k < 5; k++) expect(last.result.fits[k].rmseHz).toBeGreaterThanOrEqual(last.result.fits[k - 1].rmseHz);
     expect(last.result.theoryHz).not.toBeNull();
     // The analytic rate matches the simulation where it is high (at 10 nA: 1/(2 + 10 ln(100/80)) ms)
     const k10 = plan.currents.indexOf(10);
@@ -110,7 +111,7 @@ describe('sweep worker adapter', () => {
     if (last.kind !== 'done') throw new Error(`ended with ${last.kind}`);
     expect(last.result.unit).toBe('a.u.');
     expect(last.result.theoryHz).toBeNull();
-    expect(last.result.fits).toHaveLength(7);
+    expect(last.result.fits).toHaveLength(5);
     const ou = await collect(api, { model: 'hh', noise: { type: 'ou', sigmaMV: 2, tauMs: 5 }, range: { fromInput: 0, toInput: 20, step: 2 }, neuronsPerCurrent: 2, durationMs: 300, discardMs: 100, dtMs: 0.025 });
     await ou.ended;
     expect(ou.updates[ou.updates.length - 1].kind).toBe('done');
@@ -241,7 +242,7 @@ describe('population transfer function', () => {
     }
     const last = updates[updates.length - 1];
     if (last.kind !== 'done') throw new Error(`ended with ${last.kind}`);
-    expect(last.result.fits).toHaveLength(7);
+    expect(last.result.fits).toHaveLength(5);
     expect(last.result.theoryHz).toBeNull();
     expect(last.result.explanation.text).toMatch(/^Two groups is silent up to 2 nA, then its mean rate rises to \d+ Hz at 20 nA/);
   });
