@@ -303,11 +303,19 @@ export type Polyline = Float64Array;
  * through each cell where the sign changes, joined into polylines. A saddle cell is split by the
  * value at its centre (the mean of its corners).
  */
-export function contourZero(xs: Float64Array, ys: Float64Array, values: Float64Array): Polyline[] {
+export function contourZero(xs: Float64Array, ys: Float64Array, grid: Float64Array): Polyline[] {
   const nx = xs.length;
   const ny = ys.length;
+  // A value of exactly 0 at a grid point would put a crossing on the point itself, shared by four
+  // cells: nudge it to the positive side by a hair, so the crossing is on one edge.
+  let largest = 0;
+  for (const x of grid) if (Number.isFinite(x)) largest = Math.max(largest, Math.abs(x));
+  const values = grid.map((x) => (x === 0 ? 1e-12 * largest || Number.MIN_VALUE : x));
   const segments: number[][] = [];
+  // Each grid edge is interpolated from its lower corner whichever cell asks, so neighbouring cells
+  // give the very same point and the segments join exactly.
   const edge = (xa: number, ya: number, va: number, xb: number, yb: number, vb: number): [number, number] => {
+    if (xb < xa || yb < ya) [xa, ya, va, xb, yb, vb] = [xb, yb, vb, xa, ya, va];
     const t = va / (va - vb);
     return [xa + t * (xb - xa), ya + t * (yb - ya)];
   };
@@ -335,12 +343,12 @@ export function contourZero(xs: Float64Array, ys: Float64Array, values: Float64A
       }
     }
   }
-  return joinSegments(segments, Math.min(xs[1] - xs[0], ys[1] - ys[0]) * 1e-6);
+  return joinSegments(segments);
 }
 
-/** Join segments that share an end point (within tol) into polylines. */
-function joinSegments(segments: number[][], tol: number): Polyline[] {
-  const key = (x: number, y: number) => `${Math.round(x / tol)},${Math.round(y / tol)}`;
+/** Join segments that share an end point (the same numbers: see edge) into polylines. */
+function joinSegments(segments: number[][]): Polyline[] {
+  const key = (x: number, y: number) => `${x},${y}`;
   const ends = new Map<string, number[]>();
   segments.forEach((s, k) => {
     for (const [x, y] of [[s[0], s[1]], [s[2], s[3]]]) {
