@@ -53,7 +53,7 @@ describe('simulation worker adapter', () => {
     expect(summary.steps).toEqual([{ index: 0, population: 'neuron', startMs: 50, stopMs: 450, amplitude: 2.5, neurons: null }]);
     const [pop] = summary.populations;
     expect(pop).toMatchObject({ name: 'neuron', size: 1, offset: 0, model: 'lif', role: null, input: { symbol: 'I', unit: 'nA' } });
-    expect(pop.parameters.find((p) => p.name === 'tau_m')).toEqual({ name: 'tau_m', unit: 'ms', min: 0.5, max: 500, value: 10, meaning: expect.any(String), applies: 'live' });
+    expect(pop.parameters.find((p) => p.name === 'tau_m')).toEqual({ name: 'tau_m', unit: 'ms', min: 0.5, max: 500, value: 10, meaning: expect.any(String), applies: 'live', given: 10, setBy: null });
   });
 
   it('marks a parameter only initial values read as applying on reset (HH V_0), the others live', async () => {
