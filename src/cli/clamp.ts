@@ -5,31 +5,15 @@
 // step) and end_<name> (at the end of the step), then peak_total and end_total. A comment line
 // first gives the units and the protocol. Errors name the flag as typed.
 import { InputError } from '../core/errors.js';
-import { BUILTIN_MODEL_IDS } from '../core/model/builtinModels.js';
 import type { ModelFile } from '../core/model/modelFile.js';
 import type { MethodName } from '../core/model/loadModel.js';
 import { HOLD_BEFORE_MS, clampLevels, runClampFamily, type ClampFamily } from '../core/stimulus/clampFamily.js';
 import { validateScenario } from '../scenario/scenario.js';
-import { JSON_LIMITS, decodeUtf8, parseJson } from '../scenario/json.js';
 import { UsageError, fieldToFlag, numberFlag, parseArgs, parseNumberText, setFlags, wordsToFlags } from './flags.js';
-import { readFileCapped } from './readInput.js';
+import { modelArgument } from './readInput.js';
 
 export const CLAMP_USAGE = `usage: npm run sim -- clamp --model MODEL --hold MV --from MV --to MV --step MV --duration MS
                     [--dt MS] [--block NAME=FRACTION,...] [--set NAME=VALUE ...] [--method NAME] [--series-resistance R]`;
-
-/** --model: a model id of models/, or the path of a model file (a name ending in .json, or with a folder in it). */
-export function modelArgument(flags: Map<string, string[]>): string | ModelFile {
-  const value = flags.get('model')?.[0];
-  if (value === undefined) throw new InputError('--model', `is required: a model id (${BUILTIN_MODEL_IDS.join(', ')}) or the path of a model file`);
-  if ((BUILTIN_MODEL_IDS as readonly string[]).includes(value) || !/\.json$|[/\\]/.test(value)) return value;
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileCapped(value, JSON_LIMITS.scenarioBytes);
-  } catch (err) {
-    throw new InputError('--model', `cannot read the model file ${JSON.stringify(value.slice(0, 200))}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  return parseJson(decodeUtf8(bytes, value), value) as ModelFile;
-}
 
 /** --block g_Na=1,g_K=0.5 (or TTX=1): fractions blocked by blocker or conductance name. */
 export function blockFlag(flags: Map<string, string[]>): Record<string, number> {

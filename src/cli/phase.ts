@@ -6,7 +6,7 @@ import { InputError } from '../core/errors.js';
 import { fixedPoints, phasePlane } from '../core/analysis/phasePlane.js';
 import { validateScenario } from '../scenario/scenario.js';
 import { fieldToFlag, parseArgs, setFlags } from './flags.js';
-import { modelArgument } from './clamp.js';
+import { modelArgument } from './readInput.js';
 
 export const PHASE_USAGE = 'usage: npm run sim -- phase --model MODEL [--set I=VALUE] [--set NAME=VALUE ...] [--regime NAME]';
 

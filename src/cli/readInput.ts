@@ -3,6 +3,8 @@
 // block by block), a UTF-8 BOM is skipped, and nesting is bounded.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { InputError } from '../core/errors.js';
+import { BUILTIN_MODEL_IDS } from '../core/model/builtinModels.js';
+import type { ModelFile } from '../core/model/modelFile.js';
 import { PRESETS, preset } from '../scenario/presets.js';
 import { JSON_LIMITS, decodeUtf8, parseJson } from '../scenario/json.js';
 
@@ -79,4 +81,18 @@ export async function readScenario(target: string): Promise<unknown> {
   const source = target === '-' ? 'standard input' : target;
   const bytes = target === '-' ? await readStdinCapped() : readFileCapped(target);
   return parseJson(decodeUtf8(bytes, source), source);
+}
+
+/** --model: a model id of models/, or the path of a model file (a name ending in .json, or with a folder in it). */
+export function modelArgument(flags: Map<string, string[]>): string | ModelFile {
+  const value = flags.get('model')?.[0];
+  if (value === undefined) throw new InputError('--model', `is required: a model id (${BUILTIN_MODEL_IDS.join(', ')}) or the path of a model file`);
+  if ((BUILTIN_MODEL_IDS as readonly string[]).includes(value) || !/\.json$|[/\\]/.test(value)) return value;
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileCapped(value, JSON_LIMITS.scenarioBytes);
+  } catch (err) {
+    throw new InputError('--model', `cannot read the model file ${JSON.stringify(value.slice(0, 200))}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return parseJson(decodeUtf8(bytes, value), value) as ModelFile;
 }

@@ -21,9 +21,11 @@ import { LONG_RUN_SECONDS, describeRunCost, estimateRunCost, type RunCost } from
 import { brian2Script } from '../export/brian2.js';
 import { pynnScript } from '../export/pynn.js';
 import { UsageError, choiceFlag, fieldToFlag, numberFlag, parseArgs, setFlags, wordsToFlags } from './flags.js';
-import { readFileCapped, readScenario } from './readInput.js';
+import { modelArgument, readScenario } from './readInput.js';
 import { RUN_FORMATS, runAndWrite } from './runOutput.js';
 import { PROGRESS_AFTER_SECONDS, Progress } from './progress.js';
+import { CLAMP_USAGE, clamp } from './clamp.js';
+import { PHASE_USAGE, phase } from './phase.js';
 
 const USAGE = `usage:
   npm run sim -- run FILE.json|PRESET|- [--format json|csv|ndjson] [--long]
@@ -32,10 +34,12 @@ const USAGE = `usage:
   npm run sim -- fit --model MODEL [--noise-sigma MV] [--noise-tau MS] [--set NAME=VALUE ...] [--format csv|json]
                     [--from A --to B --step S --duration MS --discard MS --dt MS --neurons N --seed N] [--long]
   npm run sim -- export brian2|pynn FILE.json|PRESET|-
+${[CLAMP_USAGE, PHASE_USAGE].map((u) => u.replace(/^usage: /, '  ')).join('\n')}
 run reads - as standard input; --long lets a run estimated over ${LONG_RUN_SECONDS / 60} minutes start.
 run, fi and fit take --force to run a time step far too coarse for the model's fastest time constant.
 MODEL is a model id (${BUILTIN_MODEL_IDS.join(', ')}) or a model file's path; fi and fit take what is
-not given from the model file's default sweep.
+not given from the model file's default sweep. clamp prints a CSV row per command potential; phase prints
+the fixed points at the input in force, with their type and stability, as JSON.
 presets: ${Object.keys(PRESETS).join(', ')}`;
 
 /** `export brian2|pynn FILE|PRESET`: the scenario as a script for another simulator, on stdout. */
@@ -108,20 +112,6 @@ function sweep(options: FiSweepOptions, expectedSeconds: number): FiCurve {
 /** Flags fi and fit share: the sweep request's fields. */
 const SWEEP_FLAGS = ['model', 'from', 'to', 'step', 'duration', 'discard', 'dt', 'method', 'set', 'noise-sigma', 'noise-tau', 'seed', 'neurons'];
 
-/** --model: a model id of models/, or the path of a model file (a name ending in .json, or with a folder in it). */
-function modelFlag(flags: Map<string, string[]>): string | ModelFile {
-  const value = flags.get('model')?.[0];
-  if (value === undefined) throw new InputError('--model', `is required: a model id (${BUILTIN_MODEL_IDS.join(', ')}) or the path of a model file`);
-  if ((BUILTIN_MODEL_IDS as readonly string[]).includes(value) || !/\.json$|[/\\]/.test(value)) return value;
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileCapped(value, JSON_LIMITS.scenarioBytes);
-  } catch (err) {
-    throw new InputError('--model', `cannot read the model file ${JSON.stringify(value.slice(0, 200))}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  return parseJson(decodeUtf8(bytes, value), value) as ModelFile;
-}
-
 /**
  * The sweep request the flags of fi and fit state (a flag not given leaves its field to the
  * model file's default sweep); planFiSweep checks it. --noise-tau above 0 is Ornstein-Uhlenbeck
@@ -132,7 +122,7 @@ function sweepRequest(flags: Map<string, string[]>): FiSweepRequest {
   const tauMs = optional('noise-tau');
   const method = flags.get('method')?.[0];
   return {
-    model: modelFlag(flags),
+    model: modelArgument(flags),
     parameters: setFlags(flags),
     noise: { type: tauMs !== undefined && tauMs !== 0 ? 'ou' : 'white', sigmaMV: optional('noise-sigma') ?? 0, ...(tauMs !== undefined && tauMs !== 0 ? { tauMs } : {}) },
     range: { fromInput: optional('from'), toInput: optional('to'), step: optional('step') },
@@ -320,9 +310,11 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'fi') inFlagTerms(() => fi(rest));
     else if (command === 'fit') inFlagTerms(() => fit(rest));
     else if (command === 'export') await exportScript(rest);
+    else if (command === 'clamp') clamp(rest);
+    else if (command === 'phase') phase(rest);
     else if (command === '--help' || command === '-h' || command === 'help') process.stdout.write(`${USAGE}\n`);
     else if (command === undefined) throw new UsageError('', 'no command given');
-    else throw new UsageError(command.slice(0, 80), 'is not a command (run, fi, fit, export)');
+    else throw new UsageError(command.slice(0, 80), 'is not a command (run, fi, fit, export, clamp, phase)');
     return 0;
   } catch (err) {
     if (err instanceof InputError) {
