@@ -119,6 +119,7 @@ export class FiPlot {
     this.canvas.style.width = `${width}px`;
     this.canvas.style.height = `${height}px`;
     this.canvas.tabIndex = 0;
+    this.canvas.dataset.keys = 'arrows'; // the page's arrow-key shortcut stays out of its way
     this.canvas.addEventListener('pointermove', (event) => this.hover(event));
     // Keyboard too: focus the plot and step the read-out along the sweep's inputs.
     this.canvas.addEventListener('keydown', (event) => {

@@ -41,7 +41,7 @@ const ui = {
   step: element<HTMLButtonElement>('step'),
   reset: element<HTMLButtonElement>('reset'),
   speed: element<HTMLSelectElement>('speed'),
-  regions: { header: element('header-panels'), toolbar: element('toolbar-panels'), displays: element('displays'), controls: element('controls') } satisfies Record<Region, HTMLElement>,
+  regions: { header: element('header-panels'), toolbar: element('toolbar-panels'), displays: element('displays'), controls: element('controls'), tools: element('tools') } satisfies Record<Region, HTMLElement>,
 };
 
 const status = new StatusLine();
@@ -84,21 +84,47 @@ class Page {
       this.listeners.set(topic, [...(this.listeners.get(topic) ?? []), listener as (value: never) => void]);
     },
     showError: (title, detail) => {
+      this.drawn();
       this.setState('failed');
       status.showError({ title, detail });
     },
   };
 
-  /** Mount every panel of the registry into its region, in order. */
+  /** Hosts of the panels mounted later, in page order. */
+  private later: { host: HTMLElement; load: () => Promise<() => Panel> }[] = [];
+
+  /** Mount the panels made at once into their regions, in order; keep a place for the later ones. */
   async mount(): Promise<void> {
     for (const entry of PANELS) {
       const host = document.createElement('div');
       ui.regions[entry.region].append(host);
+      if ('load' in entry) {
+        this.later.push({ host, load: entry.load });
+        continue;
+      }
       const panel = entry.create();
       await panel.mount(host, this.hooks);
       this.panels.push(panel);
     }
   }
+
+  /** Mount the later panels (after the first frame is drawn) and tell them what is loaded. */
+  async mountLater(): Promise<void> {
+    const later = this.later;
+    this.later = [];
+    const made = await Promise.all(later.map((entry) => entry.load()));
+    for (const [k, create] of made.entries()) {
+      const panel = create();
+      await panel.mount(later[k].host, this.hooks);
+      this.panels.push(panel);
+      if (this.summary) panel.loaded?.(this.summary, this.run);
+    }
+  }
+
+  /** Resolves firstFrame (set by it: declared first, so its initializer is not run after). */
+  private drawn!: () => void;
+  /** Resolves once a frame of a scenario has been drawn (or the page has failed). */
+  readonly firstFrame = new Promise<void>((resolve) => (this.drawn = resolve));
 
   private withView(scenario: Record<string, unknown> | null): Record<string, unknown> | null {
     return scenario ? { ...structuredClone(scenario), view: viewOfPage(this.view.get()) } : null;
@@ -215,6 +241,7 @@ class Page {
       const info = { run: batch.run, timeMs: batch.timeMs, state: batch.state, stats: batch.stats };
       for (const panel of this.panels) panel.frame?.(frame, info);
       status.frame(frame);
+      this.drawn();
     }
     if (batch.error && this.state !== 'failed') {
       this.setState('failed');
@@ -238,6 +265,7 @@ class Page {
   }
 
   private fail(err: unknown): void {
+    this.drawn();
     this.setState('failed');
     status.showError(describeError(err));
   }
@@ -291,10 +319,16 @@ function wire(page: Page): void {
   ui.playPause.addEventListener('click', () => page.toggle());
   ui.step.addEventListener('click', () => void page.step());
   ui.reset.addEventListener('click', () => void page.reset());
+  // The shortcuts act where the focus is not already taken: never in a text field or a select,
+  // never on an element that reads the keys itself (the f-I plot's arrows: data-keys), and space
+  // on a button presses that button (the play button is a toggle itself).
+  const ownKeys = (target: EventTarget | null): boolean =>
+    typingInto(target) || (target instanceof Element && target.closest('[data-keys]') !== null);
   document.addEventListener('keydown', (event) => {
-    if (event.ctrlKey || event.metaKey || event.altKey || typingInto(event.target)) return;
+    if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented || ownKeys(event.target)) return;
     if (event.key === ' ') {
-      event.preventDefault(); // not also a click on a focused button
+      if (event.target instanceof HTMLButtonElement || (event.target instanceof Element && event.target.closest('summary, [role="button"], a[href]'))) return;
+      event.preventDefault(); // not a scroll of the page
       if (!event.repeat) page.toggle();
     } else if (event.key === 'ArrowRight') {
       event.preventDefault();
@@ -304,7 +338,7 @@ function wire(page: Page): void {
     }
   });
   document.addEventListener('keyup', (event) => {
-    if (event.key === ' ' && !typingInto(event.target)) event.preventDefault();
+    if (event.key === ' ' && !ownKeys(event.target) && !(event.target instanceof HTMLButtonElement)) event.preventDefault();
   });
 }
 
@@ -325,11 +359,17 @@ async function start(): Promise<void> {
   };
   requestAnimationFrame(loop);
   // A shared link ("#s=...") opens its scenario; a refused one is explained and the default runs.
+  // The panels off the first screen come once something is drawn (or nothing will be: see below).
+  const mountLater = () => void page.mountLater().catch((err: unknown) => page.hooks.showError('A panel could not start:', err instanceof Error ? err.message : String(err)));
+  void page.firstFrame.then(mountLater);
   const shared = await readHashOnLoad(location.hash);
   const opened = shared.kind === 'scenario' ? await page.open(shared.scenario) : null;
   if (opened?.ok || page.requested > (opened ? 1 : 0)) return; // a link ran, or a student chose first
   const fallback = await page.open(preset(DEFAULT_PRESET), `preset:${DEFAULT_PRESET}`);
-  if (!fallback.ok) page.hooks.showError('The scenario was refused:', fallback.message);
+  if (!fallback.ok) {
+    page.hooks.showError('The scenario was refused:', fallback.message);
+    mountLater(); // no frame is coming
+  }
   if (shared.kind === 'refused') page.hooks.publish('linkRefused', shared.message);
   else if (opened && !opened.ok) page.hooks.publish('linkRefused', opened.message);
 }

@@ -5,8 +5,8 @@
 // under it or a raster above it.
 import type { ScenarioSummary, TraceSummary } from '../../workers/simulationApi.js';
 import type { Panel, PanelHooks } from './panel.js';
-import { SERIES_COLOURS, TracePlot } from './tracePlot.js';
-import { populationColour } from './rasterPlot.js';
+import { TracePlot } from './tracePlot.js';
+import { SERIES_COLOURS, populationColour } from './plotStyle.js';
 import { canvasPng } from './dom.js';
 import { contentWidth, isNetwork, sameTrace, whoseTrace } from './summaryFacts.js';
 

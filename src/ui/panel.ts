@@ -93,13 +93,18 @@ export interface Panel {
   dispose?(): void;
 }
 
-/** Where a panel goes on the page (index.html has one element per region). */
-export type Region = 'header' | 'toolbar' | 'displays' | 'controls';
+/**
+ * Where a panel goes on the page (index.html has one element per region). The tools (f-I, export,
+ * the equation editor) come after the controls, so Tab reaches the input and the poke first.
+ */
+export type Region = 'header' | 'toolbar' | 'displays' | 'controls' | 'tools';
 
-export interface PanelEntry {
-  region: Region;
-  create(): Panel;
-}
+/**
+ * A panel of the registry: made at once (`create`), or (`load`) fetched as a chunk of its own and
+ * mounted after the first scenario is drawn, for panels a student does not need in the first second
+ * (the f-I panel, export, the equation editor): the page starts without parsing them.
+ */
+export type PanelEntry = { region: Region; create(): Panel } | { region: Region; load(): Promise<() => Panel> };
 
 /** The view settings, with listeners: a link sets them, the panels that show them follow. */
 export class ViewSettings {

@@ -1,29 +1,29 @@
 // The page's panels, in page order within each region. Adding a panel is one file that exports a
 // function returning a Panel (panel.ts) and one line here; main.ts mounts them all, forwards each
-// loaded scenario and frame, and gives them PanelHooks.
+// loaded scenario and frame, and gives them PanelHooks. Panels off the first screen are loaded
+// (their own chunks) and mounted after the first scenario is drawn.
 import type { PanelEntry } from './panel.js';
 import { scenarioChooser } from './scenarioChooser.js';
 import { sharePanel } from './shareLink.js';
+import { audioMonitor } from './audioMonitor.js';
 import { rasterView } from './rasterView.js';
 import { membraneView } from './membraneView.js';
 import { traceViews } from './traceViews.js';
 import { readout } from './readout.js';
-import { fiPanel } from './fiPanel.js';
-import { exportPanel } from './exportPanel.js';
-import { equationEditor } from './equationEditor.js';
 import { lessonsPanel } from './lessonsPanel.js';
 import { controls } from './controls.js';
 
 export const PANELS: PanelEntry[] = [
   { region: 'header', create: scenarioChooser },
   { region: 'toolbar', create: sharePanel },
+  { region: 'toolbar', create: audioMonitor },
   { region: 'displays', create: rasterView },
   { region: 'displays', create: membraneView },
   { region: 'displays', create: traceViews },
   { region: 'displays', create: readout },
-  { region: 'displays', create: fiPanel },
-  { region: 'displays', create: exportPanel },
-  { region: 'displays', create: equationEditor },
+  { region: 'tools', load: () => import('./fiPanel.js').then((m) => m.fiPanel) },
+  { region: 'tools', load: () => import('./exportPanel.js').then((m) => m.exportPanel) },
+  { region: 'tools', load: () => import('./equationEditor.js').then((m) => m.equationEditor) },
   { region: 'controls', create: lessonsPanel },
   { region: 'controls', create: controls },
 ];

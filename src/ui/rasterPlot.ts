@@ -5,10 +5,8 @@
 import { Application, Container, Graphics, Text } from 'pixi.js';
 import { RasterBitmap, rgba } from './rasterBitmap.js';
 import { SpikeRaster } from './spikeRaster.js';
-import { COLOURS, niceTicks } from './tracePlot.js';
+import { COLOURS, FONT, niceTicks, populationColour } from './plotStyle.js';
 
-/** Excitatory blue and inhibitory orange: the Okabe-Ito pair that stays apart for colour-blind viewers. */
-export const POPULATION_COLOURS = { excitatory: 0x0072b2, inhibitory: 0xe69f00, other: [0xcc79a7, 0x009e73, 0x56b4e9, 0x000000] } as const;
 
 export interface RasterPopulation {
   name: string;
@@ -19,19 +17,11 @@ export interface RasterPopulation {
 
 const MARGIN = { left: 78, right: 28, top: 8, bottom: 26 };
 const STRIP_ROWS = 40;
-const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif';
 /** Tops of the rate strip offered as it grows (Hz per neuron): round numbers to read it by. */
 const STRIP_SCALES = [10, 20, 50, 100, 200, 500, 1000];
 
 function label(text: string, size = 12, colour: number = COLOURS.text): Text {
   return new Text({ text, style: { fontFamily: FONT, fontSize: size, fill: colour } });
-}
-
-export function populationColour(populations: RasterPopulation[], k: number): number {
-  const role = populations[k].role;
-  if (role) return POPULATION_COLOURS[role];
-  const others = populations.slice(0, k).filter((p) => !p.role).length;
-  return POPULATION_COLOURS.other[others % POPULATION_COLOURS.other.length];
 }
 
 export interface RasterHover {

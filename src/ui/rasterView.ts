@@ -3,7 +3,8 @@
 // setting a link carries) and the neuron and time under the pointer.
 import type { ScenarioSummary } from '../../workers/simulationApi.js';
 import type { Panel, PanelHooks } from './panel.js';
-import { RasterPlot, populationColour, type RasterHover } from './rasterPlot.js';
+import type { RasterPlot, RasterHover } from './rasterPlot.js';
+import { css, populationColour } from './plotStyle.js';
 import { canvasPng, el } from './dom.js';
 import { contentWidth, isNetwork } from './summaryFacts.js';
 
@@ -18,7 +19,13 @@ function hoverText(at: RasterHover | null): string {
 }
 
 export function rasterView(): Panel {
-  let plot: RasterPlot;
+  /** Made when the first network loads (a single neuron never needs its WebGL context). */
+  let plot: RasterPlot | null = null;
+  let creating: Promise<void> | null = null;
+  /** Spikes that arrived while the plot was being made, copied (a frame's arrays are not kept). */
+  let waiting: { timeMs: Float64Array; neuron: Int32Array; endMs: number }[] = [];
+  let canvasHost: HTMLElement;
+  let hover: HTMLElement;
   let section: HTMLElement;
   let legend: HTMLElement;
   let windowSelect: HTMLSelectElement;
@@ -26,9 +33,22 @@ export function rasterView(): Panel {
   let windowMs = 1000;
 
   function restart(): void {
-    if (!summary || section.hidden) return;
+    waiting = [];
+    if (!summary || section.hidden || !plot) return;
     plot.reset(summary.populations, windowMs); // a new window starts empty, from now on
     plot.render();
+  }
+
+  /** Make the plot once, sized to its host now that it is shown; spikes meanwhile wait for it. */
+  function ensurePlot(): void {
+    // PixiJS comes with the raster's own chunk: a page that never shows a network never loads it.
+    creating ??= import('./rasterPlot.js').then(({ RasterPlot }) => RasterPlot.create(canvasHost, contentWidth(canvasHost), RASTER_HEIGHT, (at) => (hover.textContent = hoverText(at)))).then((made) => {
+      plot = made;
+      const held = waiting;
+      restart();
+      for (const f of held) plot.frame(f.timeMs, f.neuron, f.endMs);
+      plot.render();
+    });
   }
 
   function showWindow(ms: number): void {
@@ -37,7 +57,7 @@ export function rasterView(): Panel {
   }
 
   return {
-    async mount(host: HTMLElement, hooks: PanelHooks) {
+    mount(host: HTMLElement, hooks: PanelHooks) {
       section = host;
       section.id = 'raster-section';
       section.className = 'panel';
@@ -46,11 +66,9 @@ export function rasterView(): Panel {
       windowSelect = el('select', { id: 'raster-window', title: 'Simulated time across the raster (it scrolls, newest at the right)' });
       for (const ms of RASTER_WINDOWS_MS) windowSelect.append(new Option(`${ms / 1000} s`, String(ms)));
       head.append(el('h2', {}, 'Spike raster'), legend, el('label', { for: 'raster-window' }, 'window'), windowSelect);
-      const canvasHost = el('div', { id: 'raster' });
-      const hover = el('p', { id: 'raster-hover', 'aria-live': 'off' });
+      canvasHost = el('div', { id: 'raster' });
+      hover = el('p', { id: 'raster-hover', 'aria-live': 'off' });
       section.append(head, canvasHost, hover);
-      // Sized while visible, then hidden until a network needs it.
-      plot = await RasterPlot.create(canvasHost, contentWidth(canvasHost), RASTER_HEIGHT, (at) => (hover.textContent = hoverText(at)));
       hover.textContent = hoverText(null);
       section.hidden = true;
       windowMs = hooks.view.get().rasterWindowMs;
@@ -67,12 +85,13 @@ export function rasterView(): Panel {
       summary = s;
       section.hidden = !isNetwork(s);
       if (section.hidden) return;
+      ensurePlot();
       restart();
       legend.replaceChildren(
         ...s.populations.map((p, k) => {
           const item = el('span');
           const key = el('span', { class: 'key dot' });
-          key.style.background = `#${populationColour(s.populations, k).toString(16).padStart(6, '0')}`;
+          key.style.background = css(populationColour(s.populations, k));
           item.append(key, `${p.name}${p.role ? ` (${p.role})` : ''}: ${p.size} neurons`);
           return item;
         }),
@@ -80,14 +99,18 @@ export function rasterView(): Panel {
     },
     frame(frame) {
       if (section.hidden) return;
+      if (!plot) {
+        waiting.push({ timeMs: frame.spikes.timeMs.slice(), neuron: frame.spikes.neuron.slice(), endMs: frame.endMs });
+        return;
+      }
       plot.frame(frame.spikes.timeMs, frame.spikes.neuron, frame.endMs);
       plot.render();
     },
     images: () => [
       {
         name: 'raster',
-        shown: () => !section.hidden,
-        png: () => canvasPng(section.querySelector('canvas')!, () => plot.redraw()),
+        shown: () => !section.hidden && plot !== null,
+        png: () => canvasPng(section.querySelector('canvas')!, () => plot?.redraw()),
       },
     ],
   };

@@ -1,24 +1,22 @@
-// A trace plot: one or more traced series sharing a y axis (membrane potentials, gates, or
-// currents) against time, thresholds as dashed lines, and a strip of spike ticks above. It only
-// draws what it is given; it decides nothing about neurons. New data is drawn incrementally (one
-// Graphics per series and frame, painted once into a texture that keeps the ink and then thrown
-// away), so a frame costs what it adds, not the history on screen. The axes are rebuilt and the
-// history repainted only when the data leaves the range shown or the plot changes size.
-import { Application, Container, Graphics, RenderTexture, Sprite, Text } from 'pixi.js';
+// A trace plot: one or more traced series sharing a y axis (membrane potentials, gates, currents)
+// against time, thresholds as dashed lines, and a strip of spike ticks above. It only draws what
+// it is given; it decides nothing about neurons.
+//
+// Drawn by uPlot on a 2-D canvas: its axes, the legend under the plot (each series' value at the
+// cursor, which is also what a screen reader reads), the cursor and a drag to zoom in time (double
+// click zooms out) come with it. Measured on this machine's headless Chromium, one PixiJS
+// application per plot cost a WebGL context, its shader programs and PixiJS's own start (about half
+// a second each, and most of the page's first seconds); uPlot starts in milliseconds and redraws a
+// run's samples within a frame. Thresholds and spike ticks are drawn in uPlot's draw hook.
+//
+// The time axis is simulated time in ms, from 0 to the run's end, or for a run without end
+// (`windowMs`) the last window up to now, scrolling as an oscilloscope does: then only the samples
+// of the last two windows are kept.
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { COLOURS, FONT, SERIES_COLOURS, css, formatNumber, niceTicks, unitSuffix } from './plotStyle.js';
 
-/** Okabe-Ito colours (distinguishable with the common colour-vision deficiencies). */
-export const COLOURS = {
-  trace: 0x0072b2, // blue
-  threshold: 0xd55e00, // vermillion
-  spike: 0x009e73, // bluish green
-  background: 0xffffff,
-  grid: 0xe8e8e8,
-  axis: 0x555555,
-  text: 0x2b2b2b,
-} as const;
-
-/** Okabe-Ito colours for several series on one plot, in order of use. */
-export const SERIES_COLOURS = [0x0072b2, 0xcc79a7, 0xe69f00, 0x56b4e9, 0x009e73, 0x000000] as const;
+export { COLOURS, SERIES_COLOURS, niceTicks };
 
 export interface SeriesLayout {
   /** Legend text, e.g. "LIF v" or "m". */
@@ -28,6 +26,8 @@ export interface SeriesLayout {
 
 export interface TraceLayout {
   durationMs: number;
+  /** A run without end: show the last this many ms, scrolling (durationMs is then ignored). */
+  windowMs?: number;
   height: number;
   /** Axis label, e.g. "membrane potential v". */
   label: string;
@@ -46,107 +46,194 @@ interface Chunk {
   values: Float64Array;
 }
 
-const MARGIN = { left: 78, right: 28, top: 52, bottom: 50 };
-const SPIKE_STRIP = { top: 12, height: 26 };
-const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif';
+/** The spike strip above the plotting area, in CSS px. */
+const SPIKE_STRIP = { height: 26, gap: 8 };
+const PADDING = { top: 14, right: 28 };
 
-/** Round tick values covering [lo, hi] with about `count` steps of 1, 2 or 5 times a power of ten. */
-export function niceTicks(lo: number, hi: number, count: number): { lo: number; hi: number; step: number } {
-  const span = Math.max(hi - lo, 1e-9);
-  const raw = span / count;
-  const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
-  return { lo: Math.floor(lo / step) * step, hi: Math.ceil(hi / step) * step, step };
-}
-
-/** A unit after a number (none for a dimensionless "1"). */
-function unitSuffix(unit: string): string {
-  return unit && unit !== '1' ? ` ${unit}` : '';
-}
-
-function label(text: string, size = 13, colour: number = COLOURS.text): Text {
-  return new Text({ text, style: { fontFamily: FONT, fontSize: size, fill: colour } });
+/** A growing column of samples (doubling its capacity, NaN where nothing was written yet), read through views that cost nothing. */
+class Column {
+  data = new Float64Array(1024).fill(Number.NaN);
+  length = 0;
+  private ensure(capacity: number): void {
+    if (capacity <= this.data.length) return;
+    const grown = new Float64Array(Math.max(capacity, this.data.length * 2)).fill(Number.NaN);
+    grown.set(this.data);
+    this.data = grown;
+  }
+  push(value: number): void {
+    this.ensure(this.length + 1);
+    this.data[this.length++] = value;
+  }
+  /** Drop the first `count` samples. */
+  shift(count: number): void {
+    this.data.copyWithin(0, count);
+    this.data.fill(Number.NaN, this.data.length - count);
+    this.length = Math.max(0, this.length - count);
+  }
+  /** The first `n` samples (NaN past those written). */
+  view(n = this.length): Float64Array {
+    this.ensure(n);
+    return this.data.subarray(0, n);
+  }
 }
 
 export class TracePlot {
-  private readonly axes = new Container();
-  private readonly thresholdLayer = new Container();
-  /** Traces and spike ticks already drawn: a texture painted incrementally, shown by one sprite. */
-  private ink: RenderTexture;
-  private readonly inkSprite: Sprite;
-  private readonly pending = new Container();
+  private plot: uPlot;
   private layout: TraceLayout | null = null;
-  private chunks: Chunk[][] = [];
+  private times = new Column();
+  private columns: Column[] = [];
   private spikeTimes: number[][] = [];
-  /** Voltage range on screen, and the range of the data drawn so far. */
+  /** The latest time a sample or the run has reached (the right edge of a scrolling window). */
+  private nowMs = 0;
   private vLow = -80;
   private vHigh = -40;
   private vStep = 10;
   private dataLow = Infinity;
   private dataHigh = -Infinity;
-  private last: ({ x: number; y: number } | null)[] = [];
-  private renderQueued = false;
+  private dirty = true;
   private height: number;
+  /** The plot's text alternative: what it shows, in words, for a screen reader (the canvas points to it). */
+  private readonly said: HTMLElement;
+  private saidAt = -Infinity;
 
-  private constructor(private readonly app: Application, readonly width: number, height: number) {
+  private constructor(host: HTMLElement, readonly width: number, height: number, id: string, description: string) {
     this.height = height;
-    this.ink = this.newInk();
-    this.inkSprite = new Sprite(this.ink);
-    app.stage.addChild(this.axes, this.inkSprite, this.thresholdLayer);
+    this.plot = new uPlot(this.options(null), [[]], host);
+    this.said = document.createElement('p');
+    this.said.className = 'sr-only';
+    this.said.id = `${id}-summary`;
+    host.append(this.said);
+    this.describe(id, description);
   }
 
-  /** Create the PixiJS application (WebGL) and put its canvas into `host`. */
+  /** Create the plot and put it into `host` (kept async: callers await it as they did a WebGL start). */
   static async create(host: HTMLElement, width: number, height: number, id: string, description: string): Promise<TracePlot> {
-    const app = new Application();
-    await app.init({
-      width,
-      height,
-      background: COLOURS.background,
-      antialias: false, // the traces are inked into a texture without it anyway; MSAA on the canvas only costs
-      preference: 'webgl',
-      resolution: Math.max(1, window.devicePixelRatio || 1),
-      autoDensity: true,
-      autoStart: false, // drawn on demand: nothing is rendered while nothing changes
+    return new TracePlot(host, width, height, id, description);
+  }
+
+  private describe(id: string, description: string): void {
+    const canvas = this.canvas;
+    canvas.id = id;
+    canvas.setAttribute('role', 'img');
+    canvas.setAttribute('aria-label', description);
+    canvas.setAttribute('aria-describedby', this.said.id);
+  }
+
+  /** The data in words: the time shown, each series' range and spike count. */
+  summaryText(): string {
+    const layout = this.layout;
+    if (!layout || this.times.length === 0) return 'No data yet.';
+    const [from, to] = [this.times.data[0], this.times.data[this.times.length - 1]];
+    const unit = unitSuffix(layout.unit);
+    const parts = layout.series.map((series, k) => {
+      const column = this.columns[k];
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (let j = 0; j < column.length; j++) {
+        const v = column.data[j];
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      const spikes = layout.spikes ? `, ${this.spikeTimes[k].length} spikes` : '';
+      const name = series.label || layout.label;
+      return Number.isFinite(lo) ? `${name} from ${formatNumber(lo)} to ${formatNumber(hi)}${unit}${spikes}` : `${name}: no samples`;
     });
-    app.canvas.id = id;
-    app.canvas.setAttribute('role', 'img');
-    app.canvas.setAttribute('aria-label', description);
-    host.appendChild(app.canvas);
-    app.render(); // an empty plot, not a blank canvas, until the first scenario arrives
-    return new TracePlot(app, width, height);
+    return `${layout.label} from t = ${formatNumber(Number(from.toFixed(1)))} to ${formatNumber(Number(to.toFixed(1)))} ms: ${parts.join('; ')}.`;
   }
 
-  private get plotLeft(): number {
-    return MARGIN.left;
-  }
-  private get plotRight(): number {
-    return this.width - MARGIN.right;
-  }
-  private get plotTop(): number {
-    return this.layout?.spikes === false ? 24 : MARGIN.top;
-  }
-  private get plotBottom(): number {
-    return this.height - MARGIN.bottom;
+  /** Refresh the text alternative, at most once a second (a screen reader reads it on demand). */
+  private speak(force = false): void {
+    const now = performance.now();
+    if (!force && now - this.saidAt < 1000) return;
+    this.saidAt = now;
+    this.said.textContent = this.summaryText();
   }
 
-  private x(timeMs: number): number {
-    const duration = this.layout?.durationMs ?? 1;
-    return this.plotLeft + (timeMs / duration) * (this.plotRight - this.plotLeft);
+  get canvas(): HTMLCanvasElement {
+    return this.plot.ctx.canvas;
   }
 
-  private y(value: number): number {
-    return this.plotBottom - ((value - this.vLow) / (this.vHigh - this.vLow)) * (this.plotBottom - this.plotTop);
+  private options(layout: TraceLayout | null): uPlot.Options {
+    const series = layout?.series ?? [];
+    const axisFont = `13px ${FONT}`;
+    const many = series.length > 1;
+    return {
+      width: this.width,
+      height: this.height,
+      padding: [PADDING.top + (layout?.spikes ? SPIKE_STRIP.height + SPIKE_STRIP.gap : 0), PADDING.right, 0, 0],
+      legend: { show: series.length > 0, live: true },
+      cursor: { drag: { x: true, y: false, setScale: true }, points: { show: false } },
+      scales: {
+        x: { time: false, auto: true, range: () => this.timeRange() },
+        y: { auto: true, range: () => [this.vLow, this.vHigh] },
+      },
+      axes: [
+        {
+          label: 'time (ms)',
+          font: axisFont,
+          labelFont: axisFont,
+          stroke: css(COLOURS.text),
+          grid: { stroke: css(COLOURS.grid), width: 1 },
+          ticks: { stroke: css(COLOURS.axis), width: 1, size: 5 },
+          splits: (u) => this.timeSplits(u),
+          values: (_u, splits) => splits.map(formatNumber),
+        },
+        {
+          label: layout ? `${layout.label}${layout.unit && layout.unit !== '1' ? ` (${layout.unit})` : ''}` : '',
+          font: axisFont,
+          labelFont: axisFont,
+          stroke: css(COLOURS.text),
+          size: 56,
+          grid: { stroke: css(COLOURS.grid), width: 1 },
+          ticks: { stroke: css(COLOURS.axis), width: 1, size: 5 },
+          splits: () => {
+            const out: number[] = [];
+            for (let k = 0; this.vLow + k * this.vStep <= this.vHigh + 1e-9; k++) out.push(this.vLow + k * this.vStep);
+            return out;
+          },
+          values: (_u, splits) => splits.map(formatNumber),
+        },
+      ],
+      series: [
+        { label: 'time (ms)', value: (_u, v) => (v == null ? '–' : v.toFixed(2)) },
+        ...series.map((s) => ({
+          label: s.label || (layout?.label ?? ''),
+          stroke: css(s.colour),
+          width: many ? 1.5 : 2,
+          points: { show: false },
+          value: (_u: uPlot, v: number | null) => (v == null || Number.isNaN(v) ? '–' : `${formatNumber(v)}${unitSuffix(layout?.unit ?? '')}`),
+        })),
+      ],
+      hooks: { draw: [(u) => this.drawMarks(u)] },
+    };
+  }
+
+  private timeRange(): uPlot.Range.MinMax {
+    const layout = this.layout;
+    if (layout?.windowMs) {
+      const right = Math.max(this.nowMs, layout.windowMs);
+      return [right - layout.windowMs, right];
+    }
+    return [0, layout?.durationMs ?? 1];
+  }
+
+  private timeSplits(u: uPlot): number[] {
+    const lo = u.scales.x.min ?? 0;
+    const hi = u.scales.x.max ?? 1;
+    const ticks = niceTicks(lo, hi, Math.max(3, Math.min(10, Math.floor(this.width / 70))));
+    const out: number[] = [];
+    for (let t = Math.ceil(lo / ticks.step) * ticks.step; t <= hi + 1e-9; t += ticks.step) out.push(Number(t.toPrecision(12)));
+    return out;
   }
 
   /** Start a new run: clear the data and lay out the axes for `layout`. */
   reset(layout: TraceLayout): void {
     this.layout = layout;
-    if (layout.height !== this.height) {
-      this.height = layout.height;
-      this.app.renderer.resize(this.width, layout.height);
-    }
-    this.chunks = layout.series.map(() => []);
+    this.height = layout.height;
+    this.times = new Column();
+    this.columns = layout.series.map(() => new Column());
     this.spikeTimes = layout.series.map(() => []);
+    this.nowMs = 0;
     this.dataLow = Infinity;
     this.dataHigh = -Infinity;
     // A fixed range, or one that starts at the thresholds and grows with the data (in whatever
@@ -155,89 +242,118 @@ export class TracePlot {
     if (layout.range) this.fitRange(...layout.range);
     else if (levels.length > 0) this.fitRange(Math.min(...levels), Math.max(...levels));
     else this.fitRange(0, 0);
-    this.redrawAll();
+    this.rebuild();
+  }
+
+  /** uPlot's series and axes are fixed when it is made: a new layout makes it again in place. */
+  private rebuild(): void {
+    const id = this.canvas.id;
+    const description = this.canvas.getAttribute('aria-label') ?? '';
+    const host = this.plot.root.parentElement!;
+    const old = this.plot;
+    this.plot = new uPlot(this.options(this.layout), this.data(), (made, init) => {
+      host.replaceChild(made.root, old.root);
+      init();
+    });
+    old.destroy();
+    this.describe(id, description);
+    this.dirty = false;
+    this.speak(true);
   }
 
   /** Show nothing (e.g. when a scenario was refused). */
   clear(): void {
     this.layout = null;
-    this.chunks = [];
+    this.columns = [];
     this.spikeTimes = [];
-    this.redrawAll();
+    this.times = new Column();
+    this.rebuild();
   }
 
-  /** Add a frame's samples of series `index` (sampled every `everyMs` from `startMs`) and its spike times. */
+  private data(): uPlot.AlignedData {
+    const n = this.times.length;
+    return [this.times.view(), ...this.columns.map((c) => c.view(n))] as unknown as uPlot.AlignedData;
+  }
+
+  /**
+   * Add a frame's samples of series `index` (sampled every `everyMs` from `startMs`) and its spike
+   * times. The series of one plot are sampled together: the first series' samples set the times.
+   */
   append(index: number, chunk: Chunk, spikeTimesMs: ArrayLike<number>): void {
-    if (!this.layout || index >= this.layout.series.length) return;
-    if (chunk.values.length > 0) {
-      this.chunks[index].push(chunk);
-      let lo = Infinity;
-      let hi = -Infinity;
-      for (let k = 0; k < chunk.values.length; k++) {
-        const v = chunk.values[k];
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
-      }
+    const layout = this.layout;
+    if (!layout || index >= layout.series.length) return;
+    const column = this.columns[index];
+    const { values, startMs, everyMs } = chunk;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let k = 0; k < values.length; k++) {
+      const v = values[k];
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+      // A sample at a time the plot already has goes into that row; a later one adds a row.
+      if (column.length >= this.times.length) this.times.push(startMs + k * everyMs);
+      column.push(v);
+    }
+    if (values.length > 0) this.nowMs = Math.max(this.nowMs, startMs + (values.length - 1) * everyMs);
+    for (let k = 0; k < spikeTimesMs.length; k++) this.spikeTimes[index].push(spikeTimesMs[k]);
+    if (!layout.range && (lo < this.vLow || hi > this.vHigh)) {
+      this.dataLow = Math.min(this.dataLow, lo);
+      this.dataHigh = Math.max(this.dataHigh, hi);
+      this.fitRange(this.dataLow, this.dataHigh);
+    } else {
       this.dataLow = Math.min(this.dataLow, lo);
       this.dataHigh = Math.max(this.dataHigh, hi);
     }
-    const fresh = Array.from(spikeTimesMs);
-    for (const t of fresh) this.spikeTimes[index].push(t);
-    if (!this.layout.range && (this.dataLow < this.vLow || this.dataHigh > this.vHigh)) {
-      this.fitRange(this.dataLow, this.dataHigh);
-      this.redrawAll();
-    } else {
-      if (chunk.values.length > 0) this.paint(this.drawChunk(index, chunk));
-      const ticks = this.drawSpikes(index, fresh);
-      if (ticks) this.paint(ticks);
-      // Drawn when the page calls render() (or only inked by flushInk() while hidden).
+    this.forget();
+    this.dirty = true;
+  }
+
+  /** A scrolling window keeps only its last two windows of samples and spikes. */
+  private forget(): void {
+    const windowMs = this.layout?.windowMs;
+    if (!windowMs) return;
+    const keepFrom = this.nowMs - 2 * windowMs;
+    const times = this.times.data;
+    let drop = 0;
+    while (drop < this.times.length && times[drop] < keepFrom) drop++;
+    if (drop > 4096) {
+      this.times.shift(drop);
+      for (const c of this.columns) c.shift(Math.min(drop, c.length));
+    }
+    for (const s of this.spikeTimes) {
+      let n = 0;
+      while (n < s.length && s[n] < keepFrom) n++;
+      if (n > 0) s.splice(0, n);
     }
   }
 
-  /** Change the height, redrawing what is held (nothing is lost). */
+  /** Change the height, keeping what is held. */
   resize(height: number): void {
     if (height === this.height) return;
     this.height = height;
     if (this.layout) this.layout.height = height;
-    this.app.renderer.resize(this.width, height);
-    this.ink.destroy(true);
-    this.ink = this.newInk();
-    this.inkSprite.texture = this.ink;
-    this.redrawAll();
+    this.plot.setSize({ width: this.width, height });
   }
 
-  private newInk(): RenderTexture {
-    return RenderTexture.create({ width: this.width, height: this.height, resolution: this.app.renderer.resolution, antialias: false });
-  }
+  /** Kept for callers that ink a hidden plot: the data is held and drawn when shown. */
+  flushInk(): void {}
 
-  /** Queue new marks for the ink; flushInk() paints them all in one pass. */
-  private paint(marks: Graphics): void {
-    this.pending.addChild(marks);
-  }
-
-  /** Paint the queued marks into the ink texture (on top of what is there) and free them. */
-  flushInk(): void {
-    if (this.pending.children.length === 0) return;
-    this.app.renderer.render({ container: this.pending, target: this.ink, clear: false });
-    for (const child of this.pending.removeChildren()) child.destroy();
-  }
-
-  private clearInk(): void {
-    for (const child of this.pending.removeChildren()) child.destroy();
-    const nothing = new Container();
-    this.app.renderer.render({ container: nothing, target: this.ink, clear: true, clearColor: [0, 0, 0, 0] });
-    nothing.destroy();
-  }
-
-  /** Draw now (the page calls this once per animation frame after appending). */
+  /** Draw what changed (the page calls this once per animation frame after appending). */
   render(): void {
-    this.renderQueued = false;
-    this.flushInk();
-    this.app.render();
+    if (!this.dirty) return;
+    this.dirty = false;
+    this.plot.setData(this.data(), true);
+    this.speak();
+  }
+
+  /** Draw now, changed or not (a PNG of the plot). */
+  redraw(): void {
+    this.dirty = false;
+    this.plot.setData(this.data(), true);
   }
 
   destroy(): void {
-    this.app.destroy(true, { children: true });
+    this.plot.destroy();
   }
 
   private fitRange(dataLow: number, dataHigh: number): void {
@@ -251,161 +367,65 @@ export class TracePlot {
     this.vStep = ticks.step;
   }
 
-  private redrawAll(): void {
-    this.clearInk();
-    for (const layer of [this.axes, this.thresholdLayer]) {
-      for (const child of layer.removeChildren()) child.destroy();
-    }
-    this.last = this.chunks.map(() => null);
-    this.drawAxes();
-    this.drawThreshold();
-    // The whole history in one pass into the ink (rare: a new range or size).
-    const all = new Container();
-    this.chunks.forEach((chunks, index) => {
-      for (const chunk of chunks) all.addChild(this.drawChunk(index, chunk));
-    });
-    this.spikeTimes.forEach((times, index) => {
-      const ticks = this.drawSpikes(index, times);
-      if (ticks) all.addChild(ticks);
-    });
-    this.app.renderer.render({ container: all, target: this.ink, clear: false });
-    all.destroy({ children: true });
-    this.requestRender();
-  }
-
-  private drawAxes(): void {
+  /** Thresholds (dashed, labelled) and the spike strip, over what uPlot drew; canvas pixels here. */
+  private drawMarks(u: uPlot): void {
     const layout = this.layout;
     if (!layout) return;
-    const { plotLeft: left, plotRight: right, plotTop: top, plotBottom: bottom } = this;
-    const grid = new Graphics();
-    const axis = new Graphics();
-    this.axes.addChild(grid, axis);
-
-    for (let k = 0; this.vLow + k * this.vStep <= this.vHigh + 1e-9; k++) {
-      const v = this.vLow + k * this.vStep;
-      const y = Math.round(this.y(v)) + 0.5;
-      grid.moveTo(left, y).lineTo(right, y);
-      axis.moveTo(left - 5, y).lineTo(left, y);
-      const text = label(formatNumber(v));
-      text.anchor.set(1, 0.5);
-      text.position.set(left - 8, y);
-      this.axes.addChild(text);
-    }
-    const tTicks = niceTicks(0, layout.durationMs, Math.max(3, Math.min(10, Math.floor((this.plotRight - this.plotLeft) / 45))));
-    for (let k = 0; k * tTicks.step <= layout.durationMs + 1e-9; k++) {
-      const t = k * tTicks.step;
-      const x = Math.round(this.x(t)) + 0.5;
-      grid.moveTo(x, top).lineTo(x, bottom);
-      axis.moveTo(x, bottom).lineTo(x, bottom + 5);
-      const text = label(formatNumber(t));
-      text.anchor.set(0.5, 0);
-      text.position.set(x, bottom + 8);
-      this.axes.addChild(text);
-    }
-    grid.stroke({ width: 1, color: COLOURS.grid });
-    axis.moveTo(left + 0.5, top).lineTo(left + 0.5, bottom + 0.5).lineTo(right, bottom + 0.5);
-    axis.stroke({ width: 1, color: COLOURS.axis });
-
-    const xTitle = label('time (ms)');
-    // With a legend on its line (several series), the axis title moves to the right end.
-    const legend = layout.series.length > 1;
-    xTitle.anchor.set(legend ? 1 : 0.5, 0);
-    xTitle.position.set(legend ? right : (left + right) / 2, bottom + 27);
-    const yTitle = label(`${layout.label}${layout.unit && layout.unit !== '1' ? ` (${layout.unit})` : ''}`);
-    yTitle.anchor.set(0.5, 0);
-    yTitle.rotation = -Math.PI / 2;
-    yTitle.position.set(10, (top + bottom) / 2);
-    this.axes.addChild(xTitle, yTitle);
-    if (layout.spikes) {
-      const stripTitle = label('spikes');
-      stripTitle.anchor.set(1, 0.5);
-      stripTitle.position.set(left - 8, SPIKE_STRIP.top + SPIKE_STRIP.height / 2);
-      const strip = new Graphics()
-        .moveTo(left, SPIKE_STRIP.top + SPIKE_STRIP.height + 0.5)
-        .lineTo(right, SPIKE_STRIP.top + SPIKE_STRIP.height + 0.5)
-        .stroke({ width: 1, color: COLOURS.grid });
-      this.axes.addChild(stripTitle, strip);
-    }
-    // A legend when several series share the plot, in their colours, on the time axis's line at the
-    // left, where no data is drawn (threshold labels sit at the right of the plot).
-    if (layout.series.length > 1) {
-      let x = left;
-      for (const s of layout.series) {
-        const text = label(s.label, 12, s.colour);
-        text.anchor.set(0, 0);
-        text.position.set(x + 24, bottom + 27);
-        const key = new Graphics().rect(x, text.position.y + 8, 18, 3).fill(s.colour);
-        this.axes.addChild(text, key);
-        x += text.width + 34;
-      }
-    }
-  }
-
-  private drawThreshold(): void {
-    for (const threshold of this.layout?.thresholds ?? []) {
-      const y = Math.round(this.y(threshold.level)) + 0.5;
-      const dashes = new Graphics();
-      for (let x = this.plotLeft; x < this.plotRight; x += 12) {
-        dashes.moveTo(x, y).lineTo(Math.min(x + 7, this.plotRight), y);
-      }
-      dashes.stroke({ width: 2, color: COLOURS.threshold });
+    const ctx = u.ctx;
+    const ratio = uPlot.pxRatio;
+    const { left, top, width } = u.bbox;
+    const right = left + width;
+    ctx.save();
+    for (const threshold of layout.thresholds) {
+      const y = Math.round(u.valToPos(threshold.level, 'y', true)) + 0.5;
+      ctx.strokeStyle = css(COLOURS.threshold);
+      ctx.lineWidth = 2 * ratio;
+      ctx.setLineDash([7 * ratio, 5 * ratio]);
+      ctx.beginPath();
+      ctx.moveTo(left, y);
+      ctx.lineTo(right, y);
+      ctx.stroke();
+      ctx.setLineDash([]);
       // A threshold written as a number (HH counts a spike at 0 mV) is not named twice.
       const name = /^[-\d.]+\b/.test(threshold.name) ? threshold.name.replace(/^[-\d.]+\s*/, '') : threshold.name;
-      const text = label(`threshold${name ? ` ${name}` : ''} = ${formatNumber(threshold.level)}${unitSuffix(this.layout?.unit ?? '')}`, 13, COLOURS.threshold);
-      text.anchor.set(1, 1);
-      text.position.set(this.plotRight, y - 4);
+      const text = `threshold${name ? ` ${name}` : ''} = ${formatNumber(threshold.level)}${unitSuffix(layout.unit)}`;
+      ctx.font = `${13 * ratio}px ${FONT}`;
+      const textWidth = ctx.measureText(text).width;
       // A pale backing keeps the label readable where a trace crosses it.
-      const backing = new Graphics().rect(this.plotRight - text.width - 3, y - 4 - text.height, text.width + 3, text.height).fill({ color: COLOURS.background, alpha: 0.75 });
-      this.thresholdLayer.addChild(dashes, backing, text);
+      ctx.fillStyle = 'rgba(255, 255, 255, 0.75)';
+      ctx.fillRect(right - textWidth - 3 * ratio, y - 19 * ratio, textWidth + 3 * ratio, 16 * ratio);
+      ctx.fillStyle = css(COLOURS.threshold);
+      ctx.textAlign = 'right';
+      ctx.textBaseline = 'bottom';
+      ctx.fillText(text, right, y - 4 * ratio);
     }
-  }
-
-  private drawChunk(index: number, chunk: Chunk): Graphics {
-    const { values, startMs, everyMs } = chunk;
-    const line = new Graphics();
-    let k = 0;
-    const last = this.last[index];
-    if (last) line.moveTo(last.x, last.y);
-    else {
-      line.moveTo(this.x(startMs), this.y(values[0]));
-      k = 1;
+    if (layout.spikes) {
+      const stripBottom = top - SPIKE_STRIP.gap * ratio;
+      const stripTop = stripBottom - SPIKE_STRIP.height * ratio;
+      ctx.strokeStyle = css(COLOURS.grid);
+      ctx.lineWidth = ratio;
+      ctx.beginPath();
+      ctx.moveTo(left, Math.round(stripBottom) + 0.5);
+      ctx.lineTo(right, Math.round(stripBottom) + 0.5);
+      ctx.stroke();
+      ctx.fillStyle = css(COLOURS.text);
+      ctx.font = `${13 * ratio}px ${FONT}`;
+      ctx.textAlign = 'right';
+      ctx.textBaseline = 'middle';
+      ctx.fillText('spikes', left - 8 * ratio, (stripTop + stripBottom) / 2);
+      // One series: green ticks across the strip; several: one row each, in the series' colour.
+      const rows = layout.series.length;
+      const rowHeight = (stripBottom - stripTop) / Math.max(rows, 1);
+      const [lo, hi] = [u.scales.x.min ?? 0, u.scales.x.max ?? 0];
+      this.spikeTimes.forEach((times, index) => {
+        ctx.fillStyle = rows > 1 ? css(layout.series[index].colour) : css(COLOURS.spike);
+        for (const t of times) {
+          if (t < lo || t > hi) continue;
+          const x = Math.round(u.valToPos(t, 'x', true));
+          ctx.fillRect(x - ratio, stripTop + index * rowHeight, 2 * ratio, rowHeight - (rows > 1 ? ratio : 0));
+        }
+      });
     }
-    for (; k < values.length; k++) line.lineTo(this.x(startMs + k * everyMs), this.y(values[k]));
-    const n = values.length - 1;
-    this.last[index] = { x: this.x(startMs + n * everyMs), y: this.y(values[n]) };
-    line.stroke({ width: 2, color: this.layout!.series[index].colour, join: 'round', cap: 'round' });
-    return line;
+    ctx.restore();
   }
-
-  private drawSpikes(index: number, timesMs: ArrayLike<number>): Graphics | null {
-    const layout = this.layout;
-    if (timesMs.length === 0 || !layout?.spikes) return null;
-    // One series: green ticks across the strip; several: one row each, in the series' colour.
-    const rows = layout.series.length;
-    const rowHeight = SPIKE_STRIP.height / rows;
-    const top = SPIKE_STRIP.top + index * rowHeight;
-    const ticks = new Graphics();
-    for (let k = 0; k < timesMs.length; k++) {
-      const x = Math.round(this.x(timesMs[k]));
-      ticks.rect(x - 1, top, 2, rowHeight - (rows > 1 ? 1 : 0));
-    }
-    ticks.fill(rows > 1 ? layout.series[index].colour : COLOURS.spike);
-    return ticks;
-  }
-
-  /** Coalesce changes into at most one render per animation frame. */
-  private requestRender(): void {
-    if (this.renderQueued) return;
-    this.renderQueued = true;
-    requestAnimationFrame(() => {
-      if (this.renderQueued) this.render();
-    });
-  }
-}
-
-/** A number for an axis label: integers as such, a true minus sign for negatives. */
-function formatNumber(x: number): string {
-  const rounded = Math.abs(x) < 1e-9 ? 0 : x;
-  const text = Number.isInteger(rounded) ? String(rounded) : rounded.toFixed(1);
-  return text.replace('-', '\u2212');
 }

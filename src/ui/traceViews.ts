@@ -8,7 +8,8 @@
 import type { ScenarioSummary, TraceSummary } from '../../workers/simulationApi.js';
 import type { Panel, PanelHooks } from './panel.js';
 import type { PageView } from './panel.js';
-import { SERIES_COLOURS, TracePlot } from './tracePlot.js';
+import { TracePlot } from './tracePlot.js';
+import { SERIES_COLOURS } from './plotStyle.js';
 import { canvasPng, el } from './dom.js';
 import { colourNumber, contentWidth, sameTrace } from './summaryFacts.js';
 
@@ -35,14 +36,44 @@ const VIEWS: RoleView[] = [
 export function traceViews(): Panel {
   let hooks: PanelHooks;
   let toggles: HTMLElement;
-  const shown = VIEWS.map(() => ({ plot: null as unknown as TracePlot, host: null as unknown as HTMLElement, box: null as unknown as HTMLInputElement, label: null as unknown as HTMLElement, series: [] as TraceSummary[] }));
+  // A view's plot (its WebGL context) is made when a scenario first has traces of its role; the
+  // frames that arrive meanwhile wait for it, copied.
+  const shown = VIEWS.map(() => ({
+    plot: null as TracePlot | null,
+    creating: null as Promise<void> | null,
+    layout: null as Parameters<TracePlot['reset']>[0] | null,
+    waiting: [] as { series: number; startMs: number; everyMs: number; values: Float64Array }[],
+    host: null as unknown as HTMLElement,
+    box: null as unknown as HTMLInputElement,
+    label: null as unknown as HTMLElement,
+    series: [] as TraceSummary[],
+  }));
+
+  function ensurePlot(k: number): void {
+    const v = shown[k];
+    const view = VIEWS[k];
+    if (v.creating) return;
+    // Measured while shown for a moment (a hidden element has no width), before anything paints.
+    const hidden = v.host.hidden;
+    v.host.hidden = false;
+    const width = contentWidth(v.host);
+    v.host.hidden = hidden;
+    v.creating = TracePlot.create(v.host, width, HEIGHT, `${view.id}-canvas`, `${view.words} against time`).then((plot) => {
+      v.plot = plot;
+      if (v.layout) plot.reset(v.layout);
+      for (const w of v.waiting) plot.append(w.series, w, []);
+      v.waiting = [];
+      if (!v.host.hidden) plot.render();
+      else plot.flushInk();
+    });
+  }
 
   function show(): void {
     VIEWS.forEach((view, k) => {
       const v = shown[k];
       v.label.hidden = v.series.length === 0;
       v.host.hidden = !(v.box.checked && v.series.length > 0);
-      if (!v.host.hidden) v.plot.render();
+      if (!v.host.hidden) v.plot?.render();
     });
     toggles.hidden = shown.every((v) => v.series.length === 0);
     hooks.publish('viewsBelow', shown.some((v) => !v.host.hidden));
@@ -56,7 +87,7 @@ export function traceViews(): Panel {
   }
 
   return {
-    async mount(host, panelHooks) {
+    mount(host, panelHooks) {
       hooks = panelHooks;
       host.className = 'displays';
       toggles = el('div', { id: 'trace-views', class: 'toggles' });
@@ -70,7 +101,6 @@ export function traceViews(): Panel {
         toggles.append(v.label);
         v.host = el('div', { id: `${view.id}-plot`, class: 'panel' });
         host.append(v.host);
-        v.plot = await TracePlot.create(v.host, contentWidth(v.host), HEIGHT, `${view.id}-canvas`, `${view.words} against time`);
         v.box.addEventListener('change', () => {
           if (view.setting) hooks.view.set({ [view.setting]: v.box.checked });
           show();
@@ -88,7 +118,8 @@ export function traceViews(): Panel {
         const many = new Set(v.series.map((t) => `${t.population}/${t.neuron}`)).size > 1 || s.populations.length > 1;
         const labels = [...new Set(v.series.map((t) => t.variable))];
         v.label.lastChild!.textContent = ` ${view.words}${labels.length > 0 && labels.length <= 4 ? ` ${labels.join(', ')}` : ''}`;
-        v.plot.reset({
+        v.waiting = [];
+        v.layout = {
           durationMs: s.durationMs,
           height: HEIGHT,
           label: view.axis,
@@ -97,26 +128,32 @@ export function traceViews(): Panel {
           thresholds: [],
           spikes: false,
           range: view.range,
-        });
+        };
+        if (v.series.length > 0) ensurePlot(k);
+        v.plot?.reset(v.layout);
       });
       show();
     },
     frame(frame) {
       for (const v of shown) {
         if (v.series.length === 0) continue;
+        const plot = v.plot;
         v.series.forEach((series, s) => {
           const trace = frame.traces.find((t) => sameTrace(t, series));
-          if (trace) v.plot.append(s, trace, []);
+          if (!trace) return;
+          if (plot) plot.append(s, trace, []);
+          else v.waiting.push({ series: s, startMs: trace.startMs, everyMs: trace.everyMs, values: trace.values.slice() });
         });
-        if (!v.host.hidden) v.plot.render();
-        else v.plot.flushInk(); // kept up to date while hidden, so showing it shows the whole run
+        if (!plot) continue;
+        if (!v.host.hidden) plot.render();
+        else plot.flushInk(); // kept up to date while hidden, so showing it shows the whole run
       }
     },
     images: () =>
       VIEWS.map((view, k) => ({
         name: view.imageName,
-        shown: () => !shown[k].host.hidden && shown[k].host.offsetParent !== null,
-        png: () => canvasPng(shown[k].host.querySelector('canvas')!, () => shown[k].plot.render()),
+        shown: () => !shown[k].host.hidden && shown[k].host.offsetParent !== null && shown[k].plot !== null,
+        png: () => canvasPng(shown[k].host.querySelector('canvas')!, () => shown[k].plot?.render()),
       })),
   };
 }

@@ -24,7 +24,7 @@ export const missingBrowserMessage = `the browser tests need Debian's Chromium a
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** The shared Vite dev server's address, ending in '/'. */
+    /** The shared preview server's address (the page as built), ending in '/'. */
     baseUrl: string;
     /** Where the shared Chromium listens (playwright-core's `chromium.connect`). */
     browserWsEndpoint: string;

@@ -1,4 +1,4 @@
-// What every browser test file needs: the page's address on the shared Vite dev server and a
+// What every browser test file needs: the page's address on the shared preview server and a
 // connection to the shared Chromium, both started once per run by globalSetup.ts (see
 // vite.config.ts). Without the browser each test fails with the reason; none skips.
 //
@@ -25,7 +25,7 @@ function browserProblem(): string | null {
   const problem = inject('browserProblem');
   if (problem) return problem;
   if (!inject('browserWsEndpoint') || !inject('baseUrl')) {
-    return 'the browser tests need the shared Chromium and dev server that tests/e2e/globalSetup.ts starts (the e2e project of vite.config.ts); run them with npm test or npx vitest run';
+    return 'the browser tests need the shared Chromium and the server of the built page that tests/e2e/globalSetup.ts starts (the e2e project of vite.config.ts); run them with npm test or npx vitest run';
   }
   return null;
 }
@@ -132,4 +132,13 @@ export function watchProblems(page: Page): string[] {
     }),
   );
   return problems;
+}
+
+/**
+ * The share link ("#s=...") that carries `scenario`, encoded as the page encodes it (deflate-raw,
+ * base64url) but not validated first, so a test can also hand the page a scenario it must refuse.
+ */
+export async function linkTo(scenario: unknown): Promise<string> {
+  const deflated = await new Response(new Blob([JSON.stringify(scenario)]).stream().pipeThrough(new CompressionStream('deflate-raw'))).arrayBuffer();
+  return '#s=' + Buffer.from(deflated).toString('base64url');
 }

@@ -1,5 +1,5 @@
 // Sharing, import/export, lessons and the equation editor in a real browser: Debian's Chromium
-// (headless, software WebGL) against a Vite dev server. The checks read what a student sees and
+// (headless, software WebGL) against the built page. The checks read what a student sees and
 // what the page hands over (the address, downloaded files), never state the app could set to pass.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';

@@ -1,11 +1,11 @@
-// The page in a real browser: Debian's Chromium (headless, software WebGL) against a Vite dev
-// server. The checks read what a student would see: the numbers on the page and the pixels on
+// The page in a real browser: Debian's Chromium (headless, software WebGL) against the page as
+// built (tests/e2e/globalSetup.ts). The checks read what a student would see: the numbers on the page and the pixels on
 // the canvas; nothing the app could set to pass a test.
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { type Page } from 'playwright-core';
 import { colourMask, decodePng } from './png';
-import { artifacts, newPage, pageReaches, scenarioShown, useBrowser, watchProblems } from './harness';
+import { artifacts, linkTo, newPage, pageReaches, scenarioShown, useBrowser, watchProblems } from './harness';
 import singleLif from '../../models/scenarios/single-lif.json';
 import cuba from '../../models/scenarios/cuba.json';
 
@@ -30,16 +30,11 @@ interface OpenedPage {
   problems: string[];
 }
 
-/** Open the page; `scenario` replaces a preset's file (the default preset's unless named) as the server would send it. */
-async function openPage(scenario?: unknown, file = 'single-lif'): Promise<OpenedPage> {
+/** Open the page; with `scenario`, by a share link that carries it (as a student's link would). */
+async function openPage(scenario?: unknown): Promise<OpenedPage> {
   const page = await newPage(harness, { viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
   const problems = watchProblems(page);
-  if (scenario !== undefined) {
-    await page.route(new RegExp(`/models/scenarios/${file}\\.json`), (route) =>
-      route.fulfill({ status: 200, contentType: 'text/javascript', body: `export default ${JSON.stringify(scenario)};\n` }),
-    );
-  }
-  await page.goto(harness.baseUrl, { waitUntil: 'load' });
+  await page.goto(harness.baseUrl + (scenario === undefined ? '' : await linkTo(scenario)), { waitUntil: 'load' });
   return { page, problems };
 }
 
@@ -152,12 +147,12 @@ describe('the page (Chromium)', () => {
   it('shows a refused scenario on the page, naming the field', async () => {
     const { page, problems } = await openPage({ ...singleLif, dtMs: 5 });
     try {
-      const ended = await runEnded(page);
+      // The link's scenario is refused with the field and the reason; the default runs instead.
+      await expect.poll(() => page.locator('#share-message').textContent()).toMatch(/dtMs: 5 is outside the allowed range/);
+      expect(await page.locator('#share-message').textContent()).toMatch(/^This link was not opened: [\s\S]*The default scenario runs instead\.$/);
+      expect(await page.locator('#share-message').isVisible()).toBe(true);
+      expect(await scenarioShown(page)).toBe('Single LIF neuron');
       await page.screenshot({ path: join(artifacts, 'page-invalid-scenario.png') });
-      expect(ended.state).toBe('failed');
-      await expect.poll(() => page.locator('#error').isVisible()).toBe(true);
-      expect(ended.error).toMatch(/refused/);
-      expect(ended.error).toMatch(/dtMs: 5 is outside the allowed range/);
       expect(problems).toEqual([]);
     } finally {
       await page.close();
@@ -487,11 +482,10 @@ function countIn(mask: Uint8Array, width: number, top: number, bottom: number): 
 
 describe('network presets and the raster (Chromium)', () => {
   it('CUBA draws excitatory and inhibitory spikes on the raster, names the neuron under the pointer, and its frame time is measured', async () => {
-    // The preset as shipped, run for 60 s instead of 1 s so it is still running while frames are
-    // measured and after, however long the test's own steps take on a busy machine.
-    const { page, problems } = await openPage({ ...cuba, durationMs: 60_000 }, 'cuba');
+    // The preset as shipped, run for 60 s instead of 1 s (opened by a link) so it is still running
+    // while frames are measured and after, however long the test's own steps take on a busy machine.
+    const { page, problems } = await openPage({ ...cuba, durationMs: 60_000 });
     try {
-      await page.locator('#preset').selectOption('cuba');
       await scenarioShown(page, 'CUBA');
       await page.locator('#speed').selectOption('1');
       await expect.poll(() => page.locator('#raster-section').isVisible()).toBe(true);
