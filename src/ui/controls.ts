@@ -6,7 +6,7 @@
 import type { PopulationSummary, ScenarioSummary } from '../../workers/simulationApi.js';
 import type { Change, Panel, PanelHooks } from './panel.js';
 import { NumberField, formatValue } from './numberField.js';
-import { el, typingInto } from './dom.js';
+import { button, el, typingInto } from './dom.js';
 
 export function controls(): Panel {
   let hooks: PanelHooks;
@@ -18,6 +18,48 @@ export function controls(): Panel {
   let scenarioName = '';
   const pokeAmplitudes = new Map<string, number>();
   let poking = false;
+  /** The fields now shown, by key; the value each had when the scenario opened (what restore brings back). */
+  const fields = new Map<string, NumberField>();
+  const defaults = new Map<string, number>();
+  /** Edits by the student's hand, oldest first, and those undone (redo takes them back). */
+  let done: { key: string; before: number; after: number }[] = [];
+  let undone: { key: string; before: number; after: number }[] = [];
+  let undoButton: HTMLButtonElement;
+  let redoButton: HTMLButtonElement;
+
+  function showHistory(): void {
+    undoButton.disabled = done.length === 0;
+    redoButton.disabled = undone.length === 0;
+    const last = done.at(-1);
+    undoButton.title = last ? `Undo ${last.key.replace(/^.*-/, '')} = ${formatValue(last.after)} (back to ${formatValue(last.before)}) (Ctrl+Z)` : 'Nothing to undo (Ctrl+Z)';
+    const next = undone.at(-1);
+    redoButton.title = next ? `Redo ${next.key.replace(/^.*-/, '')} = ${formatValue(next.after)} (Ctrl+Shift+Z)` : 'Nothing to redo (Ctrl+Shift+Z)';
+  }
+
+  function edited(key: string, before: number, after: number): void {
+    done.push({ key, before, after });
+    undone = [];
+    showHistory();
+  }
+
+  /** Undo (or redo) the last edit: the field shows the value and sends it as the student would. */
+  function travel(back: boolean): void {
+    const from = back ? done : undone;
+    const to = back ? undone : done;
+    const entry = from.pop();
+    if (!entry) return;
+    to.push(entry);
+    fields.get(entry.key)?.set(back ? entry.before : entry.after);
+    showHistory();
+  }
+
+  /** A field of this panel: restore goes back to the value it opened with, edits go into the history. */
+  function field(spec: Omit<ConstructorParameters<typeof NumberField>[0], 'defaultValue' | 'onEdit'>): NumberField {
+    if (!defaults.has(spec.key)) defaults.set(spec.key, spec.value);
+    const made = new NumberField({ ...spec, defaultValue: defaults.get(spec.key), onEdit: (before, after) => edited(spec.key, before, after) });
+    fields.set(spec.key, made);
+    return made;
+  }
 
   /** Send a change; the field shows a refusal, or a note when it applies on reset. */
   async function send(change: Change, resetNote: string): Promise<string | { note: string } | null> {
@@ -44,7 +86,7 @@ export function controls(): Panel {
   }
 
   function sizeField(pop: PopulationSummary, many: boolean): NumberField {
-    return new NumberField({
+    return field({
       key: many ? `${pop.name}-size` : 'size',
       label: 'size',
       unit: 'neurons',
@@ -62,6 +104,7 @@ export function controls(): Panel {
   }
 
   function build(s: ScenarioSummary): void {
+    fields.clear();
     parameters.replaceChildren();
     stimulus.replaceChildren();
     const many = s.populations.length > 1;
@@ -69,7 +112,7 @@ export function controls(): Panel {
       parameters.append(el('h3', {}, `${many ? `${pop.name}: ` : ''}${pop.modelName}`));
       if (pop.size > 1) parameters.append(sizeField(pop, many).row);
       for (const row of pop.parameters) {
-        const field = new NumberField({
+        const made = field({
           key: many ? `${pop.name}-${row.name}` : row.name,
           label: row.name,
           unit: row.unit,
@@ -80,7 +123,7 @@ export function controls(): Panel {
           note: row.applies === 'reset' ? 'on reset' : undefined,
           onChange: (value) => send({ kind: 'parameters', population: pop.name, values: { [row.name]: value } }, `${row.name} = ${formatValue(value)} applies on reset: press Reset (r) to start again with it.`),
         });
-        parameters.append(field.row);
+        parameters.append(made.row);
       }
     }
     inputHeading.hidden = s.steps.length === 0;
@@ -88,7 +131,7 @@ export function controls(): Panel {
     s.steps.forEach((step, k) => {
       const pop = s.populations.find((p) => p.name === step.population)!;
       const scale = Math.max(Math.abs(step.amplitude), 1);
-      const field = new NumberField({
+      const made = field({
         key: k === 0 ? 'current' : `current-${k}`,
         label: `${many ? `${pop.name} ` : ''}${pop.input.symbol}`,
         unit: pop.input.unit,
@@ -99,7 +142,7 @@ export function controls(): Panel {
         note: `step ${step.startMs}–${step.stopMs} ms`,
         onChange: (value) => send({ kind: 'stimulus', index: step.index, values: { amplitude: value } }, 'applies on reset: press Reset (r) to start again with it.'),
       });
-      stimulus.append(field.row);
+      stimulus.append(made.row);
     });
     const targets = [...new Set(s.steps.map((step) => step.population))];
     for (const name of targets) {
@@ -107,7 +150,7 @@ export function controls(): Panel {
       const step = s.steps.find((x) => x.population === name)!;
       const scale = Math.max(Math.abs(step.amplitude), 1);
       if (!pokeAmplitudes.has(name)) pokeAmplitudes.set(name, Math.abs(step.amplitude) || 1);
-      const field = new NumberField({
+      const made = field({
         key: targets.length > 1 ? `poke-${name}` : 'poke',
         label: targets.length > 1 ? `poke ${name}` : 'poke',
         unit: pop.input.unit,
@@ -123,7 +166,7 @@ export function controls(): Panel {
           }
         },
       });
-      stimulus.append(field.row);
+      stimulus.append(made.row);
     }
   }
 
@@ -135,9 +178,16 @@ export function controls(): Panel {
       stimulus = el('div', { id: 'stimulus' });
       poke = el('button', { id: 'poke', type: 'button', 'aria-pressed': 'false', title: 'Hold to inject the poke current (or hold p)' }, 'Poke the neuron (hold)');
       const heading = el('h2', { style: 'margin-top: 10px' }, 'Parameters ');
-      heading.append(el('span', { style: 'font-weight: 400; font-size: 12px; color: var(--muted)' }, '(hover a name for its meaning)'));
+      heading.append(el('span', { class: 'hint' }, '(hover a name for its meaning and range; ↺ restores the value it opened with)'));
       parameters = el('div', { id: 'parameters' });
-      host.append(inputHeading, stimulus, poke, heading, parameters);
+      undoButton = button('Undo', '', 'undo');
+      redoButton = button('Redo', '', 'redo');
+      const history = el('div', { class: 'history', role: 'group', 'aria-label': 'Undo and redo of parameter and input changes' });
+      history.append(undoButton, redoButton);
+      undoButton.addEventListener('click', () => travel(true));
+      redoButton.addEventListener('click', () => travel(false));
+      showHistory();
+      host.append(inputHeading, stimulus, poke, history, heading, parameters);
 
       // Poke: on while held, by pointer or by keyboard (space or enter on the button, or p anywhere).
       poke.addEventListener('pointerdown', (event) => {
@@ -164,9 +214,26 @@ export function controls(): Panel {
       document.addEventListener('keyup', (event) => {
         if (event.key === 'p' || event.key === 'P') void setPoking(false);
       });
+      // Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y): the page's history, except in a text field (its own text's).
+      document.addEventListener('keydown', (event) => {
+        const slider = event.target instanceof HTMLInputElement && event.target.type === 'range';
+        if (!(event.ctrlKey || event.metaKey) || event.altKey || (typingInto(event.target) && !slider)) return;
+        const key = event.key.toLowerCase();
+        if (key === 'z' || key === 'y') {
+          event.preventDefault();
+          travel(key === 'z' && !event.shiftKey);
+        }
+      });
     },
     loaded(s) {
-      if (s.name !== scenarioName) pokeAmplitudes.clear(); // another scenario: its own poke sizes
+      if (s.name !== scenarioName) {
+        // Another scenario: its own poke sizes, defaults and history.
+        pokeAmplitudes.clear();
+        defaults.clear();
+        done = [];
+        undone = [];
+        showHistory();
+      }
       scenarioName = s.name;
       summary = s;
       poking = false;
