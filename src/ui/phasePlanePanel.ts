@@ -1,0 +1,260 @@
+// The phase-plane panel: for a population whose model has two state variables (FitzHugh-Nagumo,
+// Morris-Lecar, Izhikevich, AdEx) or whose file declares a reduction to two (HH's V-n plane, the
+// reduction stated on the panel), the vector field, both nullclines, the fixed points (filled when
+// stable, open when not, their type in words) for the input in force now, and the trajectory of
+// the running frames on it (HH's full trajectory projected onto the plane). The input where the rest
+// state loses stability (saddle-node: type I, Hopf: type II) is stated from the core's continuation.
+// Clicking or tapping the plane (or the "start from" fields) sets the initial state there and runs
+// from it: a scenario with that `initial` (steady and tied variables filled in by the plane) is
+// opened through the hooks, with traces of the plane's two variables added if they were missing.
+import type { Frame } from '../core/simulation.js';
+import type { FrameInfo, Panel, PanelHooks } from './panel.js';
+import type { Bifurcation, PlaneRequest, PlaneView } from '../../workers/benchApi.js';
+import { button, el, statusLine } from './dom.js';
+import { askBench } from './benchClient.js';
+import { BenchPlot } from './benchPlot.js';
+import { addBenchStyle, benchTargets, fmt, numberInput, type BenchTarget } from './benchTarget.js';
+
+const TRAIL = 6000;
+const X_NULLCLINE = '#d55e00';
+const Y_NULLCLINE = '#0072b2';
+
+export function phasePlanePanel(): Panel {
+  let hooks: PanelHooks;
+  let host: HTMLElement;
+  let target: BenchTarget | null = null;
+  let view: PlaneView | null = null;
+  let bifurcation: Bifurcation | null | undefined;
+  let planeKey = '';
+  let bifurcationKey = '';
+  let asking = 0;
+  let timeMs = 0;
+  // The trajectory: the last TRAIL samples of x and y from the frames, as a ring.
+  const trailX = new Float64Array(TRAIL);
+  const trailY = new Float64Array(TRAIL);
+  let trailLength = 0;
+  let trailStart = 0;
+  let drawPending = false;
+  const plot = new BenchPlot('Phase plane: vector field, nullclines, fixed points and the trajectory', 0.75);
+  const title = el('p', { id: 'phase-title' });
+  const reduction = el('p', { class: 'bench-note', id: 'phase-reduction' });
+  const points = el('ul', { id: 'phase-points' });
+  const onset = el('p', { id: 'phase-bifurcation' });
+  const status = statusLine('bench-status', 'phase-status');
+  const startX = numberInput('x', 0, { id: 'phase-start-x' });
+  const startY = numberInput('y', 0, { id: 'phase-start-y' });
+  const startButton = button('Start from here', 'Set the initial state to this point of the plane and run from it', 'phase-start');
+  const legend = el('ul', { class: 'bench-legend' });
+
+  function inputNow(t: BenchTarget): number {
+    const step = hooks.summary()?.steps.find((s) => s.index === t.stimulus);
+    if (!step) return t.input;
+    return timeMs >= step.startMs && timeMs < step.stopMs ? t.input : 0;
+  }
+
+  function request(t: BenchTarget): PlaneRequest {
+    return { model: t.model, parameters: t.parameters, input: inputNow(t), blockers: t.blockers, ions: t.ions };
+  }
+
+  /** Ask for the plane (and the bifurcation) when what it depends on changed. */
+  async function refresh(): Promise<void> {
+    const targets = benchTargets(hooks.summary(), hooks.scenarioNow());
+    for (const t of targets) {
+      const req = request(t);
+      const key = JSON.stringify([t.population, req]);
+      if (key === planeKey && target?.population === t.population) return;
+      const id = ++asking;
+      const answer = await askBench((api) => api.plane(req));
+      if (id !== asking) return;
+      if (!answer.ok) continue;
+      target = t;
+      planeKey = key;
+      view = answer.value;
+      host.hidden = false;
+      describe();
+      schedule();
+      const bKey = JSON.stringify([t.population, { ...req, input: 0 }]);
+      if (bKey !== bifurcationKey) {
+        bifurcationKey = bKey;
+        bifurcation = undefined;
+        onset.textContent = 'Finding where the rest state loses stability…';
+        const found = await askBench((api) => api.bifurcation(req));
+        if (bKey !== bifurcationKey) return;
+        bifurcation = found.ok ? found.value : null;
+        describe();
+      }
+      return;
+    }
+    // No population has a plane.
+    target = null;
+    view = null;
+    host.hidden = true;
+  }
+
+  function describe(): void {
+    if (!view || !target) return;
+    const v = view;
+    title.textContent = `${v.modelName} (${target.population}): the ${v.x.name}-${v.y.name} plane at ${v.input.symbol} = ${fmt(v.input.value)} ${v.input.unit}, the input in force now.`;
+    reduction.textContent = v.reduction ? `A reduced plane: ${v.reduction}. The trajectory drawn is the full model's, projected onto it.` : '';
+    points.replaceChildren(
+      ...(v.fixedPoints.length === 0
+        ? [el('li', {}, 'No fixed point in view: the state cannot rest, so it cycles (repetitive firing).')]
+        : v.fixedPoints.map((p) => el('li', {}, `${p.stable ? 'Stable' : 'Unstable'} ${p.type} at ${v.x.name} = ${fmt(p.x, 4)}, ${v.y.name} = ${fmt(p.y, 4)} (eigenvalues ${p.eigenvalues.re.map((re, k) => `${fmt(re)}${p.eigenvalues.im[k] ? `${p.eigenvalues.im[k] > 0 ? ' + ' : ' - '}${fmt(Math.abs(p.eigenvalues.im[k]))}i` : ''}`).join(', ')}); ${p.stable ? 'filled' : 'open'} marker.`))),
+    );
+    if (bifurcation === undefined) return;
+    if (bifurcation === null) onset.textContent = `The rest state stays stable (or there is none) for ${v.input.symbol} over the model's sweep range.`;
+    else {
+      const kind = bifurcation.kind === 'hopf' ? 'a Hopf bifurcation: the rest turns unstable where it is and firing starts at a finite rate (type II)' : 'a saddle-node: the rest meets the saddle and both vanish, so firing starts on the invariant circle at any low rate (type I, SNIC)';
+      onset.textContent = `As ${v.input.symbol} rises, the rest state loses stability at ${v.input.symbol} = ${fmt(bifurcation.input, 4)} ${bifurcation.unit} in ${kind}.`;
+    }
+    startX.wrap.firstChild!.textContent = `${v.x.name} `;
+    startY.wrap.firstChild!.textContent = `${v.y.name} `;
+  }
+
+  function schedule(): void {
+    if (drawPending) return;
+    drawPending = true;
+    requestAnimationFrame(() => {
+      drawPending = false;
+      draw();
+    });
+  }
+
+  function draw(): void {
+    if (!view || host.hidden) return;
+    const v = view;
+    plot.begin({ x: v.ranges.x, y: v.ranges.y, xTitle: `${v.x.name}${v.x.unit && v.x.unit !== '1' ? ` (${v.x.unit})` : ''}`, yTitle: `${v.y.name}${v.y.unit && v.y.unit !== '1' ? ` (${v.y.unit})` : ''}` });
+    plot.clip();
+    const c = plot.context;
+    // Arrows of the field, all the same length on screen: direction, not speed.
+    const { xs, ys, dx, dy } = v.field;
+    c.strokeStyle = '#9a9a9a';
+    c.lineWidth = 1;
+    for (let j = 0; j < ys.length; j++) {
+      for (let i = 0; i < xs.length; i++) {
+        const k = j * xs.length + i;
+        const px = plot.px(xs[i]);
+        const py = plot.py(ys[j]);
+        const ux = plot.px(xs[i] + dx[k]) - px;
+        const uy = plot.py(ys[j] + dy[k]) - py;
+        const length = Math.hypot(ux, uy);
+        if (!(length > 0)) continue;
+        const ex = (9 * ux) / length;
+        const ey = (9 * uy) / length;
+        c.beginPath();
+        c.moveTo(px, py);
+        c.lineTo(px + ex, py + ey);
+        c.lineTo(px + ex - 0.35 * ex + 0.25 * ey, py + ey - 0.35 * ey - 0.25 * ex);
+        c.stroke();
+      }
+    }
+    for (const line of v.nullclines.x) plot.line(line.filter((_, k) => k % 2 === 0), line.filter((_, k) => k % 2 === 1), X_NULLCLINE, 2);
+    for (const line of v.nullclines.y) plot.line(line.filter((_, k) => k % 2 === 0), line.filter((_, k) => k % 2 === 1), Y_NULLCLINE, 2);
+    if (trailLength > 1) {
+      const xsT = new Float64Array(trailLength);
+      const ysT = new Float64Array(trailLength);
+      for (let k = 0; k < trailLength; k++) {
+        xsT[k] = trailX[(trailStart + k) % TRAIL];
+        ysT[k] = trailY[(trailStart + k) % TRAIL];
+      }
+      plot.line(xsT, ysT, '#222222', 1.4);
+      plot.marker(xsT[trailLength - 1], ysT[trailLength - 1], '#222222', true, 3.5);
+    }
+    for (const p of v.fixedPoints) plot.marker(p.x, p.y, '#6a3d9a', p.stable, 5.5);
+    plot.end();
+  }
+
+  /** Run from (x, y): the plane fills in the rest of the state; the scenario opens with it as initial. */
+  async function startFrom(x: number, y: number): Promise<void> {
+    if (!target || !view) return;
+    const t = target;
+    const v = view;
+    const state = await askBench((api) => api.stateAt(request(t), x, y));
+    if (!state.ok) {
+      status.className = 'bench-status error';
+      status.textContent = `Cannot start there: ${state.error.message}`;
+      return;
+    }
+    const scenario = await hooks.scenario();
+    if (!scenario) return;
+    const populations = scenario.populations as { name: string; initial?: Record<string, number> }[];
+    const population = populations.find((p) => p.name === t.population);
+    if (!population) return;
+    population.initial = state.value;
+    const record = (scenario.record ??= {}) as { traces?: { population: string; variable: string; neurons: number[] }[] };
+    record.traces ??= [];
+    for (const variable of [v.x.name, v.y.name]) {
+      if (!record.traces.some((tr) => tr.population === t.population && tr.variable === variable)) record.traces.push({ population: t.population, variable, neurons: [0] });
+    }
+    const opened = await hooks.open(scenario);
+    status.className = opened.ok ? 'bench-status' : 'bench-status error';
+    status.textContent = opened.ok ? `Started from ${v.x.name} = ${fmt(x, 4)}, ${v.y.name} = ${fmt(y, 4)}.` : `Not started: ${opened.message}`;
+  }
+
+  return {
+    mount(h, hooks_) {
+      host = h;
+      hooks = hooks_;
+      addBenchStyle();
+      host.id = 'phase-panel';
+      host.className = 'panel bench-panel';
+      host.hidden = true;
+      const swatch = (colour: string, text: string, dashed = false) => {
+        const item = el('li');
+        const mark = el('span');
+        mark.style.background = dashed ? `repeating-linear-gradient(90deg, ${colour} 0 5px, transparent 5px 8px)` : colour;
+        item.append(mark, text);
+        return item;
+      };
+      legend.append(swatch(X_NULLCLINE, 'x-nullcline (no horizontal motion)'), swatch(Y_NULLCLINE, 'y-nullcline (no vertical motion)'), swatch('#222222', 'trajectory'), swatch('#6a3d9a', 'fixed point: filled stable, open unstable'));
+      const start = el('div', { class: 'bench-controls' });
+      start.append(startX.wrap, startY.wrap, startButton);
+      const figure = el('figure');
+      figure.append(plot.canvas, legend, el('figcaption', {}, 'Click or tap the plane to start from that state.'));
+      host.append(el('h2', {}, 'Phase plane'), title, reduction, figure, points, onset, start, status);
+      plot.canvas.style.cursor = 'crosshair';
+      plot.canvas.addEventListener('click', (event) => {
+        const box = plot.canvas.getBoundingClientRect();
+        const at = plot.dataAt(event.clientX - box.left, event.clientY - box.top);
+        if (at) void startFrom(at[0], at[1]);
+      });
+      startButton.addEventListener('click', () => void startFrom(Number(startX.input.value), Number(startY.input.value)));
+      window.addEventListener('resize', schedule);
+    },
+    loaded() {
+      trailLength = 0;
+      trailStart = 0;
+      timeMs = 0;
+      planeKey = '';
+      void refresh();
+    },
+    changed() {
+      void refresh();
+    },
+    frame(frame: Frame, info: FrameInfo) {
+      const before = target ? inputNow(target) : 0;
+      timeMs = info.timeMs;
+      if (!target || !view) return;
+      if (inputNow(target) !== before) void refresh();
+      const xt = frame.traces.find((t) => t.population === target!.population && t.variable === view!.x.name && t.neuron === 0);
+      const yt = frame.traces.find((t) => t.population === target!.population && t.variable === view!.y.name && t.neuron === 0);
+      if (!xt || !yt) {
+        status.textContent = `The trajectory needs traces of ${view.x.name} and ${view.y.name}; click the plane to run with them.`;
+        return;
+      }
+      const n = Math.min(xt.values.length, yt.values.length);
+      for (let k = 0; k < n; k++) {
+        const at = (trailStart + trailLength) % TRAIL;
+        trailX[at] = xt.values[k];
+        trailY[at] = yt.values[k];
+        if (trailLength < TRAIL) trailLength++;
+        else trailStart = (trailStart + 1) % TRAIL;
+      }
+      schedule();
+    },
+    images: () => [{ name: 'phase plane', shown: () => view !== null && plot.canvas.offsetParent !== null, png: () => new Promise((resolve) => plot.canvas.toBlob((blob) => resolve(blob ? { blob, width: plot.canvas.width, height: plot.canvas.height } : null), 'image/png')) }],
+    dispose() {
+      window.removeEventListener('resize', schedule);
+    },
+  };
+}
