@@ -21,9 +21,12 @@ export const PANELS: PanelEntry[] = [
   { region: 'displays', create: membraneView },
   { region: 'displays', create: traceViews },
   { region: 'displays', create: readout },
+  { region: 'displays', load: () => import('./phasePlanePanel.js').then((m) => m.phasePlanePanel) },
   { region: 'tools', load: () => import('./fiPanel.js').then((m) => m.fiPanel) },
   { region: 'tools', load: () => import('./exportPanel.js').then((m) => m.exportPanel) },
   { region: 'tools', load: () => import('./equationEditor.js').then((m) => m.equationEditor) },
+  { region: 'tools', load: () => import('./clampPanel.js').then((m) => m.clampPanel) },
   { region: 'controls', create: lessonsPanel },
   { region: 'controls', create: controls },
+  { region: 'controls', load: () => import('./ionsPanel.js').then((m) => m.ionsPanel) },
 ];
