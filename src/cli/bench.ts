@@ -10,6 +10,9 @@ import { builtinModel } from '../core/model/builtinModels.js';
 import { defaultParameters } from '../core/model/loadModel.js';
 import { currentRange, fiSweep, noiseCurrentSigma } from '../bridge/fiSweep.js';
 import { fitActivations } from '../bridge/fit.js';
+import { trainAnn } from '../bridge/ann/network.js';
+import { neuronCurve } from '../bridge/ann/annActivation.js';
+import { convertToSpiking, runSpiking } from '../bridge/ann/spiking.js';
 
 interface Row {
   case: string;
@@ -107,7 +110,26 @@ function main(): void {
   console.log(`  HH, 100 points 0.4..40 uA/cm2, 1 s each, dt 0.01 ms: ${fmt(performance.now() - t0, 0)} ms`);
   t0 = performance.now();
   fitActivations(noisy.currents, noisy.ratesHz);
-  console.log(`  fitting the seven activations to the noisy LIF sweep: ${fmt(performance.now() - t0, 0)} ms`);
+  console.log(`  fitting the five ranked activations to the noisy LIF sweep: ${fmt(performance.now() - t0, 0)} ms`);
+  annBench();
+}
+
+/** Training speed of the small classifier, and its run as spiking LIF populations. */
+function annBench(): void {
+  console.log('\nSmall network (circle, 400 points, hidden 8,8; npm run sim -- ann):');
+  for (const [name, activation] of [['ReLU', 'relu'], ['neuron:lif, 5 mV', { neuron: neuronCurve('lif', { noiseSigmaMV: 5 }) }]] as const) {
+    trainAnn({ dataset: { kind: 'circle', points: 400 }, hidden: [8, 8], activation, seed: 1 }, 20); // warm-up
+    const t0 = performance.now();
+    const { trainer, report } = trainAnn({ dataset: { kind: 'circle', points: 400 }, hidden: [8, 8], activation, seed: 1 }, 200);
+    const seconds = (performance.now() - t0) / 1000;
+    console.log(`  ${name}: ${fmt(200 / seconds, 0)} epochs/s (200 training points, batch 10), test accuracy ${fmt(100 * report.testAccuracy, 1)} %`);
+    if (typeof activation === 'string') continue;
+    const t1 = performance.now();
+    const net = convertToSpiking(trainer.snapshot(), activation, trainer.dataset.train, { neuronsPerUnit: 10 });
+    const result = runSpiking(net, trainer.dataset.test);
+    const runS = (performance.now() - t1) / 1000;
+    console.log(`  as spiking LIF populations (10 neurons per unit, ${trainer.dataset.test.count} test points, 500 ms each): ${fmt(runS, 2)} s, ${fmt((trainer.dataset.test.count * 0.5) / runS, 1)} simulated point-seconds per second; accuracy per window ${result.windowsMs.map((w, k) => `${w} ms ${fmt(100 * result.accuracy[k], 1)} %`).join(', ')}`);
+  }
 }
 
 interface NetworkRow {
