@@ -13,7 +13,7 @@ import { releaseProxy } from 'comlink';
 import { InputError } from '../src/core/errors.js';
 import type { ModelFile } from '../src/core/model/modelFile.js';
 import { fiSweepSteps, type FiCurve, type FiSweepEvent } from '../src/bridge/fiSweep.js';
-import { compareFiCurve } from '../src/bridge/fiComparison.js';
+import { compareFiCurve, comparisonContext } from '../src/bridge/fiComparison.js';
 import { describeFiSweep, planFiSweep, PAGE_BUDGET, type FiSweepDescription, type FiSweepPlan, type FiSweepRequest } from '../src/bridge/fiPlan.js';
 import { planTransfer, transferComparison, transferSweepSteps, type PopulationRate, type TransferRequest, type TransferSweepEvent } from '../src/bridge/transferPlan.js';
 import type { FitResult } from '../src/bridge/fit.js';
@@ -165,7 +165,7 @@ export function createSweepApi(now: () => number = () => performance.now()): Swe
         const p = planFiSweep(request, PAGE_BUDGET);
         // the default chunks (SWEEP_CHUNKS), as the CLI's: the same noisy curve in both
         const steps = fiSweepSteps(p.options, { sliceMs: p.durationMs / SLICES });
-        const context = { model: p.model, parameters: p.parameters, noiseSigmaMV: p.noise.sigmaMV, noiseTauMs: p.options.noiseTauMs, dtMs: p.dtMs };
+        const context = comparisonContext(p);
         begin({ sweep, steps, onUpdate, finish: (curve) => compareFiCurve(curve, context) });
         const { modelId, modelName, inputSymbol, unit, currents, neuronsPerCurrent, durationMs, discardMs, dtMs, noise, noiseAllowed } = p;
         return { ok: true, plan: { sweep, modelId, modelName, inputSymbol, unit, currents, neuronsPerCurrent, durationMs, discardMs, dtMs, noise, noiseAllowed } };

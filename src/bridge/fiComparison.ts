@@ -8,7 +8,7 @@ import { builtinModel } from '../core/model/builtinModels.js';
 import { resolveParameters, type LoadedModel, type MethodName } from '../core/model/loadModel.js';
 import { explainComparison, type Explanation } from './explain.js';
 import { fitActivations, fitEquivalents, type FitEquivalent, type FitResult } from './fit.js';
-import { sweepDefaults } from './fiPlan.js';
+import { sweepDefaults, type FiSweepPlan } from './fiPlan.js';
 import { computeRheobase, type Rheobase } from './rheobase.js';
 import type { FiCurve } from './fiSweep.js';
 import { siegertRateForCurrentHz, type LifNoiseParameters } from './siegert.js';
@@ -71,6 +71,11 @@ export function leakyIntegrateAndFire(model: LoadedModel, parameters: Record<str
 /** How the sentence names the model: "The LIF neuron". */
 export function neuronName(model: LoadedModel): string {
   return `The ${model.file.shortName ?? model.file.name} neuron`;
+}
+
+/** What a comparison needs to know of a planned sweep: the page's sweep worker and the CLI's fit both use this. */
+export function comparisonContext(plan: FiSweepPlan): ComparisonContext {
+  return { model: plan.model, parameters: plan.parameters, noiseSigmaMV: plan.noise.sigmaMV, noiseTauMs: plan.options.noiseTauMs ?? 0, dtMs: plan.dtMs, durationMs: plan.durationMs, discardMs: plan.discardMs, method: plan.method };
 }
 
 export function compareFiCurve(curve: FiCurve, context: ComparisonContext): FiComparison {

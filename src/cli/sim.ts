@@ -13,7 +13,7 @@ import { stepSizeWarnings, sweepStepSizeCheck, type StepSizeWarning } from '../c
 import { validateScenario } from '../scenario/scenario.js';
 import { PRESETS } from '../scenario/presets.js';
 import { fiScenario, fiSweepSteps, type FiCurve, type FiSweepOptions } from '../bridge/fiSweep.js';
-import { compareFiCurve } from '../bridge/fiComparison.js';
+import { compareFiCurve, comparisonContext } from '../bridge/fiComparison.js';
 import { BATCH_BUDGET, PAGE_BUDGET, planFiSweep, type FiSweepPlan, type FiSweepRequest, type SweepBudget } from '../bridge/fiPlan.js';
 import { JSON_LIMITS, decodeUtf8, parseJson } from '../scenario/json.js';
 import { ACTIVATIONS } from '../bridge/activations.js';
@@ -26,6 +26,7 @@ import { RUN_FORMATS, runAndWrite } from './runOutput.js';
 import { PROGRESS_AFTER_SECONDS, Progress } from './progress.js';
 import { CLAMP_USAGE, clamp } from './clamp.js';
 import { PHASE_USAGE, phase } from './phase.js';
+import { ANN_USAGE, annCommand } from './ann.js';
 
 const USAGE = `usage:
   npm run sim -- run FILE.json|PRESET|- [--format json|csv|ndjson] [--long]
@@ -35,6 +36,7 @@ const USAGE = `usage:
                     [--from A --to B --step S --duration MS --discard MS --dt MS --neurons N --seed N] [--long]
   npm run sim -- export brian2|pynn FILE.json|PRESET|-
 ${[CLAMP_USAGE, PHASE_USAGE].map((u) => u.replace(/^usage: /, '  ')).join('\n')}
+${ANN_USAGE}
 run reads - as standard input; --long lets a run estimated over ${LONG_RUN_SECONDS / 60} minutes start.
 run, fi and fit take --force to run a time step far too coarse for the model's fastest time constant.
 MODEL is a model id (${BUILTIN_MODEL_IDS.join(', ')}) or a model file's path; fi and fit take what is
@@ -176,7 +178,8 @@ function fit(args: string[]): void {
   const noiseTauMs = plan.options.noiseTauMs ?? 0;
   const neurons = plan.neuronsPerCurrent;
   const model = plan.modelId;
-  const { fits, theoryHz, explanation } = compareFiCurve(curve, { model: plan.model, parameters, noiseSigmaMV, noiseTauMs, dtMs });
+  const { fits, equivalents, rheobase, theoryHz, explanation } = compareFiCurve(curve, comparisonContext(plan));
+  const rheobaseOut = { input: rheobase.input === null ? null : sig(rheobase.input), unit: rheobase.unit, method: rheobase.method, ...(rheobase.expression ? { expression: rheobase.expression } : {}), toleranceInput: sig(rheobase.toleranceInput), ...(rheobase.note ? { note: rheobase.note } : {}) };
   const shapeOf = (f: (typeof fits)[number]) => Object.fromEntries(ACTIVATIONS[f.id].shape.map((p, k) => [p.name, sig(f.parameters.shape[k])]));
   if (format === 'json') {
     const output = {
@@ -201,7 +204,10 @@ function fit(args: string[]): void {
         shape: shapeOf(f),
         rmseHz: sig(f.rmseHz),
         rSquared: Number.isNaN(f.rSquared) ? null : sig(f.rSquared),
+        steepestInput: sig(f.steepestInput),
       })),
+      equivalents: equivalents.map((e) => ({ function: e.id, sameAs: e.sameAs, rmseHz: sig(e.rmseHz), text: e.text })),
+      rheobase: rheobaseOut,
       explanation: explanation.text,
     };
     process.stdout.write(`${JSON.stringify(output)}\n`);
@@ -216,6 +222,10 @@ function fit(args: string[]): void {
     lines.push([f.id, sig(f.parameters.inScale), sig(f.parameters.inShift), sig(f.parameters.outScale), sig(f.parameters.outShift), shape, sig(f.rmseHz), Number.isNaN(f.rSquared) ? '' : sig(f.rSquared)].join(','));
   }
   lines.push('', 'explanation', csvField(explanation.text));
+  // After the three blocks the page and scripts already split on: the rheobase, and the functions
+  // that are a ranked one on a rate axis (tanh is the sigmoid rescaled; leaky ReLU is ReLU above its kink).
+  lines.push('', 'rheobase,unit,method,tolerance', [rheobaseOut.input ?? '', csvField(rheobase.unit), rheobase.method, rheobaseOut.toleranceInput].join(','));
+  lines.push('', 'function,same_as,text', ...equivalents.map((e) => [e.id, e.sameAs, csvField(e.text)].join(',')));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
@@ -312,9 +322,10 @@ export async function main(argv: string[]): Promise<number> {
     else if (command === 'export') await exportScript(rest);
     else if (command === 'clamp') clamp(rest);
     else if (command === 'phase') phase(rest);
+    else if (command === 'ann') annCommand(rest);
     else if (command === '--help' || command === '-h' || command === 'help') process.stdout.write(`${USAGE}\n`);
     else if (command === undefined) throw new UsageError('', 'no command given');
-    else throw new UsageError(command.slice(0, 80), 'is not a command (run, fi, fit, export, clamp, phase)');
+    else throw new UsageError(command.slice(0, 80), 'is not a command (run, fi, fit, export, clamp, phase, ann)');
     return 0;
   } catch (err) {
     if (err instanceof InputError) {
