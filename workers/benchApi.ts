@@ -66,6 +66,14 @@ export interface BenchApi {
   bifurcation(request: PlaneRequest): BenchResult<Bifurcation | null>;
 }
 
+/** Blockers and ions as a population gives them: left out when empty (a model without ions refuses even an empty set). */
+function given<T extends { blockers?: Record<string, number>; ions?: IonSettings }>(request: T): T {
+  const out = { ...request };
+  if (out.blockers && Object.keys(out.blockers).length === 0) delete out.blockers;
+  if (out.ions && Object.keys(out.ions).length === 0) delete out.ions;
+  return out;
+}
+
 function attempt<T>(work: () => T): BenchResult<T> {
   try {
     return { ok: true, value: work() };
@@ -76,7 +84,8 @@ function attempt<T>(work: () => T): BenchResult<T> {
 }
 
 /** The model with its parameters in use (blockers and ions applied), checked as a one-neuron scenario's. */
-function loaded(request: PlaneRequest) {
+function loaded(asked: PlaneRequest) {
+  const request = given(asked);
   const population = { name: 'cell', model: request.model, size: 1, parameters: request.parameters, ...(request.blockers ? { blockers: request.blockers } : {}), ...(request.ions ? { ions: request.ions } : {}) };
   const valid = validateScenario({ format: 'spikebridge-scenario/1', durationMs: 1, dtMs: 0.01, populations: [population] }).populations[0];
   return { model: valid.model, parameters: valid.parameters };
@@ -89,7 +98,7 @@ function planeOf(request: PlaneRequest) {
 
 export function createBenchApi(): BenchApi {
   return {
-    clampFamily: (request) => attempt(() => runClampFamily(request, validateScenario)),
+    clampFamily: (request) => attempt(() => runClampFamily(given(request), validateScenario)),
     plane: (request) =>
       attempt(() => {
         const { model, plane } = planeOf(request);

@@ -222,20 +222,35 @@ export function clampPanel(): Panel {
 export function reversalNote(family: ClampFamily): string {
   const parts: string[] = [];
   family.currents.forEach((c, i) => {
-    for (let k = 1; k < family.steps.length; k++) {
-      const a = family.steps[k - 1];
-      const b = family.steps[k];
-      const ya = a.peak[i];
-      const yb = b.peak[i];
-      if (ya !== 0 && yb !== 0 && Math.sign(ya) !== Math.sign(yb)) {
-        const v = a.levelMV + ((b.levelMV - a.levelMV) * ya) / (ya - yb);
-        parts.push(`${c.label} reverses near ${fmt(v)} ${family.voltageUnit}`);
-        return;
-      }
+    if (family.steps.every((s) => s.peak[i] === 0)) {
+      parts.push(`${c.label} is zero at every level`);
+      return;
     }
-    if (family.steps.every((s) => s.peak[i] === 0)) parts.push(`${c.label} is zero at every level`);
+    const v = reversalMV(family, i);
+    if (v !== null) parts.push(`${c.label} reverses near ${fmt(v)} ${family.voltageUnit}`);
   });
   return parts.length > 0 ? `Read off the I-V curve: ${parts.join('; ')}.` : '';
+}
+
+/**
+ * Where current `i`'s peak changes sign along the command levels: at a level where it is exactly 0
+ * between levels of opposite sign (a step onto the reversal), else interpolated between the two
+ * levels it changes sign between; null when it keeps one sign.
+ */
+export function reversalMV(family: ClampFamily, i: number): number | null {
+  const steps = family.steps;
+  let last = -1; // the last level with a non-zero peak
+  for (let k = 0; k < steps.length; k++) {
+    const y = steps[k].peak[i];
+    if (y === 0) continue;
+    if (last >= 0 && Math.sign(y) !== Math.sign(steps[last].peak[i])) {
+      if (k - last > 1) return steps[last + 1].levelMV;
+      const ya = steps[last].peak[i];
+      return steps[last].levelMV + ((steps[k].levelMV - steps[last].levelMV) * ya) / (ya - y);
+    }
+    last = k;
+  }
+  return null;
 }
 
 function png(canvas: HTMLCanvasElement): Promise<{ blob: Blob; width: number; height: number } | null> {

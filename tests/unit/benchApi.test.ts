@@ -24,7 +24,7 @@ describe('bench worker adapter', () => {
   });
 
   it('gives FitzHugh-Nagumo a stable rest below 0.33 and its Hopf point', () => {
-    const request = { model: 'fitzhugh_nagumo', parameters: {}, input: 0 };
+    const request = { model: 'fitzhugh_nagumo', parameters: {}, input: 0, blockers: {}, ions: {} }; // empty sets, as the page sends for a model without ions
     const plane = api.plane(request);
     if (!plane.ok) throw new Error(plane.error.message);
     expect(plane.value.fixedPoints).toHaveLength(1);
