@@ -10,10 +10,12 @@ import { InputError, SimulationError } from '../src/core/errors.js';
 import { mergeFrames, type Applied, type Change, type Experiment } from '../src/core/experiment.js';
 import type { Frame } from '../src/core/simulation.js';
 import { openExperiment } from '../src/scenario/scenario.js';
+import { WindowStatistics } from '../src/core/record/windowStats.js';
 
 import type { Batch, ChangeResult, LoadError, LoadResult, RunState, SimulationApi } from './simulationProtocol.js';
 
-export type { ParameterRow, PopulationSummary, TraceSummary, StepSummary, ScenarioSummary, Change, PokeTarget } from '../src/core/experiment.js';
+export type { ParameterRow, PopulationSummary, TraceSummary, StepSummary, ScenarioSummary, ProjectionSummary, DriveSummary, Change, PokeTarget } from '../src/core/experiment.js';
+export type { WindowStats, PopulationWindowStats } from '../src/core/record/windowStats.js';
 export type * from './simulationProtocol.js';
 
 /** Chunks untaken before the worker waits; wall time a chunk aims at; simulated ms a paced run may owe (a stalled tab asks for no seconds at once). */
@@ -21,6 +23,8 @@ const QUEUE_LIMIT = 6;
 const CHUNK_BUDGET_MS = 12;
 const MAX_OWED_MS = 50;
 const MAX_SPEED = 1000;
+/** The last window's statistics are computed again at most this often (wall ms): they cost a pass over its spikes. */
+const WINDOW_STATS_EVERY_MS = 250;
 
 function refused(err: unknown): { ok: false; error: LoadError } {
   if (err instanceof InputError) return { ok: false, error: { kind: 'input', field: err.field, message: err.message } };
@@ -48,6 +52,10 @@ export function createSimulationApi(): SimulationApi {
   let lastTick = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let waitingForTake = false;
+  let statsWindowMs = 1000;
+  let windowStats: WindowStatistics | null = null;
+  let windowResult: ReturnType<WindowStatistics['result']> | null = null;
+  let windowAt = -Infinity;
 
   const loaded = (): Experiment => {
     if (!experiment) throw new Error('no scenario is loaded: call load(scenario) first');
@@ -66,6 +74,7 @@ export function createSimulationApi(): SimulationApi {
     } finally {
       const frame = exp.drain();
       if (frame.endMs > frame.startMs || frame.spikes.timeMs.length > 0) queue.push(frame);
+      windowStats?.add(frame.spikes.timeMs, frame.spikes.neuron, frame.endMs);
     }
     if (state !== 'failed' && exp.done) state = 'finished';
   }
@@ -116,6 +125,9 @@ export function createSimulationApi(): SimulationApi {
     failure = null;
     state = 'paused';
     chunkMs = Math.max(exp.valid.scenario.dtMs, 1);
+    windowStats = new WindowStatistics(exp.simulation.populations.map((p) => ({ name: p.name, offset: p.offset, size: p.size })), statsWindowMs);
+    windowResult = null;
+    windowAt = -Infinity;
     return { ok: true, summary: exp.summary, run };
   }
 
@@ -128,8 +140,22 @@ export function createSimulationApi(): SimulationApi {
   }
 
   function apply(change: Change): ChangeResult {
-    const result: Applied = loaded().apply(change);
-    return 'refused' in result ? { ok: false, error: { kind: 'input', ...result.refused } } : { ok: true, applies: result.applies };
+    const exp = loaded();
+    const result: Applied = exp.apply(change);
+    if ('refused' in result) return { ok: false, error: { kind: 'input', ...result.refused } };
+    if (change.kind === 'trace') {
+      // Another neuron traced: the displays start again with the new summary (the run goes on); frames still queued are the old neuron's.
+      run++;
+      queue = [];
+      return { ok: true, applies: result.applies, restarted: { summary: exp.summary, run } };
+    }
+    if (change.kind === 'freeRun' && change.on && state === 'finished' && !exp.done) {
+      state = 'running'; // a run that had ended goes on
+      owedMs = 0;
+      lastTick = performance.now();
+      schedule(0);
+    }
+    return { ok: true, applies: result.applies };
   }
 
   return {
@@ -183,9 +209,24 @@ export function createSimulationApi(): SimulationApi {
         if (state === 'running') schedule(0);
       }
       const frame = frames.length > 0 ? mergeFrames(frames) : null;
-      const batch: Batch = { run, frame, state, timeMs: experiment?.timeMs ?? 0, error: failure, stats: experiment ? experiment.stats() : null };
+      const now = performance.now();
+      if (windowStats && (frame || !windowResult) && now - windowAt >= WINDOW_STATS_EVERY_MS) {
+        windowResult = windowStats.result();
+        windowAt = now;
+      }
+      const batch: Batch = { run, frame, state, timeMs: experiment?.timeMs ?? 0, error: failure, stats: experiment ? experiment.stats() : null, window: windowResult };
       return transfer(batch, frame ? buffersOf(frame) : []);
     },
     stats: () => loaded().stats(),
+    setStatsWindow(ms) {
+      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 10 || ms > 1e5) throw new InputError('statsWindowMs', `must be a number of milliseconds in [10, 100000], got ${String(ms)}`);
+      statsWindowMs = ms;
+      if (experiment) {
+        const exp = experiment;
+        windowStats = new WindowStatistics(exp.simulation.populations.map((p) => ({ name: p.name, offset: p.offset, size: p.size })), ms);
+        windowResult = null;
+      }
+    },
+    windowStats: () => windowStats?.result() ?? null,
   };
 }

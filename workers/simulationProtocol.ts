@@ -3,13 +3,15 @@
 // The page codes against these; the summary and change types come from the core's Experiment.
 import type { Change, ScenarioSummary } from '../src/core/experiment.js';
 import type { Frame, RunStats } from '../src/core/simulation.js';
+import type { WindowStats } from '../src/core/record/windowStats.js';
 
 /** A scenario or change refused by validation: the field it names and the message to show next to it. */
 export type LoadError = { kind: 'input'; field: string; message: string };
 
 export type LoadResult = { ok: true; summary: ScenarioSummary; run: number } | { ok: false; error: LoadError };
 /** Applied at once ('live'), kept for the next reset ('reset'), or refused with the field it names (nothing changed). */
-export type ChangeResult = { ok: true; applies: 'live' | 'reset' } | { ok: false; error: LoadError };
+/** A change that starts the displays again (another neuron traced) says so with the new summary and run number. */
+export type ChangeResult = { ok: true; applies: 'live' | 'reset'; restarted?: { summary: ScenarioSummary; run: number } } | { ok: false; error: LoadError };
 export type RunState = 'empty' | 'paused' | 'running' | 'finished' | 'failed';
 
 /** What take() hands over: every frame produced since the last take, merged, and where the run is. */
@@ -23,6 +25,8 @@ export interface Batch {
   /** A blow-up or other failure of the run, by name and message. */
   error: { name: string; message: string } | null;
   stats: RunStats | null;
+  /** Per population: rate, ISI CV, Fano factor and ISI histogram of the last window (setStatsWindow), null before a run. */
+  window: WindowStats | null;
 }
 
 export interface SimulationApi {
@@ -43,5 +47,9 @@ export interface SimulationApi {
   /** Everything produced since the last take; its typed arrays are transferred, not copied. */
   take(): Batch;
   stats(): RunStats;
+  /** The window the per-population statistics cover (ms of simulated time up to now; 1000 by default). */
+  setStatsWindow(ms: number): void;
+  /** The last window's statistics now (the batch carries them at most four times a second). */
+  windowStats(): WindowStats | null;
 }
 

@@ -18,7 +18,7 @@
 // validator (`validate`) rather than importing it, so the core imports nothing above it. Use
 // openExperiment (src/scenario/scenario.ts) to get one with the scenario layer's validator.
 import { InputError } from './errors.js';
-import { Simulation, type CurrentStimulusSpec, type Frame, type RunStats } from './simulation.js';
+import { INPUT_TRACE, Simulation, type CurrentStimulusSpec, type Frame, type RunStats } from './simulation.js';
 import type { PopulationOptions } from './population.js';
 import type { Stimulus } from './stimulus/stimuli.js';
 import type { VoltageClampSpec } from './stimulus/clamp.js';
@@ -27,9 +27,9 @@ import type { StepSizeWarning } from './model/timescale.js';
 import type { Evaluator } from './codegen/expression.js';
 import type { ValidScenario } from './scenarioSpec.js';
 import { currentTraces, withCurrents, type CurrentTrace } from './record/currents.js';
-import { liveParameters, populationSummaries, stateTraces, stepSummaries, type ScenarioSummary, type TraceSummary } from './summary.js';
+import { driveSummaries, liveParameters, populationSummaries, projectionSummaries, stateTraces, stepSummaries, type ScenarioSummary, type TraceSummary } from './summary.js';
 
-export type { ParameterRow, PopulationSummary, TraceSummary, StepSummary, ScenarioSummary, BlockerSummary, IonSummary } from './summary.js';
+export type { ParameterRow, PopulationSummary, TraceSummary, StepSummary, ScenarioSummary, BlockerSummary, IonSummary, ProjectionSummary, DriveSummary } from './summary.js';
 
 /** Extra current into one population (or the listed neurons of it) while the poke is held. */
 export interface PokeTarget {
@@ -51,7 +51,15 @@ export type Change =
   /** Fractions blocked by blocker or conductance (TTX: 1, g_K: 0.5), merged into those in force; 0 unblocks. */
   | { kind: 'blockers'; population: string; values: Record<string, number> }
   /** Concentrations (mM) by ion ({ K: { outsideMM: 10 } }), merged; each ion listed sets its reversal by Nernst. */
-  | { kind: 'ions'; population: string; values: Record<string, { insideMM?: number; outsideMM?: number }> };
+  | { kind: 'ions'; population: string; values: Record<string, { insideMM?: number; outsideMM?: number }> }
+  /** Run without end (the page's free run) or to the scenario's duration; not part of the scenario. */
+  | { kind: 'freeRun'; on: boolean }
+  /** Replace scenario.stimuli[index] whole (another protocol for the same population: a step, a pulse pair, a ramp). */
+  | { kind: 'protocol'; index: number; spec: Record<string, unknown> }
+  /** A projection's weight (live where the loop reads it), delay (ms) and connection probability or in-degree (on reset). */
+  | { kind: 'projection'; index: number; values: { weight?: number; delayMs?: number; probability?: number; inDegree?: number } }
+  /** Trace this neuron of a population instead of the one traced (from now on; written into record.traces). */
+  | { kind: 'trace'; population: string; neuron: number };
 
 export type Applied = { applies: 'live' | 'reset' } | { refused: { field: string; message: string } };
 
@@ -88,6 +96,7 @@ export class Experiment {
   /** Frames drained before a live change (so derived traces use the values each sample ran with), not yet handed over. */
   private pending: Frame[] = [];
   private pokes: { target: PokeTarget; population: string; stimulus: Stimulus }[] = [];
+  private freeRun = false;
 
   constructor(
     valid: ValidScenario,
@@ -109,7 +118,27 @@ export class Experiment {
 
   private describe(): void {
     this.traces = stateTraces(this.sim);
+    this.inputs = this.derived ? this.recordInputs() : [];
     this.currents = this.derived ? currentTraces(this.sim, this.traces.map((t) => t.summary)) : [];
+  }
+
+  /** Input traces (the current in force) of the neurons whose membrane is traced, recorded from t = 0. */
+  private inputs: TraceSummary[] = [];
+
+  private recordInputs(): TraceSummary[] {
+    if (this.sim.timeMs > 0) return [];
+    const out: TraceSummary[] = [];
+    for (const pop of this.sim.populations) {
+      if (pop.model.stateNames.includes(INPUT_TRACE)) continue;
+      const neurons = [...new Set(this.traces.filter((t) => t.summary.population === pop.name && t.summary.role === 'membrane').map((t) => t.summary.neuron))];
+      if (neurons.length === 0) continue;
+      this.sim.recordInput(pop.name, neurons);
+      const input = pop.model.file.input;
+      for (const neuron of neurons) {
+        out.push({ population: pop.name, variable: INPUT_TRACE, neuron, kind: 'input', role: 'input', label: input.symbol ?? 'I', colour: null, unit: input.unit, meaning: input.meaning ?? 'input current', threshold: null });
+      }
+    }
+    return out;
   }
 
   /** The running simulation, for what only reads it (populations, projections, window counts). */
@@ -152,8 +181,11 @@ export class Experiment {
       durationMs: scenario.durationMs,
       dtMs: scenario.dtMs,
       populations: populationSummaries(this.sim),
-      traces: [...traces, ...this.currents.map((c) => c.summary)],
+      traces: [...traces, ...this.inputs, ...this.currents.map((c) => c.summary)],
       steps: stepSummaries(this.raw.stimuli ?? [], scenario.durationMs),
+      projections: projectionSummaries(this.sim),
+      drives: driveSummaries(this.sim),
+      freeRun: this.freeRun,
       warnings: this.sim.warnings.map((w) => ({ field: w.field, message: w.message, severity: w.severity })),
     };
   }
@@ -189,6 +221,7 @@ export class Experiment {
     this.current = valid;
     this.sim = sim;
     this.pending = [];
+    sim.setFreeRun(this.freeRun);
     this.describe();
     const held = this.pokes.map((p) => p.target);
     this.pokes = [];
@@ -215,8 +248,19 @@ export class Experiment {
           return this.setModifiers(change.population, { blockers: change.values });
         case 'ions':
           return this.setModifiers(change.population, { ions: change.values });
+        case 'freeRun':
+          if (typeof change.on !== 'boolean') throw new InputError('freeRun.on', `must be true or false, got ${String(change.on)}`);
+          this.freeRun = change.on;
+          this.sim.setFreeRun(change.on);
+          return { applies: 'live' };
+        case 'protocol':
+          return this.setProtocol(change.index, change.spec);
+        case 'projection':
+          return this.setProjection(change.index, change.values);
+        case 'trace':
+          return this.setTraced(change.population, change.neuron);
         default:
-          throw new InputError('change.kind', `${JSON.stringify(String((change as { kind?: unknown } | null)?.kind).slice(0, 40))} is not a change; choose one of parameters, stimulus, populationSize, poke, blockers, ions`);
+          throw new InputError('change.kind', `${JSON.stringify(String((change as { kind?: unknown } | null)?.kind).slice(0, 40))} is not a change; choose one of parameters, stimulus, populationSize, poke, blockers, ions, freeRun, protocol, projection, trace`);
       }
     } catch (err) {
       if (err instanceof InputError) return { refused: { field: err.field, message: err.message } };
@@ -280,7 +324,83 @@ export class Experiment {
     const valid = this.validate(edited); // the next reset's scenario, checked whole now
     const spec = valid.scenario.stimuli[index];
     this.raw = edited;
-    return { applies: spec.type !== 'poissonInput' && this.sim.setStimulus(index, spec as CurrentStimulusSpec | VoltageClampSpec) ? 'live' : 'reset' };
+    if (spec.type === 'poissonInput') {
+      // The rate and weight of an external drive apply from the next step; the number of sources is built in.
+      const live = Object.keys(values).every((k) => k === 'rateHz' || k === 'weight') && this.sim.setPoissonInput(index, spec.rateHz, spec.weight);
+      return { applies: live ? 'live' : 'reset' };
+    }
+    return { applies: this.sim.setStimulus(index, spec as CurrentStimulusSpec | VoltageClampSpec) ? 'live' : 'reset' };
+  }
+
+  /** Another stimulus in place of scenario.stimuli[index], for the same population; live where both depend on the time alone. */
+  private setProtocol(index: number, spec: Record<string, unknown>): Applied {
+    const stimuli = this.raw.stimuli ?? [];
+    if (!Number.isInteger(index) || !stimuli[index]) throw new InputError('stimulus', `${String(index)} is not the index of a stimulus of this scenario (it has ${stimuli.length})`);
+    const field = `stimuli[${index}]`;
+    if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new InputError(field, 'a protocol is a stimulus object { type, population, ... }');
+    if (spec.population !== stimuli[index].population) throw new InputError(`${field}.population`, `stays ${JSON.stringify(stimuli[index].population)}: a protocol replaces the stimulus of the same population`);
+    const edited: RawScenario = { ...this.raw, stimuli: stimuli.map((s, k) => (k === index ? structuredClone(spec) : s)) };
+    const valid = this.validate(edited);
+    const fresh = valid.scenario.stimuli[index];
+    this.raw = edited;
+    const live = fresh.type !== 'poissonInput' && fresh.type !== 'voltageClamp' && this.sim.setStimulus(index, fresh as CurrentStimulusSpec);
+    return { applies: live ? 'live' : 'reset' };
+  }
+
+  private setProjection(index: number, values: { weight?: number; delayMs?: number; probability?: number; inDegree?: number }): Applied {
+    const projections = (this.raw.projections as Record<string, unknown>[] | undefined) ?? [];
+    if (!Number.isInteger(index) || !projections[index]) throw new InputError('projection', `${String(index)} is not the index of a projection of this scenario (it has ${projections.length})`);
+    const field = `projections[${index}]`;
+    if (typeof values !== 'object' || values === null || Array.isArray(values) || Object.keys(values).length === 0) throw new InputError(field, 'a change gives an object with weight, delayMs, probability or inDegree');
+    const spec = structuredClone(projections[index]);
+    for (const [key, value] of Object.entries(values)) {
+      if (typeof value !== 'number') throw new InputError(`${field}.${key}`, `must be a number, got ${typeof value}`);
+      const connect = spec.connect as Record<string, unknown>;
+      if (key === 'weight') spec.weight = value;
+      else if (key === 'delayMs') spec.delayMs = value;
+      else if (key === 'probability') {
+        if (connect.rule !== 'probability') throw new InputError(`${field}.connect.p`, `this projection connects by ${String(connect.rule)}, not by probability`);
+        spec.connect = { ...connect, p: value };
+      } else if (key === 'inDegree') {
+        if (connect.rule !== 'inDegree') throw new InputError(`${field}.connect.k`, `this projection connects by ${String(connect.rule)}, not by in-degree`);
+        spec.connect = { ...connect, k: value };
+      } else throw new InputError(`${field}.${key}`, 'is not something a change sets: weight, delayMs, probability or inDegree');
+    }
+    const edited: RawScenario = { ...this.raw, projections: projections.map((p, k) => (k === index ? spec : p)) };
+    this.validate(edited); // refused here, naming the field, with nothing changed
+    this.raw = edited;
+    const onlyWeight = Object.keys(values).every((k) => k === 'weight');
+    const live = onlyWeight && values.weight !== undefined && this.sim.setProjectionWeight(index, values.weight);
+    return { applies: live ? 'live' : 'reset' };
+  }
+
+  /**
+   * Trace `neuron` of a population in place of the neuron traced there, from now on: written
+   * into the scenario's record.traces. What was recorded and not yet drained is the old neuron's
+   * and is dropped; the caller starts its displays again with the new summary.
+   */
+  private setTraced(population: string, neuron: number): Applied {
+    const k = this.populationIndex(population);
+    const size = this.sim.populations[k].size;
+    if (!Number.isInteger(neuron) || neuron < 0 || neuron >= size) throw new InputError('trace.neuron', `${String(neuron)} is not a neuron of ${population} (0..${size - 1})`);
+    const record = (this.raw.record as Record<string, unknown> | undefined) ?? {};
+    const model = this.sim.populations[k].model;
+    // Where none of the population is traced, its membrane variable (the model file's) is.
+    const membrane = model.file.membrane?.variable ?? model.stateNames[0];
+    const given = (record.traces as Record<string, unknown>[] | undefined) ?? [];
+    const traces = given.some((t) => t.population === population)
+      ? given.map((t) => (t.population === population ? { ...t, neurons: [neuron] } : t))
+      : [...given, { population, variable: membrane, neurons: [neuron] }];
+    const edited: RawScenario = { ...this.raw, record: { ...record, traces } };
+    this.validate(edited);
+    this.raw = edited;
+    this.sim.drain();
+    this.pending = [];
+    this.sim.retrace(population, neuron, membrane);
+    this.traces = stateTraces(this.sim);
+    this.inputs = this.inputs.map((t) => (t.population === population ? { ...t, neuron } : t));
+    this.currents = this.derived ? currentTraces(this.sim, this.traces.map((t) => t.summary)) : [];
+    return { applies: 'live' };
   }
 
   private setPopulationSize(population: string, size: number): Applied {

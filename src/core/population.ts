@@ -440,6 +440,16 @@ export class Population {
     this.poissonInputs.push({ variable, targets, meanPerMs: (sources * rateHz) / 1000, weight, random: new Random(seed), dt: NaN, table: null });
   }
 
+  /** Change the k-th Poisson input's rate and weight from the next step; its random stream goes on. */
+  setPoissonInput(k: number, sources: number, rateHz: number, weight: number): void {
+    const input = this.poissonInputs[k];
+    if (!input) throw new Error('internal: no such Poisson input');
+    input.meanPerMs = (sources * rateHz) / 1000;
+    input.weight = weight;
+    input.dt = NaN; // its table of counts is made again for the new mean
+    input.table = null;
+  }
+
   /**
    * Add the Poisson spike inputs of step `step` (time t); synaptic arrivals are added inside
    * the kernel. A variable held during the refractory period ignores what arrives meanwhile.

@@ -11,6 +11,9 @@ import { effectiveParameters, type ParameterModifiers } from './model/modifiers.
 import { resolveBlockers } from './model/blockers.js';
 import { resolveIons, type IonSettings } from './model/ions.js';
 
+/** The name of the recorded input current in force (Simulation.recordInput): not a model's state variable. */
+export const INPUT_TRACE = 'I_input';
+
 /** A stimulus that adds a current (all but poissonInput, which kicks a state variable with spikes, and the voltage clamp, which sets v). */
 export type CurrentStimulusSpec = Exclude<StimulusSpec, { type: 'poissonInput' | 'voltageClamp' }>;
 import { streamSeed } from './random.js';
@@ -114,6 +117,10 @@ export class Simulation {
   private readonly traceEverySteps: number;
   private stepIndex = 0;
   private readonly totalSteps: number;
+  /** A run without end (the page's free run): advance() goes past the duration, done stays false. */
+  private openEnded = false;
+  /** The input current in force (stimuli and poke; not synapses) of traced neurons, sampled with the traces. */
+  private readonly inputTraces: { recorder: TraceRecorder; population: Population }[] = [];
   private drainedUpToMs = 0;
   private traceStartMs = 0;
   /** Check for blow-ups at least this often (steps). */
@@ -233,6 +240,7 @@ export class Simulation {
   private sampleEvery(): void {
     for (const pop of this.clampTraced) pop.refreshClampCurrents(this.timeMs);
     for (const tr of this.traces) tr.sample(this.arraysOf(tr.population));
+    for (const { recorder, population } of this.inputTraces) recorder.sample([population.input]);
   }
 
   private population(name: string): Population {
@@ -246,7 +254,64 @@ export class Simulation {
   }
 
   get done(): boolean {
-    return this.stepIndex >= this.totalSteps;
+    return !this.openEnded && this.stepIndex >= this.totalSteps;
+  }
+
+  /** Whether the run goes on past its duration (the page's free run). */
+  get freeRun(): boolean {
+    return this.openEnded;
+  }
+
+  /**
+   * Run without end (on) or to the scenario's duration (off; a run already past it is done).
+   * Records are bounded by draining, as always; nothing else depends on the duration.
+   */
+  setFreeRun(on: boolean): void {
+    this.openEnded = on;
+  }
+
+  /**
+   * Trace `neuron` of a population in place of the neuron(s) traced there, from the next sample
+   * on (drain first: what was recorded belongs to the old neuron). record.traces says so too.
+   */
+  retrace(populationName: string, neuron: number, variableIfNone: string): void {
+    const population = this.population(populationName);
+    if (!this.traces.some((tr) => tr.population === populationName)) {
+      // None traced there yet: a trace of `variableIfNone` begins with the next sample (after a drain, as every frame's traces do).
+      const index = population.model.stateNames.indexOf(variableIfNone);
+      if (index < 0) throw new Error(`internal: ${variableIfNone} is not a state variable of ${populationName}`);
+      const bound = population.model.bounds.find((b) => b.index === index);
+      this.traces.push(new TraceRecorder(populationName, variableIfNone, index, [neuron], bound?.low ?? -Infinity, bound?.high ?? Infinity));
+      this.scenario.record.traces = [...(this.scenario.record.traces ?? []), { population: populationName, variable: variableIfNone, neurons: [neuron] }];
+      this.snapshotStale = true;
+      return;
+    }
+    this.traces.forEach((tr, k) => {
+      if (tr.population !== populationName) return;
+      this.traces[k] = new TraceRecorder(tr.population, tr.variable, tr.variableIndex, [neuron], tr.low, tr.high);
+    });
+    this.inputTraces.forEach((t, k) => {
+      if (t.population === population) this.inputTraces[k] = { recorder: new TraceRecorder(populationName, INPUT_TRACE, 0, [neuron]), population };
+    });
+    const record = this.scenario.record;
+    record.traces = (record.traces ?? []).map((t) => (t.population === populationName ? { ...t, neurons: [neuron] } : t));
+    this.snapshotStale = true;
+  }
+
+  /**
+   * Record the input current in force in these neurons of a population (the stimuli and any
+   * extra stimulus such as the poke, summed as the step used it; synaptic input is not part of
+   * it), sampled with the traces as a trace named INPUT_TRACE: each sample is the input of the
+   * step that ended at its time (NaN at t = 0). Only before the first step.
+   */
+  recordInput(populationName: string, neurons: number[]): void {
+    if (this.stepIndex > 0) throw new Error('internal: the input is recorded from t = 0');
+    const population = this.population(populationName);
+    if (this.inputTraces.some((t) => t.population === population)) return;
+    const recorder = new TraceRecorder(populationName, INPUT_TRACE, 0, neurons);
+    // A sample holds the input of the step that ended at its time: none has at t = 0.
+    recorder.sample([new Float64Array(population.size).fill(Number.NaN)]);
+    this.inputTraces.push({ recorder, population });
   }
 
   /**
@@ -257,14 +322,15 @@ export class Simulation {
   advance(ms: number = this.scenario.durationMs): void {
     if (this.failure) throw this.failure;
     const dt = this.scenario.dtMs;
-    const target = Math.min(this.totalSteps, this.stepIndex + Math.max(0, Math.round(ms / dt)));
+    const steps = this.stepIndex + Math.max(0, Math.round(ms / dt));
+    const target = this.openEnded ? steps : Math.min(this.totalSteps, steps);
     const traces = this.traces;
     if (this.snapshotStale) this.takeSnapshot();
     try {
       while (this.stepIndex < target) {
         // A neuron that could not be brought below threshold stops the run at this very step.
         if (this.stepOnce()) this.checkAll();
-        if (traces.length > 0 && this.stepIndex % this.traceEverySteps === 0) this.sampleTraces();
+        if ((traces.length > 0 || this.inputTraces.length > 0) && this.stepIndex % this.traceEverySteps === 0) this.sampleTraces();
         if (this.stepIndex % this.healthEverySteps === 0) {
           this.checkAll();
           if (this.stepIndex - this.snapshot!.step >= this.snapshotEverySteps) this.takeSnapshot();
@@ -317,7 +383,7 @@ export class Simulation {
     this.snapshot = {
       step: this.stepIndex,
       populations: this.populations.map((p, k) => p.save(old?.populations[k] ?? null)),
-      traceSamples: this.traces.map((tr) => tr.length),
+      traceSamples: [...this.traces, ...this.inputTraces.map((t) => t.recorder)].map((tr) => tr.length),
       events: this.projections.map((p) => p.events),
     };
     this.snapshotStale = false;
@@ -334,7 +400,7 @@ export class Simulation {
     const until = this.stepIndex;
     if (!snapshot || snapshot.step >= until) return found;
     this.populations.forEach((p, k) => p.restore(snapshot.populations[k]));
-    this.traces.forEach((tr, k) => tr.truncate(snapshot.traceSamples[k]));
+    [...this.traces, ...this.inputTraces.map((t) => t.recorder)].forEach((tr, k) => tr.truncate(snapshot.traceSamples[k]));
     this.projections.forEach((p, k) => (p.events = snapshot.events[k]));
     this.windStimuliTo(snapshot.step);
     this.stepIndex = snapshot.step;
@@ -346,7 +412,7 @@ export class Simulation {
         if (err instanceof SimulationError) return err;
         throw err;
       }
-      if (this.traces.length > 0 && this.stepIndex % this.traceEverySteps === 0) this.sampleEvery();
+      if ((this.traces.length > 0 || this.inputTraces.length > 0) && this.stepIndex % this.traceEverySteps === 0) this.sampleEvery();
     }
     return found;
   }
@@ -389,7 +455,8 @@ export class Simulation {
       spikes = { timeMs: timeMs.take(), neuron: neuron.take() };
     }
     const traces: TraceFrame[] = [];
-    for (const tr of this.traces) {
+    // The state traces in scenario order, then the inputs in force (record/currents.ts counts on it).
+    for (const tr of [...this.traces, ...this.inputTraces.map((t) => t.recorder)]) {
       tr.neurons.forEach((n, k) => {
         traces.push({ population: tr.population, variable: tr.variable, neuron: n, startMs: this.traceStartMs, everyMs, values: tr.columns[k].take() });
       });
@@ -473,12 +540,47 @@ export class Simulation {
     }
     const entry = this.stimuli[index];
     const old = this.scenario.stimuli[index];
-    if (!entry || !old || old.type !== spec.type || old.population !== spec.population || !TIME_ONLY_STIMULI.has(spec.type)) return false;
+    if (!entry || !old || old.population !== spec.population || !TIME_ONLY_STIMULI.has(spec.type) || !TIME_ONLY_STIMULI.has(old.type)) return false;
+    if (JSON.stringify(old.targets ?? 'all') !== JSON.stringify(spec.targets ?? 'all')) return false;
     const fresh = createStimulus(spec, entry.targets, entry.seed);
-    if (fresh.isStatic !== entry.stimulus.isStatic || fresh.whiteNoise || entry.stimulus.whiteNoise) return false;
-    entry.population.replaceStimulus(entry.stimulus, fresh);
+    if (fresh.whiteNoise || entry.stimulus.whiteNoise) return false;
+    // Another protocol (a step becomes a ramp, say): both depend on the time alone, so the run
+    // from here on is the run with the new one; it joins the end of its list if it is of the other kind.
+    if (fresh.isStatic === entry.stimulus.isStatic) entry.population.replaceStimulus(entry.stimulus, fresh);
+    else {
+      entry.population.removeStimulus(entry.stimulus);
+      entry.population.addStimulus(fresh);
+    }
     entry.stimulus = fresh;
     this.scenario.stimuli[index] = spec;
+    this.snapshotStale = true;
+    return true;
+  }
+
+  /**
+   * Change the rate (Hz per source) and weight of scenario.stimuli[index], a poissonInput, from the
+   * next step (validated by the caller): its random stream goes on. Returns false where it is not one.
+   */
+  setPoissonInput(index: number, rateHz: number, weight: number): boolean {
+    const old = this.scenario.stimuli[index];
+    if (!old || old.type !== 'poissonInput') return false;
+    const k = this.scenario.stimuli.slice(0, index).filter((s) => s.type === 'poissonInput' && s.population === old.population).length;
+    this.population(old.population).setPoissonInput(k, old.sources, rateHz, weight);
+    this.scenario.stimuli[index] = { ...old, rateHz, weight };
+    this.snapshotStale = true;
+    return true;
+  }
+
+  /**
+   * Set one weight for every synapse of projection `index` from the next spike on, where the
+   * weights are read at each spike (a delayed projection, or one the JS loop delivers). Returns
+   * false, changing nothing, where the weight is compiled into the target's WebAssembly loop.
+   */
+  setProjectionWeight(index: number, weight: number): boolean {
+    const projection = this.projections[index];
+    if (!projection || !projection.setWeight(weight)) return false;
+    const spec = this.scenario.projections![index];
+    this.scenario.projections![index] = { ...spec, weight };
     this.snapshotStale = true;
     return true;
   }

@@ -77,9 +77,10 @@ export interface TraceSummary {
   /** A state variable (e.g. "v", "m") or, for kind 'current', a named expression (e.g. "I_Na"). */
   variable: string;
   neuron: number;
-  kind: 'state' | 'current';
-  /** What the variable is, from the model file: the membrane potential, a gate, an ionic current, or another state variable. */
-  role: 'membrane' | 'gate' | 'current' | 'state';
+  /** A state variable, a declared current computed from it, or the input current in force (stimuli and poke). */
+  kind: 'state' | 'current' | 'input';
+  /** What the variable is, from the model file: the membrane potential, a gate, an ionic current, another state variable, or the input. */
+  role: 'membrane' | 'gate' | 'current' | 'state' | 'input';
   /** Display name and colour ('#rrggbb') the model file gives it; the variable's name and null when it gives none. */
   label: string;
   colour: string | null;
@@ -101,6 +102,35 @@ export interface StepSummary {
   neurons: number[] | null;
 }
 
+/** A projection: the weight and delay it has when they are one number (null when drawn per synapse), its connection rule. */
+export interface ProjectionSummary {
+  /** Index in scenario.projections. */
+  index: number;
+  name: string;
+  source: string;
+  target: string;
+  /** The target's state variable a spike increments, and its unit. */
+  on: string;
+  unit: string;
+  /** A new weight applies from the next spike where the loop reads it, else on reset (the change says which). */
+  weight: number | null;
+  delayMs: number | null;
+  /** The connection probability (rule 'probability') or in-degree (rule 'inDegree'); applies on reset. */
+  probability: number | null;
+  inDegree: number | null;
+}
+
+/** A Poisson spike input into a population (scenario.stimuli[index]): sources per neuron at rateHz each, each spike adding weight to `on`. */
+export interface DriveSummary {
+  index: number;
+  population: string;
+  on: string;
+  unit: string;
+  sources: number;
+  rateHz: number;
+  weight: number;
+}
+
 /** What the page needs to know about a loaded scenario to lay out its display. */
 export interface ScenarioSummary {
   name: string;
@@ -110,6 +140,12 @@ export interface ScenarioSummary {
   populations: PopulationSummary[];
   traces: TraceSummary[];
   steps: StepSummary[];
+  /** The projections (a network's synapses), each with what can be changed. */
+  projections: ProjectionSummary[];
+  /** External drives: Poisson spike inputs into a population (Brunel's external rate). */
+  drives: DriveSummary[];
+  /** Whether the run goes on without end (the page's free run). */
+  freeRun: boolean;
   /** What the run cannot be trusted for (a time step too coarse for a model's fastest time constant); the page shows them. */
   warnings: { field: string; message: string; severity: 'warning' | 'refusal' }[];
 }
@@ -213,4 +249,36 @@ export function stepSummaries(stimuli: readonly unknown[], durationMs: number): 
     });
   });
   return steps;
+}
+
+/** The projections as they run (weights may have changed live). */
+export function projectionSummaries(sim: Simulation): ProjectionSummary[] {
+  return (sim.scenario.projections ?? []).map((spec, index) => {
+    const target = sim.populations.find((p) => p.name === spec.target)!;
+    const projection = sim.projections[index];
+    const rule = spec.connect;
+    return {
+      index,
+      name: projection.name,
+      source: spec.source,
+      target: spec.target,
+      on: spec.on,
+      unit: target.model.file.state[spec.on]?.unit ?? '',
+      weight: typeof spec.weight === 'number' ? spec.weight : null,
+      delayMs: typeof (spec.delayMs ?? 0) === 'number' ? ((spec.delayMs as number | undefined) ?? 0) : null,
+      probability: rule.rule === 'probability' ? rule.p : null,
+      inDegree: rule.rule === 'inDegree' ? rule.k : null,
+    };
+  });
+}
+
+/** The Poisson spike inputs of the scenario, as they run. */
+export function driveSummaries(sim: Simulation): DriveSummary[] {
+  const drives: DriveSummary[] = [];
+  sim.scenario.stimuli.forEach((spec, index) => {
+    if (spec.type !== 'poissonInput') return;
+    const pop = sim.populations.find((p) => p.name === spec.population)!;
+    drives.push({ index, population: spec.population, on: spec.on, unit: pop.model.file.state[spec.on]?.unit ?? '', sources: spec.sources, rateHz: spec.rateHz, weight: spec.weight });
+  });
+  return drives;
 }

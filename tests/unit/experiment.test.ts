@@ -195,7 +195,7 @@ describe('derived traces', () => {
     exp.advance(20);
     const frame = exp.drain();
     const trace = (name: string) => frame.traces.find((t) => t.variable === name)!;
-    expect(frame.traces.map((t) => t.variable)).toEqual(['v', 'm', 'h', 'n', 'I_Na', 'I_K', 'I_L']);
+    expect(frame.traces.map((t) => t.variable)).toEqual(['v', 'm', 'h', 'n', 'I_input', 'I_Na', 'I_K', 'I_L']);
     const v = trace('v');
     const samples = v.values.length;
     expect(samples).toBe(40 / 0.015625 + 1);

@@ -49,6 +49,8 @@ describe('simulation worker adapter', () => {
     expect(summary.durationMs).toBe(500);
     expect(summary.traces).toEqual([
       { population: 'neuron', variable: 'v', neuron: 0, kind: 'state', role: 'membrane', label: 'v', colour: null, unit: 'mV', meaning: 'membrane potential', threshold: { name: 'V_th', level: -50 } },
+      // The input in force into the traced neuron, drawn under its membrane potential.
+      { population: 'neuron', variable: 'I_input', neuron: 0, kind: 'input', role: 'input', label: 'I', colour: null, unit: 'nA', meaning: expect.any(String), threshold: null },
     ]);
     expect(summary.steps).toEqual([{ index: 0, population: 'neuron', startMs: 50, stopMs: 450, amplitude: 2.5, neurons: null }]);
     const [pop] = summary.populations;

@@ -44,6 +44,21 @@ export class Projection implements InstantInput {
     this.wasmFired = fired;
   }
 
+  /** Whether setWeight applies (the weights are read at each spike, not compiled into a WebAssembly loop). */
+  get canSetWeight(): boolean {
+    return this.wasmArrive === null;
+  }
+
+  /**
+   * One weight for every synapse from the next spike on; false where the weight is a constant of
+   * the target's WebAssembly loop (a projection without delay it delivers itself).
+   */
+  setWeight(weight: number): boolean {
+    if (!this.canSetWeight) return false;
+    this.weight = weight;
+    return true;
+  }
+
   /** Synaptic events delivered so far (spikes times out-degree). */
   events = 0;
 

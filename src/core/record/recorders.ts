@@ -130,8 +130,8 @@ export class TraceRecorder {
     readonly variable: string,
     readonly variableIndex: number,
     readonly neurons: number[],
-    private readonly low = -Infinity,
-    private readonly high = Infinity,
+    readonly low = -Infinity,
+    readonly high = Infinity,
   ) {
     this.columns = neurons.map(() => new Column((n) => new Float64Array(n)));
   }
