@@ -31,6 +31,8 @@ export const SILENT_HZ = 1;
 export const SILENT_TOLERANCE_HZ = 0.5;
 /** How much more a silent point weighs in a fit than a firing one. */
 const SILENT_WEIGHT = 100;
+/** The weight of a silent point's predicted rate beyond SILENT_TOLERANCE_HZ (normalised axes). */
+const PENALTY = 1e4;
 
 export interface FitResult {
   id: ActivationId;
@@ -147,6 +149,17 @@ function steepest(id: ActivationId, p: ActivationParameters, from: number, to: n
 }
 
 export function fitActivation(id: ActivationId, currents: ArrayLike<number>, ratesHz: ArrayLike<number>): FitResult {
+  return fitActivationFromStart(id, currents, ratesHz).fit;
+}
+
+/** A fit and the RMSE of the best start it was optimised from (the optimiser's work shows as the difference). */
+export interface FitFromStart {
+  fit: FitResult;
+  startRmseHz: number;
+}
+
+/** fitActivation, also saying how good its best starting point was: a convergence check for tests. */
+export function fitActivationFromStart(id: ActivationId, currents: ArrayLike<number>, ratesHz: ArrayLike<number>): FitFromStart {
   const def = ACTIVATIONS[id];
   if (!def) throw new InputError('activation', `${JSON.stringify(id)} is not an activation; choose one of ${ACTIVATION_IDS.join(', ')}`);
   const n = currents.length;
@@ -166,19 +179,22 @@ export function fitActivation(id: ActivationId, currents: ArrayLike<number>, rat
   if (yMax === 0) {
     // Silent everywhere: rate 0 is the fit (A = 0), exact, with nothing varying to explain.
     const parameters: ActivationParameters = { inScale: 1, inShift: (xMin + xMax) / 2, outScale: 0, outShift: 0, shape: def.shape.map((s) => s.value) };
-    return { id, name: def.name, parameters, named: namedOf(id, parameters), parameterCount: 0, rmseHz: 0, rSquared: NaN, steepestInput: xMin, steepestGain: 0, slopeBump: false };
+    return { fit: { id, name: def.name, parameters, named: namedOf(id, parameters), parameterCount: 0, rmseHz: 0, rSquared: NaN, steepestInput: xMin, steepestGain: 0, slopeBump: false }, startRmseHz: 0 };
   }
   // tanh and leaky ReLU are the sigmoid and the ReLU on a rate axis: fitted as those, said in their own form.
   if (id === 'tanh' || id === 'leakyRelu') {
-    const base = fitActivation(id === 'tanh' ? 'sigmoid' : 'relu', currents, ratesHz);
-    return { ...base, id, name: def.name, parameters: equivalentParameters(id, base.parameters), named: namedOf(id, equivalentParameters(id, base.parameters)) };
+    const { fit: base, startRmseHz } = fitActivationFromStart(id === 'tanh' ? 'sigmoid' : 'relu', currents, ratesHz);
+    const parameters = equivalentParameters(id, base.parameters);
+    return { fit: { ...base, id, name: def.name, parameters, named: namedOf(id, parameters) }, startRmseHz };
   }
   const norm: Normalisation = { xCentre: (xMin + xMax) / 2, xHalfSpan: (xMax - xMin) / 2, ySpan: yMax > 0 ? yMax : 1 };
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => currents[a] - currents[b]);
   const X = Float64Array.from(order, (i) => (currents[i] - norm.xCentre) / norm.xHalfSpan);
   const Y = Float64Array.from(order, (i) => ratesHz[i] / norm.ySpan);
   const silent = Uint8Array.from(order, (i) => (ratesHz[i] === 0 ? 1 : 0));
-  const tolerance = SILENT_TOLERANCE_HZ / norm.ySpan;
+  // A piecewise-linear function is exactly 0 below its kink, so it can keep silence exactly: its
+  // kink goes at or above the last silent current. A smooth one is never quite 0 and has the tolerance.
+  const tolerance = def.inScaleFixed ? 0 : SILENT_TOLERANCE_HZ / norm.ySpan;
 
   const g = lifted(id);
   const fixed = def.inScaleFixed;
@@ -193,20 +209,30 @@ export function fitActivation(id: ActivationId, currents: ArrayLike<number>, rat
   // good), and the ends are judged with a steep penalty past the tolerance as well.
   const weights = Float64Array.from(silent, (s) => (s ? SILENT_WEIGHT : 1));
   // The weights as scaled residuals (the library's own weights enter its error and its steps
-  // differently): point i in, sqrt(weight) times the rate out.
+  // differently): point i in, sqrt(weight) times the rate out. The silence penalty is a residual
+  // of its own for each silent point (index n + i, target 0), so Levenberg-Marquardt minimises the
+  // very objective its ends are judged by: without it, a step that buys a better fit of the
+  // firing points with a little false firing at a silent one looked good to the optimiser and was
+  // then thrown away, and the fit stayed at its start (a sigmoid on a noisy LIF curve did).
   const root = Float64Array.from(weights, Math.sqrt);
-  const indices = Float64Array.from({ length: n }, (_, i) => i);
-  const weightedY = Float64Array.from(Y, (y, i) => root[i] * y);
+  const silentIndices = Array.from({ length: n }, (_, i) => i).filter((i) => silent[i]);
+  const indices = Float64Array.from({ length: n + silentIndices.length }, (_, i) => i);
+  const weightedY = Float64Array.from(indices, (i) => (i < n ? root[i] * Y[i] : 0));
+  const PENALTY_ROOT = Math.sqrt(PENALTY);
   const weighted = (v: number[]) => {
     const f = model(v);
-    return (i: number) => root[i] * f(X[i]);
+    return (i: number) => {
+      if (i < n) return root[i] * f(X[i]);
+      const y = f(X[silentIndices[i - n]]);
+      return y > tolerance ? PENALTY_ROOT * (y - tolerance) : 0;
+    };
   };
   const objective = (v: number[]) => {
     const f = model(v);
     let sse = 0;
     for (let i = 0; i < n; i++) {
       const y = f(X[i]);
-      sse += weights[i] * (y - Y[i]) ** 2 + (silent[i] && y > tolerance ? 1e4 * (y - tolerance) ** 2 : 0);
+      sse += weights[i] * (y - Y[i]) ** 2 + (silent[i] && y > tolerance ? PENALTY * (y - tolerance) ** 2 : 0);
     }
     return Number.isFinite(sse) ? sse : Infinity;
   };
@@ -215,7 +241,9 @@ export function fitActivation(id: ActivationId, currents: ArrayLike<number>, rat
   // a kink; shape parameters at their typical value and around it; the output scale solved.
   const onset = firstAbove(X, Y, 0.03);
   const half = firstAbove(X, Y, 0.5);
-  const shifts = [onset, half, onset - 0.2, onset - 0.05, onset + 0.1, -1, 0, 1];
+  // Midpoints beyond the top of the range too: a sigmoid's lower half is convex, and on a curve
+  // that only bends upwards that half is the fit.
+  const shifts = [onset, half, onset - 0.2, onset - 0.05, onset + 0.1, -1, 0, 1, 1.5, 2.5];
   const scales = fixed ? [1] : [0.5, 1.5, 4, 12, 40, 150];
   const shapes = product(def.shape.map((s) => [s.value, ...[0.01, 0.1, 10].map((f) => Math.min(s.max, Math.max(s.min, s.value * f)))]));
   const starts: { v: number[]; sse: number }[] = [];
@@ -231,10 +259,19 @@ export function fitActivation(id: ActivationId, currents: ArrayLike<number>, rat
   }
   starts.sort((a, b) => a.sse - b.sse);
 
-    const minValues = [1e-6, ...(fixed ? [] : [1e-3]), -20, ...def.shape.map((s) => s.min)];
+  // A kink cannot sit among the silent currents below the first firing one (the penalty alone
+  // would leave it a hair below the last of them).
+  let leadingSilent = 0;
+  while (leadingSilent < n && silent[leadingSilent]) leadingSilent++;
+  const lowestShift = fixed && leadingSilent > 0 ? X[leadingSilent - 1] : -20;
+  const minValues = [1e-6, ...(fixed ? [] : [1e-3]), lowestShift, ...def.shape.map((s) => s.min)];
   const maxValues = [1e4, ...(fixed ? [] : [1e4]), 20, ...def.shape.map((s) => s.max)];
-  const lm = (v: number[], maxIterations: number) => {
-    const result = levenbergMarquardt({ x: indices, y: weightedY }, weighted, {
+  // Two ways down: with the silence penalty as residuals (the judge's own objective, whose kink at
+  // the tolerance can stall a step) and without (smooth, but it may end in false firing, which the
+  // judge then refuses). Each start goes both ways; the judge keeps the better end.
+  const firingOnly = { x: indices.subarray(0, n), y: weightedY.subarray(0, n) };
+  const lmOne = (v: number[], maxIterations: number, penalised: boolean) => {
+    const result = levenbergMarquardt(penalised ? { x: indices, y: weightedY } : firingOnly, weighted, {
       initialValues: v,
       minValues,
       maxValues,
@@ -246,12 +283,25 @@ export function fitActivation(id: ActivationId, currents: ArrayLike<number>, rat
     });
     return { v: result.parameterValues, sse: objective(result.parameterValues) };
   };
-  // A short run from the best start of each input scale (diverse starts: the best few overall sit
-  // in one valley), then long runs from the best two ends.
+  const lm = (v: number[], maxIterations: number) => {
+    const a = lmOne(v, maxIterations, true);
+    const b = silentIndices.length > 0 ? lmOne(v, maxIterations, false) : a;
+    return a.sse <= b.sse ? a : b;
+  };
+  // Short runs from starts spread over gain and midpoint (the best few overall sit in one valley):
+  // for each input scale its best start and its best one with the midpoint elsewhere (0.5 away on
+  // the normalised axis, e.g. beyond the range rather than in it); then long runs from the best
+  // two ends, repeated while they still improve (a run that stops at its iteration count has not
+  // converged).
   const chosen: { v: number[]; sse: number }[] = [];
+  const shiftOf = (v: number[]) => v[fixed ? 1 : 2];
   for (const inScale of scales) {
-    const first = starts.find((s) => (fixed ? true : s.v[1] === inScale) && !chosen.includes(s));
-    if (first) chosen.push(first);
+    const ofScale = starts.filter((s) => (fixed ? true : s.v[1] === inScale) && !chosen.includes(s));
+    const first = ofScale[0];
+    if (!first) continue;
+    chosen.push(first);
+    const elsewhere = ofScale.find((s) => Math.abs(shiftOf(s.v) - shiftOf(first.v)) >= 0.5);
+    if (elsewhere) chosen.push(elsewhere);
     if (fixed) chosen.push(...starts.filter((s) => !chosen.includes(s)).slice(0, 5));
   }
   const ends = chosen.map((start) => {
@@ -262,21 +312,30 @@ export function fitActivation(id: ActivationId, currents: ArrayLike<number>, rat
   if (ends.length === 0) throw new InputError('ratesHz', 'no start of the fit gave finite values');
   let best = ends[0];
   for (const end of ends.slice(0, 2)) {
-    const polished = lm(end.v, 300);
-    if (polished.sse < best.sse) best = polished;
+    let current = end;
+    for (let round = 0; round < 4; round++) {
+      const polished = lm(current.v, 300);
+      if (!(polished.sse < current.sse)) break;
+      const gained = current.sse - polished.sse;
+      current = polished;
+      if (gained <= 1e-6 * current.sse) break; // converged: another run changes nothing that shows
+    }
+    if (current.sse < best.sse) best = current;
   }
 
   const parameters = toParameters(id, best.v, norm);
-  let sse = 0;
+  const sseOf = (p: ActivationParameters) => {
+    let total = 0;
+    for (let i = 0; i < n; i++) total += (ratesHz[i] - activationValue(id, p, currents[i])) ** 2;
+    return total;
+  };
+  const sse = sseOf(parameters);
   let mean = 0;
   for (let i = 0; i < n; i++) mean += ratesHz[i] / n;
   let sst = 0;
-  for (let i = 0; i < n; i++) {
-    sse += (ratesHz[i] - activationValue(id, parameters, currents[i])) ** 2;
-    sst += (ratesHz[i] - mean) ** 2;
-  }
+  for (let i = 0; i < n; i++) sst += (ratesHz[i] - mean) ** 2;
   const slope = steepest(id, parameters, xMin, xMax);
-  return {
+  const fit: FitResult = {
     id,
     name: def.name,
     parameters,
@@ -288,6 +347,7 @@ export function fitActivation(id: ActivationId, currents: ArrayLike<number>, rat
     steepestGain: slope.gain,
     slopeBump: slope.bump,
   };
+  return { fit, startRmseHz: Math.sqrt(sseOf(toParameters(id, starts[0].v, norm)) / n) };
 }
 
 function namedOf(id: ActivationId, p: ActivationParameters): Record<string, number> {
