@@ -21,6 +21,9 @@ export type Check =
   | { kind: 'parameter'; population: string; name: string; atLeast?: Amount; atMost?: Amount }
   | { kind: 'irregular'; population: string; cvAtLeast: number }
   | { kind: 'fit'; population: string; noiseAtLeastMV?: number; noiseAtMostMV?: number; bestIn?: string[] }
+  | { kind: 'clamp'; population: string; current: string; reversalAtLeastMV?: number; reversalAtMostMV?: number; zero?: boolean }
+  | { kind: 'ions'; population: string; ion: string; outsideAtLeastMM?: number; outsideAtMostMM?: number; membraneAtLeastMV?: number; membraneAtMostMV?: number }
+  | { kind: 'plane'; population: string; bifurcation?: 'hopf' | 'saddle-node'; restStable?: boolean }
   | { kind: 'all'; checks: Check[] };
 
 export interface LessonStep {
@@ -55,6 +58,18 @@ export interface Observation {
   }[];
   /** The last finished f-I comparison. */
   fit?: { population: string; noiseSigmaMV: number; ranking: string[] };
+  /** What the bench panels (voltage clamp, ions, phase plane) last showed. */
+  bench?: BenchObservation;
+}
+
+/** What the bench panels report for the lessons: each the last thing it showed. */
+export interface BenchObservation {
+  /** The last voltage-clamp family: each declared current's reversal read off its peak I-V curve (null if it does not change sign), and whether it is zero at every level. */
+  clamp?: { population: string; currents: { name: string; reversalMV: number | null; zero: boolean }[] };
+  /** The concentrations in force (mM) and the membrane potential of the running trace now. */
+  ions?: { population: string; concentrations: Record<string, { insideMM: number; outsideMM: number }>; membraneMV: number | null };
+  /** The phase plane at the input in force: whether it has a stable rest, and how the rest loses stability as the input rises. */
+  plane?: { population: string; restStable: boolean; bifurcation: 'hopf' | 'saddle-node' | null };
 }
 
 export interface ValidLesson {
@@ -183,9 +198,56 @@ function compileCheck(raw: unknown, field: string, scenario: ValidScenario, dept
         return bestIn === undefined || bestIn.includes(fit.ranking[0]);
       };
     }
+    case 'clamp': {
+      keys(['current', 'reversalAtLeastMV', 'reversalAtMostMV', 'zero']);
+      if (typeof raw.current !== 'string' || !pop.model.display.currents.some((c) => c.name === raw.current)) throw new InputError(`${field}.current`, `${describeValue(raw.current)} is not a current ${pop.model.id} declares (${pop.model.display.currents.map((c) => c.name).join(', ')})`);
+      const current = raw.current;
+      const low = optionalNumber(raw, 'reversalAtLeastMV', field);
+      const high = optionalNumber(raw, 'reversalAtMostMV', field);
+      if (raw.zero !== undefined && typeof raw.zero !== 'boolean') throw new InputError(`${field}.zero`, `must be true or false, got ${describeValue(raw.zero)}`);
+      const zero = raw.zero;
+      return (o) => {
+        const clamp = o.bench?.clamp;
+        const c = clamp && clamp.population === name ? clamp.currents.find((x) => x.name === current) : undefined;
+        if (!c) return false;
+        if (zero !== undefined && c.zero !== zero) return false;
+        if (low === null && high === null) return true;
+        return c.reversalMV !== null && (low === null || c.reversalMV >= low) && (high === null || c.reversalMV <= high);
+      };
+    }
+    case 'ions': {
+      keys(['ion', 'outsideAtLeastMM', 'outsideAtMostMM', 'membraneAtLeastMV', 'membraneAtMostMV']);
+      if (typeof raw.ion !== 'string' || raw.ion === '') throw new InputError(`${field}.ion`, `must name an ion the model declares, got ${describeValue(raw.ion)}`);
+      const ion = raw.ion;
+      const [outLow, outHigh, vLow, vHigh] = ['outsideAtLeastMM', 'outsideAtMostMM', 'membraneAtLeastMV', 'membraneAtMostMV'].map((k) => optionalNumber(raw, k, field));
+      const within = (x: number | null | undefined, low: number | null, high: number | null) => (low === null && high === null) || (typeof x === 'number' && (low === null || x >= low) && (high === null || x <= high));
+      return (o) => {
+        const ions = o.bench?.ions;
+        if (!ions || ions.population !== name || !ions.concentrations[ion]) return false;
+        return within(ions.concentrations[ion].outsideMM, outLow, outHigh) && within(ions.membraneMV, vLow, vHigh);
+      };
+    }
+    case 'plane': {
+      keys(['bifurcation', 'restStable']);
+      if (raw.bifurcation !== undefined && raw.bifurcation !== 'hopf' && raw.bifurcation !== 'saddle-node') throw new InputError(`${field}.bifurcation`, `must be "hopf" or "saddle-node", got ${describeValue(raw.bifurcation)}`);
+      if (raw.restStable !== undefined && typeof raw.restStable !== 'boolean') throw new InputError(`${field}.restStable`, `must be true or false, got ${describeValue(raw.restStable)}`);
+      const { bifurcation, restStable } = raw;
+      return (o) => {
+        const plane = o.bench?.plane;
+        if (!plane || plane.population !== name) return false;
+        return (bifurcation === undefined || plane.bifurcation === bifurcation) && (restStable === undefined || plane.restStable === restStable);
+      };
+    }
     default:
-      throw new InputError(`${field}.kind`, `${describeValue(raw.kind)} is not a check (kinds: fires, silent, rate, input, parameter, irregular, fit, all)`);
+      throw new InputError(`${field}.kind`, `${describeValue(raw.kind)} is not a check (kinds: fires, silent, rate, input, parameter, irregular, fit, clamp, ions, plane, all)`);
   }
+}
+
+function optionalNumber(raw: Record<string, unknown>, key: string, field: string): number | null {
+  const value = raw[key];
+  if (value === undefined) return null;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new InputError(`${field}.${key}`, `must be a number, got ${describeValue(value)}`);
+  return value;
 }
 
 /** The first step not yet passed, given which steps have passed (the page stores these). */

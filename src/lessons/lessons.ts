@@ -6,5 +6,8 @@ import actionPotential from '../../models/lessons/4-action-potential.json';
 import noiseSigmoid from '../../models/lessons/5-noise-sigmoid.json';
 import eiBalance from '../../models/lessons/6-ei-balance.json';
 import annUnit from '../../models/lessons/7-ann-unit.json';
+import voltageClamp from '../../models/lessons/8-voltage-clamp.json';
+import phasePlane from '../../models/lessons/9-phase-plane.json';
+import ionsRest from '../../models/lessons/10-ions-rest.json';
 
-export const LESSONS: readonly unknown[] = Object.freeze([threshold, refractoriness, typeIandII, actionPotential, noiseSigmoid, eiBalance, annUnit]);
+export const LESSONS: readonly unknown[] = Object.freeze([threshold, refractoriness, typeIandII, actionPotential, noiseSigmoid, eiBalance, annUnit, voltageClamp, phasePlane, ionsRest]);

@@ -65,13 +65,15 @@ const CSS = `
 .bench-panel input[type='range'] { width: 120px; accent-color: #0072b2; }
 .bench-panel select { font: inherit; padding: 2px 4px; }
 .bench-panel .bench-plots { display: flex; flex-wrap: wrap; gap: 10px; }
-.bench-panel .bench-plots > figure { margin: 0; flex: 1 1 300px; min-width: 0; max-width: 560px; }
+.bench-panel figure { margin: 0; }
+.bench-panel .bench-plots > figure { flex: 1 1 300px; min-width: 0; max-width: 560px; }
 .bench-panel figcaption { color: #3d3d3d; font-size: 12px; }
 .bench-panel .bench-legend { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 2px 12px; font-size: 12px; }
 .bench-panel .bench-legend span { display: inline-block; width: 16px; height: 3px; margin-right: 4px; vertical-align: middle; }
 .bench-panel .bench-status { color: #3d3d3d; }
 .bench-panel .bench-status.error { color: #7a2e00; }
 .bench-panel .bench-note { color: #0b3b5c; max-width: 100ch; }
+.bench-panel p, .bench-panel ul { margin: 2px 0; }
 .bench-panel .bench-note:empty { display: none; }
 .bench-panel details summary { cursor: pointer; }
 .bench-panel fieldset { border: 1px solid #ddd; border-radius: 4px; padding: 2px 8px 4px; margin: 0; display: flex; flex-wrap: wrap; gap: 4px 10px; }

@@ -93,6 +93,8 @@ export function clampPanel(): Panel {
     fillShow();
     draw();
     fillTable();
+    const done = family;
+    hooks.publish('bench', { clamp: { population: t.population, currents: done.currents.map((c, i) => ({ name: c.name, reversalMV: reversalMV(done, i), zero: done.steps.every((s) => s.peak[i] === 0) })) } });
   }
 
   function fillShow(): void {

@@ -25,7 +25,11 @@ export function ghkMV(species: { charge: number; insideMM: number; outsideMM: nu
   return ((1000 * GAS_CONSTANT * (celsius + ZERO_CELSIUS_K)) / FARADAY) * Math.log(up / down);
 }
 
+/** How long the membrane potential must stay within 1 mV to count as a rest (ms). */
+const SETTLED_MS = 20;
+
 export function ionsPanel(): Panel {
+  const recent: number[] = [];
   let hooks: PanelHooks;
   let host: HTMLElement;
   let target: BenchTarget | null = null;
@@ -133,6 +137,7 @@ export function ionsPanel(): Panel {
     loaded() {
       shownFor = '';
       vNow = NaN;
+      recent.length = 0;
       vLine.textContent = '';
       build();
     },
@@ -144,7 +149,13 @@ export function ionsPanel(): Panel {
       const trace = frame.traces.find((t) => t.population === target!.population && t.variable === target!.summary.membrane!.variable);
       if (!trace || trace.values.length === 0) return;
       vNow = trace.values[trace.values.length - 1];
-      vLine.textContent = `Membrane potential of ${target.population} now: ${fmt(vNow, 4)} ${target.summary.membrane.unit}.`;
+      // Settled: the last SETTLED_MS of samples within 1 mV of each other (a spike passing through a range is not a rest).
+      const keep = Math.max(1, Math.round(SETTLED_MS / trace.everyMs));
+      recent.push(...trace.values);
+      if (recent.length > keep) recent.splice(0, recent.length - keep);
+      const settled = recent.length === keep && Math.max(...recent) - Math.min(...recent) < 1 ? recent.reduce((a, b) => a + b, 0) / keep : null;
+      vLine.textContent = `Membrane potential of ${target.population} now: ${fmt(vNow, 4)} ${target.summary.membrane.unit}${settled === null ? ' (not settled)' : ', settled'}.`;
+      if (target.summary.ions) hooks.publish('bench', { ions: { population: target.population, concentrations: structuredClone(concentrations), membraneMV: settled } });
     },
   };
 }

@@ -45,6 +45,8 @@ export function phasePlanePanel(): Panel {
   const startY = numberInput('y', 0, { id: 'phase-start-y' });
   const startButton = button('Start from here', 'Set the initial state to this point of the plane and run from it', 'phase-start');
   const legend = el('ul', { class: 'bench-legend' });
+  const who = el('select', { id: 'phase-population', 'aria-label': 'Population whose plane is shown' });
+  const whoLabel = el('label', {}, 'population ');
 
   function inputNow(t: BenchTarget): number {
     const step = hooks.summary()?.steps.find((s) => s.index === t.stimulus);
@@ -58,7 +60,15 @@ export function phasePlanePanel(): Panel {
 
   /** Ask for the plane (and the bifurcation) when what it depends on changed. */
   async function refresh(): Promise<void> {
-    const targets = benchTargets(hooks.summary(), hooks.scenarioNow());
+    const all = benchTargets(hooks.summary(), hooks.scenarioNow());
+    const names = all.map((t) => t.population);
+    if (who.options.length !== names.length || [...who.options].some((o, k) => o.value !== names[k])) {
+      who.replaceChildren(...all.map((t) => el('option', { value: t.population }, `${t.population} (${t.summary.modelName})`)));
+      if (target && names.includes(target.population)) who.value = target.population;
+    }
+    whoLabel.hidden = names.length < 2;
+    // The chosen population first, then the others (the first with a plane is shown).
+    const targets = [...all.filter((t) => t.population === who.value), ...all.filter((t) => t.population !== who.value)];
     for (const t of targets) {
       const req = request(t);
       const key = JSON.stringify([t.population, req]);
@@ -67,12 +77,20 @@ export function phasePlanePanel(): Panel {
       const answer = await askBench((api) => api.plane(req));
       if (id !== asking) return;
       if (!answer.ok) continue;
+      if (target?.population !== t.population) {
+        trailLength = 0;
+        trailStart = 0;
+        startX.input.value = String(Number(answer.value.home[0].toPrecision(4)));
+        startY.input.value = String(Number(answer.value.home[1].toPrecision(4)));
+      }
       target = t;
+      who.value = t.population;
       planeKey = key;
       view = answer.value;
       host.hidden = false;
       describe();
       schedule();
+      if (bifurcation !== undefined) tell();
       const bKey = JSON.stringify([t.population, { ...req, input: 0 }]);
       if (bKey !== bifurcationKey) {
         bifurcationKey = bKey;
@@ -82,6 +100,7 @@ export function phasePlanePanel(): Panel {
         if (bKey !== bifurcationKey) return;
         bifurcation = found.ok ? found.value : null;
         describe();
+        tell();
       }
       return;
     }
@@ -89,6 +108,12 @@ export function phasePlanePanel(): Panel {
     target = null;
     view = null;
     host.hidden = true;
+  }
+
+  /** The lessons' part: whether the rest is stable at the input in force, and how it loses stability. */
+  function tell(): void {
+    if (!view || !target || bifurcation === undefined) return;
+    hooks.publish('bench', { plane: { population: target.population, restStable: view.fixedPoints.some((p) => p.stable), bifurcation: bifurcation?.kind ?? null } });
   }
 
   function describe(): void {
@@ -99,7 +124,7 @@ export function phasePlanePanel(): Panel {
     points.replaceChildren(
       ...(v.fixedPoints.length === 0
         ? [el('li', {}, 'No fixed point in view: the state cannot rest, so it cycles (repetitive firing).')]
-        : v.fixedPoints.map((p) => el('li', {}, `${p.stable ? 'Stable' : 'Unstable'} ${p.type} at ${v.x.name} = ${fmt(p.x, 4)}, ${v.y.name} = ${fmt(p.y, 4)} (eigenvalues ${p.eigenvalues.re.map((re, k) => `${fmt(re)}${p.eigenvalues.im[k] ? `${p.eigenvalues.im[k] > 0 ? ' + ' : ' - '}${fmt(Math.abs(p.eigenvalues.im[k]))}i` : ''}`).join(', ')}); ${p.stable ? 'filled' : 'open'} marker.`))),
+        : v.fixedPoints.map((p) => el('li', {}, `A ${p.type} (${p.stable ? 'stable' : 'unstable'}) at ${v.x.name} = ${fmt(p.x, 4)}, ${v.y.name} = ${fmt(p.y, 4)} (eigenvalues ${p.eigenvalues.re.map((re, k) => `${fmt(re)}${p.eigenvalues.im[k] ? `${p.eigenvalues.im[k] > 0 ? ' + ' : ' - '}${fmt(Math.abs(p.eigenvalues.im[k]))}i` : ''}`).join(', ')}); ${p.stable ? 'a filled' : 'an open'} marker.`))),
     );
     if (bifurcation === undefined) return;
     if (bifurcation === null) onset.textContent = `The rest state stays stable (or there is none) for ${v.input.symbol} over the model's sweep range.`;
@@ -211,7 +236,9 @@ export function phasePlanePanel(): Panel {
       start.append(startX.wrap, startY.wrap, startButton);
       const figure = el('figure');
       figure.append(plot.canvas, legend, el('figcaption', {}, 'Click or tap the plane to start from that state.'));
-      host.append(el('h2', {}, 'Phase plane'), title, reduction, figure, points, onset, start, status);
+      whoLabel.append(who);
+      who.addEventListener('change', () => void refresh());
+      host.append(el('h2', {}, 'Phase plane'), whoLabel, title, reduction, figure, points, onset, start, status);
       plot.canvas.style.cursor = 'crosshair';
       plot.canvas.addEventListener('click', (event) => {
         const box = plot.canvas.getBoundingClientRect();

@@ -7,6 +7,10 @@ import { loadLesson, nextStep, observePopulation, type Observation, type ValidLe
 import { buildSimulation } from '../../src/scenario/scenario';
 import { fiSweep } from '../../src/bridge/fiSweep';
 import { fitActivations } from '../../src/bridge/fit';
+import { runClampFamily } from '../../src/core/stimulus/clampFamily';
+import { openExperiment, validateScenario } from '../../src/scenario/scenario';
+import { reversalMV } from '../../src/ui/clampPanel';
+import { createBenchApi } from '../../workers/benchApi';
 
 const lessons = new Map(LESSONS.map((raw) => {
   const lesson = loadLesson(raw);
@@ -61,8 +65,8 @@ function fitObservation(noiseSigmaMV: number): Observation['fit'] {
 }
 
 describe('lessons', () => {
-  it('all seven load, in teaching order', () => {
-    expect([...lessons.keys()]).toEqual(['threshold', 'refractoriness', 'type-i-ii', 'action-potential', 'noise-sigmoid', 'ei-balance', 'ann-unit']);
+  it('all ten load, in teaching order', () => {
+    expect([...lessons.keys()]).toEqual(['threshold', 'refractoriness', 'type-i-ii', 'action-potential', 'noise-sigmoid', 'ei-balance', 'ann-unit', 'voltage-clamp', 'phase-plane', 'ions-rest']);
   });
 
   it('1. threshold: silent below the rheobase, then firing just above it', () => {
@@ -141,6 +145,67 @@ describe('lessons', () => {
     expect(l.checks[1]({ populations: [], fit: { population: 'neuron', noiseSigmaMV: 0, ranking: ['soft-LIF'] } })).toBe(true);
   });
 
+  it('8. the voltage clamp: E_Na from the I-V curve, then TTX and TEA take their currents away', () => {
+    const l = lessons.get('voltage-clamp')!;
+    // What the clamp panel reports after a family, from the core's family as the panel reads it.
+    const clamp = (blockers: Record<string, number>): Observation => {
+      const family = runClampFamily({ model: 'hh', holdingMV: -65, fromMV: -100, toMV: 60, stepMV: 10, durationMs: 10, blockers }, validateScenario);
+      return { populations: [], bench: { clamp: { population: 'neuron', currents: family.currents.map((c, i) => ({ name: c.name, reversalMV: reversalMV(family, i), zero: family.steps.every((s) => s.peak[i] === 0) })) } } };
+    };
+    const open = clamp({});
+    expect(open.bench!.clamp!.currents.find((c) => c.name === 'I_Na')!.reversalMV).toBe(50); // a step lands on E_Na, where I_Na is exactly 0
+    expect(l.checks[0](open)).toBe(true);
+    expect(l.checks[0]({ populations: [] })).toBe(false);
+    const ttx = clamp({ TTX: 1 });
+    expect(l.checks[0](ttx)).toBe(false);
+    expect(l.checks[1](ttx)).toBe(true);
+    expect(l.checks[1](open)).toBe(false);
+    expect(l.checks[2](ttx)).toBe(false);
+    expect(l.checks[2](clamp({ TTX: 1, TEA: 1 }))).toBe(true);
+  }, 60_000);
+
+  it('9. the phase plane: type I loses its rest in a saddle-node, type II in a Hopf bifurcation', () => {
+    const l = lessons.get('phase-plane')!;
+    const summary = openExperiment(l.scenario.scenario).summary;
+    const api = createBenchApi();
+    // What the phase panel reports for a population at an input, from the bench worker's adapter.
+    const plane = (population: string, input: number): Observation => {
+      const p = summary.populations.find((q) => q.name === population)!;
+      const request = { model: p.model, parameters: Object.fromEntries(p.parameters.map((r) => [r.name, r.value])), input, blockers: {}, ions: {} };
+      const view = api.plane(request);
+      const onset = api.bifurcation(request);
+      if (!view.ok || !onset.ok) throw new Error('refused');
+      return { populations: [], bench: { plane: { population, restStable: view.value.fixedPoints.some((f) => f.stable), bifurcation: onset.value?.kind ?? null } } };
+    };
+    expect(l.checks[0](plane('typeI', 30))).toBe(false); // the lesson's start: at rest
+    expect(l.checks[0](plane('typeI', 45))).toBe(true); // past the saddle-node near 40
+    expect(l.checks[1](plane('typeII', 80))).toBe(false);
+    expect(l.checks[1](plane('typeII', 100))).toBe(true); // past the Hopf point at 93.9
+    expect(l.checks[1](plane('typeI', 45))).toBe(false);
+  }, 60_000);
+
+  it('10. ions: the rest follows [K]o (settled near -63 mV at 20 mM, near -41 mV at 50 mM)', () => {
+    const l = lessons.get('ions-rest')!;
+    // What the ions panel reports: the concentrations and the membrane potential once it has settled (20 ms within 1 mV).
+    const settle = (outsideMM: number): Observation => {
+      const scenario = structuredClone(l.scenario.scenario) as unknown as { populations: { ions: Record<string, unknown> }[] };
+      scenario.populations[0].ions = { K: { outsideMM } };
+      const experiment = openExperiment(scenario);
+      experiment.advance(500);
+      const v = experiment.drain().traces[0].values.slice(-200);
+      const settled = Math.max(...v) - Math.min(...v) < 1 ? v.reduce((a, b) => a + b, 0) / v.length : null;
+      return { populations: [], bench: { ions: { population: 'neuron', concentrations: { K: { insideMM: 400, outsideMM }, Na: { insideMM: 50, outsideMM: 440 } }, membraneMV: settled } } };
+    };
+    const sea = settle(20);
+    expect(sea.bench!.ions!.membraneMV).toBeCloseTo(-63.1, 0);
+    expect(l.checks[0](sea)).toBe(true);
+    expect(l.checks[1](sea)).toBe(false);
+    const high = settle(50);
+    expect(high.bench!.ions!.membraneMV).toBeCloseTo(-41.4, 0);
+    expect(l.checks[1](high)).toBe(true);
+    expect(l.checks[0](high)).toBe(false);
+  }, 60_000);
+
   it('refuses a bad or hostile lesson with the field named', () => {
     const base = { format: 'spikebridge-lesson/1', id: 'x', title: 'x', scenario: 'single-lif', steps: [{ task: 't', explanation: 'e', check: { kind: 'fires', population: 'neuron' } }] };
     expect(() => loadLesson({ ...base, scenario: 'nope' })).toThrow(/^lesson: scenario: "nope" is not a preset/);
@@ -148,5 +213,9 @@ describe('lessons', () => {
     expect(() => loadLesson({ ...base, steps: [{ ...base.steps[0], check: { kind: 'magic', population: 'neuron' } }] })).toThrow(/check\.kind: "magic" is not a check/);
     expect(() => loadLesson({ ...base, steps: [{ ...base.steps[0], check: { kind: 'rate', population: 'neuron', atLeastHz: 'constructor.constructor("x")()' } }] })).toThrow(/atLeastHz/);
     expect(() => loadLesson({ ...base, steps: [{ ...base.steps[0], check: { kind: 'rate', population: 'neuron', atLeastHz: 'V_th * 2', extra: 1 } }] })).toThrow(/check\.extra: is not a field of a "rate" check/);
+    const hh = { ...base, scenario: 'single-hh' };
+    expect(() => loadLesson({ ...hh, steps: [{ ...base.steps[0], check: { kind: 'clamp', population: 'neuron', current: 'I_Ca' } }] })).toThrow(/check\.current: "I_Ca" is not a current hh declares \(I_Na, I_K, I_L\)/);
+    expect(() => loadLesson({ ...hh, steps: [{ ...base.steps[0], check: { kind: 'plane', population: 'neuron', bifurcation: 'fold' } }] })).toThrow(/check\.bifurcation: must be "hopf" or "saddle-node"/);
+    expect(() => loadLesson({ ...hh, steps: [{ ...base.steps[0], check: { kind: 'ions', population: 'neuron', ion: 'K', membraneAtLeastMV: 'x' } }] })).toThrow(/check\.membraneAtLeastMV: must be a number/);
   });
 });
