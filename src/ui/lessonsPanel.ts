@@ -4,7 +4,7 @@
 // from a button; its explanation once passed, then the next step. Progress is kept in
 // localStorage per lesson and read back as data (lessonTracker.ts validates it).
 import { LESSONS } from '../lessons/lessons.js';
-import { loadLesson, nextStep, type Observation, type ValidLesson } from '../lessons/lesson.js';
+import { loadLesson, nextStep, type BenchObservation, type Observation, type ValidLesson } from '../lessons/lesson.js';
 import type { ScenarioSummary } from '../../workers/simulationApi.js';
 import type { Panel, PanelHooks } from './panel.js';
 import { RecentWindow, populationsInForce, progressKey, readProgress, writeProgress } from './lessonTracker.js';
@@ -117,6 +117,7 @@ function mountLessonsPanel(slot: HTMLElement, hooks: PanelHooks) {
   let opened: Opened | null = null;
   let run = -1;
   let fit: { fit: Fit; at: number } | null = null;
+  let bench: BenchObservation = {};
   let clock = 0; // orders fits against step changes
   let watchLine: HTMLElement | null = null;
 
@@ -250,6 +251,7 @@ function mountLessonsPanel(slot: HTMLElement, hooks: PanelHooks) {
       return false;
     }
     fit = null; // a sweep belongs to the scenario it was made of
+    bench = {}; // and so do the bench panels' results
     // Named as the worker's summary names it.
     listBox.open = false;
     opened = { lesson, passed, scenarioName: lesson.scenario.scenario.name ?? 'Untitled scenario', stepSince: ++clock };
@@ -275,7 +277,7 @@ function mountLessonsPanel(slot: HTMLElement, hooks: PanelHooks) {
       return;
     }
     const usable = fit && fit.at > opened.stepSince ? fit.fit : undefined;
-    const observation = window_.observe(inForce(summary), usable);
+    const observation = { ...window_.observe(inForce(summary), usable), bench };
     if (lesson.checks[k](observation)) {
       passed[k] = true;
       opened.stepSince = ++clock;
@@ -295,6 +297,10 @@ function mountLessonsPanel(slot: HTMLElement, hooks: PanelHooks) {
   }
 
   renderList();
+  hooks.subscribe('bench', (b) => {
+    bench = { ...bench, ...b };
+    check();
+  });
   hooks.subscribe('fit', (f: Fit) => {
     fit = { fit: f, at: ++clock };
     check();

@@ -10,6 +10,7 @@ import type { Frame, RunStats } from '../core/simulation.js';
 import type { RunState, ScenarioSummary } from '../../workers/simulationApi.js';
 
 import type { Change, ChangeResult } from '../../workers/simulationApi.js';
+import type { BenchObservation } from '../lessons/lesson.js';
 
 export type { Change, ChangeResult };
 
@@ -52,6 +53,8 @@ export interface PanelTopics {
   viewsBelow: boolean;
   /** The link the page was opened with was refused, for this reason (the default runs instead). */
   linkRefused: string;
+  /** What a bench panel (clamp, ions, phase plane) last showed, its part only (the lessons check it). */
+  bench: BenchObservation;
 }
 
 export interface PanelHooks {
