@@ -56,6 +56,22 @@ export function fitTableRows(fits: readonly FitLike[], unit: string): FitRow[] {
   });
 }
 
+/** The computed rheobase as the panel says it: its value and how it was found (the file's expression, or a bisection and its tolerance). */
+export interface RheobaseLike {
+  input: number | null;
+  unit: string;
+  method: 'expression' | 'bisection';
+  expression?: string;
+  toleranceInput: number;
+  note?: string;
+}
+
+export function rheobaseText(r: RheobaseLike): string {
+  if (r.input === null) return `Rheobase: not in this range (${r.note ?? 'the neuron is silent throughout or fires throughout'}).`;
+  const how = r.method === 'expression' ? `from the model file's ${(r.expression ?? 'expression').replace(/-/g, '−')}` : `by bisection on noiseless runs of this sweep's protocol, to within ${formatNumber(r.toleranceInput, 2)} ${r.unit}`;
+  return `Rheobase (computed, not read off the grid): ${formatNumber(r.input, 4)} ${r.unit}, ${how}.`;
+}
+
 /** "about 3 s left", "about 1 min 10 s left", or "" when there is no estimate yet. */
 export function formatRemaining(ms: number | null): string {
   if (ms === null || !Number.isFinite(ms) || ms < 0) return '';
@@ -68,7 +84,7 @@ export function formatRemaining(ms: number | null): string {
 /** The progress line under the bar. */
 export function progressText(fraction: number, remaining: number | null, phase: 'simulating' | 'fitting' | 'done' | 'cancelled' | 'failed', elapsedMs?: number): string {
   const percent = `${Math.floor(Math.min(Math.max(fraction, 0), 1) * 100)} %`;
-  if (phase === 'fitting') return `${percent} · fitting the seven activations…`;
+  if (phase === 'fitting') return `${percent} · fitting the activations…`;
   if (phase === 'done') return elapsedMs !== undefined ? `100 % · done in ${formatNumber(elapsedMs / 1000, 2)} s` : '100 % · done';
   if (phase === 'cancelled') return `cancelled at ${percent}`;
   if (phase === 'failed') return `stopped at ${percent}`;

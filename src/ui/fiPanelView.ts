@@ -4,6 +4,7 @@
 // values it shows.
 import type { DescribeResult, PopulationRate, SweepPlan, SweepUpdate } from '../../workers/sweepApi.js';
 import type { DriveKind } from '../bridge/populationTransfer.js';
+import type { FiComparison } from '../bridge/fiComparison.js';
 import type { PanelTopics } from './panel.js';
 import type { FiPanelModel } from './fiPanelModels.js';
 import { progressText } from './fiFormat.js';
@@ -104,7 +105,7 @@ export class FiPanelView implements FiPanel {
     const slotWidth = Math.floor(root.clientWidth || 800);
     const width = slotWidth >= 420 + SIDE_WIDTH + 30 ? slotWidth - SIDE_WIDTH - 30 : Math.max(280, slotWidth - 20);
     this.plot = new FiPlot(() => this.plotSource(), width, options.plotHeight ?? 340);
-    root.append(this.controls.head, this.controls.row, this.controls.progressRow, this.plot.element, this.words.sentence, this.words.table);
+    root.append(this.controls.head, this.controls.row, this.controls.progressRow, this.plot.element, this.words.sentence, this.words.table, this.words.equivalents, this.words.rheobase);
     this.controls.showNoise(true);
     this.updateProgress();
     this.plot.redraw();
@@ -319,7 +320,12 @@ export class FiPanelView implements FiPanel {
         data.fits = u.result.fits;
         this.explanation = u.result.explanation.text;
         this.elapsedMs = u.result.elapsedMs;
-        this.words.fill(u.result.fits, this.plan.unit);
+        {
+          // A neuron's comparison (src/bridge/fiComparison.ts) also carries tanh and leaky ReLU as
+          // the fits they equal and the computed rheobase; a network's transfer function has neither.
+          const extra = u.result as typeof u.result & Partial<Pick<FiComparison, 'equivalents' | 'rheobase'>>;
+          this.words.fill(u.result.fits, this.plan.unit, extra.equivalents ?? [], extra.rheobase);
+        }
         if (this.sweptKind === 'neuron' && this.sweptModel && this.onFit) {
           const ranked = [...u.result.fits].sort((a, b) => a.rmseHz - b.rmseHz);
           this.onFit({ population: this.sweptModel.population, noiseSigmaMV: this.plan.noise.sigmaMV, ranking: ranked.map((f) => f.name) });

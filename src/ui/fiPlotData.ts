@@ -23,22 +23,24 @@ export interface CurveStyle {
 /**
  * Okabe-Ito colours (safe with the common colour-vision deficiencies), and a dash pattern per
  * fit as well, so two curves never differ by colour alone. Simulated points are black dots with
- * error bars; the theory is a wide grey line under everything.
+ * error bars; the theory is a wide grey line under everything. Only the ranked fits have a curve:
+ * tanh and leaky ReLU are the sigmoid and the ReLU on a rate axis (src/bridge/fit.ts), said in a
+ * line under the table, not drawn twice.
  */
 export const CURVE_STYLES: CurveStyle[] = [
   { id: 'simulated', label: 'simulated', colour: '#000000', dash: [], width: 1.5 },
   { id: 'theory', label: 'theory', colour: '#9a9a9a', dash: [], width: 5 },
   { id: 'sigmoid', label: 'sigmoid', colour: '#0072b2', dash: [], width: 2 },
-  { id: 'tanh', label: 'tanh', colour: '#56b4e9', dash: [7, 4], width: 2 },
   { id: 'relu', label: 'ReLU', colour: '#d55e00', dash: [], width: 2 },
-  { id: 'leakyRelu', label: 'leaky ReLU', colour: '#e69f00', dash: [7, 4], width: 2 },
   { id: 'softplus', label: 'softplus', colour: '#009e73', dash: [2, 3], width: 2.5 },
   { id: 'elu', label: 'ELU', colour: '#cc79a7', dash: [10, 3, 2, 3], width: 2 },
   { id: 'softLif', label: 'soft-LIF', colour: '#000000', dash: [4, 4], width: 1.5 },
 ];
 
+/** The style of a curve; tanh and leaky ReLU draw the sigmoid's and the ReLU's curves, so they take their styles. */
 export function curveStyle(id: CurveId): CurveStyle {
-  return CURVE_STYLES.find((s) => s.id === id)!;
+  const drawnAs: CurveId = id === 'tanh' ? 'sigmoid' : id === 'leakyRelu' ? 'relu' : id;
+  return CURVE_STYLES.find((s) => s.id === drawnAs)!;
 }
 
 /** The data of one sweep as the panel holds it (points not yet simulated are NaN). */

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { activationValue, type ActivationParameters } from '../../src/bridge/activations';
 import { fitActivations } from '../../src/bridge/fit';
 import { lifRateHz } from '../../src/bridge/lifRate';
-import { axisMap, buildSeries, CURVE_STYLES, differenceGain, niceTicks, normalisation, valuesAt, yRange, type CurveId, type SweepData } from '../../src/ui/fiPlotData';
-import { fitTableRows, formatNumber, formatRemaining, progressText, type FitLike } from '../../src/ui/fiFormat';
+import { axisMap, buildSeries, CURVE_STYLES, curveStyle, differenceGain, niceTicks, normalisation, valuesAt, yRange, type CurveId, type SweepData } from '../../src/ui/fiPlotData';
+import { fitTableRows, formatNumber, formatRemaining, progressText, rheobaseText, type FitLike } from '../../src/ui/fiFormat';
 
 const ALL = new Set<CurveId>(CURVE_STYLES.map((s) => s.id));
 const relu: ActivationParameters = { inScale: 1, inShift: 2, outScale: 10, outShift: 0, shape: [] };
@@ -157,5 +157,18 @@ describe('text', () => {
     expect(progressText(1, 0, 'done')).toBe('100 % · done');
     expect(progressText(1, 0, 'done', 312)).toBe('100 % · done in 0.31 s');
     expect(progressText(0.5, null, 'cancelled')).toBe('cancelled at 50 %');
+    expect(progressText(1, null, 'fitting')).toBe('100 % · fitting the activations…');
   });
+
+  it('the computed rheobase: its value and how it was found', () => {
+    expect(rheobaseText({ input: 2, unit: 'nA', method: 'expression', expression: '(V_th - E_L) / R', toleranceInput: 0 })).toBe("Rheobase (computed, not read off the grid): 2 nA, from the model file's (V_th − E_L) / R.");
+    expect(rheobaseText({ input: 6.241432, unit: 'uA/cm2', method: 'bisection', toleranceInput: 0.000762 })).toBe("Rheobase (computed, not read off the grid): 6.241 uA/cm2, by bisection on noiseless runs of this sweep's protocol, to within 0.00076 uA/cm2.");
+    expect(rheobaseText({ input: null, unit: 'nA', method: 'bisection', toleranceInput: 0.01, note: 'it does not fire up to 1 nA, the end of the range' })).toBe('Rheobase: not in this range (it does not fire up to 1 nA, the end of the range).');
+  });
+});
+
+it('only the ranked fits have curves and toggles: tanh and leaky ReLU draw as the sigmoid and the ReLU', () => {
+  expect(CURVE_STYLES.map((s) => s.id)).toEqual(['simulated', 'theory', 'sigmoid', 'relu', 'softplus', 'elu', 'softLif']);
+  expect(curveStyle('tanh')).toBe(curveStyle('sigmoid'));
+  expect(curveStyle('leakyRelu')).toBe(curveStyle('relu'));
 });
