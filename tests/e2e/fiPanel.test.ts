@@ -1,6 +1,7 @@
 // The f-I panel in a real browser (Debian's Chromium, headless): a sweep fills the plot (read
 // from the canvas's pixels), the progress bar reaches 100 %, cancel stops a sweep, the fit table
-// shows the seven activations ranked by RMSE, and every curve can be read at the pointer. Most
+// shows the five ranked activations by RMSE with tanh and leaky ReLU said under it as the fits they
+// equal, the computed rheobase is shown, and every curve can be read at the pointer. Most
 // tests mount the panel alone (fiPanelHost.html, a model or a small network from the URL); the
 // last one drives it on the page, where its Panel (fiPanel()) sweeps the model and parameters in force.
 import { describe, expect, it } from 'vitest';
@@ -71,7 +72,7 @@ async function progress(page: Page): Promise<{ value: number; text: string }> {
 }
 
 describe('the f-I panel (Chromium)', () => {
-  it('a LIF sweep fills the plot, reaches 100 %, and ranks seven fits by RMSE; curves toggle and read out at the pointer', async () => {
+  it('a LIF sweep fills the plot, reaches 100 %, and ranks five fits by RMSE with tanh and leaky ReLU as equivalents; curves toggle and read out at the pointer', async () => {
     const { page, problems } = await openPanel('lif');
     try {
       // Nothing black on the empty plot (axes and text are grey: #555, #2b2b2b; the dots are black).
@@ -79,13 +80,15 @@ describe('the f-I panel (Chromium)', () => {
       expect(count(colourMask(before, POINT_BLACK, 40))).toBe(0);
 
       await page.locator('#fi-run').click();
-      await panelReaches(page, () => document.querySelectorAll('#fi-fits tbody tr').length === 7, 'seven rows in the fit table');
+      await panelReaches(page, () => document.querySelectorAll('#fi-fits tbody tr').length === 5, 'five rows in the fit table');
       const done = await progress(page);
       expect(done.value).toBe(1);
       expect(done.text).toMatch(/^100 %/);
 
       // Simulated points only (fits and theory off): black dots, silent at the left, high at the right.
-      for (const id of ['theory', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'softplus', 'elu', 'softLif']) await page.locator(`#fi-show-${id}`).uncheck();
+      // tanh and leaky ReLU have no curve and no toggle of their own.
+      expect(await page.locator('#fi-show-tanh, #fi-show-leakyRelu, #fi-legend li[data-curve="tanh"], #fi-legend li[data-curve="leakyRelu"]').count()).toBe(0);
+      for (const id of ['theory', 'sigmoid', 'relu', 'softplus', 'elu', 'softLif']) await page.locator(`#fi-show-${id}`).uncheck();
       const points = await canvasImage(page, 'fi-panel-lif-points.png');
       const black = colourMask(points, POINT_BLACK, 40);
       expect(count(black)).toBeGreaterThan(100 * 12); // ~100 dots of ~20 px each
@@ -107,17 +110,33 @@ describe('the f-I panel (Chromium)', () => {
       const fits = await canvasImage(page, 'fi-panel-lif-fits.png');
       expect(count(colourMask(fits, SIGMOID_BLUE, 40))).toBeGreaterThan(300);
       expect(count(colourMask(fits, RELU_VERMILLION, 40))).toBeGreaterThan(300);
-      for (const id of ['theory', 'tanh', 'leakyRelu', 'softplus', 'elu', 'softLif']) await page.locator(`#fi-show-${id}`).check();
+      for (const id of ['theory', 'softplus', 'elu', 'softLif']) await page.locator(`#fi-show-${id}`).check();
       await page.screenshot({ path: join(artifacts, 'fi-panel-lif.png'), fullPage: true });
 
-      // The fit table: seven rows, the seven functions, ranked 1-7 with RMSE never decreasing.
+      // The fit table: five rows, the five ranked functions, ranked 1-5 with RMSE never decreasing.
       const rows = await page.locator('#fi-fits tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent?.trim() ?? '')));
-      expect(rows.map((r) => r[0])).toEqual(['1', '2', '3', '4', '5', '6', '7']);
-      expect(rows.map((r) => r[1]).sort()).toEqual(['ELU', 'ReLU', 'leaky ReLU', 'sigmoid', 'soft-LIF', 'softplus', 'tanh']);
+      expect(rows.map((r) => r[0])).toEqual(['1', '2', '3', '4', '5']);
+      expect(rows.map((r) => r[1]).sort()).toEqual(['ELU', 'ReLU', 'sigmoid', 'soft-LIF', 'softplus']);
+      expect(await page.locator('#fi-fits tbody tr[data-fit="tanh"], #fi-fits tbody tr[data-fit="leakyRelu"]').count()).toBe(0);
       const rmse = rows.map((r) => Number.parseFloat(r[4]));
-      for (let k = 1; k < 7; k++) expect(rmse[k]).toBeGreaterThanOrEqual(rmse[k - 1]);
+      for (let k = 1; k < 5; k++) expect(rmse[k]).toBeGreaterThanOrEqual(rmse[k - 1]);
       expect(rows[0][1]).toBe('soft-LIF'); // the LIF's own shape, as the bridge's tests say
-      expect(await page.locator('#fi-sentence').textContent()).toMatch(/The LIF neuron starts firing at 2\.2 nA/);
+      // Under the table: tanh as the sigmoid rescaled, leaky ReLU as the ReLU clipped, each with that row's RMSE.
+      const equivalents = await page.locator('#fi-equivalents li').evaluateAll((lis) => lis.map((li) => [li.getAttribute('data-equivalent'), li.getAttribute('data-same-as'), li.textContent ?? ''] as const));
+      expect(equivalents.map(([id, sameAs]) => [id, sameAs])).toEqual([['tanh', 'sigmoid'], ['leakyRelu', 'relu']]);
+      expect(equivalents[0][2]).toMatch(/^tanh is the sigmoid rescaled \(tanh\(z\) = 2 sigmoid\(2z\) - 1\).*RMSE ([\d.]+) Hz, so it is not ranked apart\.$/);
+      expect(equivalents[1][2]).toMatch(/^A leaky ReLU's leak below its kink would be a negative rate; clipped at 0 it is the ReLU, RMSE ([\d.]+) Hz/);
+      const rowRmse = (name: string) => Number.parseFloat(rows.find((r) => r[1] === name)![4]);
+      // (the line rounds to two digits, the table to three)
+      expect(Math.abs(Number(equivalents[0][2].match(/RMSE ([\d.]+) Hz/)![1]) / rowRmse('sigmoid') - 1)).toBeLessThan(0.03);
+      expect(Math.abs(Number(equivalents[1][2].match(/RMSE ([\d.]+) Hz/)![1]) / rowRmse('ReLU') - 1)).toBeLessThan(0.03);
+      // The rheobase computed (the file's (V_th - E_L) / R), not read off the 0.2 nA grid; the sentence
+      // opens at it and names the table's first fit with the table's RMSE.
+      expect(await page.locator('#fi-rheobase').textContent()).toBe("Rheobase (computed, not read off the grid): 2 nA, from the model file's (V_th − E_L) / R.");
+      const sentence = (await page.locator('#fi-sentence').textContent())!;
+      expect(sentence).toMatch(/^The LIF neuron starts firing at its rheobase, 2 nA \(from its file's \(V_th - E_L\) \/ R\)/);
+      expect(sentence).toMatch(/Of the table, soft-LIF \(RMSE ([\d.]+) Hz/);
+      expect(Number(sentence.match(/Of the table, soft-LIF \(RMSE ([\d.]+) Hz/)![1])).toBeCloseTo(rmse[0], 1);
       // The comparison is reported once, as the lessons read it: the table's ranking, by name.
       const reported = await page.evaluate(() => (window as unknown as { fitsReported: unknown[] }).fitsReported);
       expect(reported).toEqual([{ population: 'neuron', noiseSigmaMV: 0, ranking: rows.map((r) => r[1]) }]);
@@ -129,7 +148,7 @@ describe('the f-I panel (Chromium)', () => {
       const atInput = Number.parseFloat((await page.locator('#fi-at').textContent())!.replace('at I = ', ''));
       expect(Math.abs(atInput - 10)).toBeLessThan(0.1);
       const readout = await page.locator('#fi-legend li:not([hidden]) .fi-value').allTextContents();
-      expect(readout).toHaveLength(9);
+      expect(readout).toHaveLength(7); // simulated, theory and the five ranked fits
       for (const v of readout) expect(v).toMatch(/Hz$/);
       const simulatedHz = Number.parseFloat(readout[0]);
       expect(Math.abs(simulatedHz - 1000 / (2 + 10 * Math.log(100 / 80)))).toBeLessThan(2);
@@ -170,9 +189,11 @@ describe('the f-I panel (Chromium)', () => {
       // The worker is free again: a noiseless sweep runs to the end and fills the table.
       await page.locator('#fi-noise-type').selectOption('none');
       await page.locator('#fi-noise-type').dispatchEvent('change');
-      await panelReaches(page, () => document.querySelectorAll('#fi-fits tbody tr').length === 7, 'seven rows in the fit table');
+      await panelReaches(page, () => document.querySelectorAll('#fi-fits tbody tr').length === 5, 'five rows in the fit table');
       expect((await progress(page)).value).toBe(1);
       expect(await page.locator('#fi-sentence').textContent()).toMatch(/type II/);
+      // HH's file has no rheobase expression: it is found by bisection, near 6.2-6.3 uA/cm2.
+      expect(await page.locator('#fi-rheobase').textContent()).toMatch(/^Rheobase \(computed, not read off the grid\): 6\.[23]\d* uA\/cm2, by bisection on noiseless runs of this sweep's protocol, to within [\d.e−]+ uA\/cm2\.$/);
       expect(problems).toEqual([]);
     } finally {
       await page.close();
@@ -186,7 +207,7 @@ describe('the f-I panel (Chromium)', () => {
       expect(await page.locator('#fi-drive').inputValue()).toBe('poissonRateHz');
       expect(await page.locator('#fi-noise-type').isHidden()).toBe(true);
       await page.locator('#fi-run').click();
-      await panelReaches(page, () => document.querySelectorAll('#fi-fits tbody tr').length === 7, 'seven rows in the fit table');
+      await panelReaches(page, () => document.querySelectorAll('#fi-fits tbody tr').length === 5, 'five rows in the fit table');
       // The drive the worker chose: from silence to twice the scenario's own 50 Hz.
       expect([await page.locator('#fi-from').inputValue(), await page.locator('#fi-to').inputValue(), await page.locator('#fi-step').inputValue()]).toEqual(['0', '100', '10']);
       expect(await page.locator('#fi-sentence').textContent()).toMatch(/^Brunel A \(small\) is silent up to \d+ Hz, then its mean rate rises/);
@@ -247,7 +268,7 @@ describe('the f-I panel on the page (Chromium)', () => {
       await page.waitForFunction(() => (document.getElementById('fi-to') as HTMLInputElement).value === '20');
       await page.locator('#fi-slot').scrollIntoViewIfNeeded();
       await page.locator('#fi-run').click();
-      await panelReaches(page, () => document.querySelectorAll('#fi-fits tbody tr').length === 7, 'seven rows in the fit table');
+      await panelReaches(page, () => document.querySelectorAll('#fi-fits tbody tr').length === 5, 'five rows in the fit table');
       expect((await progress(page)).value).toBe(1);
       await expect.poll(() => page.locator('#lesson-step-1').getAttribute('data-state')).toBe('passed');
       const image = await canvasImage(page, 'fi-panel-on-page-lif.png');
