@@ -77,6 +77,8 @@ export class FiPanelView implements FiPanel {
   private sweptModel: FiPanelModel | null = null;
   private data: PanelData | null = null;
   private explanation = '';
+  /** The computed rheobase of the neuron swept, once its comparison is done. */
+  private rheobaseInput: number | null = null;
   private phase: Phase = 'idle';
   private fraction = 0;
   private remaining: number | null = null;
@@ -119,6 +121,7 @@ export class FiPanelView implements FiPanel {
       network: !!this.plan && this.sweptKind === 'network',
       populationRates: this.populationRates,
       idle: this.phase === 'idle',
+      rheobaseInput: this.rheobaseInput,
     };
   }
 
@@ -278,6 +281,7 @@ export class FiPanelView implements FiPanel {
     this.populationRates = new Array(n).fill(null);
     this.data = { currents: Float64Array.from(plan.currents), ratesHz: new Float64Array(n).fill(NaN), semHz: new Float64Array(n), theoryHz: null, fits: [] };
     this.explanation = '';
+    this.rheobaseInput = null;
     this.phase = 'simulating';
     this.fraction = 0;
     this.remaining = null;
@@ -325,6 +329,7 @@ export class FiPanelView implements FiPanel {
           // the fits they equal and the computed rheobase; a network's transfer function has neither.
           const extra = u.result as typeof u.result & Partial<Pick<FiComparison, 'equivalents' | 'rheobase'>>;
           this.words.fill(u.result.fits, this.plan.unit, extra.equivalents ?? [], extra.rheobase);
+          this.rheobaseInput = extra.rheobase?.input ?? null;
         }
         if (this.sweptKind === 'neuron' && this.sweptModel && this.onFit) {
           const ranked = [...u.result.fits].sort((a, b) => a.rmseHz - b.rmseHz);

@@ -33,6 +33,8 @@ export interface FiPlotSource {
   populationRates: (PopulationRate[] | null)[];
   /** Nothing swept yet. */
   idle: boolean;
+  /** The computed rheobase of the neuron swept (raw input units), marked on the plot; null when there is none. */
+  rheobaseInput?: number | null;
 }
 
 const MARGIN = { left: 62, right: 14, top: 12, bottom: 42 };
@@ -175,7 +177,7 @@ export class FiPlot {
   draw(): void {
     const ctx = this.canvas.getContext('2d');
     if (!ctx) return;
-    const { data, unit, inputSymbol: symbol, network, idle } = this.source();
+    const { data, unit, inputSymbol: symbol, network, idle, rheobaseInput } = this.source();
     const dpr = this.canvas.width / this.width;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.fillStyle = '#ffffff';
@@ -230,6 +232,18 @@ export class FiPlot {
     ctx.clip();
     const order = (s: Series) => (s.id === 'theory' ? 0 : s.id === 'simulated' ? 2 : 1);
     for (const s of [...series].sort((a, b) => order(a) - order(b))) this.drawSeries(ctx, s, X, Y);
+    // The computed rheobase (not a grid point): a dashed grey line, named at the top.
+    if (data && !network && rheobaseInput !== undefined && rheobaseInput !== null && Number.isFinite(rheobaseInput)) {
+      const rx = Math.round(X(axisMap(this.axes, normalisation(data)).x(rheobaseInput))) + 0.5;
+      ctx.setLineDash([3, 3]);
+      ctx.strokeStyle = '#555555';
+      this.line(ctx, rx, top, rx, bottom);
+      ctx.setLineDash([]);
+      ctx.fillStyle = '#555555';
+      ctx.textAlign = 'left';
+      ctx.textBaseline = 'top';
+      ctx.fillText(`rheobase ${formatNumber(rheobaseInput, 4)} ${unit}`, rx + 4, top + 4);
+    }
     if (this.hoverInput !== null && data) {
       const hx = Math.round(X(axisMap(this.axes, normalisation(data)).x(this.hoverInput))) + 0.5;
       ctx.setLineDash([]);

@@ -103,6 +103,18 @@ describe('the f-I panel (Chromium)', () => {
       expect(last - first).toBeGreaterThan(0.6 * points.width);
       expect(leftRow - rightRow).toBeGreaterThan(0.6 * (points.height - 60));
       expect(count(colourMask(points, SIGMOID_BLUE, 40))).toBe(0);
+      // The computed rheobase is marked: a dashed grey line at 2 nA (a tenth of the 0-20 nA axis,
+      // whose frame runs from 62 px to 14 px short of the right edge), none a whole nA away.
+      const rheobaseGrey = colourMask(points, 0x555555, 12);
+      const greyInColumns = (fromX: number, toX: number) => {
+        let n = 0;
+        for (let y = 30; y < points.height - 50; y++) for (let x = fromX; x <= toX; x++) n += rheobaseGrey[y * points.width + x];
+        return n;
+      };
+      const at2nA = Math.round(62 + 0.1 * (points.width - 62 - 14));
+      expect(greyInColumns(at2nA - 1, at2nA + 1)).toBeGreaterThan(60);
+      const oneNA = Math.round(0.05 * (points.width - 62 - 14));
+      expect(greyInColumns(at2nA + oneNA - 1, at2nA + oneNA + 1)).toBeLessThan(10);
 
       // Sigmoid and ReLU on: their colours appear; off again: gone.
       await page.locator('#fi-show-sigmoid').check();
