@@ -29,17 +29,17 @@ export function phasePlanePanel(): Panel {
   let bifurcationKey = '';
   let asking = 0;
   let timeMs = 0;
-  // The trajectory: the last TRAIL samples of x and y from the frames, as a ring.
-  const trailX = new Float64Array(TRAIL);
-  const trailY = new Float64Array(TRAIL);
-  let trailLength = 0;
-  let trailStart = 0;
+  // The trajectory: the last TRAIL samples of every trace of neuron 0 of each population, as rings
+  // (kept from the run's first frame, before the plane is known; x and y sample alike, so they align).
+  const trails = new Map<string, { values: Float64Array; length: number; start: number }>();
+  const trailOf = (population: string, variable: string) => trails.get(`${population}/${variable}`) ?? null;
   let drawPending = false;
   const plot = new BenchPlot('Phase plane: vector field, nullclines, fixed points and the trajectory', 0.75);
   const title = el('p', { id: 'phase-title' });
   const reduction = el('p', { class: 'bench-note', id: 'phase-reduction' });
   const points = el('ul', { id: 'phase-points' });
   const onset = el('p', { id: 'phase-bifurcation' });
+  const traceNote = el('p', { class: 'bench-note', id: 'phase-trace-note' });
   const status = statusLine('bench-status', 'phase-status');
   const startX = numberInput('x', 0, { id: 'phase-start-x' });
   const startY = numberInput('y', 0, { id: 'phase-start-y' });
@@ -77,9 +77,7 @@ export function phasePlanePanel(): Panel {
       const answer = await askBench((api) => api.plane(req));
       if (id !== asking) return;
       if (!answer.ok) continue;
-      if (target?.population !== t.population) {
-        trailLength = 0;
-        trailStart = 0;
+      if (target?.population !== t.population || view?.modelName !== answer.value.modelName) {
         startX.input.value = String(Number(answer.value.home[0].toPrecision(4)));
         startY.input.value = String(Number(answer.value.home[1].toPrecision(4)));
       }
@@ -89,6 +87,7 @@ export function phasePlanePanel(): Panel {
       view = answer.value;
       host.hidden = false;
       describe();
+      noteTraces();
       schedule();
       if (bifurcation !== undefined) tell();
       const bKey = JSON.stringify([t.population, { ...req, input: 0 }]);
@@ -124,7 +123,7 @@ export function phasePlanePanel(): Panel {
     points.replaceChildren(
       ...(v.fixedPoints.length === 0
         ? [el('li', {}, 'No fixed point in view: the state cannot rest, so it cycles (repetitive firing).')]
-        : v.fixedPoints.map((p) => el('li', {}, `A ${p.type} (${p.stable ? 'stable' : 'unstable'}) at ${v.x.name} = ${fmt(p.x, 4)}, ${v.y.name} = ${fmt(p.y, 4)} (eigenvalues ${p.eigenvalues.re.map((re, k) => `${fmt(re)}${p.eigenvalues.im[k] ? `${p.eigenvalues.im[k] > 0 ? ' + ' : ' - '}${fmt(Math.abs(p.eigenvalues.im[k]))}i` : ''}`).join(', ')}); ${p.stable ? 'a filled' : 'an open'} marker.`))),
+        : v.fixedPoints.map((p) => el('li', {}, `${p.type[0].toUpperCase()}${p.type.slice(1)}${/stable/.test(p.type) ? '' : p.stable ? ' (stable)' : ' (unstable)'} at ${v.x.name} = ${fmt(p.x, 4)}, ${v.y.name} = ${fmt(p.y, 4)} (eigenvalues ${p.eigenvalues.re.map((re, k) => `${fmt(re)}${p.eigenvalues.im[k] ? `${p.eigenvalues.im[k] > 0 ? ' + ' : ' - '}${fmt(Math.abs(p.eigenvalues.im[k]))}i` : ''}`).join(', ')}); ${p.stable ? 'a filled' : 'an open'} marker.`))),
     );
     if (bifurcation === undefined) return;
     if (bifurcation === null) onset.textContent = `The rest state stays stable (or there is none) for ${v.input.symbol} over the model's sweep range.`;
@@ -134,6 +133,13 @@ export function phasePlanePanel(): Panel {
     }
     startX.wrap.firstChild!.textContent = `${v.x.name} `;
     startY.wrap.firstChild!.textContent = `${v.y.name} `;
+  }
+
+  /** Say when the run does not trace the plane's two variables (after its first frame: none have come before). */
+  function noteTraces(): void {
+    if (!target || !view || trails.size === 0) return;
+    const traced = trailOf(target.population, view.x.name) && trailOf(target.population, view.y.name);
+    traceNote.textContent = traced ? '' : `The trajectory needs traces of ${view.x.name} and ${view.y.name}; click the plane to run with them.`;
   }
 
   function schedule(): void {
@@ -175,15 +181,18 @@ export function phasePlanePanel(): Panel {
     }
     for (const line of v.nullclines.x) plot.line(line.filter((_, k) => k % 2 === 0), line.filter((_, k) => k % 2 === 1), X_NULLCLINE, 2);
     for (const line of v.nullclines.y) plot.line(line.filter((_, k) => k % 2 === 0), line.filter((_, k) => k % 2 === 1), Y_NULLCLINE, 2);
-    if (trailLength > 1) {
-      const xsT = new Float64Array(trailLength);
-      const ysT = new Float64Array(trailLength);
-      for (let k = 0; k < trailLength; k++) {
-        xsT[k] = trailX[(trailStart + k) % TRAIL];
-        ysT[k] = trailY[(trailStart + k) % TRAIL];
+    const tx = trailOf(target!.population, v.x.name);
+    const ty = trailOf(target!.population, v.y.name);
+    const n = tx && ty ? Math.min(tx.length, ty.length) : 0;
+    if (tx && ty && n > 1) {
+      const xsT = new Float64Array(n);
+      const ysT = new Float64Array(n);
+      for (let k = 0; k < n; k++) {
+        xsT[k] = tx.values[(tx.start + tx.length - n + k) % TRAIL];
+        ysT[k] = ty.values[(ty.start + ty.length - n + k) % TRAIL];
       }
       plot.line(xsT, ysT, '#222222', 1.4);
-      plot.marker(xsT[trailLength - 1], ysT[trailLength - 1], '#222222', true, 3.5);
+      plot.marker(xsT[n - 1], ysT[n - 1], '#222222', true, 3.5);
     }
     for (const p of v.fixedPoints) plot.marker(p.x, p.y, '#6a3d9a', p.stable, 5.5);
     plot.end();
@@ -238,7 +247,7 @@ export function phasePlanePanel(): Panel {
       figure.append(plot.canvas, legend, el('figcaption', {}, 'Click or tap the plane to start from that state.'));
       whoLabel.append(who);
       who.addEventListener('change', () => void refresh());
-      host.append(el('h2', {}, 'Phase plane'), whoLabel, title, reduction, figure, points, onset, start, status);
+      host.append(el('h2', {}, 'Phase plane'), whoLabel, title, reduction, figure, traceNote, points, onset, start, status);
       plot.canvas.style.cursor = 'crosshair';
       plot.canvas.addEventListener('click', (event) => {
         const box = plot.canvas.getBoundingClientRect();
@@ -249,8 +258,9 @@ export function phasePlanePanel(): Panel {
       window.addEventListener('resize', schedule);
     },
     loaded() {
-      trailLength = 0;
-      trailStart = 0;
+      trails.clear();
+      traceNote.textContent = '';
+      view = null; // the plane of the run before is not this run's; frames are kept until the new one comes
       timeMs = 0;
       planeKey = '';
       void refresh();
@@ -261,22 +271,20 @@ export function phasePlanePanel(): Panel {
     frame(frame: Frame, info: FrameInfo) {
       const before = target ? inputNow(target) : 0;
       timeMs = info.timeMs;
+      for (const trace of frame.traces) {
+        if (trace.neuron !== 0) continue;
+        const key = `${trace.population}/${trace.variable}`;
+        let ring = trails.get(key);
+        if (!ring) trails.set(key, (ring = { values: new Float64Array(TRAIL), length: 0, start: 0 }));
+        for (const value of trace.values) {
+          ring.values[(ring.start + ring.length) % TRAIL] = value;
+          if (ring.length < TRAIL) ring.length++;
+          else ring.start = (ring.start + 1) % TRAIL;
+        }
+      }
       if (!target || !view) return;
       if (inputNow(target) !== before) void refresh();
-      const xt = frame.traces.find((t) => t.population === target!.population && t.variable === view!.x.name && t.neuron === 0);
-      const yt = frame.traces.find((t) => t.population === target!.population && t.variable === view!.y.name && t.neuron === 0);
-      if (!xt || !yt) {
-        status.textContent = `The trajectory needs traces of ${view.x.name} and ${view.y.name}; click the plane to run with them.`;
-        return;
-      }
-      const n = Math.min(xt.values.length, yt.values.length);
-      for (let k = 0; k < n; k++) {
-        const at = (trailStart + trailLength) % TRAIL;
-        trailX[at] = xt.values[k];
-        trailY[at] = yt.values[k];
-        if (trailLength < TRAIL) trailLength++;
-        else trailStart = (trailStart + 1) % TRAIL;
-      }
+      noteTraces();
       schedule();
     },
     images: () => [{ name: 'phase plane', shown: () => view !== null && plot.canvas.offsetParent !== null, png: () => new Promise((resolve) => plot.canvas.toBlob((blob) => resolve(blob ? { blob, width: plot.canvas.width, height: plot.canvas.height } : null), 'image/png')) }],

@@ -127,7 +127,7 @@ describe('the bench panels (Chromium)', () => {
       await openModel(page, 'fitzhugh_nagumo', /FitzHugh/);
       await pageReaches(page, 'the bifurcation', () => /loses stability at|stays stable/.test(document.getElementById('phase-bifurcation')?.textContent ?? ''));
       expect(await page.locator('#phase-bifurcation').textContent()).toMatch(/at I = 0\.33\d* .*in a Hopf bifurcation.*type II/);
-      expect(await page.locator('#phase-points').textContent()).toMatch(/(Stable|Unstable) .*(focus|node)/);
+      expect(await page.locator('#phase-points').textContent()).toMatch(/^(Stable|Unstable) (focus|node) at v = /);
       const canvas = '#phase-panel canvas';
       expect(await pixels(page, canvas, X_NULLCLINE, 'bench-phase-fhn-1280.png')).toBeGreaterThan(100);
       expect(await pixels(page, canvas, Y_NULLCLINE, 'bench-phase-fhn-1280.png')).toBeGreaterThan(100);
@@ -151,7 +151,39 @@ describe('the bench panels (Chromium)', () => {
       await pageReaches(page, 'the reduction', () => /Rinzel/.test(document.getElementById('phase-reduction')?.textContent ?? ''));
       await pageReaches(page, 'the bifurcation', () => /loses stability at/.test(document.getElementById('phase-bifurcation')?.textContent ?? ''));
       expect(await page.locator('#phase-bifurcation').textContent()).toMatch(/Hopf/);
+      // HH's full trajectory (its traces of v and n) projected onto the plane, from frames that came before the plane did.
+      await finished(page);
+      await page.waitForTimeout(100); // one animation frame to draw it
+      expect(await pixels(page, canvas, 0x222222, 'bench-phase-hh-canvas-1280.png')).toBeGreaterThan(50);
+      expect(await page.locator('#phase-trace-note').textContent()).toBe('');
       await page.locator('#phase-panel').screenshot({ path: join(artifacts, 'bench-phase-hh-1280.png') });
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('lesson 8 is checked from the clamp panel: E_Na from the family, then the family under TTX', async () => {
+    const page = await newPage(harness, { viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+    const problems = watchProblems(page);
+    try {
+      await page.goto(harness.baseUrl, { waitUntil: 'load' });
+      await scenarioShown(page);
+      await page.locator('#lesson-list > summary').click();
+      await page.locator('#lesson-voltage-clamp').click();
+      await expect.poll(() => page.locator('#lesson-step-1').getAttribute('data-state')).toBe('current');
+      await page.locator('#clamp-run').waitFor();
+      await page.locator('#clamp-step').fill('10');
+      await page.locator('#clamp-duration').fill('10');
+      await page.locator('#clamp-run').click();
+      await page.waitForFunction(() => document.getElementById('lesson-step-1')?.dataset.state === 'passed');
+      expect(await page.locator('#lesson-step-2').getAttribute('data-state')).toBe('current');
+      await page.locator('#block-TTX').fill('1');
+      await page.locator('#block-TTX').dispatchEvent('change');
+      await pageReaches(page, 'TTX applied', () => /TTX 100 %: applied/.test(document.getElementById('ions-status')?.textContent ?? ''));
+      await page.locator('#clamp-run').click();
+      await page.waitForFunction(() => document.getElementById('lesson-step-2')?.dataset.state === 'passed');
+      expect(await page.locator('#lesson-step-3').getAttribute('data-state')).toBe('current');
       expect(problems).toEqual([]);
     } finally {
       await page.close();
