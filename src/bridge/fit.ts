@@ -284,8 +284,8 @@ export function fitActivationFromStart(id: ActivationId, currents: ArrayLike<num
     return { v: result.parameterValues, sse: objective(result.parameterValues) };
   };
   const lm = (v: number[], maxIterations: number) => {
-    const a = lmOne(v, maxIterations, true);
-    const b = silentIndices.length > 0 ? lmOne(v, maxIterations, false) : a;
+    const a = { ...lmOne(v, maxIterations, true), penalised: true };
+    const b = silentIndices.length > 0 ? { ...lmOne(v, maxIterations, false), penalised: false } : a;
     return a.sse <= b.sse ? a : b;
   };
   // Short runs from starts spread over gain and midpoint (the best few overall sit in one valley):
@@ -312,13 +312,17 @@ export function fitActivationFromStart(id: ActivationId, currents: ArrayLike<num
   if (ends.length === 0) throw new InputError('ratesHz', 'no start of the fit gave finite values');
   let best = ends[0];
   for (const end of ends.slice(0, 2)) {
+    // The first long run goes both ways; further ones (until the gain is below 1e-4 of the error,
+    // which no table digit shows) only the way that won.
     let current = end;
+    let penalised: boolean | null = null;
     for (let round = 0; round < 4; round++) {
-      const polished = lm(current.v, 300);
+      const polished: { v: number[]; sse: number; penalised: boolean } = penalised === null ? lm(current.v, 300) : { ...lmOne(current.v, 300, penalised), penalised };
       if (!(polished.sse < current.sse)) break;
       const gained = current.sse - polished.sse;
       current = polished;
-      if (gained <= 1e-6 * current.sse) break; // converged: another run changes nothing that shows
+      penalised = polished.penalised;
+      if (gained <= 1e-4 * current.sse) break;
     }
     if (current.sse < best.sse) best = current;
   }
