@@ -210,7 +210,8 @@ export function createSimulationApi(): SimulationApi {
       }
       const frame = frames.length > 0 ? mergeFrames(frames) : null;
       const now = performance.now();
-      if (windowStats && (frame || !windowResult) && now - windowAt >= WINDOW_STATS_EVERY_MS) {
+      // At most four times a second while running; at once when the run has stopped (its end's figures).
+      if (windowStats && (frame || !windowResult) && (now - windowAt >= WINDOW_STATS_EVERY_MS || state !== 'running')) {
         windowResult = windowStats.result();
         windowAt = now;
       }
@@ -220,12 +221,10 @@ export function createSimulationApi(): SimulationApi {
     stats: () => loaded().stats(),
     setStatsWindow(ms) {
       if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 10 || ms > 1e5) throw new InputError('statsWindowMs', `must be a number of milliseconds in [10, 100000], got ${String(ms)}`);
+      // The spikes held stay: a narrower window drops the older ones, a wider one fills as the run goes on.
       statsWindowMs = ms;
-      if (experiment) {
-        const exp = experiment;
-        windowStats = new WindowStatistics(exp.simulation.populations.map((p) => ({ name: p.name, offset: p.offset, size: p.size })), ms);
-        windowResult = null;
-      }
+      if (windowStats) windowStats.windowMs = ms;
+      windowResult = null;
     },
     windowStats: () => windowStats?.result() ?? null,
   };

@@ -75,6 +75,8 @@ export interface ViewSpec {
   /** For HH-type models: show the gates m, h, n and the ionic currents beside v. */
   showGates?: boolean;
   showCurrents?: boolean;
+  /** Run without end (the page's free run) rather than to durationMs. */
+  freeRun?: boolean;
 }
 
 export interface Scenario {

@@ -482,14 +482,14 @@ function validateClamp(s: Record<string, unknown>, field: string, pop: { spec: P
 
 function validateView(raw: unknown): ViewSpec | undefined {
   if (raw === undefined) return undefined;
-  if (!isObject(raw)) throw new InputError('view', `must be an object { rasterWindowMs, speed, showGates, showCurrents }, got ${describeValue(raw)}`);
-  checkKeys(raw, ['rasterWindowMs', 'speed', 'showGates', 'showCurrents'], 'view');
+  if (!isObject(raw)) throw new InputError('view', `must be an object { rasterWindowMs, speed, showGates, showCurrents, freeRun }, got ${describeValue(raw)}`);
+  checkKeys(raw, ['rasterWindowMs', 'speed', 'showGates', 'showCurrents', 'freeRun'], 'view');
   const view: ViewSpec = {};
   const rasterWindowMs = number(raw, 'rasterWindowMs', 'view', VIEW_LIMITS.rasterWindowMs[0], VIEW_LIMITS.rasterWindowMs[1], 'ms', { optional: true });
   if (rasterWindowMs !== undefined) view.rasterWindowMs = rasterWindowMs;
   const speed = number(raw, 'speed', 'view', VIEW_LIMITS.speed[0], VIEW_LIMITS.speed[1], 'simulated ms per second (0: as fast as it goes)', { optional: true });
   if (speed !== undefined) view.speed = speed;
-  for (const key of ['showGates', 'showCurrents'] as const) {
+  for (const key of ['showGates', 'showCurrents', 'freeRun'] as const) {
     if (raw[key] === undefined) continue;
     if (typeof raw[key] !== 'boolean') throw new InputError(`view.${key}`, `must be true or false, got ${describeValue(raw[key])}`);
     view[key] = raw[key] as boolean;

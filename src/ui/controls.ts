@@ -8,6 +8,14 @@ import type { Change, Panel, PanelHooks } from './panel.js';
 import { NumberField, formatValue } from './numberField.js';
 import { button, el, typingInto } from './dom.js';
 
+interface Protocol {
+  type: 'step' | 'constant' | 'pulses' | 'ramp';
+  startMs: number;
+  stopMs: number;
+  widthMs: number;
+  gapMs: number;
+}
+
 export function controls(): Panel {
   let hooks: PanelHooks;
   let stimulus: HTMLElement;
@@ -85,6 +93,75 @@ export function controls(): Panel {
     if (result && !result.ok) hooks.showError('The poke was refused:', result.error.message);
   }
 
+  /** The protocol of each input (by stimulus index) as the student set it: its kind and timing. */
+  const protocols = new Map<number, Protocol>();
+  /** Simulated time now (from the frames), where a protocol started again begins. */
+  let nowMs = 0;
+
+  /** What runs on the protocol's stimulus: a step, a held input, a pulse pair or a ramp, from `startMs`. */
+  function protocolSpec(population: string, protocol: Protocol, amplitude: number): Record<string, unknown> {
+    const { startMs, widthMs, gapMs } = protocol;
+    switch (protocol.type) {
+      case 'constant':
+        return { type: 'constant', population, amplitude };
+      case 'pulses':
+        return { type: 'pulses', population, amplitude, widthMs, periodMs: widthMs + gapMs, count: 2, startMs };
+      case 'ramp':
+        return { type: 'ramp', population, from: 0, to: amplitude, startMs, stopMs: startMs + widthMs };
+      default:
+        return { type: 'step', population, amplitude, startMs, stopMs: startMs + widthMs };
+    }
+  }
+
+  function describeProtocol(p: Protocol): string {
+    const at = (ms: number) => String(Number(ms.toFixed(1))); // times in full: 12345.5 ms, not 1.235e+4
+    switch (p.type) {
+      case 'constant':
+        return 'held on, no end';
+      case 'pulses':
+        return `two pulses of ${at(p.widthMs)} ms, ${at(p.gapMs)} ms apart, from ${at(p.startMs)} ms`;
+      case 'ramp':
+        return `a ramp from 0 over ${at(p.startMs)}–${at(p.startMs + p.widthMs)} ms`;
+      default:
+        return `a step on ${at(p.startMs)}–${at(p.startMs + p.widthMs)} ms, ${at(p.widthMs)} ms`;
+    }
+  }
+
+  /** The protocol's kind, its timing and "Start again": each applies from now (a step starts 20 ms after the press). */
+  function protocolRow(index: number, protocol: Protocol, amplitude: () => number, k: number): HTMLElement {
+    const row = el('div', { class: 'protocol' });
+    const suffix = k === 0 ? '' : `-${k}`;
+    const kind = el('select', { id: `protocol${suffix}`, 'aria-label': 'Protocol of the input' });
+    for (const [value, words] of [['step', 'step'], ['constant', 'held'], ['pulses', 'pulse pair'], ['ramp', 'ramp']] as const) kind.append(new Option(words, value));
+    kind.value = protocol.type;
+    const said = el('span', { class: 'protocol-said', id: `protocol-said${suffix}`, role: 'status' }, describeProtocol(protocol));
+    const again = button('Start again', 'Run the protocol again from now (its onset 20 ms from now)', `protocol-again${suffix}`);
+    const start = async () => {
+      protocol.startMs = Math.round(nowMs + 20);
+      const step = summary!.steps.find((x) => x.index === index)!;
+      const result = await hooks.apply({ kind: 'protocol', index, spec: protocolSpec(step.population, protocol, amplitude()) });
+      if (!result) return;
+      said.textContent = result.ok ? `${describeProtocol(protocol)}${result.applies === 'reset' ? ' (on reset)' : ''}` : result.error.message;
+    };
+    kind.addEventListener('change', () => {
+      protocol.type = kind.value as Protocol['type'];
+      timing.hidden = protocol.type === 'constant';
+      gap.row.hidden = protocol.type !== 'pulses';
+      void start();
+    });
+    again.addEventListener('click', () => void start());
+    const timing = el('div', { class: 'protocol-timing' });
+    const width = new NumberField({ key: `width${suffix}`, label: 'width', unit: 'ms', min: 0.1, max: 10000, value: protocol.widthMs, meaning: 'How long the step or ramp lasts, or each pulse of a pair; applies when the protocol starts again.', onChange: (v) => void (protocol.widthMs = v) });
+    const gap = new NumberField({ key: `gap${suffix}`, label: 'gap', unit: 'ms', min: 0, max: 10000, value: protocol.gapMs, meaning: 'Time between the end of the first pulse and the start of the second; applies when the protocol starts again.', onChange: (v) => void (protocol.gapMs = v) });
+    gap.row.hidden = protocol.type !== 'pulses';
+    timing.hidden = protocol.type === 'constant';
+    timing.append(width.row, gap.row);
+    const line = el('div', { class: 'protocol-line' });
+    line.append(kind, again);
+    row.append(line, said, timing);
+    return row;
+  }
+
   function sizeField(pop: PopulationSummary, many: boolean): NumberField {
     return field({
       key: many ? `${pop.name}-size` : 'size',
@@ -131,6 +208,8 @@ export function controls(): Panel {
     s.steps.forEach((step, k) => {
       const pop = s.populations.find((p) => p.name === step.population)!;
       const scale = Math.max(Math.abs(step.amplitude), 1);
+      const protocol = protocols.get(step.index) ?? { type: step.type, widthMs: step.type === 'pulses' ? (step.widthMs ?? 5) : Number.isFinite(step.stopMs) ? step.stopMs - step.startMs : 400, gapMs: step.gapMs ?? 20, startMs: step.startMs, stopMs: step.stopMs };
+      protocols.set(step.index, protocol);
       const made = field({
         key: k === 0 ? 'current' : `current-${k}`,
         label: `${many ? `${pop.name} ` : ''}${pop.input.symbol}`,
@@ -138,11 +217,10 @@ export function controls(): Panel {
         min: -2 * scale,
         max: 4 * scale,
         value: step.amplitude,
-        meaning: `The input${many ? ` to ${pop.name}` : ''}: ${pop.input.meaning} (${pop.input.unit}), a step on from ${step.startMs} to ${step.stopMs} ms. A change applies at once while the step is on.`,
-        note: `step ${step.startMs}–${step.stopMs} ms`,
-        onChange: (value) => send({ kind: 'stimulus', index: step.index, values: { amplitude: value } }, 'applies on reset: press Reset (r) to start again with it.'),
+        meaning: `The input${many ? ` to ${pop.name}` : ''}: ${pop.input.meaning} (${pop.input.unit}), the amplitude of its protocol (a step, a held input, a pulse pair or a ramp's end value). A change applies at once while it is on; Start again runs the protocol from now.`,
+        onChange: (value) => send({ kind: 'stimulus', index: step.index, values: protocol.type === 'ramp' ? { to: value } : { amplitude: value } }, 'applies on reset: press Reset (r) to start again with it.'),
       });
-      stimulus.append(made.row);
+      stimulus.append(made.row, protocolRow(step.index, protocol, () => made.value, k));
     });
     const targets = [...new Set(s.steps.map((step) => step.population))];
     for (const name of targets) {
@@ -225,7 +303,12 @@ export function controls(): Panel {
         }
       });
     },
+    frame(_frame, info) {
+      nowMs = info.timeMs;
+    },
     loaded(s) {
+      nowMs = 0;
+      protocols.clear(); // the summary says what each input now is
       if (s.name !== scenarioName) {
         // Another scenario: its own poke sizes, defaults and history.
         pokeAmplitudes.clear();

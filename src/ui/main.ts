@@ -41,6 +41,7 @@ const ui = {
   step: element<HTMLButtonElement>('step'),
   reset: element<HTMLButtonElement>('reset'),
   speed: element<HTMLSelectElement>('speed'),
+  freeRun: element<HTMLInputElement>('free-run'),
   regions: { header: element('header-panels'), toolbar: element('toolbar-panels'), displays: element('displays'), controls: element('controls'), tools: element('tools') } satisfies Record<Region, HTMLElement>,
 };
 
@@ -56,7 +57,7 @@ class Page {
   });
   private readonly panels: Panel[] = [];
   private readonly listeners = new Map<keyof PanelTopics, ((value: never) => void)[]>();
-  readonly view = new ViewSettings({ speed: 0.25, rasterWindowMs: 1000, showGates: false, showCurrents: false });
+  readonly view = new ViewSettings({ speed: 0.25, freeRun: false, rasterWindowMs: 1000, showGates: false, showCurrents: false });
   private summary: ScenarioSummary | null = null;
   /** The run the page is showing (batches of any other are stale). */
   private run = -1;
@@ -67,7 +68,17 @@ class Page {
 
   readonly hooks: PanelHooks = {
     apply: (change) => this.client.apply(change).then((result) => {
-      if (result?.ok && change.kind !== 'poke') for (const panel of this.panels) panel.changed?.();
+      if (!result?.ok) return result;
+      if (result.restarted) {
+        // Another neuron traced: the displays start again from here with the new summary.
+        this.begin(result.restarted.summary, result.restarted.run, this.state === 'loading' ? 'running' : this.state);
+        return result;
+      }
+      if (change.kind !== 'poke' && change.kind !== 'freeRun') {
+        for (const panel of this.panels) panel.changed?.();
+        // Nothing the student touches is ignored in silence: after the end, say when it applies.
+        if (this.state === 'finished') this.notice(`The run has ended at ${this.summary?.durationMs ?? 0} ms: your change applies when it runs again (Play again, or tick Run without end to go on from here).`);
+      }
       return result;
     }),
     summary: () => this.summary,
@@ -158,8 +169,27 @@ class Page {
     status.clearError();
     this.view.set(view);
     this.source = source;
-    this.begin(result.summary, result.run, 'running');
+    if (view.freeRun) await this.client.apply({ kind: 'freeRun', on: true });
+    await this.client.setStatsWindow(view.rasterWindowMs);
+    this.begin({ ...result.summary, freeRun: view.freeRun }, result.run, 'running');
     return { ok: true };
+  }
+
+  /** A line in the notice area (a restart, a change that waits for the run to go on). */
+  notice(text: string): void {
+    ui.notice.hidden = false;
+    ui.notice.textContent = text;
+  }
+
+  /** Run without end, or to the scenario's duration: the worker's run and the displays follow. */
+  async setFreeRun(on: boolean): Promise<void> {
+    if (!this.summary) return;
+    const result = await this.client.apply({ kind: 'freeRun', on });
+    if (!result?.ok) return;
+    ui.notice.hidden = true;
+    this.summary = { ...this.summary, freeRun: on };
+    for (const panel of this.panels) panel.freeRun?.(on);
+    if (on && this.state === 'finished') this.setState('running'); // the worker goes on from the end
   }
 
   /** Start the displays for a new run (a load or a reset). */
@@ -215,7 +245,12 @@ class Page {
       return;
     }
     status.clearError();
-    this.begin(result.summary, result.run, paused ? 'paused' : 'running');
+    ui.notice.hidden = true;
+    this.begin({ ...result.summary, freeRun: this.view.get().freeRun }, result.run, paused ? 'paused' : 'running');
+  }
+
+  async setStatsWindow(ms: number): Promise<void> {
+    await this.client.setStatsWindow(ms);
   }
 
   async setSpeed(speed: number | null): Promise<void> {
@@ -238,7 +273,7 @@ class Page {
     const frame = batch.frame;
     if (frame) {
       this.restarts = 0; // the worker is doing its job again
-      const info = { run: batch.run, timeMs: batch.timeMs, state: batch.state, stats: batch.stats };
+      const info = { run: batch.run, timeMs: batch.timeMs, state: batch.state, stats: batch.stats, window: batch.window };
       for (const panel of this.panels) panel.frame?.(frame, info);
       status.frame(frame);
       this.drawn();
@@ -315,6 +350,15 @@ function wire(page: Page): void {
     if (!changed.includes('speed')) return;
     showSpeed(view.speed);
     void page.setSpeed(view.speed);
+  });
+  ui.freeRun.checked = page.view.get().freeRun;
+  ui.freeRun.addEventListener('change', () => page.view.set({ freeRun: ui.freeRun.checked }));
+  page.view.subscribe((view, changed) => {
+    if (changed.includes('freeRun')) {
+      ui.freeRun.checked = view.freeRun;
+      void page.setFreeRun(view.freeRun);
+    }
+    if (changed.includes('rasterWindowMs')) void page.setStatsWindow(view.rasterWindowMs);
   });
   ui.playPause.addEventListener('click', () => page.toggle());
   ui.step.addEventListener('click', () => void page.step());

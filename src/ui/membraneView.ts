@@ -10,10 +10,15 @@ import { SERIES_COLOURS, populationColour } from './plotStyle.js';
 import { canvasPng } from './dom.js';
 import { contentWidth, isNetwork, sameTrace, whoseTrace } from './summaryFacts.js';
 
-const HEIGHT = { alone: 380, withViews: 250, network: 180 };
+const HEIGHT = { alone: 330, withViews: 250, network: 180, input: 120 };
 
 export function membraneView(): Panel {
   let plot: TracePlot;
+  /** The input in force under the membrane, I(t), on the same time axis. */
+  let inputPlot: TracePlot;
+  let inputHost: HTMLElement;
+  let inputSeries: TraceSummary[] = [];
+  let hooks: PanelHooks;
   let host: HTMLElement;
   let summary: ScenarioSummary | null = null;
   /** Per drawn series: which trace of a frame feeds it, and the global neuron whose spikes it marks. */
@@ -26,11 +31,22 @@ export function membraneView(): Panel {
   }
 
   return {
-    async mount(element: HTMLElement, hooks: PanelHooks) {
+    async mount(element: HTMLElement, panelHooks: PanelHooks) {
+      hooks = panelHooks;
       host = element;
       host.id = 'plot';
       host.className = 'panel';
       plot = await TracePlot.create(host, contentWidth(host), HEIGHT.alone, 'trace-canvas', 'Membrane potential against time, with the firing threshold and spike times');
+      inputHost = document.createElement('div');
+      inputHost.id = 'input-plot';
+      host.append(inputHost);
+      inputPlot = await TracePlot.create(inputHost, contentWidth(host), HEIGHT.input, 'input-canvas', 'The input current in force against time, on the same time axis as the membrane potential');
+      inputHost.hidden = true;
+      hooks.view.subscribe((view, changed) => {
+        if (!changed.includes('rasterWindowMs') || !summary?.freeRun) return;
+        plot.setWindow(view.rasterWindowMs);
+        inputPlot.setWindow(view.rasterWindowMs);
+      });
       hooks.subscribe('viewsBelow', (shown) => {
         viewsBelow = shown;
         plot.resize(height());
@@ -50,8 +66,23 @@ export function membraneView(): Panel {
         thresholds.push({ name: s.populations.length > 1 && !network ? `${t.threshold.name} (${t.population})` : t.threshold.name, level: t.threshold.level });
       }
       const first = membranes[0];
+      const windowMs = s.freeRun ? hooks.view.get().rasterWindowMs : undefined;
+      inputSeries = s.traces.filter((t) => t.role === 'input');
+      inputHost.hidden = inputSeries.length === 0 || s.steps.length === 0;
+      const input = inputSeries[0];
+      inputPlot.reset({
+        durationMs: s.durationMs,
+        windowMs,
+        height: HEIGHT.input,
+        label: input ? input.label : 'input',
+        unit: input?.unit ?? '',
+        series: inputSeries.map((t, k) => ({ label: whoseTrace(s, t) || t.label, colour: network ? populationColour(s.populations, s.populations.findIndex((p) => p.name === t.population)) : SERIES_COLOURS[k % SERIES_COLOURS.length] })),
+        thresholds: [],
+        spikes: false,
+      });
       plot.reset({
         durationMs: s.durationMs,
+        windowMs,
         height: height(),
         label: first ? `${first.meaning} ${first.variable}`.trim() : 'no membrane potential recorded',
         unit: first?.unit ?? '',
@@ -73,6 +104,16 @@ export function membraneView(): Panel {
         plot.append(s, trace ?? { startMs: frame.startMs, everyMs: summary!.dtMs, values: new Float64Array(0) }, spikesOf[s]);
       });
       plot.render();
+      inputSeries.forEach((t, k) => {
+        const trace = frame.traces.find((x) => sameTrace(x, t));
+        if (trace) inputPlot.append(k, trace, []);
+      });
+      if (!inputHost.hidden) inputPlot.render();
+    },
+    freeRun(on) {
+      const windowMs = on ? hooks.view.get().rasterWindowMs : undefined;
+      plot.setWindow(windowMs);
+      inputPlot.setWindow(windowMs);
     },
     images: () => [{ name: 'voltage', shown: () => host.offsetParent !== null, png: () => canvasPng(host.querySelector('canvas')!, () => plot.render()) }],
   };

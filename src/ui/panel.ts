@@ -7,7 +7,7 @@
 // reads the scenario as it stands (the worker's snapshot), opens another scenario, and shares the
 // view settings (speed, raster window, which trace views are shown) that a link carries.
 import type { Frame, RunStats } from '../core/simulation.js';
-import type { RunState, ScenarioSummary } from '../../workers/simulationApi.js';
+import type { RunState, ScenarioSummary, WindowStats } from '../../workers/simulationApi.js';
 
 import type { Change, ChangeResult } from '../../workers/simulationApi.js';
 import type { BenchObservation } from '../lessons/lesson.js';
@@ -17,6 +17,8 @@ export type { Change, ChangeResult };
 /** The page's view controls. Speed is simulated ms per wall-clock ms (null: as fast as it goes). */
 export interface PageView {
   speed: number | null;
+  /** Run without end (an oscilloscope's scrolling window) rather than to the scenario's duration. */
+  freeRun: boolean;
   rasterWindowMs: number;
   showGates: boolean;
   showCurrents: boolean;
@@ -31,6 +33,8 @@ export interface FrameInfo {
   timeMs: number;
   state: RunState;
   stats: RunStats | null;
+  /** Per population: rate, ISI CV, Fano factor and ISI histogram of the last window. */
+  window: WindowStats | null;
 }
 
 /** A picture a panel offers for export (PNG). */
@@ -92,6 +96,8 @@ export interface Panel {
   frame?(frame: Frame, info: FrameInfo): void;
   /** The worker accepted a change: scenarioNow() has it. */
   changed?(): void;
+  /** The run became one without end (a scrolling window) or one to its duration. */
+  freeRun?(on: boolean): void;
   images?(): PanelImage[];
   dispose?(): void;
 }

@@ -12,6 +12,8 @@ import { traceViews } from './traceViews.js';
 import { readout } from './readout.js';
 import { lessonsPanel } from './lessonsPanel.js';
 import { controls } from './controls.js';
+import { statsStrip } from './statsStrip.js';
+import { networkControls } from './networkControls.js';
 
 export const PANELS: PanelEntry[] = [
   { region: 'header', create: scenarioChooser },
@@ -21,6 +23,7 @@ export const PANELS: PanelEntry[] = [
   { region: 'displays', create: membraneView },
   { region: 'displays', create: traceViews },
   { region: 'displays', create: readout },
+  { region: 'displays', create: statsStrip },
   { region: 'displays', load: () => import('./phasePlanePanel.js').then((m) => m.phasePlanePanel) },
   { region: 'tools', load: () => import('./fiPanel.js').then((m) => m.fiPanel) },
   { region: 'tools', load: () => import('./exportPanel.js').then((m) => m.exportPanel) },
@@ -28,5 +31,6 @@ export const PANELS: PanelEntry[] = [
   { region: 'tools', load: () => import('./clampPanel.js').then((m) => m.clampPanel) },
   { region: 'controls', create: lessonsPanel },
   { region: 'controls', create: controls },
+  { region: 'controls', create: networkControls },
   { region: 'controls', load: () => import('./ionsPanel.js').then((m) => m.ionsPanel) },
 ];

@@ -13,7 +13,7 @@ const RASTER_WINDOWS_MS = [500, 1000, 2000, 5000, 10000];
 const RASTER_HEIGHT = 240;
 
 function hoverText(at: RasterHover | null): string {
-  if (!at) return 'Point at the raster to name a neuron and a time.';
+  if (!at) return 'Point at the raster to name a neuron and a time; click a row to trace that neuron.';
   const who = at.first === at.last ? `neuron ${at.first}` : `neurons ${at.first}–${at.last}`;
   return `${at.population} ${who} at t = ${at.timeMs.toFixed(1)} ms`;
 }
@@ -26,6 +26,19 @@ export function rasterView(): Panel {
   let waiting: { timeMs: Float64Array; neuron: Int32Array; endMs: number }[] = [];
   let canvasHost: HTMLElement;
   let hover: HTMLElement;
+  /** The row under the pointer (a click traces its first neuron). */
+  let under: RasterHover | null = null;
+  let hooks: PanelHooks;
+  let traceWho: HTMLSelectElement;
+  let traceNeuron: HTMLInputElement;
+  let traceSaid: HTMLElement;
+
+  /** Trace a neuron of a population from now on: the membrane plot follows it. */
+  async function trace(population: string, neuron: number): Promise<void> {
+    const result = await hooks.apply({ kind: 'trace', population, neuron });
+    if (!result) return;
+    traceSaid.textContent = result.ok ? `Tracing ${population} #${neuron} from t = now.` : result.error.message;
+  }
   let section: HTMLElement;
   let legend: HTMLElement;
   let windowSelect: HTMLSelectElement;
@@ -42,7 +55,10 @@ export function rasterView(): Panel {
   /** Make the plot once, sized to its host now that it is shown; spikes meanwhile wait for it. */
   function ensurePlot(): void {
     // PixiJS comes with the raster's own chunk: a page that never shows a network never loads it.
-    creating ??= import('./rasterPlot.js').then(({ RasterPlot }) => RasterPlot.create(canvasHost, contentWidth(canvasHost), RASTER_HEIGHT, (at) => (hover.textContent = hoverText(at)))).then((made) => {
+    creating ??= import('./rasterPlot.js').then(({ RasterPlot }) => RasterPlot.create(canvasHost, contentWidth(canvasHost), RASTER_HEIGHT, (at) => {
+      under = at;
+      hover.textContent = hoverText(at);
+    })).then((made) => {
       plot = made;
       const held = waiting;
       restart();
@@ -57,7 +73,8 @@ export function rasterView(): Panel {
   }
 
   return {
-    mount(host: HTMLElement, hooks: PanelHooks) {
+    mount(host: HTMLElement, panelHooks: PanelHooks) {
+      hooks = panelHooks;
       section = host;
       section.id = 'raster-section';
       section.className = 'panel';
@@ -68,7 +85,20 @@ export function rasterView(): Panel {
       head.append(el('h2', {}, 'Spike raster'), legend, el('label', { for: 'raster-window' }, 'window'), windowSelect);
       canvasHost = el('div', { id: 'raster' });
       hover = el('p', { id: 'raster-hover', 'aria-live': 'off' });
-      section.append(head, canvasHost, hover);
+      // The same by keyboard: a population, a neuron number, Trace.
+      const form = el('form', { class: 'trace-form', 'aria-label': 'Trace a neuron' });
+      traceWho = el('select', { id: 'trace-population', 'aria-label': 'Population of the neuron to trace' });
+      traceNeuron = el('input', { id: 'trace-neuron', type: 'number', min: '0', step: '1', value: '0', 'aria-label': 'Neuron number to trace' });
+      traceSaid = el('span', { id: 'trace-said', role: 'status' });
+      form.append(el('span', {}, 'Trace neuron'), traceWho, traceNeuron, el('button', { type: 'submit', class: 'secondary' }, 'Trace'), traceSaid);
+      form.addEventListener('submit', (event) => {
+        event.preventDefault();
+        void trace(traceWho.value, Number(traceNeuron.value));
+      });
+      canvasHost.addEventListener('click', () => {
+        if (under) void trace(under.population, under.first);
+      });
+      section.append(head, canvasHost, hover, form);
       hover.textContent = hoverText(null);
       section.hidden = true;
       windowMs = hooks.view.get().rasterWindowMs;
@@ -87,6 +117,7 @@ export function rasterView(): Panel {
       if (section.hidden) return;
       ensurePlot();
       restart();
+      traceWho.replaceChildren(...s.populations.map((p) => new Option(p.name, p.name)));
       legend.replaceChildren(
         ...s.populations.map((p, k) => {
           const item = el('span');

@@ -41,6 +41,7 @@ export function viewOfPage(page: PageView): ViewSpec {
     speed: page.speed === null ? 0 : Math.min(VIEW_LIMITS.speed[1], Math.max(VIEW_LIMITS.speed[0], page.speed * 1000)),
     showGates: page.showGates,
     showCurrents: page.showCurrents,
+    freeRun: page.freeRun,
   };
 }
 
@@ -52,6 +53,7 @@ export function pageOfView(view: ViewSpec | undefined, page: PageView): PageView
     rasterWindowMs: view.rasterWindowMs ?? page.rasterWindowMs,
     showGates: view.showGates ?? page.showGates,
     showCurrents: view.showCurrents ?? page.showCurrents,
+    freeRun: view.freeRun ?? page.freeRun,
   };
 }
 

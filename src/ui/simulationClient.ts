@@ -121,6 +121,11 @@ export class SimulationClient {
     await this.api?.setSpeed(speed);
   }
 
+  /** The window of the per-population statistics (ms of simulated time). */
+  async setStatsWindow(ms: number): Promise<void> {
+    await this.api?.setStatsWindow(ms);
+  }
+
   /**
    * Apply a change; an accepted one updates lastSnapshot. The snapshot is asked for in the same
    * breath, so the worker answers it right after the change (before any later command).
@@ -129,7 +134,7 @@ export class SimulationClient {
     const api = this.api;
     if (!api) return null;
     const applied = api.apply(change);
-    const snapshot = change.kind === 'poke' ? null : api.snapshot();
+    const snapshot = change.kind === 'poke' || change.kind === 'freeRun' ? null : api.snapshot();
     const result = await applied;
     const now = await snapshot?.catch(() => null);
     if (result.ok && now && api === this.api) this.lastSnapshot = now;

@@ -27,12 +27,15 @@ export class SpikeRaster {
     this.view.addChild(this.sprite);
     if (onHover) {
       this.sprite.eventMode = 'static';
-      this.sprite.on('pointermove', (e: FederatedPointerEvent) => {
+      const at = (e: FederatedPointerEvent) => {
         const p = this.sprite.toLocal(e.global);
         const column = (Math.floor(p.x / this.scaleX) + this.bitmap.head + 1) % columns;
         const row = Math.floor(p.y / this.scaleY);
         onHover(row < bitmap.layout.rows ? { neurons: bitmap.neuronsAt(row), timeMs: bitmap.timeAt(column) } : null);
-      });
+      };
+      // A tap names the row too (no pointer moves before it on a touch screen).
+      this.sprite.on('pointermove', at);
+      this.sprite.on('pointerdown', at);
       this.sprite.on('pointerleave', () => onHover(null));
     }
     this.update();

@@ -327,6 +327,13 @@ export class TracePlot {
     }
   }
 
+  /** Scroll over the last `windowMs` (a run without end) or show the run from 0 to its end (undefined). */
+  setWindow(windowMs: number | undefined): void {
+    if (!this.layout || this.layout.windowMs === windowMs) return;
+    this.layout = { ...this.layout, windowMs };
+    this.redraw();
+  }
+
   /** Change the height, keeping what is held. */
   resize(height: number): void {
     if (height === this.height) return;
@@ -361,7 +368,7 @@ export class TracePlot {
     const lo = Math.min(dataLow, ...levels);
     const hi = Math.max(dataHigh, ...levels);
     const pad = this.layout?.range ? 0 : hi > lo ? 0.1 * (hi - lo) : Math.max(0.05 * Math.abs(hi), 0.5);
-    const ticks = niceTicks(lo - pad, hi + pad, 4);
+    const ticks = niceTicks(lo - pad, hi + pad, this.height < 160 ? 2 : 4); // a short plot: fewer, readable ticks
     this.vLow = ticks.lo;
     this.vHigh = ticks.hi;
     this.vStep = ticks.step;

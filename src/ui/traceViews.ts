@@ -121,6 +121,7 @@ export function traceViews(): Panel {
         v.waiting = [];
         v.layout = {
           durationMs: s.durationMs,
+          windowMs: s.freeRun ? hooks.view.get().rasterWindowMs : undefined,
           height: HEIGHT,
           label: view.axis,
           unit: view.role === 'gate' ? 'open fraction' : (v.series[0]?.unit ?? ''),
@@ -147,6 +148,12 @@ export function traceViews(): Panel {
         if (!plot) continue;
         if (!v.host.hidden) plot.render();
         else plot.flushInk(); // kept up to date while hidden, so showing it shows the whole run
+      }
+    },
+    freeRun(on) {
+      for (const v of shown) {
+        if (v.layout) v.layout = { ...v.layout, windowMs: on ? hooks.view.get().rasterWindowMs : undefined };
+        v.plot?.setWindow(v.layout?.windowMs);
       }
     },
     images: () =>

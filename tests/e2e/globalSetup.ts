@@ -11,15 +11,18 @@
 //
 // Nothing here throws: if Chromium is missing or does not start, the reason is provided instead
 // and every browser test fails with it (none is skipped), while the other tests run as usual.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, preview, type PreviewServer } from 'vite';
 import { chromium, type BrowserServer } from 'playwright-core';
 import type { TestProject } from 'vitest/node';
 import { artifacts, CHROMIUM, CHROMIUM_ARGS, missingBrowserMessage, root } from './browserConfig';
 
-/** Where the tests' build of the page goes (ignored by git with node_modules). */
-const SITE = join(root, 'node_modules/.e2e-site');
+/**
+ * Where this run's build of the page goes (ignored by git with node_modules): one folder per run,
+ * removed after it, so runs started side by side never serve each other's half-written builds.
+ */
+const SITE = join(root, `node_modules/.e2e-site-${process.pid}`);
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let server: PreviewServer | undefined;
@@ -27,6 +30,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const teardown = async () => {
     await browser?.close().catch(() => undefined);
     await server?.close().catch(() => undefined);
+    rmSync(SITE, { recursive: true, force: true });
   };
   if (!existsSync(CHROMIUM)) {
     project.provide('browserProblem', missingBrowserMessage);

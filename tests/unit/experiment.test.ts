@@ -104,7 +104,7 @@ describe('apply: live, on reset, or refused with nothing changed', () => {
     expect(exp.apply({ kind: 'stimulus', index: 5, values: { amplitude: 1 } })).toEqual({ refused: { field: 'stimulus', message: expect.any(String) } });
     expect((exp.snapshot().stimuli as { amplitude: number; stopMs: number }[])[0]).toMatchObject({ amplitude: 2.5, stopMs: 350 });
     expect(exp.apply({ kind: 'stimulus', index: 0, values: { amplitude: 3, stopMs: 300 } })).toEqual({ applies: 'live' });
-    expect(exp.summary.steps).toEqual([{ index: 0, population: 'cell', startMs: 50, stopMs: 300, amplitude: 3, neurons: null }]);
+    expect(exp.summary.steps).toEqual([{ index: 0, type: 'step', population: 'cell', startMs: 50, stopMs: 300, amplitude: 3, widthMs: null, gapMs: null, count: null, neurons: null }]);
     expect(exp.apply({ kind: 'stimulus', index: 1, values: { sigma: 0.2 } })).toEqual({ applies: 'reset' });
     expect((exp.snapshot().stimuli as { sigma?: number }[])[1].sigma).toBe(0.2);
   });

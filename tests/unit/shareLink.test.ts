@@ -31,12 +31,15 @@ describe('reading the hash the page opened with', () => {
 });
 
 describe('the view', () => {
-  const page = { speed: 0.25 as number | null, rasterWindowMs: 1000, showGates: false, showCurrents: true };
+  const page = { speed: 0.25 as number | null, freeRun: false, rasterWindowMs: 1000, showGates: false, showCurrents: true };
 
   it('goes into the scenario as simulated ms per real second and back', () => {
     const view = viewOfPage(page);
-    expect(view).toEqual({ speed: 250, rasterWindowMs: 1000, showGates: false, showCurrents: true });
-    expect(pageOfView(view, { speed: 1, rasterWindowMs: 500, showGates: true, showCurrents: false })).toEqual(page);
+    expect(view).toEqual({ speed: 250, rasterWindowMs: 1000, showGates: false, showCurrents: true, freeRun: false });
+    expect(pageOfView(view, { speed: 1, freeRun: true, rasterWindowMs: 500, showGates: true, showCurrents: false })).toEqual(page);
+    // A run without end goes into the link, and comes back from it.
+    expect(viewOfPage({ ...page, freeRun: true })).toMatchObject({ freeRun: true });
+    expect(pageOfView({ freeRun: true }, page).freeRun).toBe(true);
   });
 
   it('"as fast as possible" is speed 0', () => {

@@ -52,7 +52,7 @@ describe('simulation worker adapter', () => {
       // The input in force into the traced neuron, drawn under its membrane potential.
       { population: 'neuron', variable: 'I_input', neuron: 0, kind: 'input', role: 'input', label: 'I', colour: null, unit: 'nA', meaning: expect.any(String), threshold: null },
     ]);
-    expect(summary.steps).toEqual([{ index: 0, population: 'neuron', startMs: 50, stopMs: 450, amplitude: 2.5, neurons: null }]);
+    expect(summary.steps).toEqual([{ index: 0, type: 'step', population: 'neuron', startMs: 50, stopMs: 450, amplitude: 2.5, widthMs: null, gapMs: null, count: null, neurons: null }]);
     const [pop] = summary.populations;
     expect(pop).toMatchObject({ name: 'neuron', size: 1, offset: 0, model: 'lif', role: null, input: { symbol: 'I', unit: 'nA' } });
     expect(pop.parameters.find((p) => p.name === 'tau_m')).toEqual({ name: 'tau_m', unit: 'ms', min: 0.5, max: 500, value: 10, meaning: expect.any(String), applies: 'live', given: 10, setBy: null });

@@ -33,7 +33,8 @@ export class WindowStatistics {
 
   constructor(
     private readonly populations: WindowPopulation[],
-    readonly windowMs: number,
+    /** Simulated ms the statistics cover, up to now; a wider one set later fills as the run goes on. */
+    public windowMs: number,
     /** Fano factor counting windows (the CLI's default). */
     private readonly fanoWindowMs = 100,
   ) {}

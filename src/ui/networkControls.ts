@@ -1,0 +1,166 @@
+// The network's knobs, read from the worker's summary (its projections and external drives): the
+// weight of the synapses from each population (CUBA's we and wi; Brunel's J, and -gJ from the
+// inhibitory population, with g shown), their delay, each projection's connection probability or
+// in-degree, and each external Poisson drive's rate. A weight applies from the next spike where the
+// loop reads it per spike, else on reset; delays and connections apply on reset, as the field says.
+import type { ProjectionSummary, ScenarioSummary } from '../../workers/simulationApi.js';
+import type { Change, Panel, PanelHooks } from './panel.js';
+import { NumberField, formatValue, unitText } from './numberField.js';
+import { el } from './dom.js';
+
+/** Sizes of a range around a value: a weight from a tenth to ten times it (and its sign). */
+function around(value: number): [number, number] {
+  const size = Math.max(Math.abs(value), 1e-3);
+  return value >= 0 ? [0, 10 * size] : [-10 * size, 0];
+}
+
+export function networkControls(): Panel {
+  let hooks: PanelHooks;
+  let host: HTMLElement;
+  let list: HTMLElement;
+  let gLine: HTMLElement;
+  let name = '';
+  const defaults = new Map<string, number>();
+
+  async function send(changes: Change[], resetNote: string): Promise<string | { note: string } | null> {
+    let reset = false;
+    for (const change of changes) {
+      const result = await hooks.apply(change);
+      if (!result) return null;
+      if (!result.ok) return result.error.message;
+      if (result.applies === 'reset') reset = true;
+    }
+    return reset ? { note: resetNote } : null;
+  }
+
+  function field(spec: Omit<ConstructorParameters<typeof NumberField>[0], 'defaultValue'>): HTMLElement {
+    if (!defaults.has(spec.key)) defaults.set(spec.key, spec.value);
+    return new NumberField({ ...spec, defaultValue: defaults.get(spec.key) }).row;
+  }
+
+  /** g = -w_I / w_E when every projection from the inhibitory population has one weight and the excitatory ones another. */
+  function gOf(s: ScenarioSummary): string {
+    const byRole = (role: string) => s.projections.filter((p) => s.populations.find((q) => q.name === p.source)?.role === role).map((p) => p.weight);
+    const e = byRole('excitatory');
+    const i = byRole('inhibitory');
+    if (e.length === 0 || i.length === 0 || e.some((w) => w !== e[0]) || i.some((w) => w !== i[0]) || !e[0] || !i[0]) return '';
+    return `Relative inhibition g = −w_I / w_E = ${formatValue(-i[0] / e[0])}`;
+  }
+
+  function build(s: ScenarioSummary): void {
+    list.replaceChildren();
+    const sources = [...new Set(s.projections.map((p) => p.source))];
+    for (const source of sources) {
+      const from = s.projections.filter((p) => p.source === source);
+      const weights = from.filter((p) => p.weight !== null);
+      const pop = s.populations.find((p) => p.name === source);
+      list.append(el('h3', {}, `Synapses from ${source}${pop?.role ? ` (${pop.role})` : ''}`));
+      // One weight for all projections from a source when they share it (else one per projection).
+      const shared = weights.length > 0 && weights.every((p) => p.weight === weights[0].weight && p.unit === weights[0].unit);
+      const groups: ProjectionSummary[][] = shared ? [weights] : weights.map((p) => [p]);
+      for (const group of groups) {
+        const first = group[0];
+        const [min, max] = around(first.weight!);
+        const label = shared ? `w ${source}→` : `w ${first.name}`;
+        list.append(
+          field({
+            key: `weight-${shared ? source : first.index}`,
+            label,
+            unit: first.unit,
+            min,
+            max,
+            value: first.weight!,
+            meaning: `The weight of each synapse from ${source} to ${group.map((p) => p.target).join(' and ')}: each spike adds it to ${first.on}${unitText(first.unit) ? ` (${first.unit})` : ''}. Applies from the next spike where the loop reads it, else on reset.`,
+            onChange: (value) => send(group.map((p) => ({ kind: 'projection', index: p.index, values: { weight: value } })), `applies on reset: press Reset (r) to build the network with it.`),
+          }),
+        );
+      }
+      const delays = from.filter((p) => p.delayMs !== null);
+      if (delays.length > 0 && delays.every((p) => p.delayMs === delays[0].delayMs)) {
+        list.append(
+          field({
+            key: `delay-${source}`,
+            label: 'delay',
+            unit: 'ms',
+            min: 0,
+            max: 100,
+            value: delays[0].delayMs!,
+            meaning: `The delay from a spike of ${source} to its arrival. Applies on reset.`,
+            note: 'on reset',
+            onChange: (value) => send(delays.map((p) => ({ kind: 'projection', index: p.index, values: { delayMs: value } })), `delay ${formatValue(value)} ms applies on reset: press Reset (r).`),
+          }),
+        );
+      }
+      for (const p of from) {
+        if (p.probability !== null) {
+          list.append(
+            field({
+              key: `p-${p.index}`,
+              label: `p ${p.target}`,
+              unit: '1',
+              min: 0,
+              max: 1,
+              value: p.probability,
+              meaning: `The probability that a neuron of ${source} connects to a neuron of ${p.target}. Applies on reset (a new network is drawn).`,
+              note: 'on reset',
+              onChange: (value) => send([{ kind: 'projection', index: p.index, values: { probability: value } }], `p = ${formatValue(value)} applies on reset: press Reset (r).`),
+            }),
+          );
+        } else if (p.inDegree !== null) {
+          const size = s.populations.find((q) => q.name === p.source)?.size ?? p.inDegree;
+          list.append(
+            field({
+              key: `k-${p.index}`,
+              label: `in ${p.target}`,
+              unit: 'synapses',
+              min: 0,
+              max: size,
+              value: p.inDegree,
+              meaning: `How many neurons of ${source} each neuron of ${p.target} receives from (in-degree). Applies on reset (a new network is drawn).`,
+              note: 'on reset',
+              onChange: (value) => {
+                if (!Number.isInteger(value)) return Promise.resolve(`in-degree: ${formatValue(value)} is not a whole number; nothing was changed`);
+                return send([{ kind: 'projection', index: p.index, values: { inDegree: value } }], `${value} synapses each applies on reset: press Reset (r).`);
+              },
+            }),
+          );
+        }
+      }
+    }
+    if (s.drives.length > 0) list.append(el('h3', {}, 'External drive'));
+    for (const d of s.drives) {
+      list.append(
+        field({
+          key: `drive-${d.index}`,
+          label: `rate ${d.population}`,
+          unit: 'Hz',
+          min: 0,
+          max: Math.max(100, 10 * d.rateHz),
+          value: d.rateHz,
+          meaning: `The rate of each of the ${d.sources} independent Poisson sources driving each neuron of ${d.population} (each spike adds ${formatValue(d.weight)} to ${d.on}). Applies from the next step.`,
+          onChange: (value) => send([{ kind: 'stimulus', index: d.index, values: { rateHz: value } }], 'applies on reset: press Reset (r).'),
+        }),
+      );
+    }
+    gLine.textContent = gOf(s);
+  }
+
+  return {
+    mount(element, panelHooks) {
+      hooks = panelHooks;
+      host = element;
+      host.id = 'network-controls';
+      const heading = el('h2', { style: 'margin-top: 10px' }, 'Network');
+      gLine = el('p', { class: 'hint', id: 'network-g' });
+      list = el('div', { id: 'network-fields' });
+      host.append(heading, gLine, list);
+      host.hidden = true;
+    },
+    loaded(s) {
+      if (s.name !== name) defaults.clear();
+      name = s.name;
+      host.hidden = s.projections.length === 0 && s.drives.length === 0;
+      if (!host.hidden) build(s);
+    },
+  };
+}
