@@ -37,6 +37,8 @@ export function ionsPanel(): Panel {
   /** Concentrations and temperature as the page has set them (the summary is as loaded). */
   let concentrations: Record<string, { insideMM: number; outsideMM: number }> = {};
   let celsius = NaN;
+  /** Ions whose concentrations the population sets (so Nernst sets their reversal); others keep the file's reversal value. */
+  let setting = new Set<string>();
   const body = el('div', { class: 'bench-controls', id: 'ions-body' });
   const numbers = el('p', { id: 'ions-numbers', 'aria-live': 'polite' });
   const status = statusLine('bench-status', 'ions-status');
@@ -65,8 +67,12 @@ export function ionsPanel(): Panel {
     if (!target) return;
     const p = target.summary;
     const key = `${p.name}/${p.model}`;
-    if (key === shownFor) return;
+    if (key === shownFor) {
+      showNumbers(); // a parameter (a reversal, the temperature) may have changed
+      return;
+    }
     shownFor = key;
+    setting = new Set((p.ions?.species ?? []).filter((s) => s.setsReversal || target!.ions[s.ion] !== undefined).map((s) => s.ion));
     concentrations = Object.fromEntries((p.ions?.species ?? []).map((s) => [s.ion, { insideMM: target!.ions[s.ion]?.insideMM ?? s.insideMM, outsideMM: target!.ions[s.ion]?.outsideMM ?? s.outsideMM }]));
     const temp = temperatureRow(p);
     celsius = temp ? temp.value : (p.ions?.temperatureC ?? NaN);
@@ -94,6 +100,7 @@ export function ionsPanel(): Panel {
             return;
           }
           concentrations[s.ion][side] = value;
+          setting.add(s.ion);
           showNumbers();
           void send({ kind: 'ions', population: p.name, values: { [s.ion]: { [side]: value } } }, `[${s.ion}]${side === 'insideMM' ? 'i' : 'o'} ${fmt(value)} mM`);
         });
@@ -119,8 +126,16 @@ export function ionsPanel(): Panel {
       numbers.textContent = '';
       return;
     }
+    // The temperature in force: the parameter as the page has it (the controls may have changed it too).
+    const temp = temperatureRow(p);
+    if (temp && target?.parameters[temp.name] !== undefined) celsius = target.parameters[temp.name];
     const species = p.ions.species.map((s) => ({ ...s, ...concentrations[s.ion] }));
-    const parts = species.filter((s) => s.reversal).map((s) => `E_${s.ion} = ${fmt(nernstMV(s.charge, s.insideMM, s.outsideMM, celsius), 4)} mV`);
+    const parts = species.filter((s) => s.reversal).map((s) => {
+      const nernst = `E_${s.ion} = ${fmt(nernstMV(s.charge, s.insideMM, s.outsideMM, celsius), 4)} mV`;
+      if (setting.has(s.ion)) return nernst;
+      const given = target?.parameters[s.reversal!];
+      return `${nernst} (until you change [${s.ion}], ${s.reversal} = ${given !== undefined ? fmt(given, 4) : '?'} mV as given is in use)`;
+    });
     const ghk = ghkMV(species, celsius);
     numbers.textContent = `At ${fmt(celsius)} degC (Nernst): ${parts.join(', ')}. ${ghk === null ? 'No GHK rest: the file gives no permeabilities.' : `GHK resting potential ${fmt(ghk, 4)} mV.`}`;
   }

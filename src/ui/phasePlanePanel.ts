@@ -260,6 +260,7 @@ export function phasePlanePanel(): Panel {
     loaded() {
       trails.clear();
       traceNote.textContent = '';
+      status.textContent = ''; // a start from the plane says so after the run it opened has loaded
       view = null; // the plane of the run before is not this run's; frames are kept until the new one comes
       timeMs = 0;
       planeKey = '';
