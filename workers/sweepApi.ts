@@ -16,7 +16,8 @@ import { fiSweepSteps, type FiCurve, type FiSweepEvent } from '../src/bridge/fiS
 import { compareFiCurve, comparisonContext } from '../src/bridge/fiComparison.js';
 import { describeFiSweep, planFiSweep, PAGE_BUDGET, type FiSweepDescription, type FiSweepPlan, type FiSweepRequest } from '../src/bridge/fiPlan.js';
 import { planTransfer, transferComparison, transferSweepSteps, type PopulationRate, type TransferRequest, type TransferSweepEvent } from '../src/bridge/transferPlan.js';
-import type { FitResult } from '../src/bridge/fit.js';
+import type { FitEquivalent, FitResult } from '../src/bridge/fit.js';
+import type { Rheobase } from '../src/bridge/rheobase.js';
 import type { Explanation } from '../src/bridge/explain.js';
 
 export type { NoiseType, SweepNoise, SweepRange } from '../src/bridge/fiPlan.js';
@@ -42,6 +43,10 @@ export interface SweepResult {
   theoryHz: Float64Array | null;
   /** Best (lowest RMSE) first. */
   fits: FitResult[];
+  /** tanh and leaky ReLU, each said as the ranked fit it equals on a rate axis. */
+  equivalents: FitEquivalent[];
+  /** The neuron's computed rheobase; null for a network's transfer function. */
+  rheobase: Rheobase | null;
   explanation: Explanation;
   /** Wall time of the sweep and the fits. */
   elapsedMs: number;
@@ -89,7 +94,7 @@ function refused(err: unknown): { ok: false; error: SweepError } {
 interface Job {
   sweep: number;
   steps: Generator<FiSweepEvent | TransferSweepEvent, FiCurve, void>;
-  finish(curve: FiCurve): { fits: FitResult[]; theoryHz: Float64Array | null; explanation: Explanation };
+  finish(curve: FiCurve): Pick<SweepResult, 'fits' | 'equivalents' | 'rheobase' | 'theoryHz' | 'explanation'>;
   onUpdate: (u: SweepUpdate) => void;
   startedAt: number;
   timer: ReturnType<typeof setTimeout> | null;

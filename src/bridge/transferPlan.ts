@@ -6,7 +6,7 @@ import { InputError, describeValue } from '../core/errors.js';
 import { validateScenario } from '../scenario/scenario.js';
 import { checkNumber, checkRange, sweepDefaults, type SweepRange } from './fiPlan.js';
 import type { FiCurve, FiSweepEvent } from './fiSweep.js';
-import { fitActivations, type FitResult } from './fit.js';
+import { fitActivations, fitEquivalents, type FitEquivalent, type FitResult } from './fit.js';
 import type { Explanation } from './explain.js';
 import { populationTransferSteps, type DriveKind } from './populationTransfer.js';
 
@@ -105,20 +105,23 @@ export function* transferSweepSteps(request: TransferRequest, plan: TransferPlan
 }
 
 /** Fits of the network's mean rate, and a sentence: the range it spans and which function is closest. */
-export function transferComparison(curve: FiCurve, scenarioName: string): { fits: FitResult[]; theoryHz: null; explanation: Explanation } {
+export function transferComparison(curve: FiCurve, scenarioName: string): { fits: FitResult[]; equivalents: FitEquivalent[]; rheobase: null; theoryHz: null; explanation: Explanation } {
   const fits = fitActivations(curve.currents, curve.ratesHz);
+  const equivalents = fitEquivalents(fits);
   const rates = Array.from(curve.ratesHz);
   const n = rates.length;
   const round = (x: number) => Number(x.toPrecision(2));
   const at = (k: number) => `${curve.currents[k]} ${curve.unit}`;
   if (rates.every((r) => r <= 1)) {
-    return { fits, theoryHz: null, explanation: { kind: 'silent', text: `${scenarioName} stays (nearly) silent from ${at(0)} to ${at(n - 1)} of drive; raise the drive to see it respond.` } };
+    return { fits, equivalents, rheobase: null, theoryHz: null, explanation: { kind: 'silent', text: `${scenarioName} stays (nearly) silent from ${at(0)} to ${at(n - 1)} of drive; raise the drive to see it respond.` } };
   }
   const best = fits[0];
   const first = rates.findIndex((r) => r > 1);
   const start = first > 0 ? `is silent up to ${at(first - 1)}, then its mean rate rises` : `already fires at ${round(rates[0])} Hz at ${at(0)}; its mean rate rises`;
   return {
     fits,
+    equivalents,
+    rheobase: null,
     theoryHz: null,
     explanation: { kind: 'typeI', text: `${scenarioName} ${start} to ${round(rates[n - 1])} Hz at ${at(n - 1)} (one run of the whole network per point). ${best.name} fits the mean rate best (RMSE ${round(best.rmseHz)} Hz${Number.isNaN(best.rSquared) ? '' : `, R^2 ${best.rSquared.toFixed(3)}`}).` } };
 }

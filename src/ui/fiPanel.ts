@@ -1,6 +1,6 @@
 // The f-I panel: a sweep of the page's model (a population of the running scenario with its
 // parameters in force, or the whole network's transfer function) in a worker of its own, its points
-// as they arrive, the theory curve and the seven fitted ANN activations, the fit table ranked best
+// as they arrive, the theory curve and the five ranked ANN activations (tanh and leaky ReLU said as the two they equal), the fit table ranked best
 // first, the sentence from the data, progress with time left and Cancel, and the input noise
 // (white or OU, sigma_V in mV) that softens a hard threshold. Any model file can be swept: the
 // sweep worker describes it (unit, noise, default range from the file) before a sweep.

@@ -4,7 +4,6 @@
 // values it shows.
 import type { DescribeResult, PopulationRate, SweepPlan, SweepUpdate } from '../../workers/sweepApi.js';
 import type { DriveKind } from '../bridge/populationTransfer.js';
-import type { FiComparison } from '../bridge/fiComparison.js';
 import type { PanelTopics } from './panel.js';
 import type { FiPanelModel } from './fiPanelModels.js';
 import { progressText } from './fiFormat.js';
@@ -324,13 +323,9 @@ export class FiPanelView implements FiPanel {
         data.fits = u.result.fits;
         this.explanation = u.result.explanation.text;
         this.elapsedMs = u.result.elapsedMs;
-        {
-          // A neuron's comparison (src/bridge/fiComparison.ts) also carries tanh and leaky ReLU as
-          // the fits they equal and the computed rheobase; a network's transfer function has neither.
-          const extra = u.result as typeof u.result & Partial<Pick<FiComparison, 'equivalents' | 'rheobase'>>;
-          this.words.fill(u.result.fits, this.plan.unit, extra.equivalents ?? [], extra.rheobase);
-          this.rheobaseInput = extra.rheobase?.input ?? null;
-        }
+        // A network's transfer function has no rheobase.
+        this.words.fill(u.result.fits, this.plan.unit, u.result.equivalents, u.result.rheobase ?? undefined);
+        this.rheobaseInput = u.result.rheobase?.input ?? null;
         if (this.sweptKind === 'neuron' && this.sweptModel && this.onFit) {
           const ranked = [...u.result.fits].sort((a, b) => a.rmseHz - b.rmseHz);
           this.onFit({ population: this.sweptModel.population, noiseSigmaMV: this.plan.noise.sigmaMV, ranking: ranked.map((f) => f.name) });
