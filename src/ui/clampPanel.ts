@@ -4,8 +4,8 @@
 // resistance R_s) runs in the bench worker (an HH family takes seconds), with the blockers, ion
 // concentrations and parameters in force. It shows the family's currents over time (each declared
 // current, the total, the clamp current, or a gate, with the model file's labels and colours), the
-// I-V curves (each current's peak, the total's peak and its late value at the end of the step against
-// the command potential) and, as the text alternative, the I-V data as a table.
+// I-V curves (each current's peak, the total's most inward value and its late value at the end of
+// the step, against the command potential) and, as the text alternative, the I-V data as a table.
 import type { Panel, PanelHooks } from './panel.js';
 import type { ClampFamily } from '../../workers/benchApi.js';
 import { button, el, statusLine } from './dom.js';
@@ -141,7 +141,7 @@ export function clampPanel(): Panel {
     const levels = Float64Array.from(family.steps, (s) => s.levelMV);
     const curves: { label: string; colour: string; values: Float64Array; dash: number[] }[] = family.currents.map((c, i) => ({ label: `peak ${c.label}`, colour: c.colour, values: Float64Array.from(family!.steps, (s) => s.peak[i]), dash: [] }));
     const ci = family.currents.length;
-    curves.push({ label: 'peak total', colour: '#222222', values: Float64Array.from(family.steps, (s) => s.peak[ci]), dash: [] });
+    curves.push({ label: 'peak inward total (most negative)', colour: '#222222', values: Float64Array.from(family.steps, inwardPeak), dash: [] });
     curves.push({ label: 'late total (end of step)', colour: '#222222', values: Float64Array.from(family.steps, (s) => s.end[ci]), dash: [6, 4] });
     ivPlot.begin({ x: rangeOf(levels), y: rangeOf(curves.flatMap((c) => [...c.values, 0])), xTitle: `command potential (${family.voltageUnit})`, yTitle: `current (${family.currentUnit}), outward +` });
     ivPlot.clip();
@@ -166,13 +166,13 @@ export function clampPanel(): Panel {
     const u = family.currentUnit;
     const head = el('tr');
     const names = [...family.currents.map((c) => c.name), 'total'];
-    head.append(el('th', { scope: 'col' }, `V (${family.voltageUnit})`), ...names.flatMap((n) => [el('th', { scope: 'col' }, `peak ${n} (${u})`), el('th', { scope: 'col' }, `end ${n} (${u})`)]));
+    head.append(el('th', { scope: 'col' }, `V (${family.voltageUnit})`), ...names.flatMap((n) => [el('th', { scope: 'col' }, `peak ${n} (${u})`), el('th', { scope: 'col' }, `end ${n} (${u})`)]), el('th', { scope: 'col' }, `inward total (${u})`));
     const rows = family.steps.map((s) => {
       const row = el('tr');
-      row.append(el('th', { scope: 'row' }, fmt(s.levelMV, 4)), ...names.flatMap((_, i) => [el('td', {}, fmt(s.peak[i], 4)), el('td', {}, fmt(s.end[i], 4))]));
+      row.append(el('th', { scope: 'row' }, fmt(s.levelMV, 4)), ...names.flatMap((_, i) => [el('td', {}, fmt(s.peak[i], 4)), el('td', {}, fmt(s.end[i], 4))]), el('td', {}, fmt(inwardPeak(s), 4)));
       return row;
     });
-    table.replaceChildren(el('caption', {}, 'I-V data: each current at its largest magnitude during the step (peak) and at its end, outward positive'), el('thead'), el('tbody'));
+    table.replaceChildren(el('caption', {}, 'I-V data: each current at its largest magnitude during the step (peak) and at its end, and the most inward total, outward positive'), el('thead'), el('tbody'));
     table.tHead!.append(head);
     table.tBodies[0].append(...rows);
   }
@@ -218,6 +218,13 @@ export function clampPanel(): Panel {
       window.removeEventListener('resize', draw);
     },
   };
+}
+
+/** The total current's most inward (negative) value during a step, 0 when it never flows inward: the early current of an I-V curve. */
+export function inwardPeak(step: ClampFamily['steps'][number]): number {
+  let low = 0;
+  for (const x of step.total) if (x < low) low = x;
+  return low;
 }
 
 /** Where each current's peak changes sign between two command levels: its reversal potential, read off the I-V curve. */

@@ -66,6 +66,7 @@ describe('the bench panels (Chromium)', () => {
       expect(rows).toBe(17);
       const peakNaAt0 = Number(await page.locator('#clamp-iv-table tbody tr:nth-child(11) td:nth-child(2)').textContent());
       expect(peakNaAt0).toBeLessThan(-200); // strongly inward at 0 mV (uA/cm2)
+      expect(Number(await page.locator('#clamp-iv-table tbody tr:nth-child(11) td:last-child').textContent())).toBeLessThan(-200); // and so is the total
       const sodiumBefore = await pixels(page, '#clamp-panel figure:nth-of-type(2) canvas', SODIUM, 'bench-iv-1280.png');
       expect(sodiumBefore).toBeGreaterThan(200);
       await page.locator('#clamp-panel').screenshot({ path: join(artifacts, 'bench-clamp-1280.png') });
@@ -79,6 +80,10 @@ describe('the bench panels (Chromium)', () => {
       expect(await page.locator('#clamp-note').textContent()).toMatch(/I_Na \(sodium\) is zero at every level/);
       const peaks = await page.locator('#clamp-iv-table tbody tr td:nth-child(2)').allTextContents();
       expect(peaks.every((p) => Number(p) === 0), peaks.join(' ')).toBe(true);
+      // No inward current above -55 mV (below it the leak flows in, toward E_L = -54.4 mV).
+      const levels = (await page.locator('#clamp-iv-table tbody tr th').allTextContents()).map(Number);
+      const inward = (await page.locator('#clamp-iv-table tbody tr td:last-child').allTextContents()).map(Number);
+      expect(inward.filter((_, k) => levels[k] > -55), inward.join(' ')).toEqual(levels.filter((v) => v > -55).map(() => 0));
       // I_Na's curve is flat on the zero line now, mostly under the total's.
       expect(await pixels(page, '#clamp-panel figure:nth-of-type(2) canvas', SODIUM, 'bench-iv-ttx-1280.png')).toBeLessThan(sodiumBefore / 4);
       expect(await axeViolations(page, ['#clamp-panel', '#ions-panel'])).toEqual([]);
