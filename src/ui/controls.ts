@@ -212,7 +212,8 @@ export function controls(): Panel {
       protocols.set(step.index, protocol);
       const made = field({
         key: k === 0 ? 'current' : `current-${k}`,
-        label: `${many ? `${pop.name} ` : ''}${pop.input.symbol}`,
+        // Two inputs into one population are numbered (not both "I").
+        label: `${many ? `${pop.name} ` : ''}${pop.input.symbol}${s.steps.filter((x) => x.population === step.population).length > 1 ? ` ${s.steps.filter((x) => x.population === step.population).indexOf(step) + 1}` : ''}`,
         unit: pop.input.unit,
         min: -2 * scale,
         max: 4 * scale,

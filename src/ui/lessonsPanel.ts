@@ -245,7 +245,7 @@ function mountLessonsPanel(slot: HTMLElement, hooks: PanelHooks) {
     message.textContent = '';
     const lesson = entry.lesson;
     const passed = loadProgress(lesson);
-    const result = await hooks.open(lesson.scenario.scenario);
+    const result = await hooks.open(lesson.scenario.scenario, `lesson:${lesson.lesson.title}`);
     if (!result.ok) {
       message.textContent = `The lesson's scenario was refused: ${result.message}`;
       return false;

@@ -10,7 +10,8 @@ import { DEFAULT_PRESET, preset } from '../scenario/presets.js';
 import type { Batch, RunState, ScenarioSummary } from '../../workers/simulationApi.js';
 import type { ViewSpec } from '../scenario/scenario.js';
 import { PANELS } from './panels.js';
-import { ViewSettings, type OpenResult, type Panel, type PanelHooks, type PanelTopics, type Region } from './panel.js';
+import { ViewSettings, type FrameInfo, type OpenResult, type Panel, type PanelHooks, type PanelTopics, type Region } from './panel.js';
+import type { Frame } from '../core/simulation.js';
 import { SimulationClient } from './simulationClient.js';
 import { StatusLine, describeError, type PageState } from './statusLine.js';
 import { pageOfView, readHashOnLoad, speedLabel, viewOfPage } from './shareLink.js';
@@ -119,16 +120,30 @@ class Page {
     }
   }
 
-  /** Mount the later panels (after the first frame is drawn) and tell them what is loaded. */
+  /**
+   * Frames of the current run drawn before the later panels were mounted, kept for them (export
+   * writes every spike of the run): handed over once they mount, then no longer kept.
+   */
+  private early: { frame: Frame; info: FrameInfo }[] | null = [];
+
+  /** Mount the later panels (after the first frame is drawn), tell them what is loaded and what they missed. */
   async mountLater(): Promise<void> {
     const later = this.later;
     this.later = [];
     const made = await Promise.all(later.map((entry) => entry.load()));
+    const panels: Panel[] = [];
     for (const [k, create] of made.entries()) {
       const panel = create();
       await panel.mount(later[k].host, this.hooks);
-      this.panels.push(panel);
-      if (this.summary) panel.loaded?.(this.summary, this.run);
+      panels.push(panel);
+    }
+    this.panels.push(...panels);
+    const early = this.early ?? [];
+    this.early = null;
+    for (const panel of panels) {
+      if (!this.summary) continue;
+      panel.loaded?.(this.summary, this.run);
+      for (const { frame, info } of early) if (info.run === this.run) panel.frame?.(frame, info);
     }
   }
 
@@ -196,6 +211,7 @@ class Page {
   private begin(summary: ScenarioSummary, run: number, state: RunState): void {
     this.summary = summary;
     this.run = run;
+    if (this.early) this.early = [];
     ui.title.textContent = summary.name;
     ui.description.textContent = summary.description;
     status.begin(summary);
@@ -275,6 +291,7 @@ class Page {
       this.restarts = 0; // the worker is doing its job again
       const info = { run: batch.run, timeMs: batch.timeMs, state: batch.state, stats: batch.stats, window: batch.window };
       for (const panel of this.panels) panel.frame?.(frame, info);
+      this.early?.push({ frame, info });
       status.frame(frame);
       this.drawn();
     }

@@ -39,6 +39,9 @@ export class RasterPlot {
   private raster: SpikeRaster | null = null;
   private populations: RasterPopulation[] = [];
   private stripLabel: Text | null = null;
+  /** The time axis's labels and how far back from now each sits. */
+  private timeLabels: { text: Text; agoMs: number }[] = [];
+  private shownNow = -1;
   private dirty = false;
 
   private constructor(private readonly app: Application, readonly width: number, readonly height: number, private readonly onHover: (at: RasterHover | null) => void) {
@@ -106,6 +109,18 @@ export class RasterPlot {
     this.dirty = true;
   }
 
+  /** Label the time axis for simulated time `nowMs` at the right edge (times before 0 stay blank). */
+  setNow(nowMs: number): void {
+    const now = Math.round(nowMs);
+    if (now === this.shownNow) return;
+    this.shownNow = now;
+    for (const { text, agoMs } of this.timeLabels) {
+      const t = now - agoMs;
+      text.text = t < 0 ? '' : String(t);
+    }
+    this.dirty = true;
+  }
+
   /** Draw if anything changed (the page calls this once per animation frame). */
   render(): void {
     if (!this.dirty) return;
@@ -150,16 +165,24 @@ export class RasterPlot {
       this.axes.addChild(name);
       if (k > 0) axis.moveTo(left, Math.round(y0) + 0.5).lineTo(right, Math.round(y0) + 0.5).stroke({ width: 1, color: COLOURS.grid });
     });
-    // Time: the newest at the right edge, ticks back to the window's start.
-    const ticks = niceTicks(0, windowMs, Math.max(3, Math.min(6, Math.floor(this.plotWidth / 60))));
+    // Time: the newest at the right edge, ticks back to the window's start, labelled with the
+    // simulated time in ms as the trace plots are (setNow writes them as the run goes on).
+    const ticks = niceTicks(0, windowMs, Math.max(3, Math.min(6, Math.floor(this.plotWidth / 70))));
+    this.timeLabels = [];
     for (let t = 0; t <= windowMs + 1e-9; t += ticks.step) {
       const x = Math.round(right - (t / windowMs) * this.plotWidth) + 0.5;
       axis.moveTo(x, stripBottom).lineTo(x, stripBottom + 4).stroke({ width: 1, color: COLOURS.axis });
-      const text = label(t === 0 ? 'now' : `−${windowMs >= 1000 ? `${Number((t / 1000).toFixed(2))} s` : `${t} ms`}`);
+      const text = label(t === 0 ? 'now' : `−${t}`);
       text.anchor.set(t === 0 ? 1 : 0.5, 0);
       text.position.set(t === 0 ? right : x, stripBottom + 6);
       this.axes.addChild(text);
+      this.timeLabels.push({ text, agoMs: t });
     }
+    const title = label('time (ms)', 12, COLOURS.axis);
+    title.anchor.set(1, 0);
+    title.position.set(left - 8, stripBottom + 6);
+    this.axes.addChild(title);
+    this.shownNow = -1;
     axis.moveTo(left, bottom + 0.5).lineTo(right, bottom + 0.5).stroke({ width: 1, color: COLOURS.axis });
     axis.moveTo(left, stripBottom + 0.5).lineTo(right, stripBottom + 0.5).stroke({ width: 1, color: COLOURS.axis });
     const rate = label('rate', 12, COLOURS.axis);

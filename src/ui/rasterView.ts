@@ -26,6 +26,7 @@ export function rasterView(): Panel {
   let waiting: { timeMs: Float64Array; neuron: Int32Array; endMs: number }[] = [];
   let canvasHost: HTMLElement;
   let hover: HTMLElement;
+  let labelledAt = -Infinity;
   /** The row under the pointer (a click traces its first neuron). */
   let under: RasterHover | null = null;
   let hooks: PanelHooks;
@@ -49,6 +50,8 @@ export function rasterView(): Panel {
     waiting = [];
     if (!summary || section.hidden || !plot) return;
     plot.reset(summary.populations, windowMs); // a new window starts empty, from now on
+    plot.setNow(0);
+    labelledAt = -Infinity;
     plot.render();
   }
 
@@ -135,6 +138,12 @@ export function rasterView(): Panel {
         return;
       }
       plot.frame(frame.spikes.timeMs, frame.spikes.neuron, frame.endMs);
+      // The time labels follow at most four times a second (each new label is a new texture).
+      const now = performance.now();
+      if (now - labelledAt > 250) {
+        labelledAt = now;
+        plot.setNow(frame.endMs);
+      }
       plot.render();
     },
     images: () => [

@@ -38,8 +38,10 @@ export function readout(): Panel {
     frame(_frame, { stats, timeMs }) {
       if (!stats) return;
       spikeCount.textContent = String(stats.spikeCount);
-      rate.textContent = formatRate(stats.window ? stats.window.meanRateHz : stats.meanRateHz);
-      rateLabel.textContent = stats.window ? `Rate ${stats.window.startMs}–${stats.window.stopMs} ms` : 'Mean rate over the run';
+      // A rate window not yet begun has no rate: the run's mean until it does.
+      const window = stats.window && timeMs > stats.window.startMs ? stats.window : null;
+      rate.textContent = formatRate(window ? window.meanRateHz : stats.meanRateHz);
+      rateLabel.textContent = window ? `Rate ${window.startMs}–${window.stopMs} ms` : stats.window ? `Mean rate so far (the window ${stats.window.startMs}–${stats.window.stopMs} ms is ahead)` : 'Mean rate over the run';
       simulated.textContent = `${timeMs.toFixed(0)} / ${durationMs} ms`;
     },
   };

@@ -51,11 +51,14 @@ export function scenarioChooser(): Panel {
   function follow(source: string | null): void {
     const [kind, name, regime] = (source ?? '').split(':');
     const isPreset = kind === 'preset' && PAGE_PRESETS.includes(name as (typeof PAGE_PRESETS)[number]);
-    if (!isPreset && !presetSelect.querySelector('option[value=""]')) {
-      const none = new Option('(another scenario)', '');
+    let none = presetSelect.querySelector<HTMLOptionElement>('option[value=""]');
+    if (!isPreset && !none) {
+      none = new Option('(another scenario)', '');
       none.disabled = true; // never chosen, only shown
       presetSelect.prepend(none);
     }
+    // What runs when it is no preset: a lesson's scenario says whose.
+    if (none) none.textContent = kind === 'lesson' ? `(lesson: ${(source ?? '').slice('lesson:'.length)})` : '(another scenario)';
     presetSelect.value = isPreset ? name : '';
     const isModel = kind === 'model';
     modelSelect.value = isModel ? name : '';
