@@ -215,8 +215,8 @@ export function controls(): Panel {
         // Two inputs into one population are numbered (not both "I").
         label: `${many ? `${pop.name} ` : ''}${pop.input.symbol}${s.steps.filter((x) => x.population === step.population).length > 1 ? ` ${s.steps.filter((x) => x.population === step.population).indexOf(step) + 1}` : ''}`,
         unit: pop.input.unit,
-        min: -2 * scale,
-        max: 4 * scale,
+        min: -4 * scale, // room to explore: HH at 15 uA/cm2 goes to 120 (lesson 4 asks for 80)
+        max: 8 * scale,
         value: step.amplitude,
         meaning: `The input${many ? ` to ${pop.name}` : ''}: ${pop.input.meaning} (${pop.input.unit}), the amplitude of its protocol (a step, a held input, a pulse pair or a ramp's end value). A change applies at once while it is on; Start again runs the protocol from now.`,
         onChange: (value) => send({ kind: 'stimulus', index: step.index, values: protocol.type === 'ramp' ? { to: value } : { amplitude: value } }, 'applies on reset: press Reset (r) to start again with it.'),
