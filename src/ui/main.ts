@@ -172,6 +172,9 @@ class Page {
     return opened;
   }
 
+  /** Whether the panels mounted (a scenario's displays begin only once they have). */
+  mounted: Promise<boolean> = Promise.resolve(true);
+
   private async load(raw: unknown, source: string | null): Promise<OpenResult> {
     if (!this.client.ready) return { ok: false, field: 'page', message: 'the simulation worker is not running' };
     if (!confirmLongRun(raw)) return { ok: false, field: 'page', message: LONG_RUN_DECLINED };
@@ -180,6 +183,7 @@ class Page {
     const result = await this.client.load(withMembraneTraces(structuredClone(raw)), view.speed, true);
     if (!result) return { ok: false, field: 'page', message: 'the simulation worker is not running' };
     if (!result.ok) return { ok: false, field: result.error.field, message: result.error.message };
+    if (!(await this.mounted)) return { ok: false, field: 'page', message: 'the page could not start' };
     ui.notice.hidden = true; // a restart notice belongs to the scenario it restarted
     status.clearError();
     this.view.set(view);
@@ -407,10 +411,22 @@ async function start(): Promise<void> {
   status.update('loading', undefined, 'Starting…');
   const page = new Page();
   page.start(); // first: a preset chosen while the panels mount goes to it
+  // The first scenario goes to the worker at once, so it is built while the panels mount; its
+  // displays begin once they have. A shared link ("#s=...") opens its scenario; a refused one is
+  // explained and the default runs.
+  const mounting = page.mount();
+  page.mounted = mounting.then(() => true, () => false);
+  const opening = (async () => {
+    const shared = await readHashOnLoad(location.hash);
+    const opened = shared.kind === 'scenario' ? await page.open(shared.scenario) : null;
+    if (opened?.ok || page.requested > (opened ? 1 : 0)) return { shared, opened, fallback: null }; // a link ran, or a student chose first
+    const fallback = await page.open(preset(DEFAULT_PRESET), `preset:${DEFAULT_PRESET}`);
+    return { shared, opened, fallback };
+  })();
   try {
-    await page.mount();
+    await mounting;
   } catch (err) {
-    status.showError({ title: 'The plots could not start (WebGL is needed):', detail: err instanceof Error ? err.message : String(err) });
+    status.showError({ title: 'The page could not start:', detail: err instanceof Error ? err.message : String(err) });
     return;
   }
   wire(page);
@@ -419,18 +435,15 @@ async function start(): Promise<void> {
     requestAnimationFrame(loop);
   };
   requestAnimationFrame(loop);
-  // A shared link ("#s=...") opens its scenario; a refused one is explained and the default runs.
   // The panels off the first screen come once something is drawn (or nothing will be: see below).
   const mountLater = () => void page.mountLater().catch((err: unknown) => page.hooks.showError('A panel could not start:', err instanceof Error ? err.message : String(err)));
   void page.firstFrame.then(mountLater);
-  const shared = await readHashOnLoad(location.hash);
-  const opened = shared.kind === 'scenario' ? await page.open(shared.scenario) : null;
-  if (opened?.ok || page.requested > (opened ? 1 : 0)) return; // a link ran, or a student chose first
-  const fallback = await page.open(preset(DEFAULT_PRESET), `preset:${DEFAULT_PRESET}`);
-  if (!fallback.ok) {
+  const { shared, opened, fallback } = await opening;
+  if (fallback && !fallback.ok) {
     page.hooks.showError('The scenario was refused:', fallback.message);
     mountLater(); // no frame is coming
   }
+  if (!fallback) return;
   if (shared.kind === 'refused') page.hooks.publish('linkRefused', shared.message);
   else if (opened && !opened.ok) page.hooks.publish('linkRefused', opened.message);
 }

@@ -368,8 +368,8 @@ export class TracePlot {
     const lo = Math.min(dataLow, ...levels);
     const hi = Math.max(dataHigh, ...levels);
     const pad = this.layout?.range ? 0 : hi > lo ? 0.1 * (hi - lo) : Math.max(0.05 * Math.abs(hi), 0.5);
-    // About one tick per 35 px of the plotting area (a short plot gets fewer, readable ones), at most 4.
-    const ticks = niceTicks(lo - pad, hi + pad, Math.max(1, Math.min(4, Math.floor((this.height - 90) / 35))));
+    // Four ticks; a short plot (the input under the membrane) gets one or two it can print apart.
+    const ticks = niceTicks(lo - pad, hi + pad, this.height >= 160 ? 4 : Math.max(1, Math.floor((this.height - 90) / 35)));
     this.vLow = ticks.lo;
     this.vHigh = ticks.hi;
     this.vStep = ticks.step;
