@@ -145,6 +145,9 @@ export function controls(): Panel {
     };
     kind.addEventListener('change', () => {
       protocol.type = kind.value as Protocol['type'];
+      // A pulse pair of 400 ms pulses is no pair: short pulses for it, a longer step or ramp back.
+      if (protocol.type === 'pulses' && protocol.widthMs > 50) width.set(5);
+      else if (protocol.type !== 'pulses' && protocol.widthMs < 20) width.set(400);
       timing.hidden = protocol.type === 'constant';
       gap.row.hidden = protocol.type !== 'pulses';
       void start();

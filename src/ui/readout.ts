@@ -13,6 +13,7 @@ export function readout(): Panel {
   let rateLabel: HTMLElement;
   let simulated: HTMLElement;
   let durationMs = 0;
+  let freeRun = false;
 
   const figure = (name: HTMLElement, value: HTMLElement) => {
     const box = el('div', { class: 'figure' });
@@ -31,6 +32,7 @@ export function readout(): Panel {
     },
     loaded(summary) {
       durationMs = summary.durationMs;
+      freeRun = summary.freeRun;
       spikeCount.textContent = '0';
       rate.textContent = formatRate(0);
       simulated.textContent = `0 / ${durationMs} ms`;
@@ -42,7 +44,10 @@ export function readout(): Panel {
       const window = stats.window && timeMs > stats.window.startMs ? stats.window : null;
       rate.textContent = formatRate(window ? window.meanRateHz : stats.meanRateHz);
       rateLabel.textContent = window ? `Rate ${window.startMs}–${window.stopMs} ms` : stats.window ? `Mean rate so far (the window ${stats.window.startMs}–${stats.window.stopMs} ms is ahead)` : 'Mean rate over the run';
-      simulated.textContent = `${timeMs.toFixed(0)} / ${durationMs} ms`;
+      simulated.textContent = freeRun ? `${timeMs.toFixed(0)} ms, no end` : `${timeMs.toFixed(0)} / ${durationMs} ms`;
+    },
+    freeRun(on) {
+      freeRun = on;
     },
   };
 }
