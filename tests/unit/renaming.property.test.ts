@@ -79,6 +79,37 @@ function renameModel(file: ModelFile, map: Map<string, string>): ModelFile {
   if (file.constraints) out.constraints = file.constraints.map((c) => ({ ...c, check: r(c.check) }));
   if (file.bounds) out.bounds = renameKeys(file.bounds, map);
   if (file.regimes) out.regimes = renameKeys(file.regimes, new Map(), (g) => ({ ...g, parameters: renameKeys(g.parameters, map) }));
+  // What the file says for the page, the bridge and the bench names variables, expressions and parameters too.
+  if (file.membrane) out.membrane = { variable: n(file.membrane.variable) };
+  if (file.gates) out.gates = renameKeys(file.gates, map);
+  if (file.currents) out.currents = renameKeys(file.currents, map);
+  if (file.rheobase) out.rheobase = r(file.rheobase);
+  if (file.sweep) out.sweep = { ...file.sweep, from: r(file.sweep.from), to: r(file.sweep.to), step: r(file.sweep.step) };
+  const bench = file as ModelFile & {
+    blockers?: Record<string, { parameter: string }>;
+    ions?: { temperature?: string; species: Record<string, { reversal?: string }> };
+    phasePlane?: { x: string; y: string; steady?: string[]; tied?: Record<string, string>; ranges?: Record<string, [number, number]> };
+  };
+  const renamed = out as typeof bench;
+  if (bench.blockers) renamed.blockers = renameKeys(bench.blockers, new Map(), (b) => ({ ...b, parameter: n(b.parameter) }));
+  if (bench.ions) {
+    renamed.ions = {
+      ...bench.ions,
+      ...(bench.ions.temperature ? { temperature: n(bench.ions.temperature) } : {}),
+      species: renameKeys(bench.ions.species, new Map(), (sp) => (sp.reversal ? { ...sp, reversal: n(sp.reversal) } : sp)),
+    };
+  }
+  if (bench.phasePlane) {
+    const plane = bench.phasePlane;
+    renamed.phasePlane = {
+      ...plane,
+      x: n(plane.x),
+      y: n(plane.y),
+      ...(plane.steady ? { steady: plane.steady.map(n) } : {}),
+      ...(plane.tied ? { tied: renameKeys(plane.tied, map, r) } : {}),
+      ...(plane.ranges ? { ranges: renameKeys(plane.ranges, map) } : {}),
+    };
+  }
   return out;
 }
 
@@ -99,6 +130,9 @@ const DRIVES: Record<string, Drive> = {
   traub_miles: { dtMs: 0.01, durationMs: 15, from: 500, to: 5000, kicks: [{ on: 'ge', weight: 2 }, { on: 'gi', weight: 1 }] },
   izhikevich: { dtMs: 0.1, durationMs: 60, from: 2, to: 20 },
   adex: { dtMs: 0.1, durationMs: 80, from: 400, to: 1500 },
+  // Type I (the file's defaults) fires from about 40 uA/cm2 and stops in depolarisation block above 115.
+  morris_lecar: { dtMs: 0.05, durationMs: 300, from: 45, to: 110 },
+  fitzhugh_nagumo: { dtMs: 0.05, durationMs: 300, from: 0.35, to: 1.2 },
 };
 const SIZE = 32;
 
