@@ -5,7 +5,7 @@
 // under it or a raster above it.
 import type { ScenarioSummary, TraceSummary } from '../../workers/simulationApi.js';
 import type { Panel, PanelHooks } from './panel.js';
-import { TracePlot } from './tracePlot.js';
+import { TracePlot, scrollingWindowMs } from './tracePlot.js';
 import { SERIES_COLOURS, populationColour } from './plotStyle.js';
 import { canvasPng } from './dom.js';
 import { contentWidth, isNetwork, sameTrace, whoseTrace } from './summaryFacts.js';
@@ -43,9 +43,10 @@ export function membraneView(): Panel {
       inputPlot = await TracePlot.create(inputHost, contentWidth(host), HEIGHT.input, 'input-canvas', 'The input current in force against time, on the same time axis as the membrane potential');
       inputHost.hidden = true;
       hooks.view.subscribe((view, changed) => {
-        if (!changed.includes('rasterWindowMs') || !summary?.freeRun) return;
-        plot.setWindow(view.rasterWindowMs);
-        inputPlot.setWindow(view.rasterWindowMs);
+        if (!changed.includes('rasterWindowMs') || !summary) return;
+        const windowMs = scrollingWindowMs(summary.freeRun, summary.durationMs, view.rasterWindowMs);
+        plot.setWindow(windowMs);
+        inputPlot.setWindow(windowMs);
       });
       hooks.subscribe('viewsBelow', (shown) => {
         viewsBelow = shown;
@@ -66,7 +67,7 @@ export function membraneView(): Panel {
         thresholds.push({ name: s.populations.length > 1 && !network ? `${t.threshold.name} (${t.population})` : t.threshold.name, level: t.threshold.level });
       }
       const first = membranes[0];
-      const windowMs = s.freeRun ? hooks.view.get().rasterWindowMs : undefined;
+      const windowMs = scrollingWindowMs(s.freeRun, s.durationMs, hooks.view.get().rasterWindowMs);
       inputSeries = s.traces.filter((t) => t.role === 'input');
       inputHost.hidden = inputSeries.length === 0 || s.steps.length === 0;
       const input = inputSeries[0];
@@ -111,7 +112,7 @@ export function membraneView(): Panel {
       if (!inputHost.hidden) inputPlot.render();
     },
     freeRun(on) {
-      const windowMs = on ? hooks.view.get().rasterWindowMs : undefined;
+      const windowMs = scrollingWindowMs(on, summary?.durationMs ?? 0, hooks.view.get().rasterWindowMs);
       plot.setWindow(windowMs);
       inputPlot.setWindow(windowMs);
     },

@@ -77,6 +77,14 @@ class Column {
   }
 }
 
+/**
+ * The time axis the trace plots share with the raster: a run without end, or one longer than the
+ * raster's window, scrolls over that window as the raster does; a shorter run is shown whole.
+ */
+export function scrollingWindowMs(freeRun: boolean, durationMs: number, rasterWindowMs: number): number | undefined {
+  return freeRun || durationMs > rasterWindowMs ? rasterWindowMs : undefined;
+}
+
 export class TracePlot {
   private plot: uPlot;
   private layout: TraceLayout | null = null;

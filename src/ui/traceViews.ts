@@ -8,7 +8,7 @@
 import type { ScenarioSummary, TraceSummary } from '../../workers/simulationApi.js';
 import type { Panel, PanelHooks } from './panel.js';
 import type { PageView } from './panel.js';
-import { TracePlot } from './tracePlot.js';
+import { TracePlot, scrollingWindowMs } from './tracePlot.js';
 import { SERIES_COLOURS } from './plotStyle.js';
 import { canvasPng, el } from './dom.js';
 import { colourNumber, contentWidth, sameTrace } from './summaryFacts.js';
@@ -35,6 +35,8 @@ const VIEWS: RoleView[] = [
 
 export function traceViews(): Panel {
   let hooks: PanelHooks;
+  /** Whether the loaded run goes without end (its plots then scroll whatever its duration). */
+  let freeRun = false;
   let toggles: HTMLElement;
   // A view's plot (its WebGL context) is made when a scenario first has traces of its role; the
   // frames that arrive meanwhile wait for it, copied.
@@ -86,6 +88,14 @@ export function traceViews(): Panel {
     show();
   }
 
+  /** The plots' time axis follows the raster's window (scrollingWindowMs). */
+  function setWindows(): void {
+    for (const v of shown) {
+      if (!v.layout) continue;
+      v.layout = { ...v.layout, windowMs: scrollingWindowMs(freeRun, v.layout.durationMs, hooks.view.get().rasterWindowMs) };
+      v.plot?.setWindow(v.layout.windowMs);
+    }
+  }
   return {
     mount(host, panelHooks) {
       hooks = panelHooks;
@@ -108,10 +118,12 @@ export function traceViews(): Panel {
       }
       hooks.view.subscribe((view, changed) => {
         if (changed.includes('showGates') || changed.includes('showCurrents')) follow(view);
+        if (changed.includes('rasterWindowMs')) setWindows();
       });
       follow(hooks.view.get());
     },
     loaded(s: ScenarioSummary) {
+      freeRun = s.freeRun;
       VIEWS.forEach((view, k) => {
         const v = shown[k];
         v.series = s.traces.filter((t) => t.role === view.role);
@@ -121,7 +133,7 @@ export function traceViews(): Panel {
         v.waiting = [];
         v.layout = {
           durationMs: s.durationMs,
-          windowMs: s.freeRun ? hooks.view.get().rasterWindowMs : undefined,
+          windowMs: scrollingWindowMs(s.freeRun, s.durationMs, hooks.view.get().rasterWindowMs),
           height: HEIGHT,
           label: view.axis,
           unit: view.role === 'gate' ? 'open fraction' : (v.series[0]?.unit ?? ''),
@@ -151,10 +163,8 @@ export function traceViews(): Panel {
       }
     },
     freeRun(on) {
-      for (const v of shown) {
-        if (v.layout) v.layout = { ...v.layout, windowMs: on ? hooks.view.get().rasterWindowMs : undefined };
-        v.plot?.setWindow(v.layout?.windowMs);
-      }
+      freeRun = on;
+      setWindows();
     },
     images: () =>
       VIEWS.map((view, k) => ({
