@@ -8,7 +8,7 @@ import { parameterEvaluator, parametersRead, type LoadedModel } from './model/lo
 import type { Evaluator } from './codegen/expression.js';
 import type { Simulation } from './simulation.js';
 import { modelBlockers } from './model/blockers.js';
-import { ghkRestMV, ionStates, modelIons, temperatureC } from './model/ions.js';
+import { ghkRestMV, ionStates, modelIons, temperatureC, type IonState } from './model/ions.js';
 import { modifiedParameters } from './model/modifiers.js';
 
 /** One row of a population's parameter table, from its model file, with the value in use. */
@@ -40,19 +40,8 @@ export interface BlockerSummary {
   fraction: number;
 }
 
-/** An ion the model file declares, as the population has it now. */
-export interface IonSummary {
-  ion: string;
-  charge: number;
-  insideMM: number;
-  outsideMM: number;
-  /** The Nernst potential at these concentrations and the model's temperature (mV). */
-  nernstMV: number;
-  /** Its reversal parameter, and whether the population's concentrations set it (else the parameter is as given). */
-  reversal: string | null;
-  setsReversal: boolean;
-  permeability: number | null;
-}
+/** An ion the model file declares, as the population has it now (its Nernst potential at the model's temperature). */
+export type IonSummary = IonState;
 
 export interface PopulationSummary {
   name: string;
