@@ -1,7 +1,7 @@
 // What the simulation worker exposes through comlink: an adapter around one Experiment
 // (src/core/experiment.ts), which owns the run, the student's changes and the derived traces.
 // Here are only comlink's concerns: plain data in and out, frames' buffers transferred; pacing
-// (speed, chunks sized to a wall-time budget); a short queue of drained frames; failures
+// (speed, chunks sized to a wall-time budget: pacer.ts); a short queue of drained frames; failures
 // reported in the batch. Nothing about physics. The page pulls (take) rather than the worker
 // pushing: the worker stops once QUEUE_LIMIT chunks wait untaken, so memory stays bounded and
 // nothing is dropped, even in a background tab. Tested in one process over a MessageChannel.
@@ -13,15 +13,14 @@ import { openExperiment } from '../src/scenario/scenario.js';
 import { WindowStatistics } from '../src/core/record/windowStats.js';
 
 import type { Batch, ChangeResult, LoadError, LoadResult, RunState, SimulationApi } from './simulationProtocol.js';
+import { Pacer } from './pacer.js';
 
 export type { ParameterRow, PopulationSummary, TraceSummary, StepSummary, ScenarioSummary, ProjectionSummary, DriveSummary, Change, PokeTarget } from '../src/core/experiment.js';
 export type { WindowStats, PopulationWindowStats } from '../src/core/record/windowStats.js';
 export type * from './simulationProtocol.js';
 
-/** Chunks untaken before the worker waits; wall time a chunk aims at; simulated ms a paced run may owe (a stalled tab asks for no seconds at once). */
+/** Chunks untaken before the worker waits for the page. */
 const QUEUE_LIMIT = 6;
-const CHUNK_BUDGET_MS = 12;
-const MAX_OWED_MS = 50;
 const MAX_SPEED = 1000;
 /** The last window's statistics are computed again at most this often (wall ms): they cost a pass over its spikes. */
 const WINDOW_STATS_EVERY_MS = 250;
@@ -46,10 +45,7 @@ export function createSimulationApi(): SimulationApi {
   let state: RunState = 'empty';
   let failure: { name: string; message: string } | null = null;
   let queue: Frame[] = [];
-  let speed: number | null = 0.25;
-  let chunkMs = 1;
-  let owedMs = 0;
-  let lastTick = 0;
+  const pacer = new Pacer();
   let timer: ReturnType<typeof setTimeout> | null = null;
   let waitingForTake = false;
   let statsWindowMs = 1000;
@@ -93,26 +89,13 @@ export function createSimulationApi(): SimulationApi {
       waitingForTake = true; // take() resumes
       return;
     }
-    const { dtMs: dt, durationMs } = experiment.valid.scenario;
-    const now = performance.now();
-    let ask = chunkMs;
-    if (speed !== null) {
-      owedMs = Math.min(owedMs + Math.max(0, now - lastTick) * speed, MAX_OWED_MS);
-      lastTick = now;
-      if (owedMs < dt / 2) {
-        schedule(Math.max(1, (dt - owedMs) / speed));
-        return;
-      }
-      ask = Math.min(owedMs, chunkMs);
-    }
+    const { dtMs, durationMs } = experiment.valid.scenario;
+    const asked = pacer.ask(performance.now(), dtMs);
+    if ('waitMs' in asked) return schedule(asked.waitMs);
     const before = experiment.timeMs;
     const began = performance.now();
-    advanceBy(ask);
-    const took = Math.max(0.5, performance.now() - began);
-    const advanced = experiment.timeMs - before;
-    // Size the next chunk so it takes about CHUNK_BUDGET_MS of wall time.
-    if (advanced >= ask - dt / 2) chunkMs = Math.min(durationMs, Math.max(dt, chunkMs * Math.min(2, Math.max(0.25, CHUNK_BUDGET_MS / took))));
-    if (speed !== null) owedMs = Math.max(0, owedMs - advanced);
+    advanceBy(asked.ms);
+    pacer.ran(asked.ms, experiment.timeMs - before, performance.now() - began, dtMs, durationMs);
     if (state === 'running') schedule(0);
   }
 
@@ -124,7 +107,7 @@ export function createSimulationApi(): SimulationApi {
     queue = [];
     failure = null;
     state = 'paused';
-    chunkMs = Math.max(exp.valid.scenario.dtMs, 1);
+    pacer.restart(exp.valid.scenario.dtMs);
     windowStats = new WindowStatistics(exp.simulation.populations.map((p) => ({ name: p.name, offset: p.offset, size: p.size })), statsWindowMs);
     windowResult = null;
     windowAt = -Infinity;
@@ -134,8 +117,7 @@ export function createSimulationApi(): SimulationApi {
   function play(): void {
     if (!experiment || state !== 'paused') return;
     state = 'running';
-    owedMs = 0;
-    lastTick = performance.now();
+    pacer.resume(performance.now());
     schedule(0);
   }
 
@@ -151,8 +133,7 @@ export function createSimulationApi(): SimulationApi {
     }
     if (change.kind === 'freeRun' && change.on && state === 'finished' && !exp.done) {
       state = 'running'; // a run that had ended goes on
-      owedMs = 0;
-      lastTick = performance.now();
+      pacer.resume(performance.now());
       schedule(0);
     }
     return { ok: true, applies: result.applies };
@@ -195,9 +176,8 @@ export function createSimulationApi(): SimulationApi {
       if (value !== null && (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_SPEED)) {
         throw new InputError('speed', `must be null (as fast as possible) or a number in (0, ${MAX_SPEED}] simulated ms per ms, got ${String(value)}`);
       }
-      speed = value;
-      owedMs = 0;
-      lastTick = performance.now();
+      pacer.speed = value;
+      pacer.resume(performance.now());
     },
     apply,
     snapshot: () => loaded().snapshot(),

@@ -1,5 +1,5 @@
-// The page: a shell (title, transport buttons, speed, status line, messages, keyboard) composed
-// with the panels listed in panels.ts and the simulation client (simulationClient.ts).
+// The page: a shell (title, transport (transport.ts: buttons, speed, keyboard), status line,
+// messages) composed with the panels listed in panels.ts and the simulation client (simulationClient.ts).
 //
 // The shell mounts every panel into its region, tells each of them about every loaded scenario and
 // every frame, and gives them PanelHooks (panel.ts): apply a change, read the scenario as it stands
@@ -9,20 +9,15 @@
 import { DEFAULT_PRESET, preset } from '../scenario/presets.js';
 import type { Batch, RunState, ScenarioSummary } from '../../workers/simulationApi.js';
 import type { ViewSpec } from '../scenario/scenario.js';
-import { PANELS } from './panels.js';
-import { ViewSettings, type FrameInfo, type OpenResult, type Panel, type PanelHooks, type PanelTopics, type Region } from './panel.js';
-import type { Frame } from '../core/simulation.js';
+import { PanelSet } from './panelSet.js';
+import { ViewSettings, type OpenResult, type PanelHooks, type PanelTopics, type Region } from './panel.js';
 import { SimulationClient } from './simulationClient.js';
 import { StatusLine, describeError, type PageState } from './statusLine.js';
-import { pageOfView, readHashOnLoad, speedLabel, viewOfPage } from './shareLink.js';
+import { pageOfView, readHashOnLoad, viewOfPage } from './shareLink.js';
 import { withMembraneTraces } from './defaultTraces.js';
 import { LONG_RUN_DECLINED, confirmLongRun } from './longRun.js';
-import { typingInto } from './dom.js';
+import { wireTransport } from './transport.js';
 
-/** Speeds offered: simulated ms per wall-clock ms; null is "as fast as the worker can go". */
-const SPEEDS: { label: string; value: number | null }[] = [0.1, 0.25, 0.5, 1, 2, 5, 10]
-  .map((value) => ({ label: `${value}× real time`, value: value as number | null }))
-  .concat([{ label: 'as fast as possible', value: null }]);
 /** One press of "step" advances this much simulated time. */
 const STEP_MS = 1;
 /** Crashes in a row (with no good frame between) after which the page stops restarting the worker. */
@@ -56,7 +51,6 @@ class Page {
     failed: (err) => this.fail(err),
     crashed: (why) => void this.recover(why),
   });
-  private readonly panels: Panel[] = [];
   private readonly listeners = new Map<keyof PanelTopics, ((value: never) => void)[]>();
   readonly view = new ViewSettings({ speed: 0.25, freeRun: false, rasterWindowMs: 1000, showGates: false, showCurrents: false });
   private summary: ScenarioSummary | null = null;
@@ -76,7 +70,7 @@ class Page {
         return result;
       }
       if (change.kind !== 'poke' && change.kind !== 'freeRun') {
-        for (const panel of this.panels) panel.changed?.();
+        for (const panel of this.panelSet.panels) panel.changed?.();
         // Nothing the student touches is ignored in silence: after the end, say when it applies.
         if (this.state === 'finished') this.notice(`The run has ended at ${this.summary?.durationMs ?? 0} ms: your change applies when it runs again (Play again, or tick Run without end to go on from here).`);
       }
@@ -88,7 +82,7 @@ class Page {
     open: (raw, source) => this.open(raw, source),
     source: () => this.source,
     view: this.view,
-    images: () => this.panels.flatMap((p) => p.images?.() ?? []),
+    images: () => this.panelSet.panels.flatMap((p) => p.images?.() ?? []),
     publish: (topic, value) => {
       for (const listener of this.listeners.get(topic) ?? []) listener(value as never);
     },
@@ -102,49 +96,16 @@ class Page {
     },
   };
 
-  /** Hosts of the panels mounted later, in page order. */
-  private later: { host: HTMLElement; load: () => Promise<() => Panel> }[] = [];
+  private readonly panelSet = new PanelSet(ui.regions, this.hooks);
 
-  /** Mount the panels made at once into their regions, in order; keep a place for the later ones. */
-  async mount(): Promise<void> {
-    for (const entry of PANELS) {
-      const host = document.createElement('div');
-      ui.regions[entry.region].append(host);
-      if ('load' in entry) {
-        this.later.push({ host, load: entry.load });
-        continue;
-      }
-      const panel = entry.create();
-      await panel.mount(host, this.hooks);
-      this.panels.push(panel);
-    }
+  /** Mount the panels made at once, in their regions and page order. */
+  mount(): Promise<void> {
+    return this.panelSet.mount();
   }
 
-  /**
-   * Frames of the current run drawn before the later panels were mounted, kept for them (export
-   * writes every spike of the run): handed over once they mount, then no longer kept.
-   */
-  private early: { frame: Frame; info: FrameInfo }[] | null = [];
-
-  /** Mount the later panels (after the first frame is drawn), tell them what is loaded and what they missed. */
-  async mountLater(): Promise<void> {
-    const later = this.later;
-    this.later = [];
-    const made = await Promise.all(later.map((entry) => entry.load()));
-    const panels: Panel[] = [];
-    for (const [k, create] of made.entries()) {
-      const panel = create();
-      await panel.mount(later[k].host, this.hooks);
-      panels.push(panel);
-    }
-    this.panels.push(...panels);
-    const early = this.early ?? [];
-    this.early = null;
-    for (const panel of panels) {
-      if (!this.summary) continue;
-      panel.loaded?.(this.summary, this.run);
-      for (const { frame, info } of early) if (info.run === this.run) panel.frame?.(frame, info);
-    }
+  /** Mount the panels that come after the first frame. */
+  mountLater(): Promise<void> {
+    return this.panelSet.mountLater();
   }
 
   /** Resolves firstFrame (set by it: declared first, so its initializer is not run after). */
@@ -207,7 +168,7 @@ class Page {
     if (!result?.ok) return;
     ui.notice.hidden = true;
     this.summary = { ...this.summary, freeRun: on };
-    for (const panel of this.panels) panel.freeRun?.(on);
+    for (const panel of this.panelSet.panels) panel.freeRun?.(on);
     if (on && this.state === 'finished') this.setState('running'); // the worker goes on from the end
   }
 
@@ -215,11 +176,10 @@ class Page {
   private begin(summary: ScenarioSummary, run: number, state: RunState): void {
     this.summary = summary;
     this.run = run;
-    if (this.early) this.early = [];
     ui.title.textContent = summary.name;
     ui.description.textContent = summary.description;
     status.begin(summary);
-    for (const panel of this.panels) panel.loaded?.(summary, run);
+    this.panelSet.loaded(summary, run);
     this.setState(state);
     status.showWarnings(summary.warnings);
   }
@@ -294,8 +254,7 @@ class Page {
     if (frame) {
       this.restarts = 0; // the worker is doing its job again
       const info = { run: batch.run, timeMs: batch.timeMs, state: batch.state, stats: batch.stats, window: batch.window };
-      for (const panel of this.panels) panel.frame?.(frame, info);
-      this.early?.push({ frame, info });
+      this.panelSet.frame(frame, info);
       status.frame(frame);
       this.drawn();
     }
@@ -358,55 +317,6 @@ class Page {
   }
 }
 
-function wire(page: Page): void {
-  for (const { label, value } of SPEEDS) ui.speed.append(new Option(label, value === null ? 'max' : String(value)));
-  const showSpeed = (speed: number | null) => {
-    const value = speed === null ? 'max' : String(speed);
-    if (![...ui.speed.options].some((o) => o.value === value)) ui.speed.append(new Option(speedLabel(speed), value));
-    ui.speed.value = value;
-  };
-  showSpeed(page.view.get().speed);
-  ui.speed.addEventListener('change', () => page.view.set({ speed: ui.speed.value === 'max' ? null : Number(ui.speed.value) }));
-  page.view.subscribe((view, changed) => {
-    if (!changed.includes('speed')) return;
-    showSpeed(view.speed);
-    void page.setSpeed(view.speed);
-  });
-  ui.freeRun.checked = page.view.get().freeRun;
-  ui.freeRun.addEventListener('change', () => page.view.set({ freeRun: ui.freeRun.checked }));
-  page.view.subscribe((view, changed) => {
-    if (changed.includes('freeRun')) {
-      ui.freeRun.checked = view.freeRun;
-      void page.setFreeRun(view.freeRun);
-    }
-    if (changed.includes('rasterWindowMs')) void page.setStatsWindow(view.rasterWindowMs);
-  });
-  ui.playPause.addEventListener('click', () => page.toggle());
-  ui.step.addEventListener('click', () => void page.step());
-  ui.reset.addEventListener('click', () => void page.reset());
-  // The shortcuts act where the focus is not already taken: never in a text field or a select,
-  // never on an element that reads the keys itself (the f-I plot's arrows: data-keys), and space
-  // on a button presses that button (the play button is a toggle itself).
-  const ownKeys = (target: EventTarget | null): boolean =>
-    typingInto(target) || (target instanceof Element && target.closest('[data-keys]') !== null);
-  document.addEventListener('keydown', (event) => {
-    if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented || ownKeys(event.target)) return;
-    if (event.key === ' ') {
-      if (event.target instanceof HTMLButtonElement || (event.target instanceof Element && event.target.closest('summary, [role="button"], a[href]'))) return;
-      event.preventDefault(); // not a scroll of the page
-      if (!event.repeat) page.toggle();
-    } else if (event.key === 'ArrowRight') {
-      event.preventDefault();
-      void page.step();
-    } else if (event.key === 'r' || event.key === 'R') {
-      if (!event.repeat) void page.reset();
-    }
-  });
-  document.addEventListener('keyup', (event) => {
-    if (event.key === ' ' && !ownKeys(event.target) && !(event.target instanceof HTMLButtonElement)) event.preventDefault();
-  });
-}
-
 async function start(): Promise<void> {
   status.update('loading', undefined, 'Starting…');
   const page = new Page();
@@ -429,7 +339,7 @@ async function start(): Promise<void> {
     status.showError({ title: 'The page could not start:', detail: err instanceof Error ? err.message : String(err) });
     return;
   }
-  wire(page);
+  wireTransport(page, { speed: ui.speed, freeRun: ui.freeRun, playPause: ui.playPause, step: ui.step, reset: ui.reset });
   const loop = (now: number) => {
     page.tick(now);
     requestAnimationFrame(loop);
