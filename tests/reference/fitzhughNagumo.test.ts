@@ -10,6 +10,7 @@ import { validateScenario, type Scenario } from '../../src/scenario/scenario';
 import { singleNeuronScenario } from '../../src/scenario/singleNeuron';
 import { planFiSweep } from '../../src/bridge/fiPlan';
 import { fiSweep } from '../../src/bridge/fiSweep';
+import { rk4Plane } from './rk4Plane';
 
 const A = 0.7;
 const B = 0.8;
@@ -21,26 +22,7 @@ const REF_DT = 0.0005;
 /** RK4 of the typed-out equations under a constant input I from t = 0: v sampled every `everyMs`, and upward crossings of v = 1 (linearly interpolated). */
 function reference(current: (t: number) => number, durationMs: number, everyMs: number) {
   const f = (t: number, v: number, w: number): [number, number] => [v - (v * v * v) / 3 - w + current(t), (v + A - B * w) / TAU];
-  let v = V0;
-  let w = W0;
-  const steps = Math.round(durationMs / REF_DT);
-  const every = Math.round(everyMs / REF_DT);
-  const samples: number[] = [v];
-  const spikes: number[] = [];
-  for (let k = 0; k < steps; k++) {
-    const t = k * REF_DT;
-    const h = REF_DT;
-    const [k1v, k1w] = f(t, v, w);
-    const [k2v, k2w] = f(t + h / 2, v + (h / 2) * k1v, w + (h / 2) * k1w);
-    const [k3v, k3w] = f(t + h / 2, v + (h / 2) * k2v, w + (h / 2) * k2w);
-    const [k4v, k4w] = f(t + h, v + h * k3v, w + h * k3w);
-    const vNext = v + (h / 6) * (k1v + 2 * k2v + 2 * k3v + k4v);
-    w += (h / 6) * (k1w + 2 * k2w + 2 * k3w + k4w);
-    if (v < 1 && vNext >= 1) spikes.push(t + (h * (1 - v)) / (vNext - v));
-    v = vNext;
-    if ((k + 1) % every === 0) samples.push(v);
-  }
-  return { samples, spikes };
+  return rk4Plane(f, [V0, W0], 1, REF_DT, durationMs, everyMs);
 }
 
 /** The project's run of one neuron under a constant input, v traced every `everyMs`. */

@@ -13,6 +13,7 @@ import { validateScenario, type Scenario } from '../../src/scenario/scenario';
 import { singleNeuronScenario } from '../../src/scenario/singleNeuron';
 import { planFiSweep } from '../../src/bridge/fiPlan';
 import { fiSweep } from '../../src/bridge/fiSweep';
+import { rk4Plane } from './rk4Plane';
 
 interface Set {
   gCa: number;
@@ -42,26 +43,7 @@ function reference(p: Set, current: (t: number) => number, durationMs: number, e
     const dv = (current(t) - G_L * (v - E_L) - p.gCa * mInf * (v - E_CA) - G_K * w * (v - E_K)) / C;
     return [dv, (p.phi * (wInf - w)) / tauW];
   };
-  let v = E_L;
-  let w = 0.5 * (1 + Math.tanh((E_L - p.V3) / p.V4));
-  const steps = Math.round(durationMs / REF_DT);
-  const every = Math.round(everyMs / REF_DT);
-  const samples: number[] = [v];
-  const spikes: number[] = [];
-  const h = REF_DT;
-  for (let k = 0; k < steps; k++) {
-    const t = k * h;
-    const [k1v, k1w] = f(t, v, w);
-    const [k2v, k2w] = f(t + h / 2, v + (h / 2) * k1v, w + (h / 2) * k1w);
-    const [k3v, k3w] = f(t + h / 2, v + (h / 2) * k2v, w + (h / 2) * k2w);
-    const [k4v, k4w] = f(t + h, v + h * k3v, w + h * k3w);
-    const vNext = v + (h / 6) * (k1v + 2 * k2v + 2 * k3v + k4v);
-    w += (h / 6) * (k1w + 2 * k2w + 2 * k3w + k4w);
-    if (v < 0 && vNext >= 0) spikes.push(t + (h * -v) / (vNext - v));
-    v = vNext;
-    if ((k + 1) % every === 0) samples.push(v);
-  }
-  return { samples, spikes };
+  return rk4Plane(f, [E_L, 0.5 * (1 + Math.tanh((E_L - p.V3) / p.V4))], 0, REF_DT, durationMs, everyMs);
 }
 
 const regime = (name: string) => builtinModel('morris_lecar').regimes.get(name)!.parameters;
