@@ -20,6 +20,7 @@ import type { ModelFile } from '../model/modelFile.js';
 import type { Evaluator } from '../codegen/expression.js';
 import type { IonSettings } from '../model/ions.js';
 import { CLAMP_CURRENT, type VoltageClampSpec } from './clamp.js';
+import { LIMITS } from '../scenarioSpec.js';
 
 /** Time held at the holding level before each step. */
 export const HOLD_BEFORE_MS = 2;
@@ -143,6 +144,14 @@ export function currentEvaluators(model: LoadedModel): { evaluator: PointEvaluat
 export function runClampFamily(request: ClampFamilyRequest, validate: Validator, levels = clampLevels(request.fromMV, request.toMV, request.stepMV)): ClampFamily {
   let family: ClampFamily | null = null;
   const loaded = probeModel(request, validate);
+  // The family keeps every level's traces and currents: bound them all together, as a scenario's
+  // traces are bounded, before any level runs (161 levels of 10 s at 0.01 ms would be 13 GB).
+  const first = clampStepScenario(request, levels[0], loaded) as { durationMs: number; dtMs: number; record: { traceEveryMs?: number } };
+  const arrays = loaded.stateNames.length + 2 + loaded.display.currents.length; // state, clamp current, v; the currents and their total
+  const kept = levels.length * arrays * (first.durationMs / (first.record.traceEveryMs ?? first.dtMs));
+  if (kept > LIMITS.maxTraceSamples) {
+    throw new InputError('durationMs', `${levels.length} levels of ${first.durationMs} ms at dt ${first.dtMs} ms would keep ${kept.toExponential(2)} samples of ${arrays} traces; at most ${LIMITS.maxTraceSamples.toExponential(0)} are allowed: use fewer levels, a shorter step or a larger dt`);
+  }
   for (const levelMV of levels) {
     const experiment = Experiment.open(clampStepScenario(request, levelMV, loaded), validate, { derivedTraces: false });
     const valid = experiment.valid;
