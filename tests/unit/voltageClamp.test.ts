@@ -260,3 +260,12 @@ describe('clamp protocol', () => {
     expect(I[10]).toBeCloseTo(0, 10);
   });
 });
+
+describe('a clamp family that would keep too much', () => {
+  it('is refused before any level runs, naming the duration (and --duration on the command line)', () => {
+    expect(() => runClampFamily({ model: 'hh', holdingMV: -65, fromMV: -100, toMV: 60, stepMV: 1, durationMs: 10000, dtMs: 0.01 }, validateScenario)).toThrow(
+      expect.objectContaining({ field: 'durationMs', message: expect.stringMatching(/161 levels of 10002 ms .* at most 5e\+7/) }),
+    );
+    expect(() => clampOutput(['--model', 'hh', '--hold', '-65', '--from', '-100', '--to', '60', '--step', '1', '--duration', '10000'])).toThrow(expect.objectContaining({ field: '--duration' }));
+  });
+});
