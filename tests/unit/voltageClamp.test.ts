@@ -261,6 +261,87 @@ describe('clamp protocol', () => {
   });
 });
 
+describe('a clamp ramp (the family protocol "ramp")', () => {
+  // -100 to +60 mV in 40 ms (4 mV/ms): fast enough that sodium opens and inactivates on the way.
+  const ramp = runClampFamily({ model: 'hh', protocol: 'ramp', holdingMV: -65, fromMV: -100, toMV: 60, stepMV: 0, durationMs: 40 }, validateScenario);
+  const step = ramp.steps[0];
+  const names = ramp.currents.map((c) => c.name);
+
+  /** The gates along the same ramp from their steady state at the holding level, by RK4 at 1/20 of the run's step (dx/dt = (x_inf(V(t)) - x) / tau_x(V(t)) has no closed form here). */
+  function gatesAlongRamp(times: Float64Array): { m: number; h: number; n: number }[] {
+    const V = (t: number) => -100 + 4 * Math.min(t, 40);
+    const f = (t: number, x: number[]) => {
+      const r = rates(V(t));
+      return [(r.m[0] - x[0]) / r.m[1], (r.h[0] - x[1]) / r.h[1], (r.n[0] - x[2]) / r.n[1]];
+    };
+    const r0 = rates(-65);
+    let x = [r0.m[0], r0.h[0], r0.n[0]];
+    let t = 0;
+    const h = 0.0005;
+    const out: { m: number; h: number; n: number }[] = [];
+    for (const want of times) {
+      while (t < want - 1e-12) {
+        const k1 = f(t, x);
+        const k2 = f(t + h / 2, x.map((xi, i) => xi + (h / 2) * k1[i]));
+        const k3 = f(t + h / 2, x.map((xi, i) => xi + (h / 2) * k2[i]));
+        const k4 = f(t + h, x.map((xi, i) => xi + h * k3[i]));
+        x = x.map((xi, i) => xi + (h / 6) * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]));
+        t += h;
+      }
+      out.push({ m: x[0], h: x[1], n: x[2] });
+    }
+    return out;
+  }
+
+  it('is one run whose command moves linearly from fromMV to toMV, and v follows it', () => {
+    expect(ramp.protocol).toBe('ramp');
+    expect([ramp.fromMV, ramp.toMV]).toEqual([-100, 60]);
+    expect(ramp.steps).toHaveLength(1);
+    const n = step.timeMs.length;
+    // The last sample is a step before the ramp's end; the staggered gates stand a step ahead of it.
+    expect(ramp.method).toBe('staggered');
+    expect(step.timeMs[n - 1]).toBeCloseTo(40, 9);
+    expect(step.commandMV[n - 1]).toBeCloseTo(60, 9);
+    for (const j of [1, Math.floor(n / 2), n - 1]) {
+      expect(step.commandMV[j]).toBeCloseTo(-100 + 4 * step.timeMs[j], 9);
+      // With the staggered method the samples' gates stand a step ahead of v: v is the command a step before.
+      expect(step.v[j]).toBeCloseTo(step.commandMV[j] - 4 * ramp.dtMs, 9);
+    }
+  });
+
+  it('has I_Na and I_K along the ramp as the gates integrated independently give them, within 0.5 % of the peak', () => {
+    const gates = gatesAlongRamp(step.timeMs);
+    const na = step.currents[names.indexOf('I_Na')];
+    const k = step.currents[names.indexOf('I_K')];
+    const wantNa = gates.map((g, j) => 120 * g.m ** 3 * g.h * (step.commandMV[j] - E_NA));
+    const wantK = gates.map((g, j) => 36 * g.n ** 4 * (step.commandMV[j] - E_K));
+    const peakNa = Math.max(...wantNa.map(Math.abs));
+    const peakK = Math.max(...wantK.map(Math.abs));
+    let worstNa = 0;
+    let worstK = 0;
+    wantNa.forEach((w, j) => (worstNa = Math.max(worstNa, Math.abs(na[j] - w) / peakNa)));
+    wantK.forEach((w, j) => (worstK = Math.max(worstK, Math.abs(k[j] - w) / peakK)));
+    expect(peakNa).toBeGreaterThan(100); // sodium does open on the way up (uA/cm2)
+    expect(worstNa).toBeLessThan(0.005);
+    expect(worstK).toBeLessThan(0.005);
+  });
+
+  it('needs a clamp current of the ionic current plus the capacitive current C dV/dt (1 uF/cm2 x 4 mV/ms)', () => {
+    const n = step.timeMs.length;
+    for (const j of [10, Math.floor(n / 3), Math.floor((2 * n) / 3), n - 2]) {
+      // The clamp current at a sample is computed from that sample's v and gates, as traced.
+      const [v, m, h, g] = [step.v[j], step.state.m[j], step.state.h[j], step.state.n[j]];
+      const ionic = 120 * m ** 3 * h * (v - E_NA) + 36 * g ** 4 * (v - E_K) + 0.3 * (v - E_L);
+      expect(step.clampCurrent[j]).toBeCloseTo(4 + ionic, 6);
+    }
+  });
+
+  it('refuses a ramp that does not move, naming toMV', () => {
+    expect(() => runClampFamily({ model: 'hh', protocol: 'ramp', holdingMV: -65, fromMV: 0, toMV: 0, stepMV: 0, durationMs: 10 }, validateScenario)).toThrow(expect.objectContaining({ field: 'toMV' }));
+    expect(() => runClampFamily({ model: 'hh', protocol: 'zigzag' as 'ramp', holdingMV: -65, fromMV: 0, toMV: 10, stepMV: 1, durationMs: 10 }, validateScenario)).toThrow(expect.objectContaining({ field: 'protocol' }));
+  });
+});
+
 describe('a clamp family that would keep too much', () => {
   it('is refused before any level runs, naming the duration (and --duration on the command line)', () => {
     expect(() => runClampFamily({ model: 'hh', holdingMV: -65, fromMV: -100, toMV: 60, stepMV: 1, durationMs: 10000, dtMs: 0.01 }, validateScenario)).toThrow(

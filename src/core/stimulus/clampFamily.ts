@@ -4,6 +4,11 @@
 // CLI's `clamp` prints the table; a page panel draws the same runs (the currents against time, and
 // the I-V curves of peak and end against the command).
 //
+// A ramp (protocol 'ramp') is one run of the same shape: held, then the command jumps to fromMV and
+// moves linearly to toMV over durationMs. Its currents are read against the command at each sample:
+// a slow ramp traces the steady-state I-V curve in one sweep (gates keep up), a fast one the early
+// currents, and the clamp current carries the capacitive current C dV/dt on top of the ionic ones.
+//
 // Each run holds for HOLD_BEFORE_MS first (the variables other than v start at their steady state
 // at the holding level), then steps. The currents of a step are evaluated at the command level
 // with the traced state: the gates of the sample before the step's start (still the holding
@@ -25,9 +30,13 @@ import { LIMITS } from '../scenarioSpec.js';
 /** Time held at the holding level before each step. */
 export const HOLD_BEFORE_MS = 2;
 
+export type ClampProtocol = 'steps' | 'ramp';
+
 export interface ClampFamilyRequest {
   model: string | ModelFile;
   holdingMV: number;
+  /** A family of steps (default) or one ramp from fromMV to toMV over durationMs (stepMV is not used). */
+  protocol?: ClampProtocol;
   /** The command levels: from, to (inclusive, where the steps land on it) and step, in mV. */
   fromMV: number;
   toMV: number;
@@ -49,9 +58,12 @@ export interface ClampFamilyRequest {
 
 /** One step of the family. Arrays are per sample of the step, time from the jump. */
 export interface ClampStep {
+  /** A step's command level; a ramp's end level (toMV). */
   levelMV: number;
   /** Time since the jump that each sample's gates stand for (ms): see the header. */
   timeMs: Float64Array;
+  /** The command at each sample (a step's level throughout; along a ramp, where it had got to). */
+  commandMV: Float64Array;
   /** Each declared current at the command level, in the model's current order; `total` is their sum. */
   currents: Float64Array[];
   total: Float64Array;
@@ -67,6 +79,10 @@ export interface ClampStep {
 
 export interface ClampFamily {
   model: string;
+  protocol: ClampProtocol;
+  /** The ramp's start and end (for steps, the lowest and highest level). */
+  fromMV: number;
+  toMV: number;
   /** Declared currents: name, label and colour from the model file. */
   currents: { name: string; label: string; colour: string }[];
   /** Unit of the currents and of the clamp current (the model's input unit), and of v. */
@@ -90,19 +106,32 @@ export function clampLevels(fromMV: number, toMV: number, stepMV: number): numbe
   return Array.from({ length: count }, (_, k) => Number((fromMV + k * stepMV).toPrecision(12)));
 }
 
-/** The scenario of one step of the family: one neuron, clamped, every state variable and the clamp current traced. */
+/** The levels a request runs: each step's, or for a ramp one run (named by its end level). */
+export function requestLevels(request: ClampFamilyRequest): number[] {
+  const protocol = request.protocol ?? 'steps';
+  if (protocol === 'steps') return clampLevels(request.fromMV, request.toMV, request.stepMV);
+  if (protocol !== 'ramp') throw new InputError('protocol', `${JSON.stringify(String(protocol).slice(0, 40))} is not a clamp protocol: steps or ramp`);
+  for (const field of ['fromMV', 'toMV'] as const) {
+    if (typeof request[field] !== 'number' || !Number.isFinite(request[field])) throw new InputError(field, `a ramp's ${field === 'fromMV' ? 'start' : 'end'} must be a finite number of mV, got ${String(request[field])}`);
+  }
+  if (request.fromMV === request.toMV) throw new InputError('toMV', `a ramp must move: toMV equals fromMV (${request.fromMV} mV); for a flat command use the steps protocol`);
+  return [request.toMV];
+}
+
+/** The scenario of one step of the family (or of the ramp): one neuron, clamped, every state variable and the clamp current traced. */
 export function clampStepScenario(request: ClampFamilyRequest, levelMV: number, model: LoadedModel): Record<string, unknown> {
   const dtMs = request.dtMs ?? model.file.sweep?.dtMs ?? 0.01;
+  const window = { startMs: HOLD_BEFORE_MS, stopMs: HOLD_BEFORE_MS + request.durationMs };
   const clamp: VoltageClampSpec = {
     type: 'voltageClamp',
     population: 'cell',
     holdingMV: request.holdingMV,
-    commands: [{ startMs: HOLD_BEFORE_MS, stopMs: HOLD_BEFORE_MS + request.durationMs, levelMV }],
+    commands: [request.protocol === 'ramp' ? { ...window, fromMV: request.fromMV, toMV: request.toMV } : { ...window, levelMV }],
     ...(request.seriesResistance ? { seriesResistance: request.seriesResistance } : {}),
   };
   return {
     format: 'spikebridge-scenario/1',
-    name: `voltage clamp to ${levelMV} mV`,
+    name: request.protocol === 'ramp' ? `voltage clamp ramp from ${request.fromMV} to ${request.toMV} mV` : `voltage clamp to ${levelMV} mV`,
     durationMs: HOLD_BEFORE_MS + request.durationMs,
     dtMs,
     populations: [
@@ -141,7 +170,7 @@ export function currentEvaluators(model: LoadedModel): { evaluator: PointEvaluat
  * Run the family: one Experiment per level (validated by `validate`, the scenario layer's
  * validator), the first run's refusal thrown as an InputError naming the scenario field.
  */
-export function runClampFamily(request: ClampFamilyRequest, validate: Validator, levels = clampLevels(request.fromMV, request.toMV, request.stepMV)): ClampFamily {
+export function runClampFamily(request: ClampFamilyRequest, validate: Validator, levels = requestLevels(request)): ClampFamily {
   let family: ClampFamily | null = null;
   const loaded = probeModel(request, validate);
   // The family keeps every level's traces and currents: bound them all together, as a scenario's
@@ -161,6 +190,9 @@ export function runClampFamily(request: ClampFamilyRequest, validate: Validator,
     if (!family) {
       family = {
         model: model.id,
+        protocol: request.protocol ?? 'steps',
+        fromMV: request.protocol === 'ramp' ? request.fromMV : levels[0],
+        toMV: request.protocol === 'ramp' ? request.toMV : levels[levels.length - 1],
         currents: model.display.currents.map((c) => ({ name: c.name, label: c.label, colour: c.colour })),
         currentUnit: model.file.input.unit,
         voltageUnit: model.display.membrane?.unit ?? '',
@@ -175,7 +207,9 @@ export function runClampFamily(request: ClampFamilyRequest, validate: Validator,
     experiment.advance();
     const frame = experiment.drain();
     const ideal = !(request.seriesResistance && request.seriesResistance > 0);
-    family.steps.push(stepResult(model, pop.parameters, frame.traces.map((t) => t.values), frame.traces[0].everyMs, levelMV, request.durationMs, ideal, pop.method === 'staggered' ? valid.scenario.dtMs : 0));
+    // The command at a time from the jump: a step's level, or where the ramp has got to.
+    const command = request.protocol === 'ramp' ? (t: number) => request.fromMV + ((request.toMV - request.fromMV) * Math.min(t, request.durationMs)) / request.durationMs : () => levelMV;
+    family.steps.push(stepResult(model, pop.parameters, frame.traces.map((t) => t.values), frame.traces[0].everyMs, levelMV, command, request.durationMs, ideal, pop.method === 'staggered' ? valid.scenario.dtMs : 0));
   }
   if (!family) throw new InputError('fromMV', 'no command levels');
   return family;
@@ -188,9 +222,9 @@ function probeModel(request: ClampFamilyRequest, validate: Validator): LoadedMod
 
 /**
  * The currents of one step from the traced state (state variables in model order, then the clamp
- * current): at the command level under an ideal clamp, at the traced v under a series resistance.
+ * current): at the command under an ideal clamp, at the traced v under a series resistance.
  */
-function stepResult(model: LoadedModel, parameters: Float64Array, traces: Float64Array[], everyMs: number, levelMV: number, durationMs: number, ideal: boolean, leadMs: number): ClampStep {
+function stepResult(model: LoadedModel, parameters: Float64Array, traces: Float64Array[], everyMs: number, levelMV: number, command: (t: number) => number, durationMs: number, ideal: boolean, leadMs: number): ClampStep {
   const ns = model.stateNames.length;
   const membrane = model.display.membrane!.index;
   // Samples from the one before the jump to the last before the end (see the header).
@@ -201,9 +235,13 @@ function stepResult(model: LoadedModel, parameters: Float64Array, traces: Float6
   const values = currents.map(() => new Float64Array(n));
   const total = new Float64Array(n);
   const point = new Float64Array(ns);
+  // The sample before the jump holds the holding level's gates (the instant after the jump); the
+  // next ones are everyMs apart from the jump, the staggered gates a step (leadMs) ahead.
+  const timeMs = Float64Array.from({ length: n }, (_, j) => (j === 0 ? 0 : (j - 1) * everyMs + leadMs));
+  const commandMV = Float64Array.from(timeMs, command);
   for (let j = 0; j < n; j++) {
     for (let k = 0; k < ns; k++) point[k] = traces[k][first + j];
-    if (ideal) point[membrane] = levelMV;
+    if (ideal) point[membrane] = commandMV[j];
     evaluator.set(parameters, point, 0);
     let sum = 0;
     currents.forEach((c, q) => {
@@ -220,9 +258,8 @@ function stepResult(model: LoadedModel, parameters: Float64Array, traces: Float6
   });
   return {
     levelMV,
-    // The sample before the jump holds the holding level's gates (the instant after the jump); the
-    // next ones are everyMs apart from the jump, the staggered gates a step (leadMs) ahead.
-    timeMs: Float64Array.from({ length: n }, (_, j) => (j === 0 ? 0 : (j - 1) * everyMs + leadMs)),
+    timeMs,
+    commandMV,
     currents: values,
     total,
     clampCurrent: traces[ns].slice(first, last + 1),
