@@ -23,6 +23,8 @@ import type { PopulationOptions } from './population.js';
 import type { Stimulus } from './stimulus/stimuli.js';
 import type { VoltageClampSpec } from './stimulus/clamp.js';
 import { modelBlockers } from './model/blockers.js';
+import { PointEvaluator } from './model/evaluate.js';
+import { exprel } from './codegen/expression.js';
 import type { StepSizeWarning } from './model/timescale.js';
 import type { Evaluator } from './codegen/expression.js';
 import type { ValidScenario } from './scenarioSpec.js';
@@ -59,7 +61,13 @@ export type Change =
   /** A projection's weight (live where the loop reads it), delay (ms) and connection probability or in-degree (on reset). */
   | { kind: 'projection'; index: number; values: { weight?: number; delayMs?: number; probability?: number; inDegree?: number } }
   /** Trace this neuron of a population instead of the one traced (from now on; written into record.traces). */
-  | { kind: 'trace'; population: string; neuron: number };
+  | { kind: 'trace'; population: string; neuron: number }
+  /**
+   * Put every neuron of a population in this state now and run on from it (the phase plane's
+   * click): the variables named, the others as they are. Live, with the time going on; written
+   * into the population's `initial`, so a reset, a link and crash recovery start from it too.
+   */
+  | { kind: 'initial'; population: string; values: Record<string, number> };
 
 export type Applied = { applies: 'live' | 'reset' } | { refused: { field: string; message: string } };
 
@@ -259,8 +267,10 @@ export class Experiment {
           return this.setProjection(change.index, change.values);
         case 'trace':
           return this.setTraced(change.population, change.neuron);
+        case 'initial':
+          return this.setState(change.population, change.values);
         default:
-          throw new InputError('change.kind', `${JSON.stringify(String((change as { kind?: unknown } | null)?.kind).slice(0, 40))} is not a change; choose one of parameters, stimulus, populationSize, poke, blockers, ions, freeRun, protocol, projection, trace`);
+          throw new InputError('change.kind', `${JSON.stringify(String((change as { kind?: unknown } | null)?.kind).slice(0, 40))} is not a change; choose one of parameters, stimulus, populationSize, poke, blockers, ions, freeRun, protocol, projection, trace, initial`);
       }
     } catch (err) {
       if (err instanceof InputError) return { refused: { field: err.field, message: err.message } };
@@ -401,6 +411,61 @@ export class Experiment {
     this.inputs = this.inputs.map((t) => (t.population === population ? { ...t, neuron } : t));
     this.currents = this.derived ? currentTraces(this.sim, this.traces.map((t) => t.summary)) : [];
     return { applies: 'live' };
+  }
+
+  /**
+   * The state of every neuron of a population set now (see Change 'initial'). Checked whole before
+   * anything is written: each name a state variable, each value a finite number inside the model's
+   * bounds, and the scenario with the new `initial` valid.
+   */
+  private setState(population: string, values: Record<string, number>): Applied {
+    const k = this.populationIndex(population);
+    const field = `populations[${k}].initial`;
+    if (typeof values !== 'object' || values === null || Array.isArray(values) || Object.keys(values).length === 0) throw new InputError(field, 'a change gives an object { stateVariable: value } with at least one variable');
+    const pop = this.sim.populations[k];
+    const model = pop.model;
+    const given: [number, number][] = Object.entries(values).map(([name, value]) => {
+      const index = model.stateNames.indexOf(name);
+      if (index < 0) throw new InputError(`${field}.${name}`, `${JSON.stringify(name.slice(0, 40))} is not a state variable of ${model.id} (its state: ${model.stateNames.join(', ')})`);
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw new InputError(`${field}.${name}`, `must be a finite number, got ${typeof value === 'number' ? String(value) : typeof value}`);
+      const bound = model.bounds.find((b) => b.index === index);
+      if (bound && !(value >= bound.low && value <= bound.high)) throw new InputError(`${field}.${name}`, `${value} is outside the model's bounds for ${name}, [${bound.low}, ${bound.high}]`);
+      return [index, value];
+    });
+    const spec = this.raw.populations[k];
+    const initial = { ...(spec.initial as Record<string, unknown> | undefined), ...values };
+    const edited: RawScenario = { ...this.raw, populations: this.raw.populations.map((p, j) => (j === k ? { ...spec, initial } : p)) };
+    this.validate(edited); // refused here, naming the field, with nothing changed
+    this.raw = edited;
+    // What ran before keeps its frames; a drain also makes the blow-up search start after the jump.
+    this.pending.push(this.drainOne());
+    for (const [index, value] of given) pop.state[index].fill(value);
+    pop.refractoryUntil.fill(-Infinity); // run from the new state at once
+    if (pop.method === 'staggered') this.stagger(pop, given.map(([index]) => index));
+    return { applies: 'live' };
+  }
+
+  /**
+   * The staggered method keeps every variable but the leader (v) half a step ahead: the variables
+   * just set move on by half a step from the state as it now is, as Population.staggerStart does at t = 0.
+   */
+  private stagger(pop: Simulation['populations'][number], set: number[]): void {
+    const model = pop.model;
+    const leader = model.threshold.index;
+    const moved = set.filter((k) => k !== leader);
+    if (moved.length === 0) return;
+    const evaluator = new PointEvaluator(model);
+    const f = moved.map((k) => evaluator.compile(model.equations[k].rhs));
+    const a = moved.map((k) => evaluator.compile(model.equations[k].selfCoefficient!));
+    const h = this.current.scenario.dtMs / 2;
+    const point = new Float64Array(model.stateNames.length);
+    const next = new Float64Array(moved.length);
+    for (let i = 0; i < pop.size; i++) {
+      for (let k = 0; k < point.length; k++) point[k] = pop.state[k][i];
+      evaluator.set(pop.parameters, point, pop.input[i]);
+      moved.forEach((k, q) => (next[q] = point[k] + h * f[q](evaluator.values) * exprel(a[q](evaluator.values) * h)));
+      moved.forEach((k, q) => (pop.state[k][i] = next[q]));
+    }
   }
 
   private setPopulationSize(population: string, size: number): Applied {

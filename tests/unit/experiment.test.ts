@@ -249,3 +249,72 @@ describe('poke', () => {
     expect(exp.drain().spikes.timeMs.length).toBeGreaterThan(0);
   });
 });
+
+describe('initial: the state set mid-run (the phase plane\'s click), and the run goes on from it', () => {
+  /** One neuron with a constant input, traced in every variable at a binary-exact step. */
+  function single(model: string, amplitude: number, variables: string[], initial?: Record<string, number>): Record<string, unknown> {
+    return {
+      format: FORMAT,
+      durationMs: 100,
+      dtMs: 0.03125,
+      populations: [{ name: 'cell', model, size: 1, ...(initial ? { initial } : {}) }],
+      stimuli: [{ type: 'constant', population: 'cell', amplitude }],
+      record: { spikes: true, traces: variables.map((variable) => ({ population: 'cell', variable, neurons: [0] })) },
+    };
+  }
+
+  const cases = [
+    { model: 'fitzhugh_nagumo', amplitude: 0.5, state: { v: -1.5, w: 0.8 }, variables: ['v', 'w'] }, // rk4
+    { model: 'hh', amplitude: 10, state: { v: -20, m: 0.3, h: 0.5, n: 0.4 }, variables: ['v', 'm', 'h', 'n'] }, // staggered: gates half a step ahead
+  ];
+  for (const c of cases) {
+    it(`${c.model}: set at t = 60 ms, the run from there is the run of a scenario starting in that state (to 1e-12)`, () => {
+      const exp = openExperiment(single(c.model, c.amplitude, c.variables));
+      exp.advance(60);
+      const before = exp.drain();
+      expect(exp.apply({ kind: 'initial', population: 'cell', values: c.state })).toEqual({ applies: 'live' });
+      expect(exp.timeMs).toBe(60);
+      exp.advance(40);
+      const after = exp.drain();
+      const fresh = openExperiment({ ...single(c.model, c.amplitude, c.variables, c.state), durationMs: 40 });
+      fresh.advance();
+      const reference = fresh.drain();
+      for (const variable of c.variables) {
+        const got = after.traces.find((t) => t.variable === variable)!.values;
+        const want = reference.traces.find((t) => t.variable === variable)!.values.subarray(1); // the fresh run's t = 0 sample is the state set
+        expect(got.length, variable).toBe(want.length);
+        let worst = 0;
+        got.forEach((x, j) => (worst = Math.max(worst, Math.abs(x - want[j]))));
+        expect(worst, variable).toBeLessThan(1e-12);
+      }
+      expect(after.spikes.timeMs.length).toBe(reference.spikes.timeMs.length);
+      after.spikes.timeMs.forEach((t, j) => expect(t - 60).toBeCloseTo(reference.spikes.timeMs[j], 9));
+      // The frame before the change is kept whole, and the scenario says where a reset starts.
+      expect(before.traces[0].values.length).toBe(60 / 0.03125 + 1);
+      expect(exp.snapshot()).toMatchObject({ populations: [{ initial: c.state }] });
+    });
+  }
+
+  it('is refused naming the field for an unknown population or variable, a non-finite value or one outside the bounds, with nothing set', () => {
+    const exp = openExperiment(single('fitzhugh_nagumo', 0.5, ['v', 'w']));
+    exp.advance(10);
+    const state = () => [...exp.simulation.populations[0].state.map((x) => x[0])];
+    const was = state();
+    const snapshot = exp.snapshot();
+    const refusal = (change: unknown) => {
+      const result = exp.apply(change as Parameters<Experiment['apply']>[0]);
+      return 'refused' in result ? result.refused : null;
+    };
+    expect(refusal({ kind: 'initial', population: 'soma', values: { v: 0 } })).toMatchObject({ field: 'population', message: expect.stringMatching(/"soma" is not a population.*cell/) });
+    // v is valid but w is not: v is not set either.
+    expect(refusal({ kind: 'initial', population: 'cell', values: { v: 0, q: 1 } })).toMatchObject({ field: 'populations[0].initial.q', message: expect.stringMatching(/not a state variable of fitzhugh_nagumo \(its state: v, w\)/) });
+    expect(refusal({ kind: 'initial', population: 'cell', values: { v: 0, w: Number.NaN } })).toMatchObject({ field: 'populations[0].initial.w', message: expect.stringMatching(/must be a finite number, got NaN$/) });
+    expect(refusal({ kind: 'initial', population: 'cell', values: { v: Infinity } })).toMatchObject({ field: 'populations[0].initial.v' });
+    expect(refusal({ kind: 'initial', population: 'cell', values: { v: '1' } })).toMatchObject({ field: 'populations[0].initial.v', message: expect.stringMatching(/must be a finite number, got string$/) });
+    expect(refusal({ kind: 'initial', population: 'cell', values: {} })).toMatchObject({ field: 'populations[0].initial' });
+    expect(state()).toEqual(was);
+    expect(exp.snapshot()).toEqual(snapshot);
+    const hh = openExperiment(single('hh', 0, ['v']));
+    expect('refused' in hh.apply({ kind: 'initial', population: 'cell', values: { m: 1.5 } }) && hh.apply({ kind: 'initial', population: 'cell', values: { m: 1.5 } })).toMatchObject({ refused: { field: 'populations[0].initial.m', message: expect.stringMatching(/outside the model's bounds for m/) } });
+  });
+});
