@@ -4,9 +4,10 @@
 // stable, open when not, their type in words) for the input in force now, and the trajectory of
 // the running frames on it (HH's full trajectory projected onto the plane). The input where the rest
 // state loses stability (saddle-node: type I, Hopf: type II) is stated from the core's continuation.
-// Clicking or tapping the plane (or the "start from" fields) sets the initial state there and runs
-// from it: a scenario with that `initial` (steady and tied variables filled in by the plane) is
-// opened through the hooks, with traces of the plane's two variables added if they were missing.
+// Clicking or tapping the plane (or the "start from" fields) puts the population in that state
+// (steady and tied variables filled in by the plane) and the run goes on from it: an `initial`
+// change applied live, the time going on. Where the run has ended, or does not trace the plane's
+// two variables, the scenario is opened again from t = 0 in that state (with those traces added).
 import type { Frame } from '../core/simulation.js';
 import type { FrameInfo, Panel, PanelHooks } from './panel.js';
 import type { Bifurcation, PlaneRequest, PlaneView } from '../../workers/benchApi.js';
@@ -29,6 +30,7 @@ export function phasePlanePanel(): Panel {
   let bifurcationKey = '';
   let asking = 0;
   let timeMs = 0;
+  let runState: FrameInfo['state'] = 'empty';
   // The trajectory: the last TRAIL samples of every trace of neuron 0 of each population, as rings
   // (kept from the run's first frame, before the plane is known; x and y sample alike, so they align).
   const trails = new Map<string, { values: Float64Array; length: number; start: number }>();
@@ -198,7 +200,7 @@ export function phasePlanePanel(): Panel {
     plot.end();
   }
 
-  /** Run from (x, y): the plane fills in the rest of the state; the scenario opens with it as initial. */
+  /** Run from (x, y): the plane fills in the rest of the state, set live where the run goes on and traces both variables. */
   async function startFrom(x: number, y: number): Promise<void> {
     if (!target || !view) return;
     const t = target;
@@ -207,6 +209,15 @@ export function phasePlanePanel(): Panel {
     if (!state.ok) {
       status.className = 'bench-status error';
       status.textContent = `Cannot start there: ${state.error.message}`;
+      return;
+    }
+    const where = `${v.x.name} = ${fmt(x, 4)}, ${v.y.name} = ${fmt(y, 4)}`;
+    const traced = trailOf(t.population, v.x.name) && trailOf(t.population, v.y.name);
+    if (traced && (runState === 'running' || runState === 'paused')) {
+      const result = await hooks.apply({ kind: 'initial', population: t.population, values: state.value });
+      if (!result) return;
+      status.className = result.ok ? 'bench-status' : 'bench-status error';
+      status.textContent = result.ok ? `Started from ${where} at ${fmt(timeMs, 5)} ms${runState === 'paused' ? ' (paused: play to run on)' : ''}.` : `Not started: ${result.error.message}`;
       return;
     }
     const scenario = await hooks.scenario();
@@ -222,7 +233,7 @@ export function phasePlanePanel(): Panel {
     }
     const opened = await hooks.open(scenario);
     status.className = opened.ok ? 'bench-status' : 'bench-status error';
-    status.textContent = opened.ok ? `Started from ${v.x.name} = ${fmt(x, 4)}, ${v.y.name} = ${fmt(y, 4)}.` : `Not started: ${opened.message}`;
+    status.textContent = opened.ok ? `Started from ${where} (the run opened again at 0 ms${traced ? ', as the last had ended' : `, tracing ${v.x.name} and ${v.y.name}`}).` : `Not started: ${opened.message}`;
   }
 
   return {
@@ -272,6 +283,7 @@ export function phasePlanePanel(): Panel {
     frame(frame: Frame, info: FrameInfo) {
       const before = target ? inputNow(target) : 0;
       timeMs = info.timeMs;
+      runState = info.state;
       for (const trace of frame.traces) {
         if (trace.neuron !== 0) continue;
         const key = `${trace.population}/${trace.variable}`;

@@ -263,7 +263,7 @@ describe('initial: the state set mid-run (the phase plane\'s click), and the run
     };
   }
 
-  const cases = [
+  const cases: { model: string; amplitude: number; state: Record<string, number>; variables: string[] }[] = [
     { model: 'fitzhugh_nagumo', amplitude: 0.5, state: { v: -1.5, w: 0.8 }, variables: ['v', 'w'] }, // rk4
     { model: 'hh', amplitude: 10, state: { v: -20, m: 0.3, h: 0.5, n: 0.4 }, variables: ['v', 'm', 'h', 'n'] }, // staggered: gates half a step ahead
   ];
