@@ -113,6 +113,9 @@ export interface ValidScenario {
   estimate: { synapses: number; bytes: number };
 }
 
+/** What a scenario's `view` may ask of the page: the raster window in ms, the speed in simulated ms per second. */
+export const VIEW_LIMITS = { rasterWindowMs: [500, 10000], speed: [0, 10000] } as const;
+
 export const LIMITS = {
   maxDurationMs: 1e7,
   minDtMs: 1e-4,

@@ -9,7 +9,7 @@ import { checkDepth } from './json.js';
 import { Simulation } from '../core/simulation.js';
 import type { PopulationOptions } from '../core/population.js';
 import { Experiment, type ExperimentOptions } from '../core/experiment.js';
-import { LIMITS, type InitialValue, type PopulationSpec, type ProjectionSpec, type Scenario, type ValidScenario, type ViewSpec } from '../core/scenarioSpec.js';
+import { LIMITS, VIEW_LIMITS, type InitialValue, type PopulationSpec, type ProjectionSpec, type Scenario, type ValidScenario, type ViewSpec } from '../core/scenarioSpec.js';
 import { builtinModel } from '../core/model/builtinModels.js';
 import { loadModel, resolveParameters, METHODS, type LoadedModel, type MethodName } from '../core/model/loadModel.js';
 import type { ModelFile } from '../core/model/modelFile.js';
@@ -23,10 +23,9 @@ import { effectiveParameters } from '../core/model/modifiers.js';
 
 export const SCENARIO_FORMAT = 'spikebridge-scenario/1';
 
-export const VIEW_LIMITS = { rasterWindowMs: [500, 10000], speed: [0, 10000] } as const;
 
 export type { PopulationSpec, InitialValue, ProjectionSpec, TraceSpec, RecordSpec, ViewSpec, Scenario, ValidScenario } from '../core/scenarioSpec.js';
-export { LIMITS } from '../core/scenarioSpec.js';
+export { LIMITS, VIEW_LIMITS } from '../core/scenarioSpec.js';
 
 function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);

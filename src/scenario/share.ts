@@ -2,9 +2,10 @@
 // data from anyone, so the hash is checked for size and alphabet, inflated with a cap (a small
 // hash must not expand into gigabytes), decoded as strict UTF-8, parsed as JSON (which builds plain
 // data and runs nothing), and then passes validateScenario like any scenario file: equations only
-// ever reach the whitelisting loader.
+// ever reach the whitelisting loader. The validation (and the equation parser under it) is loaded
+// when a link is read or made, so a page that opens without one does not load it before its first frame.
 import { InputError } from '../core/errors.js';
-import { validateScenario, type Scenario } from './scenario.js';
+import type { Scenario } from './scenario.js';
 import { checkDepth } from './json.js';
 
 export const SHARE_PREFIX = '#s=';
@@ -55,6 +56,7 @@ function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
 
 /** The hash (with its "#s=" prefix) that carries this scenario. Validates it first. */
 export async function scenarioToHash(raw: unknown): Promise<string> {
+  const { validateScenario } = await import('./scenario.js');
   const { scenario } = validateScenario(raw);
   const json = new TextEncoder().encode(JSON.stringify(scenario));
   const deflated = await pipe(json, new CompressionStream('deflate-raw'), Infinity);
@@ -90,6 +92,7 @@ export async function scenarioFromHash(hash: string): Promise<SharedScenario> {
       throw new InputError('link', `does not hold JSON (${err instanceof Error ? err.message.slice(0, 120) : 'parse error'})`);
     }
     checkDepth(raw, 'link');
+    const { validateScenario } = await import('./scenario.js');
     return { ok: true, scenario: validateScenario(raw).scenario };
   } catch (err) {
     if (err instanceof InputError) return { ok: false, field: err.field, message: err.message };

@@ -2,7 +2,7 @@
 // traced, so the page can show a few membranes beside the raster. The variable traced is the one
 // each population's model file declares as its membrane potential (`membrane.variable`); a
 // population whose model declares none is left out.
-import { builtinModel } from '../core/model/builtinModels.js';
+import { builtinFile as shippedFile } from '../core/model/builtinFiles.js';
 import type { ModelFile } from '../core/model/modelFile.js';
 
 interface ScenarioShape {
@@ -17,12 +17,10 @@ export function membraneVariable(model: unknown, builtin: (id: string) => Pick<M
   return typeof variable === 'string' ? variable : null;
 }
 
-function builtinFile(id: string): ModelFile | undefined {
-  try {
-    return builtinModel(id).file;
-  } catch {
-    return undefined; // an unknown id: the worker's validation names it
-  }
+/** The shipped file as data (read before the worker validates it; an unknown id is its to name). */
+function builtinFile(id: string): Pick<ModelFile, 'membrane'> | undefined {
+  const file = shippedFile(id);
+  return file && typeof file === 'object' ? (file as Pick<ModelFile, 'membrane'>) : undefined;
 }
 
 /** The scenario with membrane traces added when it records none (changed in place and returned). */

@@ -6,6 +6,7 @@
 // (the worker's snapshot), open another scenario, share the view settings. It never looks at a
 // model: which traces a panel draws, and how, is the panel's business, read from the worker's
 // summary. If the worker dies it is restarted with the last snapshot, and the page says so.
+import './earlyWorker.js'; // first: the worker starts loading before the modules below evaluate
 import { DEFAULT_PRESET, preset } from '../scenario/presets.js';
 import type { Batch, RunState, ScenarioSummary } from '../../workers/simulationApi.js';
 import type { ViewSpec } from '../scenario/scenario.js';
@@ -17,6 +18,10 @@ import { pageOfView, readHashOnLoad, viewOfPage } from './shareLink.js';
 import { withMembraneTraces } from './defaultTraces.js';
 import { LONG_RUN_DECLINED, confirmLongRun } from './longRun.js';
 import { wireTransport } from './transport.js';
+
+// The start, as marks a browser test reads back (performance.getEntriesByType('mark')): the page's
+// script running, the first scenario built by the worker, the first frame drawn.
+performance.mark('spikebridge:script');
 
 /** One press of "step" advances this much simulated time. */
 const STEP_MS = 1;
@@ -108,6 +113,7 @@ class Page {
     return this.panelSet.mountLater();
   }
 
+  private framed = false;
   /** Resolves firstFrame (set by it: declared first, so its initializer is not run after). */
   private drawn!: () => void;
   /** Resolves once a frame of a scenario has been drawn (or the page has failed). */
@@ -144,6 +150,7 @@ class Page {
     const result = await this.client.load(withMembraneTraces(structuredClone(raw)), view.speed, true);
     if (!result) return { ok: false, field: 'page', message: 'the simulation worker is not running' };
     if (!result.ok) return { ok: false, field: result.error.field, message: result.error.message };
+    if (!this.summary) performance.mark('spikebridge:built');
     if (!(await this.mounted)) return { ok: false, field: 'page', message: 'the page could not start' };
     ui.notice.hidden = true; // a restart notice belongs to the scenario it restarted
     status.clearError();
@@ -256,6 +263,8 @@ class Page {
       const info = { run: batch.run, timeMs: batch.timeMs, state: batch.state, stats: batch.stats, window: batch.window };
       this.panelSet.frame(frame, info);
       status.frame(frame);
+      if (!this.framed) performance.mark('spikebridge:first-frame');
+      this.framed = true;
       this.drawn();
     }
     if (batch.error && this.state !== 'failed') {

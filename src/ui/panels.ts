@@ -10,7 +10,6 @@ import { rasterView } from './rasterView.js';
 import { membraneView } from './membraneView.js';
 import { traceViews } from './traceViews.js';
 import { readout } from './readout.js';
-import { lessonsPanel } from './lessonsPanel.js';
 import { controls } from './controls.js';
 import { statsStrip } from './statsStrip.js';
 import { networkControls } from './networkControls.js';
@@ -29,7 +28,8 @@ export const PANELS: PanelEntry[] = [
   { region: 'tools', load: () => import('./exportPanel.js').then((m) => m.exportPanel) },
   { region: 'tools', load: () => import('./equationEditor.js').then((m) => m.equationEditor) },
   { region: 'tools', load: () => import('./clampPanel.js').then((m) => m.clampPanel) },
-  { region: 'controls', create: lessonsPanel },
+  // Lessons load their checks' expression parser: after the first frame, above the controls still.
+  { region: 'controls', load: () => import('./lessonsPanel.js').then((m) => m.lessonsPanel) },
   { region: 'controls', create: controls },
   { region: 'controls', create: networkControls },
   { region: 'controls', load: () => import('./ionsPanel.js').then((m) => m.ionsPanel) },

@@ -3,20 +3,16 @@
 // (Izhikevich's RS, FS, ...; Morris-Lecar's type I and type II). A model needs no code here: the
 // scenario comes from singleNeuronScenario, the controls and traces from the worker's summary.
 import { preset } from '../scenario/presets.js';
-import { singleNeuronScenario } from '../scenario/singleNeuron.js';
-import { builtinModel, builtinModelInfo } from '../core/model/builtinModels.js';
+import { builtinModelInfo } from '../core/model/builtinFiles.js';
 import type { Panel, PanelHooks } from './panel.js';
 import { el } from './dom.js';
 
 /** The presets the page offers, in the order a student meets them. */
 export const PAGE_PRESETS = ['single-lif', 'single-hh', 'lif-vs-hh', 'cuba', 'cobahh', 'brunel-j0.25'] as const;
 
-/** The regimes a built-in model's file names, with their meanings (none for most models). */
-function regimesOf(id: string): { name: string; meaning: string }[] {
-  return [...builtinModel(id).regimes].map(([name, r]) => ({ name, meaning: r.meaning }));
-}
 
 export function scenarioChooser(): Panel {
+  const models = builtinModelInfo();
   let hooks: PanelHooks;
   let presetSelect: HTMLSelectElement;
   let modelSelect: HTMLSelectElement;
@@ -27,12 +23,15 @@ export function scenarioChooser(): Panel {
     if (!result.ok) hooks.showError('The scenario was refused:', result.message);
   }
 
-  function openModel(): void {
+  async function openModel(): Promise<void> {
     const id = modelSelect.value;
     if (!id) return;
     const regime = regimeSelect.hidden ? undefined : regimeSelect.value || undefined;
     let scenario: unknown;
     try {
+      // The scenario layer (and the equation parser under it) loads when a model is first chosen,
+      // not before the first frame.
+      const { singleNeuronScenario } = await import('../scenario/singleNeuron.js');
       scenario = singleNeuronScenario(id, regime ? { regime } : {});
     } catch (err) {
       hooks.showError('The model could not be set up:', err instanceof Error ? err.message : String(err));
@@ -42,7 +41,7 @@ export function scenarioChooser(): Panel {
   }
 
   function showRegimes(id: string): void {
-    const regimes = id ? regimesOf(id) : [];
+    const regimes = (id && models.find((m) => m.id === id)?.regimes) || [];
     regimeSelect.replaceChildren(...regimes.map((r) => el('option', { value: r.name, title: r.meaning }, `${r.name}: ${r.meaning}`)));
     regimeSelect.hidden = regimes.length === 0;
   }
@@ -74,7 +73,7 @@ export function scenarioChooser(): Panel {
       for (const key of PAGE_PRESETS) presetSelect.append(new Option((preset(key) as { name?: string }).name ?? key, key));
       modelSelect = el('select', { id: 'model-choice', title: 'One neuron of any model, with a step of input: choosing it loads it and starts it' });
       modelSelect.append(new Option('a model…', ''));
-      for (const model of builtinModelInfo()) {
+      for (const model of models) {
         const option = new Option(model.name, model.id);
         option.title = model.description;
         modelSelect.append(option);
@@ -85,9 +84,9 @@ export function scenarioChooser(): Panel {
       presetSelect.addEventListener('change', () => void open(preset(presetSelect.value), `preset:${presetSelect.value}`));
       modelSelect.addEventListener('change', () => {
         showRegimes(modelSelect.value);
-        openModel();
+        void openModel();
       });
-      regimeSelect.addEventListener('change', openModel);
+      regimeSelect.addEventListener('change', () => void openModel());
     },
     loaded() {
       follow(hooks.source());

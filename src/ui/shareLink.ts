@@ -4,7 +4,7 @@
 // back the speed, the raster window and which trace views (gates, currents) are shown as well. It is
 // the toolbar's "Share link" panel (sharePanel) and the reading of a link the page opens with.
 import { scenarioFromHash, scenarioToHash, SHARE_PREFIX } from '../scenario/share.js';
-import { VIEW_LIMITS, type Scenario, type ViewSpec } from '../scenario/scenario.js';
+import { VIEW_LIMITS, type Scenario, type ViewSpec } from '../core/scenarioSpec.js';
 import { InputError } from '../core/errors.js';
 import type { PageView, Panel, PanelHooks } from './panel.js';
 

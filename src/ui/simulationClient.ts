@@ -9,6 +9,7 @@
 import { wrap, type Remote } from 'comlink';
 import type { Batch, LoadResult, SimulationApi } from '../../workers/simulationApi.js';
 import type { Change, ChangeResult } from '../../workers/simulationApi.js';
+import { simulationWorker } from './earlyWorker.js';
 
 /**
  * A worker that has not answered a take() for this long is taken for dead (a worker that closes
@@ -47,7 +48,7 @@ export class SimulationClient {
   /** Start a worker (terminating any before it). */
   start(): void {
     this.worker?.terminate();
-    const worker = new Worker(new URL('../../workers/simulation.worker.ts', import.meta.url), { type: 'module' });
+    const worker = simulationWorker();
     worker.addEventListener('error', (event) => {
       event.preventDefault();
       if (worker === this.worker) this.crash(event.message || 'it could not run');

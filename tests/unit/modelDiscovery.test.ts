@@ -21,7 +21,13 @@ it('the built-in models are exactly the files in models/, each with its name and
   for (const m of info) {
     expect(m.name.length).toBeGreaterThan(3);
     expect(m.description.length).toBeGreaterThan(20);
+    // The page lists the files as data (no parser on its first screen): what it lists is what loads.
+    const loaded = builtinModel(m.id);
+    expect(m.name).toBe(loaded.file.name);
+    expect(m.description).toBe(loaded.file.description);
+    expect(m.regimes).toEqual([...loaded.regimes].map(([name, r]) => ({ name, meaning: r.meaning })));
   }
+  expect(info.find((m) => m.id === 'izhikevich')!.regimes.map((r) => r.name)).toContain('FS');
 });
 
 it('an unknown id is refused with the field and the list of what there is', () => {
