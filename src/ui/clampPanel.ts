@@ -1,11 +1,12 @@
 // The voltage-clamp panel: the experiment Hodgkin and Huxley did, on the page's population (any
-// model whose file declares a membrane variable and currents). A command protocol (holding level,
-// a family of steps from/to/step, their duration; an ideal clamp or one through a series
-// resistance R_s) runs in the bench worker (an HH family takes seconds), with the blockers, ion
-// concentrations and parameters in force. It shows the family's currents over time (each declared
-// current, the total, the clamp current, or a gate, with the model file's labels and colours), the
-// I-V curves (each current's peak, the total's most inward value and its late value at the end of
-// the step, against the command potential) and, as the text alternative, the I-V data as a table.
+// model whose file declares a membrane variable and currents). A command protocol (a holding level,
+// then either a family of steps from/to/step or one ramp from/to, over a duration; an ideal clamp
+// or one through a series resistance R_s) runs in the bench worker (an HH family takes seconds),
+// with the blockers, ion concentrations and parameters in force. It shows the currents over time
+// (each declared current, the total, the clamp current, or a gate, with the model file's labels and
+// colours), the I-V curves (for steps: each current's peak, the total's most inward value and its
+// late value at the end of the step, against the command potential; for a ramp: each current, the
+// total and the clamp current along the command) and, as the text alternative, the I-V data as a table.
 import type { Panel, PanelHooks } from './panel.js';
 import type { ClampFamily } from '../../workers/benchApi.js';
 import { button, el, statusLine } from './dom.js';
@@ -29,6 +30,8 @@ export function clampPanel(): Panel {
   const from = numberInput('from', -100, { id: 'clamp-from', min: -200, max: 200 });
   const to = numberInput('to', 60, { id: 'clamp-to', min: -200, max: 200 });
   const step = numberInput('step', 10, { id: 'clamp-step', min: 0.1, max: 100 });
+  const protocol = el('select', { id: 'clamp-protocol', 'aria-label': 'Command protocol' });
+  protocol.append(el('option', { value: 'steps' }, 'family of steps'), el('option', { value: 'ramp' }, 'ramp'));
   const duration = numberInput('duration (ms)', 20, { id: 'clamp-duration', min: 0.1, max: 1000 });
   const mode = el('select', { id: 'clamp-mode', 'aria-label': 'Clamp' });
   mode.append(el('option', { value: 'ideal' }, 'ideal clamp'), el('option', { value: 'rs' }, 'series resistance R_s'));
@@ -65,9 +68,11 @@ export function clampPanel(): Panel {
     status.className = 'bench-status';
     status.textContent = `Running the clamp family of ${t.population} in the background…`;
     const seriesResistance = mode.value === 'rs' ? Number(rs.input.value) : undefined;
+    const ramp = protocol.value === 'ramp';
     const result = await askBench((api) =>
       api.clampFamily({
         model: t.model,
+        protocol: ramp ? 'ramp' : 'steps',
         parameters: t.parameters,
         blockers: t.blockers,
         ions: t.ions,
@@ -89,7 +94,11 @@ export function clampPanel(): Panel {
     }
     family = result.value;
     const blocked = Object.entries(family.blockers).filter(([, f]) => f > 0);
-    status.textContent = `${family.steps.length} steps from ${fmt(family.steps[0].levelMV)} to ${fmt(family.steps[family.steps.length - 1].levelMV)} ${family.voltageUnit}, held at ${fmt(family.holdingMV)}; ${seriesResistance !== undefined ? `series resistance ${fmt(seriesResistance)}` : 'ideal clamp'}${blocked.length > 0 ? `; blocked: ${blocked.map(([p, f]) => `${p} ${fmt(f * 100)} %`).join(', ')}` : ''}.`;
+    const what =
+      family.protocol === 'ramp'
+        ? `A ramp from ${fmt(family.fromMV)} to ${fmt(family.toMV)} ${family.voltageUnit} in ${fmt(family.durationMs)} ms (${fmt((family.toMV - family.fromMV) / family.durationMs)} ${family.voltageUnit}/ms)`
+        : `${family.steps.length} steps from ${fmt(family.steps[0].levelMV)} to ${fmt(family.steps[family.steps.length - 1].levelMV)} ${family.voltageUnit}`;
+    status.textContent = `${what}, held at ${fmt(family.holdingMV)}; ${seriesResistance !== undefined ? `series resistance ${fmt(seriesResistance)}` : 'ideal clamp'}${blocked.length > 0 ? `; blocked: ${blocked.map(([p, f]) => `${p} ${fmt(f * 100)} %`).join(', ')}` : ''}.`;
     fillShow();
     draw();
     fillTable();
@@ -126,7 +135,7 @@ export function clampPanel(): Panel {
     const unit = chosen === 'v' ? family.voltageUnit : chosen.startsWith('gate:') ? '' : family.currentUnit;
     const colour = chosen.startsWith('current:') ? family.currents.find((c) => `current:${c.name}` === chosen)!.colour : '#222222';
     const all = family.steps.flatMap((s) => [...series(s)]);
-    timePlot.begin({ x: [0, family.durationMs], y: rangeOf(all), xTitle: 'time from the step (ms)', yTitle: `${show.selectedOptions[0]?.textContent ?? ''}${unit ? ` (${unit})` : ''}` });
+    timePlot.begin({ x: [0, family.durationMs], y: rangeOf(all), xTitle: family.protocol === 'ramp' ? 'time from the ramp\'s start (ms)' : 'time from the step (ms)', yTitle: `${show.selectedOptions[0]?.textContent ?? ''}${unit ? ` (${unit})` : ''}` });
     timePlot.clip();
     const n = family.steps.length;
     family.steps.forEach((s, k) => {
@@ -136,6 +145,12 @@ export function clampPanel(): Panel {
     });
     timePlot.context.globalAlpha = 1;
     timePlot.end();
+    if (family.protocol === 'ramp') {
+      legend.replaceChildren(el('li', {}, `one ramp, ${fmt(family.fromMV)} to ${fmt(family.toMV)} ${family.voltageUnit}`));
+      drawRampIV(family);
+      note.textContent = reversalNote(family);
+      return;
+    }
     legend.replaceChildren(el('li', {}, `${n} command steps, lighter for the lower levels (${fmt(family.steps[0].levelMV)} … ${fmt(family.steps[n - 1].levelMV)} ${family.voltageUnit})`));
 
     const levels = Float64Array.from(family.steps, (s) => s.levelMV);
@@ -151,6 +166,11 @@ export function clampPanel(): Panel {
       for (let k = 0; k < levels.length; k++) ivPlot.marker(levels[k], c.values[k], c.colour, c.dash.length === 0, 2.5);
     }
     ivPlot.end();
+    showIvLegend(curves);
+    note.textContent = reversalNote(family);
+  }
+
+  function showIvLegend(curves: { label: string; colour: string; dash: number[] }[]): void {
     ivLegend.replaceChildren(...curves.map((c) => {
       const item = el('li');
       const swatch = el('span');
@@ -158,11 +178,27 @@ export function clampPanel(): Panel {
       item.append(swatch, c.label);
       return item;
     }));
-    note.textContent = reversalNote(family);
+  }
+
+  /** A ramp's I-V: each current, the total and the clamp current (ionic and capacitive) against the command along it. */
+  function drawRampIV(f: ClampFamily): void {
+    const s = f.steps[0];
+    const curves = [
+      ...f.currents.map((c, i) => ({ label: c.label, colour: c.colour, values: s.currents[i], dash: [] as number[] })),
+      { label: 'total ionic current', colour: '#222222', values: s.total, dash: [] as number[] },
+      { label: 'clamp current (ionic + C dV/dt)', colour: '#222222', values: s.clampCurrent, dash: [6, 4] },
+    ];
+    ivPlot.begin({ x: rangeOf([f.fromMV, f.toMV]), y: rangeOf(curves.flatMap((c) => [...c.values, 0])), xTitle: `command potential along the ramp (${f.voltageUnit})`, yTitle: `current (${f.currentUnit}), outward +` });
+    ivPlot.clip();
+    ivPlot.line([ivPlot.axes.x[0], ivPlot.axes.x[1]], [0, 0], '#888888', 1);
+    for (const c of curves) ivPlot.line(s.commandMV, c.values, c.colour, 1.8, c.dash);
+    ivPlot.end();
+    showIvLegend(curves);
   }
 
   function fillTable(): void {
     if (!family) return;
+    if (family.protocol === 'ramp') return fillRampTable(family);
     const u = family.currentUnit;
     const head = el('tr');
     const names = [...family.currents.map((c) => c.name), 'total'];
@@ -173,6 +209,24 @@ export function clampPanel(): Panel {
       return row;
     });
     table.replaceChildren(el('caption', {}, 'I-V data: each current at its largest magnitude during the step (peak) and at its end, and the most inward total, outward positive'), el('thead'), el('tbody'));
+    table.tHead!.append(head);
+    table.tBodies[0].append(...rows);
+  }
+
+  /** A ramp's table: the samples nearest 17 evenly spaced commands along it. */
+  function fillRampTable(f: ClampFamily): void {
+    const s = f.steps[0];
+    const u = f.currentUnit;
+    const head = el('tr');
+    head.append(el('th', { scope: 'col' }, `V (${f.voltageUnit})`), el('th', { scope: 'col' }, 't (ms)'), ...f.currents.map((c) => el('th', { scope: 'col' }, `${c.name} (${u})`)), el('th', { scope: 'col' }, `total (${u})`), el('th', { scope: 'col' }, `clamp (${u})`));
+    const last = s.timeMs.length - 1;
+    const picks = [...new Set(Array.from({ length: 17 }, (_, k) => Math.round((k * last) / 16)))];
+    const rows = picks.map((j) => {
+      const row = el('tr');
+      row.append(el('th', { scope: 'row' }, fmt(s.commandMV[j], 4)), el('td', {}, fmt(s.timeMs[j], 4)), ...f.currents.map((_, i) => el('td', {}, fmt(s.currents[i][j], 4))), el('td', {}, fmt(s.total[j], 4)), el('td', {}, fmt(s.clampCurrent[j], 4)));
+      return row;
+    });
+    table.replaceChildren(el('caption', {}, 'I-V data along the ramp: each current at 17 points of the command, outward positive; the clamp current adds the capacitive current'), el('thead'), el('tbody'));
     table.tHead!.append(head);
     table.tBodies[0].append(...rows);
   }
@@ -197,9 +251,13 @@ export function clampPanel(): Panel {
       const showLabel = el('label', {}, 'show ');
       showLabel.append(show);
       const controls = el('div', { class: 'bench-controls' });
-      controls.append(whoLabel, hold.wrap, from.wrap, to.wrap, step.wrap, duration.wrap, mode, rs.wrap, run);
+      controls.append(whoLabel, protocol, hold.wrap, from.wrap, to.wrap, step.wrap, duration.wrap, mode, rs.wrap, run);
       host.append(el('h2', {}, 'Voltage clamp'), controls, status, showLabel, plots, note, tableBox);
       mode.addEventListener('change', () => (rs.wrap.hidden = mode.value !== 'rs'));
+      protocol.addEventListener('change', () => {
+        step.wrap.hidden = protocol.value === 'ramp';
+        run.textContent = protocol.value === 'ramp' ? 'Run clamp ramp' : 'Run clamp family';
+      });
       run.addEventListener('click', () => void runFamily());
       show.addEventListener('change', draw);
       window.addEventListener('resize', draw);
@@ -247,6 +305,7 @@ export function reversalNote(family: ClampFamily): string {
  * levels it changes sign between; null when it keeps one sign.
  */
 export function reversalMV(family: ClampFamily, i: number): number | null {
+  if (family.protocol === 'ramp') return rampCrossing(family.steps[0].commandMV, family.steps[0].currents[i]);
   const steps = family.steps;
   let last = -1; // the last level with a non-zero peak
   for (let k = 0; k < steps.length; k++) {
@@ -264,4 +323,20 @@ export function reversalMV(family: ClampFamily, i: number): number | null {
 
 function png(canvas: HTMLCanvasElement): Promise<{ blob: Blob; width: number; height: number } | null> {
   return new Promise((resolve) => canvas.toBlob((blob) => resolve(blob ? { blob, width: canvas.width, height: canvas.height } : null), 'image/png'));
+}
+
+/** Along a ramp: the command where a current first changes sign (interpolated; a sample exactly at 0 between opposite signs is it), null if it keeps one sign. */
+function rampCrossing(command: Float64Array, current: Float64Array): number | null {
+  let last = -1;
+  for (let k = 0; k < current.length; k++) {
+    const y = current[k];
+    if (y === 0) continue;
+    if (last >= 0 && Math.sign(y) !== Math.sign(current[last])) {
+      if (k - last > 1) return command[last + 1];
+      const ya = current[last];
+      return command[last] + ((command[k] - command[last]) * ya) / (ya - y);
+    }
+    last = k;
+  }
+  return null;
 }

@@ -4,7 +4,9 @@
 // in force and the Goldman-Hodgkin-Katz resting potential as numbers. Each change goes to the
 // running experiment through apply (blockers, ions, or the temperature parameter), so raising [K]o
 // moves E_K and the membrane potential of the running trace at once; the membrane potential now is
-// shown beside the GHK prediction, from the frames.
+// shown beside the GHK prediction, from the frames. Where several populations declare blockers or
+// ions, a chooser picks the one shown. The temperature box follows the temperature in force, however
+// it was set (this box, its parameter control, undo), except while the student is typing in it.
 import type { Frame } from '../core/simulation.js';
 import type { Panel, PanelHooks } from './panel.js';
 import type { PopulationSummary } from '../../workers/simulationApi.js';
@@ -44,6 +46,9 @@ export function ionsPanel(): Panel {
   const status = statusLine('bench-status', 'ions-status');
   let vNow = NaN;
   const vLine = el('p', { id: 'ions-v-now' });
+  const who = el('select', { id: 'ions-population', 'aria-label': 'Population whose blockers and ions are shown' });
+  const whoLabel = el('label', {}, 'population ');
+  let temperatureInput: HTMLInputElement | null = null;
 
   function candidates(): BenchTarget[] {
     return benchTargets(hooks.summary(), hooks.scenarioNow()).filter((t) => t.summary.blockers.length > 0 || (t.summary.ions?.species.length ?? 0) > 0);
@@ -62,7 +67,14 @@ export function ionsPanel(): Panel {
 
   function build(): void {
     const all = candidates();
-    target = all[0] ?? null;
+    const names = all.map((t) => t.population);
+    if (who.options.length !== names.length || [...who.options].some((o, k) => o.value !== names[k])) {
+      const before = who.value;
+      who.replaceChildren(...all.map((t) => el('option', { value: t.population }, `${t.population} (${t.summary.modelName})`)));
+      if (names.includes(before)) who.value = before;
+    }
+    whoLabel.hidden = names.length < 2;
+    target = all.find((t) => t.population === who.value) ?? all[0] ?? null;
     host.hidden = !target;
     if (!target) return;
     const p = target.summary;
@@ -72,6 +84,10 @@ export function ionsPanel(): Panel {
       return;
     }
     shownFor = key;
+    vNow = NaN;
+    recent.length = 0;
+    vLine.textContent = '';
+    temperatureInput = null;
     setting = new Set((p.ions?.species ?? []).filter((s) => s.setsReversal || target!.ions[s.ion] !== undefined).map((s) => s.ion));
     concentrations = Object.fromEntries((p.ions?.species ?? []).map((s) => [s.ion, { insideMM: target!.ions[s.ion]?.insideMM ?? s.insideMM, outsideMM: target!.ions[s.ion]?.outsideMM ?? s.outsideMM }]));
     const temp = temperatureRow(p);
@@ -116,19 +132,23 @@ export function ionsPanel(): Panel {
         void send({ kind: 'parameters', population: p.name, values: { [temp.name]: celsius } }, `${temp.name} ${fmt(celsius)} degC`);
       });
       body.append(field.wrap);
+      temperatureInput = field.input;
     }
     showNumbers();
   }
 
   function showNumbers(): void {
     const p = target?.summary;
-    if (!p?.ions) {
-      numbers.textContent = '';
-      return;
-    }
+    if (!p) return;
     // The temperature in force: the parameter as the page has it (the controls may have changed it too).
     const temp = temperatureRow(p);
     if (temp && target?.parameters[temp.name] !== undefined) celsius = target.parameters[temp.name];
+    // The box shows the temperature in force, unless the student is editing it now.
+    if (temperatureInput && document.activeElement !== temperatureInput && Number(temperatureInput.value) !== celsius) temperatureInput.value = String(celsius);
+    if (!p.ions) {
+      numbers.textContent = '';
+      return;
+    }
     const species = p.ions.species.map((s) => ({ ...s, ...concentrations[s.ion] }));
     const parts = species.filter((s) => s.reversal).map((s) => {
       const nernst = `E_${s.ion} = ${fmt(nernstMV(s.charge, s.insideMM, s.outsideMM, celsius), 4)} mV`;
@@ -147,7 +167,13 @@ export function ionsPanel(): Panel {
       addBenchStyle();
       host.id = 'ions-panel';
       host.className = 'panel bench-panel';
-      host.append(el('h2', {}, 'Blockers and ions'), body, numbers, vLine, status);
+      whoLabel.append(who);
+      whoLabel.hidden = true;
+      who.addEventListener('change', () => {
+        shownFor = '';
+        build();
+      });
+      host.append(el('h2', {}, 'Blockers and ions'), whoLabel, body, numbers, vLine, status);
     },
     loaded() {
       shownFor = '';

@@ -216,6 +216,8 @@ export function phasePlanePanel(): Panel {
     if (traced && (runState === 'running' || runState === 'paused')) {
       const result = await hooks.apply({ kind: 'initial', population: t.population, values: state.value });
       if (!result) return;
+      // The trajectory starts again from the new state (frames taken before the change may add a few old samples first).
+      if (result.ok) for (const [key, ring] of trails) if (key.startsWith(`${t.population}/`)) ring.length = ring.start = 0;
       status.className = result.ok ? 'bench-status' : 'bench-status error';
       status.textContent = result.ok ? `Started from ${where} at ${fmt(timeMs, 5)} ms${runState === 'paused' ? ' (paused: play to run on)' : ''}.` : `Not started: ${result.error.message}`;
       return;
