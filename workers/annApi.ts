@@ -49,7 +49,7 @@ export interface SpikingRequest {
   windowsMs: number[];
   /** Membrane noise of the populations; absent: the neuron curve's, else the bridge's 2 mV (as the CLI). */
   noiseSigmaMV?: number;
-  /** Cells per side of the spiking decision maps (default 16). */
+  /** Cells per side of the spiking decision maps (default 12: each slice of cells is a network run of its own, seconds each). */
   mapResolution?: number;
   /** The test point whose spikes the rasters show. */
   rasterPoint?: number;
@@ -153,7 +153,7 @@ const TURN_BUDGET_MS = 25;
 /** Least wall time between two progress messages of training. */
 const MESSAGE_EVERY_MS = 60;
 /** Grid cells run as one slice of the spiking map (one simulation each). */
-const MAP_SLICE = 32;
+const MAP_SLICE = 48;
 
 /** A refused request, as data; anything but an InputError is a fault of ours and is thrown. */
 function refused(err: unknown): { ok: false; error: AnnError } {
@@ -359,7 +359,7 @@ export function createAnnApi(now: () => number = () => performance.now()): AnnAp
       let resolution: number;
       try {
         if (!t || !a) throw new InputError('network', 'there is no network yet: train one first');
-        resolution = request.mapResolution ?? 16;
+        resolution = request.mapResolution ?? 12;
         if (!Number.isInteger(resolution) || resolution < 2 || resolution > 64) throw new InputError('mapResolution', `must be a whole number from 2 to 64, got ${String(resolution)}`);
         net = convertToSpiking(t.snapshot(), a, t.dataset.train, { neuronsPerUnit: request.neuronsPerUnit, windowsMs: request.windowsMs, noiseSigmaMV: request.noiseSigmaMV, seed: t.options.seed });
         grid = gridSamples(resolution, t.dataset.extent);

@@ -24,6 +24,7 @@ export type Check =
   | { kind: 'clamp'; population: string; current: string; reversalAtLeastMV?: number; reversalAtMostMV?: number; zero?: boolean }
   | { kind: 'ions'; population: string; ion: string; outsideAtLeastMM?: number; outsideAtMostMM?: number; membraneAtLeastMV?: number; membraneAtMostMV?: number }
   | { kind: 'plane'; population: string; bifurcation?: 'hopf' | 'saddle-node'; restStable?: boolean }
+  | { kind: 'ann'; population: string; activation?: string[]; dataset?: string[]; noiseAtLeastMV?: number; testAccuracyAtLeast?: number; deadUnitsAtLeast?: number; spikingWindowAtLeastMs?: number; spikingAccuracyAtLeast?: number; spikingWithinPoints?: number }
   | { kind: 'all'; checks: Check[] };
 
 export interface LessonStep {
@@ -70,6 +71,26 @@ export interface BenchObservation {
   ions?: { population: string; concentrations: Record<string, { insideMM: number; outsideMM: number }>; membraneMV: number | null };
   /** The phase plane at the input in force: whether it has a stable rest, and how the rest loses stability as the input rises. */
   plane?: { population: string; restStable: boolean; bifurcation: 'hopf' | 'saddle-node' | null };
+  /** The ANN playground's last trained network, and its spiking run once there is one. */
+  ann?: AnnObservation;
+}
+
+/** A trained network as the ANN playground shows it (accuracies as fractions, 0 to 1). */
+export interface AnnObservation {
+  /** The population whose f-I curve the units use ("this neuron"), else null. */
+  population: string | null;
+  /** An activation id (relu, sigmoid, ...) or "neuron". */
+  activation: string;
+  noiseSigmaMV: number;
+  dataset: string;
+  epochs: number;
+  trainAccuracy: number;
+  testAccuracy: number;
+  /** Hidden units at rate 0 on every training input. */
+  deadUnits: number;
+  dropout: number;
+  /** The converted network's test accuracy per count window, and the ANN's on the same points. */
+  spiking: { windowsMs: number[]; accuracy: number[]; annAccuracy: number } | null;
 }
 
 export interface ValidLesson {
@@ -238,8 +259,40 @@ function compileCheck(raw: unknown, field: string, scenario: ValidScenario, dept
         return (bifurcation === undefined || plane.bifurcation === bifurcation) && (restStable === undefined || plane.restStable === restStable);
       };
     }
+    case 'ann': {
+      // The ANN playground's last network: "neuron" as activation means the population's own f-I curve.
+      keys(['activation', 'dataset', 'noiseAtLeastMV', 'testAccuracyAtLeast', 'deadUnitsAtLeast', 'spikingWindowAtLeastMs', 'spikingAccuracyAtLeast', 'spikingWithinPoints']);
+      const list = (key: string): string[] | null => {
+        const value = raw[key];
+        if (value === undefined) return null;
+        if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string')) throw new InputError(`${field}.${key}`, `must be a list of names, got ${describeValue(value)}`);
+        return value as string[];
+      };
+      const activation = list('activation');
+      const dataset = list('dataset');
+      const [noise, accuracy, dead, windowMs, spikingAccuracy, within] = ['noiseAtLeastMV', 'testAccuracyAtLeast', 'deadUnitsAtLeast', 'spikingWindowAtLeastMs', 'spikingAccuracyAtLeast', 'spikingWithinPoints'].map((k) => optionalNumber(raw, k, field));
+      const spiking = windowMs !== null || spikingAccuracy !== null || within !== null;
+      return (o) => {
+        const ann = o.bench?.ann;
+        if (!ann) return false;
+        if (ann.activation === 'neuron' && ann.population !== name) return false;
+        if (activation && !activation.includes(ann.activation)) return false;
+        if (dataset && !dataset.includes(ann.dataset)) return false;
+        if (noise !== null && ann.noiseSigmaMV < noise) return false;
+        if (accuracy !== null && ann.testAccuracy < accuracy) return false;
+        if (dead !== null && ann.deadUnits < dead) return false;
+        if (!spiking) return true;
+        const run = ann.spiking;
+        if (!run || run.windowsMs.length === 0) return false;
+        // The longest window of the run is the one judged.
+        const last = run.windowsMs.length - 1;
+        if (windowMs !== null && run.windowsMs[last] < windowMs) return false;
+        if (spikingAccuracy !== null && run.accuracy[last] < spikingAccuracy) return false;
+        return within === null || run.accuracy[last] >= run.annAccuracy - within / 100 - 1e-12;
+      };
+    }
     default:
-      throw new InputError(`${field}.kind`, `${describeValue(raw.kind)} is not a check (kinds: fires, silent, rate, input, parameter, irregular, fit, clamp, ions, plane, all)`);
+      throw new InputError(`${field}.kind`, `${describeValue(raw.kind)} is not a check (kinds: fires, silent, rate, input, parameter, irregular, fit, clamp, ions, plane, ann, all)`);
   }
 }
 

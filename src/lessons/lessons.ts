@@ -9,5 +9,6 @@ import annUnit from '../../models/lessons/7-ann-unit.json';
 import voltageClamp from '../../models/lessons/8-voltage-clamp.json';
 import phasePlane from '../../models/lessons/9-phase-plane.json';
 import ionsRest from '../../models/lessons/10-ions-rest.json';
+import neuronToNetwork from '../../models/lessons/11-neuron-to-network.json';
 
-export const LESSONS: readonly unknown[] = Object.freeze([threshold, refractoriness, typeIandII, actionPotential, noiseSigmoid, eiBalance, annUnit, voltageClamp, phasePlane, ionsRest]);
+export const LESSONS: readonly unknown[] = Object.freeze([threshold, refractoriness, typeIandII, actionPotential, noiseSigmoid, eiBalance, annUnit, voltageClamp, phasePlane, ionsRest, neuronToNetwork]);

@@ -67,6 +67,12 @@ function readsFit(check: unknown): boolean {
   return !!c && (c.kind === 'fit' || (c.kind === 'all' && Array.isArray(c.checks) && c.checks.some(readsFit)));
 }
 
+/** Does a check read the ANN playground's network (checked when a training or spiking run finishes)? */
+function readsAnn(check: unknown): boolean {
+  const c = check as { kind?: unknown; checks?: unknown[] } | null;
+  return !!c && (c.kind === 'ann' || (c.kind === 'all' && Array.isArray(c.checks) && c.checks.some(readsAnn)));
+}
+
 /** Storage may be missing or refuse (private mode, quota); progress then lasts the visit. */
 function storage(): Storage | null {
   try {
@@ -288,6 +294,8 @@ function mountLessonsPanel(slot: HTMLElement, hooks: PanelHooks) {
     }
     if (watchLine && readsFit(lesson.lesson.steps[k].check)) {
       watchLine.textContent = 'This step is checked when an f-I sweep you start now finishes (the f-I panel).';
+    } else if (watchLine && readsAnn(lesson.lesson.steps[k].check)) {
+      watchLine.textContent = 'This step is checked when a training or spiking run of the ANN playground finishes.';
     } else if (watchLine) {
       const { observedMs, neededMs } = window_.progress();
       watchLine.textContent = observedMs < neededMs

@@ -28,6 +28,7 @@ export const PANELS: PanelEntry[] = [
   { region: 'tools', load: () => import('./exportPanel.js').then((m) => m.exportPanel) },
   { region: 'tools', load: () => import('./equationEditor.js').then((m) => m.equationEditor) },
   { region: 'tools', load: () => import('./clampPanel.js').then((m) => m.clampPanel) },
+  { region: 'tools', load: () => import('./annPanel.js').then((m) => m.annPanel) },
   // Lessons load their checks' expression parser: after the first frame, above the controls still.
   { region: 'controls', load: () => import('./lessonsPanel.js').then((m) => m.lessonsPanel) },
   { region: 'controls', create: controls },

@@ -11,6 +11,11 @@ import { runClampFamily } from '../../src/core/stimulus/clampFamily';
 import { openExperiment, validateScenario } from '../../src/scenario/scenario';
 import { reversalMV } from '../../src/ui/clampPanel';
 import { createBenchApi } from '../../workers/benchApi';
+import type { AnnRequest } from '../../workers/annApi';
+import { AnnTrainer, trainAnn, type EpochReport } from '../../src/bridge/ann/network';
+import { neuronCurve, type ActivationChoice } from '../../src/bridge/ann/annActivation';
+import { convertToSpiking, runSpiking } from '../../src/bridge/ann/spiking';
+import { annShown } from '../../src/ui/annPanelModel';
 
 const lessons = new Map(LESSONS.map((raw) => {
   const lesson = loadLesson(raw);
@@ -65,8 +70,8 @@ function fitObservation(noiseSigmaMV: number): Observation['fit'] {
 }
 
 describe('lessons', () => {
-  it('all ten load, in teaching order', () => {
-    expect([...lessons.keys()]).toEqual(['threshold', 'refractoriness', 'type-i-ii', 'action-potential', 'noise-sigmoid', 'ei-balance', 'ann-unit', 'voltage-clamp', 'phase-plane', 'ions-rest']);
+  it('all eleven load, in teaching order', () => {
+    expect([...lessons.keys()]).toEqual(['threshold', 'refractoriness', 'type-i-ii', 'action-potential', 'noise-sigmoid', 'ei-balance', 'ann-unit', 'voltage-clamp', 'phase-plane', 'ions-rest', 'neuron-to-network']);
   });
 
   it('1. threshold: silent below the rheobase, then firing just above it', () => {
@@ -206,6 +211,38 @@ describe('lessons', () => {
     expect(l.checks[0](high)).toBe(false);
   }, 60_000);
 
+  it('11. from the neuron to a network: ReLU on the circle, dead units, this neuron on XOR, then as spikes', () => {
+    const l = lessons.get('neuron-to-network')!;
+    // What the ANN playground publishes, from the trainer the page's worker runs (annApi.ts).
+    const shown = (request: AnnRequest, report: EpochReport): Observation => ({ populations: [], bench: { ann: annShown(request, report) } });
+    const request = (activation: AnnRequest['activation'], kind: 'circle' | 'xor', learningRate = 0.03): AnnRequest => ({ dataset: { kind, points: 160, noise: 0.05, testFraction: 0.5 }, hidden: [6, 6], activation, learningRate, batchSize: 10, l2: 0, dropout: 0, seed: 2, epochs: 80 });
+    const train = (r: AnnRequest, activation: ActivationChoice) => trainAnn({ ...r, dataset: { ...r.dataset, seed: r.seed }, activation }, r.epochs);
+    const relu = request('relu', 'circle');
+    const trainedRelu = train(relu, 'relu');
+    expect(l.checks[0](shown(relu, trainedRelu.report))).toBe(true);
+    expect(l.checks[0](shown(relu, train(relu, 'relu').trainer.report()))).toBe(true);
+    expect(l.checks[0](shown(relu, new AnnTrainer({ ...relu, dataset: { ...relu.dataset, seed: 2 }, activation: 'relu' }).report()))).toBe(false); // untrained
+    expect(l.checks[0]({ populations: [] })).toBe(false);
+    const fast = request('relu', 'circle', 1);
+    expect(l.checks[1](shown(fast, train(fast, 'relu').report))).toBe(true);
+    expect(l.checks[1](shown(relu, trainedRelu.report))).toBe(false); // none dead at 0.03
+    const curve = neuronCurve('lif', { noiseSigmaMV: 5, seed: 2 });
+    const neuron = request({ neuron: { population: 'neuron', model: 'lif', parameters: {}, noiseSigmaMV: 5 } }, 'xor');
+    const trainedNeuron = train(neuron, { neuron: curve });
+    expect(l.checks[2](shown(neuron, trainedNeuron.report))).toBe(true);
+    expect(l.checks[2](shown(request('relu', 'xor'), train(request('relu', 'xor'), 'relu').report))).toBe(false); // not the neuron
+    expect(l.checks[2]({ populations: [], bench: { ann: { ...annShown(neuron, trainedNeuron.report), population: 'other' } } })).toBe(false);
+    const net = convertToSpiking(trainedNeuron.trainer.snapshot(), { neuron: curve }, trainedNeuron.trainer.dataset.train, { neuronsPerUnit: 10, windowsMs: [50, 500], seed: 2 });
+    const spiking = runSpiking(net, trainedNeuron.trainer.dataset.test);
+    const ann = annShown(neuron, trainedNeuron.report);
+    const withSpikes = (windowsMs: number[], accuracy: number[]): Observation => ({ populations: [], bench: { ann: { ...ann, spiking: { windowsMs, accuracy, annAccuracy: spiking.annAccuracy } } } });
+    expect(spiking.accuracy[1]).toBeGreaterThanOrEqual(spiking.annAccuracy - 0.03);
+    expect(l.checks[3](withSpikes(spiking.windowsMs, Array.from(spiking.accuracy)))).toBe(true);
+    expect(l.checks[3](withSpikes([50], [spiking.accuracy[0]]))).toBe(false); // too short a window
+    expect(l.checks[3](withSpikes([50, 500], [0.9, spiking.annAccuracy - 0.05]))).toBe(false); // 5 points below
+    expect(l.checks[3]({ populations: [], bench: { ann } })).toBe(false); // not run as spikes yet
+  }, 60_000);
+
   it('refuses a bad or hostile lesson with the field named', () => {
     const base = { format: 'spikebridge-lesson/1', id: 'x', title: 'x', scenario: 'single-lif', steps: [{ task: 't', explanation: 'e', check: { kind: 'fires', population: 'neuron' } }] };
     expect(() => loadLesson({ ...base, scenario: 'nope' })).toThrow(/^lesson: scenario: "nope" is not a preset/);
@@ -217,5 +254,7 @@ describe('lessons', () => {
     expect(() => loadLesson({ ...hh, steps: [{ ...base.steps[0], check: { kind: 'clamp', population: 'neuron', current: 'I_Ca' } }] })).toThrow(/check\.current: "I_Ca" is not a current hh declares \(I_Na, I_K, I_L\)/);
     expect(() => loadLesson({ ...hh, steps: [{ ...base.steps[0], check: { kind: 'plane', population: 'neuron', bifurcation: 'fold' } }] })).toThrow(/check\.bifurcation: must be "hopf" or "saddle-node"/);
     expect(() => loadLesson({ ...hh, steps: [{ ...base.steps[0], check: { kind: 'ions', population: 'neuron', ion: 'K', membraneAtLeastMV: 'x' } }] })).toThrow(/check\.membraneAtLeastMV: must be a number/);
+    expect(() => loadLesson({ ...hh, steps: [{ ...base.steps[0], check: { kind: 'ann', population: 'neuron', activation: 'relu' } }] })).toThrow(/check\.activation: must be a list of names/);
+    expect(() => loadLesson({ ...hh, steps: [{ ...base.steps[0], check: { kind: 'ann', population: 'neuron', testAccuracy: 0.9 } }] })).toThrow(/check\.testAccuracy: is not a field of a "ann" check/);
   });
 });
