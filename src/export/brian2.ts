@@ -2,9 +2,18 @@
 // numbers dimensionless (the model file's units are labels) and writes each equation as
 // `dx/dt = (rhs) / ms : 1`, so the very same equation strings, parameters and step run in Brian2.
 // What Brian2 cannot be told the same way is refused with a message saying what and why.
+//
+// A voltage clamp translates as SpikeBridge runs it: the command, sampled on the step grid, is a
+// TimedArray per population (neuron by neuron, 0 where no clamp acts). An ideal clamp sets v to the
+// command at the end of every step (run_regularly before the thresholds), so the other variables
+// integrate under the command; a series-resistance clamp adds (V_cmd - v) / R_s to the input, the
+// command taken at the middle of each step. The start is the clamp's: v at the command and, unless
+// `settle` is false, the other variables at their steady state at the holding level.
 import type { MathNode } from 'mathjs/number';
 import { InputError } from '../core/errors.js';
 import { createStimulus } from '../core/stimulus/stimuli.js';
+import { commandAt, steadyStateAt, type VoltageClampSpec } from '../core/stimulus/clamp.js';
+import { PointEvaluator } from '../core/model/evaluate.js';
 import { streamSeed } from '../core/random.js';
 import { validateScenario, type ValidScenario } from '../scenario/scenario.js';
 import type { LoadedModel, MethodName } from '../core/model/loadModel.js';
@@ -75,7 +84,7 @@ const pyName = (name: string) => name.replace(/[^A-Za-z0-9_]/g, '_');
 function inputRuns(valid: ValidScenario, populationIndex: number): { rows: Float64Array[]; counts: number[] } | null {
   const { scenario } = valid;
   const pop = valid.populations[populationIndex];
-  const specs = scenario.stimuli.map((s, k) => ({ s, k })).filter(({ s }) => s.population === pop.spec.name && s.type !== 'poissonInput');
+  const specs = scenario.stimuli.map((s, k) => ({ s, k })).filter(({ s }) => s.population === pop.spec.name && s.type !== 'poissonInput' && s.type !== 'voltageClamp');
   if (specs.length === 0) return null;
   const size = pop.spec.size;
   const stimuli = specs.map(({ s, k }) => {
@@ -105,6 +114,61 @@ function inputRuns(valid: ValidScenario, populationIndex: number): { rows: Float
   return { rows, counts };
 }
 
+/** The voltage clamps on a population: per neuron, whether an ideal clamp holds it, 1 / R_s of a series clamp (else 0), and each clamp with its targets. */
+function clampsOf(valid: ValidScenario, populationIndex: number) {
+  const pop = valid.populations[populationIndex];
+  const size = pop.spec.size;
+  const ideal = new Float64Array(size);
+  const conductance = new Float64Array(size);
+  const clamps = valid.scenario.stimuli
+    .map((s, k) => ({ s, k }))
+    .filter((c): c is { s: VoltageClampSpec & { type: 'voltageClamp' }; k: number } => c.s.population === pop.spec.name && c.s.type === 'voltageClamp')
+    .map(({ s, k }) => {
+      const targets = s.targets === undefined || s.targets === 'all' ? Int32Array.from({ length: size }, (_, i) => i) : Int32Array.from(s.targets);
+      for (const i of targets) {
+        if (s.seriesResistance && s.seriesResistance > 0) conductance[i] = 1 / s.seriesResistance;
+        else ideal[i] = 1;
+      }
+      return { spec: s, k, targets };
+    });
+  return { clamps, ideal, conductance };
+}
+
+/**
+ * The command per step and neuron, run-length coded like the input: `at` (0 for the step's start,
+ * 0.5 for its middle) places the sample in each step; neurons no clamp holds get 0.
+ */
+function commandRuns(valid: ValidScenario, clamps: ReturnType<typeof clampsOf>['clamps'], size: number, at: number, field: string): { rows: Float64Array[]; counts: number[] } {
+  const { dtMs, durationMs } = valid.scenario;
+  // One more step than the run: the ideal clamp reads the command at the end of its last step.
+  const steps = Math.round(durationMs / dtMs) + 1;
+  const rows: Float64Array[] = [];
+  const counts: number[] = [];
+  let numbers = 0;
+  for (let step = 0; step < steps; step++) {
+    const row = new Float64Array(size);
+    for (const c of clamps) {
+      const v = commandAt(c.spec, (step + at) * dtMs);
+      for (const i of c.targets) row[i] = v;
+    }
+    const last = rows[rows.length - 1];
+    if (last && last.every((x, i) => x === row[i])) counts[counts.length - 1]++;
+    else {
+      numbers += size;
+      if (numbers > 2_000_000) throw new InputError(field, `the clamp's command changes too often to write into a script (more than 2e6 numbers: a ramp is a new value every step); shorten the ramp or the run, or clamp fewer neurons`);
+      rows.push(row);
+      counts.push(1);
+    }
+  }
+  return { rows, counts };
+}
+
+/** A run-length coded table as a numpy array expression. */
+const table = (runs: { rows: Float64Array[]; counts: number[] }) => `np.repeat(np.array([${runs.rows.map((r) => `[${Array.from(r, py).join(', ')}]`).join(', ')}]), np.array([${runs.counts.join(', ')}]), axis=0)`;
+
+/** Python's index list for a set of neurons, or ':' for all of them. */
+const indices = (targets: Int32Array, size: number) => (targets.length === size ? ':' : `[${Array.from(targets).join(', ')}]`);
+
 function neuronGroup(valid: ValidScenario, k: number, lines: string[]): void {
   const { scenario } = valid;
   const pop = valid.populations[k];
@@ -124,7 +188,20 @@ function neuronGroup(valid: ValidScenario, k: number, lines: string[]): void {
   });
   for (const e of model.expressions) eqs.push(`${e.name} = ${toBrian2(e.node, symbol)} : 1`);
   const runs = inputRuns(valid, k);
-  eqs.push(runs ? `${model.inputSymbol} = I_${pyName(pop.spec.name)}(t, i) : 1` : `${model.inputSymbol} = 0 : 1`);
+  const clamp = clampsOf(valid, k);
+  const name = pyName(pop.spec.name);
+  const series = clamp.conductance.some((g) => g > 0);
+  const idealAny = clamp.ideal.some((x) => x > 0);
+  const membraneName = clamp.clamps.length > 0 ? model.stateNames[model.display.membrane!.index] : '';
+  if (clamp.clamps.length > 0) {
+    for (const extra of ['clamp_ideal', 'clamp_g', `Vs_${name}`, `Vi_${name}`]) {
+      if (used.includes(extra)) throw new InputError(field, `the name "${extra}" is the clamp's in the export; rename it to export a clamp`);
+    }
+  }
+  const input = runs ? `I_${name}(t, i)` : '0';
+  eqs.push(`${model.inputSymbol} = ${input}${series ? ` + clamp_g * (Vs_${name}(t, i) - ${membraneName})` : ''} : 1`);
+  if (series) eqs.push('clamp_g : 1 (constant)  # 1 / R_s of a series-resistance clamp, 0 where none holds the neuron');
+  if (idealAny) eqs.push('clamp_ideal : 1 (constant)  # 1 where an ideal clamp holds the neuron');
 
   lines.push(`# ${pop.spec.name}: ${pop.spec.size} x ${model.id}${pop.spec.regime ? ` (${pop.spec.regime})` : ''}`);
   const parameters = model.parameterNames.map((name, j) => `'${name}': ${py(pop.parameters[j])}`);
@@ -133,6 +210,15 @@ function neuronGroup(valid: ValidScenario, k: number, lines: string[]): void {
     lines.push(`_counts = np.array([${runs.counts.join(', ')}])`);
     lines.push(`I_${pyName(pop.spec.name)} = TimedArray(np.repeat(_rows, _counts, axis=0), dt=${py(scenario.dtMs)} * ms)  # mean input over each step, as SpikeBridge adds it`);
     parameters.push(`'I_${pyName(pop.spec.name)}': I_${pyName(pop.spec.name)}`);
+  }
+  const clampField = `stimuli[${clamp.clamps[0]?.k ?? 0}]`;
+  if (series) {
+    lines.push(`Vs_${name} = TimedArray(${table(commandRuns(valid, clamp.clamps, pop.spec.size, 0.5, clampField))}, dt=${py(scenario.dtMs)} * ms)  # the command at the middle of each step`);
+    parameters.push(`'Vs_${name}': Vs_${name}`);
+  }
+  if (idealAny) {
+    lines.push(`Vi_${name} = TimedArray(${table(commandRuns(valid, clamp.clamps, pop.spec.size, 0, clampField))}, dt=${py(scenario.dtMs)} * ms)  # the command at each step's start`);
+    parameters.push(`'Vi_${name}': Vi_${name}`);
   }
   lines.push(`eqs_${pyName(pop.spec.name)} = '''`);
   for (const e of eqs) lines.push(e);
@@ -153,6 +239,42 @@ function neuronGroup(valid: ValidScenario, k: number, lines: string[]): void {
     if (typeof value === 'number') lines.push(`${g}.${name} = ${py(value)}`);
     else if ('uniform' in value) lines.push(`${g}.${name} = '${py(value.uniform[0])} + rand() * ${py(value.uniform[1] - value.uniform[0])}'`);
     else lines.push(`${g}.${name} = '${py(value.normal[0])} + ${py(value.normal[1])} * randn()'`);
+  }
+  if (clamp.clamps.length > 0) clampStart(valid, k, clamp, g, lines);
+}
+
+/** The clamp's start (as VoltageClamp.start), its flags, and the ideal clamp's hold on v after each step. */
+function clampStart(valid: ValidScenario, k: number, clamp: ReturnType<typeof clampsOf>, g: string, lines: string[]): void {
+  const pop = valid.populations[k];
+  const model = pop.model;
+  const size = pop.spec.size;
+  const membrane = model.display.membrane!.index;
+  const v = model.stateNames[membrane];
+  if (clamp.conductance.some((x) => x > 0)) lines.push(`${g}.clamp_g = np.array([${Array.from(clamp.conductance, py).join(', ')}])`);
+  if (clamp.ideal.some((x) => x > 0)) {
+    lines.push(`${g}.clamp_ideal = np.array([${Array.from(clamp.ideal, py).join(', ')}])`);
+    // After each step's update, before the threshold: v is the command at the step's end.
+    lines.push(`${g}.run_regularly('${v} = clamp_ideal * Vi_${pyName(pop.spec.name)}(t + dt, i) + (1 - clamp_ideal) * ${v}', when='before_thresholds')`);
+  }
+  const keep = new Set(Object.keys(pop.initial).map((name) => model.stateNames.indexOf(name)));
+  const start = new PointEvaluator(model).initialState(pop.parameters);
+  for (const [name, value] of Object.entries(pop.initial)) {
+    if (typeof value !== 'number') throw new InputError(`populations[${k}].initial.${name}`, 'a drawn initial value under a voltage clamp does not translate to Brian2 (the clamp settles the other variables from it neuron by neuron); give a number');
+    start[model.stateNames.indexOf(name)] = value;
+  }
+  for (const { spec, targets } of clamp.clamps) {
+    const ideal = !(spec.seriesResistance && spec.seriesResistance > 0);
+    const settle = spec.settle !== false;
+    const other = model.stateNames.map((_, j) => j).filter((j) => j !== membrane && !keep.has(j));
+    const at = indices(targets, size);
+    if (settle && other.length > 0) {
+      const point = Float64Array.from(start);
+      point[membrane] = spec.holdingMV;
+      const steady = steadyStateAt(model, pop.parameters, point, other, 0);
+      if (steady) for (const j of other) lines.push(`${g}.${model.stateNames[j]}[${at}] = ${py(steady[j])}  # steady at the holding level`);
+    }
+    if (ideal) lines.push(`${g}.${v}[${at}] = ${py(commandAt(spec, 0))}`);
+    else if (settle) lines.push(`${g}.${v}[${at}] = ${py(spec.holdingMV)}`);
   }
 }
 

@@ -93,6 +93,10 @@ function mapping(valid: ValidScenario, k: number): CellMapping {
 export function pynnScript(raw: unknown): string {
   const valid = validateScenario(raw);
   const { scenario } = valid;
+  // Before the cell types: no cell type of PyNN could take a clamp.
+  scenario.stimuli.forEach((st, k) => {
+    if (st.type === 'voltageClamp') throw new InputError(`stimuli[${k}].type`, '"voltageClamp" does not translate to PyNN: PyNN 0.10 has no voltage clamp for its standard cells, only current sources (DCSource, StepCurrentSource, ACSource, NoisyCurrentSource); export the scenario to Brian2, which holds v at the command, or use a current stimulus');
+  });
   const dt = scenario.dtMs;
   const lines: string[] = [];
   lines.push(`# ${scenario.name ?? 'SpikeBridge scenario'}, exported from SpikeBridge for PyNN 0.10.`);
