@@ -10,6 +10,7 @@ import 'uplot/dist/uPlot.min.css';
 import type { AnnRequest, AnnUpdate, CurveShown, DataShown, RasterShown, SpikingRequest, SpikingShown } from '../../workers/annApi.js';
 import type { EpochReport } from '../bridge/ann/network.js';
 import { DATASETS, DATASET_DEFAULTS } from '../bridge/ann/datasets.js';
+import { ACTIVATIONS, type ActivationId } from '../bridge/activations.js';
 import { ANN_DEFAULTS } from '../bridge/ann/network.js';
 import { button, el, statusLine } from './dom.js';
 import { startAnn, stopAnn } from './annPanelClient.js';
@@ -136,6 +137,8 @@ export class AnnPanelView {
   private spikeDecisions: { resolution: number; decisions: Int8Array[] } | null = null;
   private raster: RasterShown | null = null;
   private shown: AnnObservation | null = null;
+  /** What the status said when training ended (said again when a spiking run ends). */
+  private trainedText = '';
   private readonly resize: ResizeObserver;
 
   constructor(host: HTMLElement, options: AnnPanelOptions) {
@@ -185,7 +188,7 @@ export class AnnPanelView {
     cliBox.append(el('summary', {}, 'The same run on the command line'), this.cli);
 
     // The ANN's pictures.
-    this.mapCanvas = el('canvas', { id: 'ann-map', role: 'img', 'aria-label': 'Decision map: not trained yet', tabindex: '0' });
+    this.mapCanvas = el('canvas', { id: 'ann-map', role: 'img', 'aria-label': 'Decision map: not trained yet' });
     this.mapText = el('p', { class: 'ann-caption', id: 'ann-map-text' });
     this.mapGrid = el('pre', { class: 'ann-grid', id: 'ann-map-grid' });
     const gridBox = el('details');
@@ -328,7 +331,7 @@ export class AnnPanelView {
     });
     if (!result.ok && job === this.job) {
       this.message.textContent = `${result.error.field}: ${result.error.message}`;
-      this.setState('trained', this.status.textContent ?? '');
+      this.setState('trained', this.trainedText);
       this.spikingStatus.textContent = '';
     }
   }
@@ -367,6 +370,7 @@ export class AnnPanelView {
         const text = u.epochs === 0
           ? 'A fresh network (epoch 0): press Train.'
           : `${u.stopped ? 'Stopped at' : 'Trained:'} epoch ${r.epoch}; train accuracy ${percent(r.trainAccuracy)}, test accuracy ${percent(r.testAccuracy)}; ${this.epochsPerSecond.toFixed(0)} epochs/s.`;
+        this.trainedText = text;
         this.setState('trained', text);
         this.status.dataset.testAccuracy = String(r.testAccuracy);
         this.status.dataset.trainAccuracy = String(r.trainAccuracy);
@@ -398,12 +402,12 @@ export class AnnPanelView {
         this.drawRaster();
         break;
       case 'spiking-done':
-        this.setState('spiking-done', this.status.textContent ?? '');
+        this.setState('spiking-done', this.trainedText);
         this.spikingStatus.textContent = 'Spiking run done.';
         this.spikingStatus.dataset.state = 'done';
         break;
       case 'cancelled':
-        this.setState('trained', this.status.textContent ?? '');
+        this.setState('trained', this.trainedText);
         this.spikingStatus.textContent = 'Spiking run stopped.';
         break;
       case 'failed':
@@ -414,7 +418,7 @@ export class AnnPanelView {
   }
 
   private showCurve(c: CurveShown): void {
-    this.curveLine.textContent = `This neuron: ${c.name}, its f-I curve simulated and fitted by ${c.fitName} (RMSE ${c.rmseHz.toFixed(2)} Hz). Input z = 0 is its rheobase, ${c.currentAtZero.toPrecision(3)} ${c.unit}; one unit of z is ${c.currentPerUnit.toPrecision(3)} ${c.unit} more; output 1 is ${c.rateAtFourHz.toFixed(0)} Hz (the rate at z = 4). Backpropagation uses the fit's derivative.`;
+    this.curveLine.textContent = `This neuron: ${c.name}, its f-I curve simulated and fitted by ${ACTIVATIONS[c.fitName as ActivationId]?.name ?? c.fitName} (RMSE ${c.rmseHz.toFixed(2)} Hz). Input z = 0 is its rheobase, ${c.currentAtZero.toPrecision(3)} ${c.unit}; one unit of z is ${c.currentPerUnit.toPrecision(3)} ${c.unit} more; output 1 is ${c.rateAtFourHz.toFixed(0)} Hz (the rate at z = 4). Backpropagation uses the fit's derivative.`;
   }
 
   private mapSize(): number {
@@ -605,7 +609,7 @@ export class AnnPanelView {
         width,
         height: 160,
         scales: { x: { time: false, distr: 3 }, y: { range: [Math.min(45, ...Array.from(s.accuracy, (a) => 100 * a - 5)), 100] } },
-        axes: [{ label: 'count window (ms)', size: 36 }, { label: 'test accuracy (%)', size: 50 }],
+        axes: [{ label: 'count window (ms)', size: 36 }, { label: 'accuracy (%)', size: 50 }],
         series: [{ label: 'window (ms)' }, { label: 'spiking', stroke: '#0072b2', width: 2, points: { show: true, size: 7 } }, { label: 'ANN', stroke: '#d55e00', width: 2, dash: [6, 4], points: { show: false } }],
         legend: { live: false },
         cursor: { drag: { x: false, y: false } },
@@ -660,9 +664,11 @@ export class AnnPanelView {
     c.fillStyle = '#444';
     c.textBaseline = 'top';
     c.textAlign = 'center';
-    for (let t = 0; t <= r.durationMs + 1e-9; t += r.durationMs / 4) c.fillText(`${Math.round(t)}`, tx(t), y + 2);
+    for (let q = 0; q <= 4; q++) {
+      c.textAlign = q === 4 ? 'right' : q === 0 ? 'left' : 'center';
+      c.fillText(`${Math.round((q * r.durationMs) / 4)}${q === 4 ? ' ms' : ''}`, tx((q * r.durationMs) / 4), y + 2);
+    }
     c.textAlign = 'left';
-    c.fillText('ms', labelWidth + plotWidth - 16, y + 10);
     const seconds = r.durationMs / 1000;
     const text = `Spikes of test point ${r.point + 1} (x ${r.x.toFixed(2)}, y ${r.y.toFixed(2)}, class ${r.label}) over ${r.durationMs} ms, ${r.neuronsPerUnit} neurons per unit: ${r.populations.map((p, k) => `${p.name} ${counts[k]} spikes (${(counts[k] / p.size / seconds).toFixed(1)} Hz per neuron)`).join('; ')}. The class with more output spikes wins.`;
     this.rasterText.textContent = text;
