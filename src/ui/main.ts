@@ -25,6 +25,8 @@ performance.mark('spikebridge:script');
 
 /** One press of "step" advances this much simulated time. */
 const STEP_MS = 1;
+/** The displays are drawn at most this often (see Page.tick). */
+const DRAWS_PER_SECOND = 30;
 /** Crashes in a row (with no good frame between) after which the page stops restarting the worker. */
 const MAX_RESTARTS = 3;
 
@@ -247,8 +249,15 @@ class Page {
 
   // --- the animation loop: take what the worker made, hand it to the panels ---
 
+  private lastTake = -Infinity;
+
   tick(now: number): void {
     status.frameAt(now);
+    // At most DRAWS_PER_SECOND batches: a batch redraws whole plots, and 30 a second already reads
+    // as continuous motion; on a machine that draws without a GPU the drawing is most of the page's
+    // work, and at 60 a second it took a core of its own. (The worker's pace is its own.)
+    if (now - this.lastTake < 1000 / DRAWS_PER_SECOND - 4) return;
+    this.lastTake = now;
     this.client.tick(now, this.summary !== null);
   }
 

@@ -29,6 +29,11 @@ export function describeError(err: unknown): { title: string; detail: string } {
   return { title: 'Something went wrong:', detail: String(err) };
 }
 
+/** Write a text only when it changed: an unchanged line costs no style and layout work per frame. */
+function show(element: HTMLElement, text: string): void {
+  if (element.textContent !== text) element.textContent = text;
+}
+
 function median(xs: number[]): number {
   if (xs.length === 0) return 0;
   const sorted = [...xs].sort((a, b) => a - b);
@@ -80,7 +85,7 @@ export class StatusLine {
   drawTook(ms: number): void {
     this.keep(this.drawTimes, ms);
     // Medians, so a one-off such as a texture's first use does not stand for the typical frame.
-    if (this.frameIntervals.length >= 10) this.ui.frameTime.textContent = `frame ${median(this.frameIntervals).toFixed(1)} ms · draw ${median(this.drawTimes).toFixed(1)} ms`;
+    if (this.frameIntervals.length >= 10) show(this.ui.frameTime, `frame ${median(this.frameIntervals).toFixed(1)} ms · draw ${median(this.drawTimes).toFixed(1)} ms`);
   }
 
   private keep(xs: number[], x: number): void {
@@ -98,22 +103,22 @@ export class StatusLine {
       return;
     }
     const t = this.timeMs;
-    this.ui.simTime.textContent = `t = ${t.toFixed(1)} ms`;
+    show(this.ui.simTime, `t = ${t.toFixed(1)} ms`);
     const now = performance.now();
     if (state === 'running') {
       this.pace.push({ wall: now, sim: t });
       while (this.pace.length > 2 && now - this.pace[1].wall > 1000) this.pace.shift();
       const first = this.pace[0];
       const wall = now - first.wall;
-      this.ui.rtFactor.textContent = wall > 50 ? `${Number(((t - first.sim) / wall).toPrecision(2))}× real time` : '–';
-    } else this.ui.rtFactor.textContent = 'stopped';
+      show(this.ui.rtFactor, wall > 50 ? `${Number(((t - first.sim) / wall).toPrecision(2))}× real time` : '–');
+    } else show(this.ui.rtFactor, 'stopped');
     while (this.recent.length > 0 && this.recent[0].endMs <= t - RECENT_MS) this.recent.shift();
     const neurons = summary.populations.reduce((a, p) => a + p.size, 0);
     // Divide by the time the kept frames cover: at full speed one frame can span far more than
     // RECENT_MS, and all its spikes are counted.
     const span = this.recent.length > 0 ? (t - this.recent[0].startMs) / 1000 : 0;
     const spikes = this.recent.reduce((a, r) => a + r.spikes, 0);
-    this.ui.spikeRate.textContent = `${(span > 0 ? spikes / neurons / span : 0).toFixed(1)} spikes/s`;
+    show(this.ui.spikeRate, `${(span > 0 ? spikes / neurons / span : 0).toFixed(1)} spikes/s`);
     const words: Record<PageState, string> = {
       loading: 'Loading the scenario…',
       empty: 'Loading…',
@@ -126,8 +131,8 @@ export class StatusLine {
   }
 
   private set(text: string, state: PageState): void {
-    this.ui.status.textContent = text;
-    this.ui.status.dataset.state = state;
+    show(this.ui.status, text);
+    if (this.ui.status.dataset.state !== state) this.ui.status.dataset.state = state;
   }
 
   showError({ title, detail }: { title: string; detail: string }): void {
