@@ -17,7 +17,7 @@ import { loadModel, resolveParameters } from '../src/core/model/loadModel.js';
 import { Simulation } from '../src/core/simulation.js';
 import { validateScenario } from '../src/scenario/scenario.js';
 import type { ActivationId } from '../src/bridge/activations.js';
-import { neuronCurve, type ActivationChoice, type NeuronCurve } from '../src/bridge/ann/annActivation.js';
+import { neuronCurve, unitActivation, type ActivationChoice, type NeuronCurve } from '../src/bridge/ann/annActivation.js';
 import type { DatasetKind, Samples } from '../src/bridge/ann/datasets.js';
 import { AnnTrainer, type EpochReport } from '../src/bridge/ann/network.js';
 import { convertToSpiking, runSpikingSteps, spikingScenario, type RateCalibration, type SpikingNetwork, type SpikingResult } from '../src/bridge/ann/spiking.js';
@@ -72,6 +72,8 @@ export interface CurveShown {
   noiseSigmaMV: number;
   z: Float64Array;
   rate: Float64Array;
+  /** The activation the units use (the fit, normalised) at each z. */
+  fitted: Float64Array;
 }
 
 /** The data set the network learns, for the decision map's points. */
@@ -277,7 +279,7 @@ export function createAnnApi(now: () => number = () => performance.now()): AnnAp
     choice = activation;
     if (curve) {
       const c = curve as NeuronCurve;
-      send(onUpdate, { job, kind: 'curve', curve: { name: `${c.modelName}${c.noiseSigmaMV > 0 ? ` with ${c.noiseSigmaMV} mV noise` : ''}`, fitName: c.fit.id, rmseHz: c.fit.rmseHz, unit: c.unit, currentAtZero: c.currentAtZero, currentPerUnit: c.currentPerUnit, rateAtFourHz: c.rateAtFourHz, noiseSigmaMV: c.noiseSigmaMV, z: c.z, rate: c.rate } });
+      send(onUpdate, { job, kind: 'curve', curve: { name: `${c.modelName}${c.noiseSigmaMV > 0 ? ` with ${c.noiseSigmaMV} mV noise` : ''}`, fitName: c.fit.id, rmseHz: c.fit.rmseHz, unit: c.unit, currentAtZero: c.currentAtZero, currentPerUnit: c.currentPerUnit, rateAtFourHz: c.rateAtFourHz, noiseSigmaMV: c.noiseSigmaMV, z: c.z, rate: c.rate, fitted: Float64Array.from(c.z, unitActivation({ neuron: c }).f) } });
     }
     const { train, test, extent } = made.dataset;
     send(onUpdate, { job, kind: 'data', data: { train, test, extent }, map: made.decisionMap(resolution), mapResolution: resolution, report: made.report() });

@@ -11,6 +11,7 @@ import type { AnnRequest, AnnUpdate, CurveShown, DataShown, RasterShown, Spiking
 import type { EpochReport } from '../bridge/ann/network.js';
 import { DATASETS, DATASET_DEFAULTS } from '../bridge/ann/datasets.js';
 import { ACTIVATIONS, type ActivationId } from '../bridge/activations.js';
+import { unitActivation } from '../bridge/ann/annActivation.js';
 import { ANN_DEFAULTS } from '../bridge/ann/network.js';
 import { button, el, statusLine } from './dom.js';
 import { startAnn, stopAnn } from './annPanelClient.js';
@@ -102,6 +103,10 @@ export class AnnPanelView {
   private readonly message: HTMLElement;
   private readonly cli: HTMLElement;
   private readonly curveLine: HTMLElement;
+  private readonly activationHost: HTMLElement;
+  private readonly activationText: HTMLElement;
+  private activationPlot: uPlot | null = null;
+  private curve: CurveShown | null = null;
   // ANN pictures
   private readonly mapCanvas: HTMLCanvasElement;
   private readonly mapText: HTMLElement;
@@ -200,7 +205,9 @@ export class AnnPanelView {
     this.unitsTable = el('table', { id: 'ann-units-table', class: 'ann-table' });
     this.gradientLine = el('p', { class: 'ann-note', id: 'ann-gradient-note' });
     const side = el('div', { class: 'ann-side' });
-    side.append(el('h3', {}, 'Loss'), this.lossHost, this.lossText, el('h3', {}, 'Hidden units and gradient sizes'), this.unitsTable, this.gradientLine);
+    this.activationHost = el('div', { class: 'ann-plot', id: 'ann-activation-plot', role: 'img', 'aria-label': 'The hidden units\' activation against their input z' });
+    this.activationText = el('p', { class: 'ann-caption', id: 'ann-activation-text' });
+    side.append(el('h3', {}, 'Loss'), this.lossHost, this.lossText, el('h3', {}, 'The units\' activation'), this.activationHost, this.activationText, el('h3', {}, 'Hidden units and gradient sizes'), this.unitsTable, this.gradientLine);
     const body = el('div', { class: 'ann-body' });
     body.append(mapFigure, side);
 
@@ -228,7 +235,10 @@ export class AnnPanelView {
     host.append(heading, intro, controls, actions, this.message, this.curveLine, body, cliBox, spikingBox);
 
     this.layers.addEventListener('change', () => this.showUnits());
-    this.activation.addEventListener('change', () => this.showUnits());
+    this.activation.addEventListener('change', () => {
+      this.showUnits();
+      this.drawActivation();
+    });
     this.trainButton.addEventListener('click', () => void this.start('train'));
     this.resetButton.addEventListener('click', () => void this.start('reset'));
     this.stopButton.addEventListener('click', () => void stopAnn());
@@ -236,6 +246,7 @@ export class AnnPanelView {
     this.mapCanvas.addEventListener('click', (event) => this.pickPoint(event));
     this.showUnits();
     this.renderUnits();
+    queueMicrotask(() => this.drawActivation());
     let lastWidth = 0;
     this.resize = new ResizeObserver(() => {
       // Only a change of width changes a drawing (a redraw changes the height: no loop).
@@ -417,7 +428,48 @@ export class AnnPanelView {
     }
   }
 
+  /** The activation in use against z: a function's formula, or the neuron's simulated points and the fit the units use. */
+  private drawActivation(): void {
+    const choice = this.activation.value;
+    const curve = this.curve && choice === 'neuron' ? this.curve : null;
+    const z = curve ? Array.from(curve.z) : Array.from({ length: 61 }, (_, k) => -2 + k * 0.1);
+    let f: number[];
+    let name: string;
+    if (curve) {
+      f = Array.from(curve.fitted);
+      name = curve.name;
+    } else if (choice === 'neuron') {
+      this.activationText.textContent = 'This neuron\'s curve is simulated when you train.';
+      return;
+    } else {
+      const unit = unitActivation(choice as ActivationId);
+      f = z.map(unit.f);
+      name = unit.name;
+    }
+    const data: uPlot.AlignedData = [z, f, curve ? Array.from(curve.rate) : z.map(() => null)];
+    const width = Math.max(240, Math.min(520, (this.activationHost.parentElement?.clientWidth ?? 320) - 4));
+    this.activationPlot?.destroy();
+    this.activationPlot = new uPlot(
+      {
+        width,
+        height: 140,
+        scales: { x: { time: false } },
+        axes: [{ label: 'unit input z', size: 36 }, { label: 'output', size: 44 }],
+        series: [{ label: 'z' }, { label: curve ? 'fit the units use' : name, stroke: '#0072b2', width: 2 }, { label: 'simulated neuron', stroke: '#d55e00', width: 0, points: { show: true, size: 4, fill: '#d55e00' }, show: !!curve }],
+        legend: { live: false, show: !!curve },
+        cursor: { drag: { x: false, y: false } },
+      },
+      data,
+      this.activationHost,
+    );
+    const at = (v: number) => f[Math.round((v - z[0]) / (z[1] - z[0]))];
+    const [low, high] = [Number(z[0].toFixed(2)), Number(z[z.length - 1].toFixed(2))];
+    this.activationText.textContent = `${name} from z = ${low} to ${high}: ${at(-1).toFixed(2)} at z = -1, ${at(0).toFixed(2)} at 0, ${at(1).toFixed(2)} at 1, ${at(high).toFixed(2)} at ${high}${curve ? ' (the neuron\'s rate over its rate at z = 4; its simulated points beside the fit)' : ''}.`;
+  }
+
   private showCurve(c: CurveShown): void {
+    this.curve = c;
+    this.drawActivation();
     this.curveLine.textContent = `This neuron: ${c.name}, its f-I curve simulated and fitted by ${ACTIVATIONS[c.fitName as ActivationId]?.name ?? c.fitName} (RMSE ${c.rmseHz.toFixed(2)} Hz). Input z = 0 is its rheobase, ${c.currentAtZero.toPrecision(3)} ${c.unit}; one unit of z is ${c.currentPerUnit.toPrecision(3)} ${c.unit} more; output 1 is ${c.rateAtFourHz.toFixed(0)} Hz (the rate at z = 4). Backpropagation uses the fit's derivative.`;
   }
 
@@ -697,6 +749,7 @@ export class AnnPanelView {
   private redraw(): void {
     if (this.map) this.drawMap();
     if (this.report) this.drawLoss();
+    this.drawActivation();
     if (this.spikeDecisions) this.drawSpikeMaps();
     if (this.raster) this.drawRaster();
     if (this.accPlot && this.spiking) {
@@ -718,6 +771,7 @@ export class AnnPanelView {
     this.resize.disconnect();
     this.lossPlot?.destroy();
     this.accPlot?.destroy();
+    this.activationPlot?.destroy();
     void stopAnn();
   }
 }

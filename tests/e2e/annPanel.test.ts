@@ -117,6 +117,7 @@ describe('the ANN playground (Chromium)', () => {
     const fromCli = cli(['--dataset', 'xor', '--activation', 'neuron:lif', '--noise-sigma', '5', '--spiking', '--window', '50,500', '--neurons', '10']);
     const shown = await train();
     expect(await page.locator('#ann-curve').textContent()).toMatch(/^This neuron: LIF with 5 mV noise/);
+    expect(await page.locator('#ann-activation-text').textContent()).toMatch(/^LIF with 5 mV noise from z = -2 to 4: 0\.\d\d at z = -1, .* 1\.00 at 4 \(the neuron's rate/);
     await pageReaches(page, 'lesson step 3 passed', () => document.getElementById('lesson-step-3')?.dataset.state === 'passed');
 
     await set('#ann-neurons', '10');
