@@ -343,7 +343,8 @@ export class AnnPanelView {
     if (!result.ok && job === this.job) {
       this.message.textContent = `${result.error.field}: ${result.error.message}`;
       this.setState('trained', this.trainedText);
-      this.spikingStatus.textContent = '';
+      this.spikingStatus.textContent = 'Not run: the network could not be converted (see the message above).';
+      this.spikingStatus.dataset.state = 'refused';
     }
   }
 
@@ -424,6 +425,7 @@ export class AnnPanelView {
       case 'failed':
         this.message.textContent = `The worker failed: ${u.error.message}`;
         this.setState('failed', 'Failed.');
+        if (this.spikeDecisions) this.spikingStatus.dataset.state = 'failed';
         break;
     }
   }

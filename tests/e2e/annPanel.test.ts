@@ -124,7 +124,8 @@ describe('the ANN playground (Chromium)', () => {
     await set('#ann-windows', '50,500');
     await set('#ann-raster-point', '5');
     await page.locator('#ann-spiking').click();
-    await pageReaches(page, 'the spiking run done', () => document.getElementById('ann-spiking-status')?.dataset.state === 'done' || document.getElementById('ann-status')?.dataset.state === 'failed');
+    await pageReaches(page, 'the spiking run ended', () => ['done', 'refused', 'failed'].includes(document.getElementById('ann-spiking-status')?.dataset.state ?? '') || document.getElementById('ann-status')?.dataset.state === 'failed');
+    expect(await page.locator('#ann-spiking-status').getAttribute('data-state'), (await page.locator('#ann-message').textContent()) ?? '').toBe('done');
     const expected = await fromCli;
     expect(shown.testAccuracy).toBe(expected.test.accuracy);
     expect(await page.locator('#ann-status').textContent()).toMatch(/^Trained: epoch 60; train accuracy/);
@@ -151,6 +152,11 @@ describe('the ANN playground (Chromium)', () => {
     });
     expect(await axe()).toEqual([]);
     await page.locator('#ann-panel').screenshot({ path: join(artifacts, 'ann-panel-1280.png') });
+    // From 1600 px the tools stand in a column of their own beside the controls.
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await pageReaches(page, 'the panel laid out for 1920 px', () => (document.getElementById('ann-panel') as HTMLElement).getBoundingClientRect().left > 900);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1920);
+    await page.screenshot({ path: join(artifacts, 'ann-panel-1920-view.png') });
     await page.setViewportSize({ width: 360, height: 740 });
     await pageReaches(page, 'the panel laid out for 360 px', () => (document.getElementById('ann-map') as HTMLCanvasElement | null)!.getBoundingClientRect().right <= 360);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
