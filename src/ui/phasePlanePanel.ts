@@ -51,9 +51,12 @@ export function phasePlanePanel(): Panel {
   const whoLabel = el('label', {}, 'population ');
 
   function inputNow(t: BenchTarget): number {
-    const step = hooks.summary()?.steps.find((s) => s.index === t.stimulus);
-    if (!step) return t.input;
-    return timeMs >= step.startMs && timeMs < step.stopMs ? t.input : 0;
+    const summary = hooks.summary();
+    const step = summary?.steps.find((s) => s.index === t.stimulus);
+    if (!summary || !step) return t.input;
+    // A run that has ended shows the plane of its last step (a step to the run's end is still on then).
+    const at = summary.freeRun ? timeMs : Math.min(timeMs, summary.durationMs - summary.dtMs);
+    return at >= step.startMs && at < step.stopMs ? t.input : 0;
   }
 
   function request(t: BenchTarget): PlaneRequest {
