@@ -140,7 +140,7 @@ export function clampPanel(): Panel {
     const n = family.steps.length;
     family.steps.forEach((s, k) => {
       // Lighter for the lower command levels: the family reads from bottom to top.
-      timePlot.context.globalAlpha = 0.35 + (0.65 * k) / Math.max(1, n - 1);
+      timePlot.context.globalAlpha = n === 1 ? 1 : 0.35 + (0.65 * k) / (n - 1);
       timePlot.line(s.timeMs, series(s), colour, 1.2);
     });
     timePlot.context.globalAlpha = 1;
@@ -243,7 +243,7 @@ export function clampPanel(): Panel {
       const tableBox = el('details', { class: 'bench-table' });
       tableBox.append(el('summary', {}, 'I-V data as a table'), table);
       const timeFigure = el('figure');
-      timeFigure.append(timePlot.canvas, legend, el('figcaption', {}, 'The family over time; choose what to show.'));
+      timeFigure.append(timePlot.canvas, legend, el('figcaption', {}, 'Over time from the command\'s start; choose what to show.'));
       const ivFigure = el('figure');
       ivFigure.append(ivPlot.canvas, ivLegend);
       const plots = el('div', { class: 'bench-plots' });

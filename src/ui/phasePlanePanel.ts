@@ -35,6 +35,11 @@ export function phasePlanePanel(): Panel {
   // (kept from the run's first frame, before the plane is known; x and y sample alike, so they align).
   const trails = new Map<string, { values: Float64Array; length: number; start: number }>();
   const trailOf = (population: string, variable: string) => trails.get(`${population}/${variable}`) ?? null;
+  /**
+   * After a click set the state live: the trajectory starts again at the first sample near the
+   * clicked point (frames already on their way hold the old trajectory), found within `frames`.
+   */
+  let jump: { population: string; x: string; y: string; at: [number, number]; within: [number, number]; frames: number } | null = null;
   let drawPending = false;
   const plot = new BenchPlot('Phase plane: vector field, nullclines, fixed points and the trajectory', 0.75);
   const title = el('p', { id: 'phase-title' });
@@ -215,12 +220,16 @@ export function phasePlanePanel(): Panel {
       return;
     }
     const where = `${v.x.name} = ${fmt(x, 4)}, ${v.y.name} = ${fmt(y, 4)}`;
+    startX.input.value = String(Number(x.toPrecision(4)));
+    startY.input.value = String(Number(y.toPrecision(4)));
     const traced = trailOf(t.population, v.x.name) && trailOf(t.population, v.y.name);
     if (traced && (runState === 'running' || runState === 'paused')) {
+      // Within a tenth of the plane of the click: a sample or two after the change, however fast the state moves.
+      jump = { population: t.population, x: v.x.name, y: v.y.name, at: [x, y], within: [0.1 * (v.ranges.x[1] - v.ranges.x[0]), 0.1 * (v.ranges.y[1] - v.ranges.y[0])], frames: 60 };
+      for (const [key, ring] of trails) if (key.startsWith(`${t.population}/`)) ring.length = ring.start = 0;
       const result = await hooks.apply({ kind: 'initial', population: t.population, values: state.value });
+      if (!result || !result.ok) jump = null;
       if (!result) return;
-      // The trajectory starts again from the new state (frames taken before the change may add a few old samples first).
-      if (result.ok) for (const [key, ring] of trails) if (key.startsWith(`${t.population}/`)) ring.length = ring.start = 0;
       status.className = result.ok ? 'bench-status' : 'bench-status error';
       status.textContent = result.ok ? `Started from ${where} at ${fmt(timeMs, 5)} ms${runState === 'paused' ? ' (paused: play to run on)' : ''}.` : `Not started: ${result.error.message}`;
       return;
@@ -275,6 +284,7 @@ export function phasePlanePanel(): Panel {
     },
     loaded() {
       trails.clear();
+      jump = null;
       traceNote.textContent = '';
       status.textContent = ''; // a start from the plane says so after the run it opened has loaded
       view = null; // the plane of the run before is not this run's; frames are kept until the new one comes
@@ -289,13 +299,29 @@ export function phasePlanePanel(): Panel {
       const before = target ? inputNow(target) : 0;
       timeMs = info.timeMs;
       runState = info.state;
+      // Waiting for the jump a click made: samples before it are the old trajectory's.
+      let skipping: string | null = null;
+      let from = 0;
+      if (jump) {
+        const j = jump;
+        const xs = frame.traces.find((tr) => tr.neuron === 0 && tr.population === j.population && tr.variable === j.x)?.values;
+        const ys = frame.traces.find((tr) => tr.neuron === 0 && tr.population === j.population && tr.variable === j.y)?.values;
+        const k = xs && ys ? xs.findIndex((x, q) => Math.abs(x - j.at[0]) <= j.within[0] && Math.abs(ys[q] - j.at[1]) <= j.within[1]) : -1;
+        skipping = j.population;
+        if (k >= 0) {
+          from = k;
+          jump = null;
+        } else if (--j.frames <= 0) jump = null; // not seen: keep what comes (from 0)
+        else from = Infinity;
+      }
       for (const trace of frame.traces) {
         if (trace.neuron !== 0) continue;
         const key = `${trace.population}/${trace.variable}`;
         let ring = trails.get(key);
         if (!ring) trails.set(key, (ring = { values: new Float64Array(TRAIL), length: 0, start: 0 }));
-        for (const value of trace.values) {
-          ring.values[(ring.start + ring.length) % TRAIL] = value;
+        const values = trace.values;
+        for (let q = trace.population === skipping ? from : 0; q < values.length; q++) {
+          ring.values[(ring.start + ring.length) % TRAIL] = values[q];
           if (ring.length < TRAIL) ring.length++;
           else ring.start = (ring.start + 1) % TRAIL;
         }
