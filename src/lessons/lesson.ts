@@ -25,6 +25,8 @@ export type Check =
   | { kind: 'ions'; population: string; ion: string; outsideAtLeastMM?: number; outsideAtMostMM?: number; membraneAtLeastMV?: number; membraneAtMostMV?: number }
   | { kind: 'plane'; population: string; bifurcation?: 'hopf' | 'saddle-node'; restStable?: boolean }
   | { kind: 'ann'; population: string; activation?: string[]; dataset?: string[]; noiseAtLeastMV?: number; testAccuracyAtLeast?: number; deadUnitsAtLeast?: number; spikingWindowAtLeastMs?: number; spikingAccuracyAtLeast?: number; spikingWithinPoints?: number }
+  | { kind: 'view'; population: string; gates?: boolean; currents?: boolean }
+  | { kind: 'traced'; population: string; neuronAtLeast: number }
   | { kind: 'all'; checks: Check[] };
 
 export interface LessonStep {
@@ -61,6 +63,10 @@ export interface Observation {
   fit?: { population: string; noiseSigmaMV: number; ranking: string[] };
   /** What the bench panels (voltage clamp, ions, phase plane) last showed. */
   bench?: BenchObservation;
+  /** Whether the page shows the gates and the ionic currents under the membrane traces. */
+  view?: { showGates: boolean; showCurrents: boolean };
+  /** The neurons whose membranes the page traces (a student adds one by clicking a raster row). */
+  traced?: { population: string; neuron: number }[];
 }
 
 /** What the bench panels report for the lessons: each the last thing it showed. */
@@ -259,6 +265,25 @@ function compileCheck(raw: unknown, field: string, scenario: ValidScenario, dept
         return (bifurcation === undefined || plane.bifurcation === bifurcation) && (restStable === undefined || plane.restStable === restStable);
       };
     }
+    case 'view': {
+      // The page showing what the step asks to look at (the gates and currents of the traced neuron).
+      keys(['gates', 'currents']);
+      const wanted: { gates?: boolean; currents?: boolean } = {};
+      for (const key of ['gates', 'currents'] as const) {
+        if (raw[key] === undefined) continue;
+        if (typeof raw[key] !== 'boolean') throw new InputError(`${field}.${key}`, `must be true or false, got ${describeValue(raw[key])}`);
+        wanted[key] = raw[key] as boolean;
+      }
+      if (wanted.gates === undefined && wanted.currents === undefined) throw new InputError(field, 'a "view" check needs gates or currents (true or false)');
+      return (o) => !!o.view && (wanted.gates === undefined || o.view.showGates === wanted.gates) && (wanted.currents === undefined || o.view.showCurrents === wanted.currents);
+    }
+    case 'traced': {
+      // A neuron the student chose to trace (a raster row clicked), not only the one traced from the start.
+      keys(['neuronAtLeast']);
+      const at = raw.neuronAtLeast;
+      if (typeof at !== 'number' || !Number.isInteger(at) || at < 0 || at >= pop.spec.size) throw new InputError(`${field}.neuronAtLeast`, `must be a neuron index of ${name} (0 to ${pop.spec.size - 1}), got ${describeValue(at)}`);
+      return (o) => (o.traced ?? []).some((t) => t.population === name && t.neuron >= at);
+    }
     case 'ann': {
       // The ANN playground's last network: "neuron" as activation means the population's own f-I curve.
       keys(['activation', 'dataset', 'noiseAtLeastMV', 'testAccuracyAtLeast', 'deadUnitsAtLeast', 'spikingWindowAtLeastMs', 'spikingAccuracyAtLeast', 'spikingWithinPoints']);
@@ -292,7 +317,7 @@ function compileCheck(raw: unknown, field: string, scenario: ValidScenario, dept
       };
     }
     default:
-      throw new InputError(`${field}.kind`, `${describeValue(raw.kind)} is not a check (kinds: fires, silent, rate, input, parameter, irregular, fit, clamp, ions, plane, ann, all)`);
+      throw new InputError(`${field}.kind`, `${describeValue(raw.kind)} is not a check (kinds: fires, silent, rate, input, parameter, irregular, fit, clamp, ions, plane, ann, view, traced, all)`);
   }
 }
 

@@ -283,7 +283,9 @@ function mountLessonsPanel(slot: HTMLElement, hooks: PanelHooks) {
       return;
     }
     const usable = fit && fit.at > opened.stepSince ? fit.fit : undefined;
-    const observation = { ...window_.observe(inForce(summary), usable), bench };
+    const { showGates, showCurrents } = hooks.view.get();
+    const traced = summary.traces.filter((t) => t.kind === 'state' && t.role === 'membrane').map((t) => ({ population: t.population, neuron: t.neuron }));
+    const observation = { ...window_.observe(inForce(summary), usable), bench, view: { showGates, showCurrents }, traced };
     if (lesson.checks[k](observation)) {
       passed[k] = true;
       opened.stepSince = ++clock;
@@ -305,6 +307,10 @@ function mountLessonsPanel(slot: HTMLElement, hooks: PanelHooks) {
   }
 
   renderList();
+  // Showing the gates or currents is something a step can ask for: checked as it happens, even after the run has ended.
+  hooks.view.subscribe((_, changed) => {
+    if (changed.includes('showGates') || changed.includes('showCurrents')) check();
+  });
   hooks.subscribe('bench', (b) => {
     bench = { ...bench, ...b };
     check();

@@ -197,6 +197,41 @@ describe('lessons (Chromium)', () => {
       await page.close();
     }
   });
+  it('lessons 4 and 6: a first step passes only once the student acts (gates and currents shown; a raster row clicked), not by watching', async () => {
+    const { page, problems } = await openPage();
+    try {
+      await scenarioShown(page);
+      await page.evaluate(() => localStorage.clear());
+      await page.locator('#lesson-list > summary').click();
+      await page.locator('#lesson-action-potential').click();
+      await scenarioShown(page, /^HH: a spike/);
+      await expect.poll(() => page.locator('#lesson-step-1').getAttribute('data-state')).toBe('current');
+      // The HH neuron fires during the run, but the step asks to see the gates and currents first.
+      expect(await runEnded(page)).toBe('finished');
+      expect(Number(await page.locator('#spike-count').textContent())).toBeGreaterThan(0);
+      expect(await page.locator('#lesson-step-1').getAttribute('data-state')).toBe('current');
+      await page.locator('#show-gates').check();
+      await page.locator('#show-currents').check();
+      await page.waitForFunction(() => document.getElementById('lesson-step-1')?.dataset.state === 'passed');
+
+      await page.locator('#lesson-list > summary').click();
+      await page.locator('#lesson-ei-balance').click();
+      await scenarioShown(page, 'CUBA');
+      await expect.poll(() => page.locator('#lesson-step-1').getAttribute('data-state')).toBe('current');
+      await page.locator('#free-run').check();
+      await page.locator('#speed').selectOption('1');
+      // Irregular and slow as the step asks, after a simulated second: still not passed by watching.
+      await page.waitForFunction(() => Number.parseFloat(document.getElementById('sim-time')?.textContent?.replace('t = ', '') ?? '0') > 1200);
+      expect(await page.locator('#lesson-step-1').getAttribute('data-state')).toBe('current');
+      const box = (await page.locator('#raster-canvas').boundingBox())!;
+      await page.mouse.click(box.x + box.width / 2, box.y + box.height * 0.4);
+      await expect.poll(() => page.locator('#trace-said').textContent()).toMatch(/^Tracing E #\d+/);
+      await page.waitForFunction(() => document.getElementById('lesson-step-1')?.dataset.state === 'passed');
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
   it('lesson 5: the f-I panel\'s finished sweeps pass its steps, noiseless first, then with 5 mV of noise', async () => {
     const { page, problems } = await openPage();
     try {

@@ -104,7 +104,11 @@ describe('lessons', () => {
 
   it('4. the action potential: a spike; a rebound spike from a hyperpolarising step; paired pulses', () => {
     const l = lessons.get('action-potential')!;
-    expect(l.checks[0](observe(l, { windowMs: 150 }))).toBe(true);
+    // Step 1 asks to show the gates and currents: firing alone does not pass it.
+    const firing = observe(l, { windowMs: 150 });
+    expect(l.checks[0](firing)).toBe(false);
+    expect(l.checks[0]({ ...firing, view: { showGates: true, showCurrents: false } })).toBe(false);
+    expect(l.checks[0]({ ...firing, view: { showGates: true, showCurrents: true } })).toBe(true);
     expect(l.checks[1](observe(l, { inputs: { HH: -5 }, windowMs: 150, hold: false }))).toBe(true);
     expect(l.checks[1](observe(l, { inputs: { HH: -0.5 }, windowMs: 150, hold: false }))).toBe(false);
     // paired pulses 10 ms apart: the second fires only with a stronger stimulus (relative refractoriness)
@@ -131,7 +135,10 @@ describe('lessons', () => {
     const l = lessons.get('ei-balance')!;
     const run = (tauI?: number) => observe(l, { windowMs: 500, ...(tauI ? { parameters: { E: { tau_i: tauI }, I: { tau_i: tauI } } } : {}) });
     const base = run();
-    expect(l.checks[0](base)).toBe(true);
+    // Step 1 asks to trace a neuron of E besides neuron 0 (a raster row clicked): watching alone does not pass it.
+    expect(l.checks[0](base)).toBe(false);
+    expect(l.checks[0]({ ...base, traced: [{ population: 'E', neuron: 0 }, { population: 'I', neuron: 12 }] })).toBe(false);
+    expect(l.checks[0]({ ...base, traced: [{ population: 'E', neuron: 0 }, { population: 'E', neuron: 417 }] })).toBe(true);
     expect(base.populations.find((p) => p.name === 'E')!.isiCv!).toBeGreaterThan(0.4);
     const weak = run(3);
     expect(l.checks[1](weak)).toBe(true);
@@ -256,5 +263,8 @@ describe('lessons', () => {
     expect(() => loadLesson({ ...hh, steps: [{ ...base.steps[0], check: { kind: 'ions', population: 'neuron', ion: 'K', membraneAtLeastMV: 'x' } }] })).toThrow(/check\.membraneAtLeastMV: must be a number/);
     expect(() => loadLesson({ ...hh, steps: [{ ...base.steps[0], check: { kind: 'ann', population: 'neuron', activation: 'relu' } }] })).toThrow(/check\.activation: must be a list of names/);
     expect(() => loadLesson({ ...hh, steps: [{ ...base.steps[0], check: { kind: 'ann', population: 'neuron', testAccuracy: 0.9 } }] })).toThrow(/check\.testAccuracy: is not a field of a "ann" check/);
+    expect(() => loadLesson({ ...hh, steps: [{ ...base.steps[0], check: { kind: 'view', population: 'neuron', gates: 'yes' } }] })).toThrow(/check\.gates: must be true or false, got "yes"/);
+    expect(() => loadLesson({ ...hh, steps: [{ ...base.steps[0], check: { kind: 'view', population: 'neuron' } }] })).toThrow(/check: a "view" check needs gates or currents/);
+    expect(() => loadLesson({ ...base, steps: [{ ...base.steps[0], check: { kind: 'traced', population: 'neuron', neuronAtLeast: 1 } }] })).toThrow(/check\.neuronAtLeast: must be a neuron index of neuron \(0 to 0\), got 1/);
   });
 });
