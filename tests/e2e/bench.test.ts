@@ -129,7 +129,13 @@ describe('the bench panels on one page (Chromium, 1280 x 800)', () => {
     expect(inward.filter((_, k) => levels[k] > -55), inward.join(' ')).toEqual(levels.filter((v) => v > -55).map(() => 0));
     // I_Na's curve is flat on the zero line now, mostly under the total's.
     expect(await pixels(page, '#clamp-panel figure:nth-of-type(2) canvas', SODIUM, 'bench-iv-ttx-1280.png')).toBeLessThan(sodiumBefore / 4);
+    // Through a series resistance: the status says so (the unit test checks the potential error I x R_s).
+    await page.locator('#clamp-mode').selectOption('rs');
+    await page.locator('#clamp-rs').fill('2');
+    await page.locator('#clamp-step').fill('40');
+    expect(await runClamp(page, /series resistance 2/)).toMatch(/^5 steps from -100 to 60 mV, held at -65; series resistance 2; blocked: g_Na 100 %\./);
     expect(await axeViolations(page, ['#clamp-panel', '#ions-panel'])).toEqual([]);
+    await page.locator('#clamp-mode').selectOption('ideal');
     expect(problems).toEqual([]);
   });
 
