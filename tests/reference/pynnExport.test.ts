@@ -2,32 +2,27 @@
 // by nrnivmodl, so these tests run each script on PyNN's mock backend (Debian's python3-pynn,
 // installed by npm run setup): every cell type, parameter name, connector, source and recorder call is
 // checked by PyNN itself, without simulating. Unit conversions are checked here, by value.
-import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { pynnScript } from '../../src/export/pynn';
 import { preset } from '../../src/scenario/presets';
+import { lastJsonLine, runPythonBatch, type PythonRun } from './pythonBatch';
 
-const dir = mkdtempSync(join(tmpdir(), 'spikebridge-pynn-'));
+const PYNN = "PyNN's mock backend (Debian's python3-pynn at /usr/bin/python3; npm run setup installs it)";
+const PRESETS = ['single-lif', 'cuba', 'coba', 'cobahh'];
 
-function runMock(name: string, scenario: unknown) {
-  const file = join(dir, `${name}.py`);
-  writeFileSync(file, pynnScript(scenario));
-  const result = spawnSync('/usr/bin/python3', [file, 'mock'], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, PYTHONWARNINGS: 'ignore' } });
-  if (result.error || result.status !== 0) {
-    throw new Error(`PyNN (mock) refused the export of ${name} (it needs Debian's python3-pynn at /usr/bin/python3; .ci/run installs it): ${result.error?.message ?? result.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-  }
-  return JSON.parse(result.stdout.trim().split('\n').pop()!) as { populations: { name: string; size: number }[] };
-}
+/** Every preset's script on the mock backend, all in one Python process started before the tests. */
+let runs: Promise<Record<string, PythonRun>>;
+beforeAll(() => {
+  runs = runPythonBatch(PRESETS.map((name) => ({ name, text: pynnScript(preset(name)), args: ['mock'] })), PYNN);
+  runs.catch(() => undefined); // each test reports it
+});
 
 describe('exported to PyNN', () => {
-  it.each(['single-lif', 'cuba', 'coba', 'cobahh'])('%s: PyNN builds and runs the script (mock backend)', (name) => {
-    const out = runMock(name, preset(name));
+  it.each(PRESETS)('%s: PyNN builds and runs the script (mock backend)', async (name) => {
+    const out = lastJsonLine<{ populations: { name: string; size: number }[] }>(await runs, name, PYNN);
     const scenario = preset(name) as { populations: { name: string; size: number }[] };
     expect(out.populations.map((p) => [p.name, p.size])).toEqual(scenario.populations.map((p) => [p.name, p.size]));
-  }, 120_000);
+  });
 
   it('converts units to PyNN\'s (nF, uS, nA)', () => {
     const lif = pynnScript(preset('single-lif'));
