@@ -4,34 +4,59 @@
 // validates and the core simulates, like any other.
 //
 // The method, after the rate-based conversions of Diehl et al. (2015, "Fast-classifying,
-// high-accuracy spiking deep networks through weight and threshold balancing", IJCNN), Hunsberger
-// & Eliasmith (2015, "Spiking deep networks with LIF neurons", arXiv:1510.08829: train with the
-// LIF's own rate curve, the soft-LIF) and Eliasmith & Anderson's NEF (2003, Neural Engineering: a
-// current J = gain * (input) + bias drives each neuron, its rate being the LIF's rate curve of J):
-//  1. The spiking population's rate as a function of its input current is the Siegert rate of the
-//     noisy LIF on the simulation's grid (siegert.ts): phi(I). A unit's pre-activation z becomes
-//     the current I = currentAtZero + currentPerUnit z, and its rate phi(I) stands for
-//     rateScaleHz * h(z), h = f - floor the unit's activation above its floor (tanh's and ELU's
-//     floor -1 is folded into the next layer's biases; a leaky ReLU is taken as the ReLU, its leak
-//     a negative rate no population has). For "this neuron" with the LIF's parameters and noise
-//     the three numbers are the curve's own (its z = 0 is the rheobase, its output the rate over
-//     the rate at z = 4); for any other activation they are fitted: the least squares of
-//     phi(I0 + s z) / R - h(z) over the pre-activations the trained network shows on its training
-//     data (a grid over I0 and s, R solved linearly), the fit's RMS error reported.
-//  2. Weights scaled to currents: unit i's rate r_i stands for h_i = r_i / R, so the current into
-//     unit j is I0 + s b'_j + sum_i (s W_ji / R) r_i. The bias part is a constant current per
-//     neuron; the first hidden layer's whole input (the point's coordinates through W1) is too.
-//     A spike adds w mV to v (the LIF's synapse is a jump of v), i.e. a charge tau_m w / R_m, so
-//     a rate r gives the mean current tau_m w r / R_m: each weight is realised as a number of
-//     synapses C_ji of one size w0 (one excitatory and one inhibitory projection per layer, the
-//     pairs listed), C_ji w0 = 1000 s W_ji R_m / (tau_m R), rounded: a weight is quantised to w0
-//     (at most QUANTUM_MV, 1 mV), as synapse counts quantise weights in a brain.
-//  3. The output (the logit z) drives two populations with currents I0 + s c z (class 1) and
-//     I0 - s c z (class 0): the decision over a window is the one that spiked more (a tie, both
-//     silent, is a coin flip and counts half). Accuracy grows with the window as counts grow. Only
-//     the sign of z decides, so the output is scaled by c <= 1 to keep |c z| within 4 for 98 % of
-//     the training points: a trained logit of 20 would otherwise be a current that holds v a
-//     volt below rest.
+// high-accuracy spiking deep networks through weight and threshold balancing", IJCNN: each layer
+// scaled by the activations it shows on the training data), Hunsberger & Eliasmith (2015,
+// "Spiking deep networks with LIF neurons", arXiv:1510.08829: the LIF's own rate curve, which a
+// network trained with "this neuron" already uses) and Eliasmith & Anderson's NEF (2003, Neural
+// Engineering, ch. 2 and 4: each population has its own gain and bias current, J = gain * x + bias,
+// its rate the LIF's rate curve of J, with the noise of the spikes it receives in that curve):
+//  1. The rate of a population as a function of its input current is the Siegert rate of the
+//     noisy LIF on the simulation's grid (siegert.ts): phi_sigma(I). Each hidden unit j has its own
+//     encoding (the NEF's per-neuron gain and bias): its pre-activation z becomes the current
+//     I = I0_j + s_j z, and its rate phi(I) stands for R_j h_j(z), h_j = f - m_j the activation above
+//     an offset m_j: the least value the unit takes on the training data (1st percentile; never
+//     below the floor f implies), so a population does not fire for a constant part of its unit,
+//     which would only send the noise of its spikes downstream. For the neuron's own LIF curve
+//     (neuron:lif, at the curve's noise) the numbers are the curve's (z = 0 its rheobase, the rate
+//     at z = 4 the scale, m = 0): the population is the unit, exactly. For any other activation
+//     they are the least squares of phi(I0 + s z) / R - h(z) over the unit's range of z on the
+//     training data (1st to 99th percentile; a grid over the current at the range's bottom and the
+//     current span, then a local search; R solved linearly), the rate at the range's top between
+//     MIN_TOP_RATE_HZ (a curve deep below threshold has the right shape at 1e-20 Hz) and
+//     MAX_RATE_HZ (near 1 / t_ref = 500 Hz the rate saturates: spikes become a clock, not a code).
+//     One encoding for all units, as this module first had, fitted badly wherever units' ranges
+//     differ tenfold (XOR with ReLU lost 2-8 points, its gain stuck at the grid's edge). A unit
+//     constant on the training data (a dead ReLU) has a silent population, its value folded into
+//     the next layer's biases.
+//  2. Weights scaled to currents: a rate r_i stands for f_i = m_i + r_i / R_i, so the current into
+//     unit k is I0_k + s_k (b_k + sum_i W_ki m_i) + sum_i (s_k W_ki / R_i) r_i. The bias part is a
+//     constant current per neuron; the first hidden layer's whole input (the point's coordinates
+//     through W1) is too. A spike adds w mV to v (the LIF's synapse is a jump of v), a charge
+//     tau_m w / R_m, so a rate r gives the mean current tau_m w r / R_m: a weight is a number of
+//     synapses C_ki of one size w0 per target layer (C_ki w0 = 1000 s_k W_ki R_m / (tau_m R_i),
+//     rounded: synapse counts quantise weights, as in a brain; w0 is the layer's largest weight over
+//     100, at most QUANTUM_MV unless that would take more than 255 synapses), spread evenly over the
+//     source population's neurons. A neuron whose inhibitory synapses could move v by more than
+//     MAX_INHIBITION_MV in one volley is refused (v would leave its bounds), naming the unit.
+//  3. Spikes arriving are noise: Campbell's theorem gives v the variance (tau_m / 2) sum_i r_i
+//     sum_sources (multiplicity w0)^2, the diffusion approximation the Siegert rate rests on. So
+//     each neuron's white noise is what the synapses leave of its curve's sigma^2 at that point
+//     (at the rates the encoding expects there). With few neurons per unit each spike carries a
+//     large share of a weight; where the synapses' noise (its median over the training points)
+//     exceeds sigma, a fitted unit's curve is taken at that noise, its bias current and R fitted
+//     again with its gain kept (the noise scales with the gain). The neuron's own curve stays
+//     exact: there the extra noise is a mismatch the rate correlation shows.
+//  4. The output (the logit z) drives two populations with currents I_mid + g z (class 1) and
+//     I_mid - g z (class 0), I_mid where phi gives OUTPUT_RATE_HZ, so both fire near the boundary:
+//     the decision over a window is the one that spiked more (a tie, as when both are silent, is a
+//     coin flip and counts half). Only the sign of z decides, so g maps the median |z| of the
+//     training points to the current between I_mid and 5 Hz: large logits saturate, the boundary
+//     keeps its slope. Accuracy grows with the window as counts grow. Stimulus currents are kept
+//     within [-20, 60] nA (silence, and the refractory limit, beyond), so no point of the decision
+//     map drives v past its bounds (a sigmoid network on XOR did, before).
+// What it gives (10-20 neurons per unit, 500 ms): circle and XOR within 1-2 points of the ANN with
+// ReLU and with the noisy LIF's own curve; tanh and ELU within 2-3, their second layer's units
+// receiving the most cancelling excitation and inhibition (the most synaptic noise).
 // Spiking is stochastic (noise, spike timing): the biological side of dropout, which trains a
 // network to decide from a random part of its units.
 import { InputError, describeValue } from '../../core/errors.js';
@@ -41,14 +66,9 @@ import { Simulation } from '../../core/simulation.js';
 import { SCENARIO_FORMAT, validateScenario, type Scenario } from '../../scenario/scenario.js';
 import { noiseCurrentSigma } from '../fiSweep.js';
 import { siegertRateForCurrentHz, type LifNoiseParameters } from '../siegert.js';
-import { unitActivation, type ActivationChoice } from './annActivation.js';
-import { hiddenPreActivations, predict, type AnnWeights } from './network.js';
-
-/** The ANN's probability of class 1 at point k. */
-function predictOne(w: AnnWeights, unit: ReturnType<typeof unitActivation>, samples: Samples, k: number): number {
-  return predict(w, unit, { x: samples.x.subarray(2 * k, 2 * k + 2), labels: samples.labels.subarray(k, k + 1), count: 1 })[0];
-}
+import { unitActivation, type ActivationChoice, type UnitActivation } from './annActivation.js';
 import type { Samples } from './datasets.js';
+import { hiddenPreActivations, predict, type AnnWeights } from './network.js';
 
 export interface SpikingOptions {
   /** LIF neurons per unit, 1 to 500 (default 20). */
@@ -61,15 +81,33 @@ export interface SpikingOptions {
   seed?: number;
 }
 
-/** How unit pre-activations become currents and rates stand for activations. */
+/** How unit pre-activations become currents and rates stand for activations: for the whole network, the units' medians. */
 export interface RateCalibration {
   currentAtZero: number;
   currentPerUnit: number;
   rateScaleHz: number;
   noiseSigmaMV: number;
-  /** RMS of phi(I0 + s z) / R - h(z) over the calibration points (0 for the neuron's own curve, by construction). */
+  /** RMS over the units of each one's RMS of phi(I0 + s z) / R - h(z) (0 for the neuron's own curve, by construction). */
   rmsError: number;
+  /** 'neuron curve': every unit is the neuron's own curve; 'fitted': some or all are fitted (step 1). */
   method: 'neuron curve' | 'fitted';
+}
+
+/** Each hidden unit's encoding (method, steps 1 and 3), per hidden layer, per unit. */
+export interface LayerEncoding {
+  currentAtZero: Float64Array;
+  currentPerUnit: Float64Array;
+  rateScaleHz: Float64Array;
+  /** m: the activation a silent population stands for (f = m + rate / rateScaleHz). */
+  offset: Float64Array;
+  /** The membrane noise its rate curve assumes (SD of v, mV): white noise and the synapses' together. */
+  noiseSigmaMV: Float64Array;
+  /** RMS of phi / R - h over the unit's range, in units of h (0: the neuron's own curve). */
+  rmsError: Float64Array;
+  /** 1: the neuron's own curve; 0: fitted. */
+  ownCurve: Uint8Array;
+  /** 1: constant on the training data (a dead ReLU): its population is silent and its value in the next layer's biases. */
+  constant: Uint8Array;
 }
 
 export interface SpikingNetwork {
@@ -80,23 +118,46 @@ export interface SpikingNetwork {
   windowsMs: number[];
   dtMs: number;
   seed: number;
-  /** Synapse size (mV of v per spike) and the largest weight error it causes, in units of h. */
+  /** The largest synapse size w0 of the layers (mV of v per spike). */
   quantumMV: number;
-  /** The output's scale c (step 3 of the method). */
+  /** Per target layer (index 0 unused), its synapse size w0 (mV). */
+  quantaMV: number[];
+  /** The output's gain g: current per unit of the logit (nA), step 4 of the method. */
   outputScale: number;
-  /** Biases with the floors folded in (per layer, the output's times c), and per target layer the synapse counts (signed) per (target unit, source unit). */
+  /** The output populations' current at logit 0 (nA). */
+  outputCurrentAtZero: number;
+  /** Biases with the hidden units' offsets folded in (per layer; the first layer's as trained). */
   biases: Float64Array[];
+  /** Per target layer (index 0 empty), the synapse counts (signed) per (target unit, source unit). */
   counts: Int32Array[];
+  encoding: LayerEncoding[];
 }
 
 export const SPIKING_LIMITS = { neuronsPerUnit: [1, 500], noiseSigmaMV: [0, 20], windowMs: [10, 10000] } as const;
 /** The largest synapse (mV): small against the 20 mV from reset to threshold, so rates, not single spikes, drive a neuron. */
 export const QUANTUM_MV = 1;
+/** The most synapses one weight takes onto one neuron: w0 grows beyond QUANTUM_MV rather than pass it (8 bits, see spikingScenario). */
+const MAX_SYNAPSES_PER_WEIGHT = 255;
+/** The most a neuron's inhibitory synapses may move v if every source fired in one step (mV): with stimulus currents of -20 nA or more (v at -270 mV and above) v stays within the LIF's bound of -1000 mV. */
+const MAX_INHIBITION_MV = 700;
+/** The synapses' noise a unit's curve is taken at: its median over the training points. */
+const NOISE_QUANTILE = 0.5;
+/** The rates a hidden population covers its unit's range with (Hz): at most MAX_RATE_HZ, and at least MIN_TOP_RATE_HZ at the range's top. */
+export const MAX_RATE_HZ = 300;
+export const MIN_TOP_RATE_HZ = 20;
+/** The output populations' rate at logit 0 (Hz). */
+export const OUTPUT_RATE_HZ = 60;
+/** Stimulus currents are kept within this range (nA). */
+const CURRENT_RANGE_NA = [-20, 60] as const;
 
 const LIF = builtinModel('lif');
 const LIF_VALUES = resolveParameters(LIF, {}, 'parameters');
 const lifParameter = (name: string) => LIF_VALUES[LIF.parameterNames.indexOf(name)];
 const LIF_P: LifNoiseParameters = { E_L: lifParameter('E_L'), V_th: lifParameter('V_th'), V_reset: lifParameter('V_reset'), tau_m: lifParameter('tau_m'), R: lifParameter('R'), t_ref: lifParameter('t_ref') };
+/** The current that one synapse of w mV firing at 1 Hz gives on average (nA): tau_m w / (1000 R_m). */
+const NA_PER_MV_HZ = LIF_P.tau_m / (1000 * LIF_P.R);
+/** White-noise current for 1 mV of SD of v. */
+const NOISE_CURRENT_PER_MV = noiseCurrentSigma(LIF, LIF_VALUES, 1);
 
 function checked(field: string, value: unknown, [min, max]: readonly [number, number], integer = false): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isInteger(value))) throw new InputError(field, `must be a ${integer ? 'whole ' : ''}number from ${min} to ${max}, got ${describeValue(value)}`);
@@ -104,63 +165,227 @@ function checked(field: string, value: unknown, [min, max]: readonly [number, nu
   return value;
 }
 
-/** phi tabulated on a current grid (the Siegert integral is costly), read by linear interpolation. */
-function rateTable(sigmaMV: number, dtMs: number): (current: number) => number {
-  const from = -10;
-  const step = 0.02;
-  const table = Float64Array.from({ length: 3001 }, (_, k) => siegertRateForCurrentHz(from + k * step, sigmaMV, LIF_P, sigmaMV > 0 ? dtMs : undefined));
+const clampCurrent = (current: number) => Math.min(CURRENT_RANGE_NA[1], Math.max(CURRENT_RANGE_NA[0], current));
+
+/** phi tabulated on a current grid (the Siegert integral is costly), read by linear interpolation; one table per noise and step. */
+const TABLE_FROM_NA = CURRENT_RANGE_NA[0];
+const TABLE_STEP_NA = 0.02;
+const tables = new Map<string, Float64Array>();
+type RateCurve = (current: number) => number;
+function rateCurve(sigmaMV: number, dtMs: number): RateCurve {
+  const key = `${sigmaMV}/${dtMs}`;
+  let table = tables.get(key);
+  if (!table) {
+    table = Float64Array.from({ length: Math.round((CURRENT_RANGE_NA[1] - CURRENT_RANGE_NA[0]) / TABLE_STEP_NA) + 1 }, (_, k) => siegertRateForCurrentHz(TABLE_FROM_NA + k * TABLE_STEP_NA, sigmaMV, LIF_P, sigmaMV > 0 ? dtMs : undefined));
+    if (tables.size > 64) tables.clear();
+    tables.set(key, table);
+  }
+  const t = table;
   return (current) => {
-    const u = (current - from) / step;
-    if (u <= 0) return table[0];
-    if (u >= table.length - 1) return table[table.length - 1];
+    const u = (current - TABLE_FROM_NA) / TABLE_STEP_NA;
+    if (u <= 0) return t[0];
+    if (u >= t.length - 1) return t[t.length - 1];
     const k = Math.floor(u);
-    return table[k] + (u - k) * (table[k + 1] - table[k]);
+    return t[k] + (u - k) * (t[k + 1] - t[k]);
   };
 }
 
-/** The three numbers that make rates stand for activations (method in the header, step 1). */
-export function calibrate(weights: AnnWeights, activation: ActivationChoice, train: Samples, sigmaMV: number, dtMs: number): RateCalibration {
-  const unit = unitActivation(activation);
-  if (typeof activation !== 'string' && activation.neuron.model === 'lif' && activation.neuron.noiseSigmaMV === sigmaMV && Object.keys(activation.neuron.parameters).length === 0) {
-    const c = activation.neuron;
-    return { currentAtZero: c.currentAtZero, currentPerUnit: c.currentPerUnit, rateScaleHz: c.rateAtFourHz, noiseSigmaMV: sigmaMV, rmsError: 0, method: 'neuron curve' };
+/** The current where a rate curve reaches `rateHz` (bisection; the curve rises). */
+function currentForRate(phi: RateCurve, rateHz: number): number {
+  let [lo, hi]: number[] = [CURRENT_RANGE_NA[0], CURRENT_RANGE_NA[1]];
+  for (let k = 0; k < 60; k++) {
+    const mid = (lo + hi) / 2;
+    if (phi(mid) < rateHz) lo = mid;
+    else hi = mid;
   }
-  const floor = Number.isFinite(unit.floor) ? unit.floor : 0;
-  const h = (z: number) => Math.max(0, unit.f(z) - floor);
-  // The pre-activations the network shows, 2nd to 98th percentile.
-  const all = Float64Array.from(hiddenPreActivations(weights, unit, train).flatMap((layer) => Array.from(layer))).sort();
-  const zLow = all[Math.floor(0.02 * (all.length - 1))];
-  const zHigh = all[Math.ceil(0.98 * (all.length - 1))];
-  const zs = Float64Array.from({ length: 41 }, (_, k) => zLow + ((zHigh - zLow) * k) / 40);
-  const hs = Float64Array.from(zs, h);
-  const phi = rateTable(sigmaMV, dtMs);
-  let best = { i0: 0, s: 1, r: 1, err: Infinity };
-  let hh = 0;
-  for (const v of hs) hh += v * v;
-  if (!(hh > 0)) throw new InputError('activation', `${unit.name}: every unit sits at its floor (rate 0) on the training data; there is nothing for rates to carry`);
-  for (let a = 0; a <= 80; a++) {
-    const i0 = a * 0.05; // 0 to 4 nA: around the LIF's 2 nA rheobase
-    for (let b = 0; b <= 60; b++) {
-      const s = 0.1 * 1.08 ** b; // 0.1 to 10 nA per unit of z
-      let ph = 0;
-      let pp = 0;
-      for (let k = 0; k < zs.length; k++) {
-        const p = phi(i0 + s * zs[k]);
-        ph += p * hs[k];
-        pp += p * p;
-      }
-      if (!(ph > 0)) continue;
-      // R from the least squares of phi / R against h: 1/R = ph / pp ... over h: R = pp / ph.
-      const r = pp / ph;
-      let err = 0;
-      for (let k = 0; k < zs.length; k++) err += (phi(i0 + s * zs[k]) / r - hs[k]) ** 2;
-      // Rates above 400 Hz are within 2.5 ms of the refractory limit: spikes there are a clock, not a code.
-      if (r > 400) continue;
-      if (err < best.err) best = { i0, s, r, err };
+  return (lo + hi) / 2;
+}
+
+interface UnitFit {
+  i0: number;
+  s: number;
+  r: number;
+  m: number;
+  err: number;
+  constant: boolean;
+}
+
+const quantile = (sorted: Float64Array, q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))];
+
+/** Step 1 for one unit: the encoding whose rate curve follows h over the unit's range of z. */
+function fitUnit(zSorted: Float64Array, unit: UnitActivation, phi: RateCurve, fixedSpanNA?: number): UnitFit | null {
+  const lo = quantile(zSorted, 0.01);
+  const hi = quantile(zSorted, 0.99);
+  // Rate 0 stands for the least value the unit takes on the training data: a population firing
+  // for a constant part of its unit would only add the noise of its spikes downstream.
+  const m = Math.max(unit.f(lo), unit.floor);
+  const K = 41;
+  const zs = Float64Array.from({ length: K }, (_, k) => lo + ((hi - lo) * k) / (K - 1));
+  const hs = Float64Array.from(zs, (z) => Math.max(0, unit.f(z) - m));
+  const top = hs.reduce((a, b) => Math.max(a, b), 0);
+  if (!(hi - lo > 1e-9) || !(top > 1e-9)) return { i0: 0, s: 0, r: 1, m: unit.f(quantile(zSorted, 0.5)), err: 0, constant: true };
+  const p = new Float64Array(K);
+  // The encoding as the current at the range's bottom and the span of current over the range.
+  const score = (currentLow: number, logSpan: number): { err: number; r: number } => {
+    const s = Math.exp(logSpan) / (hi - lo);
+    let ph = 0;
+    let pp = 0;
+    for (let k = 0; k < K; k++) {
+      p[k] = phi(currentLow + s * (zs[k] - lo));
+      if (p[k] > MAX_RATE_HZ) return { err: Infinity, r: 1 };
+      ph += p[k] * hs[k];
+      pp += p[k] * p[k];
+    }
+    // A population whose rate stays low carries little in a window (a curve deep below its
+    // threshold even has the right shape, at 1e-20 Hz).
+    if (!(ph > 0) || !(p[K - 1] >= MIN_TOP_RATE_HZ)) return { err: Infinity, r: 1 };
+    const r = pp / ph;
+    let err = 0;
+    for (let k = 0; k < K; k++) err += (p[k] / r - hs[k]) ** 2;
+    return { err, r };
+  };
+  const [spanLow, spanHigh, spans] = fixedSpanNA === undefined ? [Math.log(0.25), Math.log(40), 40] : [Math.log(fixedSpanNA), Math.log(fixedSpanNA), 0];
+  let best = { currentLow: 0, logSpan: 0, err: Infinity, r: 1 };
+  for (let b = 0; b <= spans; b++) {
+    const logSpan = spans > 0 ? spanLow + ((spanHigh - spanLow) * b) / spans : spanLow;
+    // The range's bottom from well below the rheobase (2 nA) to where the span still fits under 300 Hz.
+    for (let a = 0; a <= (spans > 0 ? 100 : 400); a++) {
+      const currentLow = -4 + 0.1 * a;
+      const { err, r } = score(currentLow, logSpan);
+      if (err < best.err) best = { currentLow, logSpan, err, r };
     }
   }
-  if (!Number.isFinite(best.err)) throw new InputError('activation', `${unit.name}: no LIF current range makes rates follow it`);
-  return { currentAtZero: best.i0, currentPerUnit: best.s, rateScaleHz: best.r, noiseSigmaMV: sigmaMV, rmsError: Math.sqrt(best.err / zs.length), method: 'fitted' };
+  if (!Number.isFinite(best.err)) {
+    if (fixedSpanNA !== undefined) return null;
+    throw new InputError('activation', `${unit.name}: no LIF current range makes rates follow it`);
+  }
+  // A local search on a halving pattern.
+  let [dI, dL] = [0.05, spans > 0 ? (spanHigh - spanLow) / spans / 2 : 0];
+  for (let round = 0; round < 12; round++) {
+    let moved = false;
+    for (const [u, v] of [[dI, 0], [-dI, 0], [0, dL], [0, -dL]]) {
+      const { err, r } = score(best.currentLow + u, best.logSpan + v);
+      if (err < best.err) {
+        best = { currentLow: best.currentLow + u, logSpan: best.logSpan + v, err, r };
+        moved = true;
+      }
+    }
+    if (!moved) [dI, dL] = [dI / 2, dL / 2];
+  }
+  const s = Math.exp(best.logSpan) / (hi - lo);
+  return { i0: best.currentLow - s * lo, s, r: best.r, m, err: Math.sqrt(best.err / K), constant: false };
+}
+
+/** The neuron's own LIF curve, when the spiking populations are that neuron (same model, parameters and noise). */
+function ownCurve(activation: ActivationChoice, sigmaMV: number) {
+  if (typeof activation === 'string') return null;
+  const c = activation.neuron;
+  return c.model === 'lif' && c.noiseSigmaMV === sigmaMV && Object.keys(c.parameters).length === 0 ? c : null;
+}
+
+/** The mV of synapses per Hz of the source that weight W from unit i into a unit of gain s needs (C w0 before rounding). */
+const synapseMV = (s: number, w: number, rateScaleHz: number) => (s * w) / (NA_PER_MV_HZ * rateScaleHz);
+
+/** Steps 1 and 3: each hidden unit's encoding, layer by layer (a layer's synaptic noise needs the previous one's rates). */
+function encodeLayers(weights: AnnWeights, activation: ActivationChoice, unit: UnitActivation, train: Samples, sigmaMV: number, dtMs: number, n: number): LayerEncoding[] {
+  const { sizes } = weights;
+  const pre = hiddenPreActivations(weights, unit, train);
+  const own = ownCurve(activation, sigmaMV);
+  const layers: LayerEncoding[] = [];
+  let previousRates: Float64Array | null = null; // [point * units + unit] of the layer before, as the encoding expects them
+  for (let l = 0; l < pre.length; l++) {
+    const units = sizes[l + 1];
+    const e: LayerEncoding = {
+      currentAtZero: new Float64Array(units),
+      currentPerUnit: new Float64Array(units),
+      rateScaleHz: new Float64Array(units),
+      offset: new Float64Array(units),
+      noiseSigmaMV: new Float64Array(units),
+      rmsError: new Float64Array(units),
+      ownCurve: new Uint8Array(units),
+      constant: new Uint8Array(units),
+    };
+    const column = (j: number) => Float64Array.from({ length: train.count }, (_, p) => pre[l][p * units + j]).sort();
+    const set = (j: number, sigma: number, zSorted: Float64Array, allowOwn: boolean, fixedSpanNA?: number) => {
+      const fit = own && allowOwn && sigma === sigmaMV ? null : fitUnit(zSorted, unit, rateCurve(sigma, dtMs), fixedSpanNA);
+      if (!fit && fixedSpanNA !== undefined) return; // no bias current fits the larger noise with this gain: the encoding stays
+      if (!fit) {
+        [e.currentAtZero[j], e.currentPerUnit[j], e.rateScaleHz[j], e.offset[j], e.rmsError[j], e.ownCurve[j], e.constant[j]] = [own!.currentAtZero, own!.currentPerUnit, own!.rateAtFourHz, 0, 0, 1, 0];
+      } else {
+        [e.currentAtZero[j], e.currentPerUnit[j], e.rateScaleHz[j], e.offset[j], e.rmsError[j], e.ownCurve[j], e.constant[j]] = [fit.i0, fit.s, fit.r, fit.m, fit.err, 0, fit.constant ? 1 : 0];
+      }
+      e.noiseSigmaMV[j] = sigma;
+    };
+    for (let j = 0; j < units; j++) {
+      const zSorted = column(j);
+      set(j, sigmaMV, zSorted, true);
+      if (l === 0 || e.constant[j]) continue;
+      // Step 3: the synapses' own noise at this unit, at the 90th percentile of the training points.
+      const prev = layers[l - 1];
+      const nIn = sizes[l];
+      const variances = new Float64Array(train.count);
+      for (let p = 0; p < train.count; p++) {
+        let v = 0;
+        for (let i = 0; i < nIn; i++) {
+          if (prev.constant[i]) continue;
+          const mv = synapseMV(e.currentPerUnit[j], weights.weights[l][j * nIn + i], prev.rateScaleHz[i]);
+          v += (LIF_P.tau_m / 2000) * previousRates![p * nIn + i] * ((mv * mv) / n);
+        }
+        variances[p] = v;
+      }
+      const need = Math.sqrt(quantile(variances.sort(), NOISE_QUANTILE));
+      // The gain stays (the synapses' noise scales with it): the bias current and rate scale are fitted again for the larger noise.
+      if (need > e.noiseSigmaMV[j] && !e.ownCurve[j]) set(j, Math.ceil(need / 0.25) * 0.25, zSorted, false, e.currentPerUnit[j] * (quantile(zSorted, 0.99) - quantile(zSorted, 0.01)));
+    }
+    // The rates this layer's populations are expected to fire on the training points (before rounding to synapses).
+    const rates = new Float64Array(train.count * units);
+    for (let j = 0; j < units; j++) {
+      if (e.constant[j]) continue;
+      const phi = rateCurve(e.noiseSigmaMV[j], dtMs);
+      for (let p = 0; p < train.count; p++) rates[p * units + j] = e.ownCurve[j] ? e.rateScaleHz[j] * Math.max(0, unit.f(pre[l][p * units + j])) : phi(e.currentAtZero[j] + e.currentPerUnit[j] * pre[l][p * units + j]);
+    }
+    previousRates = rates;
+    layers.push(e);
+  }
+  return layers;
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  const s = [...values].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function summary(encoding: LayerEncoding[], sigmaMV: number): RateCalibration {
+  const live = encoding.flatMap((e) => Array.from(e.constant, (c, j) => (c ? -1 : j)).filter((j) => j >= 0).map((j) => ({ e, j })));
+  const pick = (f: (e: LayerEncoding, j: number) => number) => median(live.map(({ e, j }) => f(e, j)));
+  const rms = Math.sqrt(live.reduce((sum, { e, j }) => sum + e.rmsError[j] ** 2, 0) / Math.max(1, live.length));
+  return {
+    currentAtZero: pick((e, j) => e.currentAtZero[j]),
+    currentPerUnit: pick((e, j) => e.currentPerUnit[j]),
+    rateScaleHz: pick((e, j) => e.rateScaleHz[j]),
+    noiseSigmaMV: sigmaMV,
+    rmsError: rms,
+    method: live.length > 0 && live.every(({ e, j }) => e.ownCurve[j] === 1) ? 'neuron curve' : 'fitted',
+  };
+}
+
+/** The encoding's summary (the units' medians; method in the header, step 1). Kept for callers of the first version; convertToSpiking gives the per-unit encoding. */
+export function calibrate(weights: AnnWeights, activation: ActivationChoice, train: Samples, sigmaMV: number, dtMs: number, neuronsPerUnit = 20): RateCalibration {
+  const unit = unitActivation(activation);
+  return summary(encodeLayers(weights, activation, unit, train, sigmaMV, dtMs, neuronsPerUnit), sigmaMV);
+}
+
+/** The ANN's logit at each point. */
+function annLogits(w: AnnWeights, unit: UnitActivation, samples: Samples): Float64Array {
+  const pre = hiddenPreActivations(w, unit, samples);
+  const last = w.sizes.length - 2;
+  const units = w.sizes[last];
+  return Float64Array.from({ length: samples.count }, (_, p) => {
+    let z = w.biases[last][0];
+    for (let i = 0; i < units; i++) z += w.weights[last][i] * unit.f(pre[last - 1][p * units + i]);
+    return z;
+  });
 }
 
 /** The trained network as populations and synapse counts (the method in the header). */
@@ -173,34 +398,150 @@ export function convertToSpiking(weights: AnnWeights, activation: ActivationChoi
   windowsMs.forEach((w, k) => checked(`windowsMs[${k}]`, w, SPIKING_LIMITS.windowMs));
   const dtMs = checked('dtMs', options.dtMs ?? 0.1, [0.01, 0.5]);
   const seed = checked('seed', options.seed ?? 1, [0, 2 ** 32 - 1], true);
-  const calibration = calibrate(weights, activation, train, noiseSigmaMV, dtMs);
   const unit = unitActivation(activation);
-  const floor = Number.isFinite(unit.floor) ? unit.floor : 0;
   const { sizes } = weights;
-  // Biases with the floor folded in: z_j = sum W (h + floor) + b = sum W h + (b + floor sum W).
+  const hiddenLayers = sizes.length - 2;
+  const encoding = encodeLayers(weights, activation, unit, train, noiseSigmaMV, dtMs, neuronsPerUnit);
+  // Biases with the offsets folded in: z_k = b_k + sum_i W_ki (m_i + r_i / R_i).
   const biases = weights.biases.map((b, l) => {
-    if (l === 0 || floor === 0) return b.slice();
+    if (l === 0) return b.slice();
     const nIn = sizes[l];
-    return Float64Array.from(b, (bj, j) => {
-      let sum = 0;
-      for (let i = 0; i < nIn; i++) sum += weights.weights[l][j * nIn + i];
-      return bj + floor * sum;
+    const e = encoding[l - 1];
+    return Float64Array.from(b, (bk, k) => {
+      let sum = bk;
+      for (let i = 0; i < nIn; i++) sum += weights.weights[l][k * nIn + i] * e.offset[i];
+      return sum;
     });
   });
-  // The output's scale: |c z| within 4 for 98 % of the training points.
-  const last = weights.weights.length - 1;
-  const logits = Float64Array.from({ length: train.count }, (_, k) => Math.abs(Math.log(1 / Math.min(Math.max(predictOne(weights, unit, train, k), 1e-12), 1 - 1e-12) - 1))).sort();
-  const z98 = logits[Math.floor(0.98 * (logits.length - 1))];
-  const outputScale = Number.isFinite(z98) && z98 > 4 ? 4 / z98 : 1;
-  biases[last] = Float64Array.from(biases[last], (b) => b * outputScale);
-  // Synapse size: the largest |K| over 100 synapses, at most QUANTUM_MV.
-  const { currentPerUnit: s, rateScaleHz: R } = calibration;
-  const toMV = (w: number, l: number) => (1000 * s * w * (l === last ? outputScale : 1) * LIF_P.R) / (LIF_P.tau_m * R);
-  let largest = 0;
-  for (let l = 1; l < weights.weights.length; l++) for (const w of weights.weights[l]) largest = Math.max(largest, Math.abs(toMV(w, l)));
-  const quantumMV = Math.min(QUANTUM_MV, Math.max(largest / 100, 1e-3));
-  const counts = weights.weights.map((W, l) => (l === 0 ? new Int32Array(0) : Int32Array.from(W, (w) => Math.round(toMV(w, l) / quantumMV))));
-  return { weights, activation, calibration, neuronsPerUnit, windowsMs: [...windowsMs].sort((a, b) => a - b), dtMs, seed, quantumMV, outputScale, biases, counts };
+  // The output's gain: the median |logit| of the training points maps to the current from I_mid down to 5 Hz.
+  const phiOut = rateCurve(noiseSigmaMV, dtMs);
+  const outputCurrentAtZero = currentForRate(phiOut, OUTPUT_RATE_HZ);
+  const swing = outputCurrentAtZero - currentForRate(phiOut, 5);
+  const logits = annLogits(weights, unit, train).map(Math.abs).sort();
+  const zMedian = Math.max(quantile(logits, 0.5), 1e-6);
+  const zTop = Math.max(quantile(logits, 0.99), zMedian);
+  // ... and within the inhibition bound (MAX_INHIBITION_MV) however large the last layer's weights.
+  const last = weights.weights[hiddenLayers];
+  let perGain = 0;
+  for (let i = 0; i < last.length; i++) if (!encoding[hiddenLayers - 1].constant[i]) perGain += Math.abs(synapseMV(1, last[i], encoding[hiddenLayers - 1].rateScaleHz[i]));
+  const outputScale = Math.min(swing / zMedian, 20 / zTop, (0.5 * MAX_INHIBITION_MV) / Math.max(perGain, 1e-12));
+  // Synapses: C w0 per (target, source), then one size w0 for all.
+  const mv = weights.weights.map((W, l) => {
+    if (l === 0) return new Float64Array(0);
+    const nIn = sizes[l];
+    const source = encoding[l - 1];
+    return Float64Array.from(W, (w, q) => {
+      const [k, i] = [Math.floor(q / nIn), q % nIn];
+      if (source.constant[i]) return 0;
+      const gain = l === hiddenLayers ? outputScale : encoding[l].constant[k] ? 0 : encoding[l].currentPerUnit[k];
+      return synapseMV(gain, w, source.rateScaleHz[i]);
+    });
+  });
+  // Per target layer, the largest weight is 100 synapses (at most QUANTUM_MV each).
+  const quantaMV = mv.map((layer) => {
+    const largest = layer.reduce((a, x) => Math.max(a, Math.abs(x)), 0);
+    return Math.max(Math.min(QUANTUM_MV, largest / 100), largest / MAX_SYNAPSES_PER_WEIGHT, 1e-3);
+  });
+  const counts = mv.map((layer, l) => (l === 0 ? new Int32Array(0) : Int32Array.from(layer, (x) => Math.round(x / quantaMV[l]))));
+  const quantumMV = Math.max(...quantaMV.slice(1));
+  // A spike volley may not drive v past its bound (MAX_INHIBITION_MV): else the network is refused, with the reason.
+  for (let l = 1; l < hiddenLayers; l++) {
+    const nIn = sizes[l];
+    for (let k = 0; k < sizes[l + 1]; k++) {
+      let inhibition = 0;
+      for (let i = 0; i < nIn; i++) inhibition += Math.max(0, -counts[l][k * nIn + i]) * quantaMV[l];
+      if (inhibition > MAX_INHIBITION_MV) {
+        throw new InputError('weights', `hidden layer ${l + 1}, unit ${k + 1}: its inhibitory weights need synapses worth ${inhibition.toFixed(0)} mV of v, more than ${MAX_INHIBITION_MV} mV (a volley of its inputs would drive v past its bound); the weights into it are too large against its inputs' rates for rate-coded LIF populations (train with L2 to keep weights small)`);
+      }
+    }
+  }
+  return {
+    weights,
+    activation,
+    calibration: summary(encoding, noiseSigmaMV),
+    neuronsPerUnit,
+    windowsMs: [...windowsMs].sort((a, b) => a - b),
+    dtMs,
+    seed,
+    quantumMV,
+    quantaMV,
+    outputScale,
+    outputCurrentAtZero,
+    biases,
+    counts,
+    encoding,
+  };
+}
+
+/** Synapses each source neuron makes onto one target neuron, for `count` synapses spread over n sources from `start` on. */
+function multiplicity(count: number, n: number, start: number, source: number): number {
+  const a = Math.floor(count / n);
+  const offset = (((source - start) % n) + n) % n;
+  return offset < count % n ? a + 1 : a;
+}
+
+/** Sum over the sources of multiplicity^2: the synaptic noise's factor (the same for every target neuron). */
+function multiplicitySquares(count: number, n: number): number {
+  const a = Math.floor(count / n);
+  const b = count % n;
+  return b * (a + 1) ** 2 + (n - b) * a * a;
+}
+
+/** What the encoding expects at each point: every population's rate (Hz) and the synapses' noise (SD of v, mV), per layer [point * units + unit]; the outputs' currents. */
+export interface ExpectedRates {
+  layerRatesHz: Float64Array[];
+  synapticSigmaMV: Float64Array[];
+  /** The logit the output populations' currents stand for (step 4: (I - I_mid) / g). */
+  logits: Float64Array;
+  /** The output populations' synaptic noise (SD of v, mV) per point. */
+  outputSigmaMV: Float64Array;
+}
+
+/** The rates the populations should fire at each point (the Siegert rate of each one's current and noise): what the spikes are compared with. */
+export function expectedRates(net: SpikingNetwork, points: Float64Array): ExpectedRates {
+  const P = points.length / 2;
+  const { sizes, weights } = net.weights;
+  const n = net.neuronsPerUnit;
+  const hiddenLayers = sizes.length - 2;
+  const layerRatesHz = sizes.slice(1, -1).map((u) => new Float64Array(P * u));
+  const synapticSigmaMV = sizes.slice(1, -1).map((u) => new Float64Array(P * u));
+  const logits = new Float64Array(P);
+  const outputSigmaMV = new Float64Array(P);
+  const curves = net.encoding.map((e) => Array.from(e.noiseSigmaMV, (s) => rateCurve(s, net.dtMs)));
+  for (let p = 0; p < P; p++) {
+    for (let l = 0; l <= hiddenLayers; l++) {
+      const nIn = sizes[l];
+      const nOut = sizes[l + 1];
+      for (let k = 0; k < nOut; k++) {
+        let current: number;
+        let variance = 0;
+        if (l === 0) {
+          current = weights[0][2 * k] * points[2 * p] + weights[0][2 * k + 1] * points[2 * p + 1] + net.biases[0][k];
+        } else {
+          current = 0;
+          const w0 = net.quantaMV[l];
+          for (let i = 0; i < nIn; i++) {
+            const c = net.counts[l][k * nIn + i];
+            if (c === 0) continue;
+            const r = layerRatesHz[l - 1][p * nIn + i];
+            current += c * w0 * NA_PER_MV_HZ * r;
+            variance += (LIF_P.tau_m / 2000) * r * w0 * w0 * multiplicitySquares(Math.abs(c), n);
+          }
+        }
+        if (l === hiddenLayers) {
+          logits[p] = net.biases[l][0] + current / net.outputScale;
+          outputSigmaMV[p] = Math.sqrt(variance);
+          continue;
+        }
+        const e = net.encoding[l];
+        synapticSigmaMV[l][p * nOut + k] = Math.sqrt(variance);
+        if (e.constant[k]) continue;
+        const total = l === 0 ? e.currentAtZero[k] + e.currentPerUnit[k] * current : e.currentAtZero[k] + e.currentPerUnit[k] * net.biases[l][k] + current;
+        layerRatesHz[l][p * nOut + k] = curves[l][k](clampCurrent(total));
+      }
+    }
+  }
+  return { layerRatesHz, synapticSigmaMV, logits, outputSigmaMV };
 }
 
 /** Population names: hidden layers, then the two output populations. */
@@ -217,51 +558,78 @@ export function spikingScenario(net: SpikingNetwork, points: Float64Array): Scen
   if (!Number.isInteger(P) || P < 1) throw new InputError('points', `must hold (x, y) rows of at least one point, got ${points.length} numbers`);
   const { sizes, weights } = net.weights;
   const n = net.neuronsPerUnit;
-  const { currentAtZero: i0, currentPerUnit: s } = net.calibration;
   const hiddenLayers = sizes.length - 2;
+  const expected = expectedRates(net, points);
   const populations: Scenario['populations'] = [];
   const stimuli: Scenario['stimuli'] = [];
   const projections: NonNullable<Scenario['projections']> = [];
-  const noise = noiseCurrentSigma(LIF, LIF_VALUES, net.calibration.noiseSigmaMV);
   const initial = { v: { uniform: [LIF_P.V_reset, LIF_P.V_th] as [number, number] } };
-  const addPopulation = (name: string, units: number, current: (point: number, unit: number) => number) => {
+  // Each neuron's constant current and white noise: the noise is what the synapses leave of the unit's sigma^2 (step 3).
+  const addPopulation = (name: string, units: number, unitAt: (point: number, unit: number) => { current: number; sigmaMV: number; synapticMV: number }) => {
     populations.push({ name, model: 'lif', size: P * units * n, initial });
     const amplitude: number[] = new Array(P * units * n);
-    for (let p = 0; p < P; p++) for (let u = 0; u < units; u++) amplitude.fill(Number(current(p, u).toPrecision(12)), (p * units + u) * n, (p * units + u + 1) * n);
+    const sigma: number[] = new Array(P * units * n);
+    let noisy = false;
+    for (let p = 0; p < P; p++) {
+      for (let u = 0; u < units; u++) {
+        const { current, sigmaMV, synapticMV } = unitAt(p, u);
+        const white = Math.sqrt(Math.max(0, sigmaMV * sigmaMV - synapticMV * synapticMV));
+        noisy ||= white > 0;
+        amplitude.fill(Number(clampCurrent(current).toPrecision(12)), (p * units + u) * n, (p * units + u + 1) * n);
+        sigma.fill(Number((white * NOISE_CURRENT_PER_MV).toPrecision(12)), (p * units + u) * n, (p * units + u + 1) * n);
+      }
+    }
     stimuli.push({ type: 'constant', population: name, amplitude });
-    if (noise > 0) stimuli.push({ type: 'whiteNoise', population: name, sigma: noise });
+    if (noisy) stimuli.push({ type: 'whiteNoise', population: name, sigma });
   };
-  // First hidden layer: its whole input is a current.
-  addPopulation(layerName(0), sizes[1], (p, j) => {
-    const W = weights[0];
-    return i0 + s * (W[2 * j] * points[2 * p] + W[2 * j + 1] * points[2 * p + 1] + net.biases[0][j]);
-  });
-  for (let l = 1; l < hiddenLayers; l++) addPopulation(layerName(l), sizes[l + 1], (_, j) => i0 + s * net.biases[l][j]);
-  const out = net.biases[hiddenLayers][0];
-  addPopulation(OUTPUT_POPULATIONS[0], 1, () => i0 + s * out);
-  addPopulation(OUTPUT_POPULATIONS[1], 1, () => i0 - s * out);
+  for (let l = 0; l < hiddenLayers; l++) {
+    const e = net.encoding[l];
+    addPopulation(layerName(l), sizes[l + 1], (p, j) => {
+      if (e.constant[j]) return { current: 0, sigmaMV: 0, synapticMV: 0 };
+      const z = l === 0 ? weights[0][2 * j] * points[2 * p] + weights[0][2 * j + 1] * points[2 * p + 1] + net.biases[0][j] : net.biases[l][j];
+      return { current: e.currentAtZero[j] + e.currentPerUnit[j] * z, sigmaMV: e.noiseSigmaMV[j], synapticMV: expected.synapticSigmaMV[l][p * sizes[l + 1] + j] };
+    });
+  }
+  const out = net.biases[hiddenLayers][0] * net.outputScale;
+  const sigmaOut = net.calibration.noiseSigmaMV;
+  addPopulation(OUTPUT_POPULATIONS[0], 1, (p) => ({ current: net.outputCurrentAtZero + out, sigmaMV: sigmaOut, synapticMV: expected.outputSigmaMV[p] }));
+  addPopulation(OUTPUT_POPULATIONS[1], 1, (p) => ({ current: net.outputCurrentAtZero - out, sigmaMV: sigmaOut, synapticMV: expected.outputSigmaMV[p] }));
   // Synapses: target neuron t of unit j (point p) takes |C_ji| synapses from unit i's block of the
-  // same point, its sources taken in turn so each source neuron carries an even share.
+  // same point, spread evenly over its neurons from (t |C_ji|) mod n on. The m synapses between one
+  // pair of neurons fire together, so they are entries of summed size: one in each projection of
+  // size 2^b w0 for the bits b of m (at most 8 sizes per sign and target: a scenario holds 64 projections).
   const connect = (l: number, target: string, sign: number) => {
     const nIn = sizes[l];
     const nOut = sizes[l + 1];
-    const pairs: { [k: number]: [number, number][] } = { 1: [], [-1]: [] };
+    const groups = new Map<number, [number, number][]>();
     for (let p = 0; p < P; p++) {
       for (let j = 0; j < nOut; j++) {
         for (let i = 0; i < nIn; i++) {
           const c = sign * net.counts[l][j * nIn + i];
           if (c === 0) continue;
-          const list = pairs[c > 0 ? 1 : -1];
           const count = Math.abs(c);
           for (let t = 0; t < n; t++) {
             const targetNeuron = (p * nOut + j) * n + t;
-            for (let q = 0; q < count; q++) list.push([(p * nIn + i) * n + ((t * count + q) % n), targetNeuron]);
+            const start = (t * count) % n;
+            for (let s = 0; s < Math.min(n, count); s++) {
+              const source = (start + s) % n;
+              // m synapses between one pair fire together: one entry in the projection of each power of two in m.
+              const m = multiplicity(count, n, start, source);
+              for (let bit = 1; bit <= m; bit *= 2) {
+                if (!(m & bit)) continue;
+                const key = Math.sign(c) * bit;
+                let list = groups.get(key);
+                if (!list) groups.set(key, (list = []));
+                list.push([(p * nIn + i) * n + source, targetNeuron]);
+              }
+            }
           }
         }
       }
     }
-    for (const [key, weight] of [[1, net.quantumMV], [-1, -net.quantumMV]] as const) {
-      if (pairs[key].length > 0) projections.push({ name: `${layerName(l - 1)}->${target}${key > 0 ? ' (exc)' : ' (inh)'}`, source: layerName(l - 1), target, connect: { rule: 'list', pairs: pairs[key] }, on: 'v', weight });
+    for (const key of [...groups.keys()].sort((a, b) => b - a)) {
+      const m = Math.abs(key);
+      projections.push({ name: `${layerName(l - 1)}->${target} (${m}x ${key > 0 ? 'exc' : 'inh'})`, source: layerName(l - 1), target, connect: { rule: 'list', pairs: groups.get(key)! }, on: 'v', weight: Number((key * net.quantaMV[l]).toPrecision(12)) });
     }
   };
   for (let l = 1; l < hiddenLayers; l++) connect(l, layerName(l), 1);
@@ -296,11 +664,15 @@ export interface SpikingResult {
   unitRatesHz: Float64Array[];
   /** Pearson correlation of all hidden populations' rates with their units' (R h). */
   rateCorrelation: number;
+  /** Per hidden layer, each population's correlation with its unit over the points (NaN for a unit constant on them). */
+  unitCorrelation?: Float64Array[];
+  /** Per hidden layer, the rates the encoding expects (the Siegert rate of each population's current and noise). */
+  expectedRatesHz?: Float64Array[];
 }
 
 export type SpikingEvent = { kind: 'progress'; fraction: number };
 
-function pearson(a: Float64Array, b: Float64Array): number {
+function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = a.length;
   let ma = 0;
   let mb = 0;
@@ -319,8 +691,20 @@ function pearson(a: Float64Array, b: Float64Array): number {
   return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : NaN;
 }
 
-/** Synapses a run may hold at once: points go in batches below this. */
+/** Synapse entries a run may hold at once: points go in batches below this. */
 const SYNAPSES_PER_RUN = 400_000;
+
+/** Synapse entries (neuron pairs) of one point's copy of the network. */
+function synapsesPerPoint(net: SpikingNetwork): number {
+  const n = net.neuronsPerUnit;
+  const hiddenLayers = net.weights.sizes.length - 2;
+  let total = 0;
+  net.counts.forEach((c, l) => {
+    if (l === 0) return;
+    for (const k of c) total += n * Math.min(n, Math.abs(k)) * (l === hiddenLayers ? 2 : 1);
+  });
+  return total;
+}
 
 /**
  * Run the spiking network on `samples`, in batches of points (each batch one simulation), as a
@@ -331,16 +715,11 @@ export function* runSpikingSteps(net: SpikingNetwork, samples: Samples): Generat
   const n = net.neuronsPerUnit;
   const hiddenLayers = sizes.length - 2;
   const unit = unitActivation(net.activation);
-  const floor = Number.isFinite(unit.floor) ? unit.floor : 0;
-  let synapsesPerPoint = 0;
-  net.counts.forEach((c, l) => {
-    if (l === 0) return;
-    for (const k of c) synapsesPerPoint += Math.abs(k) * n * (l === hiddenLayers ? 2 : 1);
-  });
-  const perRun = Math.max(1, Math.min(samples.count, Math.floor(SYNAPSES_PER_RUN / Math.max(synapsesPerPoint, 1))));
+  const perRun = Math.max(1, Math.min(samples.count, Math.floor(SYNAPSES_PER_RUN / Math.max(synapsesPerPoint(net), 1))));
   const windows = net.windowsMs;
   const decisions = windows.map(() => new Int8Array(samples.count));
   const layerRatesHz = sizes.slice(1, -1).map((units) => new Float64Array(samples.count * units));
+  const expectedRatesHz = expectedRates(net, samples.x.subarray(0, 2 * samples.count)).layerRatesHz;
   const durationS = windows[windows.length - 1] / 1000;
   for (let start = 0; start < samples.count; start += perRun) {
     const P = Math.min(perRun, samples.count - start);
@@ -393,7 +772,19 @@ export function* runSpikingSteps(net: SpikingNetwork, samples: Samples): Generat
     return right / d.length;
   };
   const pre = hiddenPreActivations(net.weights, unit, samples);
-  const unitRatesHz = pre.map((layer) => Float64Array.from(layer, (z) => net.calibration.rateScaleHz * Math.max(0, unit.f(z) - floor)));
+  const unitRatesHz = pre.map((layer, l) => {
+    const e = net.encoding[l];
+    const units = sizes[l + 1];
+    return Float64Array.from(layer, (z, q) => (e.constant[q % units] ? 0 : e.rateScaleHz[q % units] * Math.max(0, unit.f(z) - e.offset[q % units])));
+  });
+  const unitCorrelation = layerRatesHz.map((rates, l) => {
+    const units = sizes[l + 1];
+    return Float64Array.from({ length: units }, (_, j) => {
+      const a = Float64Array.from({ length: samples.count }, (_, p) => rates[p * units + j]);
+      const b = Float64Array.from({ length: samples.count }, (_, p) => unitRatesHz[l][p * units + j]);
+      return pearson(a, b);
+    });
+  });
   const concat = (parts: Float64Array[]) => {
     const all = new Float64Array(parts.reduce((sum, p) => sum + p.length, 0));
     let at = 0;
@@ -412,6 +803,8 @@ export function* runSpikingSteps(net: SpikingNetwork, samples: Samples): Generat
     layerRatesHz,
     unitRatesHz,
     rateCorrelation: pearson(concat(layerRatesHz), concat(unitRatesHz)),
+    unitCorrelation,
+    expectedRatesHz,
   };
 }
 
