@@ -17,6 +17,7 @@ import { ArrivalRing, type InstantInput } from './network/arrivalRing.js';
 import { linearTerms } from './codegen/kernel.js';
 import { compileWasmKernel, wasmEligible, type WasmKernel, type WasmSlowPath } from './codegen/wasmKernel.js';
 import type { InitialValue } from './scenarioSpec.js';
+import type { SpikeGenerator } from './network/spikeSource.js';
 
 // Kernels are compiled once per loaded model and method.
 const kernelCache = new WeakMap<LoadedModel, Map<string, CompiledKernel>>();
@@ -53,6 +54,8 @@ export interface PopulationSnapshot {
   /** The numeric state of each random stream the population draws from itself. */
   randoms: Record<string, number>[];
   spikes: SpikeRecorderSnapshot;
+  /** A spike source's cursors. */
+  generator?: Float64Array[];
 }
 
 /** A random generator's state is its own numeric fields (xoshiro128**'s four words). */
@@ -150,6 +153,7 @@ export class Population {
    */
   prepareStep(dt: number): void {
     this.preparedDt = dt;
+    if (this.generator) return;
     this.kernel ??= kernelFor(this.model, this.method, { noise: this.noiseVariance !== null, arrivals: this.rings.map((r) => r.variable) });
     if (!this.wasmTried) {
       this.wasmTried = true;
@@ -328,10 +332,17 @@ export class Population {
     throw new InputError(where, `${what} is ${Number.isNaN(periodMs) ? 'NaN' : shown(periodMs)} ms; it must be a finite number of ms, 0 or more`);
   }
 
+  /** A spike source emits the spikes it is told to instead of integrating anything (network/spikeSource.ts). */
+  private generator: SpikeGenerator | null = null;
+
+  setGenerator(generator: SpikeGenerator): void {
+    this.generator = generator;
+  }
+
   /** Copy what the steps change (state, refractory ends, pending arrivals, own random streams, spike records). */
   save(into: PopulationSnapshot | null): PopulationSnapshot {
     const randoms = [this.noiseRandom, ...this.poissonInputs.map((p) => p.random)].filter((r): r is Random => r !== null);
-    const s = into ?? {
+    const s: PopulationSnapshot = into ?? {
       state: this.state.map((x) => new Float64Array(x.length)),
       refractoryUntil: new Float64Array(this.size),
       rings: this.rings.map((r) => new Float64Array(r.data.length)),
@@ -343,6 +354,7 @@ export class Population {
     this.rings.forEach((r, k) => s.rings[k].set(r.data));
     randoms.forEach((r, k) => saveNumbers(r, s.randoms[k]));
     this.spikes.save(s.spikes);
+    if (this.generator) s.generator = this.generator.save();
     return s;
   }
 
@@ -354,6 +366,7 @@ export class Population {
     this.rings.forEach((r, k) => r.data.set(s.rings[k]));
     randoms.forEach((r, k) => Object.assign(r, s.randoms[k]));
     this.spikes.restore(s.spikes);
+    if (this.generator && s.generator) this.generator.restore(s.generator);
   }
 
   /** Numbers a snapshot copies, to weigh how often one is worth taking. */
@@ -480,6 +493,10 @@ export class Population {
 
   step(step: number, t: number, dt: number): void {
     this.spikes.stepCount = 0;
+    if (this.generator) {
+      this.generator.step(step, t, dt, this.spikes, this.state[0]);
+      return;
+    }
     const clamps = this.clamps;
     if (this.dynamicStimuli.length > 0 || clamps.length > 0) {
       this.refreshInput();

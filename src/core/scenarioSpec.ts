@@ -10,9 +10,14 @@ import type { IonSettings } from './model/ions.js';
 
 export interface PopulationSpec {
   name: string;
-  /** A built-in model id (models/ID.json) or a whole model file. */
+  /**
+   * A built-in model id (models/ID.json) or a whole model file; "spike_source" for a population
+   * of spike sources (then `spikes` says what they emit; a file may leave `model` out).
+   */
   model: string | ModelFile;
   size: number;
+  /** A spike source (as NEST's spike_generator / poisson_generator): what each of its neurons emits. Only with model "spike_source". */
+  spikes?: SpikeSourceSpec;
   parameters?: Record<string, number>;
   /** A named parameter set of the model (its `regimes`); `parameters` override it. */
   regime?: string;
@@ -33,13 +38,58 @@ export interface PopulationSpec {
 /** A number, or a seeded draw per neuron. */
 export type InitialValue = number | { uniform: [number, number] } | { normal: [number, number] };
 
+/**
+ * What a spike source emits, the same pattern for each of its neurons (but `times` may list one
+ * train per neuron, and `poisson` draws each neuron's train from a stream of its own). A spike at
+ * time t reaches a target at t + delayMs exactly (t + delayMs on the step grid), or at the next
+ * step boundary after it.
+ */
+export type SpikeSourceSpec =
+  /** Given times (ms, > 0, rising, at least dtMs apart): one list for every neuron, or one list per neuron. */
+  | { type: 'times'; timesMs: number[] | number[][] }
+  /** startMs, startMs + periodMs, ... : `count` spikes, or until stopMs (exclusive), or for ever. */
+  | { type: 'regular'; startMs: number; periodMs: number; count?: number; stopMs?: number }
+  /** `count` bursts (or until stopMs, or for ever) every burstPeriodMs from startMs, each of spikesPerBurst spikes spikeIntervalMs apart. */
+  | { type: 'bursts'; startMs: number; burstPeriodMs: number; spikesPerBurst: number; spikeIntervalMs: number; count?: number; stopMs?: number }
+  /** Poisson trains of rateHz in [startMs, stopMs); each neuron's train is drawn from (seed, population name, neuron) alone. */
+  | { type: 'poisson'; rateHz: number; startMs?: number; stopMs?: number; seed?: number };
+
+/**
+ * Synapse kinetics, added to the target's model as linear state variables whose current enters
+ * through the model's input symbol (core/network/synapseKinetics.ts). A spike moves the
+ * conductance (or current) g along a waveform whose peak is the projection's weight:
+ * exponential w e^(-t/tau); alpha w (t/tau) e^(1 - t/tau); biexponential (difference of
+ * exponentials) w (e^(-t/tauDecay) - e^(-t/tauRise)) / (its peak value).
+ * `current`: the input is g (weight in the target's input unit, e.g. nA; negative inhibits);
+ * `conductance`: the input is g (reversalMV - v) (weight >= 0 in input unit per mV, e.g. uS for nA).
+ */
+export type SynapseSpec =
+  | { kind: 'current' | 'conductance'; shape: 'exponential'; tauMs: number; reversalMV?: number }
+  | { kind: 'current' | 'conductance'; shape: 'alpha'; tauMs: number; reversalMV?: number }
+  | { kind: 'current' | 'conductance'; shape: 'biexponential'; tauRiseMs: number; tauDecayMs: number; reversalMV?: number };
+
+/**
+ * Tsodyks-Markram short-term plasticity, per presynaptic neuron: between spikes u decays to 0
+ * with tauFacilMs (0: no facilitation, u = U at every spike) and x recovers to 1 with tauRecMs;
+ * at a spike u += U (1 - u), the synapse delivers weight * u * x, then x -= u x.
+ */
+export interface StpSpec {
+  U: number;
+  tauRecMs: number;
+  tauFacilMs?: number;
+}
+
 export interface ProjectionSpec {
   name?: string;
   source: string;
   target: string;
   connect: ConnectRule;
-  /** The target's state variable that each arriving spike increments by the weight. */
-  on: string;
+  /** The target's state variable that each arriving spike increments by the weight (either `on` or `synapse`). */
+  on?: string;
+  /** Kinetics added to the target's model: the weight is the peak current or conductance (either `on` or `synapse`). */
+  synapse?: SynapseSpec;
+  /** Short-term depression and facilitation. */
+  stp?: StpSpec;
   weight: number | { normal: [number, number] } | { uniform: [number, number] };
   /** Default: 0 (the next step). */
   delayMs?: number | { uniform: [number, number] };
@@ -109,6 +159,11 @@ export interface ValidScenario {
     method: MethodName;
     initial: Record<string, InitialValue>;
   }[];
+  /**
+   * Per projection: the target's state variable each spike increments (`on`, or the variable the
+   * synapse kinetics added), and the factor on the weight that makes the waveform's peak the weight.
+   */
+  synapses?: { variable: string; weightScale: number }[];
   /** Synapses the projections will hold, and the network's peak bytes (core/network/memory.ts). */
   estimate: { synapses: number; bytes: number };
 }
@@ -130,6 +185,14 @@ export const LIMITS = {
   maxSpikes: 2e7,
   maxProjections: 64,
   maxDelayMs: 1000,
+  /** Spike times listed by all spike sources of a scenario (the generated trains are not held: each is produced as it runs). */
+  maxSourceTimes: 100_000,
+  /** Rate of a Poisson spike source, and 1 / period of a regular one. */
+  maxSourceRateHz: 1000,
+  /** Spikes per burst of a burst source. */
+  maxSpikesPerBurst: 1000,
+  /** Synapse kinetics (distinct kinds, shapes, time constants, reversals) on one target population. */
+  maxReceptors: 8,
   /** Peak memory of a network (synapses, weights, delays, arrival rings, neuron state); a larger one is refused before it is built. */
   maxNetworkBytes: 3e9,
 };

@@ -18,7 +18,8 @@ export const INPUT_TRACE = 'I_input';
 export type CurrentStimulusSpec = Exclude<StimulusSpec, { type: 'poissonInput' | 'voltageClamp' }>;
 import { streamSeed } from './random.js';
 import { Population, type PopulationOptions, type PopulationSnapshot } from './population.js';
-import { Projection } from './network/projection.js';
+import { Projection, ShortTermPlasticity } from './network/projection.js';
+import { SpikeGenerator } from './network/spikeSource.js';
 import { connect } from './network/connectivity.js';
 import { Random } from './random.js';
 import { SpikeRecorder, TraceRecorder, Column } from './record/recorders.js';
@@ -44,7 +45,7 @@ export interface Frame {
 }
 
 /** Build a projection's synapses (CSR), weights and delays, and hook it to the target's ring. */
-function buildProjection(spec: ProjectionSpec, index: number, source: Population, target: Population, dtMs: number, seed: number): Projection {
+function buildProjection(spec: ProjectionSpec, index: number, source: Population, target: Population, dtMs: number, seed: number, synapse: { variable: string; weightScale: number }): Projection {
   const field = `projections[${index}]`;
   const csr = connect(spec.connect, source.size, target.size, source === target, seed, `${field}.connect`);
   const n = csr.targets.length;
@@ -61,11 +62,18 @@ function buildProjection(spec: ProjectionSpec, index: number, source: Population
     }
     return out;
   };
-  const weight = draw(spec.weight);
+  let weight = draw(spec.weight);
+  // Synapse kinetics: the weight is the waveform's peak, so the increment is scaled (exponential: 1).
+  if (synapse.weightScale !== 1) weight = typeof weight === 'number' ? weight * synapse.weightScale : weight.map((w) => w * synapse.weightScale);
   const delayMs = draw(spec.delayMs ?? 0);
   const longest = typeof delayMs === 'number' ? delayMs : delayMs.reduce((a, b) => Math.max(a, b), 0);
-  const variable = target.model.stateNames.indexOf(spec.on);
+  const variable = target.model.stateNames.indexOf(synapse.variable);
   const name = spec.name ?? `${spec.source}->${spec.target}`;
+  // Short-term plasticity weighs each spike as it is delivered: always through a ring.
+  if (spec.stp) {
+    const ring = target.ring(variable, Math.ceil(longest / dtMs) + 2);
+    return new Projection(name, source, target, csr, weight, delayMs, variable, ring, new ShortTermPlasticity(spec.stp, source.size));
+  }
   // Without delay every spike arrives at the start of the next step: add it to the state then
   // (cost per synaptic event) rather than through a ring every neuron reads each step.
   if (delayMs === 0) {
@@ -101,6 +109,8 @@ interface Snapshot {
   populations: PopulationSnapshot[];
   traceSamples: number[];
   events: number[];
+  /** Short-term plasticity state per projection (null where it has none). */
+  stp: (Float64Array[] | null)[];
 }
 
 export class Simulation {
@@ -158,6 +168,7 @@ export class Simulation {
       const recorder = new SpikeRecorder(offset, p.spec.size, keep, window?.[0], window?.[1]);
       const pop = new Population(p.spec.name, p.model, p.spec.size, offset, p.parameters, p.method, p.initial, streamSeed(scenario.seed, 1000 + k), recorder, options);
       pop.checkRefractory(`populations[${k}]`);
+      if (p.spec.spikes) pop.setGenerator(new SpikeGenerator(p.spec.spikes, p.spec.size, scenario.seed, p.spec.name));
       offset += p.spec.size;
       return pop;
     });
@@ -168,7 +179,7 @@ export class Simulation {
       if (!(err instanceof SimulationError)) throw err;
       this.failure = err;
     }
-    this.projections = (scenario.projections ?? []).map((spec, k) => buildProjection(spec, k, this.population(spec.source), this.population(spec.target), scenario.dtMs, streamSeed(scenario.seed, 2000 + k)));
+    this.projections = (scenario.projections ?? []).map((spec, k) => buildProjection(spec, k, this.population(spec.source), this.population(spec.target), scenario.dtMs, streamSeed(scenario.seed, 2000 + k), valid.synapses?.[k] ?? { variable: spec.on!, weightScale: 1 }));
     this.stimuli = scenario.stimuli.map((spec, k) => {
       const pop = this.population(spec.population);
       const targets = spec.targets === undefined || spec.targets === 'all' ? Int32Array.from({ length: pop.size }, (_, i) => i) : Int32Array.from(spec.targets);
@@ -385,6 +396,7 @@ export class Simulation {
       populations: this.populations.map((p, k) => p.save(old?.populations[k] ?? null)),
       traceSamples: [...this.traces, ...this.inputTraces.map((t) => t.recorder)].map((tr) => tr.length),
       events: this.projections.map((p) => p.events),
+      stp: this.projections.map((p) => p.stp?.save() ?? null),
     };
     this.snapshotStale = false;
   }
@@ -401,7 +413,10 @@ export class Simulation {
     if (!snapshot || snapshot.step >= until) return found;
     this.populations.forEach((p, k) => p.restore(snapshot.populations[k]));
     [...this.traces, ...this.inputTraces.map((t) => t.recorder)].forEach((tr, k) => tr.truncate(snapshot.traceSamples[k]));
-    this.projections.forEach((p, k) => (p.events = snapshot.events[k]));
+    this.projections.forEach((p, k) => {
+      p.events = snapshot.events[k];
+      if (p.stp) p.stp.restore(snapshot.stp[k]!);
+    });
     this.windStimuliTo(snapshot.step);
     this.stepIndex = snapshot.step;
     while (this.stepIndex < until) {

@@ -269,8 +269,9 @@ export function projectionSummaries(sim: Simulation): ProjectionSummary[] {
       name: projection.name,
       source: spec.source,
       target: spec.target,
-      on: spec.on,
-      unit: target.model.file.state[spec.on]?.unit ?? '',
+      // The variable each spike increments: `on`, or the one its synapse kinetics added to the target.
+      on: target.model.stateNames[projection.variable],
+      unit: target.model.file.state[target.model.stateNames[projection.variable]]?.unit ?? '',
       weight: typeof spec.weight === 'number' ? spec.weight : null,
       delayMs: typeof (spec.delayMs ?? 0) === 'number' ? ((spec.delayMs as number | undefined) ?? 0) : null,
       probability: rule.rule === 'probability' ? rule.p : null,

@@ -302,11 +302,12 @@ export function brian2Script(raw: unknown): string {
     const field = `projections[${k}]`;
     const target = valid.populations.find((p) => p.spec.name === pr.target)!;
     const source = valid.populations.find((p) => p.spec.name === pr.source)!;
-    const heldVariable = (target.model.refractory?.clamp ?? []).includes(target.model.stateNames.indexOf(pr.on));
+    const on = valid.synapses?.[k]?.variable ?? pr.on!;
+    const heldVariable = (target.model.refractory?.clamp ?? []).includes(target.model.stateNames.indexOf(on));
     const s = `S${k}`;
     const weight = typeof pr.weight === 'number' ? py(pr.weight) : 'w';
     // A variable held during refractoriness ignores what arrives then (as in SpikeBridge and NEST).
-    const onPre = `${pr.on}_post += ${weight}${heldVariable ? ' * int(not_refractory_post)' : ''}`;
+    const onPre = `${on}_post += ${weight}${heldVariable ? ' * int(not_refractory_post)' : ''}`;
     lines.push(`${s} = Synapses(${groupOf(pr.source)}, ${groupOf(pr.target)}, ${typeof pr.weight === 'number' ? '' : "model='w : 1', "}on_pre='${onPre}')`);
     const self = pr.source === pr.target;
     const c = pr.connect;

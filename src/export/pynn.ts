@@ -129,10 +129,10 @@ export function pynnScript(raw: unknown): string {
     const field = `projections[${k}]`;
     const t = valid.populations.findIndex((p) => p.spec.name === pr.target);
     const m = cells[t];
-    const receptor = m.receptor(pr.on);
+    const receptor = m.receptor(pr.on ?? '');
     if (!receptor) throw new InputError(`${field}.on`, `synapses onto ${pr.on} of ${valid.populations[t].model.id} have no PyNN standard synapse (PyNN 0.10 has no delta synapses in its standard cells; use lif_exp_current or lif_exp_conductance)`);
     const targetValues = Object.fromEntries(valid.populations[t].model.parameterNames.map((n, j) => [n, valid.populations[t].parameters[j]]));
-    const w = (x: number) => m.weight(pr.on, x, targetValues);
+    const w = (x: number) => m.weight(pr.on ?? '', x, targetValues);
     const weight = typeof pr.weight === 'number' ? py(w(pr.weight)) : 'normal' in pr.weight ? `RandomDistribution('normal', (${py(w(pr.weight.normal[0]))}, ${py(Math.abs(w(pr.weight.normal[1])))}), rng=rng)` : `RandomDistribution('uniform', (${py(w(pr.weight.uniform[0]))}, ${py(w(pr.weight.uniform[1]))}), rng=rng)`;
     // PyNN needs delays of at least one step; SpikeBridge's zero delay is the next step too.
     const d = pr.delayMs ?? 0;

@@ -11,7 +11,7 @@ import type { PopulationOptions } from '../core/population.js';
 import { Experiment, type ExperimentOptions } from '../core/experiment.js';
 import { LIMITS, VIEW_LIMITS, type InitialValue, type PopulationSpec, type ProjectionSpec, type Scenario, type ValidScenario, type ViewSpec } from '../core/scenarioSpec.js';
 import { builtinModel } from '../core/model/builtinModels.js';
-import { loadModel, resolveParameters, METHODS, type LoadedModel, type MethodName } from '../core/model/loadModel.js';
+import { availableMethods, loadModel, resolveParameters, METHODS, type LoadedModel, type MethodName } from '../core/model/loadModel.js';
 import type { ModelFile } from '../core/model/modelFile.js';
 import { STIMULUS_TYPES, type StimulusSpec } from '../core/stimulus/stimuli.js';
 import { expectedSynapses, type ConnectRule } from '../core/network/connectivity.js';
@@ -20,6 +20,9 @@ import { CLAMP_CURRENT, minimumSeriesResistance, resistanceUnit } from '../core/
 import { resolveBlockers } from '../core/model/blockers.js';
 import { resolveIons } from '../core/model/ions.js';
 import { effectiveParameters } from '../core/model/modifiers.js';
+import { SPIKE_SOURCE_MODEL, spikeSourceModel } from '../core/network/spikeSource.js';
+import { SYNAPSE_KINDS, SYNAPSE_SHAPES, receptorKey, withReceptors } from '../core/network/synapseKinetics.js';
+import type { SpikeSourceSpec, StpSpec, SynapseSpec } from '../core/scenarioSpec.js';
 
 export const SCENARIO_FORMAT = 'spikebridge-scenario/1';
 
@@ -137,10 +140,12 @@ export function validateScenario(raw: unknown): ValidScenario {
   if (raw.populations.length > LIMITS.maxPopulations) throw new InputError('populations', `${raw.populations.length} populations; at most ${LIMITS.maxPopulations} are allowed`);
   const names = new Set<string>();
   let totalNeurons = 0;
+  /** Spike times listed by the sources so far (LIMITS.maxSourceTimes in all). */
+  const sourceTimes = { count: 0 };
   const populations = raw.populations.map((p: unknown, k: number) => {
     const field = `populations[${k}]`;
     if (!isObject(p)) throw new InputError(field, `must be an object { name, model, size, ... }, got ${describeValue(p)}`);
-    checkKeys(p, ['name', 'model', 'size', 'parameters', 'regime', 'initial', 'method', 'role', 'blockers', 'ions'], field);
+    checkKeys(p, ['name', 'model', 'size', 'parameters', 'regime', 'initial', 'method', 'role', 'blockers', 'ions', 'spikes'], field);
     if (p.role !== undefined && p.role !== 'excitatory' && p.role !== 'inhibitory') {
       throw new InputError(`${field}.role`, `${describeValue(p.role)} must be "excitatory" or "inhibitory"`);
     }
@@ -149,6 +154,19 @@ export function validateScenario(raw: unknown): ValidScenario {
     }
     if (names.has(p.name)) throw new InputError(`${field}.name`, `"${p.name}" is used by two populations`);
     names.add(p.name);
+    if (p.spikes !== undefined || p.model === SPIKE_SOURCE_MODEL) {
+      if (p.model !== undefined && p.model !== SPIKE_SOURCE_MODEL) throw new InputError(`${field}.spikes`, `only a spike source (model "${SPIKE_SOURCE_MODEL}", or no model) emits given spikes; ${describeValue(p.model)} is a neuron model: drive it through a projection from a spike source`);
+      if (p.spikes === undefined) throw new InputError(`${field}.spikes`, `a population of model "${SPIKE_SOURCE_MODEL}" needs "spikes": { type: "times" | "regular" | "bursts" | "poisson", ... }`);
+      for (const key of ['parameters', 'regime', 'initial', 'method', 'blockers', 'ions']) {
+        if (p[key] !== undefined) throw new InputError(`${field}.${key}`, `a spike source has no ${key}: it emits the spikes its "spikes" field gives and integrates nothing`);
+      }
+      const size = number(p, 'size', field, 1, LIMITS.maxPopulationSize, 'neurons', { integer: true })!;
+      totalNeurons += size;
+      const spikes = validateSpikeSource(p.spikes, `${field}.spikes`, size, dtMs, sourceTimes);
+      const model = spikeSourceModel();
+      const parameters = new Float64Array(0);
+      return { spec: { ...(p as unknown as PopulationSpec), model: SPIKE_SOURCE_MODEL, spikes, method: 'exact' as MethodName }, model, parameters, given: parameters, blockers: {}, ions: {}, method: 'exact' as MethodName, initial: {} };
+    }
     let model: LoadedModel;
     if (typeof p.model === 'string') model = builtinModel(p.model, `${field}.model`);
     else if (isObject(p.model)) {
@@ -216,13 +234,17 @@ export function validateScenario(raw: unknown): ValidScenario {
   const projections = projectionsRaw.map((pr: unknown, k: number): ProjectionSpec => {
     const field = `projections[${k}]`;
     if (!isObject(pr)) throw new InputError(field, `must be an object { source, target, connect, on, weight, delayMs }, got ${describeValue(pr)}`);
-    checkKeys(pr, ['name', 'source', 'target', 'connect', 'on', 'weight', 'delayMs'], field);
+    checkKeys(pr, ['name', 'source', 'target', 'connect', 'on', 'synapse', 'stp', 'weight', 'delayMs'], field);
     if (pr.name !== undefined && (typeof pr.name !== 'string' || pr.name.length > 40)) throw new InputError(`${field}.name`, 'must be a string of at most 40 characters');
     const source = population(pr.source, `${field}.source`);
     const target = population(pr.target, `${field}.target`);
-    if (typeof pr.on !== 'string' || !target.model.stateNames.includes(pr.on)) {
-      throw new InputError(`${field}.on`, `${describeValue(pr.on)} is not a state variable of ${target.model.id} (its state: ${target.model.stateNames.join(', ')})`);
+    if (target.spec.spikes) throw new InputError(`${field}.target`, `"${target.spec.name}" is a spike source: it takes no input; a projection's target is a population of neurons`);
+    if (pr.synapse !== undefined && pr.on !== undefined) throw new InputError(`${field}.on`, 'give either "on" (a state variable each spike increments) or "synapse" (kinetics added to the target), not both');
+    if (pr.synapse === undefined && (typeof pr.on !== 'string' || !target.model.stateNames.includes(pr.on))) {
+      throw new InputError(`${field}.on`, `${describeValue(pr.on)} is not a state variable of ${target.model.id} (its state: ${target.model.stateNames.join(', ')}); or give "synapse": { kind, shape, tauMs, ... }`);
     }
+    const synapse = pr.synapse === undefined ? undefined : validateSynapse(pr.synapse, `${field}.synapse`, target.model, dtMs);
+    const stp = pr.stp === undefined ? undefined : validateStp(pr.stp, `${field}.stp`);
     const c = pr.connect;
     const cf = `${field}.connect`;
     if (!isObject(c)) throw new InputError(cf, 'must be an object { rule, ... }');
@@ -259,12 +281,14 @@ export function validateScenario(raw: unknown): ValidScenario {
         break;
     }
     const rule = c as unknown as ConnectRule;
-    const weight = distribution(pr.weight, `${field}.weight`, ['normal', 'uniform']);
+    // A conductance is never negative: inhibition comes from its reversal potential.
+    const weight = distribution(pr.weight, `${field}.weight`, synapse?.kind === 'conductance' ? ['uniform'] : ['normal', 'uniform'], synapse?.kind === 'conductance' ? 0 : -1e9);
     const delay = pr.delayMs === undefined ? 0 : distribution(pr.delayMs, `${field}.delayMs`, ['uniform'], 0, LIMITS.maxDelayMs);
     synapses += expectedSynapses(rule, source.spec.size, target.spec.size, source === target);
-    return { ...(pr as unknown as ProjectionSpec), connect: rule, weight: weight as ProjectionSpec['weight'], delayMs: delay as ProjectionSpec['delayMs'] };
+    return { ...(pr as unknown as ProjectionSpec), connect: rule, weight: weight as ProjectionSpec['weight'], delayMs: delay as ProjectionSpec['delayMs'], ...(synapse ? { synapse } : {}), ...(stp ? { stp } : {}) };
   });
-  const memory = networkMemoryEstimate(dtMs, populations.map((p) => ({ name: p.spec.name, size: p.spec.size, model: p.model, method: p.method })), projections);
+  const synapseTargets = addReceptors(populations, projections, raw.populations as Record<string, unknown>[]);
+  const memory = networkMemoryEstimate(dtMs, populations.map((p) => ({ name: p.spec.name, size: p.spec.size, model: p.model, method: p.method })), projections.map((pr, k) => ({ ...pr, on: synapseTargets[k].variable, ...(pr.stp && !pr.delayMs ? { delayMs: 1e-9 } : {}) })));
   bytes = memory.bytes;
   checkNetworkMemory(memory, LIMITS.maxNetworkBytes);
 
@@ -280,6 +304,7 @@ export function validateScenario(raw: unknown): ValidScenario {
       throw new InputError(`${field}.type`, `${describeValue(s.type)} is not a stimulus type; choose one of ${STIMULUS_TYPES.join(', ')}`);
     }
     const pop = population(s.population, `${field}.population`);
+    if (pop.spec.spikes) throw new InputError(`${field}.population`, `"${pop.spec.name}" is a spike source: it takes no input; stimulate a population of neurons, or drive it through a projection from the source`);
     const size = pop.spec.size;
     const targets = s.targets === undefined || s.targets === 'all' ? size : neuronList(s.targets, `${field}.targets`, size, size).length;
     const common = ['type', 'population', 'targets', 'startMs', 'stopMs'];
@@ -425,7 +450,7 @@ export function validateScenario(raw: unknown): ValidScenario {
     record: { spikes: recordRaw.spikes !== false, traces, traceEveryMs, ...(rateWindowMs ? { rateWindowMs } : {}), ...(maxSpikes !== undefined ? { maxSpikes } : {}) },
     ...(view ? { view } : {}),
   };
-  return { scenario, populations, estimate: { synapses, bytes } };
+  return { scenario, populations, estimate: { synapses, bytes }, synapses: synapseTargets };
 }
 
 /**
@@ -494,6 +519,169 @@ function validateView(raw: unknown): ViewSpec | undefined {
     view[key] = raw[key] as boolean;
   }
   return view;
+}
+
+/** A spike source's `spikes`: its type's fields, times rising and at least a step apart, within the limits. */
+function validateSpikeSource(raw: unknown, field: string, size: number, dtMs: number, listed: { count: number }): SpikeSourceSpec {
+  const types = ['times', 'regular', 'bursts', 'poisson'];
+  if (!isObject(raw)) throw new InputError(field, `must be an object { type: ${types.map((t) => `"${t}"`).join(' | ')}, ... }, got ${describeValue(raw)}`);
+  if (typeof raw.type !== 'string' || !types.includes(raw.type)) throw new InputError(`${field}.type`, `${describeValue(raw.type)} is not a spike source type; choose one of ${types.join(', ')}`);
+  const T = LIMITS.maxDurationMs;
+  const minPeriod = Math.max(dtMs, 1000 / LIMITS.maxSourceRateHz);
+  switch (raw.type) {
+    case 'times': {
+      checkKeys(raw, ['type', 'timesMs'], field);
+      const t = raw.timesMs;
+      const f = `${field}.timesMs`;
+      if (!Array.isArray(t)) throw new InputError(f, `must be a list of spike times in ms (one train for every neuron) or a list of ${size} lists (one per neuron), got ${describeValue(t)}`);
+      const perNeuron = t.length > 0 && t.every((x) => Array.isArray(x));
+      if (perNeuron && t.length !== size) throw new InputError(f, `has ${t.length} lists but the source has ${size} neurons; give one list for all, or one per neuron`);
+      const trains = (perNeuron ? t : [t]) as unknown[][];
+      trains.forEach((train, n) => {
+        const where = perNeuron ? `${f}[${n}]` : f;
+        if (!Array.isArray(train)) throw new InputError(where, `must be a list of spike times in ms, got ${describeValue(train)}`);
+        listed.count += train.length;
+        if (listed.count > LIMITS.maxSourceTimes) throw new InputError(where, `the spike sources list more than ${LIMITS.maxSourceTimes} spike times in all; use a regular, bursts or poisson source for long trains`);
+        let last = -Infinity;
+        train.forEach((x, k) => {
+          if (typeof x !== 'number' || !Number.isFinite(x) || x <= 0 || x > T) throw new InputError(`${where}[${k}]`, `${describeValue(x)} is not a spike time in (0, ${T}] ms`);
+          if (x - last < dtMs * (1 - 1e-9)) throw new InputError(`${where}[${k}]`, `${x} ms is ${x <= last ? 'not after' : 'less than a step (dtMs = ' + dtMs + ' ms) after'} the spike before it (${last} ms); a neuron's spike times rise, at least a step apart`);
+          last = x;
+        });
+      });
+      return { type: 'times', timesMs: perNeuron ? (t as number[][]).map((x) => [...x]) : [...(t as number[])] };
+    }
+    case 'regular': {
+      checkKeys(raw, ['type', 'startMs', 'periodMs', 'count', 'stopMs'], field);
+      const startMs = number(raw, 'startMs', field, 0, T, 'ms', { openMin: true })!;
+      const periodMs = number(raw, 'periodMs', field, minPeriod, T, `ms (at least a step, and at most ${LIMITS.maxSourceRateHz} Hz)`)!;
+      const count = number(raw, 'count', field, 1, 1e9, 'spikes', { integer: true, optional: true });
+      const stopMs = number(raw, 'stopMs', field, startMs, T, 'ms', { optional: true, openMin: true });
+      return { type: 'regular', startMs, periodMs, ...(count !== undefined ? { count } : {}), ...(stopMs !== undefined ? { stopMs } : {}) };
+    }
+    case 'bursts': {
+      checkKeys(raw, ['type', 'startMs', 'burstPeriodMs', 'spikesPerBurst', 'spikeIntervalMs', 'count', 'stopMs'], field);
+      const startMs = number(raw, 'startMs', field, 0, T, 'ms', { openMin: true })!;
+      const spikesPerBurst = number(raw, 'spikesPerBurst', field, 1, LIMITS.maxSpikesPerBurst, 'spikes', { integer: true })!;
+      const spikeIntervalMs = number(raw, 'spikeIntervalMs', field, minPeriod, T, `ms (at least a step, and at most ${LIMITS.maxSourceRateHz} Hz)`)!;
+      const burstPeriodMs = number(raw, 'burstPeriodMs', field, 0, T, 'ms', { openMin: true })!;
+      if (burstPeriodMs < spikesPerBurst * spikeIntervalMs) throw new InputError(`${field}.burstPeriodMs`, `${burstPeriodMs} ms is shorter than a burst (spikesPerBurst x spikeIntervalMs = ${spikesPerBurst * spikeIntervalMs} ms); bursts follow each other without overlap`);
+      const count = number(raw, 'count', field, 1, 1e9, 'bursts', { integer: true, optional: true });
+      const stopMs = number(raw, 'stopMs', field, startMs, T, 'ms', { optional: true, openMin: true });
+      return { type: 'bursts', startMs, burstPeriodMs, spikesPerBurst, spikeIntervalMs, ...(count !== undefined ? { count } : {}), ...(stopMs !== undefined ? { stopMs } : {}) };
+    }
+    default: {
+      checkKeys(raw, ['type', 'rateHz', 'startMs', 'stopMs', 'seed'], field);
+      const rateHz = number(raw, 'rateHz', field, 0, LIMITS.maxSourceRateHz, 'Hz')!;
+      const startMs = number(raw, 'startMs', field, 0, T, 'ms', { optional: true });
+      const stopMs = number(raw, 'stopMs', field, startMs ?? 0, T, 'ms', { optional: true, openMin: true });
+      const seed = number(raw, 'seed', field, 0, 2 ** 32 - 1, '', { integer: true, optional: true });
+      return { type: 'poisson', rateHz, ...(startMs !== undefined ? { startMs } : {}), ...(stopMs !== undefined ? { stopMs } : {}), ...(seed !== undefined ? { seed } : {}) };
+    }
+  }
+}
+
+/** A projection's `synapse`: kind, shape, time constants (at least a step... no: positive, rise below decay) and, for a conductance, its reversal within the membrane's bounds. */
+function validateSynapse(raw: unknown, field: string, target: LoadedModel, dtMs: number): SynapseSpec {
+  if (!isObject(raw)) throw new InputError(field, `must be an object { kind: "current" | "conductance", shape: "exponential" | "alpha" | "biexponential", tauMs (or tauRiseMs and tauDecayMs), reversalMV (conductance) }, got ${describeValue(raw)}`);
+  if (typeof raw.kind !== 'string' || !(SYNAPSE_KINDS as readonly string[]).includes(raw.kind)) throw new InputError(`${field}.kind`, `${describeValue(raw.kind)} is not a synapse kind; choose one of ${SYNAPSE_KINDS.join(', ')}`);
+  if (typeof raw.shape !== 'string' || !(SYNAPSE_SHAPES as readonly string[]).includes(raw.shape)) throw new InputError(`${field}.shape`, `${describeValue(raw.shape)} is not a synapse shape; choose one of ${SYNAPSE_SHAPES.join(', ')}`);
+  const kind = raw.kind as SynapseSpec['kind'];
+  const conductance = kind === 'conductance';
+  const biexp = raw.shape === 'biexponential';
+  checkKeys(raw, ['kind', 'shape', ...(biexp ? ['tauRiseMs', 'tauDecayMs'] : ['tauMs']), ...(conductance ? ['reversalMV'] : [])], field);
+  // A time constant below a step is not followed by the non-exact methods; 1e4 ms is far beyond any synapse.
+  const tau = (key: string) => number(raw, key, field, dtMs, 1e4, `ms (at least dtMs = ${dtMs} ms)`)!;
+  let reversalMV: number | undefined;
+  if (conductance) {
+    const membrane = target.display.membrane;
+    if (!membrane) throw new InputError(`${field}.kind`, `"conductance" needs the target's membrane potential, and model ${target.id} declares none; use "current"`);
+    const bound = target.bounds.find((b) => b.index === membrane.index);
+    reversalMV = number(raw, 'reversalMV', field, Math.max(bound?.low ?? -200, -200), Math.min(bound?.high ?? 200, 200), membrane.unit)!;
+  }
+  if (biexp) {
+    const tauRiseMs = tau('tauRiseMs');
+    const tauDecayMs = tau('tauDecayMs');
+    if (!(tauDecayMs > tauRiseMs * (1 + 1e-6))) throw new InputError(`${field}.tauDecayMs`, `${tauDecayMs} ms must be longer than tauRiseMs (${tauRiseMs} ms); equal time constants are the "alpha" shape`);
+    return { kind, shape: 'biexponential', tauRiseMs, tauDecayMs, ...(conductance ? { reversalMV } : {}) };
+  }
+  return { kind, shape: raw.shape as 'exponential', tauMs: tau('tauMs'), ...(conductance ? { reversalMV } : {}) } as SynapseSpec;
+}
+
+function validateStp(raw: unknown, field: string): StpSpec {
+  if (!isObject(raw)) throw new InputError(field, `must be an object { U, tauRecMs, tauFacilMs }, got ${describeValue(raw)}`);
+  checkKeys(raw, ['U', 'tauRecMs', 'tauFacilMs'], field);
+  const U = number(raw, 'U', field, 0, 1, '(fraction released by the first spike)', { openMin: true })!;
+  const tauRecMs = number(raw, 'tauRecMs', field, 0, 1e5, 'ms', { openMin: true })!;
+  const tauFacilMs = number(raw, 'tauFacilMs', field, 0, 1e5, 'ms (0: no facilitation)', { optional: true });
+  return { U, tauRecMs, ...(tauFacilMs !== undefined ? { tauFacilMs } : {}) };
+}
+
+/** Extended models by base model and receptors, so a scenario opened again compiles nothing new. */
+const extendedModels = new WeakMap<LoadedModel, Map<string, { model: LoadedModel; receptors: ReturnType<typeof withReceptors>['receptors'] }>>();
+
+/**
+ * Add each target's synapse kinetics to its model (one receptor per distinct kinetics) and choose
+ * its method again: where the synapses leave the equations nonlinear (conductances), a population
+ * on its model's default exact method moves to exponential Euler; a method the user chose that
+ * cannot integrate them is refused. Returns, per projection, the variable a spike increments and
+ * the factor on its weight.
+ */
+function addReceptors(populations: ValidScenario['populations'], projections: ProjectionSpec[], rawPopulations: Record<string, unknown>[]): { variable: string; weightScale: number }[] {
+  const out = projections.map((pr) => ({ variable: pr.on ?? '', weightScale: 1 }));
+  populations.forEach((pop, t) => {
+    const mine = projections.map((pr, k) => ({ pr, k })).filter(({ pr }) => pr.synapse && pr.target === pop.spec.name);
+    if (mine.length === 0) return;
+    const keys: string[] = [];
+    const specs: SynapseSpec[] = [];
+    const fields: string[] = [];
+    for (const { pr, k } of mine) {
+      const key = receptorKey(pr.synapse!);
+      if (!keys.includes(key)) {
+        keys.push(key);
+        specs.push(pr.synapse!);
+        fields.push(`projections[${k}].synapse`);
+      }
+    }
+    if (specs.length > LIMITS.maxReceptors) throw new InputError(`${fields[LIMITS.maxReceptors]}`, `${pop.spec.name} would receive ${specs.length} distinct synapse kinetics; at most ${LIMITS.maxReceptors} are allowed on one population (projections with the same kind, shape, time constants and reversal share one)`);
+    const base = pop.model;
+    let byKey = extendedModels.get(base);
+    if (!byKey) extendedModels.set(base, (byKey = new Map()));
+    const cacheKey = keys.join(';');
+    let entry = byKey.get(cacheKey);
+    if (!entry) {
+      const { file, receptors } = withReceptors(base, specs, fields);
+      if (file.state && Object.keys(file.state).length > 32) throw new InputError(fields[0], `${pop.spec.name}'s model ${base.id} with these synapses would have ${Object.keys(file.state).length} state variables; at most 32 are allowed`);
+      const unchanged = file.equations.every((eq, j) => eq === base.file.equations[j] || j >= base.file.equations.length);
+      if (unchanged && base.file.equations.length > 0 && file.equations.slice(0, base.file.equations.length).join() === base.file.equations.join()) {
+        throw new InputError(fields[0], `the input ${base.inputSymbol} of ${base.id} enters none of its equations, so no synaptic current can act`);
+      }
+      const model = loadModel({ ...file, defaultMethod: 'rk4' }, `${base.source} with synapses`);
+      const preferred = base.file.defaultMethod as MethodName;
+      const auto = model.methods[preferred] === true ? preferred : model.methods.exponential_euler === true ? 'exponential_euler' : 'rk4';
+      model.file.defaultMethod = auto;
+      model.regimes = base.regimes;
+      entry = { model, receptors };
+      byKey.set(cacheKey, entry);
+    }
+    const { model, receptors } = entry;
+    const asked = rawPopulations[t].method as MethodName | undefined;
+    let method = pop.method;
+    if (model.methods[method] !== true) {
+      if (asked !== undefined && asked !== base.file.defaultMethod) {
+        throw new InputError(`populations[${t}].method`, `"${asked}" cannot integrate ${base.id} with the synapses of ${fields[0].replace('.synapse', '')}: ${model.methods[method]}; choose ${availableMethods(model).join(', ')}`);
+      }
+      method = model.file.defaultMethod as MethodName;
+    }
+    pop.model = model;
+    pop.method = method;
+    pop.spec = { ...pop.spec, method };
+    for (const { pr, k } of mine) {
+      const r = receptors[keys.indexOf(receptorKey(pr.synapse!))];
+      out[k] = { variable: r.jumped, weightScale: r.weightScale };
+    }
+  });
+  return out;
 }
 
 /** Validate and build in one go (tests and tools; a run the student edits is an Experiment). */

@@ -7,6 +7,47 @@
 import type { Csr } from './connectivity.js';
 import type { Population } from '../population.js';
 import type { ArrivalRing, InstantInput } from './arrivalRing.js';
+import type { StpSpec } from '../scenarioSpec.js';
+
+/**
+ * Tsodyks-Markram short-term plasticity held per source neuron (every synapse of one source sees
+ * the same spikes, so u and x are the same on all of them), advanced exactly from spike to spike.
+ */
+export class ShortTermPlasticity {
+  readonly u: Float64Array;
+  readonly x: Float64Array;
+  readonly lastMs: Float64Array;
+  constructor(readonly spec: StpSpec, sources: number) {
+    this.u = new Float64Array(sources);
+    this.x = new Float64Array(sources).fill(1);
+    this.lastMs = new Float64Array(sources).fill(-Infinity);
+  }
+
+  /** The fraction u x of the weight that source i's spike at t delivers; updates u and x. */
+  release(i: number, t: number): number {
+    const { U, tauRecMs } = this.spec;
+    const tauFacilMs = this.spec.tauFacilMs ?? 0;
+    const gap = t - this.lastMs[i];
+    let u = tauFacilMs > 0 ? this.u[i] * Math.exp(-gap / tauFacilMs) : 0;
+    const x = 1 - (1 - this.x[i]) * Math.exp(-gap / tauRecMs);
+    u += U * (1 - u);
+    const r = u * x;
+    this.u[i] = u;
+    this.x[i] = x - r;
+    this.lastMs[i] = t;
+    return r;
+  }
+
+  save(): Float64Array[] {
+    return [Float64Array.from(this.u), Float64Array.from(this.x), Float64Array.from(this.lastMs)];
+  }
+
+  restore(saved: Float64Array[]): void {
+    this.u.set(saved[0]);
+    this.x.set(saved[1]);
+    this.lastMs.set(saved[2]);
+  }
+}
 
 export class Projection implements InstantInput {
   constructor(
@@ -22,6 +63,8 @@ export class Projection implements InstantInput {
     readonly variable: number,
     /** Where delayed spikes wait; null for a projection without delay, applied by `arriveNow`. */
     readonly ring: ArrivalRing | null,
+    /** Short-term plasticity (only with a ring: the weight of each spike is worked out as it is delivered). */
+    readonly stp: ShortTermPlasticity | null = null,
   ) {
     this.heldInRefractory = target.model.refractory?.clamp.includes(variable) ?? false;
   }
@@ -87,11 +130,18 @@ export class Projection implements InstantInput {
     const slots = this.ring.slots;
     const weight = this.weight;
     const delay = this.delayMs;
+    const stp = this.stp;
     for (let s = 0; s < count; s++) {
       const i = fired[s];
       const t = times[s];
       this.events += rowStart[i + 1] - rowStart[i];
-      if (typeof delay === 'number') {
+      if (stp) {
+        const f = stp.release(i, t);
+        for (let q = rowStart[i], end = rowStart[i + 1]; q < end; q++) {
+          const arrival = Math.max(step + 1, Math.ceil((t + (typeof delay === 'number' ? delay : delay[q])) / dt - 1e-9));
+          data[(arrival % slots) * size + targets[q]] += f * (typeof weight === 'number' ? weight : weight[q]);
+        }
+      } else if (typeof delay === 'number') {
         const base = ((Math.max(step + 1, Math.ceil((t + delay) / dt - 1e-9)) % slots) * size) | 0;
         if (typeof weight === 'number') {
           for (let q = rowStart[i], end = rowStart[i + 1]; q < end; q++) data[base + targets[q]] += weight;
