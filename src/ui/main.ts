@@ -339,6 +339,9 @@ async function start(): Promise<void> {
   status.update('loading', undefined, 'Starting…');
   const page = new Page();
   page.start(); // first: a preset chosen while the panels mount goes to it
+  // Let the browser go on starting the worker (its script is fetched only once this task ends)
+  // before the panels mount.
+  await new Promise<void>((resolve) => setTimeout(resolve, 0));
   // The first scenario goes to the worker at once, so it is built while the panels mount; its
   // displays begin once they have. A shared link ("#s=...") opens its scenario; a refused one is
   // explained and the default runs.
