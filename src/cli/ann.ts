@@ -5,6 +5,7 @@
 // are checked here and named as typed, with the value and what is allowed; the bridge's own
 // checks name its fields, said here as the flags they came from.
 import { InputError } from '../core/errors.js';
+import { LONG_RUN_SECONDS, formatDuration } from '../core/cost.js';
 import { BUILTIN_MODEL_IDS } from '../core/model/builtinModels.js';
 import type { ModelFile } from '../core/model/modelFile.js';
 import { ACTIVATIONS, ACTIVATION_IDS, type ActivationId } from '../bridge/activations.js';
@@ -18,7 +19,7 @@ import { readFileCapped } from './readInput.js';
 
 export const ANN_USAGE = `  npm run sim -- ann --dataset circle|xor|gauss|spiral --hidden 8,8 --activation NAME|neuron:MODEL [--noise-sigma MV]
                     --epochs N --seed S [--points N --data-noise SD --test-fraction F --learning-rate R --batch-size N
-                    --l2 L --dropout P] [--spiking --window 50,100,200,500 --neurons N] [--format text|json]
+                    --l2 L --dropout P] [--spiking --window 50,100,200,500 --neurons N] [--format text|json] [--long]
   NAME is one of ${ACTIVATION_IDS.join(', ')}; neuron:MODEL uses a model's f-I curve (a model id or a model file's path)`;
 
 const FLAGS = ['dataset', 'hidden', 'activation', 'noise-sigma', 'epochs', 'seed', 'points', 'data-noise', 'test-fraction', 'learning-rate', 'batch-size', 'l2', 'dropout', 'window', 'neurons', 'format'];
@@ -55,7 +56,7 @@ function listFlag(flags: Map<string, string[]>, name: string, fallback: number[]
   return parts.map((part) => {
     const value = parseNumberText(part, `--${name}`);
     if ((integer && !Number.isInteger(value)) || value < min || value > max) {
-      throw new InputError(`--${name}`, `${JSON.stringify(part.trim())} in ${JSON.stringify(text.slice(0, 60))} is not ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}`);
+      throw new InputError(`--${name}`, `${JSON.stringify(part.trim())}${parts.length > 1 ? ` in ${JSON.stringify(text.slice(0, 60))}` : ''} is not ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}`);
     }
     return value;
   });
@@ -92,11 +93,33 @@ function activationFlag(flags: Map<string, string[]>, noiseSigmaMV: number | und
   return { choice: text as ActivationId, name: ACTIVATIONS[text as ActivationId].name };
 }
 
+/** Nanoseconds per training point and parameter in an epoch (its pass with backpropagation and the report's passes; bench: about 30). */
+const NS_PER_POINT_PARAMETER = 60;
+/** Nanoseconds per LIF neuron and step of the spiking run, noise and synaptic events included (bench: about 15 at 20 neurons per unit). */
+const NS_PER_SPIKING_NEURON_STEP = 25;
+
+/** Training and the spiking run estimated ahead (as `run` does for a scenario): over LONG_RUN_SECONDS they need --long. */
+function checkCost(points: number, testFraction: number, hidden: number[], epochs: number, spiking: { neuronsPerUnit: number; durationMs: number } | null, long: boolean): void {
+  const sizes = [2, ...hidden, 1];
+  let parameters = 0;
+  for (let l = 0; l + 1 < sizes.length; l++) parameters += (sizes[l] + 1) * sizes[l + 1];
+  const training = epochs * points * parameters * NS_PER_POINT_PARAMETER * 1e-9;
+  const testPoints = Math.max(1, Math.round(points * testFraction));
+  const neurons = spiking ? testPoints * (hidden.reduce((a, b) => a + b, 0) + 2) * spiking.neuronsPerUnit : 0;
+  const steps = spiking ? Math.round(spiking.durationMs / 0.1) : 0;
+  const seconds = training + neurons * steps * NS_PER_SPIKING_NEURON_STEP * 1e-9;
+  if (seconds > LONG_RUN_SECONDS && !long) {
+    // (Words of the bridge's fields would be said as flags: the text avoids them.)
+    const parts = [`${epochs.toLocaleString('en-US')} passes over ${points - testPoints} training points`, ...(spiking ? [`${neurons.toLocaleString('en-US')} spiking neurons for ${spiking.durationMs} ms`] : [])];
+    throw new InputError('ann', `with these options (${parts.join(', ')}) the run is estimated at about ${formatDuration(seconds)}, more than ${LONG_RUN_SECONDS / 60} minutes; add --long to run it anyway`);
+  }
+}
+
 const percent = (x: number) => Number((100 * x).toFixed(2));
 const sig = (x: number) => Number(x.toPrecision(6));
 
 function run(args: string[]): void {
-  const { flags, switches } = parseArgs(args, FLAGS, ['spiking']);
+  const { flags, switches } = parseArgs(args, FLAGS, ['spiking', 'long']);
   const format = choiceFlag(flags, 'format', ['text', 'json'] as const, 'text', 'format');
   const dataset = choiceFlag(flags, 'dataset', DATASETS, 'circle', 'data set') as DatasetKind;
   if (!flags.has('dataset')) throw new InputError('--dataset', `is required: one of ${DATASETS.join(', ')}`);
@@ -107,6 +130,9 @@ function run(args: string[]): void {
   const noiseSigmaMV = rangedFlag(flags, 'noise-sigma', undefined, [0, 50]);
   const spiking = switches.has('spiking');
   for (const name of ['window', 'neurons']) if (flags.has(name) && !spiking) throw new InputError(`--${name}`, 'applies to the spiking network only; add --spiking');
+  if (spiking && noiseSigmaMV !== undefined && noiseSigmaMV > SPIKING_LIMITS.noiseSigmaMV[1]) {
+    throw new InputError('--noise-sigma', `${noiseSigmaMV} mV is more than the spiking populations take with --spiking (${SPIKING_LIMITS.noiseSigmaMV[0]} to ${SPIKING_LIMITS.noiseSigmaMV[1]} mV)`);
+  }
   const activation = activationFlag(flags, noiseSigmaMV, seed);
   if (noiseSigmaMV !== undefined && typeof activation.choice === 'string' && !spiking) {
     throw new InputError('--noise-sigma', `is the noise of a neuron:MODEL activation or of the spiking populations; ${activation.name} has none (add --spiking, or use neuron:MODEL)`);
@@ -128,7 +154,8 @@ function run(args: string[]): void {
     seed,
   };
   const windowsMs = listFlag(flags, 'window', [50, 100, 200, 500], SPIKING_LIMITS.windowMs, false, 20);
-  const neuronsPerUnit = rangedFlag(flags, 'neurons', 20, SPIKING_LIMITS.neuronsPerUnit, true);
+  const neuronsPerUnit = rangedFlag(flags, 'neurons', 20, SPIKING_LIMITS.neuronsPerUnit, true)!;
+  checkCost(options.dataset.points!, options.dataset.testFraction!, hidden, epochs, spiking ? { neuronsPerUnit, durationMs: Math.max(...windowsMs) } : null, switches.has('long'));
   const started = performance.now();
   const { trainer, report } = trainAnn(options, epochs);
   const trainSeconds = (performance.now() - started) / 1000;
@@ -159,11 +186,13 @@ function run(args: string[]): void {
               noiseSigmaMV: spikingResult.net.calibration.noiseSigmaMV,
               calibration: { ...spikingResult.net.calibration, currentAtZero: sig(spikingResult.net.calibration.currentAtZero), currentPerUnit: sig(spikingResult.net.calibration.currentPerUnit), rateScaleHz: sig(spikingResult.net.calibration.rateScaleHz), rmsError: sig(spikingResult.net.calibration.rmsError) },
               synapseMV: sig(spikingResult.net.quantumMV),
+              synapseMVPerLayer: spikingResult.net.quantaMV.slice(1).map(sig),
               windowsMs: spikingResult.result.windowsMs,
               accuracy: Array.from(spikingResult.result.accuracy),
               agreementWithAnn: Array.from(spikingResult.result.agreement),
               annAccuracy: spikingResult.result.annAccuracy,
               rateCorrelation: sig(spikingResult.result.rateCorrelation),
+              unitRateCorrelation: (spikingResult.result.unitCorrelation ?? []).map((layer) => Array.from(layer, (c) => (Number.isFinite(c) ? sig(c) : null))),
             },
           }
         : {}),
@@ -179,8 +208,12 @@ function run(args: string[]): void {
   ];
   if (spikingResult) {
     const { net, result } = spikingResult;
+    const perUnit = (result.unitCorrelation ?? []).flatMap((layer) => Array.from(layer)).filter(Number.isFinite).sort((a, b) => a - b);
+    const perUnitText = perUnit.length > 0 ? ` (per population: lowest ${perUnit[0].toFixed(3)}, median ${perUnit[Math.floor((perUnit.length - 1) / 2)].toFixed(3)})` : '';
+    const noisiest = Math.max(...net.encoding.flatMap((e) => Array.from(e.noiseSigmaMV)));
     lines.push(
-      `spiking: ${net.neuronsPerUnit} LIF neurons per unit, ${net.calibration.noiseSigmaMV} mV noise, synapses of ${sig(net.quantumMV)} mV; population rates follow unit activations with correlation ${result.rateCorrelation.toFixed(4)}`,
+      `spiking: ${net.neuronsPerUnit} LIF neurons per unit, ${net.calibration.noiseSigmaMV} mV noise${noisiest > net.calibration.noiseSigmaMV ? ` (up to ${noisiest} mV where the synapses' own noise is larger)` : ''}, ${net.calibration.method === 'neuron curve' ? "each unit the neuron's own curve" : 'each unit encoded by a fitted current'}, synapses of ${net.quantaMV.slice(1).map(sig).join(', ')} mV per layer`,
+      `population rates follow unit activations with correlation ${result.rateCorrelation.toFixed(4)}${perUnitText}`,
       'window_ms,accuracy_percent,agreement_with_ann_percent',
       ...result.windowsMs.map((w, k) => `${w},${percent(result.accuracy[k])},${percent(result.agreement[k])}`),
     );
