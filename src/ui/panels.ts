@@ -23,6 +23,7 @@ export const PANELS: PanelEntry[] = [
   { region: 'displays', create: traceViews },
   { region: 'displays', create: readout },
   { region: 'displays', create: statsStrip },
+  { region: 'displays', load: () => import('./circuitPanel.js').then((m) => m.circuitPanel) },
   { region: 'displays', load: () => import('./phasePlanePanel.js').then((m) => m.phasePlanePanel) },
   { region: 'tools', load: () => import('./fiPanel.js').then((m) => m.fiPanel) },
   { region: 'tools', load: () => import('./exportPanel.js').then((m) => m.exportPanel) },

@@ -1,0 +1,351 @@
+// The circuit drawn as SVG: neurons as circles, spike sources and current sources as squares,
+// synapses as lines ending in an arrow (excitatory, blue) or a dot (inhibitory, vermillion), a
+// current source's wire dashed. Pointer events, so a finger works as the mouse does: press a node
+// and drag to move it, or (with "drag connects") to draw a connection to another node; a press
+// that does not move selects. Every node is a focusable button too (Enter selects, arrows move),
+// and the panel lists them all. It draws what it is given and reports gestures; it decides nothing
+// about the circuit. A neuron lights as it fires; a dot runs along each synapse after a spike.
+import type { Circuit, CircuitEdge, CircuitNode } from './circuitGraph.js';
+import { synapseSign } from './circuitGraph.js';
+
+const SVG = 'http://www.w3.org/2000/svg';
+/** Node radius (px): 48 px across, so a finger hits it (44 px targets). */
+const RADIUS = 24;
+/** Margin around the drawing (px), so a node at 0 or 1 is whole. */
+const PAD = 34;
+/** A press that moves less than this (px) is a click. */
+const SLOP = 6;
+/** How long a spike lights its neuron, and how long a pulse takes along a synapse (ms of wall time). */
+const LIGHT_MS = 220;
+const PULSE_MS = 420;
+/** Pulses in flight at most (a busy network would otherwise draw thousands). */
+const MAX_PULSES = 120;
+
+export const COLOURS = { excitatory: '#0072b2', inhibitory: '#d55e00', wire: '#6b6b6b', node: '#1d4f73', selected: '#e69f00', fire: '#e69f00' } as const;
+
+export interface CanvasEvents {
+  select(id: string | null): void;
+  /** A node dragged (final: the pointer is up) to x, y in 0..1. */
+  move(id: string, x: number, y: number, final: boolean): void;
+  connect(from: string, to: string): void;
+}
+
+function svg<K extends keyof SVGElementTagNameMap>(tag: K, attributes: Record<string, string | number> = {}): SVGElementTagNameMap[K] {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attributes)) node.setAttribute(k, String(v));
+  return node;
+}
+
+/** A label for a node's kind and model, short enough to sit under it. */
+export type NodeCaption = (node: CircuitNode) => string;
+
+export class CircuitCanvas {
+  readonly element: SVGSVGElement;
+  private readonly edgeLayer: SVGGElement;
+  private readonly nodeLayer: SVGGElement;
+  private readonly pulseLayer: SVGGElement;
+  private readonly ghost: SVGLineElement;
+  private width = 600;
+  private height = 340;
+  private circuit: Circuit | null = null;
+  private selected: string | null = null;
+  /** Connect rather than move on a drag. */
+  connecting = false;
+  private press: { id: string; pointer: number; x0: number; y0: number; moved: boolean; kind: 'node' } | null = null;
+  private lit = new Map<string, number>();
+  private pulses: { edge: string; start: number; sign: 'excitatory' | 'inhibitory' | 'wire' }[] = [];
+  private animating = false;
+  private readonly nodeElements = new Map<string, SVGGElement>();
+
+  constructor(private readonly events: CanvasEvents, private readonly caption: NodeCaption) {
+    this.element = svg('svg', { class: 'circuit-canvas', role: 'group', 'aria-label': 'Circuit canvas: neurons, sources and their connections. Each node is a button; the list below has every node and connection.' });
+    this.element.id = 'circuit-canvas';
+    const defs = svg('defs');
+    defs.append(this.marker('circuit-arrow-e', COLOURS.excitatory, 'arrow'), this.marker('circuit-dot-i', COLOURS.inhibitory, 'dot'), this.marker('circuit-arrow-w', COLOURS.wire, 'arrow'));
+    this.edgeLayer = svg('g', { class: 'circuit-edges' });
+    this.pulseLayer = svg('g', { class: 'circuit-pulses', 'aria-hidden': 'true' });
+    this.nodeLayer = svg('g', { class: 'circuit-nodes' });
+    this.ghost = svg('line', { class: 'circuit-ghost', stroke: COLOURS.selected, 'stroke-width': 3, 'stroke-dasharray': '6 4', visibility: 'hidden' });
+    this.element.append(defs, this.edgeLayer, this.pulseLayer, this.nodeLayer, this.ghost);
+    this.element.addEventListener('pointerdown', (e) => this.down(e));
+    this.element.addEventListener('pointermove', (e) => this.moveTo(e));
+    this.element.addEventListener('pointerup', (e) => this.up(e));
+    this.element.addEventListener('pointercancel', () => this.cancel());
+  }
+
+  private marker(id: string, colour: string, shape: 'arrow' | 'dot'): SVGMarkerElement {
+    const m = svg('marker', { id, viewBox: '0 0 10 10', refX: shape === 'arrow' ? 9 : 5, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse', markerUnits: 'strokeWidth' });
+    m.append(shape === 'arrow' ? svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', fill: colour }) : svg('circle', { cx: 5, cy: 5, r: 4.5, fill: colour }));
+    return m;
+  }
+
+  /** Size the drawing to its host's width (px). */
+  resize(width: number): void {
+    this.width = Math.max(280, Math.floor(width));
+    this.height = Math.round(Math.min(420, Math.max(300, this.width * 0.5)));
+    this.element.setAttribute('width', String(this.width));
+    this.element.setAttribute('height', String(this.height));
+    this.element.setAttribute('viewBox', `0 0 ${this.width} ${this.height}`);
+    this.draw();
+  }
+
+  /** Where a node is drawn (px). */
+  at(node: { x: number; y: number }): { x: number; y: number } {
+    return { x: PAD + node.x * (this.width - 2 * PAD), y: PAD + node.y * (this.height - 2 * PAD) };
+  }
+
+  private toUnit(px: number, py: number): { x: number; y: number } {
+    const clamp = (v: number) => Math.min(1, Math.max(0, v));
+    return { x: clamp((px - PAD) / (this.width - 2 * PAD)), y: clamp((py - PAD) / (this.height - 2 * PAD)) };
+  }
+
+  show(circuit: Circuit, selected: string | null): void {
+    this.circuit = circuit;
+    this.selected = selected;
+    this.draw();
+  }
+
+  /** Focus a node's button (after keyboard moves the drawing is rebuilt). */
+  focusNode(id: string): void {
+    this.nodeElements.get(id)?.focus();
+  }
+
+  private draw(): void {
+    const circuit = this.circuit;
+    this.edgeLayer.replaceChildren();
+    this.nodeLayer.replaceChildren();
+    this.nodeElements.clear();
+    if (!circuit) return;
+    const byId = new Map(circuit.nodes.map((n) => [n.id, n]));
+    for (const edge of circuit.edges) {
+      const from = byId.get(edge.from);
+      const to = byId.get(edge.to);
+      if (from && to) this.edgeLayer.append(this.drawEdge(edge, from, to));
+    }
+    for (const node of circuit.nodes) {
+      const g = this.drawNode(node);
+      this.nodeElements.set(node.id, g);
+      this.nodeLayer.append(g);
+    }
+  }
+
+  /** The segment an edge is drawn along: from boundary to boundary, shifted 6 px to its right so a reciprocal pair shows as two lines. */
+  private segment(from: CircuitNode, to: CircuitNode): { x1: number; y1: number; x2: number; y2: number } {
+    const a = this.at(from);
+    const b = this.at(to);
+    const dx = b.x - a.x;
+    const dy = b.y - a.y;
+    const length = Math.hypot(dx, dy) || 1;
+    const ux = dx / length;
+    const uy = dy / length;
+    const shift = 6;
+    const ox = -uy * shift;
+    const oy = ux * shift;
+    const start = RADIUS + 2;
+    const end = RADIUS + 4;
+    return { x1: a.x + ux * start + ox, y1: a.y + uy * start + oy, x2: b.x - ux * end + ox, y2: b.y - uy * end + oy };
+  }
+
+  private drawEdge(edge: CircuitEdge, from: CircuitNode, to: CircuitNode): SVGGElement {
+    const s = this.segment(from, to);
+    const sign = edge.projection ? synapseSign(edge.projection) : 'wire';
+    const colour = sign === 'wire' ? COLOURS.wire : COLOURS[sign];
+    const g = svg('g', { class: `circuit-edge ${sign}`, 'data-edge': edge.id });
+    const hit = svg('line', { ...s, stroke: 'transparent', 'stroke-width': 22, class: 'circuit-edge-hit' });
+    const line = svg('line', {
+      ...s,
+      stroke: colour,
+      'stroke-width': edge.id === this.selected ? 5 : 2.5,
+      'marker-end': `url(#${sign === 'excitatory' ? 'circuit-arrow-e' : sign === 'inhibitory' ? 'circuit-dot-i' : 'circuit-arrow-w'})`,
+      ...(sign === 'wire' ? { 'stroke-dasharray': '5 4' } : {}),
+    });
+    g.append(hit, line);
+    if (edge.id === this.selected) g.append(svg('line', { ...s, stroke: COLOURS.selected, 'stroke-width': 9, 'stroke-opacity': 0.35, 'pointer-events': 'none' }));
+    return g;
+  }
+
+  private drawNode(node: CircuitNode): SVGGElement {
+    const { x, y } = this.at(node);
+    const selected = node.id === this.selected;
+    const kindName = node.kind === 'neuron' ? 'Neuron' : node.kind === 'spikes' ? 'Spike source' : 'Current source';
+    const g = svg('g', { class: `circuit-node ${node.kind}${selected ? ' selected' : ''}`, 'data-node': node.id, tabindex: 0, role: 'button', 'aria-pressed': String(selected), 'aria-label': `${kindName} ${node.name}: ${this.caption(node)}` });
+    g.setAttribute('transform', `translate(${x} ${y})`);
+    const halo = svg('circle', { r: RADIUS + 8, fill: COLOURS.fire, opacity: 0, class: 'circuit-halo' });
+    const stroke = { stroke: selected ? COLOURS.selected : COLOURS.node, 'stroke-width': selected ? 4 : 2 };
+    const shape =
+      node.kind === 'neuron'
+        ? svg('circle', { r: RADIUS, fill: '#ffffff', class: 'circuit-shape', ...stroke })
+        : svg('rect', { x: -RADIUS, y: -RADIUS, width: 2 * RADIUS, height: 2 * RADIUS, rx: node.kind === 'spikes' ? 14 : 4, fill: node.kind === 'spikes' ? '#f1f7ec' : '#f7f3ea', class: 'circuit-shape', ...stroke });
+    const name = svg('text', { 'text-anchor': 'middle', y: node.kind === 'neuron' ? 5 : 0, class: 'circuit-name' });
+    name.textContent = node.name;
+    g.append(halo, shape, name);
+    if (node.kind === 'spikes') g.append(svg('path', { d: 'M -12 12 h 5 v -10 v 10 h 6 v -10 v 10 h 6 v -10 v 10 h 5', stroke: COLOURS.node, 'stroke-width': 1.5, fill: 'none' }));
+    if (node.kind === 'current') g.append(svg('path', { d: 'M -13 13 h 7 v -8 h 12 v 8 h 7', stroke: COLOURS.node, 'stroke-width': 1.5, fill: 'none' }));
+    const caption = svg('text', { 'text-anchor': 'middle', y: RADIUS + 14, class: 'circuit-caption' });
+    caption.textContent = this.caption(node);
+    g.append(caption);
+    return g;
+  }
+
+  // --- gestures ---
+
+  private nodeAt(px: number, py: number, except: string): string | null {
+    let best: string | null = null;
+    let bestDistance = RADIUS + 10;
+    for (const node of this.circuit?.nodes ?? []) {
+      if (node.id === except) continue;
+      const p = this.at(node);
+      const d = Math.hypot(p.x - px, p.y - py);
+      if (d < bestDistance) {
+        best = node.id;
+        bestDistance = d;
+      }
+    }
+    return best;
+  }
+
+  private local(event: PointerEvent): { x: number; y: number } {
+    const box = this.element.getBoundingClientRect();
+    return { x: ((event.clientX - box.left) * this.width) / (box.width || 1), y: ((event.clientY - box.top) * this.height) / (box.height || 1) };
+  }
+
+  private down(event: PointerEvent): void {
+    if (event.button !== 0 && event.pointerType === 'mouse') return;
+    const target = event.target instanceof Element ? event.target : null;
+    const nodeId = target?.closest('[data-node]')?.getAttribute('data-node') ?? null;
+    const edgeId = target?.closest('[data-edge]')?.getAttribute('data-edge') ?? null;
+    if (!nodeId) {
+      this.events.select(edgeId);
+      return;
+    }
+    event.preventDefault();
+    const p = this.local(event);
+    this.press = { id: nodeId, pointer: event.pointerId, x0: p.x, y0: p.y, moved: false, kind: 'node' };
+    try {
+      this.element.setPointerCapture(event.pointerId);
+    } catch {
+      // A synthetic pointer (or one already gone) cannot be captured: the moves still reach the canvas.
+    }
+  }
+
+  private moveTo(event: PointerEvent): void {
+    const press = this.press;
+    if (!press || event.pointerId !== press.pointer) return;
+    const p = this.local(event);
+    if (!press.moved && Math.hypot(p.x - press.x0, p.y - press.y0) < SLOP) return;
+    press.moved = true;
+    event.preventDefault();
+    if (this.connecting) {
+      const from = this.circuit?.nodes.find((n) => n.id === press.id);
+      if (!from) return;
+      const a = this.at(from);
+      const over = this.nodeAt(p.x, p.y, press.id);
+      const b = over ? this.at(this.circuit!.nodes.find((n) => n.id === over)!) : p;
+      for (const [k, v] of Object.entries({ x1: a.x, y1: a.y, x2: b.x, y2: b.y })) this.ghost.setAttribute(k, String(v));
+      this.ghost.setAttribute('visibility', 'visible');
+      for (const [id, g] of this.nodeElements) g.classList.toggle('target', id === over);
+      return;
+    }
+    const unit = this.toUnit(p.x, p.y);
+    this.events.move(press.id, unit.x, unit.y, false);
+  }
+
+  private up(event: PointerEvent): void {
+    const press = this.press;
+    if (!press || event.pointerId !== press.pointer) return;
+    this.press = null;
+    this.ghost.setAttribute('visibility', 'hidden');
+    for (const g of this.nodeElements.values()) g.classList.remove('target');
+    if (!press.moved) {
+      this.events.select(press.id);
+      return;
+    }
+    const p = this.local(event);
+    if (this.connecting) {
+      const over = this.nodeAt(p.x, p.y, press.id);
+      if (over) this.events.connect(press.id, over);
+      return;
+    }
+    const unit = this.toUnit(p.x, p.y);
+    this.events.move(press.id, unit.x, unit.y, true);
+  }
+
+  private cancel(): void {
+    if (this.press?.moved && !this.connecting) {
+      const node = this.circuit?.nodes.find((n) => n.id === this.press!.id);
+      if (node) this.events.move(node.id, node.x, node.y, true);
+    }
+    this.press = null;
+    this.ghost.setAttribute('visibility', 'hidden');
+  }
+
+  // --- activity ---
+
+  /** A node's neuron fired: light it, and send a pulse along each of its outgoing edges. */
+  fired(id: string, now: number): void {
+    if (!this.circuit) return;
+    this.lit.set(id, now);
+    for (const edge of this.circuit.edges) {
+      if (edge.from !== id) continue;
+      const existing = this.pulses.findIndex((p) => p.edge === edge.id && now - p.start < PULSE_MS / 3);
+      if (existing >= 0) continue; // a burst reads as one pulse at a time per synapse
+      if (this.pulses.length >= MAX_PULSES) this.pulses.shift();
+      this.pulses.push({ edge: edge.id, start: now, sign: edge.projection ? synapseSign(edge.projection) : 'wire' });
+    }
+    this.animate();
+  }
+
+  /** A current source is on (its input flows now): lit steadily. */
+  flowing(id: string, on: boolean, now: number): void {
+    if (on) {
+      this.lit.set(id, now + 1e9);
+      this.animate();
+    } else if ((this.lit.get(id) ?? 0) > now + 1e6) this.lit.set(id, now);
+  }
+
+  /** Every light and pulse out (a new run). */
+  quiet(): void {
+    this.lit.clear();
+    this.pulses = [];
+    this.pulseLayer.replaceChildren();
+    for (const g of this.nodeElements.values()) g.querySelector('.circuit-halo')?.setAttribute('opacity', '0');
+  }
+
+  /** Lit nodes now (for tests and the text alternative). */
+  litNow(now: number): string[] {
+    return [...this.lit].filter(([, at]) => now - at < LIGHT_MS).map(([id]) => id);
+  }
+
+  private animate(): void {
+    if (this.animating) return;
+    this.animating = true;
+    const step = (now: number) => {
+      let active = false;
+      for (const [id, g] of this.nodeElements) {
+        const at = this.lit.get(id);
+        const age = at === undefined ? Infinity : now - at;
+        const opacity = age < 0 ? 0.55 : age < LIGHT_MS ? 0.85 * (1 - age / LIGHT_MS) : 0;
+        if (opacity > 0) active = true;
+        g.querySelector('.circuit-halo')?.setAttribute('opacity', opacity.toFixed(2));
+        g.classList.toggle('firing', age < LIGHT_MS);
+      }
+      this.pulses = this.pulses.filter((p) => now - p.start < PULSE_MS);
+      const byId = new Map(this.circuit?.nodes.map((n) => [n.id, n]) ?? []);
+      const edges = new Map(this.circuit?.edges.map((e) => [e.id, e]) ?? []);
+      const dots = this.pulses.flatMap((p) => {
+        const edge = edges.get(p.edge);
+        const from = edge && byId.get(edge.from);
+        const to = edge && byId.get(edge.to);
+        if (!from || !to) return [];
+        const s = this.segment(from, to);
+        const f = Math.max(0, Math.min(1, (now - p.start) / PULSE_MS));
+        return [svg('circle', { cx: s.x1 + (s.x2 - s.x1) * f, cy: s.y1 + (s.y2 - s.y1) * f, r: 6, fill: p.sign === 'wire' ? COLOURS.wire : COLOURS[p.sign], class: 'circuit-pulse' })];
+      });
+      this.pulseLayer.replaceChildren(...dots);
+      if (dots.length > 0) active = true;
+      if (active) requestAnimationFrame(step);
+      else this.animating = false;
+    };
+    requestAnimationFrame(step);
+  }
+}
