@@ -40,11 +40,11 @@ export function receptorKey(spec: SynapseSpec): string {
 export function peakScale(spec: SynapseSpec): number {
   if (spec.shape === 'exponential') return 1;
   if (spec.shape === 'alpha') return Math.E;
-  // g = a tauRise/(tauDecay - tauRise) (e^(-t/tauDecay) - e^(-t/tauRise)), peak at t_p.
+  // h jumps by a: g = a tauDecay/(tauDecay - tauRise) (e^(-t/tauDecay) - e^(-t/tauRise)), peak at t_p.
   const r = spec.tauRiseMs;
   const d = spec.tauDecayMs;
   const tp = ((r * d) / (d - r)) * Math.log(d / r);
-  const peak = (r / (d - r)) * (Math.exp(-tp / d) - Math.exp(-tp / r));
+  const peak = (d / (d - r)) * (Math.exp(-tp / d) - Math.exp(-tp / r));
   return 1 / peak;
 }
 
