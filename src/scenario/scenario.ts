@@ -165,7 +165,7 @@ export function validateScenario(raw: unknown): ValidScenario {
       const spikes = validateSpikeSource(p.spikes, `${field}.spikes`, size, dtMs, sourceTimes);
       const model = spikeSourceModel();
       const parameters = new Float64Array(0);
-      return { spec: { ...(p as unknown as PopulationSpec), model: SPIKE_SOURCE_MODEL, spikes, method: 'exact' as MethodName }, model, parameters, given: parameters, blockers: {}, ions: {}, method: 'exact' as MethodName, initial: {} };
+      return { spec: { ...(p as unknown as PopulationSpec), model: SPIKE_SOURCE_MODEL, spikes }, model, parameters, given: parameters, blockers: {}, ions: {}, method: 'exact' as MethodName, initial: {} };
     }
     let model: LoadedModel;
     if (typeof p.model === 'string') model = builtinModel(p.model, `${field}.model`);
