@@ -9,9 +9,11 @@ import { AnnTrainer, lossAndGradient, trainAnn } from '../../src/bridge/ann/netw
 
 let noisyLif: NeuronCurve;
 let lif: NeuronCurve;
+let hh: NeuronCurve;
 beforeAll(() => {
   noisyLif = neuronCurve('lif', { noiseSigmaMV: 5 });
   lif = neuronCurve('lif');
+  hh = neuronCurve('hh');
 });
 
 describe('the neuron as an activation', () => {
@@ -29,8 +31,9 @@ describe('the neuron as an activation', () => {
 
 describe('backpropagation matches finite differences', () => {
   // The neuron's curves exist once beforeAll has run: chosen by name inside the test.
-  const choice = (name: string): ActivationChoice => (name === 'neuron:lif' ? { neuron: lif } : name === 'neuron:lif 5 mV' ? { neuron: noisyLif } : (name as ActivationChoice));
-  it.each([...ACTIVATION_IDS, 'neuron:lif', 'neuron:lif 5 mV'])('%s', (name) => {
+  const curves = (): Record<string, NeuronCurve> => ({ 'neuron:lif': lif, 'neuron:lif 5 mV': noisyLif, 'neuron:hh': hh });
+  const choice = (name: string): ActivationChoice => (name.startsWith('neuron:') ? { neuron: curves()[name] } : (name as ActivationChoice));
+  it.each([...ACTIVATION_IDS, 'neuron:lif', 'neuron:lif 5 mV', 'neuron:hh'])('%s', (name) => {
     const activation = choice(name);
     const trainer = new AnnTrainer({ dataset: { kind: 'circle', points: 40 }, hidden: [5, 4, 3], activation, l2: 0.01, seed: 3 });
     // Move off the initial weights so units sit on every part of their curves.

