@@ -77,11 +77,15 @@ function costlyCalls(model: Record<string, unknown>): number {
 }
 
 /** Nanoseconds per neuron-step of one population. */
-function populationNs(population: Record<string, unknown>, noisy: boolean, poisson: boolean): number {
+function populationNs(population: Record<string, unknown>, noisy: boolean, poisson: boolean, synapses = { states: 0, conductance: false }): number {
+  // A spike source integrates nothing: it looks up its next spike.
+  if (population.spikes !== undefined) return NS_PER_NEURON_STEP.exact.base;
   const model = typeof population.model === 'string' ? BUILTIN[population.model] : population.model;
   const file = isObject(model) ? model : {};
-  const states = isObject(file.state) ? Math.max(1, Object.keys(file.state).length) : 1;
-  const asked = typeof population.method === 'string' ? population.method : file.defaultMethod;
+  const states = (isObject(file.state) ? Math.max(1, Object.keys(file.state).length) : 1) + synapses.states;
+  // Conductance synapses take a population off its default exact method (validateScenario says so in its spec).
+  const byDefault = synapses.conductance && file.defaultMethod === 'exact' ? 'exponential_euler' : file.defaultMethod;
+  const asked = typeof population.method === 'string' ? population.method : byDefault;
   const method = typeof asked === 'string' && Object.prototype.hasOwnProperty.call(NS_PER_NEURON_STEP, asked) ? asked : 'rk4';
   const c = NS_PER_NEURON_STEP[method];
   let ns = c.base + c.perState * states + c.perCall * costlyCalls(file);
@@ -123,6 +127,19 @@ export function estimateRunCost(scenario: unknown, durationMs?: number): RunCost
   const sizes = new Map<string, number>();
   let neurons = 0;
   let ns = 0;
+  // Synapse kinetics add state variables to their targets: one (exponential) or two per distinct kinetics.
+  const kinetics = new Map<string, { keys: Set<string>; states: number; conductance: boolean }>();
+  for (const pr of Array.isArray(scenario.projections) ? scenario.projections.slice(0, 1000) : []) {
+    if (!isObject(pr) || !isObject(pr.synapse) || typeof pr.target !== 'string') continue;
+    const entry = kinetics.get(pr.target) ?? { keys: new Set<string>(), states: 0, conductance: false };
+    const key = JSON.stringify(pr.synapse);
+    if (!entry.keys.has(key)) {
+      entry.keys.add(key);
+      entry.states += pr.synapse.shape === 'exponential' ? 1 : 2;
+    }
+    entry.conductance ||= pr.synapse.kind === 'conductance';
+    kinetics.set(pr.target, entry);
+  }
   for (const p of scenario.populations.slice(0, 1000)) {
     if (!isObject(p)) continue;
     const size = Math.max(0, finite(p.size, 0));
@@ -131,7 +148,7 @@ export function estimateRunCost(scenario: unknown, durationMs?: number): RunCost
     const poisson = mine.some((s) => s.type === 'poissonInput' || s.type === 'poisson');
     if (typeof p.name === 'string') sizes.set(p.name, size);
     neurons += size;
-    ns += size * populationNs(p, noisy, poisson);
+    ns += size * populationNs(p, noisy, poisson, typeof p.name === 'string' ? kinetics.get(p.name) : undefined);
   }
   let synapses = 0;
   let events = 0;
