@@ -16,6 +16,8 @@ import { commandAt, steadyStateAt, type VoltageClampSpec } from '../core/stimulu
 import { PointEvaluator } from '../core/model/evaluate.js';
 import { streamSeed } from '../core/random.js';
 import { validateScenario, type ValidScenario } from '../scenario/scenario.js';
+import { SpikeGenerator } from '../core/network/spikeSource.js';
+import { SpikeRecorder } from '../core/record/recorders.js';
 import type { LoadedModel, MethodName } from '../core/model/loadModel.js';
 
 /** Names Brian2 or Python give a meaning of their own. */
@@ -169,9 +171,79 @@ const table = (runs: { rows: Float64Array[]; counts: number[] }) => `np.repeat(n
 /** Python's index list for a set of neurons, or ':' for all of them. */
 const indices = (targets: Int32Array, size: number) => (targets.length === size ? ':' : `[${Array.from(targets).join(', ')}]`);
 
+/** Our step in which a source's spike at t is emitted (spikes in (s dt, (s + 1) dt], the first step from 0). */
+const emissionStep = (t: number, dt: number) => Math.max(0, Math.ceil(t / dt - 1e-9) - 1);
+
+/**
+ * A spike source as Brian2 runs it. Given times, regular trains and bursts become a
+ * SpikeGeneratorGroup whose spikes sit at the start of the step we emit them in: Brian2 delivers
+ * a spike at the end of its step (plus the delay), where we deliver it at the next step's start,
+ * the same moment. A Poisson source is a PoissonGroup (Brian2's own random stream: the same
+ * statistics, not the same spikes).
+ */
+function spikeSourceGroup(valid: ValidScenario, k: number, lines: string[]): void {
+  const { scenario } = valid;
+  const pop = valid.populations[k];
+  const spec = pop.spec.spikes!;
+  const g = `G_${pyName(pop.spec.name)}`;
+  const size = pop.spec.size;
+  const dt = scenario.dtMs;
+  const steps = Math.round(scenario.durationMs / dt);
+  lines.push(`# ${pop.spec.name}: ${size} spike source${size > 1 ? 's' : ''} (${spec.type})`);
+  if (spec.type === 'poisson') {
+    const start = spec.startMs ?? 0;
+    const window = `${start > 0 ? ` * int(t >= ${py(start)} * ms)` : ''}${spec.stopMs !== undefined ? ` * int(t < ${py(spec.stopMs)} * ms)` : ''}`;
+    lines.push(`${g} = PoissonGroup(${size}, rates='${py(spec.rateHz)} * Hz${window}')  # Brian2's own random stream: the same rate, not the same spikes`);
+    return;
+  }
+  const generator = new SpikeGenerator(spec, size, scenario.seed, pop.spec.name);
+  const recorder = new SpikeRecorder(0, size, 0);
+  const count = new Float64Array(size);
+  const indicesOut: number[] = [];
+  const stepsOut: number[] = [];
+  for (let s = 0; s < steps; s++) {
+    generator.step(s, s * dt, dt, recorder, count);
+    for (let q = 0; q < recorder.stepCount; q++) {
+      indicesOut.push(recorder.stepNeurons[q]);
+      stepsOut.push(emissionStep(recorder.stepTimes[q], dt));
+      if (indicesOut.length > 2_000_000) throw new InputError(`populations[${k}].spikes`, `${pop.spec.name} emits more than 2e6 spikes in the run, too many to write into a script; shorten the run or use fewer neurons`);
+    }
+  }
+  lines.push(`_idx = np.array([${indicesOut.join(', ')}], dtype=int)`);
+  lines.push(`_steps = np.array([${stepsOut.join(', ')}])`);
+  lines.push(`${g} = SpikeGeneratorGroup(${size}, _idx, _steps * ${py(dt)} * ms)  # each spike at the start of the step SpikeBridge emits it in`);
+}
+
+/**
+ * The on_pre of a projection: the weight (times the factor that makes a synapse's waveform peak
+ * at it) added to the target variable, through Tsodyks-Markram short-term plasticity where the
+ * projection has it (per synapse here; per source neuron in SpikeBridge, the same numbers since
+ * every synapse of a source sees its spikes).
+ */
+function onPre(pr: ValidScenario['scenario']['projections'] extends (infer P)[] | undefined ? P : never, variable: string, weight: string, held: boolean): { model: string[]; onPre: string } {
+  const add = `${variable}_post += ${weight}`;
+  const gate = held ? ' * int(not_refractory_post)' : '';
+  if (!pr.stp) return { model: [], onPre: `${add}${gate}` };
+  const { U, tauRecMs } = pr.stp;
+  const tauFacilMs = pr.stp.tauFacilMs ?? 0;
+  const body = [
+    tauFacilMs > 0 ? `u_stp = u_stp * exp(-(t - last_stp) / (${py(tauFacilMs)} * ms))` : 'u_stp = 0',
+    `x_stp = 1 - (1 - x_stp) * exp(-(t - last_stp) / (${py(tauRecMs)} * ms))`,
+    `u_stp = u_stp + ${py(U)} * (1 - u_stp)`,
+    `${add} * u_stp * x_stp${gate}`,
+    'x_stp = x_stp - u_stp * x_stp',
+    'last_stp = t',
+  ];
+  return { model: ['u_stp : 1', 'x_stp : 1', 'last_stp : second'], onPre: body.join('\n') };
+}
+
 function neuronGroup(valid: ValidScenario, k: number, lines: string[]): void {
   const { scenario } = valid;
   const pop = valid.populations[k];
+  if (pop.spec.spikes) {
+    spikeSourceGroup(valid, k, lines);
+    return;
+  }
   const model: LoadedModel = pop.model;
   const g = `G_${pyName(pop.spec.name)}`;
   const field = `populations[${k}].model`;
@@ -302,13 +374,16 @@ export function brian2Script(raw: unknown): string {
     const field = `projections[${k}]`;
     const target = valid.populations.find((p) => p.spec.name === pr.target)!;
     const source = valid.populations.find((p) => p.spec.name === pr.source)!;
-    const on = valid.synapses?.[k]?.variable ?? pr.on!;
+    const { variable: on, weightScale } = valid.synapses?.[k] ?? { variable: pr.on!, weightScale: 1 };
     const heldVariable = (target.model.refractory?.clamp ?? []).includes(target.model.stateNames.indexOf(on));
     const s = `S${k}`;
-    const weight = typeof pr.weight === 'number' ? py(pr.weight) : 'w';
+    const scaled = (x: number) => x * weightScale;
+    const weight = typeof pr.weight === 'number' ? py(scaled(pr.weight)) : 'w';
     // A variable held during refractoriness ignores what arrives then (as in SpikeBridge and NEST).
-    const onPre = `${on}_post += ${weight}${heldVariable ? ' * int(not_refractory_post)' : ''}`;
-    lines.push(`${s} = Synapses(${groupOf(pr.source)}, ${groupOf(pr.target)}, ${typeof pr.weight === 'number' ? '' : "model='w : 1', "}on_pre='${onPre}')`);
+    const synapse = onPre(pr, on, weight, heldVariable);
+    const model = [...(typeof pr.weight === 'number' ? [] : ['w : 1']), ...synapse.model];
+    if (pr.synapse) lines.push(`# ${pr.source} -> ${pr.target}: ${pr.synapse.kind} synapse, ${pr.synapse.shape}${weightScale !== 1 ? ` (weight x ${Number(weightScale.toPrecision(6))}: the increment of ${on} that makes the waveform peak at the weight)` : ''}`);
+    lines.push(`${s} = Synapses(${groupOf(pr.source)}, ${groupOf(pr.target)}, ${model.length > 0 ? `model='''${model.join('\n')}''', ` : ''}on_pre='''${synapse.onPre}''')`);
     const self = pr.source === pr.target;
     const c = pr.connect;
     switch (c.rule) {
@@ -336,8 +411,9 @@ export function brian2Script(raw: unknown): string {
         throw new InputError(`${field}.connect.rule`, `does not translate to Brian2`);
     }
     if (typeof pr.weight !== 'number') {
-      lines.push('normal' in pr.weight ? `${s}.w = '${py(pr.weight.normal[0])} + ${py(pr.weight.normal[1])} * randn()'` : `${s}.w = '${py(pr.weight.uniform[0])} + rand() * ${py(pr.weight.uniform[1] - pr.weight.uniform[0])}'`);
+      lines.push('normal' in pr.weight ? `${s}.w = '${py(scaled(pr.weight.normal[0]))} + ${py(scaled(pr.weight.normal[1]))} * randn()'` : `${s}.w = '${py(scaled(pr.weight.uniform[0]))} + rand() * ${py(scaled(pr.weight.uniform[1] - pr.weight.uniform[0]))}'`);
     }
+    if (pr.stp) lines.push(`${s}.x_stp = 1`);
     const delay = pr.delayMs ?? 0;
     // SpikeBridge delivers a spike at the first step boundary after t + delay; Brian2 at the step
     // after the one where t + delay falls: the same for delays on the grid.

@@ -4,6 +4,9 @@
 // PyNN uses mV, ms, nA, nF, uS). Everything else is refused with the reason.
 import { InputError } from '../core/errors.js';
 import { validateScenario, type ValidScenario } from '../scenario/scenario.js';
+import type { SynapseSpec } from '../core/scenarioSpec.js';
+import { SpikeGenerator } from '../core/network/spikeSource.js';
+import { SpikeRecorder } from '../core/record/recorders.js';
 
 type Values = Record<string, number>;
 
@@ -89,6 +92,111 @@ function mapping(valid: ValidScenario, k: number): CellMapping {
   return m;
 }
 
+/** A PyNN synapse channel of a cell type: which receptor of ours it carries. */
+interface Channel {
+  receptor: 'excitatory' | 'inhibitory';
+  spec: SynapseSpec;
+}
+
+/**
+ * The standard cell for a LIF population that synapse kinetics target: IF_curr_exp, IF_curr_alpha,
+ * IF_cond_exp or IF_cond_alpha, whose two channels (excitatory, inhibitory) carry at most two
+ * kinetics of one kind and shape. Current channels go by the sign of their weights, conductance
+ * channels by their reversal (the higher one excitatory). Returns each projection's channel.
+ */
+function synapseCell(valid: ValidScenario, t: number): { mapping: CellMapping; channels: Map<number, Channel> } | null {
+  const pop = valid.populations[t];
+  const projections = (valid.scenario.projections ?? []).map((pr, k) => ({ pr, k })).filter(({ pr }) => pr.target === pop.spec.name && pr.synapse);
+  if (projections.length === 0) return null;
+  const first = projections[0];
+  const field = (k: number) => `projections[${k}].synapse`;
+  if (pop.spec.model !== 'lif') throw new InputError(field(first.k), `PyNN's standard cells fix their synapses: kinetics translate onto "lif" populations only (as IF_curr_exp, IF_curr_alpha, IF_cond_exp, IF_cond_alpha), not onto ${pop.model.id}; export to Brian2, which takes the equations`);
+  const kinds = new Map<string, { spec: SynapseSpec; sign: number; ks: number[] }>();
+  for (const { pr, k } of projections) {
+    const spec = pr.synapse!;
+    if (spec.shape === 'biexponential') throw new InputError(`${field(k)}.shape`, 'PyNN 0.10 has no standard cell with difference-of-exponential synapses; use exponential or alpha, or export to Brian2');
+    if (spec.kind !== first.pr.synapse!.kind || spec.shape !== first.pr.synapse!.shape) throw new InputError(field(k), `${pop.spec.name} receives ${first.pr.synapse!.kind} ${first.pr.synapse!.shape} and ${spec.kind} ${spec.shape} synapses; a PyNN standard cell has one kind and shape for both its channels`);
+    const w = pr.weight;
+    const low = typeof w === 'number' ? w : 'uniform' in w ? w.uniform[0] : -Infinity;
+    const high = typeof w === 'number' ? w : 'uniform' in w ? w.uniform[1] : Infinity;
+    const sign = low >= 0 ? 1 : high <= 0 ? -1 : 0;
+    const key = JSON.stringify(spec);
+    const entry = kinds.get(key) ?? { spec, sign, ks: [] };
+    if (entry.sign !== sign) entry.sign = 0;
+    entry.ks.push(k);
+    kinds.set(key, entry);
+  }
+  const list = [...kinds.values()];
+  if (list.length > 2) throw new InputError(field(list[2].ks[0]), `${pop.spec.name} receives ${list.length} distinct synapse kinetics; a PyNN standard cell has two channels (excitatory, inhibitory)`);
+  const conductance = first.pr.synapse!.kind === 'conductance';
+  let order: ('excitatory' | 'inhibitory')[];
+  if (conductance) {
+    const rev = list.map((e) => e.spec.reversalMV!);
+    order = list.length === 1 ? [rev[0] >= -55 ? 'excitatory' : 'inhibitory'] : rev[0] >= rev[1] ? ['excitatory', 'inhibitory'] : ['inhibitory', 'excitatory'];
+  } else {
+    const bad = list.find((e) => e.sign === 0);
+    if (bad) throw new InputError(`projections[${bad.ks[0]}].weight`, 'weights of both signs on one current synapse kinetics do not translate to PyNN, whose excitatory channel takes positive and inhibitory channel negative currents; give each sign its own projection and kinetics');
+    order = list.map((e) => (e.sign > 0 ? 'excitatory' : 'inhibitory'));
+    if (order.length === 2 && order[0] === order[1]) throw new InputError(field(list[1].ks[0]), `${pop.spec.name} receives two ${order[0]} current kinetics; a PyNN standard cell has one channel of each sign`);
+  }
+  const channels = new Map<number, Channel>();
+  list.forEach((e, j) => e.ks.forEach((k) => channels.set(k, { receptor: order[j], spec: e.spec })));
+  const tau = (r: 'excitatory' | 'inhibitory') => {
+    const j = order.indexOf(r);
+    return j < 0 ? null : (list[j].spec as { tauMs: number }).tauMs;
+  };
+  const base = CELLS.lif;
+  const shape = first.pr.synapse!.shape === 'alpha' ? 'alpha' : 'exp';
+  const mapping: CellMapping = {
+    ...base,
+    cell: `IF_${conductance ? 'cond' : 'curr'}_${shape}`,
+    parameters: (p) => {
+      const out: Values = { ...base.parameters(p) };
+      const tE = tau('excitatory');
+      const tI = tau('inhibitory');
+      if (tE !== null) out.tau_syn_E = tE;
+      if (tI !== null) out.tau_syn_I = tI;
+      if (conductance) {
+        const jE = order.indexOf('excitatory');
+        const jI = order.indexOf('inhibitory');
+        if (jE >= 0) out.e_rev_E = list[jE].spec.reversalMV!;
+        if (jI >= 0) out.e_rev_I = list[jI].spec.reversalMV!;
+      }
+      return out;
+    },
+    // nA for currents and uS for conductances onto a LIF in nA and mV: PyNN's units already.
+    weight: (_, w) => w,
+    receptor: () => null,
+  };
+  return { mapping, channels };
+}
+
+/** A spike source as a PyNN population: SpikeSourceArray (the times of the run, per neuron) or SpikeSourcePoisson. */
+function spikeSourcePopulation(valid: ValidScenario, k: number): string {
+  const pop = valid.populations[k];
+  const spec = pop.spec.spikes!;
+  const { dtMs, durationMs, seed } = valid.scenario;
+  const size = pop.spec.size;
+  const label = JSON.stringify(pop.spec.name);
+  if (spec.type === 'poisson') {
+    const start = spec.startMs ?? 0;
+    const stop = Math.min(spec.stopMs ?? durationMs, durationMs);
+    return `sim.Population(${size}, sim.SpikeSourcePoisson(rate=${py(spec.rateHz)}, start=${py(start)}, duration=${py(Math.max(0, stop - start))}), label=${label})  # PyNN's random stream: the same rate, not the same spikes`;
+  }
+  const generator = new SpikeGenerator(spec, size, seed, pop.spec.name);
+  const recorder = new SpikeRecorder(0, size, 0);
+  const count = new Float64Array(size);
+  const trains: number[][] = Array.from({ length: size }, () => []);
+  let total = 0;
+  for (let s = 0, steps = Math.round(durationMs / dtMs); s < steps; s++) {
+    generator.step(s, s * dtMs, dtMs, recorder, count);
+    for (let q = 0; q < recorder.stepCount; q++) trains[recorder.stepNeurons[q]].push(recorder.stepTimes[q]);
+    total += recorder.stepCount;
+    if (total > 2_000_000) throw new InputError(`populations[${k}].spikes`, `${pop.spec.name} emits more than 2e6 spikes in the run, too many to write into a script; shorten the run or use fewer neurons`);
+  }
+  return `sim.Population(${size}, sim.SpikeSourceArray(spike_times=[${trains.map((t) => `Sequence([${t.map(py).join(', ')}])`).join(', ')}]), label=${label})`;
+}
+
 /** The PyNN script for a scenario. Throws InputError for what does not translate. */
 export function pynnScript(raw: unknown): string {
   const valid = validateScenario(raw);
@@ -104,14 +212,21 @@ export function pynnScript(raw: unknown): string {
   lines.push('# Units are PyNN\'s: mV, ms, nA, nF, uS. It prints one JSON line: spike counts and mean rates.');
   lines.push('import importlib, json, sys');
   lines.push('from pyNN.random import NumpyRNG, RandomDistribution');
+  lines.push('from pyNN.parameters import Sequence');
   lines.push("sim = importlib.import_module('pyNN.' + (sys.argv[1] if len(sys.argv) > 1 else 'nest'))");
   lines.push(`sim.setup(timestep=${py(dt)}, min_delay=${py(dt)})`);
   lines.push(`rng = NumpyRNG(seed=${scenario.seed})  # PyNN's own random stream: the same statistics, not the same draws`);
   lines.push('');
-  const cells = valid.populations.map((_, k) => mapping(valid, k));
+  const synapseCells = valid.populations.map((_, k) => synapseCell(valid, k));
+  const cells = valid.populations.map((p, k) => (p.spec.spikes ? null : (synapseCells[k]?.mapping ?? mapping(valid, k))));
   const P = (name: string) => `P_${pyName(name)}`;
   valid.populations.forEach((pop, k) => {
-    const m = cells[k];
+    if (pop.spec.spikes) {
+      lines.push(`${P(pop.spec.name)} = ${spikeSourcePopulation(valid, k)}`);
+      lines.push(`${P(pop.spec.name)}.record('spikes')`);
+      return;
+    }
+    const m = cells[k]!;
     const values = Object.fromEntries(pop.model.parameterNames.map((n, j) => [n, pop.parameters[j]]));
     const params = Object.entries(m.parameters(values)).map(([n, v]) => `${n}=${py(v)}`);
     lines.push(`${P(pop.spec.name)} = sim.Population(${pop.spec.size}, sim.${m.cell}(${params.join(', ')}), label=${JSON.stringify(pop.spec.name)})`);
@@ -128,8 +243,8 @@ export function pynnScript(raw: unknown): string {
   (scenario.projections ?? []).forEach((pr, k) => {
     const field = `projections[${k}]`;
     const t = valid.populations.findIndex((p) => p.spec.name === pr.target);
-    const m = cells[t];
-    const receptor = m.receptor(pr.on ?? '');
+    const m = cells[t]!;
+    const receptor = synapseCells[t]?.channels.get(k)?.receptor ?? m.receptor(pr.on ?? '');
     if (!receptor) throw new InputError(`${field}.on`, `synapses onto ${pr.on} of ${valid.populations[t].model.id} have no PyNN standard synapse (PyNN 0.10 has no delta synapses in its standard cells; use lif_exp_current or lif_exp_conductance)`);
     const targetValues = Object.fromEntries(valid.populations[t].model.parameterNames.map((n, j) => [n, valid.populations[t].parameters[j]]));
     const w = (x: number) => m.weight(pr.on ?? '', x, targetValues);
@@ -146,13 +261,18 @@ export function pynnScript(raw: unknown): string {
       : c.rule === 'inDegree' ? `sim.FixedNumberPreConnector(${c.k}${allowSelf(c)}, rng=rng)`
       : c.rule === 'oneToOne' ? 'sim.OneToOneConnector()'
       : `sim.FromListConnector(${JSON.stringify(c.pairs)})`;
-    lines.push(`sim.Projection(${P(pr.source)}, ${P(pr.target)}, ${connector}, sim.StaticSynapse(weight=${weight}, delay=${delay}), receptor_type='${receptor}')`);
+    // Tsodyks-Markram in PyNN (NEST's tsodyks_synapse) releases u x of the weight as ours does; NEST's x, y, z kinetics
+    // also fold in the postsynaptic current's decay, a small difference when tau_psc is short against tau_rec.
+    const synapse = pr.stp
+      ? `sim.TsodyksMarkramSynapse(U=${py(pr.stp.U)}, tau_rec=${py(pr.stp.tauRecMs)}, tau_facil=${py(pr.stp.tauFacilMs ?? 0)}, weight=${weight}, delay=${delay})`
+      : `sim.StaticSynapse(weight=${weight}, delay=${delay})`;
+    lines.push(`sim.Projection(${P(pr.source)}, ${P(pr.target)}, ${connector}, ${synapse}, receptor_type='${receptor}')`);
   });
 
   scenario.stimuli.forEach((st, k) => {
     const field = `stimuli[${k}]`;
     const p = valid.populations.findIndex((x) => x.spec.name === st.population);
-    const m = cells[p];
+    const m = cells[p]!;
     const nA = (x: unknown) => {
       if (typeof x !== 'number') throw new InputError(field, 'per-neuron amounts do not translate to PyNN current sources (one source drives all its targets alike)');
       return py(x * m.inputToNA);
