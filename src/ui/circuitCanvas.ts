@@ -74,7 +74,8 @@ export class CircuitCanvas {
   }
 
   private marker(id: string, colour: string, shape: 'arrow' | 'dot'): SVGMarkerElement {
-    const m = svg('marker', { id, viewBox: '0 0 10 10', refX: shape === 'arrow' ? 9 : 5, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse', markerUnits: 'strokeWidth' });
+    // In the drawing's own units: a selected (thicker) line keeps the same head.
+    const m = svg('marker', { id, viewBox: '0 0 10 10', refX: shape === 'arrow' ? 9 : 5, refY: 5, markerWidth: 13, markerHeight: 13, orient: 'auto-start-reverse', markerUnits: 'userSpaceOnUse' });
     m.append(shape === 'arrow' ? svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', fill: colour }) : svg('circle', { cx: 5, cy: 5, r: 4.5, fill: colour }));
     return m;
   }
@@ -146,21 +147,43 @@ export class CircuitCanvas {
     return { x1: a.x + ux * start + ox, y1: a.y + uy * start + oy, x2: b.x - ux * end + ox, y2: b.y - uy * end + oy };
   }
 
-  private drawEdge(edge: CircuitEdge, from: CircuitNode, to: CircuitNode): SVGGElement {
+  /**
+   * An edge's course: a straight segment, or for a population onto itself (a winner-take-all's
+   * all-to-all inhibition) a loop above the node; with the point a fraction f along it.
+   */
+  private course(from: CircuitNode, to: CircuitNode): { d: string; at(f: number): { x: number; y: number } } {
+    if (from.id === to.id) {
+      const c = this.at(from);
+      const p0 = { x: c.x - 12, y: c.y - RADIUS + 2 };
+      const p1 = { x: c.x - 46, y: c.y - RADIUS - 52 };
+      const p2 = { x: c.x + 46, y: c.y - RADIUS - 52 };
+      const p3 = { x: c.x + 12, y: c.y - RADIUS - 3 };
+      const bez = (f: number, a: number, b: number, cc: number, d: number) => (1 - f) ** 3 * a + 3 * (1 - f) ** 2 * f * b + 3 * (1 - f) * f ** 2 * cc + f ** 3 * d;
+      return {
+        d: `M ${p0.x} ${p0.y} C ${p1.x} ${p1.y} ${p2.x} ${p2.y} ${p3.x} ${p3.y}`,
+        at: (f) => ({ x: bez(f, p0.x, p1.x, p2.x, p3.x), y: bez(f, p0.y, p1.y, p2.y, p3.y) }),
+      };
+    }
     const s = this.segment(from, to);
+    return { d: `M ${s.x1} ${s.y1} L ${s.x2} ${s.y2}`, at: (f) => ({ x: s.x1 + (s.x2 - s.x1) * f, y: s.y1 + (s.y2 - s.y1) * f }) };
+  }
+
+  private drawEdge(edge: CircuitEdge, from: CircuitNode, to: CircuitNode): SVGGElement {
+    const { d } = this.course(from, to);
     const sign = edge.projection ? synapseSign(edge.projection) : 'wire';
     const colour = sign === 'wire' ? COLOURS.wire : COLOURS[sign];
     const g = svg('g', { class: `circuit-edge ${sign}`, 'data-edge': edge.id });
-    const hit = svg('line', { ...s, stroke: 'transparent', 'stroke-width': 22, class: 'circuit-edge-hit' });
-    const line = svg('line', {
-      ...s,
+    const hit = svg('path', { d, fill: 'none', stroke: 'transparent', 'stroke-width': 22, class: 'circuit-edge-hit' });
+    const line = svg('path', {
+      d,
+      fill: 'none',
       stroke: colour,
       'stroke-width': edge.id === this.selected ? 5 : 2.5,
       'marker-end': `url(#${sign === 'excitatory' ? 'circuit-arrow-e' : sign === 'inhibitory' ? 'circuit-dot-i' : 'circuit-arrow-w'})`,
       ...(sign === 'wire' ? { 'stroke-dasharray': '5 4' } : {}),
     });
     g.append(hit, line);
-    if (edge.id === this.selected) g.append(svg('line', { ...s, stroke: COLOURS.selected, 'stroke-width': 9, 'stroke-opacity': 0.35, 'pointer-events': 'none' }));
+    if (edge.id === this.selected) g.append(svg('path', { d, fill: 'none', stroke: COLOURS.selected, 'stroke-width': 9, 'stroke-opacity': 0.35, 'pointer-events': 'none' }));
     return g;
   }
 
@@ -168,7 +191,8 @@ export class CircuitCanvas {
     const { x, y } = this.at(node);
     const selected = node.id === this.selected;
     const kindName = node.kind === 'neuron' ? 'Neuron' : node.kind === 'spikes' ? 'Spike source' : 'Current source';
-    const g = svg('g', { class: `circuit-node ${node.kind}${selected ? ' selected' : ''}`, 'data-node': node.id, tabindex: 0, role: 'button', 'aria-pressed': String(selected), 'aria-label': `${kindName} ${node.name}: ${this.caption(node)}` });
+    // The name read out starts with the text shown (name, caption), as a voice user says it.
+    const g = svg('g', { class: `circuit-node ${node.kind}${selected ? ' selected' : ''}`, 'data-node': node.id, 'data-name': node.name, tabindex: 0, role: 'button', 'aria-pressed': String(selected), 'aria-label': `${node.name} ${this.caption(node)}, ${kindName.toLowerCase()}` });
     g.setAttribute('transform', `translate(${x} ${y})`);
     const halo = svg('circle', { r: RADIUS + 8, fill: COLOURS.fire, opacity: 0, class: 'circuit-halo' });
     const stroke = { stroke: selected ? COLOURS.selected : COLOURS.node, 'stroke-width': selected ? 4 : 2 };
@@ -182,9 +206,38 @@ export class CircuitCanvas {
     if (node.kind === 'spikes') g.append(svg('path', { d: 'M -12 12 h 5 v -10 v 10 h 6 v -10 v 10 h 6 v -10 v 10 h 5', stroke: COLOURS.node, 'stroke-width': 1.5, fill: 'none' }));
     if (node.kind === 'current') g.append(svg('path', { d: 'M -13 13 h 7 v -8 h 12 v 8 h 7', stroke: COLOURS.node, 'stroke-width': 1.5, fill: 'none' }));
     const caption = svg('text', { 'text-anchor': 'middle', y: RADIUS + 14, class: 'circuit-caption' });
-    caption.textContent = this.caption(node);
+    caption.textContent = ` ${this.caption(node)}`; // the space: name and caption read as two words, as the aria-label has them
     g.append(caption);
     return g;
+  }
+
+  /** The drawing as PNG (white background, its text styled inline: a page's stylesheet does not travel with an SVG image). */
+  png(style: string): Promise<{ blob: Blob; width: number; height: number } | null> {
+    const copy = this.element.cloneNode(true) as SVGSVGElement;
+    copy.setAttribute('xmlns', SVG);
+    const css = document.createElementNS(SVG, 'style');
+    css.textContent = style;
+    copy.prepend(css);
+    copy.insertBefore(svg('rect', { width: this.width, height: this.height, fill: '#ffffff' }), css.nextSibling);
+    const url = URL.createObjectURL(new Blob([new XMLSerializer().serializeToString(copy)], { type: 'image/svg+xml' }));
+    return new Promise((resolve) => {
+      const image = new Image();
+      image.onload = () => {
+        const canvas = document.createElement('canvas');
+        canvas.width = this.width;
+        canvas.height = this.height;
+        const context = canvas.getContext('2d');
+        URL.revokeObjectURL(url);
+        if (!context) return resolve(null);
+        context.drawImage(image, 0, 0);
+        canvas.toBlob((blob) => resolve(blob ? { blob, width: canvas.width, height: canvas.height } : null), 'image/png');
+      };
+      image.onerror = () => {
+        URL.revokeObjectURL(url);
+        resolve(null);
+      };
+      image.src = url;
+    });
   }
 
   // --- gestures ---
@@ -337,9 +390,8 @@ export class CircuitCanvas {
         const from = edge && byId.get(edge.from);
         const to = edge && byId.get(edge.to);
         if (!from || !to) return [];
-        const s = this.segment(from, to);
-        const f = Math.max(0, Math.min(1, (now - p.start) / PULSE_MS));
-        return [svg('circle', { cx: s.x1 + (s.x2 - s.x1) * f, cy: s.y1 + (s.y2 - s.y1) * f, r: 6, fill: p.sign === 'wire' ? COLOURS.wire : COLOURS[p.sign], class: 'circuit-pulse' })];
+        const at = this.course(from, to).at(Math.max(0, Math.min(1, (now - p.start) / PULSE_MS)));
+        return [svg('circle', { cx: at.x, cy: at.y, r: 6, fill: p.sign === 'wire' ? COLOURS.wire : COLOURS[p.sign], class: 'circuit-pulse' })];
       });
       this.pulseLayer.replaceChildren(...dots);
       if (dots.length > 0) active = true;

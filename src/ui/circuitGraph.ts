@@ -53,8 +53,10 @@ export interface Circuit {
   meta: Record<string, unknown>;
   nodes: CircuitNode[];
   edges: CircuitEdge[];
-  /** Traces the scenario recorded beyond a membrane (gates, say), kept for the populations still here. */
+  /** The traces the scenario recorded (membranes, several neurons, gates, a synapse's g), kept for the populations still here. */
   extraTraces: { population: string; variable: string; neurons: number[] }[];
+  /** Models the scenario's step was chosen with (an opened scenario's own): only another model can make it finer. */
+  steppedModels: string[];
 }
 
 /** Where node positions travel in a scenario: `layout.nodes`, one entry per node. */
@@ -101,6 +103,7 @@ export function emptyCircuit(): Circuit {
     nodes: [],
     edges: [],
     extraTraces: [],
+    steppedModels: [],
   };
 }
 
@@ -166,10 +169,12 @@ export function circuitFromScenario(raw: Record<string, unknown>, facts: ModelFa
     for (const k of indices) edges.push({ id: `e${nextEdge++}`, from: node.id, to: byName.get(String(stimuli[k].population))!.id });
   }
 
-  const extraTraces = traces.filter((t) => !(byName.get(t.population)?.kind === 'neuron' && t.variable === facts.membrane(populations.find((p) => p.name === t.population)?.model)));
+  // Every trace the scenario records, in its order (several neurons, gates, a synapse's g): a node traced keeps its own.
+  const extraTraces = traces.filter((t) => byName.has(t.population)).map((t) => structuredClone(t));
   const { populations: _p, projections: _pr, stimuli: _s, layout: _l, ...meta } = raw;
   const { traces: _t, ...recordRest } = record;
-  const circuit: Circuit = { meta: { ...meta, record: recordRest }, nodes, edges, extraTraces };
+  const steppedModels = [...new Set(populations.map((p) => p.model).filter((m): m is string => typeof m === 'string'))];
+  const circuit: Circuit = { meta: { ...meta, record: recordRest }, nodes, edges, extraTraces, steppedModels };
 
   // Positions: from the layout where it names the node, the rest laid out by depth.
   const placed = new Set<string>();
@@ -262,22 +267,33 @@ export function scenarioFromCircuit(circuit: Circuit, facts: ModelFacts): Record
     layoutNodes.push({ kind: 'current', name: n.name, x: round3(n.x), y: round3(n.y), stimuli: indices });
   }
 
-  // The step the finest model asks for (HH's 0.01 ms beside a LIF's 0.1 ms).
+  // The step the finest model added asks for (HH's 0.01 ms beside a LIF's 0.1 ms); a scenario's own models keep its step.
   let dtMs = typeof circuit.meta.dtMs === 'number' ? circuit.meta.dtMs : 0.1;
   for (const n of populationNodes) {
-    const wanted = n.kind === 'neuron' ? facts.dtMs(n.population.model) : null;
+    const added = n.kind === 'neuron' && !(typeof n.population.model === 'string' && (circuit.steppedModels ?? []).includes(n.population.model));
+    const wanted = added ? facts.dtMs(n.population.model) : null;
     if (wanted !== null && wanted < dtMs) dtMs = wanted;
   }
   const record: Record<string, unknown> = isObject(circuit.meta.record) ? { ...circuit.meta.record } : { spikes: true };
   if (typeof record.traceEveryMs === 'number' && record.traceEveryMs < dtMs) record.traceEveryMs = dtMs;
-  const names = new Set(populations.map((p) => p.name));
-  const traces = [
-    ...populationNodes.flatMap((n) => {
-      const variable = n.kind === 'neuron' && n.traced ? facts.membrane(n.population.model) : null;
-      return variable ? [{ population: n.name, variable, neurons: [0] }] : [];
-    }),
-    ...circuit.extraTraces.filter((t) => names.has(t.population)),
-  ];
+  // The traces kept from the scenario (a membrane only while its node is traced; neurons the node still has),
+  // then the membrane of each traced node that has none yet.
+  const nodeOf = new Map(populationNodes.map((n) => [n.name, n]));
+  const traces: { population: string; variable: string; neurons: number[] }[] = [];
+  for (const t of circuit.extraTraces) {
+    const n = nodeOf.get(t.population);
+    if (!n) continue;
+    const membrane = n.kind === 'neuron' ? facts.membrane(n.population.model) : null;
+    if (t.variable === membrane && !(n as NeuronNode).traced) continue;
+    if (n.kind === 'neuron' && t.variable !== membrane && !facts.state(n.population.model).includes(t.variable) && !/^[gh]_syn\d+$/.test(t.variable)) continue; // another model now
+    const size = Number(n.population.size ?? 1);
+    const neurons = t.neurons.filter((i) => i < size);
+    traces.push({ ...t, neurons: neurons.length > 0 ? neurons : [0] });
+  }
+  for (const n of populationNodes) {
+    const variable = n.kind === 'neuron' && n.traced ? facts.membrane(n.population.model) : null;
+    if (variable && !traces.some((t) => t.population === n.name && t.variable === variable)) traces.push({ population: n.name, variable, neurons: [0] });
+  }
   return {
     ...circuit.meta,
     format: SCENARIO_FORMAT,

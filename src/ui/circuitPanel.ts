@@ -87,7 +87,13 @@ function caption(node: CircuitNode, circuit?: Circuit): string {
   return s.type === 'step' || s.type === 'constant' ? `${String(s.type)} ${String(s.amplitude)}${unit}` : String(s.type);
 }
 
-const CSS = `
+/** The drawing's text styles, also written into its PNG. */
+const SVG_TEXT_CSS = `
+.circuit-name { font: 600 14px system-ui, sans-serif; fill: #1f1f1f; pointer-events: none; }
+.circuit-caption { font: 11px system-ui, sans-serif; fill: #3d3d3d; pointer-events: none; paint-order: stroke; stroke: #fbfbfc; stroke-width: 3px; }
+`;
+
+const CSS = SVG_TEXT_CSS + `
 .circuit-panel { display: flex; flex-direction: column; gap: 6px; font-size: 14px; }
 .circuit-panel h2 { font-size: 15px; margin: 0; }
 .circuit-panel h3 { font-size: 14px; margin: 4px 0; }
@@ -107,8 +113,6 @@ const CSS = `
 .circuit-node:focus { outline: none; }
 .circuit-node:focus-visible .circuit-shape { stroke: #e69f00; stroke-width: 5px; }
 .circuit-node.target .circuit-shape { stroke: #e69f00; stroke-width: 5px; }
-.circuit-name { font: 600 14px system-ui, sans-serif; fill: #1f1f1f; pointer-events: none; }
-.circuit-caption { font: 11px system-ui, sans-serif; fill: #3d3d3d; pointer-events: none; }
 .circuit-edge { cursor: pointer; }
 .circuit-hint, .circuit-note { color: #3d3d3d; font-size: 13px; margin: 2px 0; }
 .circuit-message.problem { color: #7a2e00; }
@@ -137,10 +141,9 @@ export function circuitPanel(): Panel {
   /** Whether the validator takes the `layout` field (until the core accepts it, positions are derived again). */
   let layoutAccepted = true;
   let summary: ScenarioSummary | null = null;
-  /** Global neuron index ranges of the populations running, by node id. */
-  let ranges: { id: string; first: number; end: number }[] = [];
+  /** Global neuron index ranges of the populations running, by population (a node of that name shows it). */
+  let ranges: { name: string; first: number; end: number }[] = [];
   const counts = new Map<string, number>();
-  let countsSaidAt = -Infinity;
 
   const canvas = new CircuitCanvas({
     select: (id) => {
@@ -471,7 +474,7 @@ export function circuitPanel(): Panel {
         const result = await hooks.open(preset(id), `preset:${id}`);
         if (!result.ok) say(`The preset was refused: ${result.message}`, true);
       });
-      const lists = el('details', { class: 'circuit-lists', id: 'circuit-lists' });
+      const lists = el('details', { class: 'circuit-lists', id: 'circuit-lists', open: '' });
       lists.append(listSummary, el('h3', {}, 'Nodes'), nodeList, el('h3', {}, 'Connections'), edgeList);
       host.append(
         el('h2', {}, 'Circuit: wire neurons and watch them act'),
@@ -506,10 +509,8 @@ export function circuitPanel(): Panel {
     loaded(s) {
       summary = s;
       follow();
-      const byName = new Map(history.now.nodes.map((n) => [n.name, n.id]));
-      ranges = s.populations.flatMap((p) => (byName.has(p.name) ? [{ id: byName.get(p.name)!, first: p.offset, end: p.offset + p.size }] : []));
+      ranges = s.populations.map((p) => ({ name: p.name, first: p.offset, end: p.offset + p.size }));
       counts.clear();
-      countsSaidAt = -Infinity;
       activity.textContent = '';
       canvas.quiet();
     },
@@ -517,12 +518,14 @@ export function circuitPanel(): Panel {
       if (!summary) return;
       const now = performance.now();
       const { neuron } = frame.spikes;
+      const idOf = new Map(history.now.nodes.map((n) => [n.name, n.id]));
       for (let k = 0; k < neuron.length; k++) {
         const i = neuron[k];
         const range = ranges.find((r) => i >= r.first && i < r.end);
         if (!range) continue;
-        counts.set(range.id, (counts.get(range.id) ?? 0) + 1);
-        canvas.fired(range.id, now);
+        counts.set(range.name, (counts.get(range.name) ?? 0) + 1);
+        const id = idOf.get(range.name);
+        if (id) canvas.fired(id, now);
       }
       // Current sources glow while their step is on (in the run that shows them).
       if (hooks.source() === SOURCE || runningKey === ranKey) {
@@ -533,13 +536,12 @@ export function circuitPanel(): Panel {
           canvas.flowing(node.id, on, now);
         }
       }
-      // The activity in words, about once a second: who fired how often.
-      if (now - countsSaidAt > 1000 || info.state === 'finished') {
-        countsSaidAt = now;
-        const names = ranges.map((r) => `${history.now.nodes.find((n) => n.id === r.id)?.name ?? '?'} ${counts.get(r.id) ?? 0}`);
-        activity.textContent = names.length > 0 ? `Spikes so far (t = ${info.timeMs.toFixed(0)} ms): ${names.join(', ')}.` : '';
-      }
+      // The activity in words (not announced: read on demand): who fired how often.
+      const names = ranges.map((r) => `${r.name} ${counts.get(r.name) ?? 0}`);
+      const said = names.length > 0 ? `Spikes so far (t = ${info.timeMs.toFixed(0)} ms): ${names.join(', ')}.` : '';
+      if (activity.textContent !== said) activity.textContent = said;
     },
+    images: () => [{ name: 'circuit', shown: () => host.offsetParent !== null && history.now.nodes.length > 0, png: () => canvas.png(SVG_TEXT_CSS) }],
     dispose() {
       window.removeEventListener('resize', resize);
     },

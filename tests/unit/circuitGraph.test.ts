@@ -21,7 +21,7 @@ import { withKinetics, withSign } from '../../src/ui/circuitInspector';
 import { builtinFile } from '../../src/core/model/builtinFiles';
 import { validateScenario } from '../../src/scenario/scenario';
 import { openExperiment } from '../../src/scenario/scenario';
-import { preset } from '../../src/scenario/presets';
+import { PRESETS, preset } from '../../src/scenario/presets';
 
 const facts = modelFactsFrom(builtinFile);
 
@@ -161,6 +161,17 @@ describe('a scenario as a circuit', () => {
     const again = withoutLayout(scenarioFromCircuit(c, facts));
     const normal = (s: Record<string, unknown>) => validateScenario(s).scenario;
     expect(normal(again)).toEqual(normal(cuba));
+  });
+
+  it('every shipped scenario (presets, circuits, networks) comes back from its circuit as the same scenario', () => {
+    const normal = (s: Record<string, unknown>) => validateScenario(s).scenario;
+    for (const [name, raw] of Object.entries(PRESETS)) {
+      const c = circuitFromScenario(structuredClone(raw) as Record<string, unknown>, facts);
+      expect(normal(withoutLayout(scenarioFromCircuit(c, facts))), name).toEqual(normal(raw as Record<string, unknown>));
+    }
+    // The winner-take-all's population inhibits itself: an edge from its node to itself.
+    const wta = circuitFromScenario(preset('winner-take-all') as Record<string, unknown>, facts);
+    expect(wta.edges.filter((e) => e.from === e.to)).toHaveLength(1);
   });
 
   it('merges one step driving several neurons into one current source (without a layout)', () => {
