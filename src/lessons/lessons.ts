@@ -10,5 +10,7 @@ import voltageClamp from '../../models/lessons/8-voltage-clamp.json';
 import phasePlane from '../../models/lessons/9-phase-plane.json';
 import ionsRest from '../../models/lessons/10-ions-rest.json';
 import neuronToNetwork from '../../models/lessons/11-neuron-to-network.json';
+import synapseEI from '../../models/lessons/12-synapse-e-i.json';
+import summation from '../../models/lessons/13-summation.json';
 
-export const LESSONS: readonly unknown[] = Object.freeze([threshold, refractoriness, typeIandII, actionPotential, noiseSigmoid, eiBalance, annUnit, voltageClamp, phasePlane, ionsRest, neuronToNetwork]);
+export const LESSONS: readonly unknown[] = Object.freeze([threshold, refractoriness, typeIandII, actionPotential, noiseSigmoid, eiBalance, annUnit, voltageClamp, phasePlane, ionsRest, neuronToNetwork, synapseEI, summation]);

@@ -565,7 +565,9 @@ function validateSpikeSource(raw: unknown, field: string, size: number, dtMs: nu
       const spikesPerBurst = number(raw, 'spikesPerBurst', field, 1, LIMITS.maxSpikesPerBurst, 'spikes', { integer: true })!;
       const spikeIntervalMs = number(raw, 'spikeIntervalMs', field, minPeriod, T, `ms (at least a step, and at most ${LIMITS.maxSourceRateHz} Hz)`)!;
       const burstPeriodMs = number(raw, 'burstPeriodMs', field, 0, T, 'ms', { openMin: true })!;
-      if (burstPeriodMs < spikesPerBurst * spikeIntervalMs) throw new InputError(`${field}.burstPeriodMs`, `${burstPeriodMs} ms is shorter than a burst (spikesPerBurst x spikeIntervalMs = ${spikesPerBurst * spikeIntervalMs} ms); bursts follow each other without overlap`);
+      // The next burst begins at least one spike interval of the limit after the last spike of this one.
+      const span = (spikesPerBurst - 1) * spikeIntervalMs;
+      if (burstPeriodMs - span < minPeriod * (1 - 1e-9)) throw new InputError(`${field}.burstPeriodMs`, `${burstPeriodMs} ms is shorter than a burst ((spikesPerBurst - 1) x spikeIntervalMs = ${span} ms) plus ${minPeriod} ms; bursts follow each other without overlap`);
       const count = number(raw, 'count', field, 1, 1e9, 'bursts', { integer: true, optional: true });
       const stopMs = number(raw, 'stopMs', field, startMs, T, 'ms', { optional: true, openMin: true });
       return { type: 'bursts', startMs, burstPeriodMs, spikesPerBurst, spikeIntervalMs, ...(count !== undefined ? { count } : {}), ...(stopMs !== undefined ? { stopMs } : {}) };

@@ -70,8 +70,31 @@ function fitObservation(noiseSigmaMV: number): Observation['fit'] {
 }
 
 describe('lessons', () => {
-  it('all eleven load, in teaching order', () => {
-    expect([...lessons.keys()]).toEqual(['threshold', 'refractoriness', 'type-i-ii', 'action-potential', 'noise-sigmoid', 'ei-balance', 'ann-unit', 'voltage-clamp', 'phase-plane', 'ions-rest', 'neuron-to-network']);
+  it('all thirteen load, in teaching order', () => {
+    expect([...lessons.keys()]).toEqual(['threshold', 'refractoriness', 'type-i-ii', 'action-potential', 'noise-sigmoid', 'ei-balance', 'ann-unit', 'voltage-clamp', 'phase-plane', 'ions-rest', 'neuron-to-network', 'synapse-e-i', 'summation']);
+  });
+
+  it('12. excitation and inhibition: a subthreshold current plus the EPSPs fires; E_i at rest; slow inhibition silences', () => {
+    const l = lessons.get('synapse-e-i')!;
+    expect(l.checks[0](observe(l))).toBe(false); // EPSPs alone: silent
+    expect(l.checks[0](observe(l, { inputs: { neuron: 0.05 } }))).toBe(false); // not enough
+    expect(l.checks[0](observe(l, { inputs: { neuron: 0.06 } }))).toBe(true);
+    expect(l.checks[0](observe(l, { inputs: { neuron: 0.2 } }))).toBe(false); // fires, but the current alone would
+    expect(l.checks[1](observe(l, { parameters: { neuron: { E_i: -60 } } }))).toBe(true);
+    expect(l.checks[1](observe(l))).toBe(false);
+    expect(l.checks[2](observe(l, { inputs: { neuron: 0.07 }, parameters: { neuron: { tau_i: 60 } } }))).toBe(true);
+    expect(l.checks[2](observe(l, { inputs: { neuron: 0.07 } }))).toBe(false); // fast inhibition: it still fires
+    expect(l.checks[2](observe(l, { inputs: { neuron: 0.03 } }))).toBe(false); // silent only for want of current
+  });
+
+  it('13. summation: S fires on the sum of three inputs only; T fires once its EPSPs last long enough to add', () => {
+    const l = lessons.get('summation')!;
+    expect(l.checks[0](observe(l))).toBe(false); // V_th -40 mV: silent
+    expect(l.checks[0](observe(l, { parameters: { S: { V_th: -50 } } }))).toBe(true);
+    expect(l.checks[0](observe(l, { parameters: { S: { V_th: -62 } } }))).toBe(false); // every single EPSP fires it
+    expect(l.checks[1](observe(l))).toBe(false);
+    expect(l.checks[1](observe(l, { parameters: { T: { tau_e: 2 } } }))).toBe(false); // slower, not yet enough
+    expect(l.checks[1](observe(l, { parameters: { T: { tau_e: 5 } } }))).toBe(true);
   });
 
   it('1. threshold: silent below the rheobase, then firing just above it', () => {

@@ -140,7 +140,7 @@ describe('spike source fields refused by name', () => {
     refused(base({ spikes: { type: 'times', timesMs: Array.from({ length: 100_001 }, (_, k) => k + 1) } }), 'populations[0].spikes.timesMs', /more than 100000/);
     refused(base({ spikes: { type: 'regular', startMs: 1, periodMs: 0.5 } }), 'populations[0].spikes.periodMs', /at most 1000 Hz/);
     refused(base({ spikes: { type: 'poisson', rateHz: 5000 } }), 'populations[0].spikes.rateHz', /outside the allowed range \[0, 1000\]/);
-    refused(base({ spikes: { type: 'bursts', startMs: 1, burstPeriodMs: 5, spikesPerBurst: 3, spikeIntervalMs: 2 } }), 'populations[0].spikes.burstPeriodMs', /shorter than a burst/);
+    refused(base({ spikes: { type: 'bursts', startMs: 1, burstPeriodMs: 4.5, spikesPerBurst: 3, spikeIntervalMs: 2 } }), 'populations[0].spikes.burstPeriodMs', /shorter than a burst/);
     refused(base({ spikes: { type: 'regular', startMs: 1, periodMs: 5, rate: 3 } }), 'populations[0].spikes.rate', /not a known field/);
     refused(base({ model: 'lif', spikes: { type: 'times', timesMs: [1] } }), 'populations[0].spikes', /only a spike source/);
     refused(base({ model: 'spike_source' }), 'populations[0].spikes', /needs "spikes"/);
