@@ -301,3 +301,35 @@ describe('synapse and plasticity fields refused by name', () => {
     refused(base({ synapse: { kind: 'current', shape: 'alpha', tauMs: 5 } }, { name: 'cell', model: 'lif', size: 1, method: 'staggered' }), 'populations[1].method', /"staggered" cannot integrate lif/);
   });
 });
+
+describe('NMDA with its magnesium block, as a model file (models/lif_nmda.json)', () => {
+  /** The largest depolarisation one NMDA spike gives a neuron held at `holdMV` (threshold out of reach), with Mg in mM. */
+  function nmdaPsp(holdMV: number, Mg: number): number {
+    const sim = buildSimulation({
+      format: 'spikebridge-scenario/1',
+      durationMs: 300,
+      dtMs: DT,
+      seed: 1,
+      populations: [
+        { name: 'input', size: 1, spikes: { type: 'times', timesMs: [100] } },
+        { name: 'cell', model: 'lif_nmda', size: 1, parameters: { V_th: 20, Mg }, initial: { v: holdMV } },
+      ],
+      projections: [{ source: 'input', target: 'cell', connect: { rule: 'all' }, on: 'x_nmda', weight: 0.02 }],
+      stimuli: [{ type: 'constant', population: 'cell', amplitude: (holdMV + 70) / R }],
+      record: { traces: [{ population: 'cell', variable: 'v', neurons: [0] }] },
+    });
+    sim.advance();
+    const v = sim.drain().traces[0].values;
+    const base = v[Math.round(100 / DT)];
+    return Math.max(...Array.from(v.subarray(Math.round(100 / DT)), (x) => x - base));
+  }
+
+  it('blocks the NMDA current at rest and lets it through at depolarised potentials; without Mg there is no block', () => {
+    // B(v) = 1 / (1 + Mg/3.57 e^(-0.062 v)): 0.047 at -70 mV, 0.39 at -30 mV with 1 mM.
+    const atRest = nmdaPsp(-70, 1) / nmdaPsp(-70, 0);
+    const depolarised = nmdaPsp(-30, 1) / nmdaPsp(-30, 0);
+    expect(atRest).toBeLessThan(0.1);
+    expect(depolarised).toBeGreaterThan(0.3);
+    expect(nmdaPsp(-70, 0)).toBeGreaterThan(1);
+  });
+});
