@@ -312,6 +312,52 @@ export function withoutLayout(raw: Record<string, unknown>): Record<string, unkn
   return rest;
 }
 
+/** A change the running experiment takes without a new run (the worker's Change kinds 'projection' and 'stimulus'). */
+export type LiveChange =
+  | { kind: 'projection'; index: number; values: { weight?: number; delayMs?: number } }
+  | { kind: 'stimulus'; index: number; values: Record<string, number> };
+
+/**
+ * What turns the scenario `before` (running) into `after` as changes the experiment applies in
+ * place: a synapse's weight or delay, a stimulus's numbers (amplitude, start, stop). Null when
+ * anything else differs (a node, a wire, kinetics, a spike pattern): that needs a new run.
+ */
+export function liveChanges(before: Record<string, unknown>, after: Record<string, unknown>): LiveChange[] | null {
+  const strip = (raw: Record<string, unknown>) => {
+    const projections = ((raw.projections ?? []) as Record<string, unknown>[]).map(({ weight: _w, delayMs: _d, ...rest }) => rest);
+    const stimuli = ((raw.stimuli ?? []) as Record<string, unknown>[]).map((st) => Object.fromEntries(Object.entries(st).filter(([, v]) => typeof v !== 'number')));
+    const { layout: _l, view: _v, ...rest } = raw;
+    return JSON.stringify({ ...rest, projections, stimuli });
+  };
+  if (strip(before) !== strip(after)) return null;
+  const changes: LiveChange[] = [];
+  const p0 = (before.projections ?? []) as Record<string, unknown>[];
+  const p1 = (after.projections ?? []) as Record<string, unknown>[];
+  for (let k = 0; k < p1.length; k++) {
+    const values: { weight?: number; delayMs?: number } = {};
+    for (const key of ['weight', 'delayMs'] as const) {
+      if (JSON.stringify(p0[k][key]) === JSON.stringify(p1[k][key])) continue;
+      const value = p1[k][key] ?? (key === 'delayMs' ? 0 : undefined);
+      if (typeof value !== 'number') return null; // a drawn weight or delay: a new run draws it
+      values[key] = value;
+    }
+    if (Object.keys(values).length > 0) changes.push({ kind: 'projection', index: k, values });
+  }
+  const s0 = (before.stimuli ?? []) as Record<string, unknown>[];
+  const s1 = (after.stimuli ?? []) as Record<string, unknown>[];
+  for (let k = 0; k < s1.length; k++) {
+    const values: Record<string, number> = {};
+    const keys = new Set([...Object.keys(s0[k]), ...Object.keys(s1[k])]);
+    for (const key of keys) {
+      if (s0[k][key] === s1[k][key]) continue;
+      if (typeof s1[k][key] !== 'number') return null;
+      values[key] = s1[k][key] as number;
+    }
+    if (Object.keys(values).length > 0) changes.push({ kind: 'stimulus', index: k, values });
+  }
+  return changes;
+}
+
 // --- edits: each returns a new circuit (the old one stays in the history) ---------------------
 
 const clone = (c: Circuit): Circuit => structuredClone(c);

@@ -18,6 +18,7 @@ import {
   circuitFromScenario,
   connect,
   emptyCircuit,
+  liveChanges,
   modelFactsFrom,
   moveNode,
   removeEdge,
@@ -188,6 +189,42 @@ export function circuitPanel(): Panel {
     render();
   }
 
+  /** The circuit's scenario, or null while it cannot be one (no neuron yet). */
+  function scenarioOf(c: Circuit): Record<string, unknown> | null {
+    try {
+      return scenarioFromCircuit(c, facts);
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * An edit of the form: a step of the history and, when the circuit runs as drawn and the edit is
+   * a weight, a delay or a current's numbers, the same change to the running experiment (live, or
+   * from its next run), as a slider of the controls does.
+   */
+  function edit(next: Circuit): void {
+    const before = scenarioOf(history.now);
+    commit(next);
+    const after = scenarioOf(next);
+    if (!before || !after || hooks.source() !== SOURCE || structureKey(before) !== ranKey) return;
+    const changes = liveChanges(before, after);
+    if (!changes || changes.length === 0) return;
+    void (async () => {
+      let applies: 'live' | 'reset' = 'live';
+      for (const change of changes) {
+        const result = await hooks.apply(change);
+        if (!result) return;
+        if (!result.ok) return say(`Not applied to the run: ${result.error.message}. Run the circuit again.`, true);
+        if (result.applies === 'reset') applies = 'reset';
+      }
+      ranKey = structureKey(after);
+      runningKey = ranKey;
+      render();
+      say(applies === 'live' ? 'Applied to the run as it goes.' : 'Applies when the circuit runs again (Run again, or Reset).');
+    })();
+  }
+
   function nodeOrEdge(id: string | null) {
     if (!id) return null;
     const c = history.now;
@@ -213,8 +250,8 @@ export function circuitPanel(): Panel {
     canvas.show(c, selected);
     if (focusedNode) canvas.focusNode(focusedNode);
     renderInspector(inspector, nodeOrEdge(selected), c.nodes, {
-      node: (id, change) => commit(updateNode(history.now, id, change)),
-      edge: (id, projection) => commit(updateEdge(history.now, id, projection)),
+      node: (id, change) => edit(updateNode(history.now, id, change)),
+      edge: (id, projection) => edit(updateEdge(history.now, id, projection)),
       trace: (id, on) => void trace(id, on),
       remove: (id) => remove(id),
       connect: (from, to) => wire(from, to),
@@ -225,12 +262,8 @@ export function circuitPanel(): Panel {
     listSummary.textContent = `Nodes and connections as a list (${c.nodes.length} nodes, ${c.edges.length} connections)`;
     undoButton.disabled = !history.canUndo;
     redoButton.disabled = !history.canRedo;
-    let scenarioKey: string | null = null;
-    try {
-      scenarioKey = structureKey(scenarioFromCircuit(c, facts));
-    } catch {
-      scenarioKey = null;
-    }
+    const scenario = scenarioOf(c);
+    const scenarioKey = scenario ? structureKey(scenario) : null;
     const shown = ranKey !== null && scenarioKey === ranKey;
     runButton.textContent = shown ? 'Run again' : 'Run circuit';
     host.dataset.state = shown ? 'running' : 'changed';

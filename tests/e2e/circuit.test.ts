@@ -238,6 +238,12 @@ describe('the circuit canvas with a mouse (Chromium, 1280 x 800)', () => {
     const m = await membranes(page);
     expect(m.B.high, JSON.stringify(m.B.high)).toBeLessThanOrEqual(m.B.v[0] + 1e-9); // never above rest
     expect(m.B.low, JSON.stringify(m.B.low)).toBeLessThan(m.B.v[0] - 1); // IPSPs: below rest
+    // A weight typed while the circuit is what runs goes to the run itself, as a slider's would.
+    await page.locator('#circuit-inspector label:has-text("weight") input').fill('1.5');
+    await page.locator('#circuit-inspector label:has-text("weight") input').dispatchEvent('change');
+    await expect.poll(() => page.locator('#circuit-message').textContent()).toMatch(/^Applied to the run as it goes\.$/);
+    expect(await page.locator('#circuit-run').textContent()).toBe('Run again');
+    expect((await lists(page)).edges[1]).toMatch(/^A → B: inhibitory, weight 1\.5, delay 1 ms/);
     await page.locator('#circuit-node-list [aria-label="Select B"]').click();
     await page.locator('#circuit-inspector input[type="number"]').first().fill('30');
     await page.locator('#circuit-inspector input[type="number"]').first().dispatchEvent('change');

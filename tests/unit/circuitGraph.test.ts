@@ -9,11 +9,14 @@ import {
   connect,
   emptyCircuit,
   layoutByDepth,
+  liveChanges,
   modelFactsFrom,
   moveNode,
   removeNode,
   scenarioFromCircuit,
   synapseSign,
+  updateEdge,
+  updateNode,
   withoutLayout,
   type Circuit,
 } from '../../src/ui/circuitGraph';
@@ -237,5 +240,24 @@ describe('excitatory or inhibitory', () => {
     c = connect(c, b.id, a.id, { on: 'v', weight: -1, connect: { rule: 'all' } }).circuit;
     layoutByDepth(c);
     expect(c.nodes.map((n) => [n.x, n.y])).toEqual([[0.88, 0.333], [0.88, 0.667]]);
+  });
+});
+
+describe('edits the running circuit takes in place', () => {
+  it('a weight, a delay or a current\'s numbers become the worker\'s changes; anything else needs a new run', () => {
+    const { circuit, ids } = twoNeurons();
+    const before = scenarioFromCircuit(circuit, facts);
+    const synapse = circuit.edges.find((e) => e.id === ids.syn)!.projection!;
+    const heavier = scenarioFromCircuit(updateEdge(circuit, ids.syn, { ...synapse, weight: 3, delayMs: 2 }), facts);
+    expect(liveChanges(before, heavier)).toEqual([{ kind: 'projection', index: 0, values: { weight: 3, delayMs: 2 } }]);
+    const stronger = scenarioFromCircuit(updateNode(circuit, ids.i, { stimulus: { type: 'step', amplitude: 5, startMs: 20, stopMs: 150 } }), facts);
+    expect(liveChanges(before, stronger)).toEqual([{ kind: 'stimulus', index: 0, values: { amplitude: 5, stopMs: 150 } }]);
+    expect(liveChanges(before, scenarioFromCircuit(moveNode(circuit, ids.a, 0.1, 0.1), facts))).toEqual([]);
+    expect(liveChanges(before, scenarioFromCircuit(updateEdge(circuit, ids.syn, withKinetics(synapse, 'current:exponential', 'v')), facts))).toBeNull();
+    expect(liveChanges(before, scenarioFromCircuit(removeNode(circuit, ids.i), facts))).toBeNull();
+    // The changes, applied by the experiment, give the scenario drawn.
+    const exp = openExperiment(runnable(before));
+    for (const change of liveChanges(before, heavier)!) expect(exp.apply(change)).not.toHaveProperty('refused');
+    expect(exp.snapshot().projections).toEqual(heavier.projections);
   });
 });
