@@ -129,6 +129,15 @@ export interface ViewSpec {
   freeRun?: boolean;
 }
 
+/**
+ * Where the page's circuit canvas draws each node (x, y in [0, 1] across and down): pure view
+ * data, carried so a share link brings the drawing back; the core ignores it. A "current" node
+ * stands for the stimuli it lists.
+ */
+export interface CircuitLayout {
+  nodes: { kind: 'neuron' | 'spikes' | 'current'; name: string; x: number; y: number; stimuli?: number[] }[];
+}
+
 export interface Scenario {
   format: string;
   name?: string;
@@ -141,6 +150,7 @@ export interface Scenario {
   stimuli: StimulusSpec[];
   record: RecordSpec;
   view?: ViewSpec;
+  layout?: CircuitLayout;
 }
 
 /** A validated scenario with its models loaded and parameters resolved. */
@@ -169,7 +179,7 @@ export interface ValidScenario {
 }
 
 /** What a scenario's `view` may ask of the page: the raster window in ms, the speed in simulated ms per second. */
-export const VIEW_LIMITS = { rasterWindowMs: [500, 10000], speed: [0, 10000] } as const;
+export const VIEW_LIMITS = { rasterWindowMs: [500, 10000], speed: [0, 10000], layoutNodes: 200 } as const;
 
 export const LIMITS = {
   maxDurationMs: 1e7,

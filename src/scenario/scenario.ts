@@ -22,12 +22,12 @@ import { resolveIons } from '../core/model/ions.js';
 import { effectiveParameters } from '../core/model/modifiers.js';
 import { SPIKE_SOURCE_MODEL, spikeSourceModel } from '../core/network/spikeSource.js';
 import { SYNAPSE_KINDS, SYNAPSE_SHAPES, receptorKey, withReceptors } from '../core/network/synapseKinetics.js';
-import type { SpikeSourceSpec, StpSpec, SynapseSpec } from '../core/scenarioSpec.js';
+import type { CircuitLayout, SpikeSourceSpec, StpSpec, SynapseSpec } from '../core/scenarioSpec.js';
 
 export const SCENARIO_FORMAT = 'spikebridge-scenario/1';
 
 
-export type { PopulationSpec, InitialValue, ProjectionSpec, TraceSpec, RecordSpec, ViewSpec, Scenario, ValidScenario } from '../core/scenarioSpec.js';
+export type { PopulationSpec, InitialValue, ProjectionSpec, TraceSpec, RecordSpec, ViewSpec, Scenario, ValidScenario, CircuitLayout, SpikeSourceSpec, SynapseSpec, StpSpec } from '../core/scenarioSpec.js';
 export { LIMITS, VIEW_LIMITS } from '../core/scenarioSpec.js';
 
 function isObject(x: unknown): x is Record<string, unknown> {
@@ -120,7 +120,7 @@ export function validateScenario(raw: unknown): ValidScenario {
   // Data from the page or a worker did not pass through parseJson: bound its nesting here too.
   checkDepth(raw);
   if (!isObject(raw)) throw new InputError('scenario', `must be a JSON object, got ${describeValue(raw)}`);
-  checkKeys(raw, ['format', 'name', 'description', 'durationMs', 'dtMs', 'seed', 'populations', 'projections', 'stimuli', 'record', 'view'], '');
+  checkKeys(raw, ['format', 'name', 'description', 'durationMs', 'dtMs', 'seed', 'populations', 'projections', 'stimuli', 'record', 'view', 'layout'], '');
   if (raw.format !== SCENARIO_FORMAT) throw new InputError('format', `is ${describeValue(raw.format)}; this version reads "${SCENARIO_FORMAT}"`);
   for (const key of ['name', 'description'] as const) {
     if (raw[key] !== undefined && (typeof raw[key] !== 'string' || (raw[key] as string).length > 2000)) {
@@ -436,6 +436,7 @@ export function validateScenario(raw: unknown): ValidScenario {
   }
 
   const view = validateView(raw.view);
+  const layout = validateLayout(raw.layout, stimuli.length);
 
   const scenario: Scenario = {
     format: SCENARIO_FORMAT,
@@ -449,6 +450,7 @@ export function validateScenario(raw: unknown): ValidScenario {
     stimuli,
     record: { spikes: recordRaw.spikes !== false, traces, traceEveryMs, ...(rateWindowMs ? { rateWindowMs } : {}), ...(maxSpikes !== undefined ? { maxSpikes } : {}) },
     ...(view ? { view } : {}),
+    ...(layout ? { layout } : {}),
   };
   return { scenario, populations, estimate: { synapses, bytes }, synapses: synapseTargets };
 }
@@ -684,6 +686,34 @@ function addReceptors(populations: ValidScenario['populations'], projections: Pr
     }
   });
   return out;
+}
+
+/** The circuit canvas's node positions: view data, checked for shape and bounds only. */
+function validateLayout(raw: unknown, stimuli: number): CircuitLayout | undefined {
+  if (raw === undefined) return undefined;
+  if (!isObject(raw)) throw new InputError('layout', `must be an object { nodes: [{ kind, name, x, y, stimuli }] }, got ${describeValue(raw)}`);
+  checkKeys(raw, ['nodes'], 'layout');
+  if (!Array.isArray(raw.nodes) || raw.nodes.length > VIEW_LIMITS.layoutNodes) throw new InputError('layout.nodes', `must be a list of at most ${VIEW_LIMITS.layoutNodes} nodes, got ${describeValue(raw.nodes)}`);
+  const kinds = ['neuron', 'spikes', 'current'];
+  const nodes = raw.nodes.map((n: unknown, k: number) => {
+    const field = `layout.nodes[${k}]`;
+    if (!isObject(n)) throw new InputError(field, `must be an object { kind, name, x, y }, got ${describeValue(n)}`);
+    checkKeys(n, ['kind', 'name', 'x', 'y', 'stimuli'], field);
+    if (typeof n.kind !== 'string' || !kinds.includes(n.kind)) throw new InputError(`${field}.kind`, `${describeValue(n.kind)} is not a node kind; choose one of ${kinds.join(', ')}`);
+    if (typeof n.name !== 'string' || n.name.length > 40) throw new InputError(`${field}.name`, `must be a string of at most 40 characters, got ${describeValue(n.name)}`);
+    const x = number(n, 'x', field, 0, 1, '')!;
+    const y = number(n, 'y', field, 0, 1, '')!;
+    let listed: number[] | undefined;
+    if (n.stimuli !== undefined) {
+      if (!Array.isArray(n.stimuli) || n.stimuli.length > LIMITS.maxStimuli) throw new InputError(`${field}.stimuli`, `must be a list of at most ${LIMITS.maxStimuli} stimulus indices, got ${describeValue(n.stimuli)}`);
+      n.stimuli.forEach((i, j) => {
+        if (typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i >= stimuli) throw new InputError(`${field}.stimuli[${j}]`, `${describeValue(i)} is not an index of this scenario's stimuli (0 to ${stimuli - 1})`);
+      });
+      listed = [...(n.stimuli as number[])];
+    }
+    return { kind: n.kind as CircuitLayout['nodes'][number]['kind'], name: n.name, x, y, ...(listed ? { stimuli: listed } : {}) };
+  });
+  return { nodes };
 }
 
 /** Validate and build in one go (tests and tools; a run the student edits is an Experiment). */

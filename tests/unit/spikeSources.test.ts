@@ -156,3 +156,34 @@ describe('spike source fields refused by name', () => {
     expect(validateScenario(JSON.parse(JSON.stringify(valid.scenario))).scenario).toEqual(valid.scenario);
   });
 });
+
+describe('the circuit canvas layout', () => {
+  const circuit = (layout: unknown) => ({
+    format: 'spikebridge-scenario/1',
+    durationMs: 10,
+    dtMs: 0.1,
+    populations: [{ name: 'src', size: 1, spikes: { type: 'times', timesMs: [1] } }, { name: 'cell', model: 'lif', size: 1 }],
+    stimuli: [{ type: 'constant', population: 'cell', amplitude: 1 }],
+    layout,
+  });
+  it('is carried through validation as given (view data the core ignores)', () => {
+    const layout = { nodes: [{ kind: 'spikes', name: 'src', x: 0.25, y: 0.5 }, { kind: 'neuron', name: 'cell', x: 0.75, y: 0.5 }, { kind: 'current', name: 'I', x: 0.9, y: 0.1, stimuli: [0] }] };
+    expect(validateScenario(circuit(layout)).scenario.layout).toEqual(layout);
+  });
+  it('refuses a bad node by field', () => {
+    const refused = (layout: unknown, field: string) => {
+      try {
+        validateScenario(circuit(layout));
+      } catch (err) {
+        expect((err as InputError).field).toBe(field);
+        return;
+      }
+      throw new Error(`accepted; expected a refusal naming ${field}`);
+    };
+    refused({ nodes: [{ kind: 'cloud', name: 'a', x: 0, y: 0 }] }, 'layout.nodes[0].kind');
+    refused({ nodes: [{ kind: 'neuron', name: 'a', x: 1.5, y: 0 }] }, 'layout.nodes[0].x');
+    refused({ nodes: [{ kind: 'current', name: 'a', x: 0, y: 0, stimuli: [3] }] }, 'layout.nodes[0].stimuli[0]');
+    refused({ nodes: Array.from({ length: 201 }, () => ({ kind: 'neuron', name: 'a', x: 0, y: 0 })) }, 'layout.nodes');
+    refused({ nodes: [], zoom: 2 }, 'layout.zoom');
+  });
+});
