@@ -205,7 +205,15 @@ export class CircuitCanvas {
     g.append(halo, shape, name);
     if (node.kind === 'spikes') g.append(svg('path', { d: 'M -12 12 h 5 v -10 v 10 h 6 v -10 v 10 h 6 v -10 v 10 h 5', stroke: COLOURS.node, 'stroke-width': 1.5, fill: 'none' }));
     if (node.kind === 'current') g.append(svg('path', { d: 'M -13 13 h 7 v -8 h 12 v 8 h 7', stroke: COLOURS.node, 'stroke-width': 1.5, fill: 'none' }));
-    const caption = svg('text', { 'text-anchor': 'middle', y: RADIUS + 14, class: 'circuit-caption' });
+    // The caption goes under the node, or over it where an edge arrives or leaves from below (its arrowhead stays in view).
+    const below = (this.circuit?.edges ?? []).some((e) => {
+      if (e.from === e.to || (e.from !== node.id && e.to !== node.id)) return false;
+      const other = this.circuit!.nodes.find((n) => n.id === (e.from === node.id ? e.to : e.from));
+      if (!other) return false;
+      const o = this.at(other);
+      return o.y - y > Math.abs(o.x - x);
+    });
+    const caption = svg('text', { 'text-anchor': 'middle', y: below ? -RADIUS - 6 : RADIUS + 14, class: 'circuit-caption' });
     caption.textContent = ` ${this.caption(node)}`; // the space: name and caption read as two words, as the aria-label has them
     g.append(caption);
     return g;

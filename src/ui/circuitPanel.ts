@@ -290,13 +290,14 @@ export function circuitPanel(): Panel {
 
   /** A free place for a new node: sources on the left, neurons to the right, away from the others. */
   function freeSpot(kind: NodeKind): { x: number; y: number } {
-    const xs = kind === 'neuron' ? [0.45, 0.75, 0.6, 0.9, 0.3] : [0.05, 0.2, 0.12];
+    // Across first (a chain reads left to right), then down.
+    const xs = kind === 'neuron' ? [0.45, 0.75, 0.6, 0.95, 0.3] : [0.05, 0.2, 0.12];
     const ys = [0.5, 0.2, 0.8, 0.35, 0.65, 0.05, 0.95];
     const nodes = history.now.nodes;
     let best = { x: xs[0], y: ys[0] };
     let bestGap = -1;
-    for (const x of xs) {
-      for (const y of ys) {
+    for (const y of ys) {
+      for (const x of xs) {
         const gap = Math.min(Infinity, ...nodes.map((n) => Math.hypot((n.x - x) * 2, n.y - y)));
         if (gap > 0.35) return { x, y };
         if (gap > bestGap) {

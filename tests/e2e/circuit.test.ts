@@ -251,6 +251,11 @@ describe('the circuit canvas with a mouse (Chromium, 1280 x 800)', () => {
     await runCircuit(page);
     expect(await page.locator('#raster-section').isVisible()).toBe(true);
     await page.locator('#displays').screenshot({ path: join(artifacts, 'circuit-raster-1280x800.png') });
+    // Its trace on demand: untraced from the next run; traced again, at once (the page's 'trace' change).
+    await page.locator('#circuit-traced').uncheck();
+    await expect.poll(() => page.locator('#circuit-message').textContent()).toBe('B is no longer traced from the next run.');
+    await page.locator('#circuit-traced').check();
+    await expect.poll(() => page.locator('#circuit-message').textContent()).toBe('Tracing B\'s membrane potential from now on.');
     const png = await download(page, '#export-panel button:text-is("circuit")');
     expect(png.name).toMatch(/circuit.*\.png$/);
 
@@ -261,6 +266,12 @@ describe('the circuit canvas with a mouse (Chromium, 1280 x 800)', () => {
     await expect.poll(async () => (await lists(page)).nodes).toEqual(['Spike source presynaptic: 1 given times', 'Neuron neuron: LIF']);
     expect((await lists(page)).edges).toEqual(['presynaptic → neuron: excitatory, weight 1, delay 1 ms, current exponential']);
     await pageReaches(page, 'the spike source lit', () => (window as unknown as { circuitSeen: { lit: string[] } }).circuitSeen.lit.some((l) => l.startsWith('presynaptic ')));
+
+    // A wide screen (the tools beside the controls): the canvas fits its column, nothing scrolls sideways.
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await expect.poll(async () => (await page.locator('#circuit-canvas').boundingBox())!.width <= (await page.locator('#circuit-panel').boundingBox())!.width).toBe(true);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1920);
+    await page.locator('#circuit-panel').screenshot({ path: join(artifacts, 'circuit-1920x1080.png') });
     expect(problems).toEqual([]);
   });
 });
