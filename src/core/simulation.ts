@@ -179,7 +179,12 @@ export class Simulation {
       if (!(err instanceof SimulationError)) throw err;
       this.failure = err;
     }
-    this.projections = (scenario.projections ?? []).map((spec, k) => buildProjection(spec, k, this.population(spec.source), this.population(spec.target), scenario.dtMs, streamSeed(scenario.seed, 2000 + k), valid.synapses?.[k] ?? { variable: spec.on!, weightScale: 1 }));
+    this.projections = (scenario.projections ?? []).map((spec, k) => {
+      const synapse = valid.synapses?.[k] ?? { variable: spec.on!, weightScale: 1 };
+      const projection = buildProjection(spec, k, this.population(spec.source), this.population(spec.target), scenario.dtMs, streamSeed(scenario.seed, 2000 + k), synapse);
+      projection.weightScale = synapse.weightScale;
+      return projection;
+    });
     this.stimuli = scenario.stimuli.map((spec, k) => {
       const pop = this.population(spec.population);
       const targets = spec.targets === undefined || spec.targets === 'all' ? Int32Array.from({ length: pop.size }, (_, i) => i) : Int32Array.from(spec.targets);

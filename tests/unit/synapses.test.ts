@@ -333,3 +333,32 @@ describe('NMDA with its magnesium block, as a model file (models/lif_nmda.json)'
     expect(nmdaPsp(-70, 0)).toBeGreaterThan(1);
   });
 });
+
+describe('a synapse weight changed while the run goes', () => {
+  it('is the new peak, as in a run built with it (the alpha factor applied to the new weight too)', async () => {
+    const { openExperiment } = await import('../../src/scenario/scenario');
+    const scenario = (weight: number) => ({
+      format: 'spikebridge-scenario/1',
+      durationMs: 60,
+      dtMs: DT,
+      seed: 1,
+      populations: [
+        { name: 'input', size: 1, spikes: { type: 'times', timesMs: [30] } },
+        { name: 'cell', model: 'lif', size: 1 },
+      ],
+      projections: [{ source: 'input', target: 'cell', connect: { rule: 'all' }, synapse: { kind: 'current', shape: 'alpha', tauMs: 2 }, weight, delayMs: 1 }],
+      stimuli: [],
+      record: { traces: [{ population: 'cell', variable: 'g_syn0', neurons: [0] }] },
+    });
+    const changed = openExperiment(scenario(0.5));
+    changed.advance(10);
+    expect(changed.apply({ kind: 'projection', index: 0, values: { weight: 1.5 } }).applies).toBe('live');
+    changed.advance(50);
+    const built = openExperiment(scenario(1.5));
+    built.advance(60);
+    const g = (e: typeof built) => Array.from(e.drain().traces[0].values);
+    const [a, b] = [g(changed), g(built)];
+    expect(a.slice(-400)).toEqual(b.slice(-400));
+    expect(Math.max(...b)).toBeCloseTo(1.5, 4);
+  });
+});

@@ -98,9 +98,12 @@ export class Projection implements InstantInput {
    */
   setWeight(weight: number): boolean {
     if (!this.canSetWeight) return false;
-    this.weight = weight;
+    this.weight = weight * this.weightScale;
     return true;
   }
+
+  /** The factor between a weight as given and the increment (synapse kinetics: the waveform peaks at the weight). */
+  weightScale = 1;
 
   /** Synaptic events delivered so far (spikes times out-degree). */
   events = 0;
