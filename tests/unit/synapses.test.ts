@@ -352,7 +352,7 @@ describe('a synapse weight changed while the run goes', () => {
     });
     const changed = openExperiment(scenario(0.5));
     changed.advance(10);
-    expect(changed.apply({ kind: 'projection', index: 0, values: { weight: 1.5 } }).applies).toBe('live');
+    expect(changed.apply({ kind: 'projection', index: 0, values: { weight: 1.5 } })).toEqual({ applies: 'live' });
     changed.advance(50);
     const built = openExperiment(scenario(1.5));
     built.advance(60);
