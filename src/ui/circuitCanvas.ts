@@ -13,6 +13,10 @@ const SVG = 'http://www.w3.org/2000/svg';
 const RADIUS = 24;
 /** Margin around the drawing (px), so a node at 0 or 1 is whole. */
 const PAD = 34;
+/** Names up to this many characters are written inside their node. */
+const SHORT_NAME = 3;
+/** A canvas narrower than this (px) is drawn turned: the circuit runs down the screen. */
+const PORTRAIT_BELOW_PX = 520;
 /** A press that moves less than this (px) is a click. */
 const SLOP = 6;
 /** How long a spike lights its neuron, and how long a pulse takes along a synapse (ms of wall time). */
@@ -81,9 +85,17 @@ export class CircuitCanvas {
   }
 
   /** Size the drawing to its host's width (px). */
+  /**
+   * Drawn turned a quarter (the circuit's left-to-right running down the screen) on a narrow
+   * screen, where a chain across would squeeze its nodes together; positions keep their meaning.
+   */
+  get portrait(): boolean {
+    return this.width < PORTRAIT_BELOW_PX;
+  }
+
   resize(width: number): void {
     this.width = Math.max(280, Math.floor(width));
-    this.height = Math.round(Math.min(420, Math.max(300, this.width * 0.5)));
+    this.height = Math.round(this.portrait ? Math.min(560, Math.max(380, this.width * 1.35)) : Math.min(420, Math.max(300, this.width * 0.5)));
     this.element.setAttribute('width', String(this.width));
     this.element.setAttribute('height', String(this.height));
     this.element.setAttribute('viewBox', `0 0 ${this.width} ${this.height}`);
@@ -92,12 +104,15 @@ export class CircuitCanvas {
 
   /** Where a node is drawn (px). */
   at(node: { x: number; y: number }): { x: number; y: number } {
-    return { x: PAD + node.x * (this.width - 2 * PAD), y: PAD + node.y * (this.height - 2 * PAD) };
+    const [across, down] = this.portrait ? [node.y, node.x] : [node.x, node.y];
+    return { x: PAD + across * (this.width - 2 * PAD), y: PAD + down * (this.height - 2 * PAD) };
   }
 
   private toUnit(px: number, py: number): { x: number; y: number } {
     const clamp = (v: number) => Math.min(1, Math.max(0, v));
-    return { x: clamp((px - PAD) / (this.width - 2 * PAD)), y: clamp((py - PAD) / (this.height - 2 * PAD)) };
+    const across = clamp((px - PAD) / (this.width - 2 * PAD));
+    const down = clamp((py - PAD) / (this.height - 2 * PAD));
+    return this.portrait ? { x: down, y: across } : { x: across, y: down };
   }
 
   show(circuit: Circuit, selected: string | null): void {
@@ -200,22 +215,44 @@ export class CircuitCanvas {
       node.kind === 'neuron'
         ? svg('circle', { r: RADIUS, fill: '#ffffff', class: 'circuit-shape', ...stroke })
         : svg('rect', { x: -RADIUS, y: -RADIUS, width: 2 * RADIUS, height: 2 * RADIUS, rx: node.kind === 'spikes' ? 14 : 4, fill: node.kind === 'spikes' ? '#f1f7ec' : '#f7f3ea', class: 'circuit-shape', ...stroke });
-    const name = svg('text', { 'text-anchor': 'middle', y: node.kind === 'neuron' ? 5 : 0, class: 'circuit-name' });
+    // A short name inside the node; a longer one ("presynaptic") under it, before the caption.
+    const inside = node.name.length <= SHORT_NAME;
+    const name = svg('text', { 'text-anchor': 'middle', y: inside ? (node.kind === 'neuron' ? 5 : 0) : 0, class: 'circuit-name' });
     name.textContent = node.name;
-    g.append(halo, shape, name);
+    g.append(halo, shape);
+    if (inside) g.append(name);
     if (node.kind === 'spikes') g.append(svg('path', { d: 'M -12 12 h 5 v -10 v 10 h 6 v -10 v 10 h 6 v -10 v 10 h 5', stroke: COLOURS.node, 'stroke-width': 1.5, fill: 'none' }));
     if (node.kind === 'current') g.append(svg('path', { d: 'M -13 13 h 7 v -8 h 12 v 8 h 7', stroke: COLOURS.node, 'stroke-width': 1.5, fill: 'none' }));
-    // The caption goes under the node, or over it where an edge arrives or leaves from below (its arrowhead stays in view).
-    const below = (this.circuit?.edges ?? []).some((e) => {
-      if (e.from === e.to || (e.from !== node.id && e.to !== node.id)) return false;
+    // The caption goes under the node; over it where an edge arrives or leaves from below (so the
+    // arrowhead shows); beside it where edges come from both.
+    const sides = new Set<'above' | 'below'>();
+    for (const e of this.circuit?.edges ?? []) {
+      if (e.from === e.to) {
+        if (e.from === node.id) sides.add('above'); // the loop
+        continue;
+      }
+      if (e.from !== node.id && e.to !== node.id) continue;
       const other = this.circuit!.nodes.find((n) => n.id === (e.from === node.id ? e.to : e.from));
-      if (!other) return false;
+      if (!other) continue;
       const o = this.at(other);
-      return o.y - y > Math.abs(o.x - x);
-    });
-    const caption = svg('text', { 'text-anchor': 'middle', y: below ? -RADIUS - 6 : RADIUS + 14, class: 'circuit-caption' });
+      if (Math.abs(o.y - y) > Math.abs(o.x - x)) sides.add(o.y > y ? 'below' : 'above');
+    }
+    const place = !sides.has('below') ? 'below' : !sides.has('above') ? 'above' : 'beside';
+    const caption = svg('text', { class: 'circuit-caption' });
     caption.textContent = ` ${this.caption(node)}`; // the space: name and caption read as two words, as the aria-label has them
-    g.append(caption);
+    const lines = inside ? [caption] : [name, caption];
+    if (!inside) name.classList.add('outside');
+    lines.forEach((line, k) => {
+      if (place === 'beside') {
+        line.setAttribute('text-anchor', 'start');
+        line.setAttribute('x', String(RADIUS + 6));
+        line.setAttribute('y', String(4 + 14 * k - 7 * (lines.length - 1)));
+      } else {
+        line.setAttribute('text-anchor', 'middle');
+        line.setAttribute('y', String(place === 'below' ? RADIUS + 14 + 14 * k : -RADIUS - 6 - 14 * (lines.length - 1 - k)));
+      }
+    });
+    g.append(...lines); // name, then caption: read in this order wherever they are drawn, as the aria-label has them
     return g;
   }
 

@@ -75,7 +75,10 @@ function caption(node: CircuitNode, circuit?: Circuit): string {
     const s = (node.population.spikes ?? {}) as Record<string, unknown>;
     switch (s.type) {
       case 'regular': return `every ${String(s.periodMs)} ms${typeof s.count === 'number' ? ` ×${s.count}` : ''}`;
-      case 'times': return `${Array.isArray(s.timesMs) ? s.timesMs.length : 0} given times`;
+      case 'times': {
+        const n = Array.isArray(s.timesMs) ? s.timesMs.length : 0;
+        return `${n} given time${n === 1 ? '' : 's'}`;
+      }
       case 'bursts': return `bursts of ${String(s.spikesPerBurst)}`;
       case 'poisson': return `Poisson ${String(s.rateHz)} Hz`;
       default: return 'spikes';
@@ -91,6 +94,7 @@ function caption(node: CircuitNode, circuit?: Circuit): string {
 /** The drawing's text styles, also written into its PNG. */
 const SVG_TEXT_CSS = `
 .circuit-name { font: 600 14px system-ui, sans-serif; fill: #1f1f1f; pointer-events: none; }
+.circuit-name.outside { font-size: 12px; paint-order: stroke; stroke: #fbfbfc; stroke-width: 3px; }
 .circuit-caption { font: 11px system-ui, sans-serif; fill: #3d3d3d; pointer-events: none; paint-order: stroke; stroke: #fbfbfc; stroke-width: 3px; }
 `;
 
@@ -470,8 +474,10 @@ export function circuitPanel(): Panel {
       event.stopPropagation();
       const node = history.now.nodes.find((n) => n.id === nodeId)!;
       const step = event.shiftKey ? 0.1 : 0.02;
-      const dx = event.key === 'ArrowLeft' ? -step : event.key === 'ArrowRight' ? step : 0;
-      const dy = event.key === 'ArrowUp' ? -step : event.key === 'ArrowDown' ? step : 0;
+      const across = event.key === 'ArrowLeft' ? -step : event.key === 'ArrowRight' ? step : 0;
+      const down = event.key === 'ArrowUp' ? -step : event.key === 'ArrowDown' ? step : 0;
+      // The arrows move it on the screen, also where the drawing is turned (a narrow screen).
+      const [dx, dy] = canvas.portrait ? [down, across] : [across, down];
       commit(moveNode(history.now, nodeId, node.x + dx, node.y + dy), nodeId);
     }
   }
@@ -553,12 +559,17 @@ export function circuitPanel(): Panel {
       const now = performance.now();
       const { neuron } = frame.spikes;
       const idOf = new Map(history.now.nodes.map((n) => [n.name, n.id]));
+      // Counted per spike, lit once per node and frame (a network's thousands of spikes light it once).
+      const fired = new Set<string>();
       for (let k = 0; k < neuron.length; k++) {
         const i = neuron[k];
         const range = ranges.find((r) => i >= r.first && i < r.end);
         if (!range) continue;
         counts.set(range.name, (counts.get(range.name) ?? 0) + 1);
-        const id = idOf.get(range.name);
+        fired.add(range.name);
+      }
+      for (const name of fired) {
+        const id = idOf.get(name);
         if (id) canvas.fired(id, now);
       }
       // Current sources glow while their step is on (in the run that shows them).

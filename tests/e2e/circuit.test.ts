@@ -263,7 +263,7 @@ describe('the circuit canvas with a mouse (Chromium, 1280 x 800)', () => {
     await watchActivity(page);
     await page.locator('#circuit-preset').selectOption('epsp');
     await scenarioShown(page, 'One EPSP');
-    await expect.poll(async () => (await lists(page)).nodes).toEqual(['Spike source presynaptic: 1 given times', 'Neuron neuron: LIF']);
+    await expect.poll(async () => (await lists(page)).nodes).toEqual(['Spike source presynaptic: 1 given time', 'Neuron neuron: LIF']);
     expect((await lists(page)).edges).toEqual(['presynaptic → neuron: excitatory, weight 1, delay 1 ms, current exponential']);
     await pageReaches(page, 'the spike source lit', () => (window as unknown as { circuitSeen: { lit: string[] } }).circuitSeen.lit.some((l) => l.startsWith('presynaptic ')));
 
