@@ -55,7 +55,8 @@ export class CircuitCanvas {
   private selected: string | null = null;
   /** Connect rather than move on a drag. */
   connecting = false;
-  private press: { id: string; pointer: number; x0: number; y0: number; moved: boolean; kind: 'node' } | null = null;
+  /** A press on a node: where it began, and the node's centre from there (a drag keeps the grip). */
+  private press: { id: string; pointer: number; x0: number; y0: number; dx: number; dy: number; moved: boolean } | null = null;
   private lit = new Map<string, number>();
   private pulses: { edge: string; start: number; sign: 'excitatory' | 'inhibitory' | 'wire' }[] = [];
   private animating = false;
@@ -318,7 +319,9 @@ export class CircuitCanvas {
     }
     event.preventDefault();
     const p = this.local(event);
-    this.press = { id: nodeId, pointer: event.pointerId, x0: p.x, y0: p.y, moved: false, kind: 'node' };
+    const node = this.circuit?.nodes.find((n) => n.id === nodeId);
+    const centre = node ? this.at(node) : p;
+    this.press = { id: nodeId, pointer: event.pointerId, x0: p.x, y0: p.y, dx: centre.x - p.x, dy: centre.y - p.y, moved: false };
     try {
       this.element.setPointerCapture(event.pointerId);
     } catch {
@@ -344,7 +347,7 @@ export class CircuitCanvas {
       for (const [id, g] of this.nodeElements) g.classList.toggle('target', id === over);
       return;
     }
-    const unit = this.toUnit(p.x, p.y);
+    const unit = this.toUnit(p.x + press.dx, p.y + press.dy);
     this.events.move(press.id, unit.x, unit.y, false);
   }
 
@@ -364,7 +367,7 @@ export class CircuitCanvas {
       if (over) this.events.connect(press.id, over);
       return;
     }
-    const unit = this.toUnit(p.x, p.y);
+    const unit = this.toUnit(p.x + press.dx, p.y + press.dy);
     this.events.move(press.id, unit.x, unit.y, true);
   }
 

@@ -27,7 +27,6 @@ import {
   synapseSign,
   updateEdge,
   updateNode,
-  withoutLayout,
   SPIKE_SOURCE_MODEL,
   type Circuit,
   type CircuitNode,
@@ -143,8 +142,6 @@ export function circuitPanel(): Panel {
   let ranKey: string | null = null;
   /** Current sources not yet given an amplitude (they take their first target's default). */
   const unsetCurrents = new Set<string>();
-  /** Whether the validator takes the `layout` field (until the core accepts it, positions are derived again). */
-  let layoutAccepted = true;
   let summary: ScenarioSummary | null = null;
   /** Global neuron index ranges of the populations running, by population (a node of that name shows it). */
   let ranges: { name: string; first: number; end: number }[] = [];
@@ -412,12 +409,7 @@ export function circuitPanel(): Panel {
     say('Opening the circuit…');
     const view = hooks.scenarioNow()?.view;
     const withView = view ? { ...raw, view } : raw;
-    let result = await hooks.open(layoutAccepted ? withView : withoutLayout(withView), SOURCE);
-    if (!result.ok && result.field === 'layout') {
-      // A core that does not take node positions yet: run without them (a link then lays the circuit out again).
-      layoutAccepted = false;
-      result = await hooks.open(withoutLayout(withView), SOURCE);
-    }
+    const result = await hooks.open(withView, SOURCE);
     runButton.disabled = false;
     if (!result.ok) return say(`The circuit was not run: ${result.field ? `${result.field}: ` : ''}${result.message}`, true);
     ranKey = structureKey(raw);

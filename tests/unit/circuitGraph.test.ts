@@ -42,16 +42,6 @@ function twoNeurons(): { circuit: Circuit; ids: Record<string, string> } {
   return { circuit: syn.circuit, ids: { a: a.id, b: b.id, i: i.id, syn: syn.id } };
 }
 
-/** The scenario without its layout (the validator of this tree may not take one yet). */
-function runnable(raw: Record<string, unknown>): Record<string, unknown> {
-  try {
-    validateScenario(raw);
-    return raw;
-  } catch {
-    return withoutLayout(raw);
-  }
-}
-
 describe('the scenario a circuit is', () => {
   it('names neurons A, B, ..., current sources I1 ...; makes populations, a projection and a stimulus', () => {
     const { circuit } = twoNeurons();
@@ -72,11 +62,11 @@ describe('the scenario a circuit is', () => {
       { kind: 'neuron', name: 'B', x: 0.75, y: 0.2 },
       { kind: 'current', name: 'I1', x: 0.05, y: 0.5, stimuli: [0] },
     ] });
-    expect(() => validateScenario(runnable(raw))).not.toThrow();
+    expect((validateScenario(raw).scenario as { layout?: unknown }).layout).toEqual(raw.layout); // carried as drawn
   });
 
   it('runs: A fires under its step and each of its spikes lifts B by the weight, 1 ms later (an EPSP, B below threshold)', () => {
-    const raw = runnable(scenarioFromCircuit(twoNeurons().circuit, facts));
+    const raw = (scenarioFromCircuit(twoNeurons().circuit, facts));
     const exp = openExperiment(raw);
     exp.advance(200);
     const frame = exp.drain();
@@ -228,7 +218,7 @@ describe('excitatory or inhibitory', () => {
       const edge = circuit.edges.find((e) => e.id === ids.syn)!;
       const next = structuredClone(circuit);
       next.edges.find((e) => e.id === ids.syn)!.projection = withKinetics(edge.projection!, key, 'v', 0.1);
-      expect(() => validateScenario(runnable(scenarioFromCircuit(next, facts))), key).not.toThrow();
+      expect(() => validateScenario(scenarioFromCircuit(next, facts)), key).not.toThrow();
     }
   });
 
@@ -256,7 +246,7 @@ describe('edits the running circuit takes in place', () => {
     expect(liveChanges(before, scenarioFromCircuit(updateEdge(circuit, ids.syn, withKinetics(synapse, 'current:exponential', 'v')), facts))).toBeNull();
     expect(liveChanges(before, scenarioFromCircuit(removeNode(circuit, ids.i), facts))).toBeNull();
     // The changes, applied by the experiment, give the scenario drawn.
-    const exp = openExperiment(runnable(before));
+    const exp = openExperiment(before);
     for (const change of liveChanges(before, heavier)!) expect(exp.apply(change)).not.toHaveProperty('refused');
     expect(exp.snapshot().projections).toEqual(heavier.projections);
   });
