@@ -168,6 +168,7 @@ describe('the circuit canvas with a mouse (Chromium, 1280 x 800)', () => {
   it('draws the scenario that runs (the default LIF and its step) and builds, wires and runs two neurons: B shows the EPSPs of A', async () => {
     await page.locator('#circuit-canvas [data-node]').first().waitFor();
     expect((await lists(page)).edges).toEqual(['I1 → neuron: current input']);
+    expect(await axeViolations(page, ['#circuit-panel'])).toEqual([]); // as the page opens, nothing selected
     await addThree(page, (s) => page.locator(s).click());
     await mouseDrag(page, 'I1', 'A');
     await mouseDrag(page, 'A', 'B');
