@@ -172,6 +172,8 @@ export function circuitPanel(): Panel {
   const clearButton = button('New circuit', 'Start an empty circuit (Undo brings the old one back)', 'circuit-clear');
   const runButton = button('Run circuit', 'Run the circuit as drawn, in the page’s simulation', 'circuit-run', true);
   const presetSelect = el('select', { id: 'circuit-preset', 'aria-label': 'Open a circuit preset' });
+  const duration = el('input', { type: 'number', id: 'circuit-duration', min: '1', max: '100000', step: 'any' });
+  const durationLabel = el('label', { class: 'circuit-field', for: 'circuit-duration' }, 'run for ');
   const message = statusLine('circuit-message', 'circuit-message');
   const activity = el('p', { id: 'circuit-activity', class: 'circuit-note', 'aria-live': 'off' });
   const inspector = el('div', { id: 'circuit-inspector' });
@@ -261,6 +263,7 @@ export function circuitPanel(): Panel {
     nodeList.replaceChildren(...c.nodes.map((n) => listItem(n.id, `${n.kind === 'neuron' ? 'Neuron' : n.kind === 'spikes' ? 'Spike source' : 'Current source'} ${n.name}: ${caption(n, c)}`, n.name)));
     edgeList.replaceChildren(...c.edges.map((e) => listItem(e.id, edgeText(c, e.id), edgeText(c, e.id).split(':')[0])));
     listSummary.textContent = `Nodes and connections as a list (${c.nodes.length} nodes, ${c.edges.length} connections)`;
+    if (document.activeElement !== duration) duration.value = String(c.meta.durationMs ?? '');
     undoButton.disabled = !history.canUndo;
     redoButton.disabled = !history.canRedo;
     const scenario = scenarioOf(c);
@@ -520,7 +523,14 @@ export function circuitPanel(): Panel {
       );
       const [addBar, editBar] = host.querySelectorAll<HTMLElement>('.circuit-bar');
       addBar.append(modelSelect, regimeSelect, addNeuron, addSpikes, addCurrent);
-      editBar.append(connectToggle, undoButton, redoButton, clearButton, runButton, presetSelect);
+      durationLabel.append(duration, el('span', { class: 'circuit-unit' }, 'ms'));
+      editBar.append(connectToggle, undoButton, redoButton, clearButton, durationLabel, runButton, presetSelect);
+      duration.addEventListener('change', () => {
+        const ms = Number(duration.value);
+        const bad = !(ms >= 1 && ms <= 100000);
+        duration.setAttribute('aria-invalid', String(bad));
+        if (!bad) commit({ ...history.now, meta: { ...history.now.meta, durationMs: ms } });
+      });
       addNeuron.addEventListener('click', () => add('neuron'));
       addSpikes.addEventListener('click', () => add('spikes'));
       addCurrent.addEventListener('click', () => add('current'));

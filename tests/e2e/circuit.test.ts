@@ -119,6 +119,7 @@ async function addThree(page: Page, press: (selector: string) => Promise<void>):
   await page.locator('#circuit-canvas').waitFor();
   await press('#circuit-clear');
   expect(await page.locator('#circuit-canvas [data-node]').count()).toBe(0);
+  expect(await page.locator('#circuit-duration').inputValue()).toBe('200');
   await press('#circuit-add-neuron');
   await press('#circuit-add-neuron');
   await press('#circuit-add-current');
@@ -168,6 +169,7 @@ describe('the circuit canvas with a mouse (Chromium, 1280 x 800)', () => {
   it('draws the scenario that runs (the default LIF and its step) and builds, wires and runs two neurons: B shows the EPSPs of A', async () => {
     await page.locator('#circuit-canvas [data-node]').first().waitFor();
     expect((await lists(page)).edges).toEqual(['I1 → neuron: current input']);
+    expect(await page.locator('#circuit-duration').inputValue()).toBe('500'); // the single LIF's run
     expect(await axeViolations(page, ['#circuit-panel'])).toEqual([]); // as the page opens, nothing selected
     await addThree(page, (s) => page.locator(s).click());
     await mouseDrag(page, 'I1', 'A');
