@@ -129,14 +129,14 @@ export function createSimulationApi(): SimulationApi {
       // Another neuron traced: the displays start again with the new summary (the run goes on); frames still queued are the old neuron's.
       run++;
       queue = [];
-      return { ok: true, applies: result.applies, restarted: { summary: exp.summary, run } };
+      return { ok: true, applies: result.applies, atMs: exp.timeMs, restarted: { summary: exp.summary, run } };
     }
     if (change.kind === 'freeRun' && change.on && state === 'finished' && !exp.done) {
       state = 'running'; // a run that had ended goes on
       pacer.resume(performance.now());
       schedule(0);
     }
-    return { ok: true, applies: result.applies };
+    return { ok: true, applies: result.applies, atMs: exp.timeMs };
   }
 
   return {

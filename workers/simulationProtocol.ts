@@ -11,7 +11,8 @@ export type LoadError = { kind: 'input'; field: string; message: string };
 export type LoadResult = { ok: true; summary: ScenarioSummary; run: number } | { ok: false; error: LoadError };
 /** Applied at once ('live'), kept for the next reset ('reset'), or refused with the field it names (nothing changed). */
 /** A change that starts the displays again (another neuron traced) says so with the new summary and run number. */
-export type ChangeResult = { ok: true; applies: 'live' | 'reset'; restarted?: { summary: ScenarioSummary; run: number } } | { ok: false; error: LoadError };
+/** An accepted change says whether it acts now or on reset, and the simulated time at which it took hold. */
+export type ChangeResult = { ok: true; applies: 'live' | 'reset'; atMs: number; restarted?: { summary: ScenarioSummary; run: number } } | { ok: false; error: LoadError };
 export type RunState = 'empty' | 'paused' | 'running' | 'finished' | 'failed';
 
 /** What take() hands over: every frame produced since the last take, merged, and where the run is. */

@@ -31,16 +31,62 @@ export function phasePlanePanel(): Panel {
   let asking = 0;
   let timeMs = 0;
   let runState: FrameInfo['state'] = 'empty';
-  // The trajectory: the last TRAIL samples of every trace of neuron 0 of each population, as rings
-  // (kept from the run's first frame, before the plane is known; x and y sample alike, so they align).
+  // The trajectory: the last TRAIL samples kept of every trace of neuron 0 of each population, as
+  // rings (kept from the run's first frame, before the plane is known; a population's traces are
+  // kept or dropped together, so they align).
   const trails = new Map<string, { values: Float64Array; length: number; start: number }>();
   const trailOf = (population: string, variable: string) => trails.get(`${population}/${variable}`) ?? null;
   /**
-   * After a click set the state live: the trajectory starts again at the first sample near the
-   * clicked point (frames already on their way hold the old trajectory), found within `frames`.
+   * After a click set the state live: samples of that population before the change took hold
+   * (`fromMs`, which the worker's answer gives) are the old trajectory's; frames that arrive before
+   * the answer are held until it comes.
    */
-  let jump: { population: string; x: string; y: string; at: [number, number]; within: [number, number]; frames: number } | null = null;
+  let jump: { population: string; fromMs: number | null; held: Frame['traces'][] } | null = null;
   let drawPending = false;
+
+  /**
+   * Add the traced neuron's samples to the trails (those of a clicked population from the change
+   * on). On the plane's population a sample is kept only where the point has moved (by 1/500 of
+   * the plane, about a pixel) since the last one kept: a state at rest does not fill the trail with
+   * copies of itself and push the path that led there out.
+   */
+  function append(traces: Frame['traces']): void {
+    const byPopulation = new Map<string, Frame['traces']>();
+    for (const trace of traces) if (trace.neuron === 0) byPopulation.set(trace.population, [...(byPopulation.get(trace.population) ?? []), trace]);
+    for (const [population, list] of byPopulation) {
+      let first = 0;
+      if (jump && population === jump.population) {
+        if (jump.fromMs === null) continue; // held until the worker says when the change took hold
+        // Strictly after: a sample at the change's own time may have been taken before it.
+        first = Math.max(0, Math.floor((jump.fromMs - list[0].startMs) / list[0].everyMs + 1e-9) + 1);
+      }
+      const rings = list.map((trace) => {
+        const key = `${population}/${trace.variable}`;
+        let ring = trails.get(key);
+        if (!ring) trails.set(key, (ring = { values: new Float64Array(TRAIL), length: 0, start: 0 }));
+        return ring;
+      });
+      const plane = view && target?.population === population ? view : null;
+      const xi = plane ? list.findIndex((t) => t.variable === plane.x.name) : -1;
+      const yi = plane ? list.findIndex((t) => t.variable === plane.y.name) : -1;
+      const [gapX, gapY] = plane ? [(plane.ranges.x[1] - plane.ranges.x[0]) / 500, (plane.ranges.y[1] - plane.ranges.y[0]) / 500] : [0, 0];
+      const last = (ring: (typeof rings)[number]) => ring.values[(ring.start + ring.length - 1) % TRAIL];
+      const n = Math.min(...list.map((t) => t.values.length));
+      for (let q = first; q < n; q++) {
+        if (xi >= 0 && yi >= 0 && rings[xi].length > 0) {
+          const moved = Math.abs(list[xi].values[q] - last(rings[xi])) >= gapX || Math.abs(list[yi].values[q] - last(rings[yi])) >= gapY;
+          if (!moved) continue;
+        }
+        for (let k = 0; k < list.length; k++) {
+          const ring = rings[k];
+          ring.values[(ring.start + ring.length) % TRAIL] = list[k].values[q];
+          if (ring.length < TRAIL) ring.length++;
+          else ring.start = (ring.start + 1) % TRAIL;
+        }
+      }
+    }
+  }
+
   const plot = new BenchPlot('Phase plane: vector field, nullclines, fixed points and the trajectory', 0.75);
   const title = el('p', { id: 'phase-title' });
   const reduction = el('p', { class: 'bench-note', id: 'phase-reduction' });
@@ -224,11 +270,19 @@ export function phasePlanePanel(): Panel {
     startY.input.value = String(Number(y.toPrecision(4)));
     const traced = trailOf(t.population, v.x.name) && trailOf(t.population, v.y.name);
     if (traced && (runState === 'running' || runState === 'paused')) {
-      // Within a tenth of the plane of the click: a sample or two after the change, however fast the state moves.
-      jump = { population: t.population, x: v.x.name, y: v.y.name, at: [x, y], within: [0.1 * (v.ranges.x[1] - v.ranges.x[0]), 0.1 * (v.ranges.y[1] - v.ranges.y[0])], frames: 60 };
+      const waiting: NonNullable<typeof jump> = { population: t.population, fromMs: null, held: [] };
+      jump = waiting;
       for (const [key, ring] of trails) if (key.startsWith(`${t.population}/`)) ring.length = ring.start = 0;
       const result = await hooks.apply({ kind: 'initial', population: t.population, values: state.value });
-      if (!result || !result.ok) jump = null;
+      if (jump === waiting) {
+        if (result?.ok) {
+          // The frames that came meanwhile, from the change on.
+          waiting.fromMs = result.atMs;
+          for (const traces of waiting.held) append(traces);
+          waiting.held = [];
+          schedule();
+        } else jump = null;
+      }
       if (!result) return;
       status.className = result.ok ? 'bench-status' : 'bench-status error';
       status.textContent = result.ok ? `Started from ${where} at ${fmt(timeMs, 5)} ms${runState === 'paused' ? ' (paused: play to run on)' : ''}.` : `Not started: ${result.error.message}`;
@@ -299,33 +353,8 @@ export function phasePlanePanel(): Panel {
       const before = target ? inputNow(target) : 0;
       timeMs = info.timeMs;
       runState = info.state;
-      // Waiting for the jump a click made: samples before it are the old trajectory's.
-      let skipping: string | null = null;
-      let from = 0;
-      if (jump) {
-        const j = jump;
-        const xs = frame.traces.find((tr) => tr.neuron === 0 && tr.population === j.population && tr.variable === j.x)?.values;
-        const ys = frame.traces.find((tr) => tr.neuron === 0 && tr.population === j.population && tr.variable === j.y)?.values;
-        const k = xs && ys ? xs.findIndex((x, q) => Math.abs(x - j.at[0]) <= j.within[0] && Math.abs(ys[q] - j.at[1]) <= j.within[1]) : -1;
-        skipping = j.population;
-        if (k >= 0) {
-          from = k;
-          jump = null;
-        } else if (--j.frames <= 0) jump = null; // not seen: keep what comes (from 0)
-        else from = Infinity;
-      }
-      for (const trace of frame.traces) {
-        if (trace.neuron !== 0) continue;
-        const key = `${trace.population}/${trace.variable}`;
-        let ring = trails.get(key);
-        if (!ring) trails.set(key, (ring = { values: new Float64Array(TRAIL), length: 0, start: 0 }));
-        const values = trace.values;
-        for (let q = trace.population === skipping ? from : 0; q < values.length; q++) {
-          ring.values[(ring.start + ring.length) % TRAIL] = values[q];
-          if (ring.length < TRAIL) ring.length++;
-          else ring.start = (ring.start + 1) % TRAIL;
-        }
-      }
+      if (jump && jump.fromMs === null) jump.held.push(frame.traces.filter((tr) => tr.population === jump!.population && tr.neuron === 0));
+      append(frame.traces);
       if (!target || !view) return;
       if (inputNow(target) !== before) void refresh();
       noteTraces();

@@ -52,7 +52,8 @@ async function runClamp(page: Page, what: RegExp): Promise<string> {
 async function openLesson(page: Page, id: string): Promise<void> {
   await page.locator('#lesson-list').evaluate((details) => ((details as HTMLDetailsElement).open = true));
   await page.locator(`#lesson-${id}`).click();
-  await expect.poll(() => page.locator('#lesson-step-1').getAttribute('data-state')).toBe('current');
+  // Open (a first step that only asks to watch may pass at once when the run is fast): step 2 is still to do.
+  await expect.poll(() => page.locator('#lesson-step-2').getAttribute('data-state')).toMatch(/^(current|later)$/);
 }
 
 async function stepPassed(page: Page, k: number): Promise<void> {

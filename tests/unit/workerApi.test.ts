@@ -64,8 +64,8 @@ describe('simulation worker adapter', () => {
     if (!result.ok) throw new Error(result.error.message);
     const rows = result.summary.populations[0].parameters;
     expect(rows.filter((r) => r.applies === 'reset').map((r) => r.name)).toEqual(['V_0']);
-    expect(await api.apply({ kind: 'parameters', population: 'neuron', values: { V_0: -70 } })).toEqual({ ok: true, applies: 'reset' });
-    expect(await api.apply({ kind: 'parameters', population: 'neuron', values: { g_K: 30 } })).toEqual({ ok: true, applies: 'live' });
+    expect(await api.apply({ kind: 'parameters', population: 'neuron', values: { V_0: -70 } })).toEqual({ ok: true, applies: 'reset', atMs: 0 });
+    expect(await api.apply({ kind: 'parameters', population: 'neuron', values: { g_K: 30 } })).toEqual({ ok: true, applies: 'live', atMs: 0 });
     // A reset builds the scenario again with both changes in it.
     const again = await api.reset();
     if (!again.ok) throw new Error(again.error.message);
@@ -224,16 +224,24 @@ describe('live changes through the worker adapter', () => {
       ok: false,
       error: { kind: 'input', field: 'populations[0].parameters.tau_m', message: expect.stringMatching(/0\.1 ms is outside the allowed range \[0\.5, 500\] ms/) },
     });
-    expect(await api.apply({ kind: 'parameters', population: 'neuron', values: { V_th: -55 } })).toEqual({ ok: true, applies: 'live' });
+    expect(await api.apply({ kind: 'parameters', population: 'neuron', values: { V_th: -55 } })).toEqual({ ok: true, applies: 'live', atMs: 0 });
     await api.step(500);
     // A lower threshold fires faster than the 55 Hz of the preset: 1000 / (2 + 10 ln(25 / 10)) = 92 Hz.
     expect((await api.stats()).window?.meanRateHz).toBeGreaterThan(85);
   });
 
+  it('says at what simulated time a change took hold (a panel restarts a trajectory from there)', async () => {
+    const api = connect();
+    await api.load(preset('single-lif'));
+    await api.step(37);
+    expect(await api.apply({ kind: 'poke', targets: [{ population: 'neuron', amplitude: 1 }] })).toEqual({ ok: true, applies: 'live', atMs: 37 });
+    expect(await api.apply({ kind: 'initial', population: 'neuron', values: { v: -60 } })).toEqual({ ok: true, applies: 'live', atMs: 37 });
+  });
+
   it('a changed step amplitude is on exactly while the step is, and is in the scenario after a reset', async () => {
     const api = connect();
     await api.load(preset('single-lif'));
-    expect(await api.apply({ kind: 'stimulus', index: 0, values: { amplitude: 5 } })).toEqual({ ok: true, applies: 'live' });
+    expect(await api.apply({ kind: 'stimulus', index: 0, values: { amplitude: 5 } })).toEqual({ ok: true, applies: 'live', atMs: 0 });
     expect((await api.apply({ kind: 'stimulus', index: 0, values: { amplitude: Number.NaN } })).ok).toBe(false);
     await api.step(50);
     expect((await api.take()).frame!.spikes.timeMs.length).toBe(0); // before the step: nothing extra
@@ -251,7 +259,7 @@ describe('live changes through the worker adapter', () => {
     await api.load(preset('single-lif'));
     expect((await api.apply({ kind: 'poke', targets: [{ population: 'neuron', amplitude: Number.POSITIVE_INFINITY }] })).ok).toBe(false);
     expect((await api.apply({ kind: 'poke', targets: [{ population: 'nobody', amplitude: 3 }] })).ok).toBe(false);
-    expect(await api.apply({ kind: 'poke', targets: [{ population: 'neuron', amplitude: 3 }] })).toEqual({ ok: true, applies: 'live' });
+    expect(await api.apply({ kind: 'poke', targets: [{ population: 'neuron', amplitude: 3 }] })).toEqual({ ok: true, applies: 'live', atMs: 0 });
     await api.step(45); // before the preset's step starts at 50 ms
     expect((await api.take()).frame!.spikes.timeMs.length).toBeGreaterThan(1);
     await api.apply({ kind: 'poke', targets: [] });
@@ -293,7 +301,7 @@ describe('network size', () => {
     // Its traces name neuron 0 of each population, so a size of 0 is refused by the scenario's own rules.
     const bad = await api.apply({ kind: 'populationSize', population: 'LIF', size: 0 });
     expect(bad).toEqual({ ok: false, error: { kind: 'input', field: 'populations[0].size', message: expect.stringMatching(/populations\[0\]\.size/) } });
-    expect(await api.apply({ kind: 'populationSize', population: 'LIF', size: 3 })).toEqual({ ok: true, applies: 'reset' });
+    expect(await api.apply({ kind: 'populationSize', population: 'LIF', size: 3 })).toEqual({ ok: true, applies: 'reset', atMs: 0 });
     const before = (await api.stats()).populations[0].size;
     expect(before).toBe(1);
     const again = await api.reset();
