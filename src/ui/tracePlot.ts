@@ -103,6 +103,8 @@ export class TracePlot {
   /** The plot's text alternative: what it shows, in words, for a screen reader (the canvas points to it). */
   private readonly said: HTMLElement;
   private saidAt = -Infinity;
+  /** A refresh held back by the once-a-second limit, due when the second is up. */
+  private sayLater: ReturnType<typeof setTimeout> | null = null;
 
   private constructor(host: HTMLElement, readonly width: number, height: number, id: string, description: string) {
     this.height = height;
@@ -149,10 +151,23 @@ export class TracePlot {
     return `${layout.label} from t = ${formatNumber(Number(from.toFixed(1)))} to ${formatNumber(Number(to.toFixed(1)))} ms: ${parts.join('; ')}.`;
   }
 
-  /** Refresh the text alternative, at most once a second (a screen reader reads it on demand). */
+  /**
+   * Refresh the text alternative, at most once a second (a screen reader reads it on demand); a
+   * refresh held back is made when the second is up, so the text never stays behind the plot (as
+   * it did after a run's last frame).
+   */
   private speak(force = false): void {
     const now = performance.now();
-    if (!force && now - this.saidAt < 1000) return;
+    const wait = 1000 - (now - this.saidAt);
+    if (!force && wait > 0) {
+      this.sayLater ??= setTimeout(() => {
+        this.sayLater = null;
+        this.speak(true);
+      }, wait);
+      return;
+    }
+    if (this.sayLater !== null) clearTimeout(this.sayLater);
+    this.sayLater = null;
     this.saidAt = now;
     this.said.textContent = this.summaryText();
   }
@@ -368,6 +383,8 @@ export class TracePlot {
   }
 
   destroy(): void {
+    if (this.sayLater !== null) clearTimeout(this.sayLater);
+    this.sayLater = null;
     this.plot.destroy();
   }
 
