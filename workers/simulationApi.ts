@@ -99,6 +99,12 @@ export function createSimulationApi(): SimulationApi {
     if (state === 'running') schedule(0);
   }
 
+  function checkSpeed(value: unknown): asserts value is number | null {
+    if (value !== null && (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_SPEED)) {
+      throw new InputError('speed', `must be null (as fast as possible) or a number in (0, ${MAX_SPEED}] simulated ms per ms, got ${String(value)}`);
+    }
+  }
+
   /** A new run (after load or reset) starts paused with an empty queue. */
   function started(exp: Experiment): LoadResult {
     stopTimer();
@@ -111,7 +117,7 @@ export function createSimulationApi(): SimulationApi {
     windowStats = new WindowStatistics(exp.simulation.populations.map((p) => ({ name: p.name, offset: p.offset, size: p.size })), statsWindowMs);
     windowResult = null;
     windowAt = -Infinity;
-    return { ok: true, summary: exp.summary, run };
+    return { ok: true, summary: exp.summary, run, snapshot: exp.snapshot() };
   }
 
   function play(): void {
@@ -140,12 +146,19 @@ export function createSimulationApi(): SimulationApi {
   }
 
   return {
-    load(rawScenario) {
+    load(rawScenario, start) {
+      if (start !== undefined) checkSpeed(start?.speed); // before anything changes
+      let result: LoadResult;
       try {
-        return started(openExperiment(rawScenario)); // a refused one leaves the loaded one as it was
+        result = started(openExperiment(rawScenario)); // a refused one leaves the loaded one as it was
       } catch (err) {
         return refused(err);
       }
+      if (start) {
+        pacer.speed = start.speed;
+        if (start.play) play();
+      }
+      return result;
     },
     reset() {
       const exp = loaded();
@@ -173,9 +186,7 @@ export function createSimulationApi(): SimulationApi {
       advanceBy(ms);
     },
     setSpeed(value) {
-      if (value !== null && (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_SPEED)) {
-        throw new InputError('speed', `must be null (as fast as possible) or a number in (0, ${MAX_SPEED}] simulated ms per ms, got ${String(value)}`);
-      }
+      checkSpeed(value);
       pacer.speed = value;
       pacer.resume(performance.now());
     },

@@ -8,7 +8,13 @@ import type { WindowStats } from '../src/core/record/windowStats.js';
 /** A scenario or change refused by validation: the field it names and the message to show next to it. */
 export type LoadError = { kind: 'input'; field: string; message: string };
 
-export type LoadResult = { ok: true; summary: ScenarioSummary; run: number } | { ok: false; error: LoadError };
+/** A built scenario: its summary, the run's number and the scenario as it stands (the snapshot). */
+export type LoadResult = { ok: true; summary: ScenarioSummary; run: number; snapshot: Record<string, unknown> } | { ok: false; error: LoadError };
+/** How a loaded scenario starts: its speed and whether it plays at once (one message, not three). */
+export interface LoadStart {
+  speed: number | null;
+  play: boolean;
+}
 /** Applied at once ('live'), kept for the next reset ('reset'), or refused with the field it names (nothing changed). */
 /** A change that starts the displays again (another neuron traced) says so with the new summary and run number. */
 /** An accepted change says whether it acts now or on reset, and the simulated time at which it took hold. */
@@ -31,8 +37,11 @@ export interface Batch {
 }
 
 export interface SimulationApi {
-  /** Validate and build a scenario (replacing any loaded one), paused at t = 0. A bad field is returned, not thrown. */
-  load(rawScenario: unknown): LoadResult;
+  /**
+   * Validate and build a scenario (replacing any loaded one), paused at t = 0, or at `start`'s
+   * speed and playing if it says so. A bad field is returned, not thrown, and changes nothing.
+   */
+  load(rawScenario: unknown, start?: LoadStart): LoadResult;
   /** Build the loaded scenario again from t = 0 with every accepted change; keeps playing if it was. */
   reset(): LoadResult;
   play(): void;

@@ -76,12 +76,9 @@ export class SimulationClient {
     const api = this.api;
     if (!api) return null;
     return this.whileBusy(async () => {
-      const result = await api.load(raw);
-      if (result.ok) {
-        await api.setSpeed(speed);
-        if (play) await api.play();
-        this.lastSnapshot = await api.snapshot();
-      }
+      // One message: the worker builds, sets the speed and plays, and answers with the snapshot.
+      const result = await api.load(raw, { speed, play });
+      if (result.ok) this.lastSnapshot = result.snapshot;
       return result;
     });
   }
@@ -90,7 +87,11 @@ export class SimulationClient {
   async reset(): Promise<LoadResult | null> {
     const api = this.api;
     if (!api) return null;
-    return this.whileBusy<LoadResult>(async () => api.reset());
+    return this.whileBusy<LoadResult>(async () => {
+      const result = await api.reset();
+      if (result.ok && api === this.api) this.lastSnapshot = result.snapshot;
+      return result;
+    });
   }
 
   private async whileBusy<T>(work: () => Promise<T>): Promise<T> {
