@@ -1,5 +1,32 @@
 import { availableParallelism } from 'node:os';
+import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * In the built page, the simulation worker is started by a line in the document's head, while the
+ * page's own script is still on its way: the worker's script (the equation parser and the
+ * simulator) then loads and compiles beside it. src/ui/earlyWorker.ts takes that worker (and
+ * starts one itself where there is none: the dev server, other pages).
+ */
+function workerFromHead(): Plugin {
+  let base = '/';
+  return {
+    name: 'spikebridge-worker-from-head',
+    apply: 'build',
+    configResolved(config) {
+      base = config.base;
+    },
+    transformIndexHtml: {
+      order: 'post',
+      handler(_html, ctx) {
+        if (!ctx.filename.endsWith('/index.html') && ctx.filename !== 'index.html') return;
+        const file = Object.keys(ctx.bundle ?? {}).find((name) => /(^|\/)simulation\.worker-[\w-]+\.js$/.test(name));
+        if (!file) return;
+        return [{ tag: 'script', children: `window.spikebridgeWorker = new Worker(${JSON.stringify(base + file)}, { type: 'module' });`, injectTo: 'head-prepend' }];
+      },
+    },
+  };
+}
 
 // Cross-origin isolation lets the page use SharedArrayBuffer (and precise timers) with the worker.
 const isolation = {
@@ -8,6 +35,7 @@ const isolation = {
 };
 
 export default defineConfig({
+  plugins: [workerFromHead()],
   server: { headers: isolation, port: 5173, host: '127.0.0.1' },
   preview: { headers: isolation, port: 4173, host: '127.0.0.1' },
   worker: { format: 'es' },
