@@ -54,11 +54,23 @@ async function lists(page: Page): Promise<{ nodes: string[]; edges: string[] }> 
   };
 }
 
-/** Run the circuit and wait for the run to end (the page's own status). */
+/**
+ * Run the circuit and wait for that run to end (the page's own status). A run again of a circuit
+ * that has ended shows the same title and the same "finished" until the new run begins, so the
+ * status's changes from the click on are watched, and the run has ended once it has run since.
+ */
 async function runCircuit(page: Page, tap = false): Promise<void> {
+  await page.evaluate(() => {
+    const status = document.getElementById('status')!;
+    const seen: string[] = ((window as unknown as { statesSeen: string[] }).statesSeen = []);
+    new MutationObserver(() => seen.push(status.dataset.state ?? '')).observe(status, { attributes: true, attributeFilter: ['data-state'] });
+  });
   await (tap ? page.locator('#circuit-run').tap() : page.locator('#circuit-run').click());
   await scenarioShown(page, 'My circuit');
-  await pageReaches(page, 'the end of the circuit\'s run', () => ['finished', 'failed'].includes(document.getElementById('status')?.dataset.state ?? ''));
+  await pageReaches(page, 'the end of the circuit\'s run', () => {
+    const seen = (window as unknown as { statesSeen: string[] }).statesSeen;
+    return seen.includes('running') && ['finished', 'failed'].includes(document.getElementById('status')?.dataset.state ?? '');
+  });
   expect(await page.locator('#status').getAttribute('data-state'), (await page.locator('#error').textContent()) ?? '').toBe('finished');
 }
 
