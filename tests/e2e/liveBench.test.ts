@@ -297,7 +297,18 @@ describe('the keyboard (Chromium)', () => {
       await expect.poll(() => page.locator('#status').getAttribute('data-state')).toBe('running');
       await page.locator('#play-pause').click();
       await expect.poll(() => page.locator('#status').getAttribute('data-state')).toBe('paused');
-      const held = await simulatedMs(page);
+      // Chunks the worker made before it heard the pause are still drawn: the time held is the one
+      // the page shows once it stops moving (the same over two reads a quarter second apart).
+      let last = Number.NaN;
+      await expect
+        .poll(async () => {
+          const now = await simulatedMs(page);
+          const settled = now === last;
+          last = now;
+          return settled;
+        }, { interval: 250 })
+        .toBe(true);
+      const held = last;
       await page.locator('#fi-canvas').focus();
       await page.keyboard.press('ArrowRight');
       await page.keyboard.press('ArrowRight');
