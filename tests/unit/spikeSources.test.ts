@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildSimulation, validateScenario } from '../../src/scenario/scenario';
 import { InputError } from '../../src/core/errors';
+import { expectRefused } from './refusal';
 
 const DT = 0.1;
 
@@ -120,17 +121,7 @@ describe('spike source fields refused by name', () => {
     stimuli: [],
     ...extra,
   });
-  const refused = (raw: unknown, field: string, words: RegExp) => {
-    try {
-      validateScenario(raw);
-    } catch (err) {
-      expect(err).toBeInstanceOf(InputError);
-      expect((err as InputError).field).toBe(field);
-      expect((err as Error).message).toMatch(words);
-      return;
-    }
-    throw new Error(`accepted; expected a refusal naming ${field}`);
-  };
+  const refused = expectRefused;
   it('types, times, periods, rates and limits', () => {
     refused(base({ spikes: { type: 'sometimes' } }), 'populations[0].spikes.type', /times, regular, bursts, poisson/);
     refused(base({ spikes: { type: 'times', timesMs: [5, 3] } }), 'populations[0].spikes.timesMs[1]', /not after/);

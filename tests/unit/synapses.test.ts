@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildSimulation, validateScenario } from '../../src/scenario/scenario';
 import { InputError } from '../../src/core/errors';
+import { expectRefused } from './refusal';
 
 const DT = 0.1;
 // lif defaults: E_L = -70 mV, R = 10 MOhm, tau_m = 10 ms.
@@ -274,17 +275,7 @@ describe('synapse and plasticity fields refused by name', () => {
     projections: [{ source: 'a', target: 'cell', connect: { rule: 'all' }, weight: 1, ...projection }],
     stimuli: [],
   });
-  const refused = (raw: unknown, field: string, words: RegExp) => {
-    try {
-      validateScenario(raw);
-    } catch (err) {
-      expect(err).toBeInstanceOf(InputError);
-      expect((err as InputError).field).toBe(field);
-      expect((err as Error).message).toMatch(words);
-      return;
-    }
-    throw new Error(`accepted; expected a refusal naming ${field}`);
-  };
+  const refused = expectRefused;
   it('each bad field is named with what is allowed', () => {
     refused(base({ synapse: { kind: 'chemical', shape: 'exponential', tauMs: 5 } }), 'projections[0].synapse.kind', /current, conductance/);
     refused(base({ synapse: { kind: 'current', shape: 'square', tauMs: 5 } }), 'projections[0].synapse.shape', /exponential, alpha, biexponential/);
