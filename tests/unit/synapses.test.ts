@@ -3,7 +3,6 @@
 // reversal, and Tsodyks-Markram short-term plasticity against its steady state.
 import { describe, expect, it } from 'vitest';
 import { buildSimulation, validateScenario } from '../../src/scenario/scenario';
-import { InputError } from '../../src/core/errors';
 import { expectRefused } from './refusal';
 
 const DT = 0.1;
