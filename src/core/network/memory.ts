@@ -9,7 +9,8 @@
 //   to list the spikes of one step, should every neuron fire in the same step;
 // - per projection: the CSR (row starts and targets), and a float32 weight and delay per synapse
 //   where they are drawn; the synapses of a projection without delay are copied into the
-//   target's WebAssembly memory, so at that moment they are held twice;
+//   target's WebAssembly memory, so at that moment they are held twice; a fixed in-degree rule
+//   holds each synapse's source in a scratch array while it is built (the largest such one counts);
 // - per target variable with delayed input: a ring of 8 bytes x neurons x slots (all rings of a
 //   population share the slot count of its longest delay), and its copy in the snapshot.
 // - a few MB the compiler and the collector take while a network is built and first run.
@@ -18,7 +19,7 @@
 import type { LoadedModel, MethodName } from '../model/loadModel.js';
 import { InputError } from '../errors.js';
 import { wasmEligible } from '../codegen/wasmKernel.js';
-import { expectedSynapses, probabilityCapacity, type ConnectRule } from './connectivity.js';
+import { expectedSynapses, inDegreeScratchBytes, probabilityCapacity, type ConnectRule } from './connectivity.js';
 
 export interface PopulationMemoryInput {
   name: string;
@@ -69,12 +70,14 @@ export function networkMemoryEstimate(dtMs: number, populations: PopulationMemor
   // Rings: one per (target, variable) with delayed input, all of a target with its longest delay.
   const ringVariables = populations.map(() => new Set<string>());
   const longest = populations.map(() => 0);
+  let scratch = 0;
   const projectionBytes = projections.map((pr) => {
     const target = index.get(pr.target)!;
     const sources = populations[index.get(pr.source)!].size;
     const targets = populations[target].size;
     const same = pr.source === pr.target;
     const n = held(pr.connect, sources, targets, same);
+    if (pr.connect.rule === 'inDegree') scratch = Math.max(scratch, inDegreeScratchBytes(sources, n));
     synapses += expectedSynapses(pr.connect, sources, targets, same);
     const drawnWeight = typeof pr.weight !== 'number';
     const delay = pr.delayMs ?? 0;
@@ -89,6 +92,7 @@ export function networkMemoryEstimate(dtMs: number, populations: PopulationMemor
     return own;
   });
   for (const own of projectionBytes) bytes += own;
+  bytes += scratch;
   populations.forEach((p, k) => {
     // A spike late in its step plus the longest delay reaches ceil(delay / dt) + 1 steps ahead.
     // Each ring once where it is used and once in the snapshot.
