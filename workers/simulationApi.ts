@@ -12,10 +12,11 @@ import type { Frame } from '../src/core/simulation.js';
 import { openExperiment } from '../src/scenario/scenario.js';
 import { WindowStatistics } from '../src/core/record/windowStats.js';
 
-import type { Batch, ChangeResult, LoadError, LoadResult, RunState, SimulationApi } from './simulationProtocol.js';
+import { PAGE_LIMITS } from '../src/scenario/pageLimits.js';
+import type { Batch, ChangeResult, LoadError, LoadResult, NetworkScale, RunState, ScenarioSummary, SimulationApi } from './simulationProtocol.js';
 import { Pacer } from './pacer.js';
 
-export type { ParameterRow, PopulationSummary, TraceSummary, StepSummary, ScenarioSummary, ProjectionSummary, DriveSummary, Change, PokeTarget } from '../src/core/experiment.js';
+export type { ParameterRow, PopulationSummary, TraceSummary, StepSummary, ProjectionSummary, DriveSummary, Change, PokeTarget } from '../src/core/experiment.js';
 export type { WindowStats, PopulationWindowStats } from '../src/core/record/windowStats.js';
 export type * from './simulationProtocol.js';
 
@@ -24,6 +25,40 @@ const QUEUE_LIMIT = 6;
 const MAX_SPEED = 1000;
 /** The last window's statistics are computed again at most this often (wall ms): they cost a pass over its spikes. */
 const WINDOW_STATS_EVERY_MS = 250;
+
+/**
+ * A network of more than `above` neurons sends the page the spikes of `neurons` of them (and of the
+ * traced ones): a raster a few hundred pixels high cannot show more rows, and 100,000 neurons at
+ * tens of Hz would otherwise send millions of spikes a second across to be drawn.
+ */
+export const RASTER_SAMPLE = { above: 20_000, neurons: 1000 } as const;
+
+/** `RASTER_SAMPLE.neurons` chosen evenly: each population its share, every (size / share)-th neuron from its first. */
+export function rasterSample(populations: { offset: number; size: number }[], wanted = RASTER_SAMPLE.neurons, above = RASTER_SAMPLE.above): number[] | null {
+  const total = populations.reduce((a, p) => a + p.size, 0);
+  if (total <= above) return null;
+  const sample: number[] = [];
+  for (const p of populations) {
+    const share = Math.min(p.size, Math.max(1, Math.round((wanted * p.size) / total)));
+    for (let k = 0; k < share; k++) sample.push(p.offset + Math.floor((k * p.size) / share));
+  }
+  return sample;
+}
+
+/** The spikes of the neurons marked in `crossing` only (new arrays: the frame's own are not kept). */
+function spikesOf(frame: Frame, crossing: Uint8Array): Frame {
+  const { timeMs, neuron } = frame.spikes;
+  let n = 0;
+  for (let i = 0; i < neuron.length; i++) n += crossing[neuron[i]];
+  const keptTimes = new Float64Array(n);
+  const keptNeurons = new Int32Array(n);
+  for (let i = 0, j = 0; i < neuron.length; i++) {
+    if (crossing[neuron[i]] === 0) continue;
+    keptTimes[j] = timeMs[i];
+    keptNeurons[j++] = neuron[i];
+  }
+  return { ...frame, spikes: { timeMs: keptTimes, neuron: keptNeurons } };
+}
 
 function refused(err: unknown): { ok: false; error: LoadError } {
   if (err instanceof InputError) return { ok: false, error: { kind: 'input', field: err.field, message: err.message } };
@@ -52,6 +87,35 @@ export function createSimulationApi(): SimulationApi {
   let windowStats: WindowStatistics | null = null;
   let windowResult: ReturnType<WindowStatistics['result']> | null = null;
   let windowAt = -Infinity;
+  /** Neurons whose spikes cross to the page (the raster's sample and the traced neurons), or null for all. */
+  let crossing: Uint8Array | null = null;
+  let scale: NetworkScale | null = null;
+
+  /** The summary the page is given: the core's, with the network's scale. */
+  function summaryOf(exp: Experiment): ScenarioSummary {
+    const summary = exp.summary;
+    const populations = exp.simulation.populations;
+    const neurons = populations.reduce((a, p) => a + p.size, 0);
+    const sample = rasterSample(populations);
+    scale = {
+      neurons,
+      synapses: exp.valid.estimate.synapses,
+      estimatedBytes: exp.valid.estimate.bytes,
+      limitBytes: PAGE_LIMITS.maxNetworkBytes,
+      rasterSample: sample,
+      threads: { used: 1, available: 1 },
+    };
+    crossing = null;
+    if (sample) {
+      crossing = new Uint8Array(neurons);
+      for (const n of sample) crossing[n] = 1;
+      for (const t of summary.traces) {
+        const pop = populations.find((p) => p.name === t.population);
+        if (pop && t.neuron < pop.size) crossing[pop.offset + t.neuron] = 1;
+      }
+    }
+    return { ...summary, scale };
+  }
 
   const loaded = (): Experiment => {
     if (!experiment) throw new Error('no scenario is loaded: call load(scenario) first');
@@ -69,8 +133,9 @@ export function createSimulationApi(): SimulationApi {
       if (!(err instanceof SimulationError)) console.error(err);
     } finally {
       const frame = exp.drain();
-      if (frame.endMs > frame.startMs || frame.spikes.timeMs.length > 0) queue.push(frame);
+      // The statistics over every neuron; the page is sent the sample's spikes.
       windowStats?.add(frame.spikes.timeMs, frame.spikes.neuron, frame.endMs);
+      if (frame.endMs > frame.startMs || frame.spikes.timeMs.length > 0) queue.push(crossing ? spikesOf(frame, crossing) : frame);
     }
     if (state !== 'failed' && exp.done) state = 'finished';
   }
@@ -117,7 +182,7 @@ export function createSimulationApi(): SimulationApi {
     windowStats = new WindowStatistics(exp.simulation.populations.map((p) => ({ name: p.name, offset: p.offset, size: p.size })), statsWindowMs);
     windowResult = null;
     windowAt = -Infinity;
-    return { ok: true, summary: exp.summary, run, snapshot: exp.snapshot() };
+    return { ok: true, summary: summaryOf(exp), run, snapshot: exp.snapshot() };
   }
 
   function play(): void {
@@ -135,7 +200,7 @@ export function createSimulationApi(): SimulationApi {
       // Another neuron traced: the displays start again with the new summary (the run goes on); frames still queued are the old neuron's.
       run++;
       queue = [];
-      return { ok: true, applies: result.applies, atMs: exp.timeMs, restarted: { summary: exp.summary, run } };
+      return { ok: true, applies: result.applies, atMs: exp.timeMs, restarted: { summary: summaryOf(exp), run } };
     }
     if (change.kind === 'freeRun' && change.on && state === 'finished' && !exp.done) {
       state = 'running'; // a run that had ended goes on
@@ -150,7 +215,8 @@ export function createSimulationApi(): SimulationApi {
       if (start !== undefined) checkSpeed(start?.speed); // before anything changes
       let result: LoadResult;
       try {
-        result = started(openExperiment(rawScenario)); // a refused one leaves the loaded one as it was
+        // A refused one leaves the loaded one as it was; the page's memory limit holds for its changes and resets too.
+        result = started(openExperiment(rawScenario, {}, PAGE_LIMITS));
       } catch (err) {
         return refused(err);
       }

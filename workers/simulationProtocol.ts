@@ -1,9 +1,34 @@
 // What the page and the simulation worker say to each other: the methods the worker exposes
 // through comlink (simulationApi.ts implements them) and the plain data they take and return.
 // The page codes against these; the summary and change types come from the core's Experiment.
-import type { Change, ScenarioSummary } from '../src/core/experiment.js';
+import type { Change, ScenarioSummary as ExperimentSummary } from '../src/core/experiment.js';
 import type { Frame, RunStats } from '../src/core/simulation.js';
 import type { WindowStats } from '../src/core/record/windowStats.js';
+
+/**
+ * How big the loaded network is and what of it crosses to the page: its memory against the page's
+ * limit, the neurons whose spikes the raster is sent, and the threads the run uses.
+ */
+export interface NetworkScale {
+  neurons: number;
+  /** Synapses the projections hold (the mean for a fixed-probability rule). */
+  synapses: number;
+  /** Peak bytes of building and running, estimated before anything is built (core/network/memory.ts). */
+  estimatedBytes: number;
+  /** The page's limit on that estimate (src/scenario/pageLimits.ts); a larger network is refused. */
+  limitBytes: number;
+  /**
+   * The neurons (global indices, ascending, chosen evenly within each population) whose spikes
+   * are sent for the raster, or null when every neuron's are. The traced neurons' spikes are sent
+   * too; the statistics are computed in the worker over every neuron.
+   */
+  rasterSample: number[] | null;
+  /** Threads the run uses, and the most the page could offer (navigator.hardwareConcurrency). */
+  threads: { used: number; available: number };
+}
+
+/** The core's summary of a loaded scenario, with its scale as the page runs it. */
+export type ScenarioSummary = ExperimentSummary & { scale?: NetworkScale };
 
 /** A scenario or change refused by validation: the field it names and the message to show next to it. */
 export type LoadError = { kind: 'input'; field: string; message: string };

@@ -8,6 +8,8 @@ import cobahh from '../../models/scenarios/cobahh.json';
 import brunel01 from '../../models/scenarios/brunel-j0.1.json';
 import brunel025 from '../../models/scenarios/brunel-j0.25.json';
 import brunelFull from '../../models/scenarios/brunel-full.json';
+// 100,000 neurons and 10 million synapses: the page's largest, its raster a sample of the neurons.
+import brunel100k from '../../models/scenarios/brunel-100k.json';
 // Small circuits of a few neurons and spike sources: synapses a student can see.
 import epsp from '../../models/scenarios/epsp.json';
 import ipsp from '../../models/scenarios/ipsp.json';
@@ -30,6 +32,7 @@ export const PRESETS: Readonly<Record<string, unknown>> = Object.freeze({
   'brunel-j0.1': brunel01,
   'brunel-j0.25': brunel025,
   'brunel-full': brunelFull,
+  'brunel-100k': brunel100k,
   epsp,
   ipsp,
   'temporal-summation': temporalSummation,

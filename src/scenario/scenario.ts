@@ -113,10 +113,32 @@ function blankConstraintMessages(model: Record<string, unknown>, field: string):
 }
 
 /**
+ * Limits a host puts below the core's own: the page's worker runs in a browser tab, where a network
+ * the command line builds may not fit (src/scenario/pageLimits.ts).
+ */
+export interface HostLimits {
+  /** Peak bytes of a network (the same estimate as LIMITS.maxNetworkBytes). */
+  maxNetworkBytes?: number;
+  /** Who sets the limit, in the message ("the page"). */
+  host?: string;
+}
+
+/** The core's refusal of a network over the host's limit, saying whose limit it is and the command line's. */
+function checkHostMemory(memory: ReturnType<typeof networkMemoryEstimate>, host: HostLimits): void {
+  try {
+    checkNetworkMemory(memory, host.maxNetworkBytes!);
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    const said = err.message.slice(err.field.length + 2);
+    throw new InputError(err.field, `${said} (${host.host ?? 'this host'}'s limit; the command line allows ${LIMITS.maxNetworkBytes / 1e9} GB)`);
+  }
+}
+
+/**
  * Validate a scenario (parsed JSON). Returns it with defaults filled in, its models loaded and
  * parameters resolved; throws InputError naming the first bad field.
  */
-export function validateScenario(raw: unknown): ValidScenario {
+export function validateScenario(raw: unknown, host: HostLimits = {}): ValidScenario {
   // Data from the page or a worker did not pass through parseJson: bound its nesting here too.
   checkDepth(raw);
   if (!isObject(raw)) throw new InputError('scenario', `must be a JSON object, got ${describeValue(raw)}`);
@@ -291,6 +313,7 @@ export function validateScenario(raw: unknown): ValidScenario {
   const memory = networkMemoryEstimate(dtMs, populations.map((p) => ({ name: p.spec.name, size: p.spec.size, model: p.model, method: p.method })), projections.map((pr, k) => ({ ...pr, on: synapseTargets[k].variable, ...(pr.stp && !pr.delayMs ? { delayMs: 1e-9 } : {}) })));
   bytes = memory.bytes;
   checkNetworkMemory(memory, LIMITS.maxNetworkBytes);
+  if (host.maxNetworkBytes !== undefined) checkHostMemory(memory, host);
 
   const stimuliRaw = raw.stimuli ?? [];
   if (!Array.isArray(stimuliRaw)) throw new InputError('stimuli', 'must be a list of stimuli');
@@ -722,6 +745,7 @@ export function buildSimulation(raw: unknown, options?: PopulationOptions): Simu
 }
 
 /** An Experiment over `raw`, validated by this layer (the core is given the validator: it imports nothing above it). */
-export function openExperiment(raw: unknown, options: Omit<ExperimentOptions, 'raw' | 'simulation'> = {}): Experiment {
-  return Experiment.open(raw, validateScenario, options);
+export function openExperiment(raw: unknown, options: Omit<ExperimentOptions, 'raw' | 'simulation'> = {}, host?: HostLimits): Experiment {
+  // The host's limits hold for every change and reset too: the experiment validates with them.
+  return Experiment.open(raw, host ? (r) => validateScenario(r, host) : validateScenario, options);
 }

@@ -3,7 +3,9 @@
 // inhibitory population, with g shown), their delay, each projection's connection probability or
 // in-degree, and each external Poisson drive's rate. A weight applies from the next spike where the
 // loop reads it per spike, else on reset; delays and connections apply on reset, as the field says.
-import type { ProjectionSummary, ScenarioSummary } from '../../workers/simulationApi.js';
+// Above them, the network's size and its memory at its peak (the estimate the worker checks against
+// the page's limit, shown beside that limit) and the threads it runs on.
+import type { NetworkScale, ProjectionSummary, ScenarioSummary } from '../../workers/simulationApi.js';
 import type { Change, Panel, PanelHooks } from './panel.js';
 import { NumberField, formatValue, unitText } from './numberField.js';
 import { el } from './dom.js';
@@ -14,11 +16,28 @@ function around(value: number): [number, number] {
   return value >= 0 ? [0, 10 * size] : [-10 * size, 0];
 }
 
+/** "85 MB", "1.2 GB". */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1e9) return `${(bytes / 1e9).toPrecision(2)} GB`;
+  if (bytes >= 1e6) return `${Math.round(bytes / 1e6)} MB`;
+  return `${Math.max(1, Math.round(bytes / 1e3))} kB`;
+}
+
+/** The network's size and memory in words: "100,000 neurons and 10,000,000 synapses; memory about 85 MB at its peak, of the page's 1.0 GB limit". */
+export function scaleSentence(scale: NetworkScale): string {
+  const count = (x: number) => Math.round(x).toLocaleString('en-US');
+  return `${count(scale.neurons)} neurons and ${count(scale.synapses)} synapses; memory about ${formatBytes(scale.estimatedBytes)} at its peak (estimated before building), of the page's ${formatBytes(scale.limitBytes)} limit.`;
+}
+
 export function networkControls(): Panel {
   let hooks: PanelHooks;
   let host: HTMLElement;
   let list: HTMLElement;
   let gLine: HTMLElement;
+  let scaleLine: HTMLElement;
+  let memoryMeter: HTMLMeterElement;
+  let threadsSelect: HTMLSelectElement;
+  let threadsSaid: HTMLElement;
   let name = '';
   const defaults = new Map<string, number>();
 
@@ -145,6 +164,19 @@ export function networkControls(): Panel {
     gLine.textContent = gOf(s);
   }
 
+  function showScale(scale: NetworkScale | null): void {
+    scaleLine.parentElement!.hidden = !scale;
+    if (!scale) return;
+    scaleLine.textContent = scaleSentence(scale);
+    memoryMeter.max = scale.limitBytes;
+    memoryMeter.value = scale.estimatedBytes;
+    memoryMeter.title = `${formatBytes(scale.estimatedBytes)} of ${formatBytes(scale.limitBytes)}`;
+    // The core's threads are not on the page yet: the choice shows what runs.
+    threadsSelect.replaceChildren(new Option(String(scale.threads.used), String(scale.threads.used)));
+    threadsSelect.disabled = true;
+    threadsSaid.textContent = 'the page runs on one thread for now';
+  }
+
   return {
     mount(element, panelHooks) {
       hooks = panelHooks;
@@ -153,7 +185,15 @@ export function networkControls(): Panel {
       const heading = el('h2', { style: 'margin-top: 10px' }, 'Network');
       gLine = el('p', { class: 'hint', id: 'network-g' });
       list = el('div', { id: 'network-fields' });
-      host.append(heading, gLine, list);
+      const scaleBox = el('div', { id: 'network-scale' });
+      scaleLine = el('p', { id: 'network-memory', class: 'hint' });
+      memoryMeter = el('meter', { id: 'network-memory-meter', min: '0', max: '1', value: '0', 'aria-label': 'Memory of the network against the page\'s limit' });
+      const threadsRow = el('p', { class: 'hint threads-row' });
+      threadsSelect = el('select', { id: 'threads', title: 'How many threads the simulation runs on' });
+      threadsSaid = el('span', { id: 'threads-said', role: 'status' });
+      threadsRow.append(el('label', { for: 'threads' }, 'threads '), threadsSelect, ' ', threadsSaid);
+      scaleBox.append(scaleLine, memoryMeter, threadsRow);
+      host.append(heading, scaleBox, gLine, list);
       host.hidden = true;
     },
     loaded(s) {
@@ -161,6 +201,7 @@ export function networkControls(): Panel {
       name = s.name;
       host.hidden = s.projections.length === 0 && s.drives.length === 0;
       if (!host.hidden) build(s);
+      if (!host.hidden) showScale(s.scale ?? null);
     },
   };
 }

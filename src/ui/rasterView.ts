@@ -1,9 +1,11 @@
 // The spike raster panel, shown for a network (more neurons than traces): the scrolling raster
 // (rasterPlot.ts), a legend of the populations in their colours, the window (0.5-10 s, a view
-// setting a link carries) and the neuron and time under the pointer.
+// setting a link carries) and the neuron and time under the pointer. A large network's raster shows
+// the sample of neurons the worker sends (summary.scale.rasterSample), one row each in order, and
+// says so; hover, click and the trace form speak of the neurons' own numbers.
 import type { ScenarioSummary } from '../../workers/simulationApi.js';
 import type { Panel, PanelHooks } from './panel.js';
-import type { RasterPlot, RasterHover } from './rasterPlot.js';
+import type { RasterPlot, RasterHover, RasterPopulation } from './rasterPlot.js';
 import { css, populationColour } from './plotStyle.js';
 import { canvasPng, el } from './dom.js';
 import { contentWidth, isNetwork } from './summaryFacts.js';
@@ -12,10 +14,42 @@ import { contentWidth, isNetwork } from './summaryFacts.js';
 const RASTER_WINDOWS_MS = [500, 1000, 2000, 5000, 10000];
 const RASTER_HEIGHT = 240;
 
-function hoverText(at: RasterHover | null): string {
+function hoverText(at: RasterHover | null, sampled: boolean): string {
   if (!at) return 'Point at the raster to name a neuron and a time; click a row to trace that neuron.';
   const who = at.first === at.last ? `neuron ${at.first}` : `neurons ${at.first}–${at.last}`;
-  return `${at.population} ${who} at t = ${at.timeMs.toFixed(1)} ms`;
+  return `${at.population} ${who}${sampled && at.first !== at.last ? ' (those of the sample)' : ''} at t = ${at.timeMs.toFixed(1)} ms`;
+}
+
+/** The raster's rows when it shows a sample: sample row of each neuron (-1: not shown), and the populations in sample rows. */
+interface RasterSample {
+  neurons: number[];
+  rowOf: Int32Array;
+  populations: RasterPopulation[];
+}
+
+function sampleOf(s: ScenarioSummary): RasterSample | null {
+  const neurons = s.scale?.rasterSample;
+  if (!neurons) return null;
+  const rowOf = new Int32Array(s.populations.reduce((a, p) => a + p.size, 0)).fill(-1);
+  neurons.forEach((n, row) => (rowOf[n] = row));
+  let offset = 0;
+  const populations = s.populations.map((p) => {
+    const size = neurons.filter((n) => n >= p.offset && n < p.offset + p.size).length;
+    const row = { name: p.name, role: p.role, offset, size };
+    offset += size;
+    return row;
+  });
+  return { neurons, rowOf, populations };
+}
+
+/** "Showing 1,000 of 100,000 neurons, sampled evenly (one in every 100 of each population: 800 of 80,000 in E, ...)...". */
+function sampleSentence(s: ScenarioSummary, sample: RasterSample): string {
+  const count = (x: number) => x.toLocaleString('en-US');
+  const total = s.populations.reduce((a, p) => a + p.size, 0);
+  const strides = new Set(sample.populations.map((p, k) => Math.round(s.populations[k].size / Math.max(1, p.size))));
+  const every = strides.size === 1 ? `one in every ${count([...strides][0])} of each population: ` : '';
+  const parts = sample.populations.map((p, k) => `${count(p.size)} of ${count(s.populations[k].size)} in ${p.name}`).join(', ');
+  return `Showing ${count(sample.neurons.length)} of ${count(total)} neurons, sampled evenly (${every}${parts}); only their spikes are sent to the page. The statistics below are over all ${count(total)}.`;
 }
 
 export function rasterView(): Panel {
@@ -33,6 +67,35 @@ export function rasterView(): Panel {
   let traceWho: HTMLSelectElement;
   let traceNeuron: HTMLInputElement;
   let traceSaid: HTMLElement;
+  let sampleSaid: HTMLElement;
+  /** The sample shown, when the network is too large to show whole. */
+  let sample: RasterSample | null = null;
+
+  /** A hovered row in the neurons' own numbers (a sampled raster's rows are the sample's). */
+  function ownNumbers(at: RasterHover | null): RasterHover | null {
+    if (!at || !sample || !summary) return at;
+    const k = sample.populations.findIndex((p) => p.name === at.population);
+    const offset = summary.populations[k].offset;
+    const own = (i: number) => sample!.neurons[sample!.populations[k].offset + i] - offset;
+    return { ...at, first: own(at.first), last: own(at.last) };
+  }
+
+  /** A frame's spikes in the sample's rows (the worker sends the traced neurons' too: they have no row). */
+  function inRows(timeMs: Float64Array, neuron: Int32Array): { timeMs: Float64Array; neuron: Int32Array } {
+    if (!sample) return { timeMs, neuron };
+    const { rowOf } = sample;
+    let n = 0;
+    for (let i = 0; i < neuron.length; i++) if (rowOf[neuron[i]] >= 0) n++;
+    const times = new Float64Array(n);
+    const rows = new Int32Array(n);
+    for (let i = 0, j = 0; i < neuron.length; i++) {
+      const row = rowOf[neuron[i]];
+      if (row < 0) continue;
+      times[j] = timeMs[i];
+      rows[j++] = row;
+    }
+    return { timeMs: times, neuron: rows };
+  }
 
   /** Trace a neuron of a population from now on: the membrane plot follows it. */
   async function trace(population: string, neuron: number): Promise<void> {
@@ -49,7 +112,7 @@ export function rasterView(): Panel {
   function restart(): void {
     waiting = [];
     if (!summary || section.hidden || !plot) return;
-    plot.reset(summary.populations, windowMs); // a new window starts empty, from now on
+    plot.reset(sample?.populations ?? summary.populations, windowMs); // a new window starts empty, from now on
     plot.setNow(0);
     labelledAt = -Infinity;
     plot.render();
@@ -59,8 +122,8 @@ export function rasterView(): Panel {
   function ensurePlot(): void {
     // PixiJS comes with the raster's own chunk: a page that never shows a network never loads it.
     creating ??= import('./rasterPlot.js').then(({ RasterPlot }) => RasterPlot.create(canvasHost, contentWidth(canvasHost), RASTER_HEIGHT, (at) => {
-      under = at;
-      hover.textContent = hoverText(at);
+      under = ownNumbers(at);
+      hover.textContent = hoverText(under, sample !== null);
     })).then((made) => {
       plot = made;
       const held = waiting;
@@ -101,8 +164,10 @@ export function rasterView(): Panel {
       canvasHost.addEventListener('click', () => {
         if (under) void trace(under.population, under.first);
       });
-      section.append(head, canvasHost, hover, form);
-      hover.textContent = hoverText(null);
+      sampleSaid = el('p', { id: 'raster-sample', class: 'hint' });
+      sampleSaid.hidden = true;
+      section.append(head, sampleSaid, canvasHost, hover, form);
+      hover.textContent = hoverText(null, false);
       section.hidden = true;
       windowMs = hooks.view.get().rasterWindowMs;
       showWindow(windowMs);
@@ -118,6 +183,9 @@ export function rasterView(): Panel {
       summary = s;
       section.hidden = !isNetwork(s);
       if (section.hidden) return;
+      sample = sampleOf(s);
+      sampleSaid.hidden = !sample;
+      sampleSaid.textContent = sample ? sampleSentence(s, sample) : '';
       ensurePlot();
       restart();
       traceWho.replaceChildren(...s.populations.map((p) => new Option(p.name, p.name)));
@@ -126,18 +194,19 @@ export function rasterView(): Panel {
           const item = el('span');
           const key = el('span', { class: 'key dot' });
           key.style.background = css(populationColour(s.populations, k));
-          item.append(key, `${p.name}${p.role ? ` (${p.role})` : ''}: ${p.size} neurons`);
+          item.append(key, `${p.name}${p.role ? ` (${p.role})` : ''}: ${p.size.toLocaleString('en-US')} neurons`);
           return item;
         }),
       );
     },
     frame(frame) {
       if (section.hidden) return;
+      const spikes = inRows(frame.spikes.timeMs, frame.spikes.neuron);
       if (!plot) {
-        waiting.push({ timeMs: frame.spikes.timeMs.slice(), neuron: frame.spikes.neuron.slice(), endMs: frame.endMs });
+        waiting.push({ timeMs: spikes.timeMs.slice(), neuron: spikes.neuron.slice(), endMs: frame.endMs });
         return;
       }
-      plot.frame(frame.spikes.timeMs, frame.spikes.neuron, frame.endMs);
+      plot.frame(spikes.timeMs, spikes.neuron, frame.endMs);
       // The time labels follow at most four times a second (each new label is a new texture).
       const now = performance.now();
       if (now - labelledAt > 250) {

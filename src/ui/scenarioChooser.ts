@@ -8,7 +8,7 @@ import type { Panel, PanelHooks } from './panel.js';
 import { el } from './dom.js';
 
 /** The presets the page offers, in the order a student meets them. */
-export const PAGE_PRESETS = ['single-lif', 'single-hh', 'lif-vs-hh', 'cuba', 'cobahh', 'brunel-j0.25'] as const;
+export const PAGE_PRESETS = ['single-lif', 'single-hh', 'lif-vs-hh', 'cuba', 'cobahh', 'brunel-j0.25', 'brunel-100k'] as const;
 
 
 export function scenarioChooser(): Panel {

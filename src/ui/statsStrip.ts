@@ -2,7 +2,8 @@
 // window), the mean rate, the ISI CV, the Fano factor and a histogram of the interspike
 // intervals, as the worker computes them (src/core/record/windowStats.ts: the CLI's definitions).
 // A table, so a screen reader reads it as one; the histogram is a small SVG with its counts in
-// words. Shown for a network, and for a single neuron once it has fired twice.
+// words. Shown for a network, and for a single neuron once it has fired twice. Computed over every
+// neuron, also where the raster shows a sample (the caption says so).
 import type { ScenarioSummary, WindowStats } from '../../workers/simulationApi.js';
 import type { Panel } from './panel.js';
 import { addStyleOnce, el } from './dom.js';
@@ -57,7 +58,9 @@ export function statsStrip(): Panel {
   function draw(stats: WindowStats): void {
     if (!summary) return;
     const s = summary;
-    caption.textContent = `Last ${Math.round(stats.stopMs - stats.startMs)} ms (t = ${stats.startMs.toFixed(0)}–${stats.stopMs.toFixed(0)} ms), per population`;
+    // A large network's raster shows a sample; these figures are the worker's, over every neuron.
+    const over = s.scale?.rasterSample ? `, over all ${s.scale.neurons.toLocaleString('en-US')} neurons (not only the raster's sample)` : '';
+    caption.textContent = `Last ${Math.round(stats.stopMs - stats.startMs)} ms (t = ${stats.startMs.toFixed(0)}–${stats.stopMs.toFixed(0)} ms), per population${over}`;
     body.replaceChildren(
       ...stats.populations.map((p, k) => {
         const row = el('tr', { 'data-population': p.name });

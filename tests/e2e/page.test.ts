@@ -327,7 +327,7 @@ describe('the controls (Chromium)', () => {
     const { page, problems } = await openPage();
     try {
       const options = () => page.locator('#preset option').evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value));
-      await expect.poll(options).toEqual(['single-lif', 'single-hh', 'lif-vs-hh', 'cuba', 'cobahh', 'brunel-j0.25']);
+      await expect.poll(options).toEqual(['single-lif', 'single-hh', 'lif-vs-hh', 'cuba', 'cobahh', 'brunel-j0.25', 'brunel-100k']);
       await page.locator('#preset').selectOption('single-hh');
       await scenarioShown(page, /Hodgkin-Huxley/);
       const ended = await runEnded(page);
