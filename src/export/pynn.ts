@@ -1,4 +1,4 @@
-// A scenario as a PyNN script (PyNN 0.10), for NEST, which scales over many machines with MPI.
+// A scenario as a PyNN script (PyNN 0.10), for NEST or NEURON, which scale over many machines with MPI.
 // PyNN describes neurons by standard cell types, not by equations, so only models with a standard
 // counterpart translate, each with its units converted (our model files use mV, ms, nA, MOhm, pF, nS;
 // PyNN uses mV, ms, nA, nF, uS). Everything else is refused with the reason.
@@ -78,6 +78,18 @@ const CELLS: Record<string, CellMapping> = {
     receptor: () => null,
     state: { v: ['v', () => 1], w: ['w', () => 1e-3] }, // w: pA -> nA
   },
+};
+
+/**
+ * PyNN 0.10's NEURON cells start their synapses at zero whatever initialize() says (their memb_init
+ * sets v only), so an exported script sets these after NEURON's initialisation: PyNN's name, the
+ * cell's synapse, its state variable and the sign (PyNN's ExpISyn holds the outward current).
+ */
+const NEURON_SYNAPSE_STATE: Record<string, [string, string, number]> = {
+  gsyn_exc: ['esyn', 'g', 1],
+  gsyn_inh: ['isyn', 'g', 1],
+  isyn_exc: ['esyn', 'i', -1],
+  isyn_inh: ['isyn', 'i', -1],
 };
 
 const py = (x: number) => (Number.isInteger(x) ? `${x}.0` : String(Number(x.toPrecision(12))));
@@ -209,17 +221,26 @@ export function pynnScript(raw: unknown): string {
   const lines: string[] = [];
   lines.push(`# ${scenario.name ?? 'SpikeBridge scenario'}, exported from SpikeBridge for PyNN 0.10.`);
   lines.push('# Run with NEST: python3 this_file.py nest   (or: neuron, brian2; mock checks the script without simulating)');
-  lines.push('# Units are PyNN\'s: mV, ms, nA, nF, uS. It prints one JSON line: spike counts and mean rates.');
+  lines.push('# On several processes (NEST or NEURON, with mpi4py): mpirun -np 4 python3 this_file.py nest');
+  lines.push('# Units are PyNN\'s: mV, ms, nA, nF, uS. It prints one JSON line: spike counts and mean rates');
+  lines.push('# (process 0 does, for all processes; under MPI each process also says its share on standard error).');
   lines.push('import importlib, json, sys');
   lines.push('from pyNN.random import NumpyRNG, RandomDistribution');
   lines.push('from pyNN.parameters import Sequence');
-  lines.push("sim = importlib.import_module('pyNN.' + (sys.argv[1] if len(sys.argv) > 1 else 'nest'))");
-  lines.push(`sim.setup(timestep=${py(dt)}, min_delay=${py(dt)})`);
+  lines.push("backend = sys.argv[1] if len(sys.argv) > 1 else 'nest'");
+  lines.push("sim = importlib.import_module('pyNN.' + backend)");
+  lines.push('# The shortest delay is one step, as in SpikeBridge (a spike arrives on the next step). NEURON\'s parallel');
+  lines.push('# solver refuses a delay of exactly one step (it wants more by 1e-10 ms); one a nanosecond longer still');
+  lines.push('# arrives on the next step, as NEURON delivers the events due within half a step.');
+  lines.push(`step_delay = ${py(dt)} + (1e-6 if backend == 'neuron' else 0.0)`);
+  lines.push(`sim.setup(timestep=${py(dt)}, min_delay=step_delay)`);
   lines.push(`rng = NumpyRNG(seed=${scenario.seed})  # PyNN's own random stream: the same statistics, not the same draws`);
   lines.push('');
   const synapseCells = valid.populations.map((_, k) => synapseCell(valid, k));
   const cells = valid.populations.map((p, k) => (p.spec.spikes ? null : (synapseCells[k]?.mapping ?? mapping(valid, k))));
   const P = (name: string) => `P_${pyName(name)}`;
+  const neuronSynapseStates: string[] = [];
+  const atLeastStep = (delayMs: number) => (delayMs <= dt ? 'step_delay' : py(delayMs));
   valid.populations.forEach((pop, k) => {
     if (pop.spec.spikes) {
       lines.push(`${P(pop.spec.name)} = ${spikeSourcePopulation(valid, k)}`);
@@ -236,6 +257,11 @@ export function pynnScript(raw: unknown): string {
       const f = unit(values);
       const v = typeof value === 'number' ? py(value * f) : 'uniform' in value ? `RandomDistribution('uniform', (${py(value.uniform[0] * f)}, ${py(value.uniform[1] * f)}), rng=rng)` : `RandomDistribution('normal', (${py(value.normal[0] * f)}, ${py(value.normal[1] * Math.abs(f))}), rng=rng)`;
       lines.push(`${P(pop.spec.name)}.initialize(${target}=${v})`);
+      const synapse = NEURON_SYNAPSE_STATE[target];
+      if (synapse) {
+        const [object, variable, sign] = synapse;
+        neuronSynapseStates.push(`    for _cell in ${P(pop.spec.name)}:`, `        _cell._cell.${object}.${variable} = ${sign < 0 ? '-' : ''}_cell._cell.${target}_init`);
+      }
     }
     lines.push(`${P(pop.spec.name)}.record('spikes')`);
   });
@@ -251,7 +277,7 @@ export function pynnScript(raw: unknown): string {
     const weight = typeof pr.weight === 'number' ? py(w(pr.weight)) : 'normal' in pr.weight ? `RandomDistribution('normal', (${py(w(pr.weight.normal[0]))}, ${py(Math.abs(w(pr.weight.normal[1])))}), rng=rng)` : `RandomDistribution('uniform', (${py(w(pr.weight.uniform[0]))}, ${py(w(pr.weight.uniform[1]))}), rng=rng)`;
     // PyNN needs delays of at least one step; SpikeBridge's zero delay is the next step too.
     const d = pr.delayMs ?? 0;
-    const delay = typeof d === 'number' ? py(Math.max(dt, d)) : `RandomDistribution('uniform', (${py(Math.max(dt, d.uniform[0]))}, ${py(Math.max(dt, d.uniform[1]))}), rng=rng)`;
+    const delay = typeof d === 'number' ? atLeastStep(d) : `RandomDistribution('uniform', (${atLeastStep(d.uniform[0])}, ${atLeastStep(d.uniform[1])}), rng=rng)`;
     const self = pr.source === pr.target;
     const c = pr.connect;
     const allowSelf = (x: { allowSelf?: boolean }) => (self ? `, allow_self_connections=${x.allowSelf === false ? 'False' : 'True'}` : '');
@@ -305,7 +331,7 @@ export function pynnScript(raw: unknown): string {
         const values = Object.fromEntries(valid.populations[p].model.parameterNames.map((n, j) => [n, valid.populations[p].parameters[j]]));
         // C independent sources of rate r sum to one Poisson source of rate C r per neuron.
         lines.push(`_drive${k} = sim.Population(${valid.populations[p].spec.size}, sim.SpikeSourcePoisson(rate=${py(st.sources * st.rateHz)}))`);
-        lines.push(`sim.Projection(_drive${k}, ${P(st.population)}, sim.OneToOneConnector(), sim.StaticSynapse(weight=${py(m.weight(st.on, st.weight, values))}, delay=${py(dt)}), receptor_type='${receptor}')`);
+        lines.push(`sim.Projection(_drive${k}, ${P(st.population)}, sim.OneToOneConnector(), sim.StaticSynapse(weight=${py(m.weight(st.on, st.weight, values))}, delay=step_delay), receptor_type='${receptor}')`);
         break;
       }
       default:
@@ -314,14 +340,28 @@ export function pynnScript(raw: unknown): string {
   });
 
   lines.push('');
-  lines.push(`sim.run(${py(scenario.durationMs)})`);
-  lines.push('result = []');
-  for (const pop of valid.populations) {
-    lines.push(`_trains = ${P(pop.spec.name)}.get_data().segments[0].spiketrains`);
-    lines.push(`_count = sum(len(s) for s in _trains)`);
-    lines.push(`result.append({"name": ${JSON.stringify(pop.spec.name)}, "size": ${pop.spec.size}, "spikeCount": int(_count), "meanRateHz": _count / ${pop.spec.size} / ${py(scenario.durationMs / 1000)}})`);
+  if (neuronSynapseStates.length > 0) {
+    lines.push("if backend == 'neuron':");
+    lines.push('    # PyNN\'s NEURON cells start their synapses at zero whatever initialize() said: sim.run(0) lets NEURON');
+    lines.push('    # initialise, then the synapses of this process\'s neurons take their initial values before the first step.');
+    lines.push('    sim.run(0.0)');
+    lines.push(...neuronSynapseStates);
   }
-  lines.push('print(json.dumps({"populations": result}))');
+  lines.push(`sim.run(${py(scenario.durationMs)})`);
+  // Under MPI each process simulates its share of every population: the counts are gathered on
+  // process 0 (get_spike_counts gathers there), which alone prints the result.
+  lines.push('result = []');
+  lines.push('share = {}');
+  for (const pop of valid.populations) {
+    const name = JSON.stringify(pop.spec.name);
+    lines.push(`_count = sum(${P(pop.spec.name)}.get_spike_counts().values())`);
+    lines.push(`result.append({"name": ${name}, "size": ${pop.spec.size}, "spikeCount": int(_count), "meanRateHz": _count / ${pop.spec.size} / ${py(scenario.durationMs / 1000)}})`);
+    lines.push(`share[${name}] = {"neurons": int(${P(pop.spec.name)}.local_size), "spikeCount": int(sum(${P(pop.spec.name)}.get_spike_counts(gather=False).values()))}`);
+  }
+  lines.push('if sim.num_processes() > 1:');
+  lines.push('    sys.stderr.write(json.dumps({"process": sim.rank(), "processes": sim.num_processes(), "share": share}) + "\\n")');
+  lines.push('if sim.rank() == 0:');
+  lines.push('    print(json.dumps({"populations": result}))');
   lines.push('sim.end()');
   return lines.join('\n') + '\n';
 }

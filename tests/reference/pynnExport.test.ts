@@ -31,8 +31,8 @@ describe('exported to PyNN', () => {
     expect(lif).toContain('sim.DCSource(amplitude=2.5, start=50.0, stop=450.0)');
     const cuba = pynnScript(preset('cuba'));
     // ge jumps 1.62 mV and enters as ge / tau_m: a current of 1.62 mV / 10 MOhm = 0.162 nA; gi -9 mV: -0.9 nA
-    expect(cuba).toMatch(/StaticSynapse\(weight=0\.162, delay=0\.1\), receptor_type='excitatory'/);
-    expect(cuba).toMatch(/StaticSynapse\(weight=-0\.9, delay=0\.1\), receptor_type='inhibitory'/);
+    expect(cuba).toMatch(/StaticSynapse\(weight=0\.162, delay=step_delay\), receptor_type='excitatory'/);
+    expect(cuba).toMatch(/StaticSynapse\(weight=-0\.9, delay=step_delay\), receptor_type='inhibitory'/);
     expect(cuba).toContain('sim.FixedProbabilityConnector(0.02');
     const cobahh = pynnScript(preset('cobahh'));
     // 200 pF, 10 nS leak, 20000 nS Na, 6000 nS K: PyNN's COBAHH benchmark values in nF and uS
