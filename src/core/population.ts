@@ -11,7 +11,7 @@ import { exprel, symbolsOf } from './codegen/expression.js';
 import { parameterEvaluator, type LoadedModel, type MethodName } from './model/loadModel.js';
 import type { Stimulus } from './stimulus/stimuli.js';
 import type { VoltageClamp } from './stimulus/clamp.js';
-import { Random, type PoissonTable } from './random.js';
+import { BlockNormals, blockSeed, Random, RANDOM_BLOCK_NEURONS, type PoissonTable } from './random.js';
 import type { SpikeRecorder, SpikeRecorderSnapshot } from './record/recorders.js';
 import { ArrivalRing, type InstantInput } from './network/arrivalRing.js';
 import { linearTerms } from './codegen/kernel.js';
@@ -44,6 +44,12 @@ function packed<T>(items: T[]): T[] {
 /** How a population may run: `wasm: false` keeps the JS kernel (for comparison and benchmarks). */
 export interface PopulationOptions {
   wasm?: boolean;
+  /**
+   * This population holds neurons [start, start + size) of a population of fullSize (one thread's
+   * share of a run split across threads, parallel/partition.ts). Initial values are drawn for
+   * the whole population and this part kept; per-step random streams follow blocks of neurons.
+   */
+  slice?: { start: number; fullSize: number };
 }
 
 /** What the steps change in a population, copied so a stretch of steps can be run again exactly. */
@@ -90,8 +96,8 @@ export class Population {
   /** White noise drawn inside the kernel: summed variance per neuron, its scale for dt, RNG state. */
   private noiseVariance: Float64Array | null = null;
   private noiseScale = new Float64Array(0);
-  private noiseRandom: Random | null = null;
-  private readonly noiseScratch = new Float64Array(1024);
+  private noiseRandom: BlockNormals | null = null;
+  private readonly noiseScratch = new Float64Array(RANDOM_BLOCK_NEURONS);
   /** Stimuli whose input is the same every step, and white noise drawn in the kernel (its mean is static), in the order added. */
   private readonly staticStimuli: Stimulus[] = [];
   private readonly dynamicStimuli: Stimulus[] = [];
@@ -105,7 +111,8 @@ export class Population {
   private ringData: Float64Array[] = [];
   /** Projections without delay onto this population: in WebAssembly it holds their synapses and adds their events. */
   private readonly instantInputs: InstantInput[] = [];
-  private readonly poissonInputs: { variable: number; targets: Int32Array; meanPerMs: number; weight: number; random: Random; dt: number; table: PoissonTable | null }[] = [];
+  /** Each Poisson input draws from one stream per block of RANDOM_BLOCK_NEURONS neurons (random.ts), for the targets in that block. */
+  private readonly poissonInputs: { variable: number; blocks: { targets: Int32Array; random: Random }[]; meanPerMs: number; weight: number; dt: number; table: PoissonTable | null }[] = [];
   /** Exact propagators for partial steps (spikes and refractory ends inside a step). */
   readonly prop: (h: number, pinned: boolean) => Float64Array;
   private partial: PropagatorSeries | null = null;
@@ -123,15 +130,23 @@ export class Population {
     readonly spikes: SpikeRecorder,
     private readonly options: PopulationOptions = {},
   ) {
-    const ns = model.stateNames.length;
     const initial = new PointEvaluator(model).initialState(parameters);
     this.state = packed(model.stateNames.map((_, k) => new Float64Array(size).fill(initial[k])));
     const random = new Random(seed);
+    // A slice draws the whole population's initial values (one stream in neuron order) and keeps its part.
+    const first = options.slice?.start ?? 0;
+    const all = options.slice?.fullSize ?? size;
+    const drawn = options.slice ? new Float64Array(all) : null;
     for (const [name, value] of Object.entries(initialOverrides)) {
       const x = this.state[model.stateNames.indexOf(name)];
-      if (typeof value === 'number') x.fill(value);
-      else if ('uniform' in value) for (let i = 0; i < size; i++) x[i] = value.uniform[0] + (value.uniform[1] - value.uniform[0]) * random.uniform();
-      else for (let i = 0; i < size; i++) x[i] = value.normal[0] + value.normal[1] * random.normal();
+      if (typeof value === 'number') {
+        x.fill(value);
+        continue;
+      }
+      const into = drawn ?? x;
+      if ('uniform' in value) for (let i = 0; i < all; i++) into[i] = value.uniform[0] + (value.uniform[1] - value.uniform[0]) * random.uniform();
+      else for (let i = 0; i < all; i++) into[i] = value.normal[0] + value.normal[1] * random.normal();
+      if (drawn) x.set(drawn.subarray(first, first + size));
     }
     this.input = new Float64Array(size);
     this.staticInput = new Float64Array(size);
@@ -157,7 +172,8 @@ export class Population {
     this.kernel ??= kernelFor(this.model, this.method, { noise: this.noiseVariance !== null, arrivals: this.rings.map((r) => r.variable) });
     if (!this.wasmTried) {
       this.wasmTried = true;
-      if (this.method === 'exact' && this.options.wasm !== false && wasmEligible(this.model, this.noiseVariance !== null, this.size)) this.moveToWasm();
+      // A slice runs the loop the whole population would run (eligibility by the whole size), so its numbers are the same.
+      if (this.method === 'exact' && this.options.wasm !== false && this.size > 0 && wasmEligible(this.model, this.noiseVariance !== null, this.options.slice?.fullSize ?? this.size)) this.moveToWasm();
     }
     // sigma is the std of the current averaged over 1 ms: a step of dt draws sigma * sqrt(1 ms / dt).
     if (this.noiseVariance) {
@@ -198,7 +214,10 @@ export class Population {
       // Independent white noises add their variances; the means join the static input.
       if (!this.noiseVariance) {
         this.noiseVariance = new Float64Array(this.size);
-        this.noiseRandom = new Random(noise.seed);
+        // The kernel asks for normals a block of noiseScratch.length (= RANDOM_BLOCK_NEURONS) neurons at a time.
+        const first = this.options.slice?.start ?? 0;
+        if (first % RANDOM_BLOCK_NEURONS !== 0) throw new Error('internal: a slice with white noise starts at a block boundary');
+        this.noiseRandom = new BlockNormals(noise.seed, first / RANDOM_BLOCK_NEURONS, Math.ceil(this.size / RANDOM_BLOCK_NEURONS));
       }
       for (let k = 0; k < noise.targets.length; k++) this.noiseVariance[noise.targets[k]] += noise.sigma[k] * noise.sigma[k];
       this.preparedDt = NaN;
@@ -339,9 +358,19 @@ export class Population {
     this.generator = generator;
   }
 
+  /** Every random stream the population draws from itself, in a fixed order. */
+  private randomStreams(): Random[] {
+    return [...(this.noiseRandom?.streams ?? []), ...this.poissonInputs.flatMap((p) => p.blocks.map((b) => b.random))];
+  }
+
+  /** The first neuron this population holds of the whole population (0 unless it is one thread's slice). */
+  get sliceStart(): number {
+    return this.options.slice?.start ?? 0;
+  }
+
   /** Copy what the steps change (state, refractory ends, pending arrivals, own random streams, spike records). */
   save(into: PopulationSnapshot | null): PopulationSnapshot {
-    const randoms = [this.noiseRandom, ...this.poissonInputs.map((p) => p.random)].filter((r): r is Random => r !== null);
+    const randoms = this.randomStreams();
     const s: PopulationSnapshot = into ?? {
       state: this.state.map((x) => new Float64Array(x.length)),
       refractoryUntil: new Float64Array(this.size),
@@ -358,8 +387,19 @@ export class Population {
     return s;
   }
 
+  /** Take over what the steps changed in `other`, the same population in another simulation of the same scenario. */
+  adopt(other: Population): void {
+    this.state.forEach((x, k) => x.set(other.state[k]));
+    this.refractoryUntil.set(other.refractoryUntil);
+    this.rings.forEach((r, k) => r.data.set(other.rings[k].data));
+    const mine = this.randomStreams();
+    other.randomStreams().forEach((r, k) => Object.assign(mine[k], saveNumbers(r, {})));
+    this.spikes.adopt(other.spikes);
+    if (this.generator && other.generator) this.generator.restore(other.generator.save());
+  }
+
   restore(s: PopulationSnapshot): void {
-    const randoms = [this.noiseRandom, ...this.poissonInputs.map((p) => p.random)].filter((r): r is Random => r !== null);
+    const randoms = this.randomStreams();
     // Into the arrays in place: with the WebAssembly kernel they are views of its memory.
     this.state.forEach((x, k) => x.set(s.state[k]));
     this.refractoryUntil.set(s.refractoryUntil);
@@ -450,7 +490,19 @@ export class Population {
 
   /** C independent Poisson sources of rate rateHz per target, each spike adding weight to a variable. */
   addPoissonInput(variable: number, targets: Int32Array, sources: number, rateHz: number, weight: number, seed: number): void {
-    this.poissonInputs.push({ variable, targets, meanPerMs: (sources * rateHz) / 1000, weight, random: new Random(seed), dt: NaN, table: null });
+    // `targets` are neurons of the whole population; a slice keeps its own, grouped by block in
+    // their given order, each block drawing from its own stream (random.ts blockSeed).
+    const first = this.sliceStart;
+    const byBlock = new Map<number, number[]>();
+    for (const j of targets) {
+      if (j < first || j >= first + this.size) continue;
+      const b = Math.floor(j / RANDOM_BLOCK_NEURONS);
+      let list = byBlock.get(b);
+      if (!list) byBlock.set(b, (list = []));
+      list.push(j - first);
+    }
+    const blocks = [...byBlock.entries()].sort((a, b) => a[0] - b[0]).map(([b, list]) => ({ targets: Int32Array.from(list), random: new Random(blockSeed(seed, b)) }));
+    this.poissonInputs.push({ variable, blocks, meanPerMs: (sources * rateHz) / 1000, weight, dt: NaN, table: null });
   }
 
   /** Change the k-th Poisson input's rate and weight from the next step; its random stream goes on. */
@@ -478,15 +530,17 @@ export class Population {
         // A table for the usual small means; large means draw directly (PTRS).
         input.table = input.meanPerMs * dt < 30 ? Random.poissonTable(input.meanPerMs * dt) : null;
       }
-      const { table, random, targets } = input;
+      const { table } = input;
       const lambda = input.meanPerMs * dt;
-      const counts = this.scratchCounts.length >= targets.length ? this.scratchCounts : (this.scratchCounts = new Int32Array(targets.length));
-      if (table) random.fillPoisson(counts, targets.length, table);
-      else for (let k = 0; k < targets.length; k++) counts[k] = random.poisson(lambda);
-      for (let k = 0; k < targets.length; k++) {
-        const j = targets[k];
-        const events = counts[k];
-        if (events > 0 && !(clamped && R[j] > t)) x[j] += events * input.weight;
+      for (const { random, targets } of input.blocks) {
+        const counts = this.scratchCounts.length >= targets.length ? this.scratchCounts : (this.scratchCounts = new Int32Array(targets.length));
+        if (table) random.fillPoisson(counts, targets.length, table);
+        else for (let k = 0; k < targets.length; k++) counts[k] = random.poisson(lambda);
+        for (let k = 0; k < targets.length; k++) {
+          const j = targets[k];
+          const events = counts[k];
+          if (events > 0 && !(clamped && R[j] > t)) x[j] += events * input.weight;
+        }
       }
     }
   }
@@ -530,7 +584,9 @@ export class Population {
       }
       return;
     }
-    this.kernel!.step(this.size, t, dt, this.state, this.input, this.parameters, this.refractoryUntil, this.K, this.KP, this.prop, this.spikes, this.noiseScale, this.noiseRandom!, this.noiseScratch, this.ringData, slot * this.size);
+    this.noiseRandom?.restart();
+    // The kernel calls fillNormal on what it is given, a block at a time: BlockNormals serves each block from its own stream.
+    this.kernel!.step(this.size, t, dt, this.state, this.input, this.parameters, this.refractoryUntil, this.K, this.KP, this.prop, this.spikes, this.noiseScale, this.noiseRandom as unknown as Random, this.noiseScratch, this.ringData, slot * this.size);
   }
 
   /**

@@ -267,3 +267,37 @@ export class Random {
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
+
+/**
+ * Random draws made every step (Poisson inputs, white noise drawn in the kernel) come from one
+ * stream per block of this many neurons of a population, never one per thread: a run split
+ * across threads at block boundaries draws the very same numbers as a run on one thread.
+ */
+export const RANDOM_BLOCK_NEURONS = 1024;
+
+/**
+ * The seed of block `block`'s stream for a population-wide seed. Block 0 keeps the seed itself,
+ * so a population of at most RANDOM_BLOCK_NEURONS neurons draws what it drew before blocks.
+ */
+export function blockSeed(seed: number, block: number): number {
+  return block === 0 ? seed : streamSeed(seed, 0x40000000 + block);
+}
+
+/**
+ * Standard normals for a kernel that asks for them a block of neurons at a time (blocks of
+ * RANDOM_BLOCK_NEURONS from the first neuron it holds): the k-th call of a step is served by the
+ * stream of block firstBlock + k. `restart()` before each step.
+ */
+export class BlockNormals {
+  readonly streams: Random[] = [];
+  private cursor = 0;
+  constructor(seed: number, readonly firstBlock: number, blocks: number) {
+    for (let b = 0; b < blocks; b++) this.streams.push(new Random(blockSeed(seed, firstBlock + b)));
+  }
+  restart(): void {
+    this.cursor = 0;
+  }
+  fillNormal(out: Float64Array, n = out.length): void {
+    this.streams[this.cursor++].fillNormal(out, n);
+  }
+}

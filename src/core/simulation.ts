@@ -18,7 +18,9 @@ export const INPUT_TRACE = 'I_input';
 export type CurrentStimulusSpec = Exclude<StimulusSpec, { type: 'poissonInput' | 'voltageClamp' }>;
 import { streamSeed } from './random.js';
 import { Population, type PopulationOptions, type PopulationSnapshot } from './population.js';
-import { Projection, ShortTermPlasticity } from './network/projection.js';
+import { Projection, ShortTermPlasticity, type SpikeSourceView } from './network/projection.js';
+import { sliceCsr } from './parallel/sliceCsr.js';
+import { sliceStimulus } from './parallel/sliceStimulus.js';
 import { SpikeGenerator } from './network/spikeSource.js';
 import { connect } from './network/connectivity.js';
 import { Random } from './random.js';
@@ -44,10 +46,15 @@ export interface Frame {
   traces: TraceFrame[];
 }
 
-/** Build a projection's synapses (CSR), weights and delays, and hook it to the target's ring. */
-function buildProjection(spec: ProjectionSpec, index: number, source: Population, target: Population, dtMs: number, seed: number, synapse: { variable: string; weightScale: number }): Projection {
+/**
+ * Build a projection's synapses (CSR), weights and delays, and hook it to the target's ring. On one
+ * thread of a run split across threads (`targetFullSize` above target.size), the whole
+ * projection is built as on one thread (the same random streams) and the synapses onto the
+ * target's slice kept, in their order, with target indices local to the slice.
+ */
+function buildProjection(spec: ProjectionSpec, index: number, source: SpikeSourceView, target: Population, dtMs: number, seed: number, synapse: { variable: string; weightScale: number }, targetFullSize = target.size): Projection {
   const field = `projections[${index}]`;
-  const csr = connect(spec.connect, source.size, target.size, source === target, seed, `${field}.connect`);
+  let csr = connect(spec.connect, source.size, targetFullSize, spec.source === spec.target, seed, `${field}.connect`);
   const n = csr.targets.length;
   const random = new Random(seed ^ 0x5bd1e995);
   const draw = (value: number | { normal: [number, number] } | { uniform: [number, number] }): number | Float32Array => {
@@ -65,7 +72,12 @@ function buildProjection(spec: ProjectionSpec, index: number, source: Population
   let weight = draw(spec.weight);
   // Synapse kinetics: the weight is the waveform's peak, so the increment is scaled (exponential: 1).
   if (synapse.weightScale !== 1) weight = typeof weight === 'number' ? weight * synapse.weightScale : weight.map((w) => w * synapse.weightScale);
-  const delayMs = draw(spec.delayMs ?? 0);
+  let delayMs = draw(spec.delayMs ?? 0);
+  if (targetFullSize !== target.size || target.sliceStart !== 0) {
+    const kept = sliceCsr(csr, target.sliceStart, target.size, [weight, delayMs]);
+    csr = kept.csr;
+    [weight, delayMs] = kept.perSynapse as [number | Float32Array, number | Float32Array];
+  }
   const longest = typeof delayMs === 'number' ? delayMs : delayMs.reduce((a, b) => Math.max(a, b), 0);
   const variable = target.model.stateNames.indexOf(synapse.variable);
   const name = spec.name ?? `${spec.source}->${spec.target}`;
@@ -113,6 +125,11 @@ interface Snapshot {
   stp: (Float64Array[] | null)[];
 }
 
+/** One thread's part of a run split across threads (parallel/partition.ts): neurons [start, start + size) of each population. */
+export interface SliceOptions {
+  slices: { start: number; size: number }[];
+}
+
 export class Simulation {
   readonly scenario: Scenario;
   readonly populations: Population[];
@@ -125,14 +142,19 @@ export class Simulation {
   readonly warnings: StepSizeWarning[];
   private readonly traces: TraceRecorder[];
   private readonly traceEverySteps: number;
-  private stepIndex = 0;
+  protected stepIndex = 0;
   private readonly totalSteps: number;
   /** A run without end (the page's free run): advance() goes past the duration, done stays false. */
-  private openEnded = false;
+  protected openEnded = false;
   /** The input current in force (stimuli and poke; not synapses) of traced neurons, sampled with the traces. */
   private readonly inputTraces: { recorder: TraceRecorder; population: Population }[] = [];
   private drainedUpToMs = 0;
   private traceStartMs = 0;
+  /**
+   * On one thread of a run split across threads: what each projection reads of its source, the
+   * spikes every thread fired in the step, gathered (parallel/threadBody.ts fills them).
+   */
+  readonly gathered: { size: number; spikes: { stepNeurons: Int32Array; stepTimes: Float64Array; stepCount: number } }[] | null = null;
   /** Check for blow-ups at least this often (steps). */
   private readonly healthEverySteps: number;
   /** Take a snapshot at a passing check once this many steps have gone by since the last one. */
@@ -142,7 +164,7 @@ export class Simulation {
   private snapshotStale = true;
   /** Stimuli with a state of their own (random streams, filtered noise), to be wound back by rebuilding. */
   private readonly statefulStimuli: { population: Population; stimulus: Stimulus; rebuild: () => Stimulus }[] = [];
-  private failure: SimulationError | null = null;
+  protected failure: SimulationError | null = null;
   /** The runtime form of each of scenario.stimuli (null for a poissonInput, which the population draws itself). */
   private readonly stimuli: ({ population: Population; stimulus: Stimulus; targets: Int32Array; seed: number } | null)[];
   /** Extra stimuli per population added by inject(), replaced at each call. */
@@ -155,7 +177,7 @@ export class Simulation {
   /** Populations whose clamp current is traced: refreshed before each sample. */
   private readonly clampTraced: Population[];
 
-  constructor(valid: ValidScenario, options: PopulationOptions = {}) {
+  constructor(valid: ValidScenario, options: PopulationOptions = {}, slice: SliceOptions | null = null) {
     const { scenario } = valid;
     this.scenario = scenario;
     this.warnings = stepSizeWarnings(valid);
@@ -164,14 +186,18 @@ export class Simulation {
     let offset = 0;
     // Random streams: stimuli k use stream k, initial values 1000 + p, projections 2000 + k.
     this.populations = valid.populations.map((p, k) => {
-      const keep = scenario.record.spikes === false ? 0 : (scenario.record.maxSpikes ?? LIMITS.maxSpikes);
-      const recorder = new SpikeRecorder(offset, p.spec.size, keep, window?.[0], window?.[1]);
-      const pop = new Population(p.spec.name, p.model, p.spec.size, offset, p.parameters, p.method, p.initial, streamSeed(scenario.seed, 1000 + k), recorder, options);
+      // A slice records nothing itself: the coordinating thread records every thread's spikes.
+      const part = slice?.slices[k];
+      const keep = part || scenario.record.spikes === false ? 0 : (scenario.record.maxSpikes ?? LIMITS.maxSpikes);
+      const size = part ? part.size : p.spec.size;
+      const recorder = part ? new SpikeRecorder(offset, size, 0) : new SpikeRecorder(offset, p.spec.size, keep, window?.[0], window?.[1]);
+      const pop = new Population(p.spec.name, p.model, size, offset, p.parameters, p.method, p.initial, streamSeed(scenario.seed, 1000 + k), recorder, part ? { ...options, slice: { start: part.start, fullSize: p.spec.size } } : options);
       pop.checkRefractory(`populations[${k}]`);
-      if (p.spec.spikes) pop.setGenerator(new SpikeGenerator(p.spec.spikes, p.spec.size, scenario.seed, p.spec.name));
+      if (p.spec.spikes) pop.setGenerator(new SpikeGenerator(p.spec.spikes, size, scenario.seed, p.spec.name, part?.start ?? 0));
       offset += p.spec.size;
       return pop;
     });
+    if (slice) this.gathered = valid.populations.map((p) => ({ size: p.spec.size, spikes: { stepNeurons: new Int32Array(64), stepTimes: new Float64Array(64), stepCount: 0 } }));
     // An initial state outside the model's bounds is a blow-up at t = 0: the first advance() reports it.
     try {
       for (const pop of this.populations) pop.checkHealth(0, 0);
@@ -181,13 +207,16 @@ export class Simulation {
     }
     this.projections = (scenario.projections ?? []).map((spec, k) => {
       const synapse = valid.synapses?.[k] ?? { variable: spec.on!, weightScale: 1 };
-      const projection = buildProjection(spec, k, this.population(spec.source), this.population(spec.target), scenario.dtMs, streamSeed(scenario.seed, 2000 + k), synapse);
+      const target = this.population(spec.target);
+      const source: SpikeSourceView = this.gathered ? this.gathered[this.populations.indexOf(this.population(spec.source))] : this.population(spec.source);
+      const projection = buildProjection(spec, k, source, target, scenario.dtMs, streamSeed(scenario.seed, 2000 + k), synapse, valid.populations[this.populations.indexOf(target)].spec.size);
       projection.weightScale = synapse.weightScale;
       return projection;
     });
     this.stimuli = scenario.stimuli.map((spec, k) => {
       const pop = this.population(spec.population);
-      const targets = spec.targets === undefined || spec.targets === 'all' ? Int32Array.from({ length: pop.size }, (_, i) => i) : Int32Array.from(spec.targets);
+      const fullSize = valid.populations[this.populations.indexOf(pop)].spec.size;
+      const targets = spec.targets === undefined || spec.targets === 'all' ? Int32Array.from({ length: fullSize }, (_, i) => i) : Int32Array.from(spec.targets);
       const seed = streamSeed(scenario.seed, k);
       if (spec.type === 'voltageClamp') {
         const p = this.populations.indexOf(pop);
@@ -201,7 +230,8 @@ export class Simulation {
         pop.addPoissonInput(pop.model.stateNames.indexOf(spec.on), targets, spec.sources, spec.rateHz, spec.weight, seed);
         return null;
       }
-      const stimulus = createStimulus(spec, targets, seed);
+      // A slice's stimulus is the whole population's, applied to the slice's part (the same numbers).
+      const stimulus = slice ? sliceStimulus(createStimulus(spec, targets, seed), pop.sliceStart, pop.size, fullSize) : createStimulus(spec, targets, seed);
       pop.addStimulus(stimulus);
       const entry = { population: pop, stimulus, targets, seed };
       if (!stimulus.isStatic && !stimulus.whiteNoise && !TIME_ONLY_STIMULI.has(spec.type)) {
@@ -337,9 +367,7 @@ export class Simulation {
    */
   advance(ms: number = this.scenario.durationMs): void {
     if (this.failure) throw this.failure;
-    const dt = this.scenario.dtMs;
-    const steps = this.stepIndex + Math.max(0, Math.round(ms / dt));
-    const target = this.openEnded ? steps : Math.min(this.totalSteps, steps);
+    const target = this.targetStep(ms);
     const traces = this.traces;
     if (this.snapshotStale) this.takeSnapshot();
     try {
@@ -376,6 +404,91 @@ export class Simulation {
     this.stepIndex++;
     for (let p = 0; p < pops.length; p++) if (pops[p].spikes.overflowAt) return true;
     return false;
+  }
+
+  /**
+   * On one thread of a run split across threads (parallel/threadBody.ts): the step's Poisson
+   * inputs, arrivals without delay (from the spikes gathered after the last step) and this
+   * thread's neurons. Delayed projections are delivered by deliverDelayed once every thread's
+   * spikes of the step are gathered. Returns whether a neuron fired more often than a step holds.
+   */
+  stepSlice(): boolean {
+    const dt = this.scenario.dtMs;
+    const pops = this.populations;
+    const { driven, instant } = this.perStep;
+    const step = this.stepIndex;
+    const t = step * dt;
+    for (let p = 0; p < driven.length; p++) driven[p].applyPoissonInputs(step, t, dt);
+    for (let q = 0; q < instant.length; q++) instant[q].arriveNow(t);
+    for (let p = 0; p < pops.length; p++) if (pops[p].size > 0) pops[p].step(step, t, dt);
+    this.stepIndex++;
+    for (let p = 0; p < pops.length; p++) if (pops[p].spikes.overflowAt) return true;
+    return false;
+  }
+
+  /** The delayed projections' arrivals from the spikes of step `step` (gathered from every thread). */
+  deliverDelayed(step: number): void {
+    const { delayed } = this.perStep;
+    for (let q = 0; q < delayed.length; q++) delayed[q].deliver(step, this.scenario.dtMs);
+  }
+
+  /** Whether every population's state is inside its bounds (no error is located or kept). */
+  healthy(): boolean {
+    if (this.failure) return false;
+    try {
+      for (const pop of this.populations) pop.checkHealth(this.timeMs, this.scenario.dtMs);
+      return true;
+    } catch (err) {
+      if (err instanceof SimulationError) return false;
+      throw err;
+    }
+  }
+
+  /** Check for blow-ups every this many steps (and at the end of each advance). */
+  get checkEverySteps(): number {
+    return this.healthEverySteps;
+  }
+
+  /** The step the run has reached. */
+  get steps(): number {
+    return this.stepIndex;
+  }
+
+  /** The step advance(ms) would stop at. */
+  protected targetStep(ms: number): number {
+    const steps = this.stepIndex + Math.max(0, Math.round(ms / this.scenario.dtMs));
+    return this.openEnded ? steps : Math.min(this.totalSteps, steps);
+  }
+
+  /**
+   * Go on on this thread alone, from where the run is (a run split across threads does so before
+   * anything it cannot split; ThreadedSimulation). Here: nothing to do.
+   */
+  toOneThread(reason: string): void {
+    void reason;
+  }
+
+  /**
+   * Take over where `other`, a simulation of the same scenario run on one thread, has got to:
+   * state, pending arrivals, random streams, records and counts. Both ran the same steps from the
+   * same build, so this one then goes on exactly as `other` would.
+   */
+  protected adoptRun(other: Simulation): void {
+    this.populations.forEach((p, k) => p.adopt(other.populations[k]));
+    this.projections.forEach((p, k) => {
+      p.events = other.projections[k].events;
+      if (p.stp) p.stp.restore(other.projections[k].stp!.save());
+    });
+    const mine = [...this.traces, ...this.inputTraces.map((t) => t.recorder)];
+    const theirs = [...other.traces, ...other.inputTraces.map((t) => t.recorder)];
+    mine.forEach((tr, k) => tr.adopt(theirs[k]));
+    this.windStimuliTo(other.stepIndex);
+    this.stepIndex = other.stepIndex;
+    this.drainedUpToMs = other.drainedUpToMs;
+    this.traceStartMs = other.traceStartMs;
+    this.failure = other.failure;
+    this.snapshot = null;
+    this.snapshotStale = true;
   }
 
   /** Sample every trace, after making sure no traced value has left its bounds (no garbage reaches a frame). */

@@ -49,10 +49,20 @@ export class ShortTermPlasticity {
   }
 }
 
+/**
+ * What a projection reads of its source: the whole source population's size and the spikes it
+ * fired in the last step (population indices). A Population is one; on one thread of a run split
+ * across threads it is the spikes every thread fired, gathered (parallel/exchange.ts).
+ */
+export interface SpikeSourceView {
+  readonly size: number;
+  readonly spikes: { readonly stepNeurons: Int32Array; readonly stepTimes: Float64Array; readonly stepCount: number };
+}
+
 export class Projection implements InstantInput {
   constructor(
     readonly name: string,
-    readonly source: Population,
+    readonly source: SpikeSourceView,
     readonly target: Population,
     readonly csr: Csr,
     /** One weight for all synapses, or one per synapse (in CSR order). */

@@ -72,11 +72,13 @@ export class SpikeGenerator {
     readonly size: number,
     seed: number,
     populationName: string,
+    /** The first neuron of the population this generator emits for (one thread's slice; 0 for the whole). */
+    readonly first = 0,
   ) {
     this.next = new Float64Array(size);
     this.nextTime = new Float64Array(size);
     this.key = (((spec.type === 'poisson' && spec.seed !== undefined ? spec.seed : seed) >>> 0) ^ nameHash(populationName)) >>> 0;
-    for (let i = 0; i < size; i++) this.nextTime[i] = this.timeOf(i, 0, 0);
+    for (let i = 0; i < size; i++) this.nextTime[i] = this.timeOf(i + first, 0, 0);
   }
 
   /** Neuron i's k-th spike time, given its (k-1)-th at `previous` (Poisson draws from it); Infinity after the last. */
@@ -119,7 +121,7 @@ export class SpikeGenerator {
         spikes.spike(i, at);
         count[i]++;
         const k = ++this.next[i];
-        at = this.timeOf(i, k, at);
+        at = this.timeOf(i + this.first, k, at);
       }
       nextTime[i] = at;
     }

@@ -19,6 +19,11 @@ export class Column<T extends Float64Array | Int32Array> {
   truncate(length: number): void {
     if (length < this.length) this.length = length;
   }
+  /** Hold what `other` holds (a run taken over from another simulation). */
+  copyFrom(other: Column<T>): void {
+    this.data = other.data.slice() as T;
+    this.length = other.length;
+  }
   /** The recorded values as an array of their own (its buffer can be transferred), then empty. */
   take(): T {
     const out = this.data.slice(0, this.length) as T;
@@ -95,6 +100,19 @@ export class SpikeRecorder {
     return s;
   }
 
+  /** Hold what `other` (the same population in another simulation of the same scenario) holds. */
+  adopt(other: SpikeRecorder): void {
+    this.times.copyFrom(other.times);
+    this.neurons.copyFrom(other.neurons);
+    this.total = other.total;
+    this.notKept = other.notKept;
+    this.windowCounts.set(other.windowCounts);
+    this.stepNeurons = other.stepNeurons.slice();
+    this.stepTimes = other.stepTimes.slice();
+    this.stepCount = other.stepCount;
+    this.overflowAt = other.overflowAt;
+  }
+
   restore(s: SpikeRecorderSnapshot): void {
     this.times.truncate(s.kept);
     this.neurons.truncate(s.kept);
@@ -143,6 +161,10 @@ export class TraceRecorder {
       if (!(x >= this.low && x <= this.high)) return false;
     }
     return true;
+  }
+  /** Hold the samples `other` holds. */
+  adopt(other: TraceRecorder): void {
+    this.columns.forEach((c, k) => c.copyFrom(other.columns[k]));
   }
   /** Record one sample per neuron. */
   sample(state: Float64Array[]): void {

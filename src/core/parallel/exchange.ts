@@ -1,0 +1,70 @@
+// The shared memory of a run split across threads: a control block (barrier, commands) and one
+// region per thread where it writes the spikes it fired in each step of a window, twice over (the
+// window being read and the next one being written). No DOM, no Node: plain SharedArrayBuffers
+// and Atomics, so the same code runs in worker_threads and in Web Workers.
+
+/** Indices in the control block (Int32). */
+export const BAR_COUNT = 0;
+export const BAR_GEN = 1;
+export const COMMAND = 2;
+export const TARGET_STEP = 3;
+export const STOP = 4;
+export const CONTROL_INTS = 8;
+
+/** Region header (Int32): the step after which this thread's check failed (-1: none), and whether its spikes overflowed the region. */
+export const FAILED_AT = 0;
+export const OVERFLOW = 1;
+const HEADER_INTS = 4;
+
+export interface RegionLayout {
+  windowSteps: number;
+  populations: number;
+  /** Spikes one window may hold. */
+  capacity: number;
+}
+
+export interface Region {
+  header: Int32Array;
+  /** Per parity: spikes per (step of the window, population), then the spikes in that order. */
+  counts: [Int32Array, Int32Array];
+  neurons: [Int32Array, Int32Array];
+  times: [Float64Array, Float64Array];
+}
+
+export function regionBytes(layout: RegionLayout): number {
+  const ints = HEADER_INTS + 2 * layout.windowSteps * layout.populations + 2 * layout.capacity;
+  return Math.ceil((4 * ints) / 8) * 8 + 16 * layout.capacity;
+}
+
+export function regionOf(buffer: SharedArrayBuffer, layout: RegionLayout): Region {
+  const { windowSteps, populations, capacity } = layout;
+  const cells = windowSteps * populations;
+  let at = 0;
+  const ints = (n: number) => {
+    const view = new Int32Array(buffer, at, n);
+    at += 4 * n;
+    return view;
+  };
+  const header = ints(HEADER_INTS);
+  const counts: [Int32Array, Int32Array] = [ints(cells), ints(cells)];
+  const neurons: [Int32Array, Int32Array] = [ints(capacity), ints(capacity)];
+  at = Math.ceil(at / 8) * 8;
+  const times: [Float64Array, Float64Array] = [new Float64Array(buffer, at, capacity), new Float64Array(buffer, at + 8 * capacity, capacity)];
+  return { header, counts, neurons, times };
+}
+
+/**
+ * Wait until all `parties` have arrived (a generation counter). Threads with work of their own
+ * spin a little first (a step may take microseconds); the coordinator, which has none, waits.
+ */
+export function arrive(control: Int32Array, parties: number, spins: number): void {
+  const generation = Atomics.load(control, BAR_GEN);
+  if (Atomics.add(control, BAR_COUNT, 1) === parties - 1) {
+    Atomics.store(control, BAR_COUNT, 0);
+    Atomics.add(control, BAR_GEN, 1);
+    Atomics.notify(control, BAR_GEN);
+    return;
+  }
+  for (let k = 0; k < spins; k++) if (Atomics.load(control, BAR_GEN) !== generation) return;
+  while (Atomics.load(control, BAR_GEN) === generation) Atomics.wait(control, BAR_GEN, generation);
+}

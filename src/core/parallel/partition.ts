@@ -1,0 +1,79 @@
+// How a run is split across threads: each thread holds a contiguous range of every population
+// (together, thread 0's neurons come first, then thread 1's ...), so gathering the threads'
+// spikes in thread order gives each population's spikes in neuron order, as on one thread.
+// Ranges are balanced over the whole network, and where a population draws random numbers every
+// step (Poisson inputs, white noise) its ranges start at block boundaries (random.ts), since
+// those draws come from one stream per block. What the threaded path cannot split yet is named,
+// and the run stays on one thread.
+import type { ValidScenario } from '../scenarioSpec.js';
+import { RANDOM_BLOCK_NEURONS } from '../random.js';
+
+export interface ThreadPlan {
+  threads: number;
+  /** slices[thread][population]: the neurons [start, start + size) of that population the thread holds. */
+  slices: { start: number; size: number }[][];
+  /**
+   * Steps run between two exchanges of spikes: 1 where a projection has no delay, otherwise the
+   * shortest delay in steps (a spike then cannot arrive inside the window it was fired in), as
+   * NEST and Brian2 do with their minimum delay.
+   */
+  windowSteps: number;
+}
+
+/** Why a scenario runs on one thread, or null where it can be split. */
+export function oneThreadReason(valid: ValidScenario): string | null {
+  const { scenario } = valid;
+  if (scenario.stimuli.some((s) => s.type === 'voltageClamp')) return 'voltage clamps run on one thread';
+  if ((scenario.projections ?? []).some((p) => p.stp)) return 'short-term plasticity runs on one thread';
+  if ((scenario.record.traces ?? []).length > 0) return 'recorded traces run on one thread';
+  return null;
+}
+
+/** The shortest delay a projection's spec allows (0 where a normal distribution allows any). */
+function shortestDelayMs(delay: number | { normal: [number, number] } | { uniform: [number, number] } | undefined): number {
+  if (delay === undefined) return 0;
+  if (typeof delay === 'number') return delay;
+  if ('uniform' in delay) return Math.min(delay.uniform[0], delay.uniform[1]);
+  return 0;
+}
+
+export function planThreads(valid: ValidScenario, threads: number): ThreadPlan {
+  const { scenario } = valid;
+  const sizes = valid.populations.map((p) => p.spec.size);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const blocked = valid.populations.map((p) => scenario.stimuli.some((s) => s.population === p.spec.name && (s.type === 'poissonInput' || s.type === 'whiteNoise')));
+  // Allowed split points on the global neuron axis, ascending.
+  const points: number[] = [0];
+  let offset = 0;
+  sizes.forEach((n, k) => {
+    const step = blocked[k] ? RANDOM_BLOCK_NEURONS : 1;
+    for (let x = step; x < n; x += step) points.push(offset + x);
+    offset += n;
+    points.push(offset);
+  });
+  const bounds = [0];
+  for (let t = 1; t < threads; t++) {
+    const ideal = (t * total) / threads;
+    let best = points[0];
+    for (const x of points) if (Math.abs(x - ideal) < Math.abs(best - ideal)) best = x;
+    bounds.push(Math.max(best, bounds[t - 1]));
+  }
+  bounds.push(total);
+  const slices = [];
+  for (let t = 0; t < threads; t++) {
+    let at = 0;
+    slices.push(
+      sizes.map((n) => {
+        const start = Math.min(n, Math.max(0, bounds[t] - at));
+        const end = Math.min(n, Math.max(0, bounds[t + 1] - at));
+        at += n;
+        return { start, size: end - start };
+      }),
+    );
+  }
+  const dt = scenario.dtMs;
+  const projections = scenario.projections ?? [];
+  const shortest = projections.length === 0 ? Infinity : Math.min(...projections.map((p) => shortestDelayMs(p.delayMs)));
+  const windowSteps = shortest === Infinity ? 64 : Math.max(1, Math.min(64, Math.floor(shortest / dt - 1e-6)));
+  return { threads, slices, windowSteps };
+}

@@ -1,0 +1,244 @@
+// A Simulation whose steps run on several threads (parallel/threadBody.ts), with the API of the
+// ordinary one: it is built like one (the coordinating thread keeps the whole scenario's
+// populations, projections and records, but does not step them) and records every thread's
+// spikes as they are exchanged, in the order one thread would have recorded them. Anything the
+// threads cannot do (a change while running, a blow-up to locate) makes it go on on this thread:
+// a Simulation on one thread is run again to where the threads had got (same build, same steps,
+// so the same state to the bit, drains at the same steps) and its state taken over.
+import { Simulation, type SliceOptions } from '../simulation.js';
+import type { PopulationOptions } from '../population.js';
+import type { ValidScenario } from '../scenarioSpec.js';
+import { SimulationError } from '../errors.js';
+import { arrive, COMMAND, CONTROL_INTS, FAILED_AT, OVERFLOW, regionBytes, regionOf, STOP, TARGET_STEP, type Region, type RegionLayout } from './exchange.js';
+import { oneThreadReason, planThreads, type ThreadPlan } from './partition.js';
+import type { ThreadInit } from './threadBody.js';
+
+/** Starts threads that each run runThread(init) (threadBody.ts): worker_threads in Node, Web Workers on the page. */
+export interface ThreadHost {
+  /** Resolves once every thread has built its slice; rejects with a thread's message if one could not. */
+  start(inits: ThreadInit[]): Promise<ThreadGroup>;
+}
+
+export interface ThreadGroup {
+  /** End the threads (wherever they are: blocked at a barrier too). */
+  stop(): void;
+}
+
+export interface ThreadedOptions {
+  threads: number;
+  host: ThreadHost;
+  populationOptions?: PopulationOptions;
+}
+
+/** The most threads a run is split across. */
+export const MAX_THREADS = 64;
+
+/**
+ * A simulation of `valid` on `threads` threads; on one (the ordinary Simulation) where threads is
+ * 1, where the scenario has something the threads cannot split yet, or where a population is too
+ * small to share. `note` says why it runs on fewer threads than asked.
+ */
+export async function createSimulation(valid: ValidScenario, options: ThreadedOptions): Promise<{ simulation: Simulation; threads: number; note: string | null }> {
+  const plain = (note: string | null) => ({ simulation: new Simulation(valid, options.populationOptions), threads: 1, note });
+  if (options.threads <= 1) return plain(null);
+  const reason = oneThreadReason(valid);
+  if (reason) return plain(`threads: 1 (${reason})`);
+  const neurons = valid.populations.reduce((a, p) => a + p.spec.size, 0);
+  const threads = Math.min(options.threads, neurons);
+  if (threads <= 1) return plain(`threads: 1 (${neurons} neuron${neurons === 1 ? '' : 's'})`);
+  const simulation = new ThreadedSimulation(valid, options.populationOptions ?? {}, planThreads(valid, threads));
+  await simulation.start(options.host);
+  return { simulation, threads, note: null };
+}
+
+export class ThreadedSimulation extends Simulation {
+  private readonly control: Int32Array;
+  private readonly regions: Region[];
+  private readonly buffers: SharedArrayBuffer[];
+  private readonly layout: RegionLayout;
+  private group: ThreadGroup | null = null;
+  private window = 0;
+  /** Steps at which the run was drained (a run on one thread is drained at the same steps when it is run again). */
+  private readonly drainedAt: number[] = [];
+  /** Why the run went on on one thread, once it did. */
+  readonly notes: string[] = [];
+  /** Per projection: its source population's index. */
+  private readonly sourceOf: number[];
+
+  constructor(
+    private readonly valid: ValidScenario,
+    private readonly options: PopulationOptions,
+    readonly plan: ThreadPlan,
+  ) {
+    super(valid, options);
+    const P = this.populations.length;
+    const W = plan.windowSteps;
+    const most = Math.max(...plan.slices.map((s) => s.reduce((a, x) => a + x.size, 0)));
+    // Two spikes per neuron and step before the exchange is full (then the run goes on on one thread).
+    this.layout = { windowSteps: W, populations: P, capacity: Math.max(1024, 2 * W * most) };
+    this.control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_INTS));
+    this.buffers = plan.slices.map(() => new SharedArrayBuffer(regionBytes(this.layout)));
+    this.regions = this.buffers.map((b) => regionOf(b, this.layout));
+    for (const r of this.regions) r.header[FAILED_AT] = -1;
+    this.sourceOf = (this.scenario.projections ?? []).map((p) => this.populations.findIndex((q) => q.name === p.source));
+  }
+
+  /** Whether steps still run on the threads. */
+  get threaded(): boolean {
+    return this.group !== null;
+  }
+
+  async start(host: ThreadHost): Promise<void> {
+    const inits: ThreadInit[] = this.plan.slices.map((slices, thread) => ({
+      scenario: this.valid.scenario,
+      thread,
+      threads: this.plan.threads,
+      slices,
+      allSlices: this.plan.slices,
+      layout: this.layout,
+      control: this.control.buffer as SharedArrayBuffer,
+      regions: this.buffers,
+      populationOptions: this.options,
+    }));
+    this.group = await host.start(inits);
+  }
+
+  /** End the threads (the run can still go on, on this thread). */
+  dispose(): void {
+    if (!this.group) return;
+    Atomics.store(this.control, STOP, 1);
+    Atomics.add(this.control, COMMAND, 1);
+    Atomics.notify(this.control, COMMAND);
+    this.group.stop();
+    this.group = null;
+  }
+
+  override advance(ms: number = this.scenario.durationMs): void {
+    if (!this.group) return super.advance(ms);
+    if (this.failure) throw this.failure;
+    const target = this.targetStep(ms);
+    if (target <= this.stepIndex) return;
+    const { control, regions, populations } = this;
+    const P = populations.length;
+    const W = this.plan.windowSteps;
+    const threads = this.plan.threads;
+    Atomics.store(control, TARGET_STEP, target);
+    Atomics.add(control, COMMAND, 1);
+    Atomics.notify(control, COMMAND);
+    const projections = this.projections;
+    let trouble: string | null = null;
+    while (this.stepIndex < target) {
+      const first = this.stepIndex;
+      const end = Math.min(first + W, target);
+      const parity = this.window & 1;
+      arrive(control, threads + 1, 0);
+      // Record the window's spikes population by population, step by step, thread by thread: the order of a run on one thread.
+      const cursor = new Int32Array(threads);
+      for (let s = first; s < end; s++) {
+        const cell = (s - first) * P;
+        for (let p = 0; p < P; p++) {
+          const recorder = populations[p].spikes;
+          recorder.stepCount = 0;
+          for (let th = 0; th < threads; th++) {
+            const region = regions[th];
+            const n = region.counts[parity][cell + p];
+            const neurons = region.neurons[parity];
+            const times = region.times[parity];
+            for (let k = cursor[th], stop = cursor[th] + n; k < stop; k++) recorder.spike(neurons[k], times[k]);
+            cursor[th] += n;
+          }
+        }
+        // Synaptic events, as the projections of a run on one thread count them.
+        for (let q = 0; q < projections.length; q++) {
+          const recorder = populations[this.sourceOf[q]].spikes;
+          const rowStart = projections[q].csr.rowStart;
+          let events = 0;
+          for (let k = 0; k < recorder.stepCount; k++) events += rowStart[recorder.stepNeurons[k] + 1] - rowStart[recorder.stepNeurons[k]];
+          projections[q].events += events;
+        }
+      }
+      this.window++;
+      this.stepIndex = end;
+      for (const r of regions) {
+        if (r.header[FAILED_AT] >= 0) trouble ??= 'a state left its bounds';
+        if (r.header[OVERFLOW] !== 0) trouble ??= 'more spikes in a window than the exchange holds';
+      }
+      if (trouble) break;
+    }
+    if (!trouble) return;
+    const rest = target - this.stepIndex;
+    // Where a run on one thread would have stopped with an error, it stops with the same one.
+    this.leaveThreads(`threads: 1 (${trouble}: the run goes on on one thread)`);
+    super.advance(rest * this.scenario.dtMs);
+  }
+
+  override drain(): ReturnType<Simulation['drain']> {
+    if (this.group) this.drainedAt.push(this.stepIndex);
+    return super.drain();
+  }
+
+  override toOneThread(reason: string): void {
+    if (this.group) this.leaveThreads(`threads: 1 (${reason} run on one thread)`);
+  }
+
+  /**
+   * Stop the threads and take over the state a run on one thread has at this step: that run is
+   * made again here, drained where this one was, and stopped by the same error if it meets one.
+   */
+  private leaveThreads(note: string): void {
+    this.dispose();
+    this.notes.push(note);
+    const single = new Simulation(this.valid, this.options);
+    single.setFreeRun(this.openEnded);
+    const dt = this.scenario.dtMs;
+    try {
+      for (const step of this.drainedAt) {
+        single.advance((step - single.steps) * dt);
+        single.drain();
+      }
+      single.advance((this.stepIndex - single.steps) * dt);
+    } catch (err) {
+      if (!(err instanceof SimulationError)) throw err;
+    }
+    this.adoptRun(single);
+  }
+
+  override setParameters(...args: Parameters<Simulation['setParameters']>): void {
+    this.toOneThread('parameters changed while running');
+    super.setParameters(...args);
+  }
+  override setModifiers(...args: Parameters<Simulation['setModifiers']>): ReturnType<Simulation['setModifiers']> {
+    this.toOneThread('blockers or ions changed while running');
+    return super.setModifiers(...args);
+  }
+  override setStimulus(...args: Parameters<Simulation['setStimulus']>): boolean {
+    this.toOneThread('stimuli changed while running');
+    return super.setStimulus(...args);
+  }
+  override setPoissonInput(...args: Parameters<Simulation['setPoissonInput']>): boolean {
+    this.toOneThread('Poisson inputs changed while running');
+    return super.setPoissonInput(...args);
+  }
+  override setProjectionWeight(...args: Parameters<Simulation['setProjectionWeight']>): boolean {
+    this.toOneThread('weights changed while running');
+    return super.setProjectionWeight(...args);
+  }
+  override addStimulus(...args: Parameters<Simulation['addStimulus']>): ReturnType<Simulation['addStimulus']> {
+    this.toOneThread('stimuli added while running');
+    return super.addStimulus(...args);
+  }
+  override removeStimulus(...args: Parameters<Simulation['removeStimulus']>): void {
+    this.toOneThread('stimuli removed while running');
+    super.removeStimulus(...args);
+  }
+  override retrace(...args: Parameters<Simulation['retrace']>): void {
+    this.toOneThread('traces');
+    super.retrace(...args);
+  }
+  override recordInput(...args: Parameters<Simulation['recordInput']>): void {
+    this.toOneThread('recorded inputs');
+    super.recordInput(...args);
+  }
+}
+
+export type { SliceOptions };
