@@ -1,7 +1,7 @@
 // Eval-free evaluation of a model's expressions for one neuron: initial values, the staggered
 // half step at the start, and the oracle tests compare generated kernels with.
 import type { MathNode } from 'mathjs/number';
-import { toClosure, type Evaluator } from '../codegen/expression.js';
+import { toEvaluator, type Evaluator } from '../codegen/expression.js';
 import { namedValues, namedValuesFor, type LoadedModel } from './loadModel.js';
 
 /** Slot layout: parameters, then state variables, then the input, then named expressions and the values derived from them. */
@@ -9,7 +9,7 @@ export class PointEvaluator {
   readonly values: Float64Array;
   private readonly slot: (name: string) => number;
   /** Every named value, in dependency order; `active` are those the compiled nodes read. */
-  private readonly expressionSteps: { name: string; index: number; evaluate: Evaluator }[];
+  private readonly expressionSteps: { name: string; index: number; node: MathNode; evaluate: Evaluator | null }[];
   private active: { index: number; evaluate: Evaluator }[] = [];
   private readonly needed = new Set<string>();
   readonly stateOffset: number;
@@ -27,7 +27,8 @@ export class PointEvaluator {
     this.values = new Float64Array(names.length);
     this.stateOffset = model.parameterNames.length;
     this.inputSlot = this.stateOffset + model.stateNames.length;
-    this.expressionSteps = named.map((e) => ({ name: e.name, index: this.slot(e.name), evaluate: toClosure(e.node, this.slot) }));
+    // Compiled when first needed: a model may derive thousands of values nothing reads.
+    this.expressionSteps = named.map((e) => ({ name: e.name, index: this.slot(e.name), node: e.node, evaluate: null }));
   }
 
   /**
@@ -38,10 +39,12 @@ export class PointEvaluator {
     const before = this.needed.size;
     for (const name of namedValuesFor(this.model, [node])) this.needed.add(name);
     if (this.needed.size !== before) {
-      this.active = this.expressionSteps.filter((step) => this.needed.has(step.name));
+      this.active = this.expressionSteps
+        .filter((step) => this.needed.has(step.name))
+        .map((step) => ({ index: step.index, evaluate: (step.evaluate ??= toEvaluator(step.node, this.slot)) }));
       this.refresh(); // current for the values last set, as if they had been evaluated then
     }
-    return toClosure(node, this.slot);
+    return toEvaluator(node, this.slot);
   }
 
   /** Load parameters, state and input, then evaluate the named expressions in order. */

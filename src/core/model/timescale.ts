@@ -138,8 +138,22 @@ export function fastestTimescale(model: LoadedModel, parameters: Float64Array, m
   };
 }
 
+/** Limits already worked out, per model, method and parameters: the page's worker checks every scenario it builds again. */
+const limitsCache = new WeakMap<LoadedModel, Map<string, StepSizeLimits | null>>();
+
 /** The step sizes `model` allows with `method`, or null when nothing bounds them. */
 export function stepSizeLimits(model: LoadedModel, parameters: Float64Array, method: MethodName): StepSizeLimits | null {
+  let byKey = limitsCache.get(model);
+  if (!byKey) limitsCache.set(model, (byKey = new Map()));
+  const key = `${method}|${Array.from(parameters, (x) => (Object.is(x, -0) ? '-0' : String(x))).join(',')}`;
+  if (byKey.has(key)) return byKey.get(key)!;
+  const limits = computeStepSizeLimits(model, parameters, method);
+  if (byKey.size > 64) byKey.clear(); // a slider dragged through many values
+  byKey.set(key, limits);
+  return limits;
+}
+
+function computeStepSizeLimits(model: LoadedModel, parameters: Float64Array, method: MethodName): StepSizeLimits | null {
   const timescale = fastestTimescale(model, parameters, method);
   if (!timescale || !Number.isFinite(timescale.fastestMs)) return null;
   const warnAboveMs = STEP_WARN_FACTOR * timescale.fastestMs;
