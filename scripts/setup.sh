@@ -82,7 +82,7 @@ pynn_mechanisms() {
     return 0
   fi
   if [ "$(id -u)" -ne 0 ]; then
-    echo "setup: PyNN's NEURON mechanisms are not compiled ($libs/libnrnmech.so); run this script as root (sudo bash scripts/setup.sh) to compile them" >&2
+    echo "setup: PyNN's NEURON mechanisms are missing or out of date ($libs/libnrnmech.so); run this script as root (sudo bash scripts/setup.sh) to compile them" >&2
     exit 1
   fi
   echo "setup: compiling PyNN's NEURON mechanisms (nrnivmodl) into $libs"
