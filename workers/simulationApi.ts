@@ -25,6 +25,8 @@ const QUEUE_LIMIT = 6;
 const MAX_SPEED = 1000;
 /** The last window's statistics are computed again at most this often (wall ms): they cost a pass over its spikes. */
 const WINDOW_STATS_EVERY_MS = 250;
+/** ...and at most this share of the worker's time: a large network's window holds millions of spikes. */
+const WINDOW_STATS_SHARE = 0.2;
 
 /**
  * A network of more than `above` neurons sends the page the spikes of `neurons` of them (and of the
@@ -32,9 +34,17 @@ const WINDOW_STATS_EVERY_MS = 250;
  * tens of Hz would otherwise send millions of spikes a second across to be drawn.
  */
 export const RASTER_SAMPLE = { above: 20_000, neurons: 1000 } as const;
+/**
+ * The window statistics (rate, ISI CV, Fano factor, ISI histogram) of a network of more than
+ * `above` neurons are those of `neurons` of them chosen the same way: a second's window of 100,000
+ * neurons at 60 Hz holds six million spikes, and sorting their intervals four times a second would
+ * leave the worker little time to simulate. Ten thousand neurons estimate each population's mean
+ * rate, CV and Fano factor closely; the panel says which neurons they are over.
+ */
+export const STATISTICS_SAMPLE = { above: 20_000, neurons: 10_000 } as const;
 
 /** `RASTER_SAMPLE.neurons` chosen evenly: each population its share, every (size / share)-th neuron from its first. */
-export function rasterSample(populations: { offset: number; size: number }[], wanted = RASTER_SAMPLE.neurons, above = RASTER_SAMPLE.above): number[] | null {
+export function rasterSample(populations: { offset: number; size: number }[], wanted: number = RASTER_SAMPLE.neurons, above: number = RASTER_SAMPLE.above): number[] | null {
   const total = populations.reduce((a, p) => a + p.size, 0);
   if (total <= above) return null;
   const sample: number[] = [];
@@ -90,6 +100,27 @@ export function createSimulationApi(): SimulationApi {
   /** Neurons whose spikes cross to the page (the raster's sample and the traced neurons), or null for all. */
   let crossing: Uint8Array | null = null;
   let scale: NetworkScale | null = null;
+  /** For a statistics sample: each neuron's index among the sample (-1: not in it), and the populations in those indices. */
+  let statistics: { indexOf: Int32Array; populations: { name: string; offset: number; size: number }[] } | null = null;
+  let windowEveryMs = WINDOW_STATS_EVERY_MS;
+
+  /** The spikes of the statistics sample, numbered within it. */
+  function statisticsSpikes(frame: Frame): { timeMs: Float64Array; neuron: Int32Array } {
+    if (!statistics) return frame.spikes;
+    const { timeMs, neuron } = frame.spikes;
+    const { indexOf } = statistics;
+    let n = 0;
+    for (let i = 0; i < neuron.length; i++) if (indexOf[neuron[i]] >= 0) n++;
+    const times = new Float64Array(n);
+    const indices = new Int32Array(n);
+    for (let i = 0, j = 0; i < neuron.length; i++) {
+      const k = indexOf[neuron[i]];
+      if (k < 0) continue;
+      times[j] = timeMs[i];
+      indices[j++] = k;
+    }
+    return { timeMs: times, neuron: indices };
+  }
 
   /** The summary the page is given: the core's, with the network's scale. */
   function summaryOf(exp: Experiment): ScenarioSummary {
@@ -97,12 +128,29 @@ export function createSimulationApi(): SimulationApi {
     const populations = exp.simulation.populations;
     const neurons = populations.reduce((a, p) => a + p.size, 0);
     const sample = rasterSample(populations);
+    const statisticsSample = rasterSample(populations, STATISTICS_SAMPLE.neurons, STATISTICS_SAMPLE.above);
+    statistics = null;
+    if (statisticsSample) {
+      const indexOf = new Int32Array(neurons).fill(-1);
+      statisticsSample.forEach((n, k) => (indexOf[n] = k));
+      let offset = 0;
+      statistics = {
+        indexOf,
+        populations: populations.map((p) => {
+          let size = 0;
+          for (const n of statisticsSample) if (n >= p.offset && n < p.offset + p.size) size++;
+          offset += size;
+          return { name: p.name, offset: offset - size, size };
+        }),
+      };
+    }
     scale = {
       neurons,
       synapses: exp.valid.estimate.synapses,
       estimatedBytes: exp.valid.estimate.bytes,
       limitBytes: PAGE_LIMITS.maxNetworkBytes,
       rasterSample: sample,
+      statisticsNeurons: statisticsSample?.length ?? neurons,
       threads: { used: 1, available: 1 },
     };
     crossing = null;
@@ -134,7 +182,10 @@ export function createSimulationApi(): SimulationApi {
     } finally {
       const frame = exp.drain();
       // The statistics over every neuron; the page is sent the sample's spikes.
-      windowStats?.add(frame.spikes.timeMs, frame.spikes.neuron, frame.endMs);
+      if (windowStats) {
+        const spikes = statisticsSpikes(frame);
+        windowStats.add(spikes.timeMs, spikes.neuron, frame.endMs);
+      }
       if (frame.endMs > frame.startMs || frame.spikes.timeMs.length > 0) queue.push(crossing ? spikesOf(frame, crossing) : frame);
     }
     if (state !== 'failed' && exp.done) state = 'finished';
@@ -179,10 +230,12 @@ export function createSimulationApi(): SimulationApi {
     failure = null;
     state = 'paused';
     pacer.restart(exp.valid.scenario.dtMs);
-    windowStats = new WindowStatistics(exp.simulation.populations.map((p) => ({ name: p.name, offset: p.offset, size: p.size })), statsWindowMs);
+    const summary = summaryOf(exp); // first: it chooses the samples
+    windowStats = new WindowStatistics(statistics?.populations ?? exp.simulation.populations.map((p) => ({ name: p.name, offset: p.offset, size: p.size })), statsWindowMs);
+    windowEveryMs = WINDOW_STATS_EVERY_MS;
     windowResult = null;
     windowAt = -Infinity;
-    return { ok: true, summary: summaryOf(exp), run, snapshot: exp.snapshot() };
+    return { ok: true, summary, run, snapshot: exp.snapshot() };
   }
 
   function play(): void {
@@ -267,10 +320,11 @@ export function createSimulationApi(): SimulationApi {
       }
       const frame = frames.length > 0 ? mergeFrames(frames) : null;
       const now = performance.now();
-      // At most four times a second while running; at once when the run has stopped (its end's figures).
-      if (windowStats && (frame || !windowResult) && (now - windowAt >= WINDOW_STATS_EVERY_MS || state !== 'running')) {
+      // At most four times a second while running (less where they take long); at once when the run has stopped (its end's figures).
+      if (windowStats && (frame || !windowResult) && (now - windowAt >= windowEveryMs || state !== 'running')) {
         windowResult = windowStats.result();
-        windowAt = now;
+        windowAt = performance.now();
+        windowEveryMs = Math.max(WINDOW_STATS_EVERY_MS, (windowAt - now) / WINDOW_STATS_SHARE);
       }
       const batch: Batch = { run, frame, state, timeMs: experiment?.timeMs ?? 0, error: failure, stats: experiment ? experiment.stats() : null, window: windowResult };
       return transfer(batch, frame ? buffersOf(frame) : []);

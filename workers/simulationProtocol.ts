@@ -20,9 +20,11 @@ export interface NetworkScale {
   /**
    * The neurons (global indices, ascending, chosen evenly within each population) whose spikes
    * are sent for the raster, or null when every neuron's are. The traced neurons' spikes are sent
-   * too; the statistics are computed in the worker over every neuron.
+   * too; the statistics are computed in the worker (over statisticsNeurons).
    */
   rasterSample: number[] | null;
+  /** Neurons the window statistics are computed over: all of them, or an even sample of a large network. */
+  statisticsNeurons: number;
   /** Threads the run uses, and the most the page could offer (navigator.hardwareConcurrency). */
   threads: { used: number; available: number };
 }

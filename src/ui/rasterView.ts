@@ -49,7 +49,8 @@ function sampleSentence(s: ScenarioSummary, sample: RasterSample): string {
   const strides = new Set(sample.populations.map((p, k) => Math.round(s.populations[k].size / Math.max(1, p.size))));
   const every = strides.size === 1 ? `one in every ${count([...strides][0])} of each population: ` : '';
   const parts = sample.populations.map((p, k) => `${count(p.size)} of ${count(s.populations[k].size)} in ${p.name}`).join(', ');
-  return `Showing ${count(sample.neurons.length)} of ${count(total)} neurons, sampled evenly (${every}${parts}); only their spikes are sent to the page. The statistics below are over all ${count(total)}.`;
+  const over = s.scale && s.scale.statisticsNeurons < total ? `${count(s.scale.statisticsNeurons)} of them, sampled the same way` : `all ${count(total)}`;
+  return `Showing ${count(sample.neurons.length)} of ${count(total)} neurons, sampled evenly (${every}${parts}); only their spikes are sent to the page. The statistics below are over ${over}.`;
 }
 
 export function rasterView(): Panel {

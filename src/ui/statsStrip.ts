@@ -3,7 +3,7 @@
 // intervals, as the worker computes them (src/core/record/windowStats.ts: the CLI's definitions).
 // A table, so a screen reader reads it as one; the histogram is a small SVG with its counts in
 // words. Shown for a network, and for a single neuron once it has fired twice. Computed over every
-// neuron, also where the raster shows a sample (the caption says so).
+// neuron, or for a large network over an even sample ten times the raster's (the caption says which).
 import type { ScenarioSummary, WindowStats } from '../../workers/simulationApi.js';
 import type { Panel } from './panel.js';
 import { addStyleOnce, el } from './dom.js';
@@ -58,8 +58,10 @@ export function statsStrip(): Panel {
   function draw(stats: WindowStats): void {
     if (!summary) return;
     const s = summary;
-    // A large network's raster shows a sample; these figures are the worker's, over every neuron.
-    const over = s.scale?.rasterSample ? `, over all ${s.scale.neurons.toLocaleString('en-US')} neurons (not only the raster's sample)` : '';
+    // A large network's raster shows a sample; these figures are the worker's, over every neuron or a larger sample it says.
+    const count = (x: number) => x.toLocaleString('en-US');
+    const scale = s.scale;
+    const over = !scale?.rasterSample ? '' : scale.statisticsNeurons < scale.neurons ? `, over ${count(scale.statisticsNeurons)} of the ${count(scale.neurons)} neurons, sampled evenly` : `, over all ${count(scale.neurons)} neurons (not only the raster's sample)`;
     caption.textContent = `Last ${Math.round(stats.stopMs - stats.startMs)} ms (t = ${stats.startMs.toFixed(0)}–${stats.stopMs.toFixed(0)} ms), per population${over}`;
     body.replaceChildren(
       ...stats.populations.map((p, k) => {

@@ -1,10 +1,10 @@
 // A network larger than the page can show whole, through the worker's comlink adapter in one
 // process: the raster's sample (chosen evenly per population, the traced neurons' spikes sent too,
-// every other spike kept in the worker), the statistics still over every neuron, and the page's
+// every other spike kept in the worker), the statistics over a larger sample in the worker, and the page's
 // memory limit: a network over it refused naming the field and the figure, the loaded one running on.
 import { afterEach, describe, expect, it } from 'vitest';
 import { expose, wrap, type Remote } from 'comlink';
-import { createSimulationApi, rasterSample, RASTER_SAMPLE, type Batch, type SimulationApi } from '../../workers/simulationApi';
+import { createSimulationApi, rasterSample, RASTER_SAMPLE, STATISTICS_SAMPLE, type Batch, type SimulationApi } from '../../workers/simulationApi';
 import { validateScenario } from '../../src/scenario/scenario';
 import { PAGE_LIMITS } from '../../src/scenario/pageLimits';
 import { preset } from '../../src/scenario/presets';
@@ -48,7 +48,7 @@ describe('the raster sample of a large network', () => {
     expect(new Set(tiny).size).toBe(tiny.length);
   });
 
-  it('only the sample and the traced neurons cross to the page; the statistics count every neuron', async () => {
+  it('only the sample and the traced neurons cross to the page; the statistics count the spikes of their own larger sample', async () => {
     const api = connect();
     const result = await api.load(wide(24_000, 6_000), { speed: null, play: false });
     expect(result.ok).toBe(true);
@@ -57,6 +57,7 @@ describe('the raster sample of a large network', () => {
     expect(scale).toMatchObject({ neurons: 30_000, synapses: 0, limitBytes: PAGE_LIMITS.maxNetworkBytes, threads: { used: 1 } });
     expect(scale.estimatedBytes).toBe(validateScenario(wide(24_000, 6_000)).estimate.bytes);
     expect(scale.rasterSample).toHaveLength(1000);
+    expect(scale.statisticsNeurons).toBe(STATISTICS_SAMPLE.neurons);
     await api.step(30);
     const batch: Batch = await api.take();
     const crossed = new Set(batch.frame!.spikes.neuron);
@@ -64,8 +65,8 @@ describe('the raster sample of a large network', () => {
     expect([...crossed].every((n) => allowed.has(n))).toBe(true);
     expect(crossed.has(24_007)).toBe(true); // the traced neuron of I, not one of the sample
     expect(crossed.size).toBe(allowed.size); // every neuron fired: each of these was sent
-    // The worker's statistics count every neuron's spikes: E's rate is that of its 800 sampled
-    // neurons (they fire alike), not 800 / 24,000 of it as it would be from the spikes sent.
+    // The worker's statistics count the spikes it keeps: E's rate is that of its 800 sampled
+    // neurons (they all fire alike), not 800 / 24,000 of it as it would be from the spikes sent.
     const stats = await api.windowStats();
     const e = stats!.populations.find((p) => p.name === 'E')!;
     const sentOfE = batch.frame!.spikes.neuron.filter((n) => n < 24_000).length;
@@ -76,7 +77,7 @@ describe('the raster sample of a large network', () => {
   it('a network of 20,000 neurons or fewer is sent whole (no sample)', async () => {
     const api = connect();
     const result = await api.load(wide(100, 100), { speed: null, play: false });
-    expect(result.ok && result.summary.scale!.rasterSample).toBeNull();
+    expect(result.ok && result.summary.scale).toMatchObject({ rasterSample: null, neurons: 200, statisticsNeurons: 200 });
   });
 });
 
