@@ -96,6 +96,13 @@ export function numberFlag(flags: Map<string, string[]>, name: string, fallback?
   return parseNumberText(values[0], `--${name}`);
 }
 
+/** A whole-number flag in [low, high] (--threads 2), or its fallback when not given. */
+export function integerFlag(flags: Map<string, string[]>, name: string, low: number, high: number, fallback: number): number {
+  const value = numberFlag(flags, name, fallback);
+  if (!Number.isInteger(value) || value < low || value > high) throw new InputError(`--${name}`, `${JSON.stringify(flags.get(name)?.[0]?.slice(0, 40) ?? String(value))} is not allowed; give a whole number from ${low} to ${high}`);
+  return value;
+}
+
 /** A flag with one value from a fixed list. */
 export function choiceFlag<T extends string>(flags: Map<string, string[]>, name: string, choices: readonly T[], fallback: T, what = 'value'): T {
   const value = flags.get(name)?.[0];

@@ -8,7 +8,6 @@ import { InputError, SimulationError } from '../core/errors.js';
 import type { MethodName } from '../core/model/loadModel.js';
 import { BUILTIN_MODEL_IDS } from '../core/model/builtinModels.js';
 import type { ModelFile } from '../core/model/modelFile.js';
-import { Simulation } from '../core/simulation.js';
 import { stepSizeWarnings, sweepStepSizeCheck, type StepSizeWarning } from '../core/model/timescale.js';
 import { validateScenario } from '../scenario/scenario.js';
 import { PRESETS } from '../scenario/presets.js';
@@ -20,7 +19,10 @@ import { ACTIVATIONS } from '../bridge/activations.js';
 import { LONG_RUN_SECONDS, describeRunCost, estimateRunCost, type RunCost } from '../core/cost.js';
 import { brian2Script } from '../export/brian2.js';
 import { pynnScript } from '../export/pynn.js';
-import { UsageError, choiceFlag, fieldToFlag, numberFlag, parseArgs, setFlags, wordsToFlags } from './flags.js';
+import { UsageError, choiceFlag, fieldToFlag, integerFlag, numberFlag, parseArgs, setFlags, wordsToFlags } from './flags.js';
+import { availableParallelism } from 'node:os';
+import { createSimulation, MAX_THREADS, ThreadedSimulation } from '../core/parallel/threadedSimulation.js';
+import { nodeThreadHost } from './simThread.js';
 import { modelArgument, readScenario } from './readInput.js';
 import { RUN_FORMATS, runAndWrite } from './runOutput.js';
 import { PROGRESS_AFTER_SECONDS, Progress } from './progress.js';
@@ -29,7 +31,7 @@ import { PHASE_USAGE, phase } from './phase.js';
 import { ANN_USAGE, annCommand } from './ann.js';
 
 const USAGE = `usage:
-  npm run sim -- run FILE.json|PRESET|- [--format json|csv|ndjson] [--long]
+  npm run sim -- run FILE.json|PRESET|- [--format json|csv|ndjson] [--threads N] [--long]
   npm run sim -- fi --model MODEL [--from A --to B --step S --duration MS --discard MS --dt MS]
                     [--method NAME] [--set NAME=VALUE ...] [--noise-sigma MV] [--noise-tau MS] [--neurons N] [--seed N] [--long]
   npm run sim -- fit --model MODEL [--noise-sigma MV] [--noise-tau MS] [--set NAME=VALUE ...] [--format csv|json]
@@ -78,18 +80,28 @@ function checkStepSize(warnings: (StepSizeWarning | null)[], force: boolean, fla
 }
 
 async function run(args: string[]): Promise<number> {
-  const { flags, switches, positionals } = parseArgs(args, ['format'], ['long', 'force'], 1);
+  const { flags, switches, positionals } = parseArgs(args, ['format', 'threads'], ['long', 'force'], 1);
   if (positionals.length !== 1) throw new UsageError('run', 'expects one scenario file or preset name (or - for standard input)');
   const format = choiceFlag(flags, 'format', RUN_FORMATS, 'json', 'format');
+  // Every core by default; the same spikes for any number (src/core/parallel).
+  const threads = integerFlag(flags, 'threads', 1, MAX_THREADS, Math.min(MAX_THREADS, availableParallelism()));
   const target = positionals[0];
   const raw = await readScenario(target);
   const started = performance.now();
   const valid = validateScenario(raw);
   checkStepSize(stepSizeWarnings(valid), switches.has('force'), 'dtMs');
   const expectedSeconds = checkLong(estimateRunCost(valid.scenario), switches.has('long'), target);
-  const sim = new Simulation(valid);
+  const { simulation: sim, note } = await createSimulation(valid, { threads, host: nodeThreadHost() });
+  if (note) process.stderr.write(`${note}\n`);
   const built = performance.now();
-  return runAndWrite(sim, valid, { target, format, expectedSeconds, started, built });
+  try {
+    return await runAndWrite(sim, valid, { target, format, expectedSeconds, started, built });
+  } finally {
+    if (sim instanceof ThreadedSimulation) {
+      for (const line of sim.notes) process.stderr.write(`${line}\n`);
+      sim.dispose();
+    }
+  }
 }
 
 /**

@@ -2,13 +2,13 @@
 // ordinary Simulation over its ranges of the populations, parallel/partition.ts), then, at each
 // command, run windows of steps: step its neurons, write the spikes it fired into its region,
 // meet the others at the barrier, and deliver every thread's spikes of the window, in thread order,
-// to its own targets. The coordinator (ThreadedSimulation) takes part in the barrier and records.
+// to its own targets. The coordinator (ThreadedSimulation) is thread 0: it runs a slice too, and records.
 // No Node or DOM globals: an entry (src/cli/simThread.ts for worker_threads, a Web Worker module
 // on the page) hands in the init message, the scenario validator and a way to post a message.
 import { Simulation } from '../simulation.js';
 import type { PopulationOptions } from '../population.js';
 import type { ValidScenario } from '../scenarioSpec.js';
-import { arrive, COMMAND, FAILED_AT, OVERFLOW, regionOf, STOP, TARGET_STEP, type RegionLayout } from './exchange.js';
+import { arrive, COMMAND, FAILED_AT, OVERFLOW, regionOf, STOP, TARGET_STEP, type Region, type RegionLayout } from './exchange.js';
 
 /** Everything a thread is started with (structured-cloneable: plain data and SharedArrayBuffers). */
 export interface ThreadInit {
@@ -33,90 +33,116 @@ export type ThreadMessage = { ready: true } | { error: string };
 const SPINS = 20000;
 
 export function runThread(init: ThreadInit, validate: (raw: unknown) => ValidScenario, post: (message: ThreadMessage) => void): void {
-  let sim: Simulation;
+  let runner: SliceRunner;
   try {
-    sim = new Simulation(validate(structuredClone(init.scenario)), init.populationOptions ?? {}, { slices: init.slices });
+    runner = new SliceRunner(new Simulation(validate(structuredClone(init.scenario)), init.populationOptions ?? {}, { slices: init.slices }), init);
   } catch (err) {
     post({ error: err instanceof Error ? err.message : String(err) });
     return;
   }
   post({ ready: true });
-  const control = new Int32Array(init.control);
-  const { windowSteps, populations: P, capacity } = init.layout;
-  const regions = init.regions.map((buffer) => regionOf(buffer, init.layout));
-  const mine = regions[init.thread];
-  const parties = init.threads + 1;
-  const every = sim.checkEverySteps;
-  const pops = sim.populations;
-  const gathered = sim.gathered!;
-  const cursor = new Int32Array(init.threads);
+  const control = runner.control;
   let seen = 0;
-  let window = 0;
   for (;;) {
     while (Atomics.load(control, COMMAND) === seen) Atomics.wait(control, COMMAND, seen);
     seen = Atomics.load(control, COMMAND);
     if (Atomics.load(control, STOP) !== 0) return;
     const target = Atomics.load(control, TARGET_STEP);
-    while (sim.steps < target) {
-      const first = sim.steps;
-      const end = Math.min(first + windowSteps, target);
-      const parity = window & 1;
-      const counts = mine.counts[parity];
-      const neurons = mine.neurons[parity];
-      const times = mine.times[parity];
-      let written = 0;
-      for (let s = first; s < end; s++) {
-        const overflowed = sim.stepSlice();
-        const cell = (s - first) * P;
-        for (let p = 0; p < P; p++) {
-          const pop = pops[p];
-          const n = pop.size > 0 ? pop.spikes.stepCount : 0;
-          if (written + n > capacity) {
-            mine.header[OVERFLOW] = 1;
-            counts[cell + p] = 0;
-            continue;
-          }
-          const from = pop.sliceStart;
-          const fired = pop.spikes.stepNeurons;
-          const at = pop.spikes.stepTimes;
-          for (let k = 0; k < n; k++) {
-            neurons[written] = fired[k] + from;
-            times[written++] = at[k];
-          }
-          counts[cell + p] = n;
+    while (runner.sim.steps < target) if (!runner.runWindow(target)) return;
+  }
+}
+
+/** One thread's slice and its part in the exchange: the coordinating thread runs one too (thread 0). */
+export class SliceRunner {
+  readonly control: Int32Array;
+  private readonly regions: Region[];
+  private readonly mine: Region;
+  private readonly cursor: Int32Array;
+  private readonly every: number;
+  /** Windows run so far: their parity says which half of each region they use. */
+  window = 0;
+
+  constructor(
+    readonly sim: Simulation,
+    private readonly init: Pick<ThreadInit, 'thread' | 'threads' | 'layout' | 'control' | 'regions'>,
+  ) {
+    this.control = new Int32Array(init.control);
+    this.regions = init.regions.map((buffer) => regionOf(buffer, init.layout));
+    this.mine = this.regions[init.thread];
+    this.cursor = new Int32Array(init.threads);
+    this.every = sim.checkEverySteps;
+  }
+
+  /**
+   * Run the next window of steps (up to `target`): this thread's neurons, its spikes into its
+   * region, the barrier, then every thread's spikes delivered to its targets. Returns false when
+   * told to stop.
+   */
+  runWindow(target: number): boolean {
+    const { sim, mine, regions, init } = this;
+    const { windowSteps, populations: P, capacity } = init.layout;
+    const pops = sim.populations;
+    const gathered = sim.gathered!;
+    const first = sim.steps;
+    const end = Math.min(first + windowSteps, target);
+    const parity = this.window & 1;
+    const counts = mine.counts[parity];
+    const neurons = mine.neurons[parity];
+    const times = mine.times[parity];
+    let written = 0;
+    for (let s = first; s < end; s++) {
+      const overflowed = sim.stepSlice();
+      const cell = (s - first) * P;
+      for (let p = 0; p < P; p++) {
+        const pop = pops[p];
+        const n = pop.size > 0 ? pop.spikes.stepCount : 0;
+        if (written + n > capacity) {
+          mine.header[OVERFLOW] = 1;
+          counts[cell + p] = 0;
+          continue;
         }
-        // Checked where a run on one thread checks: every so many steps, at a neuron firing too often, and at the end.
-        if ((overflowed || sim.steps % every === 0 || sim.steps === target) && mine.header[FAILED_AT] < 0 && !sim.healthy()) mine.header[FAILED_AT] = sim.steps;
-      }
-      arrive(control, parties, SPINS);
-      if (Atomics.load(control, STOP) !== 0) return;
-      // Every thread's spikes of each step, in thread order (= neuron order), to this thread's targets.
-      cursor.fill(0);
-      for (let s = first; s < end; s++) {
-        const cell = (s - first) * P;
-        for (let p = 0; p < P; p++) {
-          const g = gathered[p].spikes;
-          let total = 0;
-          for (let th = 0; th < init.threads; th++) total += regions[th].counts[parity][cell + p];
-          if (g.stepNeurons.length < total) {
-            g.stepNeurons = new Int32Array(2 * total);
-            g.stepTimes = new Float64Array(2 * total);
-          }
-          let w = 0;
-          for (let th = 0; th < init.threads; th++) {
-            const region = regions[th];
-            const n = region.counts[parity][cell + p];
-            const from = cursor[th];
-            g.stepNeurons.set(region.neurons[parity].subarray(from, from + n), w);
-            g.stepTimes.set(region.times[parity].subarray(from, from + n), w);
-            w += n;
-            cursor[th] = from + n;
-          }
-          g.stepCount = total;
+        const from = pop.sliceStart;
+        const fired = pop.spikes.stepNeurons;
+        const at = pop.spikes.stepTimes;
+        for (let k = 0; k < n; k++) {
+          neurons[written] = fired[k] + from;
+          times[written++] = at[k];
         }
-        sim.deliverDelayed(s);
+        counts[cell + p] = n;
       }
-      window++;
+      // Checked where a run on one thread checks: every so many steps, at a neuron firing too often, and at the end.
+      if ((overflowed || sim.steps % this.every === 0 || sim.steps === target) && mine.header[FAILED_AT] < 0 && !sim.healthy()) mine.header[FAILED_AT] = sim.steps;
     }
+    arrive(this.control, init.threads, SPINS);
+    if (Atomics.load(this.control, STOP) !== 0) return false;
+    // Every thread's spikes of each step, in thread order (= neuron order), to this thread's targets.
+    const cursor = this.cursor;
+    cursor.fill(0);
+    for (let s = first; s < end; s++) {
+      const cell = (s - first) * P;
+      for (let p = 0; p < P; p++) {
+        const g = gathered[p].spikes;
+        let total = 0;
+        for (let th = 0; th < init.threads; th++) total += regions[th].counts[parity][cell + p];
+        if (g.stepNeurons.length < total) {
+          g.stepNeurons = new Int32Array(2 * total);
+          g.stepTimes = new Float64Array(2 * total);
+        }
+        let w = 0;
+        for (let th = 0; th < init.threads; th++) {
+          const region = regions[th];
+          const n = region.counts[parity][cell + p];
+          const from = cursor[th];
+          g.stepNeurons.set(region.neurons[parity].subarray(from, from + n), w);
+          g.stepTimes.set(region.times[parity].subarray(from, from + n), w);
+          w += n;
+          cursor[th] = from + n;
+        }
+        g.stepCount = total;
+      }
+      sim.deliverDelayed(s);
+    }
+    this.window++;
+    return true;
   }
 }

@@ -1,7 +1,7 @@
 // A Simulation whose steps run on several threads (parallel/threadBody.ts), with the API of the
 // ordinary one: it is built like one (the coordinating thread keeps the whole scenario's
-// populations, projections and records, but does not step them) and records every thread's
-// spikes as they are exchanged, in the order one thread would have recorded them. Anything the
+// populations, projections and records, but does not step them), runs thread 0's slice itself
+// (so 2 threads are this one and one worker) and records every thread's spikes as they are exchanged, in the order one thread would have recorded them. Anything the
 // threads cannot do (a change while running, a blow-up to locate) makes it go on on this thread:
 // a Simulation on one thread is run again to where the threads had got (same build, same steps,
 // so the same state to the bit, drains at the same steps) and its state taken over.
@@ -9,9 +9,9 @@ import { Simulation, type SliceOptions } from '../simulation.js';
 import type { PopulationOptions } from '../population.js';
 import type { ValidScenario } from '../scenarioSpec.js';
 import { SimulationError } from '../errors.js';
-import { arrive, COMMAND, CONTROL_INTS, FAILED_AT, OVERFLOW, regionBytes, regionOf, STOP, TARGET_STEP, type Region, type RegionLayout } from './exchange.js';
+import { COMMAND, CONTROL_INTS, FAILED_AT, OVERFLOW, regionBytes, regionOf, STOP, TARGET_STEP, type Region, type RegionLayout } from './exchange.js';
 import { oneThreadReason, planThreads, type ThreadPlan } from './partition.js';
-import type { ThreadInit } from './threadBody.js';
+import { SliceRunner, type ThreadInit } from './threadBody.js';
 
 /** Starts threads that each run runThread(init) (threadBody.ts): worker_threads in Node, Web Workers on the page. */
 export interface ThreadHost {
@@ -57,7 +57,8 @@ export class ThreadedSimulation extends Simulation {
   private readonly buffers: SharedArrayBuffer[];
   private readonly layout: RegionLayout;
   private group: ThreadGroup | null = null;
-  private window = 0;
+  /** Thread 0's slice, run on this thread. */
+  private runner: SliceRunner | null = null;
   /** Steps at which the run was drained (a run on one thread is drained at the same steps when it is run again). */
   private readonly drainedAt: number[] = [];
   /** Why the run went on on one thread, once it did. */
@@ -100,7 +101,15 @@ export class ThreadedSimulation extends Simulation {
       regions: this.buffers,
       populationOptions: this.options,
     }));
-    this.group = await host.start(inits);
+    const started = host.start(inits.slice(1));
+    // Thread 0's slice is built here while the others build theirs.
+    try {
+      this.runner = new SliceRunner(new Simulation(this.valid, this.options, { slices: inits[0].slices }), inits[0]);
+    } catch (err) {
+      void started.then((group) => group.stop(), () => {});
+      throw err;
+    }
+    this.group = await started;
   }
 
   /** End the threads (the run can still go on, on this thread). */
@@ -111,10 +120,11 @@ export class ThreadedSimulation extends Simulation {
     Atomics.notify(this.control, COMMAND);
     this.group.stop();
     this.group = null;
+    this.runner = null;
   }
 
   override advance(ms: number = this.scenario.durationMs): void {
-    if (!this.group) return super.advance(ms);
+    if (!this.group || !this.runner) return super.advance(ms);
     if (this.failure) throw this.failure;
     const target = this.targetStep(ms);
     if (target <= this.stepIndex) return;
@@ -130,8 +140,8 @@ export class ThreadedSimulation extends Simulation {
     while (this.stepIndex < target) {
       const first = this.stepIndex;
       const end = Math.min(first + W, target);
-      const parity = this.window & 1;
-      arrive(control, threads + 1, 0);
+      const parity = this.runner.window & 1;
+      this.runner.runWindow(target);
       // Record the window's spikes population by population, step by step, thread by thread: the order of a run on one thread.
       const cursor = new Int32Array(threads);
       for (let s = first; s < end; s++) {
@@ -157,7 +167,6 @@ export class ThreadedSimulation extends Simulation {
           projections[q].events += events;
         }
       }
-      this.window++;
       this.stepIndex = end;
       for (const r of regions) {
         if (r.header[FAILED_AT] >= 0) trouble ??= 'a state left its bounds';
