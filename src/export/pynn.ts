@@ -81,15 +81,19 @@ const CELLS: Record<string, CellMapping> = {
 };
 
 /**
- * PyNN 0.10's NEURON cells start their synapses at zero whatever initialize() says (their memb_init
- * sets v only), so an exported script sets these after NEURON's initialisation: PyNN's name, the
- * cell's synapse, its state variable and the sign (PyNN's ExpISyn holds the outward current).
+ * PyNN 0.10's NEURON cells start their synapses at zero and HH_cond_exp's gates at zero whatever
+ * initialize() says (their memb_init sets v only), so an exported script sets these after NEURON's
+ * initialisation: PyNN's name, where NEURON holds it in the cell, and the sign (PyNN's ExpISyn holds
+ * the outward current).
  */
-const NEURON_SYNAPSE_STATE: Record<string, [string, string, number]> = {
-  gsyn_exc: ['esyn', 'g', 1],
-  gsyn_inh: ['isyn', 'g', 1],
-  isyn_exc: ['esyn', 'i', -1],
-  isyn_inh: ['isyn', 'i', -1],
+const NEURON_IGNORED_STATE: Record<string, [string, number]> = {
+  gsyn_exc: ['esyn.g', 1],
+  gsyn_inh: ['isyn.g', 1],
+  isyn_exc: ['esyn.i', -1],
+  isyn_inh: ['isyn.i', -1],
+  m: ['seg.hh_traub.m', 1],
+  h: ['seg.hh_traub.h', 1],
+  n: ['seg.hh_traub.n', 1],
 };
 
 const py = (x: number) => (Number.isInteger(x) ? `${x}.0` : String(Number(x.toPrecision(12))));
@@ -239,7 +243,7 @@ export function pynnScript(raw: unknown): string {
   const synapseCells = valid.populations.map((_, k) => synapseCell(valid, k));
   const cells = valid.populations.map((p, k) => (p.spec.spikes ? null : (synapseCells[k]?.mapping ?? mapping(valid, k))));
   const P = (name: string) => `P_${pyName(name)}`;
-  const neuronSynapseStates: string[] = [];
+  const neuronStates: string[] = [];
   const atLeastStep = (delayMs: number) => (delayMs <= dt ? 'step_delay' : py(delayMs));
   valid.populations.forEach((pop, k) => {
     if (pop.spec.spikes) {
@@ -257,10 +261,10 @@ export function pynnScript(raw: unknown): string {
       const f = unit(values);
       const v = typeof value === 'number' ? py(value * f) : 'uniform' in value ? `RandomDistribution('uniform', (${py(value.uniform[0] * f)}, ${py(value.uniform[1] * f)}), rng=rng)` : `RandomDistribution('normal', (${py(value.normal[0] * f)}, ${py(value.normal[1] * Math.abs(f))}), rng=rng)`;
       lines.push(`${P(pop.spec.name)}.initialize(${target}=${v})`);
-      const synapse = NEURON_SYNAPSE_STATE[target];
-      if (synapse) {
-        const [object, variable, sign] = synapse;
-        neuronSynapseStates.push(`    for _cell in ${P(pop.spec.name)}:`, `        _cell._cell.${object}.${variable} = ${sign < 0 ? '-' : ''}_cell._cell.${target}_init`);
+      const ignored = NEURON_IGNORED_STATE[target];
+      if (ignored) {
+        const [where, sign] = ignored;
+        neuronStates.push(`    for _cell in ${P(pop.spec.name)}:`, `        _cell._cell.${where} = ${sign < 0 ? '-' : ''}_cell._cell.${target}_init`);
       }
     }
     lines.push(`${P(pop.spec.name)}.record('spikes')`);
@@ -340,12 +344,12 @@ export function pynnScript(raw: unknown): string {
   });
 
   lines.push('');
-  if (neuronSynapseStates.length > 0) {
+  if (neuronStates.length > 0) {
     lines.push("if backend == 'neuron':");
-    lines.push('    # PyNN\'s NEURON cells start their synapses at zero whatever initialize() said: sim.run(0) lets NEURON');
-    lines.push('    # initialise, then the synapses of this process\'s neurons take their initial values before the first step.');
+    lines.push('    # PyNN\'s NEURON cells start their synapses (and HH gates) at zero whatever initialize() said: sim.run(0)');
+    lines.push('    # lets NEURON initialise, then the neurons of this process take their initial values before the first step.');
     lines.push('    sim.run(0.0)');
-    lines.push(...neuronSynapseStates);
+    lines.push(...neuronStates);
   }
   lines.push(`sim.run(${py(scenario.durationMs)})`);
   // Under MPI each process simulates its share of every population: the counts are gathered on

@@ -39,6 +39,17 @@ describe('exported to PyNN', () => {
     expect(cobahh).toContain('sim.HH_cond_exp(cm=0.2, g_leak=0.01, gbar_Na=20.0, gbar_K=6.0,');
   });
 
+  it('on NEURON, sets the initial states PyNN\'s NEURON cells ignore, and lengthens one-step delays by a nanosecond', () => {
+    // Run on NEURON by tests/reference/neuronMpi.test.ts: COBA is silent there without its initial conductances.
+    const coba = pynnScript(preset('coba'));
+    expect(coba).toContain("step_delay = 0.1 + (1e-6 if backend == 'neuron' else 0.0)");
+    expect(coba).toMatch(/if backend == 'neuron':\n(.*\n)*    sim\.run\(0\.0\)\n    for _cell in P_E:\n        _cell\._cell\.esyn\.g = _cell\._cell\.gsyn_exc_init\n/);
+    const cobahh = pynnScript(preset('cobahh'));
+    expect(cobahh).toContain('_cell._cell.seg.hh_traub.m = _cell._cell.m_init');
+    // CUBA sets no synaptic state, so nothing is run before the run.
+    expect(pynnScript(preset('cuba'))).not.toContain('sim.run(0.0)');
+  });
+
   it('refuses what has no PyNN standard counterpart, saying why', () => {
     expect(() => pynnScript(preset('single-hh'))).toThrow(/^populations\[0\]\.model: hh has no PyNN standard cell type .*export it to Brian2 instead/);
     expect(() => pynnScript(preset('brunel-j0.25'))).toThrow(/^projections\[0\]\.on: synapses onto v of lif have no PyNN standard synapse/);
