@@ -16,12 +16,15 @@ need() {
   "$@" >/dev/null 2>&1 || missing+=("$package")
 }
 # Whether /usr/bin/python3 finds a module (without importing it: importing brian2 takes seconds).
+# One Python start looks for all of them (each start costs tens of milliseconds).
+python_modules=""
 python_module() {
-  /usr/bin/python3 -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('$1') is None)"
+  [[ " $python_modules " == *" $1 "* ]]
 }
 # One line per system package the tests need.
 check_packages() {
   missing=()
+  python_modules=$(/usr/bin/python3 -c "import importlib.util; print(' '.join(m for m in ('brian2', 'pyNN', 'neuron', 'mpi4py') if importlib.util.find_spec(m)))" 2>/dev/null || true)
   need chromium test -x /usr/bin/chromium          # browser tests (tests/e2e), driven by playwright-core
   need python3-brian python_module brian2          # Brian2 export tests (tests/reference/brian2Export.test.ts)
   need python3-pynn python_module pyNN             # PyNN export tests, mock backend (tests/reference/pynnExport.test.ts)
