@@ -1,11 +1,11 @@
 // Threads for a run split across cores in Node: nodeThreadHost() starts worker_threads, each
-// running this file (bundled on its own by scripts/bundle.mjs, as `npm run sim` is) which hands
+// running this file (bundled on its own by scripts/bundle.mjs, as `npm run sim` is), which hands
 // the init message to the core's thread body (src/core/parallel/threadBody.ts) with the
 // scenario layer's validator. The page starts Web Workers over the same thread body.
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { runThread, type ThreadInit, type ThreadMessage } from '../core/parallel/threadBody.js';
 import type { ThreadGroup, ThreadHost } from '../core/parallel/threadedSimulation.js';
 import { validateScenario } from '../scenario/scenario.js';
@@ -28,25 +28,26 @@ function repositoryRoot(): string {
   }
 }
 
-let entry: Promise<string> | null = null;
-
-/** This file bundled for a worker (rebuilt when a source is newer, like the CLI's own bundle). */
-function threadEntry(): Promise<string> {
-  entry ??= (async () => {
-    const root = repositoryRoot();
-    // A path computed at run time, so the CLI's bundle does not take esbuild in.
-    const script = pathToFileURL(join(root, 'scripts', 'bundle.mjs')).href;
-    const { bundled } = (await import(/* @vite-ignore */ script)) as { bundled(entry: string): Promise<string> };
-    return bundled('src/cli/simThread.ts');
-  })();
-  return entry;
+/**
+ * What each worker runs: scripts/bundle.mjs brings this file's bundle up to date (sources newer
+ * than it rebuild it, as for `npm run sim`) and runs it. Written as a string run by the worker
+ * (eval) and with the module load spelled apart, so the CLI's own bundle has no dynamic import and
+ * keeps running as a script under V8's code cache (scripts/bundle.mjs bundleAsScript).
+ */
+function workerSource(): string {
+  const load = ['imp', 'ort'].join('');
+  return [
+    "const { workerData } = require('node:worker_threads');",
+    "const { pathToFileURL } = require('node:url');",
+    `${load}(pathToFileURL(workerData.bundleScript).href).then((m) => m.runBundled('src/cli/simThread.ts'));`,
+  ].join('\n');
 }
 
 export function nodeThreadHost(): ThreadHost {
   return {
     async start(inits: ThreadInit[]): Promise<ThreadGroup> {
-      const file = await threadEntry();
-      const workers = inits.map((init) => new Worker(file, { workerData: { mark: MARK, init } }));
+      const bundleScript = join(repositoryRoot(), 'scripts', 'bundle.mjs');
+      const workers = inits.map((init) => new Worker(workerSource(), { eval: true, workerData: { mark: MARK, init, bundleScript } }));
       const stop = () => {
         for (const w of workers) void w.terminate();
       };

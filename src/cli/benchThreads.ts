@@ -1,0 +1,89 @@
+// The scaling of a run split across threads (src/core/parallel): run time (build excluded) of
+// CUBA, COBAHH and full-size Brunel on 1, 2 and 3 threads, the speedup over one thread, and
+// whether the spikes are those of the run on one thread. `npm run bench` calls benchThreads();
+// `node scripts/bundle.mjs src/cli/benchThreads.ts --threads-bench` runs it alone.
+import { availableParallelism, cpus } from 'node:os';
+import { validateScenario } from '../scenario/scenario.js';
+import { preset } from '../scenario/presets.js';
+import type { Simulation } from '../core/simulation.js';
+import { createSimulation, ThreadedSimulation } from '../core/parallel/threadedSimulation.js';
+import { nodeThreadHost } from './simThread.js';
+
+interface Measured {
+  runS: number;
+  userS: number;
+  times: Float64Array;
+  neurons: Int32Array;
+}
+
+async function measure(name: string, threads: number): Promise<Measured> {
+  const valid = validateScenario(structuredClone(preset(name)));
+  const { simulation } = await createSimulation(valid, { threads, host: nodeThreadHost() });
+  const times: Float64Array[] = [];
+  const neurons: Int32Array[] = [];
+  const take = (sim: Simulation) => {
+    const frame = sim.drain();
+    times.push(frame.spikes.timeMs);
+    neurons.push(frame.spikes.neuron);
+  };
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  // Drained every 100 ms of network time, as a run on the page or the CLI is.
+  while (!simulation.done) {
+    simulation.advance(100);
+    take(simulation);
+  }
+  const runS = (performance.now() - started) / 1000;
+  // This process's CPU time: every thread's, the workers' included.
+  const used = process.cpuUsage(cpu);
+  if (simulation instanceof ThreadedSimulation) simulation.dispose();
+  const join = <T extends Float64Array | Int32Array>(parts: T[], make: (n: number) => T): T => {
+    const out = make(parts.reduce((a, p) => a + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  };
+  return { runS, userS: (used.user + used.system) / 1e6, times: join(times, (n) => new Float64Array(n)), neurons: join(neurons, (n) => new Int32Array(n)) };
+}
+
+function same(a: Measured, b: Measured): boolean {
+  if (a.times.length !== b.times.length) return false;
+  for (let k = 0; k < a.times.length; k++) if (!Object.is(a.times[k], b.times[k]) || a.neurons[k] !== b.neurons[k]) return false;
+  return true;
+}
+
+export async function benchThreads(): Promise<void> {
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  out(`\nThreads (${availableParallelism()} cores here, ${cpus()[0]?.model ?? 'unknown CPU'}): run time without the build; CPU is the process's user + system time`);
+  out('network       threads   run s   CPU s   speedup   spikes identical');
+  for (const name of ['cuba', 'cobahh', 'brunel-full']) {
+    const one = await measure(name, 1);
+    for (const threads of [1, 2, 3]) {
+      const m = threads === 1 ? one : await measure(name, threads);
+      out(`${name.padEnd(13)} ${String(threads).padStart(7)} ${m.runS.toFixed(3).padStart(7)} ${m.userS.toFixed(2).padStart(7)} ${(one.runS / m.runS).toFixed(2).padStart(8)}x   ${threads === 1 ? '(reference)' : same(one, m) ? 'yes' : 'NO'}`);
+    }
+  }
+  out(
+    [
+      '',
+      'On 4 and 8 cores: each step every thread integrates its own neurons (work that divides by the',
+      'thread count) and then meets the others at a barrier; between barriers it delivers every spike of',
+      'the step (or of the window, the shortest delay) to its own targets, which divides the synapse',
+      "loop's memory traffic too but repeats the walk over the spike list in every thread. COBAHH (4000",
+      'Hodgkin-Huxley neurons, ~0.25 ms of arithmetic per step) has enough work per step that a barrier',
+      'of a few microseconds stays small: expect about 3.3-3.7x on 4 cores and 5.5-6.5x on 8, limited by',
+      "the serial part (the coordinating thread records every spike) after Amdahl's law. Full-size Brunel",
+      'is bound by memory bandwidth in its synapse loop (15.6 M synapses, each spike touching ~1,250 random',
+      'targets): it scales with the cores\' share of bandwidth, about 3x on 4 cores and 4-5x on 8 on a',
+      "laptop with two memory channels, and its barrier comes once per 1.4 ms window, so costs little.",
+      'CUBA is too small to gain: 4000 LIF neurons take ~7 microseconds per step, the same order as a',
+      'barrier, so its speedup stays near 1 (below 1 on a loaded machine); it is best run on one thread.',
+    ].join('\n'),
+  );
+}
+
+// Run alone: node scripts/bundle.mjs src/cli/benchThreads.ts --threads-bench (inside bench.ts it is only called).
+if (process.argv.includes("--threads-bench")) await benchThreads();
