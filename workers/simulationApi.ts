@@ -7,16 +7,18 @@
 // nothing is dropped, even in a background tab. Tested in one process over a MessageChannel.
 import { transfer } from 'comlink';
 import { InputError, SimulationError } from '../src/core/errors.js';
-import { mergeFrames, type Applied, type Change, type Experiment } from '../src/core/experiment.js';
+import { Experiment, mergeFrames, type Applied } from '../src/core/experiment.js';
+import { createSimulation, MAX_THREADS, ThreadedSimulation, type ThreadHost } from '../src/core/parallel/threadedSimulation.js';
+import type { ThreadMessage } from '../src/core/parallel/threadBody.js';
 import type { Frame } from '../src/core/simulation.js';
-import { openExperiment } from '../src/scenario/scenario.js';
+import { validateScenario } from '../src/scenario/scenario.js';
 import { WindowStatistics } from '../src/core/record/windowStats.js';
 
 import { PAGE_LIMITS } from '../src/scenario/pageLimits.js';
-import type { Batch, ChangeResult, LoadError, LoadResult, NetworkScale, RunState, ScenarioSummary, SimulationApi } from './simulationProtocol.js';
+import type { Batch, Change, ChangeResult, LoadError, LoadResult, NetworkScale, RunState, ScenarioSummary, SimulationApi } from './simulationProtocol.js';
 import { Pacer } from './pacer.js';
 
-export type { ParameterRow, PopulationSummary, TraceSummary, StepSummary, ProjectionSummary, DriveSummary, Change, PokeTarget } from '../src/core/experiment.js';
+export type { ParameterRow, PopulationSummary, TraceSummary, StepSummary, ProjectionSummary, DriveSummary, PokeTarget } from '../src/core/experiment.js';
 export type { WindowStats, PopulationWindowStats } from '../src/core/record/windowStats.js';
 export type * from './simulationProtocol.js';
 
@@ -70,6 +72,47 @@ function spikesOf(frame: Frame, crossing: Uint8Array): Frame {
   return { ...frame, spikes: { timeMs: keptTimes, neuron: keptNeurons } };
 }
 
+/** Validation with the page's limits (its memory budget), for loads, changes and resets alike. */
+const pageValidate = (raw: unknown) => validateScenario(raw, PAGE_LIMITS);
+
+/** Threads the page can offer: the browser's cores, where workers may share memory (a cross-origin isolated page); else 1. */
+function threadsAvailable(): number {
+  const isolated = typeof SharedArrayBuffer !== 'undefined' && typeof Worker !== 'undefined' && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  return isolated ? Math.max(1, Math.min(MAX_THREADS, navigator.hardwareConcurrency || 1)) : 1;
+}
+
+/** The core's threads as Web Workers, each running its thread body (simThread.worker.ts). */
+function webThreadHost(): ThreadHost {
+  return {
+    async start(inits) {
+      const workers = inits.map(() => new Worker(new URL('./simThread.worker.ts', import.meta.url), { type: 'module' }));
+      const stop = () => workers.forEach((w) => w.terminate());
+      try {
+        await Promise.all(
+          workers.map(
+            (worker, k) =>
+              new Promise<void>((resolve, reject) => {
+                // Thread 0 is the simulation worker itself: these are threads 1, 2, ...
+                worker.addEventListener('message', (event: MessageEvent<ThreadMessage>) => ('error' in event.data ? reject(new Error(`thread ${k + 1}: ${event.data.error}`)) : resolve()), { once: true });
+                worker.addEventListener('error', (event) => reject(new Error(`thread ${k + 1} could not start: ${event.message}`)), { once: true });
+                worker.postMessage(inits[k]);
+              }),
+          ),
+        );
+      } catch (err) {
+        stop();
+        throw err;
+      }
+      return { stop };
+    },
+  };
+}
+
+/** "recorded traces run on one thread" out of the core's "threads: 1 (recorded traces run on one thread)". */
+function reasonOf(note: string | null): string | null {
+  return note === null ? null : note.replace(/^threads: \d+ \((.*)\)$/, '$1');
+}
+
 function refused(err: unknown): { ok: false; error: LoadError } {
   if (err instanceof InputError) return { ok: false, error: { kind: 'input', field: err.field, message: err.message } };
   throw err;
@@ -103,6 +146,37 @@ export function createSimulationApi(): SimulationApi {
   /** For a statistics sample: each neuron's index among the sample (-1: not in it), and the populations in those indices. */
   let statistics: { indexOf: Int32Array; populations: { name: string; offset: number; size: number }[] } | null = null;
   let windowEveryMs = WINDOW_STATS_EVERY_MS;
+  const available = threadsAvailable();
+  /** Threads asked for (all by default); a change of them applies when the scenario is built again. */
+  let threadsWanted = available;
+  /** Why the loaded run uses fewer threads than asked, or null. */
+  let threadsNote: string | null = null;
+
+  /** Threads the loaded run steps on now (a threaded run goes on on one thread after what threads cannot do). */
+  function threadsUsed(exp: Experiment): number {
+    const sim = exp.simulation;
+    return sim instanceof ThreadedSimulation && sim.threaded ? sim.plan.threads : 1;
+  }
+
+  /** Validate and build a scenario on the threads asked for (as the core can split it); throws InputError. */
+  async function build(rawScenario: unknown): Promise<Experiment> {
+    const copy = structuredClone(rawScenario) as Record<string, unknown>;
+    const valid = pageValidate(copy);
+    const wanted = Math.min(threadsWanted, available);
+    let simulation: Awaited<ReturnType<typeof createSimulation>> | null = null;
+    if (wanted > 1) simulation = await createSimulation(valid, { threads: wanted, host: webThreadHost() });
+    const exp = new Experiment(valid, pageValidate, { raw: copy, ...(simulation ? { simulation: simulation.simulation } : {}) });
+    const sim = exp.simulation;
+    // The experiment records the traced neurons' input, which a threaded run leaves to one thread.
+    threadsNote = reasonOf(simulation?.note ?? null) ?? (sim instanceof ThreadedSimulation && !sim.threaded ? sim.notes.join('; ') || null : null);
+    return exp;
+  }
+
+  /** End the threads of a run being replaced. */
+  function release(exp: Experiment | null): void {
+    const sim = exp?.simulation;
+    if (sim instanceof ThreadedSimulation) sim.dispose();
+  }
 
   /** The spikes of the statistics sample, numbered within it. */
   function statisticsSpikes(frame: Frame): { timeMs: Float64Array; neuron: Int32Array } {
@@ -151,7 +225,7 @@ export function createSimulationApi(): SimulationApi {
       limitBytes: PAGE_LIMITS.maxNetworkBytes,
       rasterSample: sample,
       statisticsNeurons: statisticsSample?.length ?? neurons,
-      threads: { used: 1, available: 1 },
+      threads: { used: threadsUsed(exp), wanted: Math.min(threadsWanted, available), available, note: threadsNote },
     };
     crossing = null;
     if (sample) {
@@ -224,6 +298,7 @@ export function createSimulationApi(): SimulationApi {
   /** A new run (after load or reset) starts paused with an empty queue. */
   function started(exp: Experiment): LoadResult {
     stopTimer();
+    if (experiment !== exp) release(experiment);
     experiment = exp;
     run++;
     queue = [];
@@ -247,6 +322,12 @@ export function createSimulationApi(): SimulationApi {
 
   function apply(change: Change): ChangeResult {
     const exp = loaded();
+    if (change?.kind === 'threads') {
+      const n = change.threads;
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > available) return { ok: false, error: { kind: 'input', field: 'threads', message: `threads: must be a whole number from 1 to ${available} (the cores this page may use), got ${String(n)}` } };
+      threadsWanted = n;
+      return { ok: true, applies: 'reset', atMs: exp.timeMs };
+    }
     const result: Applied = exp.apply(change);
     if ('refused' in result) return { ok: false, error: { kind: 'input', ...result.refused } };
     if (change.kind === 'trace') {
@@ -264,12 +345,12 @@ export function createSimulationApi(): SimulationApi {
   }
 
   return {
-    load(rawScenario, start) {
+    async load(rawScenario, start) {
       if (start !== undefined) checkSpeed(start?.speed); // before anything changes
       let result: LoadResult;
       try {
         // A refused one leaves the loaded one as it was; the page's memory limit holds for its changes and resets too.
-        result = started(openExperiment(rawScenario, {}, PAGE_LIMITS));
+        result = started(await build(rawScenario));
       } catch (err) {
         return refused(err);
       }
@@ -279,15 +360,24 @@ export function createSimulationApi(): SimulationApi {
       }
       return result;
     },
-    reset() {
+    async reset() {
       const exp = loaded();
       const wasPaused = state === 'paused';
+      let next = exp;
       try {
-        exp.reset();
+        if (Math.min(threadsWanted, available) !== threadsUsed(exp) && !threadsNote) {
+          // Other threads asked for: built again from the scenario as it stands (the experiment's own reset runs on one).
+          const freeRun = exp.summary.freeRun;
+          next = await build(exp.snapshot());
+          if (freeRun) next.apply({ kind: 'freeRun', on: true });
+        } else {
+          release(exp);
+          exp.reset();
+        }
       } catch (err) {
         return refused(err);
       }
-      const result = started(exp);
+      const result = started(next);
       if (!wasPaused) play();
       return result;
     },

@@ -1,7 +1,7 @@
 // What the page and the simulation worker say to each other: the methods the worker exposes
 // through comlink (simulationApi.ts implements them) and the plain data they take and return.
 // The page codes against these; the summary and change types come from the core's Experiment.
-import type { Change, ScenarioSummary as ExperimentSummary } from '../src/core/experiment.js';
+import type { Change as ExperimentChange, ScenarioSummary as ExperimentSummary } from '../src/core/experiment.js';
 import type { Frame, RunStats } from '../src/core/simulation.js';
 import type { WindowStats } from '../src/core/record/windowStats.js';
 
@@ -25,9 +25,16 @@ export interface NetworkScale {
   rasterSample: number[] | null;
   /** Neurons the window statistics are computed over: all of them, or an even sample of a large network. */
   statisticsNeurons: number;
-  /** Threads the run uses, and the most the page could offer (navigator.hardwareConcurrency). */
-  threads: { used: number; available: number };
+  /**
+   * Threads: those the run uses, those asked for (all by default), the most the page can offer
+   * (the browser's cores where the page is cross-origin isolated, else 1), and why it uses fewer
+   * than asked (the core's reason: recorded traces, for one), or null.
+   */
+  threads: { used: number; wanted: number; available: number; note: string | null };
 }
+
+/** A change to the experiment (the core's), or how many threads the next load or reset runs on (the page's). */
+export type Change = ExperimentChange | { kind: 'threads'; threads: number };
 
 /** The core's summary of a loaded scenario, with its scale as the page runs it. */
 export type ScenarioSummary = ExperimentSummary & { scale?: NetworkScale };
@@ -68,9 +75,9 @@ export interface SimulationApi {
    * Validate and build a scenario (replacing any loaded one), paused at t = 0, or at `start`'s
    * speed and playing if it says so. A bad field is returned, not thrown, and changes nothing.
    */
-  load(rawScenario: unknown, start?: LoadStart): LoadResult;
+  load(rawScenario: unknown, start?: LoadStart): Promise<LoadResult>;
   /** Build the loaded scenario again from t = 0 with every accepted change; keeps playing if it was. */
-  reset(): LoadResult;
+  reset(): Promise<LoadResult>;
   play(): void;
   pause(): void;
   /** Pause, then advance `ms` at once. */

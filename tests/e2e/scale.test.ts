@@ -4,7 +4,7 @@
 // asserted), and runs: the raster draws spikes of the sampled neurons in both populations and
 // names only sampled neurons under the pointer, the panel says it shows a sample, the statistics
 // say which neurons they are over, the memory estimate is shown against the page's limit, the
-// thread choice is there, an in-degree that would take the network over the page's limit is
+// thread choice is there (and one thread chosen builds it again on one), an in-degree that would take the network over the page's limit is
 // refused naming the field and the figure while the run goes on, and axe-core finds nothing
 // serious in those panels. Screenshots at 1280 and 360 px go to artifacts/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -176,12 +176,16 @@ describe('a network of 100,000 neurons and 10 million synapses on the page (Chro
       return { total: result.bytes, workers };
     });
     console.log(`100k network memory: shown ${memory.match(/about (\d+ MB)/)?.[1]} (estimate ${estimate.bytes} bytes); measured by measureUserAgentSpecificMemory: ${measured ? `${Math.round(measured.total / 1e6)} MB in all, ${Math.round(measured.workers / 1e6)} MB in workers` : 'not available'}`);
+    // The thread choice: 1 to the browser's cores, all of them by default, and what the run uses.
     await expect.poll(() => page.locator('#threads').isVisible()).toBe(true);
     expect(await page.locator('label[for="threads"]').textContent()).toMatch(/threads/);
-    const threads = await page.locator('#threads option').allTextContents();
-    expect(threads.length).toBeGreaterThan(0);
-    expect(threads[0]).toBe('1');
-    console.log(`threads choice: ${JSON.stringify(threads)}; ${await page.locator('#threads-said').textContent()}`);
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    const values = await page.locator('#threads option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
+    expect(values).toEqual(Array.from({ length: cores }, (_, k) => String(k + 1)));
+    expect(await page.locator('#threads').inputValue()).toBe(String(cores));
+    const said = (await page.locator('#threads-said').textContent()) ?? '';
+    expect(said).toMatch(/^runs on \d+ threads?/);
+    console.log(`threads choice: ${values.join(', ')} (${cores} cores reported); the panel says "${said}"`);
   });
 
   it('runs at a pace measured over the wall clock; long tasks meanwhile are printed', async () => {
@@ -213,13 +217,22 @@ describe('a network of 100,000 neurons and 10 million synapses on the page (Chro
     await expect.poll(() => page.locator('#param-k-0-message').textContent()).not.toMatch(/GB/);
   });
 
+  it('choosing one thread builds the scenario again on it and says so', async () => {
+    await page.locator('#threads').selectOption('1');
+    await expect.poll(() => page.locator('#threads-said').textContent()).toBe('runs on 1 thread');
+    await scenarioShown(page, TITLE);
+    expect(await page.locator('#threads').inputValue()).toBe('1');
+    await waitForTime(page, 2);
+  });
+
   it('axe-core finds nothing serious in the raster, statistics and network panels; screenshots at 1280 and 360 px', async () => {
     expect(await axeViolations(page, ['#raster-section', '#stats-strip', '#network-controls'])).toEqual([]);
-    await page.screenshot({ path: join(artifacts, 'scale-1280.png'), fullPage: true });
+    await page.screenshot({ path: join(artifacts, 'scale-1280.png') });
+    await page.locator('#network-controls').screenshot({ path: join(artifacts, 'scale-network-1280.png') });
     await page.setViewportSize({ width: 360, height: 740 });
     await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
-    await page.locator('#network-controls').scrollIntoViewIfNeeded();
-    await page.screenshot({ path: join(artifacts, 'scale-360.png'), fullPage: true });
+    await page.locator('#raster-section').screenshot({ path: join(artifacts, 'scale-raster-360.png') });
+    await page.locator('#network-controls').screenshot({ path: join(artifacts, 'scale-network-360.png') });
     expect(await axeViolations(page, ['#raster-section', '#stats-strip', '#network-controls'])).toEqual([]);
     expect(problems).toEqual([]);
   });

@@ -108,3 +108,13 @@ describe('the page memory limit', () => {
     expect((await api.snapshot()).populations).toEqual(small.populations);
   });
 });
+
+describe('the thread choice', () => {
+  it('offers the threads the page may use (one without shared memory and workers, as here), and refuses more, naming the field', async () => {
+    const api = connect();
+    const loaded = await api.load(wide(100, 100), { speed: null, play: false });
+    expect(loaded.ok && loaded.summary.scale!.threads).toEqual({ used: 1, wanted: 1, available: 1, note: null });
+    expect(await api.apply({ kind: 'threads', threads: 2 })).toMatchObject({ ok: false, error: { field: 'threads', message: expect.stringMatching(/from 1 to 1 .*got 2$/) } });
+    expect(await api.apply({ kind: 'threads', threads: 1 })).toMatchObject({ ok: true, applies: 'reset' });
+  });
+});

@@ -68,9 +68,9 @@ describe('the refractory period', () => {
     expect(sim.stats().meanRateHz).toBeLessThan(160);
   });
 
-  it('the page gets the refusal as data naming the field; the CLI exits 2 with one line', () => {
+  it('the page gets the refusal as data naming the field; the CLI exits 2 with one line', async () => {
     const api = createSimulationApi();
-    const result = api.load(scenario(lifWith('t_ref'), { t_ref: -1 }));
+    const result = await api.load(scenario(lifWith('t_ref'), { t_ref: -1 }));
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error.field).toBe('populations[0].parameters.t_ref');
     const dir = mkdtempSync(join(tmpdir(), 'sb-tref-'));

@@ -130,11 +130,11 @@ describe('where the warning shows', () => {
     expect(buildSimulation(hhScenario(0.01)).warnings).toEqual([]);
   });
 
-  it('the worker hands the warnings over with the loaded scenario', () => {
+  it('the worker hands the warnings over with the loaded scenario', async () => {
     const api = createSimulationApi();
-    const warned = api.load(hhScenario(1));
+    const warned = await api.load(hhScenario(1));
     expect(warned.ok && warned.summary.warnings.map((w) => [w.field, w.severity])).toEqual([['dtMs', 'refusal']]);
-    const fine = api.load(hhScenario(0.01));
+    const fine = await api.load(hhScenario(0.01));
     expect(fine.ok && fine.summary.warnings).toEqual([]);
   });
 

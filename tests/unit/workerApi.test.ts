@@ -320,7 +320,7 @@ describe('snapshot', () => {
     const snapshot = await api.snapshot();
     expect(snapshot).toEqual({ ...(preset('single-lif') as object), populations: [{ name: 'neuron', model: 'lif', size: 1, parameters: { tau_m: 15 } }], stimuli: [{ type: 'step', population: 'neuron', amplitude: 3, startMs: 50, stopMs: 450 }] });
     // Loaded elsewhere, it describes the same experiment.
-    const loaded = createSimulationApi().load(snapshot);
+    const loaded = await createSimulationApi().load(snapshot);
     if (!loaded.ok) throw new Error(loaded.error.message);
     expect(loaded.summary.steps[0].amplitude).toBe(3);
   });
