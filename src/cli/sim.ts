@@ -79,18 +79,23 @@ function checkStepSize(warnings: (StepSizeWarning | null)[], force: boolean, fla
   }
 }
 
+/** A run estimated at least this long uses every core when --threads is not given. */
+const AUTO_THREADS_SECONDS = 1;
+
 async function run(args: string[]): Promise<number> {
   const { flags, switches, positionals } = parseArgs(args, ['format', 'threads'], ['long', 'force'], 1);
   if (positionals.length !== 1) throw new UsageError('run', 'expects one scenario file or preset name (or - for standard input)');
   const format = choiceFlag(flags, 'format', RUN_FORMATS, 'json', 'format');
-  // Every core by default; the same spikes for any number (src/core/parallel).
-  const threads = integerFlag(flags, 'threads', 1, MAX_THREADS, Math.min(MAX_THREADS, availableParallelism()));
   const target = positionals[0];
   const raw = await readScenario(target);
   const started = performance.now();
   const valid = validateScenario(raw);
   checkStepSize(stepSizeWarnings(valid), switches.has('force'), 'dtMs');
   const expectedSeconds = checkLong(estimateRunCost(valid.scenario), switches.has('long'), target);
+  // Every core by default, for a run long enough to gain from them: a step of a small network
+  // (CUBA's 4000 LIF neurons) takes microseconds, about what the threads' barrier costs, so it
+  // stays on one thread unless --threads asks. The same spikes for any number (src/core/parallel).
+  const threads = integerFlag(flags, 'threads', 1, MAX_THREADS, expectedSeconds >= AUTO_THREADS_SECONDS ? Math.min(MAX_THREADS, availableParallelism()) : 1);
   const { simulation: sim, note } = await createSimulation(valid, { threads, host: nodeThreadHost() });
   if (note) process.stderr.write(`${note}\n`);
   const built = performance.now();

@@ -437,6 +437,8 @@ export class Experiment {
     const edited: RawScenario = { ...this.raw, populations: this.raw.populations.map((p, j) => (j === k ? { ...spec, initial } : p)) };
     this.validate(edited); // refused here, naming the field, with nothing changed
     this.raw = edited;
+    // The threads of a run split across threads take no state from outside: it goes on on one.
+    this.sim.toOneThread('a state set while running');
     // What ran before keeps its frames; a drain also makes the blow-up search start after the jump.
     this.pending.push(this.drainOne());
     for (const [index, value] of given) pop.state[index].fill(value);

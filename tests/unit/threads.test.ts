@@ -75,4 +75,34 @@ describe('threads', () => {
     for (const thread of plan.slices) for (const slice of thread) if (slice.size > 0) expect(slice.start % RANDOM_BLOCK_NEURONS).toBe(0);
     await compare(raw, 40);
   }, 120_000);
+
+  it('a change while running goes on on one thread, from the state the threads reached: the run is the run changed on one thread', async () => {
+    const raw = scenario('cuba', 120);
+    const changed = (sim: Simulation) => {
+      const timeMs: number[] = [];
+      sim.advance(45);
+      timeMs.push(...sim.drain().spikes.timeMs);
+      sim.advance(30);
+      sim.setParameters('E', { E_L: -52 });
+      sim.advance();
+      timeMs.push(...sim.drain().spikes.timeMs);
+      return timeMs;
+    };
+    const one = changed(new Simulation(validateScenario(structuredClone(raw))));
+    const { simulation } = await createSimulation(validateScenario(structuredClone(raw)), { threads: 2, host });
+    started.push(simulation);
+    const threaded = simulation as ThreadedSimulation;
+    const two = changed(threaded);
+    expect(threaded.threaded).toBe(false);
+    expect(threaded.notes).toEqual(['threads: 1 (parameters changed while running: the run goes on on one thread)']);
+    expect(Float64Array.from(two)).toEqual(Float64Array.from(one));
+  }, 120_000);
+
+  it('what the threads cannot split yet runs on one thread, saying why', async () => {
+    const raw = scenario('cuba', 20, (s) => (s.record.traces = [{ population: 'E', variable: 'v', neurons: [0] }]));
+    const { simulation, threads, note } = await createSimulation(validateScenario(raw), { threads: 2, host });
+    expect(threads).toBe(1);
+    expect(simulation instanceof ThreadedSimulation).toBe(false);
+    expect(note).toBe('threads: 1 (recorded traces run on one thread)');
+  });
 });

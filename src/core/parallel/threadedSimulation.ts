@@ -187,7 +187,7 @@ export class ThreadedSimulation extends Simulation {
   }
 
   override toOneThread(reason: string): void {
-    if (this.group) this.leaveThreads(`threads: 1 (${reason} run on one thread)`);
+    if (this.group) this.leaveThreads(`threads: 1 (${reason}: the run goes on on one thread)`);
   }
 
   /**
