@@ -3,7 +3,7 @@
 // python3-mpi4py and python3-pynn with PyNN's NMODL mechanisms compiled (npm run setup installs
 // and compiles them). Without them these tests fail, saying what is missing; they are never skipped.
 //
-// The runs are 200 ms of network time, not the presets' 1 s: NEURON spends about 2.5 s of CPU per
+// The runs are 200 ms of network time, not the presets' 1 s: NEURON spends 1-2 s of CPU per
 // process on 200 ms of CUBA or COBA (besides 1.5-2.5 s importing and 3-4 s building), and the
 // processes meet at every step (the delays are one step), which costs far more when the machine is
 // busy with the rest of the suite. 200 ms is enough: our own rates over seeds 1-6 spread as much at
@@ -50,9 +50,11 @@ function runOnNeuron(name: string): Promise<MpiRun> {
   const args = [
     ...(process.getuid?.() === 0 ? ['--allow-run-as-root'] : []),
     // Two processes even on a one-core machine; the operating system places them (no core binding:
-    // the machine is shared with the rest of the suite); no single-copy transport between the
-    // processes, which containers without ptrace permission refuse.
-    '--oversubscribe', '--bind-to', 'none', '--mca', 'btl_vader_single_copy_mechanism', 'none',
+    // the machine is shared with the rest of the suite); a process waiting for the other at a step's
+    // spike exchange yields its core instead of spinning on it (Open MPI spins unless it knows it is
+    // oversubscribed: on this busy 2-core machine 200 ms of CUBA took 3.4-5.7 s instead of 8-30 s);
+    // no single-copy transport between the processes, which containers without ptrace permission refuse.
+    '--oversubscribe', '--bind-to', 'none', '--mca', 'mpi_yield_when_idle', '1', '--mca', 'btl_vader_single_copy_mechanism', 'none',
     '-np', String(PROCESSES), '/usr/bin/python3', path, 'neuron',
   ];
   return new Promise((resolve, reject) => {
