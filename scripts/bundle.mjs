@@ -24,6 +24,9 @@ import { importMetaPlugin } from './importMeta.mjs';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const cacheDir = join(root, 'node_modules/.cache/spikebridge');
+const CODE_STORE = join(root, 'src/cli/codeStore.ts');
+const ENTRY_NAME = 'spikebridge-entry.js';
+const VERSION_PLACEHOLDER = '@@SPIKEBRIDGE_BUNDLE_HASH@@';
 const BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 /** Write `data` to `path` through a file of this process renamed into place: no reader sees half a file. */
@@ -91,12 +94,33 @@ export function bundleAsScript(text) {
   return `(async function (require) {"use strict";${required.join('')}\n${body}\n})`;
 }
 
+/** Remove the files of `dir` matching `pattern` last modified more than `ageMs` ago. */
+function pruneOlderThan(dir, ageMs, pattern) {
+  let names;
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  const before = Date.now() - ageMs;
+  for (const name of names) {
+    if (!pattern.test(name)) continue;
+    try {
+      if (statSync(join(dir, name)).mtimeMs < before) unlinkSync(join(dir, name));
+    } catch {
+      // gone already
+    }
+  }
+}
+
 /** Build the bundle of `source` and its manifest (the files it came from), atomically. */
 async function build(source, bundle, manifestPath) {
   const { build: esbuild } = await import('esbuild');
   const builtAt = Date.now();
+  // The entry, after the CLI's on-disk store of generated code (src/cli/codeStore.ts) is installed.
+  const entry = `import ${JSON.stringify(CODE_STORE)};\nimport ${JSON.stringify(source)};\n`;
   const result = await esbuild({
-    entryPoints: [source],
+    stdin: { contents: entry, resolveDir: root, sourcefile: ENTRY_NAME, loader: 'js' },
     outfile: bundle,
     write: false,
     bundle: true,
@@ -111,7 +135,9 @@ async function build(source, bundle, manifestPath) {
     banner: { js: BANNER },
   });
   mkdirSync(dirname(bundle), { recursive: true });
-  const text = result.outputFiles[0].text;
+  // The bundle's own hash is the version of the code generator in it (codeStore.ts keys by it).
+  const built = result.outputFiles[0].text;
+  const text = built.replaceAll(VERSION_PLACEHOLDER, createHash('sha256').update(built).digest('hex').slice(0, 32));
   // Several processes may find the bundle stale at once (the tests run the CLI in parallel):
   // each writes its own files and renames them into place, so none ever reads a half-written one.
   writeAtomically(bundle, text);
@@ -125,10 +151,16 @@ async function build(source, bundle, manifestPath) {
   }
   // Sources of this repository only: the packages change with package-lock.json.
   const inputs = Object.keys(result.metafile.inputs)
+    .filter((path) => path !== ENTRY_NAME)
     .map((path) => resolve(root, path))
     .filter((path) => !path.split(/[\\/]/).includes('node_modules'));
   const folders = [...new Set(inputs.map((path) => dirname(path)))];
   writeAtomically(manifestPath, JSON.stringify({ source, builtAt, inputs, folders, script }));
+  // Generated code (src/cli/codeStore.ts) is keyed by a bundle's hash: what no build wrote or
+  // read back for a day belongs to bundles since replaced. Files left half-written by a process
+  // killed while writing go too.
+  pruneOlderThan(join(cacheDir, 'code'), 24 * 3600e3, /\.bin$/);
+  pruneOlderThan(cacheDir, 600e3, /\.tmp$/);
   // Scripts and caches of earlier builds of this entry (a process still running one has it open).
   for (const old of readdirSync(dirname(bundle))) {
     if (old.startsWith(`${name}.`) && /\.script\.js$|\.v8cache$/.test(old) && script && !old.startsWith(script.replace(/\.js$/, ''))) {

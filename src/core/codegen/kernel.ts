@@ -15,6 +15,7 @@ import type { MathNode } from 'mathjs/number';
 import { SymbolNode } from '../math.js';
 import { parameterOnlyNodes } from './expression.js';
 import { functionFromSource } from './generateCode.js';
+import { cachedText, modelKey } from './cache.js';
 import { add, at, bin, Builder, call, cond, div, exprSource, fromMath, get, int, len, mul, num, sub, sum, toClosures, toSource, un, type Expr, type Param, type Stmt, type StepFunction } from './step.js';
 import type { Random } from '../random.js';
 import { namedValues, namedValuesFor, type LoadedModel, type MethodName } from '../model/loadModel.js';
@@ -599,13 +600,13 @@ export type KernelBackend = 'source' | 'closures';
  * the same bits. `backend` forces one (tests).
  */
 export function compileKernel(model: LoadedModel, method: MethodName, options: KernelOptions = {}, backend?: KernelBackend): CompiledKernel {
-  const functions = describeKernel(model, method, options);
-  const source = toSource(functions);
+  // The source is kept by everything it is generated from (cache.ts): a model's step is generated once.
+  const source = cachedText(`js-kernel|${method}|${JSON.stringify(options)}|${modelKey(model)}`, () => toSource(describeKernel(model, method, options)));
   if (backend !== 'closures') {
     const factory = functionFromSource<() => { step: StepKernel; slow: SlowPath }>([], source);
     if (factory) return { method, source, backend: 'source', ...factory() };
     if (backend === 'source') throw new EvalError('code generation from strings is refused here');
   }
-  const closures = toClosures(functions);
+  const closures = toClosures(describeKernel(model, method, options));
   return { method, source, backend: 'closures', step: closures.step as unknown as StepKernel, slow: closures.slow as unknown as SlowPath };
 }

@@ -19,6 +19,7 @@ import { exactRow, linearTerms, type SpikeSink } from './kernel.js';
 import { get, type Expr } from './step.js';
 import { slowCode, slowConstants, slowLayout, wasmSlowPlan, MAX_ORDER, type SlowLayout, type WasmSlowPlan } from './wasmSlow.js';
 import type { PropagatorSeries } from '../integrate/propagator.js';
+import { cachedBytes, modelKey } from './cache.js';
 
 /**
  * A projection without delay onto the population, whose events the module adds itself: its
@@ -418,10 +419,18 @@ function firstOutsideCode(size: number): Code {
   return c;
 }
 
+const slowPlans = new WeakMap<LoadedModel, WasmSlowPlan | null>();
+
+/** The model's WebAssembly slow-path plan, worked out once per loaded model. */
+function slowPlanOf(model: LoadedModel): WasmSlowPlan | null {
+  if (!slowPlans.has(model)) slowPlans.set(model, wasmSlowPlan(model));
+  return slowPlans.get(model)!;
+}
+
 /** Compile and instantiate; null where WebAssembly (with SIMD) is not available or refuses. */
 export function compileWasmKernel(model: LoadedModel, arrivals: number[], size: number, slots: number, instant: InstantInput[] = []): WasmKernel | null {
   const ns = model.stateNames.length;
-  const slowPlan = wasmSlowPlan(model);
+  const slowPlan = slowPlanOf(model);
   const layout = wasmLayout(size, ns, arrivals.length, slots, instant, slowPlan !== null);
   type Step = (t: number, tEnd: number, slot: number) => number;
   type Slow = (from: number, count: number, t: number, dt: number) => number;
@@ -432,7 +441,10 @@ export function compileWasmKernel(model: LoadedModel, arrivals: number[], size: 
   try {
     memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(layout.bytes / 65536)) });
     const instantiate = (input: boolean): Exports | null => {
-      const bytes = generateWasmKernel(model, arrivals, layout, input, instant, slowPlan);
+      // Generated once per model and layout (cache.ts). Compiled each time (a millisecond): a
+      // page whose policy refuses WebAssembly must meet the refusal, not a module compiled before.
+      const key = `wasm-kernel|${JSON.stringify({ arrivals, layout, input, instant })}|${modelKey(model)}`;
+      const bytes = cachedBytes(key, () => generateWasmKernel(model, arrivals, layout, input, instant, slowPlan), (stored) => WebAssembly.validate(stored));
       if (!WebAssembly.validate(bytes)) return null;
       return new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as Exports;
     };
