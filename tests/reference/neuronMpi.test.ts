@@ -10,7 +10,7 @@
 // 200 ms as at 500 ms (CUBA E 5.52-6.16 Hz against 5.34-5.87 Hz, COBA E 17.3-21.4 Hz against
 // 17.8-20.0 Hz), the network's state, not the length of the count, setting the spread.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +65,7 @@ function runOnNeuron(name: string): Promise<MpiRun> {
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', (err) => reject(new Error(`${WHAT}: could not start mpirun (${err.message}); npm run setup installs openmpi-bin`)));
     child.on('close', (code) => {
+      rmSync(dir, { recursive: true, force: true });
       const json = (text: string) => text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as unknown);
       const results = json(stdout) as NeuronResult[];
       if (code !== 0 || results.length !== 1) {
