@@ -14,6 +14,7 @@ import { artifacts, newPage, pageReaches, root, scenarioShown, useBrowser, watch
 import { colourMask, decodePng } from './png';
 import { preset } from '../../src/scenario/presets';
 import { validateScenario } from '../../src/scenario/scenario';
+import lifModel from '../../models/lif.json';
 
 const EXCITATORY_BLUE = 0x0072b2;
 const INHIBITORY_ORANGE = 0xe69f00;
@@ -217,14 +218,6 @@ describe('a network of 100,000 neurons and 10 million synapses on the page (Chro
     await expect.poll(() => page.locator('#param-k-0-message').textContent()).not.toMatch(/GB/);
   });
 
-  it('choosing one thread builds the scenario again on it and says so', async () => {
-    await page.locator('#threads').selectOption('1');
-    await expect.poll(() => page.locator('#threads-said').textContent()).toBe('runs on 1 thread');
-    await scenarioShown(page, TITLE);
-    expect(await page.locator('#threads').inputValue()).toBe('1');
-    await waitForTime(page, 2);
-  });
-
   it('axe-core finds nothing serious in the raster, statistics and network panels; screenshots at 1280 and 360 px', async () => {
     expect(await axeViolations(page, ['#raster-section', '#stats-strip', '#network-controls'])).toEqual([]);
     await page.screenshot({ path: join(artifacts, 'scale-1280.png') });
@@ -236,4 +229,33 @@ describe('a network of 100,000 neurons and 10 million synapses on the page (Chro
     expect(await axeViolations(page, ['#raster-section', '#stats-strip', '#network-controls'])).toEqual([]);
     expect(problems).toEqual([]);
   });
+  it('a network the core can split (its model declares no membrane, so the page traces none) runs on the threads, as Web Workers', async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    // Brunel's 5,000 neurons with LIF as an inline model file without its membrane declaration.
+    const lif = structuredClone(lifModel) as Record<string, unknown>;
+    delete lif.membrane;
+    const split = preset('brunel-j0.25') as { name: string; populations: { model: unknown }[] };
+    split.name = 'Brunel on threads';
+    for (const p of split.populations) p.model = lif;
+    await page.locator('#import-file').setInputFiles({ name: 'brunel-threads.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(split)) });
+    await scenarioShown(page, 'Brunel on threads');
+    expect(await page.locator('#threads').inputValue()).toBe(String(cores));
+    await expect.poll(() => page.locator('#threads-said').textContent()).toBe(`runs on ${cores} thread${cores === 1 ? '' : 's'}`);
+    const at = await simulatedMs(page);
+    await waitForTime(page, at + 20);
+    expect(await page.locator('#error').isHidden()).toBe(true);
+    expect(Number.parseFloat((await page.locator('#stats-strip tr[data-population="E"] [data-stat="rate"]').textContent()) ?? '')).toBeGreaterThan(0);
+    console.log(`threaded page run: ${await page.locator('#threads-said').textContent()}; ${await page.locator('#sim-time').textContent()}`);
+  });
+
+  it('choosing one thread builds the scenario again on it and says so', async () => {
+    await page.locator('#threads').selectOption('1');
+    await expect.poll(() => page.locator('#threads-said').textContent()).toBe('runs on 1 thread');
+    await scenarioShown(page, 'Brunel on threads');
+    expect(await page.locator('#threads').inputValue()).toBe('1');
+    await waitForTime(page, 2);
+    expect(problems).toEqual([]);
+  });
+
 });
