@@ -164,12 +164,24 @@ export function createSimulationApi(): SimulationApi {
     const valid = pageValidate(copy);
     const wanted = Math.min(threadsWanted, available);
     let simulation: Awaited<ReturnType<typeof createSimulation>> | null = null;
-    if (wanted > 1) simulation = await createSimulation(valid, { threads: wanted, host: webThreadHost() });
+    let failed: string | null = null;
+    try {
+      if (wanted > 1) simulation = await createSimulation(valid, { threads: wanted, host: webThreadHost() });
+    } catch (err) {
+      // Threads that could not start (a browser that refuses a worker, say): the run goes on on this one.
+      if (err instanceof InputError) throw err;
+      failed = `the threads could not start (${err instanceof Error ? err.message : String(err)})`;
+    }
     const exp = new Experiment(valid, pageValidate, { raw: copy, ...(simulation ? { simulation: simulation.simulation } : {}) });
-    const sim = exp.simulation;
-    // The experiment records the traced neurons' input, which a threaded run leaves to one thread.
-    threadsNote = reasonOf(simulation?.note ?? null) ?? (sim instanceof ThreadedSimulation && !sim.threaded ? sim.notes.join('; ') || null : null);
+    threadsNote = failed ?? reasonOf(simulation?.note ?? null);
     return exp;
+  }
+
+  /** Why the run uses fewer threads than asked: the core's reason at the build, or what took a threaded run to one thread since. */
+  function threadsNoteOf(exp: Experiment): string | null {
+    const sim = exp.simulation;
+    if (threadsNote) return threadsNote;
+    return sim instanceof ThreadedSimulation && !sim.threaded ? sim.notes.join('; ') || null : null;
   }
 
   /** End the threads of a run being replaced. */
@@ -225,7 +237,7 @@ export function createSimulationApi(): SimulationApi {
       limitBytes: PAGE_LIMITS.maxNetworkBytes,
       rasterSample: sample,
       statisticsNeurons: statisticsSample?.length ?? neurons,
-      threads: { used: threadsUsed(exp), wanted: Math.min(threadsWanted, available), available, note: threadsNote },
+      threads: { used: threadsUsed(exp), wanted: Math.min(threadsWanted, available), available, note: threadsNoteOf(exp) },
     };
     crossing = null;
     if (sample) {
@@ -365,8 +377,10 @@ export function createSimulationApi(): SimulationApi {
       const wasPaused = state === 'paused';
       let next = exp;
       try {
-        if (Math.min(threadsWanted, available) !== threadsUsed(exp) && !threadsNote) {
-          // Other threads asked for: built again from the scenario as it stands (the experiment's own reset runs on one).
+        const used = threadsUsed(exp);
+        if (used > 1 || (Math.min(threadsWanted, available) !== used && !threadsNote)) {
+          // A run on threads, or other threads asked for: built again from the scenario as it stands
+          // (the experiment's own reset builds on one thread; a held poke is let go).
           const freeRun = exp.summary.freeRun;
           next = await build(exp.snapshot());
           if (freeRun) next.apply({ kind: 'freeRun', on: true });

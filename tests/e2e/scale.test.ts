@@ -247,6 +247,14 @@ describe('a network of 100,000 neurons and 10 million synapses on the page (Chro
     expect(await page.locator('#error').isHidden()).toBe(true);
     expect(Number.parseFloat((await page.locator('#stats-strip tr[data-population="E"] [data-stat="rate"]').textContent()) ?? '')).toBeGreaterThan(0);
     console.log(`threaded page run: ${await page.locator('#threads-said').textContent()}; ${await page.locator('#sim-time').textContent()}`);
+    // A reset builds it on the threads again (the time starts again from 0).
+    const before = await simulatedMs(page);
+    await page.locator('#reset').click();
+    await pageReaches(page, 'the run started again', (was) => {
+      const match = /t = ([\d.]+) ms/.exec(document.getElementById('sim-time')?.textContent ?? '');
+      return document.getElementById('status')?.dataset.state === 'running' && match !== null && Number(match[1]) < was;
+    }, before);
+    expect(await page.locator('#threads-said').textContent()).toBe(`runs on ${cores} thread${cores === 1 ? '' : 's'}`);
   });
 
   it('choosing one thread builds the scenario again on it and says so', async () => {
