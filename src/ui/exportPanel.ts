@@ -129,7 +129,10 @@ function mountExportPanel(slot: HTMLElement, hooks: PanelHooks, recorder: FrameR
     if (!summary) return void say(exportMessage, 'Nothing is loaded yet.', true);
     download(`${stem()}-spikes.csv`, 'text/csv', spikesCsv(recorder.spikes(), summary.populations));
     const dropped = recorder.spikesDropped > 0 ? ` (the first ${recorder.spikeCount} kept; ${recorder.spikesDropped} later spikes were not)` : '';
-    say(exportMessage, `Saved ${recorder.spikeCount} spikes, 0–${recorder.endMs.toFixed(1)} ms${dropped}.`);
+    // A large network sends the page an even sample of its neurons: the file holds theirs only.
+    const sample = summary.scale?.rasterSample;
+    const sampled = sample ? ` of the ${sample.length.toLocaleString('en')} sampled neurons (and the traced ones), not all ${summary.scale!.neurons.toLocaleString('en')}; npm run sim -- run gives every spike` : '';
+    say(exportMessage, `Saved ${recorder.spikeCount} spikes${sampled}, 0–${recorder.endMs.toFixed(1)} ms${dropped}.`);
   });
   tracesButton.addEventListener('click', () => {
     const traces = recorder.traceSeries();

@@ -113,7 +113,10 @@ export class StatusLine {
       show(this.ui.rtFactor, wall > 50 ? `${Number(((t - first.sim) / wall).toPrecision(2))}× real time` : '–');
     } else show(this.ui.rtFactor, 'stopped');
     while (this.recent.length > 0 && this.recent[0].endMs <= t - RECENT_MS) this.recent.shift();
-    const neurons = summary.populations.reduce((a, p) => a + p.size, 0);
+    // A large network sends the spikes of an even sample (and of the traced neurons, a handful
+    // more): the rate per neuron is over the sample then, not over every neuron.
+    const sample = summary.scale?.rasterSample;
+    const neurons = sample ? sample.length : summary.populations.reduce((a, p) => a + p.size, 0);
     // Divide by the time the kept frames cover: at full speed one frame can span far more than
     // RECENT_MS, and all its spikes are counted.
     const span = this.recent.length > 0 ? (t - this.recent[0].startMs) / 1000 : 0;
