@@ -22,7 +22,7 @@ import { Projection, ShortTermPlasticity, type SpikeSourceView } from './network
 import { sliceCsr } from './parallel/sliceCsr.js';
 import { sliceStimulus } from './parallel/sliceStimulus.js';
 import { SpikeGenerator } from './network/spikeSource.js';
-import { connect } from './network/connectivity.js';
+import { connect, type Csr } from './network/connectivity.js';
 import { Random } from './random.js';
 import { SpikeRecorder, TraceRecorder, Column } from './record/recorders.js';
 import { LIMITS, type ProjectionSpec, type Scenario, type ValidScenario } from './scenarioSpec.js';
@@ -47,14 +47,20 @@ export interface Frame {
 }
 
 /**
- * Build a projection's synapses (CSR), weights and delays, and hook it to the target's ring. On one
- * thread of a run split across threads (`targetFullSize` above target.size), the whole
- * projection is built as on one thread (the same random streams) and the synapses onto the
- * target's slice kept, in their order, with target indices local to the slice.
+ * A projection's synapses as a run on one thread draws them: the CSR (rows per source neuron,
+ * targets of the whole target population), and the weight and delay, one for all or one per
+ * synapse (weights already scaled by the synapse kinetics). A run split across threads draws it
+ * once, on the coordinating thread, into shared memory, and each thread keeps its targets' part.
  */
-function buildProjection(spec: ProjectionSpec, index: number, source: SpikeSourceView, target: Population, dtMs: number, seed: number, synapse: { variable: string; weightScale: number }, targetFullSize = target.size): Projection {
-  const field = `projections[${index}]`;
-  let csr = connect(spec.connect, source.size, targetFullSize, spec.source === spec.target, seed, `${field}.connect`);
+export interface SharedProjection {
+  rowStart: Int32Array;
+  targets: Int32Array;
+  weight: number | Float32Array;
+  delayMs: number | Float32Array;
+}
+
+function drawProjection(spec: ProjectionSpec, index: number, sources: number, targets: number, seed: number, synapse: { weightScale: number }): SharedProjection {
+  const csr = connect(spec.connect, sources, targets, spec.source === spec.target, seed, `projections[${index}].connect`);
   const n = csr.targets.length;
   const random = new Random(seed ^ 0x5bd1e995);
   const draw = (value: number | { normal: [number, number] } | { uniform: [number, number] }): number | Float32Array => {
@@ -72,7 +78,35 @@ function buildProjection(spec: ProjectionSpec, index: number, source: SpikeSourc
   let weight = draw(spec.weight);
   // Synapse kinetics: the weight is the waveform's peak, so the increment is scaled (exponential: 1).
   if (synapse.weightScale !== 1) weight = typeof weight === 'number' ? weight * synapse.weightScale : weight.map((w) => w * synapse.weightScale);
-  let delayMs = draw(spec.delayMs ?? 0);
+  const delayMs = draw(spec.delayMs ?? 0);
+  return { rowStart: csr.rowStart, targets: csr.targets, weight, delayMs };
+}
+
+/** The same arrays in SharedArrayBuffers (handed to threads without a copy each). */
+export function toShared(p: SharedProjection): SharedProjection {
+  const share = <T extends Int32Array | Float32Array>(a: T, make: (b: SharedArrayBuffer) => T): T => {
+    if (a.buffer instanceof SharedArrayBuffer) return a;
+    const out = make(new SharedArrayBuffer(a.byteLength));
+    out.set(a);
+    return out;
+  };
+  const perSynapse = (v: number | Float32Array) => (typeof v === 'number' ? v : share(v, (b) => new Float32Array(b)));
+  return { rowStart: share(p.rowStart, (b) => new Int32Array(b)), targets: share(p.targets, (b) => new Int32Array(b)), weight: perSynapse(p.weight), delayMs: perSynapse(p.delayMs) };
+}
+
+/**
+ * Build a projection's synapses (CSR), weights and delays, and hook it to the target's ring. On one
+ * thread of a run split across threads (`targetFullSize` above target.size), the whole
+ * projection is built as on one thread (the same random streams) and the synapses onto the
+ * target's slice kept, in their order, with target indices local to the slice.
+ */
+function buildProjection(spec: ProjectionSpec, index: number, source: SpikeSourceView, target: Population, dtMs: number, seed: number, synapse: { variable: string; weightScale: number }, targetFullSize = target.size, built?: SharedProjection, share?: (whole: SharedProjection) => SharedProjection): Projection {
+  let whole = built ?? drawProjection(spec, index, source.size, targetFullSize, seed, synapse);
+  // Shared before anything moves the arrays into WebAssembly memory: the threads slice these.
+  if (share) whole = share(whole);
+  let csr: Csr = { sources: source.size, rowStart: whole.rowStart, targets: whole.targets };
+  let weight = whole.weight;
+  let delayMs = whole.delayMs;
   if (targetFullSize !== target.size || target.sliceStart !== 0) {
     const kept = sliceCsr(csr, target.sliceStart, target.size, [weight, delayMs]);
     csr = kept.csr;
@@ -128,6 +162,8 @@ interface Snapshot {
 /** One thread's part of a run split across threads (parallel/partition.ts): neurons [start, start + size) of each population. */
 export interface SliceOptions {
   slices: { start: number; size: number }[];
+  /** Each projection as the coordinating thread drew it (shared memory): kept in part, not drawn again. */
+  connectivity?: SharedProjection[];
 }
 
 export class Simulation {
@@ -177,7 +213,13 @@ export class Simulation {
   /** Populations whose clamp current is traced: refreshed before each sample. */
   private readonly clampTraced: Population[];
 
-  constructor(valid: ValidScenario, options: PopulationOptions = {}, slice: SliceOptions | null = null) {
+  /**
+   * Each projection as drawn for the whole network, in SharedArrayBuffers, where the simulation was
+   * built with `shareConnectivity` (the coordinating thread of a run split across threads); else null.
+   */
+  protected sharedConnectivity: SharedProjection[] | null = null;
+
+  constructor(valid: ValidScenario, options: PopulationOptions = {}, slice: SliceOptions | null = null, shareConnectivity = false) {
     const { scenario } = valid;
     this.scenario = scenario;
     this.warnings = stepSizeWarnings(valid);
@@ -197,6 +239,7 @@ export class Simulation {
       offset += p.spec.size;
       return pop;
     });
+    if (shareConnectivity) this.sharedConnectivity = [];
     if (slice) this.gathered = valid.populations.map((p) => ({ size: p.spec.size, spikes: { stepNeurons: new Int32Array(64), stepTimes: new Float64Array(64), stepCount: 0 } }));
     // An initial state outside the model's bounds is a blow-up at t = 0: the first advance() reports it.
     try {
@@ -209,7 +252,8 @@ export class Simulation {
       const synapse = valid.synapses?.[k] ?? { variable: spec.on!, weightScale: 1 };
       const target = this.population(spec.target);
       const source: SpikeSourceView = this.gathered ? this.gathered[this.populations.indexOf(this.population(spec.source))] : this.population(spec.source);
-      const projection = buildProjection(spec, k, source, target, scenario.dtMs, streamSeed(scenario.seed, 2000 + k), synapse, valid.populations[this.populations.indexOf(target)].spec.size);
+      const share = shareConnectivity ? (whole: SharedProjection) => ((this.sharedConnectivity as SharedProjection[])[k] = toShared(whole)) : undefined;
+      const projection = buildProjection(spec, k, source, target, scenario.dtMs, streamSeed(scenario.seed, 2000 + k), synapse, valid.populations[this.populations.indexOf(target)].spec.size, slice?.connectivity?.[k], share);
       projection.weightScale = synapse.weightScale;
       return projection;
     });
@@ -248,7 +292,8 @@ export class Simulation {
       instant: this.projections.filter((p) => p.ring === null),
       delayed: this.projections.filter((p) => p.ring !== null),
     };
-    this.traces = (scenario.record.traces ?? []).map((tr) => {
+    // A slice records no traces: the coordinating thread records what the threads sample for it.
+    this.traces = (slice ? [] : (scenario.record.traces ?? [])).map((tr) => {
       const pop = this.population(tr.population);
       // The clamp current is traced from one array past the state (traceArrays).
       if (tr.variable === CLAMP_CURRENT && !pop.model.stateNames.includes(CLAMP_CURRENT)) return new TraceRecorder(tr.population, tr.variable, pop.model.stateNames.length, tr.neurons);
@@ -287,6 +332,36 @@ export class Simulation {
     for (const pop of this.clampTraced) pop.refreshClampCurrents(this.timeMs);
     for (const tr of this.traces) tr.sample(this.arraysOf(tr.population));
     for (const { recorder, population } of this.inputTraces) recorder.sample([population.input]);
+  }
+
+  /** Traces are sampled every this many steps (at the steps divisible by it). */
+  get traceEvery(): number {
+    return this.traceEverySteps;
+  }
+
+  /**
+   * What each recorded trace column reads, in the order drain() hands them over (the state
+   * traces, then the inputs in force): population index, state variable (-1: the input in force)
+   * and neuron of the population. A run split across threads samples these on the threads.
+   */
+  traceChannels(): { population: number; variable: number; neuron: number }[] {
+    const out: { population: number; variable: number; neuron: number }[] = [];
+    for (const tr of this.traces) {
+      const population = this.populations.indexOf(this.population(tr.population));
+      for (const neuron of tr.neurons) out.push({ population, variable: tr.variableIndex, neuron });
+    }
+    for (const { recorder, population } of this.inputTraces) {
+      const p = this.populations.indexOf(population);
+      for (const neuron of recorder.neurons) out.push({ population: p, variable: -1, neuron });
+    }
+    return out;
+  }
+
+  /** One sample of every trace column, in traceChannels() order, from values[at], values[at + 1], ... */
+  protected pushTraceSample(values: Float64Array, at: number): void {
+    let k = at;
+    for (const tr of this.traces) for (const column of tr.columns) column.push(values[k++]);
+    for (const { recorder } of this.inputTraces) for (const column of recorder.columns) column.push(values[k++]);
   }
 
   private population(name: string): Population {

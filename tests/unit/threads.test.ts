@@ -10,6 +10,8 @@ import { createSimulation, ThreadedSimulation } from '../../src/core/parallel/th
 import { planThreads } from '../../src/core/parallel/partition.js';
 import { nodeThreadHost } from '../../src/cli/simThread.js';
 import { RANDOM_BLOCK_NEURONS } from '../../src/core/random.js';
+import { SimulationError } from '../../src/core/errors.js';
+import lif from '../../models/lif.json';
 
 const host = nodeThreadHost();
 const started: Simulation[] = [];
@@ -99,10 +101,135 @@ describe('threads', () => {
   }, 120_000);
 
   it('what the threads cannot split yet runs on one thread, saying why', async () => {
-    const raw = scenario('cuba', 20, (s) => (s.record.traces = [{ population: 'E', variable: 'v', neurons: [0] }]));
+    const raw = scenario('cuba', 20, (s) => (s.projections[0].stp = { U: 0.5, tauRecMs: 100 }));
     const { simulation, threads, note } = await createSimulation(validateScenario(raw), { threads: 2, host });
     expect(threads).toBe(1);
     expect(simulation instanceof ThreadedSimulation).toBe(false);
-    expect(note).toBe('threads: 1 (recorded traces run on one thread)');
+    expect(note).toBe('threads: 1 (short-term plasticity runs on one thread)');
   });
+});
+
+/** The bits of a trace's values (NaN and -0 compared as what they are). */
+function bits(values: Float64Array): number[] {
+  return Array.from(new Uint32Array(Float64Array.from(values).buffer));
+}
+
+/** Every frame of a run driven by `script`, as comparable plain data: spikes and each trace with its bits. */
+function framesOf(sim: Simulation, script: (sim: Simulation, take: () => void) => void) {
+  const frames: unknown[] = [];
+  const take = () => {
+    const f = sim.drain();
+    frames.push({
+      startMs: f.startMs,
+      endMs: f.endMs,
+      spikes: { timeMs: bits(f.spikes.timeMs), neuron: Array.from(f.spikes.neuron) },
+      traces: f.traces.map((t) => ({ population: t.population, variable: t.variable, neuron: t.neuron, startMs: t.startMs, everyMs: t.everyMs, values: bits(t.values) })),
+    });
+  };
+  script(sim, take);
+  return frames;
+}
+
+describe('threads: traces', () => {
+  // Traced neurons in every thread's range (4000 neurons: thread 1 of 2 from 2000, of 3 from about 1333),
+  // the input in force of some, and a trace moved mid-run (the page's click on a raster row).
+  const script = (sim: Simulation, take: () => void) => {
+    sim.recordInput('E', [0, 3100]);
+    sim.advance(23);
+    take();
+    sim.advance(17.3);
+    take();
+    sim.retrace('E', 2500, 'v');
+    sim.retrace('I', 10, 'v');
+    sim.advance(31);
+    take();
+    sim.retrace('I', 790, 'v');
+    sim.advance();
+    take();
+  };
+
+  for (const [name, durationMs, traces] of [
+    ['cuba', 120, [{ population: 'E', variable: 'v', neurons: [0, 1500, 3100] }, { population: 'I', variable: 'v', neurons: [700] }]],
+    ['cobahh', 40, [{ population: 'E', variable: 'v', neurons: [5, 2100] }, { population: 'E', variable: 'm', neurons: [1400] }, { population: 'I', variable: 'v', neurons: [3] }]],
+    // Delays: windows of 14 steps between exchanges, samples at several steps of each.
+    ['brunel-j0.1', 110, [{ population: 'E', variable: 'v', neurons: [0, 2100, 3900] }, { population: 'I', variable: 'v', neurons: [999] }]],
+  ] as const) {
+    it(`${name}: the same frames, traces and inputs to the bit on 1, 2 and 3 threads, with traces moved mid-run`, async () => {
+      const raw = scenario(name, durationMs, (s) => (s.record = { spikes: true, traces: structuredClone(traces), traceEveryMs: 0.3 }));
+      const one = framesOf(new Simulation(validateScenario(structuredClone(raw))), script);
+      expect(JSON.stringify(one)).toContain('"variable":"I_input"');
+      for (const threads of [2, 3]) {
+        const { simulation, note } = await createSimulation(validateScenario(structuredClone(raw)), { threads, host });
+        started.push(simulation);
+        expect(note).toBeNull();
+        const run = framesOf(simulation, script);
+        const threaded = simulation as ThreadedSimulation;
+        // Still on the threads: nothing made it go on on one.
+        expect(threaded.notes).toEqual([]);
+        expect(threaded.threaded).toBe(true);
+        expect(run).toEqual(one);
+        threaded.dispose();
+      }
+    }, 120_000);
+  }
+
+  it('a blow-up on a thread of a traced run stops it at the same step, with the same message and records, as on one thread', async () => {
+    // E and I are LIF neurons; R's, driven by E, run away once v passes about -45 mV (nothing resets them).
+    const runaway = {
+      ...lif,
+      id: 'lif_runaway',
+      equations: ['dv/dt = (-(v - E_L) + R*I) / tau_m + (v > -45 ? 2 * (v + 45) : 0)'],
+      threshold: { variable: 'v', level: '1e200' },
+      defaultMethod: 'rk4',
+      bounds: { v: [-1000, 1000] },
+    };
+    const parameters = { E_L: -70, V_th: -50, V_reset: -60, tau_m: 20, t_ref: 2 };
+    const raw = {
+      format: 'spikebridge-scenario/1',
+      durationMs: 200,
+      dtMs: 0.1,
+      seed: 7,
+      populations: [
+        { name: 'E', model: 'lif', size: 200, parameters },
+        { name: 'I', model: 'lif', size: 50, parameters },
+        { name: 'R', model: runaway, size: 20, parameters: { E_L: -70, tau_m: 20 } },
+      ],
+      projections: [
+        { source: 'E', target: 'E', connect: { rule: 'inDegree', k: 20, allowSelf: false }, on: 'v', weight: 0.3, delayMs: 1.5 },
+        { source: 'E', target: 'I', connect: { rule: 'inDegree', k: 20 }, on: 'v', weight: 0.3, delayMs: 0.5 },
+        { source: 'E', target: 'R', connect: { rule: 'inDegree', k: 10 }, on: 'v', weight: 0.2, delayMs: 1 },
+      ],
+      stimuli: [
+        { type: 'poissonInput', population: 'E', on: 'v', sources: 100, rateHz: 40, weight: 0.3 },
+        { type: 'poissonInput', population: 'R', on: 'v', sources: 100, rateHz: 36, weight: 0.3 },
+      ],
+      record: { spikes: true, traces: [{ population: 'E', variable: 'v', neurons: [0] }, { population: 'R', variable: 'v', neurons: [0, 7, 19] }], traceEveryMs: 0.2 },
+    };
+    const run = (sim: Simulation) => {
+      let message = '';
+      const frames = framesOf(sim, (s, take) => {
+        try {
+          for (;;) {
+            s.advance(7.3);
+            take();
+          }
+        } catch (err) {
+          if (!(err instanceof SimulationError)) throw err;
+          message = err.message;
+        }
+        take();
+      });
+      return { message, frames, timeMs: sim.timeMs };
+    };
+    const one = run(new Simulation(validateScenario(structuredClone(raw))));
+    expect(one.message).toMatch(/^population "R" at t = [\d.]+ ms: v of neuron \d+ = [\d.]+ mV left its range \[-1000, 1000\] mV/);
+    const { simulation } = await createSimulation(validateScenario(structuredClone(raw)), { threads: 2, host });
+    started.push(simulation);
+    expect((simulation as ThreadedSimulation).plan.slices[1][2].size).toBe(20);
+    const two = run(simulation);
+    expect(two.message).toBe(one.message);
+    expect(two.timeMs).toBe(one.timeMs);
+    expect(two.frames).toEqual(one.frames);
+    expect((simulation as ThreadedSimulation).notes).toEqual(['threads: 1 (a state left its bounds: the run goes on on one thread)']);
+  }, 120_000);
 });

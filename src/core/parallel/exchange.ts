@@ -21,6 +21,8 @@ export interface RegionLayout {
   populations: number;
   /** Spikes one window may hold. */
   capacity: number;
+  /** Traced columns the trace buffers hold. */
+  traceCapacity: number;
 }
 
 export interface Region {
@@ -67,4 +69,22 @@ export function arrive(control: Int32Array, parties: number, spins: number): voi
   }
   for (let k = 0; k < spins; k++) if (Atomics.load(control, BAR_GEN) !== generation) return;
   while (Atomics.load(control, BAR_GEN) === generation) Atomics.wait(control, BAR_GEN, generation);
+}
+
+/**
+ * Traces sampled on the threads: a table the coordinator writes between commands (a version,
+ * the number of columns, then per column its population, state variable (-1: the input in force)
+ * and neuron), and the samples of a window, per parity: [step of the window][column], each column
+ * written by the thread holding its neuron at the steps a trace is sampled.
+ */
+export const TRACE_VERSION = 0;
+export const TRACE_COUNT = 1;
+export const TRACE_HEADER_INTS = 2;
+
+export function traceTableBytes(capacity: number): number {
+  return 4 * (TRACE_HEADER_INTS + 3 * capacity);
+}
+
+export function traceValuesBytes(windowSteps: number, capacity: number): number {
+  return 8 * 2 * windowSteps * Math.max(1, capacity);
 }

@@ -25,7 +25,6 @@ export function oneThreadReason(valid: ValidScenario): string | null {
   const { scenario } = valid;
   if (scenario.stimuli.some((s) => s.type === 'voltageClamp')) return 'voltage clamps run on one thread';
   if ((scenario.projections ?? []).some((p) => p.stp)) return 'short-term plasticity runs on one thread';
-  if ((scenario.record.traces ?? []).length > 0) return 'recorded traces run on one thread';
   return null;
 }
 

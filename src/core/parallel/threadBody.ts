@@ -5,10 +5,11 @@
 // to its own targets. The coordinator (ThreadedSimulation) is thread 0: it runs a slice too, and records.
 // No Node or DOM globals: an entry (src/cli/simThread.ts for worker_threads, a Web Worker module
 // on the page) hands in the init message, the scenario validator and a way to post a message.
-import { Simulation } from '../simulation.js';
+import { Simulation, type SharedProjection } from '../simulation.js';
 import type { PopulationOptions } from '../population.js';
 import type { ValidScenario } from '../scenarioSpec.js';
-import { arrive, COMMAND, FAILED_AT, OVERFLOW, regionOf, STOP, TARGET_STEP, type Region, type RegionLayout } from './exchange.js';
+import type { Population } from '../population.js';
+import { arrive, COMMAND, FAILED_AT, OVERFLOW, regionOf, STOP, TARGET_STEP, TRACE_COUNT, TRACE_HEADER_INTS, TRACE_VERSION, type Region, type RegionLayout } from './exchange.js';
 
 /** Everything a thread is started with (structured-cloneable: plain data and SharedArrayBuffers). */
 export interface ThreadInit {
@@ -23,6 +24,11 @@ export interface ThreadInit {
   layout: RegionLayout;
   control: SharedArrayBuffer;
   regions: SharedArrayBuffer[];
+  /** The traced columns (exchange.ts) and where their samples go. */
+  traceTable: SharedArrayBuffer;
+  traceValues: SharedArrayBuffer;
+  /** Each projection as the coordinator drew it, in shared memory: this thread keeps its targets' part. */
+  connectivity?: SharedProjection[];
   populationOptions?: PopulationOptions;
 }
 
@@ -35,7 +41,9 @@ const SPINS = 20000;
 export function runThread(init: ThreadInit, validate: (raw: unknown) => ValidScenario, post: (message: ThreadMessage) => void): void {
   let runner: SliceRunner;
   try {
-    runner = new SliceRunner(new Simulation(validate(structuredClone(init.scenario)), init.populationOptions ?? {}, { slices: init.slices }), init);
+    runner = new SliceRunner(new Simulation(validate(structuredClone(init.scenario)), init.populationOptions ?? {}, { slices: init.slices, connectivity: init.connectivity }), init);
+    // The shared arrays were only read to build this slice: drop them (the memory goes with the last holder).
+    init.connectivity = undefined;
   } catch (err) {
     post({ error: err instanceof Error ? err.message : String(err) });
     return;
@@ -61,16 +69,43 @@ export class SliceRunner {
   private readonly every: number;
   /** Windows run so far: their parity says which half of each region they use. */
   window = 0;
+  private readonly traceTable: Int32Array;
+  private readonly traceValues: Float64Array;
+  private traceVersion = -1;
+  /** The traced columns whose neuron this thread holds: column, population, variable (-1: input), local neuron, bounds. */
+  private owned: { column: number; pop: Population; variable: number; neuron: number; low: number; high: number }[] = [];
 
   constructor(
     readonly sim: Simulation,
-    private readonly init: Pick<ThreadInit, 'thread' | 'threads' | 'layout' | 'control' | 'regions'>,
+    private readonly init: Pick<ThreadInit, 'thread' | 'threads' | 'layout' | 'control' | 'regions' | 'traceTable' | 'traceValues'>,
   ) {
     this.control = new Int32Array(init.control);
     this.regions = init.regions.map((buffer) => regionOf(buffer, init.layout));
     this.mine = this.regions[init.thread];
     this.cursor = new Int32Array(init.threads);
     this.every = sim.checkEverySteps;
+    this.traceTable = new Int32Array(init.traceTable);
+    this.traceValues = new Float64Array(init.traceValues);
+  }
+
+  /** Read the traced columns again where the coordinator changed them (between commands: a retrace). */
+  private refreshTraces(): void {
+    const table = this.traceTable;
+    const version = Atomics.load(table, TRACE_VERSION);
+    if (version === this.traceVersion) return;
+    this.traceVersion = version;
+    this.owned = [];
+    const count = table[TRACE_COUNT];
+    for (let c = 0; c < count; c++) {
+      const at = TRACE_HEADER_INTS + 3 * c;
+      const pop = this.sim.populations[table[at]];
+      const variable = table[at + 1];
+      const neuron = table[at + 2] - pop.sliceStart;
+      if (neuron < 0 || neuron >= pop.size) continue;
+      // Checked as a run on one thread checks a traced state variable before it samples it.
+      const bound = variable >= 0 ? pop.model.bounds.find((b) => b.index === variable) : undefined;
+      this.owned.push({ column: c, pop, variable, neuron, low: bound?.low ?? -Infinity, high: bound?.high ?? Infinity });
+    }
   }
 
   /**
@@ -86,6 +121,11 @@ export class SliceRunner {
     const first = sim.steps;
     const end = Math.min(first + windowSteps, target);
     const parity = this.window & 1;
+    this.refreshTraces();
+    const owned = this.owned;
+    const traceEvery = sim.traceEvery;
+    const columns = init.layout.traceCapacity;
+    const traceValues = this.traceValues;
     const counts = mine.counts[parity];
     const neurons = mine.neurons[parity];
     const times = mine.times[parity];
@@ -110,8 +150,24 @@ export class SliceRunner {
         }
         counts[cell + p] = n;
       }
+      // The traced neurons this thread holds, sampled where a run on one thread samples them; a
+      // traced value out of its bounds makes it check its state there, as that run does.
+      let checkNow = false;
+      if (owned.length > 0 && sim.steps % traceEvery === 0) {
+        const base = (parity * windowSteps + (s - first)) * columns;
+        for (let k = 0; k < owned.length; k++) {
+          const o = owned[k];
+          const state = o.pop.state;
+          if (o.variable < 0) traceValues[base + o.column] = o.pop.input[o.neuron];
+          else {
+            const x = state[o.variable][o.neuron];
+            traceValues[base + o.column] = x;
+            if (!(x >= o.low && x <= o.high)) checkNow = true;
+          }
+        }
+      }
       // Checked where a run on one thread checks: every so many steps, at a neuron firing too often, and at the end.
-      if ((overflowed || sim.steps % this.every === 0 || sim.steps === target) && mine.header[FAILED_AT] < 0 && !sim.healthy()) mine.header[FAILED_AT] = sim.steps;
+      if ((overflowed || checkNow || sim.steps % this.every === 0 || sim.steps === target) && mine.header[FAILED_AT] < 0 && !sim.healthy()) mine.header[FAILED_AT] = sim.steps;
     }
     arrive(this.control, init.threads, SPINS);
     if (Atomics.load(this.control, STOP) !== 0) return false;

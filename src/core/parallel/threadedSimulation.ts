@@ -9,7 +9,7 @@ import { Simulation, type SliceOptions } from '../simulation.js';
 import type { PopulationOptions } from '../population.js';
 import type { ValidScenario } from '../scenarioSpec.js';
 import { SimulationError } from '../errors.js';
-import { COMMAND, CONTROL_INTS, FAILED_AT, OVERFLOW, regionBytes, regionOf, STOP, TARGET_STEP, type Region, type RegionLayout } from './exchange.js';
+import { COMMAND, CONTROL_INTS, FAILED_AT, OVERFLOW, regionBytes, regionOf, STOP, TARGET_STEP, TRACE_COUNT, TRACE_HEADER_INTS, TRACE_VERSION, traceTableBytes, traceValuesBytes, type Region, type RegionLayout } from './exchange.js';
 import { oneThreadReason, planThreads, type ThreadPlan } from './partition.js';
 import { SliceRunner, type ThreadInit } from './threadBody.js';
 
@@ -29,6 +29,9 @@ export interface ThreadedOptions {
   host: ThreadHost;
   populationOptions?: PopulationOptions;
 }
+
+/** The most traced neurons (and inputs) a run split across threads samples on the threads. */
+const MAX_TRACE_COLUMNS = 4096;
 
 /** The most threads a run is split across. */
 export const MAX_THREADS = 64;
@@ -59,8 +62,15 @@ export class ThreadedSimulation extends Simulation {
   private group: ThreadGroup | null = null;
   /** Thread 0's slice, run on this thread. */
   private runner: SliceRunner | null = null;
-  /** Steps at which the run was drained (a run on one thread is drained at the same steps when it is run again). */
-  private readonly drainedAt: number[] = [];
+  /**
+   * What was done to the run between steps, and at which step: drains, traces moved and inputs
+   * recorded. A run on one thread made again to take over from the threads does the same there.
+   */
+  private readonly log: ({ step: number; kind: 'drain' } | { step: number; kind: 'retrace'; args: Parameters<Simulation['retrace']> } | { step: number; kind: 'recordInput'; args: Parameters<Simulation['recordInput']> })[] = [];
+  private readonly traceTable: Int32Array;
+  private readonly traceValues: Float64Array;
+  /** Columns in the trace table now. */
+  private traceColumns = 0;
   /** Why the run went on on one thread, once it did. */
   readonly notes: string[] = [];
   /** Per projection: its source population's index. */
@@ -71,12 +81,19 @@ export class ThreadedSimulation extends Simulation {
     private readonly options: PopulationOptions,
     readonly plan: ThreadPlan,
   ) {
-    super(valid, options);
+    // The whole network is built here once (connectivity drawn into shared memory, which the threads slice).
+    super(valid, options, null, true);
     const P = this.populations.length;
     const W = plan.windowSteps;
     const most = Math.max(...plan.slices.map((s) => s.reduce((a, x) => a + x.size, 0)));
+    // Room for the traces asked for, a trace moved or added per population, and each traced neuron's input.
+    const traced = this.traceChannels().length;
+    const traceCapacity = Math.min(MAX_TRACE_COLUMNS, Math.max(64, 2 * traced + 4 * P + 16));
     // Two spikes per neuron and step before the exchange is full (then the run goes on on one thread).
-    this.layout = { windowSteps: W, populations: P, capacity: Math.max(1024, 2 * W * most) };
+    this.layout = { windowSteps: W, populations: P, capacity: Math.max(1024, 2 * W * most), traceCapacity };
+    this.traceTable = new Int32Array(new SharedArrayBuffer(traceTableBytes(traceCapacity)));
+    this.traceValues = new Float64Array(new SharedArrayBuffer(traceValuesBytes(W, traceCapacity)));
+    this.writeTraceTable();
     this.control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_INTS));
     this.buffers = plan.slices.map(() => new SharedArrayBuffer(regionBytes(this.layout)));
     this.regions = this.buffers.map((b) => regionOf(b, this.layout));
@@ -99,17 +116,45 @@ export class ThreadedSimulation extends Simulation {
       layout: this.layout,
       control: this.control.buffer as SharedArrayBuffer,
       regions: this.buffers,
+      traceTable: this.traceTable.buffer as SharedArrayBuffer,
+      traceValues: this.traceValues.buffer as SharedArrayBuffer,
+      connectivity: this.sharedConnectivity ?? undefined,
       populationOptions: this.options,
     }));
     const started = host.start(inits.slice(1));
     // Thread 0's slice is built here while the others build theirs.
     try {
-      this.runner = new SliceRunner(new Simulation(this.valid, this.options, { slices: inits[0].slices }), inits[0]);
+      this.runner = new SliceRunner(new Simulation(this.valid, this.options, { slices: inits[0].slices, connectivity: inits[0].connectivity }), inits[0]);
     } catch (err) {
       void started.then((group) => group.stop(), () => {});
       throw err;
+    } finally {
+      // Only the threads' building reads these (this run's own projections keep what they use).
+      this.sharedConnectivity = null;
     }
     this.group = await started;
+  }
+
+  /**
+   * Write the traced columns for the threads (between commands, so no thread reads the table as it
+   * changes). More columns than the trace buffers hold: the run goes on on one thread.
+   */
+  private writeTraceTable(): void {
+    const channels = this.traceChannels();
+    if (channels.length > this.layout.traceCapacity) {
+      this.toOneThread(`more traced neurons than ${this.layout.traceCapacity}`);
+      return;
+    }
+    const table = this.traceTable;
+    channels.forEach((c, k) => {
+      const at = TRACE_HEADER_INTS + 3 * k;
+      table[at] = c.population;
+      table[at + 1] = c.variable;
+      table[at + 2] = c.neuron;
+    });
+    table[TRACE_COUNT] = channels.length;
+    this.traceColumns = channels.length;
+    Atomics.add(table, TRACE_VERSION, 1);
   }
 
   /** End the threads (the run can still go on, on this thread). */
@@ -136,6 +181,8 @@ export class ThreadedSimulation extends Simulation {
     Atomics.add(control, COMMAND, 1);
     Atomics.notify(control, COMMAND);
     const projections = this.projections;
+    const traceEvery = this.traceEvery;
+    const columns = this.layout.traceCapacity;
     let trouble: string | null = null;
     while (this.stepIndex < target) {
       const first = this.stepIndex;
@@ -166,6 +213,8 @@ export class ThreadedSimulation extends Simulation {
           for (let k = 0; k < recorder.stepCount; k++) events += rowStart[recorder.stepNeurons[k] + 1] - rowStart[recorder.stepNeurons[k]];
           projections[q].events += events;
         }
+        // The traces, sampled by the threads holding their neurons, at the steps a run on one thread samples them.
+        if (this.traceColumns > 0 && (s + 1) % traceEvery === 0) this.pushTraceSample(this.traceValues, (parity * W + (s - first)) * columns);
       }
       this.stepIndex = end;
       for (const r of regions) {
@@ -182,7 +231,7 @@ export class ThreadedSimulation extends Simulation {
   }
 
   override drain(): ReturnType<Simulation['drain']> {
-    if (this.group) this.drainedAt.push(this.stepIndex);
+    if (this.group) this.log.push({ step: this.stepIndex, kind: 'drain' });
     return super.drain();
   }
 
@@ -201,9 +250,11 @@ export class ThreadedSimulation extends Simulation {
     single.setFreeRun(this.openEnded);
     const dt = this.scenario.dtMs;
     try {
-      for (const step of this.drainedAt) {
-        single.advance((step - single.steps) * dt);
-        single.drain();
+      for (const entry of this.log) {
+        single.advance((entry.step - single.steps) * dt);
+        if (entry.kind === 'drain') single.drain();
+        else if (entry.kind === 'retrace') single.retrace(...entry.args);
+        else single.recordInput(...entry.args);
       }
       single.advance((this.stepIndex - single.steps) * dt);
     } catch (err) {
@@ -241,12 +292,16 @@ export class ThreadedSimulation extends Simulation {
     super.removeStimulus(...args);
   }
   override retrace(...args: Parameters<Simulation['retrace']>): void {
-    this.toOneThread('traces');
     super.retrace(...args);
+    if (!this.group) return;
+    this.log.push({ step: this.stepIndex, kind: 'retrace', args: structuredClone(args) });
+    this.writeTraceTable();
   }
   override recordInput(...args: Parameters<Simulation['recordInput']>): void {
-    this.toOneThread('recorded inputs');
     super.recordInput(...args);
+    if (!this.group) return;
+    this.log.push({ step: this.stepIndex, kind: 'recordInput', args: structuredClone(args) });
+    this.writeTraceTable();
   }
 }
 
