@@ -59,6 +59,11 @@ export class RasterPlot {
     return new RasterPlot(app, width, height, onHover);
   }
 
+  /** Remove the canvas and free its WebGL context (the plot is made again at another width). */
+  destroy(): void {
+    this.app.destroy({ removeView: true }, { children: true, texture: true, textureSource: true });
+  }
+
   private get plotWidth(): number {
     return this.width - MARGIN.left - MARGIN.right;
   }

@@ -134,6 +134,21 @@ export function rasterView(): Panel {
     });
   }
 
+  // The canvas is made at its host's width: when the window turns or is resized, make it again
+  // at the new width (empty, as after a reset), once the size has settled.
+  let resizing: ReturnType<typeof setTimeout> | undefined;
+  const resized = new ResizeObserver(() => {
+    clearTimeout(resizing);
+    resizing = setTimeout(() => {
+      if (!plot || section.hidden || Math.abs(contentWidth(canvasHost) - plot.width) < 8) return;
+      const old = plot;
+      plot = null;
+      creating = null;
+      old.destroy();
+      ensurePlot();
+    }, 250);
+  });
+
   function showWindow(ms: number): void {
     if (![...windowSelect.options].some((o) => o.value === String(ms))) windowSelect.append(new Option(`${ms / 1000} s`, String(ms)));
     windowSelect.value = String(ms);
@@ -168,6 +183,7 @@ export function rasterView(): Panel {
       sampleSaid = el('p', { id: 'raster-sample', class: 'hint' });
       sampleSaid.hidden = true;
       section.append(head, sampleSaid, canvasHost, hover, form);
+      resized.observe(canvasHost);
       hover.textContent = hoverText(null, false);
       section.hidden = true;
       windowMs = hooks.view.get().rasterWindowMs;
