@@ -1,89 +1,20 @@
-// The part of mathjs the core uses: parsing, symbolic derivatives and simplification over
-// numbers, plus the functions simplify may fold constants with (those an equation may call and
-// the arithmetic operators). A minimal instance loads faster and ships less to the browser.
+// The part of mathjs the core uses: the expression parser and its node classes. Derivatives and
+// simplification are the core's own (model/symbolic.ts, model/namedValues.ts), so mathjs's
+// derivative and simplify, and the arithmetic functions simplify folds constants with, are left
+// out: creating them (typed-function parses every signature of every dependency) took 30-70 ms of
+// every fresh CLI process and of the page's worker before the first model loaded.
 // Each factory is named twice, imported and passed to create(): named imports are what lets a
 // bundler leave the rest of mathjs out.
-import {
-  create,
-  parseDependencies,
-  derivativeDependencies,
-  simplifyDependencies,
-  ConstantNodeDependencies,
-  SymbolNodeDependencies,
-  ParenthesisNodeDependencies,
-  addDependencies,
-  subtractDependencies,
-  multiplyDependencies,
-  divideDependencies,
-  powDependencies,
-  unaryMinusDependencies,
-  unaryPlusDependencies,
-  expDependencies,
-  expm1Dependencies,
-  logDependencies,
-  log1pDependencies,
-  sqrtDependencies,
-  absDependencies,
-  signDependencies,
-  floorDependencies,
-  ceilDependencies,
-  tanhDependencies,
-  sinhDependencies,
-  coshDependencies,
-  sinDependencies,
-  cosDependencies,
-  minDependencies,
-  maxDependencies,
-  smallerDependencies,
-  largerDependencies,
-  smallerEqDependencies,
-  largerEqDependencies,
-  equalDependencies,
-  unequalDependencies,
-  andDependencies,
-  orDependencies,
-  notDependencies,
-} from 'mathjs/number';
+import { create, parseDependencies, ConstantNodeDependencies, SymbolNodeDependencies, ParenthesisNodeDependencies, OperatorNodeDependencies, FunctionNodeDependencies, ConditionalNodeDependencies } from 'mathjs/number';
 
 export const math = create({
   parseDependencies,
-  derivativeDependencies,
-  simplifyDependencies,
   ConstantNodeDependencies,
   SymbolNodeDependencies,
   ParenthesisNodeDependencies,
-  addDependencies,
-  subtractDependencies,
-  multiplyDependencies,
-  divideDependencies,
-  powDependencies,
-  unaryMinusDependencies,
-  unaryPlusDependencies,
-  expDependencies,
-  expm1Dependencies,
-  logDependencies,
-  log1pDependencies,
-  sqrtDependencies,
-  absDependencies,
-  signDependencies,
-  floorDependencies,
-  ceilDependencies,
-  tanhDependencies,
-  sinhDependencies,
-  coshDependencies,
-  sinDependencies,
-  cosDependencies,
-  minDependencies,
-  maxDependencies,
-  smallerDependencies,
-  largerDependencies,
-  smallerEqDependencies,
-  largerEqDependencies,
-  equalDependencies,
-  unequalDependencies,
-  andDependencies,
-  orDependencies,
-  notDependencies,
+  OperatorNodeDependencies,
+  FunctionNodeDependencies,
+  ConditionalNodeDependencies,
 });
 
-export const { parse, derivative, simplify, ConstantNode, SymbolNode, ParenthesisNode } = math as Required<typeof math>;
+export const { parse, ConstantNode, SymbolNode, ParenthesisNode } = math as Required<typeof math>;
