@@ -13,6 +13,8 @@ import { fitActivations } from '../bridge/fit.js';
 import { trainAnn } from '../bridge/ann/network.js';
 import { neuronCurve } from '../bridge/ann/annActivation.js';
 import { convertToSpiking, runSpiking } from '../bridge/ann/spiking.js';
+import { buildVsBrian2 } from './benchBuild.js';
+import { benchThreads } from './benchThreads.js';
 
 interface Row {
   case: string;
@@ -77,7 +79,7 @@ function fmt(x: number, digits = 1): string {
   return x.toFixed(digits);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const minSeconds = quick ? 0.3 : 1.5;
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
@@ -96,6 +98,8 @@ function main(): void {
   }
 
   networks(quick);
+  buildVsBrian2(quick);
+  await benchThreads();
   if (process.argv.includes('--vs-brian2')) vsBrian2();
 
   console.log('\nf-I sweeps (whole sweep, model load included):');
@@ -280,4 +284,4 @@ function vsBrian2Network(name: 'cuba' | 'cobahh', repeats: number): boolean {
   return true;
 }
 
-main();
+await main();

@@ -1,5 +1,5 @@
-# Brian2's CUBA and COBAHH examples (Brette et al. 2007), timed here for `npm run bench -- --vs-brian2`.
-# `python3 brian2_bench.py cuba|cobahh standalone|cython` prints one JSON line: run time, synapse
+# Brian2's CUBA and COBAHH examples (Brette et al. 2007) and full-size Brunel, timed here for `npm run bench`.
+# `python3 brian2_bench.py cuba|cobahh|brunel-full standalone|cython` prints one JSON line: run time, synapse
 # count, mean rate. The networks are the examples' own; only a SpikeMonitor is added for the rate.
 import json, os, sys, tempfile, time
 from brian2 import *
@@ -73,18 +73,40 @@ def cobahh():
     s = SpikeMonitor(P)
     return P, Ce, Ci, s, trace
 
+# Brunel (2000) model A at full size, as models/scenarios/brunel-full.json: 10,000 E and 2,500 I
+# LIF neurons (potentials relative to rest: threshold 20 mV, reset 10 mV), J = 0.1 mV, g = 5, delay
+# 1.5 ms, 1,000 Poisson inputs of 20 Hz each per neuron, 1.2 s. Brian2's connect() draws a fixed
+# number per source (j='k for k in sample(...)'), not per target: each E neuron reaches 1,250
+# targets and each I neuron 1,250 (12.5 M + 3.125 M synapses, as many as ours with fixed
+# in-degree, so building them costs the same; in-degrees are binomial instead of fixed).
+br_tau = 20*ms; br_theta = 20*mV; br_Vr = 10*mV; br_J = 0.1*mV; br_g = 5.0; br_D = 1.5*ms
+
+def brunel_full():
+    NE, NI = 10000, 2500
+    P = NeuronGroup(NE + NI, 'dv/dt = -v/br_tau : volt (unless refractory)', threshold='v > br_theta',
+                    reset='v = br_Vr', refractory=2*ms, method='exact')
+    P.v = 0*mV
+    Ce = Synapses(P[:NE], P, on_pre='v += br_J', delay=br_D)
+    Ci = Synapses(P[NE:], P, on_pre='v += -br_g*br_J', delay=br_D)
+    Ce.connect(j='k for k in sample(N_post, size=1250) if k != i')
+    Ci.connect(j='k for k in sample(N_post, size=1250) if k != i + 10000')
+    drive = PoissonInput(P, 'v', N=1000, rate=20*Hz, weight=br_J)
+    s = SpikeMonitor(P)
+    return P, Ce, Ci, s, drive
+
 network = sys.argv[1] if len(sys.argv) > 1 else 'cuba'
 mode = sys.argv[2] if len(sys.argv) > 2 else 'standalone'
-build = {'cuba': cuba, 'cobahh': cobahh}[network]
+build = {'cuba': cuba, 'cobahh': cobahh, 'brunel-full': brunel_full}[network]
 out = {'network': network, 'mode': mode}
 # run() simulates the Brian objects it finds as names in this module (not inside a list), so each
 # is unpacked into a name of its own.
 seed(42)
+duration = 1.2 * second if network == 'brunel-full' else 1 * second
 if mode == 'standalone':
     start = time.time()
     set_device('cpp_standalone', directory=os.path.join(tempfile.gettempdir(), 'spikebridge_brian2_' + network))
     P, Ce, Ci, s, trace = build()
-    run(1 * second)
+    run(duration)
     out['total_s'] = time.time() - start
     out['run_s'] = device._last_run_time
 else:
@@ -92,8 +114,8 @@ else:
     P, Ce, Ci, s, trace = build()
     run(1 * ms)  # compile (or load from cache) first
     t0 = time.time()
-    run(1 * second)
+    run(duration)
     out['run_s'] = time.time() - t0
 out['synapses'] = int(len(Ce) + len(Ci))
-out['rate_hz'] = float(s.num_spikes) / 4000
+out['rate_hz'] = float(s.num_spikes) / len(P) / float(duration / second)
 print(json.dumps(out))
