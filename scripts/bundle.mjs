@@ -14,13 +14,12 @@
 //   serves it: the bytecode of what the previous run compiled is read back instead of parsing
 //   and compiling 1.3 MB of JavaScript again. Where the bundle cannot be turned into a script
 //   safely, or the cache cannot be written, the ES module runs as before.
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import vm from 'node:vm';
-import { importMetaPlugin } from './importMeta.mjs';
+import { isMainThread } from 'node:worker_threads';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const cacheDir = join(root, 'node_modules/.cache/spikebridge');
@@ -115,7 +114,8 @@ function pruneOlderThan(dir, ageMs, pattern) {
 
 /** Build the bundle of `source` and its manifest (the files it came from), atomically. */
 async function build(source, bundle, manifestPath) {
-  const { build: esbuild } = await import('esbuild');
+  // Only a rebuild needs these (importing esbuild alone costs 40-60 ms).
+  const [{ build: esbuild }, { importMetaPlugin }, { createHash }] = await Promise.all([import('esbuild'), import('./importMeta.mjs'), import('node:crypto')]);
   const builtAt = Date.now();
   // The entry, after the CLI's on-disk store of generated code (src/cli/codeStore.ts) is installed.
   const entry = `import ${JSON.stringify(CODE_STORE)};\nimport ${JSON.stringify(source)};\n`;
@@ -212,14 +212,19 @@ async function runScript(bundle, scriptPath) {
     cachedData = undefined;
   }
   const script = new vm.Script(text, { filename: scriptPath, cachedData });
-  await script.runInThisContext()(createRequire(bundle));
-  if (cachedData === undefined || script.cachedDataRejected) {
+  const writeCache = () => {
     try {
       writeAtomically(cachePath, script.createCachedData());
     } catch {
       // an unwritable cache only costs the next run its compile time
     }
-  }
+  };
+  const missing = cachedData === undefined || script.cachedDataRejected;
+  // A worker thread may be ended at any moment once its work is done: it writes the cache before
+  // it runs (what is compiled by then), the main thread after (everything its run compiled).
+  if (missing && !isMainThread) writeCache();
+  await script.runInThisContext()(createRequire(bundle));
+  if (missing && isMainThread) writeCache();
   return true;
 }
 
