@@ -23,6 +23,8 @@ export interface RegionLayout {
   capacity: number;
   /** Traced columns the trace buffers hold. */
   traceCapacity: number;
+  /** Loads a thread spins at a barrier before it sleeps (arrive). */
+  spins: number;
 }
 
 export interface Region {
@@ -56,8 +58,11 @@ export function regionOf(buffer: SharedArrayBuffer, layout: RegionLayout): Regio
 }
 
 /**
- * Wait until all `parties` have arrived (a generation counter). Threads with work of their own
- * spin a little first (a step may take microseconds); the coordinator, which has none, waits.
+ * Wait until all `parties` have arrived (a generation counter). A thread that arrives early spins
+ * on the counter first, up to `spins` loads (about 5 ns each: 20,000 are 0.1 ms here), since its
+ * partners are usually a few microseconds behind and a wake-up from Atomics.wait costs tens of
+ * microseconds; then it sleeps, so a partner the system has descheduled does not cost a core.
+ * Two threads meet in about 0.5 us when both are running.
  */
 export function arrive(control: Int32Array, parties: number, spins: number): void {
   const generation = Atomics.load(control, BAR_GEN);

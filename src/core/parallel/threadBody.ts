@@ -35,9 +35,6 @@ export interface ThreadInit {
 /** What a thread posts back: built (ready), or the message of what failed while building. */
 export type ThreadMessage = { ready: true } | { error: string };
 
-/** Spin this many loads at a barrier before sleeping in Atomics.wait. */
-const SPINS = 20000;
-
 export function runThread(init: ThreadInit, validate: (raw: unknown) => ValidScenario, post: (message: ThreadMessage) => void): void {
   let runner: SliceRunner;
   try {
@@ -169,7 +166,7 @@ export class SliceRunner {
       // Checked where a run on one thread checks: every so many steps, at a neuron firing too often, and at the end.
       if ((overflowed || checkNow || sim.steps % this.every === 0 || sim.steps === target) && mine.header[FAILED_AT] < 0 && !sim.healthy()) mine.header[FAILED_AT] = sim.steps;
     }
-    arrive(this.control, init.threads, SPINS);
+    arrive(this.control, init.threads, init.layout.spins);
     if (Atomics.load(this.control, STOP) !== 0) return false;
     // Every thread's spikes of each step, in thread order (= neuron order), to this thread's targets.
     const cursor = this.cursor;
