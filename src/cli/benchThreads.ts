@@ -2,7 +2,7 @@
 // CUBA, COBAHH and full-size Brunel on 1, 2 and 3 threads, the speedup over one thread, and
 // whether the spikes are those of the run on one thread. `npm run bench` calls benchThreads();
 // `node scripts/bundle.mjs src/cli/benchThreads.ts --threads-bench` runs it alone.
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { validateScenario } from '../scenario/scenario.js';
 import { preset } from '../scenario/presets.js';
 import type { Simulation } from '../core/simulation.js';
@@ -10,6 +10,9 @@ import { createSimulation, ThreadedSimulation } from '../core/parallel/threadedS
 import { nodeThreadHost } from './simThread.js';
 
 interface Measured {
+  /** Building on the threads: wall and CPU seconds (every thread's). */
+  buildS: number;
+  buildCpuS: number;
   runS: number;
   userS: number;
   times: Float64Array;
@@ -18,7 +21,11 @@ interface Measured {
 
 async function measure(name: string, threads: number): Promise<Measured> {
   const valid = validateScenario(structuredClone(preset(name)));
-  const { simulation } = await createSimulation(valid, { threads, host: nodeThreadHost() });
+  const buildCpu = process.cpuUsage();
+  const buildStarted = performance.now();
+  const { simulation } = await createSimulation(valid, { threads, host: nodeThreadHost(), cores: availableParallelism() });
+  const buildS = (performance.now() - buildStarted) / 1000;
+  const builtCpu = process.cpuUsage(buildCpu);
   const times: Float64Array[] = [];
   const neurons: Int32Array[] = [];
   const take = (sim: Simulation) => {
@@ -46,7 +53,7 @@ async function measure(name: string, threads: number): Promise<Measured> {
     }
     return out;
   };
-  return { runS, userS: (used.user + used.system) / 1e6, times: join(times, (n) => new Float64Array(n)), neurons: join(neurons, (n) => new Int32Array(n)) };
+  return { buildS, buildCpuS: (builtCpu.user + builtCpu.system) / 1e6, runS, userS: (used.user + used.system) / 1e6, times: join(times, (n) => new Float64Array(n)), neurons: join(neurons, (n) => new Int32Array(n)) };
 }
 
 function same(a: Measured, b: Measured): boolean {
@@ -57,13 +64,13 @@ function same(a: Measured, b: Measured): boolean {
 
 export async function benchThreads(): Promise<void> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
-  out(`\nThreads (${availableParallelism()} cores here, ${cpus()[0]?.model ?? 'unknown CPU'}): run time without the build; CPU is the process's user + system time`);
-  out('network       threads   run s   CPU s   speedup   spikes identical');
+  out(`\nThreads (${availableParallelism()} cores here, ${cpus()[0]?.model ?? 'unknown CPU'}, 1-minute load ${loadavg()[0].toFixed(2)}): run time without the build; CPU is the process's user + system time (every thread's); build in this process (not a fresh one)`);
+  out('network       threads  build s  build CPU s   run s   CPU s   speedup   spikes identical');
   for (const name of ['cuba', 'cobahh', 'brunel-full']) {
     const one = await measure(name, 1);
     for (const threads of [1, 2, 3]) {
       const m = threads === 1 ? one : await measure(name, threads);
-      out(`${name.padEnd(13)} ${String(threads).padStart(7)} ${m.runS.toFixed(3).padStart(7)} ${m.userS.toFixed(2).padStart(7)} ${(one.runS / m.runS).toFixed(2).padStart(8)}x   ${threads === 1 ? '(reference)' : same(one, m) ? 'yes' : 'NO'}`);
+      out(`${name.padEnd(13)} ${String(threads).padStart(7)} ${m.buildS.toFixed(3).padStart(8)} ${m.buildCpuS.toFixed(2).padStart(12)} ${m.runS.toFixed(3).padStart(7)} ${m.userS.toFixed(2).padStart(7)} ${(one.runS / m.runS).toFixed(2).padStart(8)}x   ${threads === 1 ? '(reference)' : same(one, m) ? 'yes' : 'NO'}`);
     }
   }
   out(

@@ -20,6 +20,7 @@
 //   windowMs, ratesHz}, and last "stats" (the JSON's stats with definitions, interrupted).
 import { Simulation, type Frame } from '../core/simulation.js';
 import { Experiment } from '../core/experiment.js';
+import { ThreadedSimulation } from '../core/parallel/threadedSimulation.js';
 import { SpikeTrainStatistics, STATISTICS_DEFINITIONS, type SpikeStatistics } from '../core/record/statistics.js';
 import { validateScenario, type ValidScenario } from '../scenario/scenario.js';
 import { Progress } from './progress.js';
@@ -146,6 +147,8 @@ export async function runAndWrite(run: Experiment | Simulation, valid: ValidScen
       durationMs: scenario.durationMs,
       simulatedMs: round(simulatedMs),
       wallTimeMs: { build: round(options.built - options.started), run: round(finished - options.built) },
+      // The threads the run stepped on at its end (a run split across threads may go on on one: stderr says why).
+      threads: sim instanceof ThreadedSimulation && sim.threaded ? sim.plan.threads : 1,
     };
     // Rates over the part of the window that was simulated (all of it, unless interrupted).
     const rateWindow: [number, number] | null = window && Math.min(window[1], simulatedMs) > window[0] ? [window[0], Math.min(window[1], simulatedMs)] : null;

@@ -22,6 +22,7 @@ import { pynnScript } from '../export/pynn.js';
 import { UsageError, choiceFlag, fieldToFlag, integerFlag, numberFlag, parseArgs, setFlags, wordsToFlags } from './flags.js';
 import { availableParallelism } from 'node:os';
 import { createSimulation, MAX_THREADS, ThreadedSimulation } from '../core/parallel/threadedSimulation.js';
+import { AUTO_THREADS_RULE, defaultThreads } from '../core/parallel/partition.js';
 import { nodeThreadHost } from './simThread.js';
 import { modelArgument, readScenario } from './readInput.js';
 import { RUN_FORMATS, runAndWrite } from './runOutput.js';
@@ -40,6 +41,8 @@ const USAGE = `usage:
 ${[CLAMP_USAGE, PHASE_USAGE].map((u) => u.replace(/^usage: /, '  ')).join('\n')}
 ${ANN_USAGE}
 run reads - as standard input; --long lets a run estimated over ${LONG_RUN_SECONDS / 60} minutes start.
+run --threads N splits the network across N threads (the same spikes and traces for any N); without it:
+  ${AUTO_THREADS_RULE}.
 run, fi and fit take --force to run a time step far too coarse for the model's fastest time constant.
 MODEL is a model id (${BUILTIN_MODEL_IDS.join(', ')}) or a model file's path; fi and fit take what is
 not given from the model file's default sweep. clamp prints a CSV row per command potential; phase prints
@@ -79,9 +82,6 @@ function checkStepSize(warnings: (StepSizeWarning | null)[], force: boolean, fla
   }
 }
 
-/** A run estimated at least this long uses every core when --threads is not given. */
-const AUTO_THREADS_SECONDS = 1;
-
 async function run(args: string[]): Promise<number> {
   const { flags, switches, positionals } = parseArgs(args, ['format', 'threads'], ['long', 'force'], 1);
   if (positionals.length !== 1) throw new UsageError('run', 'expects one scenario file or preset name (or - for standard input)');
@@ -92,11 +92,12 @@ async function run(args: string[]): Promise<number> {
   const valid = validateScenario(raw);
   checkStepSize(stepSizeWarnings(valid), switches.has('force'), 'dtMs');
   const expectedSeconds = checkLong(estimateRunCost(valid.scenario), switches.has('long'), target);
-  // Every core by default, for a run long enough to gain from them: a step of a small network
-  // (CUBA's 4000 LIF neurons) takes microseconds, about what the threads' barrier costs, so it
-  // stays on one thread unless --threads asks. The same spikes for any number (src/core/parallel).
-  const threads = integerFlag(flags, 'threads', 1, MAX_THREADS, expectedSeconds >= AUTO_THREADS_SECONDS ? Math.min(MAX_THREADS, availableParallelism()) : 1);
-  const { simulation: sim, note } = await createSimulation(valid, { threads, host: nodeThreadHost() });
+  // Every core by default where a step has work enough to gain from them (partition.ts
+  // AUTO_THREADS): a step of a small network (CUBA's 4000 LIF neurons) takes microseconds, about
+  // what the threads' barrier costs. The same spikes for any number (src/core/parallel).
+  const cores = availableParallelism();
+  const threads = integerFlag(flags, 'threads', 1, MAX_THREADS, Math.min(MAX_THREADS, defaultThreads(valid, cores)));
+  const { simulation: sim, note } = await createSimulation(valid, { threads, host: nodeThreadHost(), cores });
   if (note) process.stderr.write(`${note}\n`);
   const built = performance.now();
   try {

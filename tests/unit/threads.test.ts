@@ -7,7 +7,7 @@ import { validateScenario } from '../../src/scenario/scenario.js';
 import { preset } from '../../src/scenario/presets.js';
 import { Simulation } from '../../src/core/simulation.js';
 import { createSimulation, ThreadedSimulation } from '../../src/core/parallel/threadedSimulation.js';
-import { planThreads } from '../../src/core/parallel/partition.js';
+import { defaultThreads, planThreads } from '../../src/core/parallel/partition.js';
 import { nodeThreadHost } from '../../src/cli/simThread.js';
 import { RANDOM_BLOCK_NEURONS } from '../../src/core/random.js';
 import { SimulationError } from '../../src/core/errors.js';
@@ -99,6 +99,20 @@ describe('threads', () => {
     expect(threaded.notes).toEqual(['threads: 1 (parameters changed while running: the run goes on on one thread)']);
     expect(Float64Array.from(two)).toEqual(Float64Array.from(one));
   }, 120_000);
+
+  it('without a thread count asked for: every core where a step has work enough and the run is long enough (or has no end)', () => {
+    const v = (name: string, durationMs: number) => validateScenario(scenario(name, durationMs));
+    // CUBA's step (4000 LIF neurons) costs about what a barrier does: one thread, however long the run.
+    expect(defaultThreads(v('cuba', 1000), 4)).toBe(1);
+    expect(defaultThreads(v('cuba', 100_000), 4)).toBe(1);
+    expect(defaultThreads(v('cuba', 1000), 4, true)).toBe(1);
+    expect(defaultThreads(v('cobahh', 1000), 4)).toBe(4);
+    expect(defaultThreads(v('brunel-full', 1200), 2)).toBe(2);
+    // 20 ms of COBAHH is over before threads would pay for starting; run without end, it is not.
+    expect(defaultThreads(v('cobahh', 20), 4)).toBe(1);
+    expect(defaultThreads(v('cobahh', 20), 4, true)).toBe(4);
+    expect(defaultThreads(v('cobahh', 1000), 1)).toBe(1);
+  });
 
   it('what the threads cannot split yet runs on one thread, saying why', async () => {
     const raw = scenario('cuba', 20, (s) => (s.projections[0].stp = { U: 0.5, tauRecMs: 100 }));

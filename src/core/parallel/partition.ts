@@ -7,6 +7,36 @@
 // and the run stays on one thread.
 import type { ValidScenario } from '../scenarioSpec.js';
 import { RANDOM_BLOCK_NEURONS } from '../random.js';
+import { estimateRunCost } from '../cost.js';
+
+/**
+ * When no thread count is asked for, every core is used where a step has work enough that the
+ * barrier each step (or window) meets is small beside it, and where the run is long enough to pay
+ * for starting the threads; else one thread. A barrier costs about a microsecond on a quiet
+ * machine and tens where other processes take the cores, and starting the threads (each loads the
+ * code and builds its slice) a few tenths of a second.
+ */
+export const AUTO_THREADS = {
+  /** Estimated work of one step on one thread (cost.ts: neurons and synaptic events). */
+  minStepMicroseconds: 50,
+  /** Estimated run on one thread (a run without end, the page's free run, always qualifies). */
+  minRunSeconds: 0.5,
+};
+
+/** The rule above in words, for --help and the page. */
+export const AUTO_THREADS_RULE = `every core where a step is estimated at ${AUTO_THREADS.minStepMicroseconds} us or more of work (neurons and synaptic events) and the run at ${AUTO_THREADS.minRunSeconds} s or more (a run without end counts by its step alone); else one thread`;
+
+/**
+ * The threads a run uses when none are asked for (AUTO_THREADS): `cores` or 1. `freeRun`: the
+ * run has no end (its steps cannot be counted), so only the work per step decides.
+ */
+export function defaultThreads(valid: ValidScenario, cores: number, freeRun = false): number {
+  const cost = estimateRunCost(valid.scenario);
+  if (!cost || cost.steps === 0 || cores <= 1) return 1;
+  const stepMicroseconds = (cost.seconds / cost.steps) * 1e6;
+  if (stepMicroseconds < AUTO_THREADS.minStepMicroseconds) return 1;
+  return freeRun || cost.seconds >= AUTO_THREADS.minRunSeconds ? cores : 1;
+}
 
 export interface ThreadPlan {
   threads: number;
