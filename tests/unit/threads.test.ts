@@ -78,26 +78,41 @@ describe('threads', () => {
     await compare(raw, 40);
   }, 120_000);
 
-  it('a change while running goes on on one thread, from the state the threads reached: the run is the run changed on one thread', async () => {
-    const raw = scenario('cuba', 120);
-    const changed = (sim: Simulation) => {
-      const timeMs: number[] = [];
-      sim.advance(45);
-      timeMs.push(...sim.drain().spikes.timeMs);
-      sim.advance(30);
-      sim.setParameters('E', { E_L: -52 });
-      sim.advance();
-      timeMs.push(...sim.drain().spikes.timeMs);
-      return timeMs;
-    };
-    const one = changed(new Simulation(validateScenario(structuredClone(raw))));
-    const { simulation } = await createSimulation(validateScenario(structuredClone(raw)), { threads: 2, host });
-    started.push(simulation);
-    const threaded = simulation as ThreadedSimulation;
-    const two = changed(threaded);
-    expect(threaded.threaded).toBe(false);
-    expect(threaded.notes).toEqual(['threads: 1 (parameters changed while running: the run goes on on one thread)']);
-    expect(Float64Array.from(two)).toEqual(Float64Array.from(one));
+  it('changes while running (parameters, blockers, Poisson inputs, weights) are made on every thread at the same step; a poke goes on on one thread, replaying them: the same spikes as on one thread', async () => {
+    // COBAHH: parameters and a blocker; Brunel (reduced): its Poisson input and a delayed projection's weight.
+    const cases: [string, number, (sim: Simulation) => void, (sim: Simulation) => void][] = [
+      ['cobahh', 60, (sim) => sim.setParameters('E', { g_Kd: 25 }), (sim) => void sim.setModifiers('I', { blockers: { g_Na: 0.4 } })],
+      ['brunel-j0.1', 120, (sim) => expect(sim.setPoissonInput(0, 9, 0.1)).toBe(true), (sim) => expect(sim.setProjectionWeight(1, 0.05)).toBe(true)],
+    ];
+    for (const [name, durationMs, first, second] of cases) {
+      const raw = scenario(name, durationMs, (s) => delete s.record.rateWindowMs);
+      const changed = (sim: Simulation, poke: boolean) => {
+        const timeMs: number[] = [];
+        const take = () => timeMs.push(...sim.drain().spikes.timeMs);
+        sim.advance(durationMs / 4);
+        take();
+        first(sim);
+        sim.advance(durationMs / 6);
+        second(sim);
+        sim.advance(durationMs / 4);
+        take();
+        if (poke) sim.inject('E', 0.5, [1, 2500]);
+        sim.advance();
+        take();
+        return timeMs;
+      };
+      for (const poke of [false, true]) {
+        const one = changed(new Simulation(validateScenario(structuredClone(raw))), poke);
+        const { simulation } = await createSimulation(validateScenario(structuredClone(raw)), { threads: 2, host });
+        started.push(simulation);
+        const threaded = simulation as ThreadedSimulation;
+        const two = changed(threaded, poke);
+        expect(threaded.threaded, `${name}${poke ? ' with a poke' : ''}`).toBe(!poke);
+        expect(threaded.notes).toEqual(poke ? ['threads: 1 (stimuli added while running: the run goes on on one thread)'] : []);
+        expect(Float64Array.from(two), `${name}${poke ? ' with a poke' : ''}`).toEqual(Float64Array.from(one));
+        threaded.dispose();
+      }
+    }
   }, 120_000);
 
   it('without a thread count asked for: every core where a step has work enough and the run is long enough (or has no end)', () => {
@@ -186,6 +201,27 @@ describe('threads: traces', () => {
       }
     }, 120_000);
   }
+
+  it('traces moved, then a poke: the run goes on on one thread with the frames of one thread (the replay moves the traces where they were moved)', async () => {
+    const raw = scenario('cuba', 90, (s) => (s.record = { spikes: true, traces: [{ population: 'E', variable: 'v', neurons: [0, 2900] }], traceEveryMs: 0.5 }));
+    const withStops = (sim: Simulation, take: () => void) => {
+      sim.recordInput('E', [0, 2900]);
+      sim.advance(20);
+      take();
+      sim.retrace('E', 2500, 'v');
+      // Undrained when the poke comes: these samples are the replay's.
+      sim.advance(15);
+      sim.inject('E', 0.4, [2500]);
+      sim.advance();
+      take();
+    };
+    const one = framesOf(new Simulation(validateScenario(structuredClone(raw))), withStops);
+    const { simulation } = await createSimulation(validateScenario(structuredClone(raw)), { threads: 2, host });
+    started.push(simulation);
+    const two = framesOf(simulation, withStops);
+    expect((simulation as ThreadedSimulation).notes).toEqual(['threads: 1 (stimuli added while running: the run goes on on one thread)']);
+    expect(two).toEqual(one);
+  }, 120_000);
 
   it('a blow-up on a thread of a traced run stops it at the same step, with the same message and records, as on one thread', async () => {
     // E and I are LIF neurons; R's, driven by E, run away once v passes about -45 mV (nothing resets them).

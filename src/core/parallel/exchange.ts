@@ -9,11 +9,18 @@ export const BAR_GEN = 1;
 export const COMMAND = 2;
 export const TARGET_STEP = 3;
 export const STOP = 4;
+/** Changes made while running (parameters, weights ...) for the threads to apply: a version and the bytes of their JSON. */
+export const CHANGE_VERSION = 5;
+export const CHANGE_BYTES = 6;
 export const CONTROL_INTS = 8;
+/** Room for the changes made between two commands (they are small: a few names and numbers each). */
+export const CHANGE_CAPACITY = 1 << 16;
 
 /** Region header (Int32): the step after which this thread's check failed (-1: none), and whether its spikes overflowed the region. */
 export const FAILED_AT = 0;
 export const OVERFLOW = 1;
+/** Set where a change made while running could not be applied on this thread (the run then goes on on one). */
+export const CHANGE_FAILED = 2;
 const HEADER_INTS = 4;
 
 export interface RegionLayout {

@@ -9,7 +9,7 @@ import { Simulation, type SharedProjection } from '../simulation.js';
 import type { PopulationOptions } from '../population.js';
 import type { ValidScenario } from '../scenarioSpec.js';
 import type { Population } from '../population.js';
-import { arrive, COMMAND, FAILED_AT, OVERFLOW, regionOf, STOP, TARGET_STEP, TRACE_COUNT, TRACE_HEADER_INTS, TRACE_VERSION, type Region, type RegionLayout } from './exchange.js';
+import { arrive, CHANGE_BYTES, CHANGE_FAILED, CHANGE_VERSION, COMMAND, FAILED_AT, OVERFLOW, regionOf, STOP, TARGET_STEP, TRACE_COUNT, TRACE_HEADER_INTS, TRACE_VERSION, type Region, type RegionLayout } from './exchange.js';
 
 /** Everything a thread is started with (structured-cloneable: plain data and SharedArrayBuffers). */
 export interface ThreadInit {
@@ -27,9 +27,38 @@ export interface ThreadInit {
   /** The traced columns (exchange.ts) and where their samples go. */
   traceTable: SharedArrayBuffer;
   traceValues: SharedArrayBuffer;
+  /** Changes made while running, as JSON (exchange.ts CHANGE_VERSION). */
+  changes: SharedArrayBuffer;
   /** Each projection as the coordinator drew it, in shared memory: this thread keeps its targets' part. */
   connectivity?: SharedProjection[];
   populationOptions?: PopulationOptions;
+}
+
+/**
+ * A change made while running that each thread makes to its slice too, at the same step: the
+ * Simulation method and its arguments (the values as given: each slice works them out as the
+ * whole run does, so the same numbers).
+ */
+export interface ReplicatedCall {
+  method: 'setParameters' | 'setModifiers' | 'setPoissonInput' | 'setProjectionWeight';
+  args: unknown[];
+}
+
+/** Make `call` on a slice (or on a run on one thread replaying it). */
+export function applyCall(sim: Simulation, call: ReplicatedCall): void {
+  const a = call.args as never[];
+  switch (call.method) {
+    case 'setParameters':
+      return sim.setParameters(a[0], a[1]);
+    case 'setModifiers':
+      return void sim.setModifiers(a[0], a[1]);
+    case 'setPoissonInput':
+      if (!sim.setPoissonInput(a[0], a[1], a[2])) throw new Error('internal: the Poisson input could not be changed on a thread');
+      return;
+    case 'setProjectionWeight':
+      if (!sim.setProjectionWeight(a[0], a[1])) throw new Error('internal: the weight could not be changed on a thread');
+      return;
+  }
 }
 
 /** What a thread posts back: built (ready), or the message of what failed while building. */
@@ -52,6 +81,7 @@ export function runThread(init: ThreadInit, validate: (raw: unknown) => ValidSce
     while (Atomics.load(control, COMMAND) === seen) Atomics.wait(control, COMMAND, seen);
     seen = Atomics.load(control, COMMAND);
     if (Atomics.load(control, STOP) !== 0) return;
+    runner.applyChanges();
     const target = Atomics.load(control, TARGET_STEP);
     while (runner.sim.steps < target) if (!runner.runWindow(target)) return;
   }
@@ -69,12 +99,14 @@ export class SliceRunner {
   private readonly traceTable: Int32Array;
   private readonly traceValues: Float64Array;
   private traceVersion = -1;
+  private readonly changes: Uint8Array | null;
+  private changeVersion = 0;
   /** The traced columns whose neuron this thread holds: column, population, variable (-1: input), local neuron, bounds. */
   private owned: { column: number; pop: Population; variable: number; neuron: number; low: number; high: number }[] = [];
 
   constructor(
     readonly sim: Simulation,
-    private readonly init: Pick<ThreadInit, 'thread' | 'threads' | 'layout' | 'control' | 'regions' | 'traceTable' | 'traceValues'>,
+    private readonly init: Pick<ThreadInit, 'thread' | 'threads' | 'layout' | 'control' | 'regions' | 'traceTable' | 'traceValues'> & { changes?: SharedArrayBuffer },
   ) {
     this.control = new Int32Array(init.control);
     this.regions = init.regions.map((buffer) => regionOf(buffer, init.layout));
@@ -83,6 +115,25 @@ export class SliceRunner {
     this.every = sim.checkEverySteps;
     this.traceTable = new Int32Array(init.traceTable);
     this.traceValues = new Float64Array(init.traceValues);
+    this.changes = init.changes ? new Uint8Array(init.changes) : null;
+  }
+
+  /**
+   * Make the changes the coordinator wrote since the last command (read as a command starts, so
+   * before the steps they apply from). One that fails marks this thread's region: the run then
+   * goes on on one thread, replaying it there.
+   */
+  applyChanges(): void {
+    const version = Atomics.load(this.control, CHANGE_VERSION);
+    if (version === this.changeVersion || !this.changes) return;
+    this.changeVersion = version;
+    // A copy: TextDecoder does not read shared memory everywhere.
+    const text = new TextDecoder().decode(this.changes.slice(0, Atomics.load(this.control, CHANGE_BYTES)));
+    try {
+      for (const call of JSON.parse(text) as ReplicatedCall[]) applyCall(this.sim, call);
+    } catch {
+      this.mine.header[CHANGE_FAILED] = 1;
+    }
   }
 
   /** Read the traced columns again where the coordinator changed them (between commands: a retrace). */

@@ -9,9 +9,9 @@ import { Simulation, type SliceOptions } from '../simulation.js';
 import type { PopulationOptions } from '../population.js';
 import type { ValidScenario } from '../scenarioSpec.js';
 import { SimulationError } from '../errors.js';
-import { COMMAND, CONTROL_INTS, FAILED_AT, OVERFLOW, regionBytes, regionOf, STOP, TARGET_STEP, TRACE_COUNT, TRACE_HEADER_INTS, TRACE_VERSION, traceTableBytes, traceValuesBytes, type Region, type RegionLayout } from './exchange.js';
+import { CHANGE_BYTES, CHANGE_CAPACITY, CHANGE_FAILED, CHANGE_VERSION, COMMAND, CONTROL_INTS, FAILED_AT, OVERFLOW, regionBytes, regionOf, STOP, TARGET_STEP, TRACE_COUNT, TRACE_HEADER_INTS, TRACE_VERSION, traceTableBytes, traceValuesBytes, type Region, type RegionLayout } from './exchange.js';
 import { oneThreadReason, planThreads, type ThreadPlan } from './partition.js';
-import { SliceRunner, type ThreadInit } from './threadBody.js';
+import { applyCall, SliceRunner, type ReplicatedCall, type ThreadInit } from './threadBody.js';
 
 /** Starts threads that each run runThread(init) (threadBody.ts): worker_threads in Node, Web Workers on the page. */
 export interface ThreadHost {
@@ -77,7 +77,10 @@ export class ThreadedSimulation extends Simulation {
    * What was done to the run between steps, and at which step: drains, traces moved and inputs
    * recorded. A run on one thread made again to take over from the threads does the same there.
    */
-  private readonly log: ({ step: number; kind: 'drain' } | { step: number; kind: 'retrace'; args: Parameters<Simulation['retrace']> } | { step: number; kind: 'recordInput'; args: Parameters<Simulation['recordInput']> })[] = [];
+  private readonly log: ({ step: number; kind: 'drain' } | { step: number; kind: 'retrace'; args: Parameters<Simulation['retrace']> } | { step: number; kind: 'recordInput'; args: Parameters<Simulation['recordInput']> } | { step: number; kind: 'call'; call: ReplicatedCall })[] = [];
+  /** Changes made since the last command, for the worker threads (thread 0's slice has them already). */
+  private pendingCalls: ReplicatedCall[] = [];
+  private readonly changes = new Uint8Array(new SharedArrayBuffer(CHANGE_CAPACITY));
   private readonly traceTable: Int32Array;
   private readonly traceValues: Float64Array;
   /** Columns in the trace table now. */
@@ -95,6 +98,7 @@ export class ThreadedSimulation extends Simulation {
   ) {
     // The whole network is built here once (connectivity drawn into shared memory, which the threads slice).
     super(valid, options, null, true);
+    this.built = structuredClone(valid.scenario);
     const P = this.populations.length;
     const W = plan.windowSteps;
     const most = Math.max(...plan.slices.map((s) => s.reduce((a, x) => a + x.size, 0)));
@@ -113,6 +117,17 @@ export class ThreadedSimulation extends Simulation {
     this.sourceOf = (this.scenario.projections ?? []).map((p) => this.populations.findIndex((q) => q.name === p.source));
   }
 
+  /**
+   * The scenario as this run was built from it: changes while running (a weight, a Poisson rate,
+   * a trace moved) edit the scenario this run holds, which a slice or a replay on one thread must
+   * not start from (they make the changes themselves, at their steps).
+   */
+  private readonly built: ValidScenario['scenario'];
+
+  private asBuilt(): ValidScenario {
+    return { ...this.valid, scenario: structuredClone(this.built) };
+  }
+
   /** Whether steps still run on the threads. */
   get threaded(): boolean {
     return this.group !== null;
@@ -120,7 +135,7 @@ export class ThreadedSimulation extends Simulation {
 
   async start(host: ThreadHost): Promise<void> {
     const inits: ThreadInit[] = this.plan.slices.map((slices, thread) => ({
-      scenario: this.valid.scenario,
+      scenario: this.built,
       thread,
       threads: this.plan.threads,
       slices,
@@ -130,13 +145,14 @@ export class ThreadedSimulation extends Simulation {
       regions: this.buffers,
       traceTable: this.traceTable.buffer as SharedArrayBuffer,
       traceValues: this.traceValues.buffer as SharedArrayBuffer,
+      changes: this.changes.buffer as SharedArrayBuffer,
       connectivity: this.sharedConnectivity ?? undefined,
       populationOptions: this.options,
     }));
     const started = host.start(inits.slice(1));
     // Thread 0's slice is built here while the others build theirs.
     try {
-      this.runner = new SliceRunner(new Simulation(this.valid, this.options, { slices: inits[0].slices, connectivity: inits[0].connectivity }), inits[0]);
+      this.runner = new SliceRunner(new Simulation(this.asBuilt(), this.options, { slices: inits[0].slices, connectivity: inits[0].connectivity }), inits[0]);
     } catch (err) {
       void started.then((group) => group.stop(), () => {});
       throw err;
@@ -186,6 +202,14 @@ export class ThreadedSimulation extends Simulation {
     const target = this.targetStep(ms);
     if (target <= this.stepIndex) return;
     const { control, regions, populations } = this;
+    if (this.pendingCalls.length > 0) {
+      // Written before the command, which the threads read them at.
+      const bytes = new TextEncoder().encode(JSON.stringify(this.pendingCalls));
+      this.pendingCalls = [];
+      this.changes.set(bytes);
+      Atomics.store(control, CHANGE_BYTES, bytes.length);
+      Atomics.add(control, CHANGE_VERSION, 1);
+    }
     const P = populations.length;
     const W = this.plan.windowSteps;
     const threads = this.plan.threads;
@@ -232,6 +256,7 @@ export class ThreadedSimulation extends Simulation {
       for (const r of regions) {
         if (r.header[FAILED_AT] >= 0) trouble ??= 'a state left its bounds';
         if (r.header[OVERFLOW] !== 0) trouble ??= 'more spikes in a window than the exchange holds';
+        if (r.header[CHANGE_FAILED] !== 0) trouble ??= 'a change could not be made on a thread';
       }
       if (trouble) break;
     }
@@ -258,7 +283,7 @@ export class ThreadedSimulation extends Simulation {
   private leaveThreads(note: string): void {
     this.dispose();
     this.notes.push(note);
-    const single = new Simulation(this.valid, this.options);
+    const single = new Simulation(this.asBuilt(), this.options);
     single.setFreeRun(this.openEnded);
     const dt = this.scenario.dtMs;
     try {
@@ -266,7 +291,8 @@ export class ThreadedSimulation extends Simulation {
         single.advance((entry.step - single.steps) * dt);
         if (entry.kind === 'drain') single.drain();
         else if (entry.kind === 'retrace') single.retrace(...entry.args);
-        else single.recordInput(...entry.args);
+        else if (entry.kind === 'recordInput') single.recordInput(...entry.args);
+        else applyCall(single, entry.call);
       }
       single.advance((this.stepIndex - single.steps) * dt);
     } catch (err) {
@@ -275,25 +301,50 @@ export class ThreadedSimulation extends Simulation {
     this.adoptRun(single);
   }
 
+  /**
+   * A change made here (checked, and refused with nothing changed, by the whole run's own method)
+   * is made on every thread's slice from the same step, and kept for a replay on one thread.
+   */
+  private replicate(call: ReplicatedCall): void {
+    if (!this.group || !this.runner) return;
+    const bytes = JSON.stringify([...this.pendingCalls, call]).length * 3;
+    if (bytes > CHANGE_CAPACITY) {
+      this.toOneThread('too many changes at once');
+      return;
+    }
+    this.log.push({ step: this.stepIndex, kind: 'call', call: structuredClone(call) });
+    try {
+      applyCall(this.runner.sim, call);
+    } catch {
+      // The whole run took it but a slice did not: one thread (replaying it) keeps the run right.
+      this.toOneThread('a change could not be made on a thread');
+      return;
+    }
+    this.pendingCalls.push(call);
+  }
+
   override setParameters(...args: Parameters<Simulation['setParameters']>): void {
-    this.toOneThread('parameters changed while running');
     super.setParameters(...args);
+    this.replicate({ method: 'setParameters', args: structuredClone(args) });
   }
   override setModifiers(...args: Parameters<Simulation['setModifiers']>): ReturnType<Simulation['setModifiers']> {
-    this.toOneThread('blockers or ions changed while running');
-    return super.setModifiers(...args);
+    const result = super.setModifiers(...args);
+    this.replicate({ method: 'setModifiers', args: structuredClone(args) });
+    return result;
   }
   override setStimulus(...args: Parameters<Simulation['setStimulus']>): boolean {
     this.toOneThread('stimuli changed while running');
     return super.setStimulus(...args);
   }
   override setPoissonInput(...args: Parameters<Simulation['setPoissonInput']>): boolean {
-    this.toOneThread('Poisson inputs changed while running');
-    return super.setPoissonInput(...args);
+    if (!super.setPoissonInput(...args)) return false;
+    this.replicate({ method: 'setPoissonInput', args: structuredClone(args) });
+    return true;
   }
   override setProjectionWeight(...args: Parameters<Simulation['setProjectionWeight']>): boolean {
-    this.toOneThread('weights changed while running');
-    return super.setProjectionWeight(...args);
+    if (!super.setProjectionWeight(...args)) return false;
+    this.replicate({ method: 'setProjectionWeight', args: structuredClone(args) });
+    return true;
   }
   override addStimulus(...args: Parameters<Simulation['addStimulus']>): ReturnType<Simulation['addStimulus']> {
     this.toOneThread('stimuli added while running');
