@@ -218,11 +218,14 @@ export class Simulation {
    * built with `shareConnectivity` (the coordinating thread of a run split across threads); else null.
    */
   protected sharedConnectivity: SharedProjection[] | null = null;
+  /** Each population's whole size (a slice holds part of it). */
+  private readonly fullSizes: number[];
 
   constructor(valid: ValidScenario, options: PopulationOptions = {}, slice: SliceOptions | null = null, shareConnectivity = false) {
     const { scenario } = valid;
     this.scenario = scenario;
     this.warnings = stepSizeWarnings(valid);
+    this.fullSizes = valid.populations.map((p) => p.spec.size);
     this.given = valid.populations.map((p) => ({ values: Float64Array.from(p.given ?? p.parameters), modifiers: { blockers: { ...(p.blockers ?? {}) }, ions: structuredClone(p.ions ?? {}) } }));
     const window = scenario.record.rateWindowMs;
     let offset = 0;
@@ -362,6 +365,12 @@ export class Simulation {
     let k = at;
     for (const tr of this.traces) for (const column of tr.columns) column.push(values[k++]);
     for (const { recorder } of this.inputTraces) for (const column of recorder.columns) column.push(values[k++]);
+  }
+
+  /** A stimulus of a whole population as `pop` takes it: its part, where `pop` is one thread's slice. */
+  private forSlice(pop: Population, whole: Stimulus): Stimulus {
+    const fullSize = this.fullSizes[this.populations.indexOf(pop)];
+    return pop.size === fullSize ? whole : sliceStimulus(whole, pop.sliceStart, pop.size, fullSize);
   }
 
   private population(name: string): Population {
@@ -750,7 +759,7 @@ export class Simulation {
     const old = this.scenario.stimuli[index];
     if (!entry || !old || old.population !== spec.population || !TIME_ONLY_STIMULI.has(spec.type) || !TIME_ONLY_STIMULI.has(old.type)) return false;
     if (JSON.stringify(old.targets ?? 'all') !== JSON.stringify(spec.targets ?? 'all')) return false;
-    const fresh = createStimulus(spec, entry.targets, entry.seed);
+    const fresh = this.forSlice(entry.population, createStimulus(spec, entry.targets, entry.seed));
     if (fresh.whiteNoise || entry.stimulus.whiteNoise) return false;
     // Another protocol (a step becomes a ramp, say): both depend on the time alone, so the run
     // from here on is the run with the new one; it joins the end of its list if it is of the other kind.
@@ -800,8 +809,9 @@ export class Simulation {
   addStimulus(spec: CurrentStimulusSpec): Stimulus {
     if (!TIME_ONLY_STIMULI.has(spec.type)) throw new Error(`internal: an extra stimulus depends on the time alone, not ${spec.type}`);
     const pop = this.population(spec.population);
-    const targets = spec.targets === undefined || spec.targets === 'all' ? Int32Array.from({ length: pop.size }, (_, i) => i) : Int32Array.from(spec.targets);
-    const stimulus = createStimulus(spec, targets, 0);
+    const fullSize = this.fullSizes[this.populations.indexOf(pop)];
+    const targets = spec.targets === undefined || spec.targets === 'all' ? Int32Array.from({ length: fullSize }, (_, i) => i) : Int32Array.from(spec.targets);
+    const stimulus = this.forSlice(pop, createStimulus(spec, targets, 0));
     pop.addStimulus(stimulus);
     this.snapshotStale = true;
     return stimulus;

@@ -78,15 +78,31 @@ describe('threads', () => {
     await compare(raw, 40);
   }, 120_000);
 
-  it('changes while running (parameters, blockers, Poisson inputs, weights) are made on every thread at the same step; a poke goes on on one thread, replaying them: the same spikes as on one thread', async () => {
+  it('changes while running (parameters, blockers, Poisson inputs, weights, stimuli, a poke) are made on every thread at the same step; going on on one thread replays them: the same spikes as on one thread', async () => {
     // COBAHH: parameters and a blocker; Brunel (reduced): its Poisson input and a delayed projection's weight.
+    // CUBA: its stimulus (a constant current) changed to a step, a poke on two neurons of different threads, moved, then off.
     const cases: [string, number, (sim: Simulation) => void, (sim: Simulation) => void][] = [
       ['cobahh', 60, (sim) => sim.setParameters('E', { g_Kd: 25 }), (sim) => void sim.setModifiers('I', { blockers: { g_Na: 0.4 } })],
       ['brunel-j0.1', 120, (sim) => expect(sim.setPoissonInput(0, 9, 0.1)).toBe(true), (sim) => expect(sim.setProjectionWeight(1, 0.05)).toBe(true)],
+      [
+        'cuba',
+        120,
+        (sim) => {
+          sim.inject('E', 3, [1, 2500]);
+          expect(sim.setStimulus(0, { ...(sim.scenario.stimuli[0] as any), type: 'step', startMs: 50, stopMs: 70, amplitude: 2 })).toBe(true);
+        },
+        (sim) => {
+          sim.inject('I', -2, [700]);
+          sim.inject('I', 0);
+        },
+      ],
     ];
     for (const [name, durationMs, first, second] of cases) {
-      const raw = scenario(name, durationMs, (s) => delete s.record.rateWindowMs);
-      const changed = (sim: Simulation, poke: boolean) => {
+      const raw = scenario(name, durationMs, (s) => {
+        delete s.record.rateWindowMs;
+        if (name === 'cuba') s.stimuli = [{ type: 'constant', population: 'E', amplitude: 0.1 }];
+      });
+      const changed = (sim: Simulation, alone: boolean) => {
         const timeMs: number[] = [];
         const take = () => timeMs.push(...sim.drain().spikes.timeMs);
         sim.advance(durationMs / 4);
@@ -96,20 +112,20 @@ describe('threads', () => {
         second(sim);
         sim.advance(durationMs / 4);
         take();
-        if (poke) sim.inject('E', 0.5, [1, 2500]);
+        if (alone) sim.toOneThread('a test');
         sim.advance();
         take();
         return timeMs;
       };
-      for (const poke of [false, true]) {
-        const one = changed(new Simulation(validateScenario(structuredClone(raw))), poke);
+      for (const alone of [false, true]) {
+        const one = changed(new Simulation(validateScenario(structuredClone(raw))), alone);
         const { simulation } = await createSimulation(validateScenario(structuredClone(raw)), { threads: 2, host });
         started.push(simulation);
         const threaded = simulation as ThreadedSimulation;
-        const two = changed(threaded, poke);
-        expect(threaded.threaded, `${name}${poke ? ' with a poke' : ''}`).toBe(!poke);
-        expect(threaded.notes).toEqual(poke ? ['threads: 1 (stimuli added while running: the run goes on on one thread)'] : []);
-        expect(Float64Array.from(two), `${name}${poke ? ' with a poke' : ''}`).toEqual(Float64Array.from(one));
+        const two = changed(threaded, alone);
+        expect(threaded.threaded, `${name}${alone ? ' then on one thread' : ''}`).toBe(!alone);
+        expect(threaded.notes).toEqual(alone ? ['threads: 1 (a test: the run goes on on one thread)'] : []);
+        expect(Float64Array.from(two), `${name}${alone ? ' then on one thread' : ''}`).toEqual(Float64Array.from(one));
         threaded.dispose();
       }
     }
@@ -202,16 +218,16 @@ describe('threads: traces', () => {
     }, 120_000);
   }
 
-  it('traces moved, then a poke: the run goes on on one thread with the frames of one thread (the replay moves the traces where they were moved)', async () => {
+  it('traces moved, then going on on one thread: the run goes on on one thread with the frames of one thread (the replay moves the traces where they were moved)', async () => {
     const raw = scenario('cuba', 90, (s) => (s.record = { spikes: true, traces: [{ population: 'E', variable: 'v', neurons: [0, 2900] }], traceEveryMs: 0.5 }));
     const withStops = (sim: Simulation, take: () => void) => {
       sim.recordInput('E', [0, 2900]);
       sim.advance(20);
       take();
       sim.retrace('E', 2500, 'v');
-      // Undrained when the poke comes: these samples are the replay's.
+      // Undrained when the run leaves the threads: these samples are the replay's.
       sim.advance(15);
-      sim.inject('E', 0.4, [2500]);
+      sim.toOneThread('a test');
       sim.advance();
       take();
     };
@@ -219,7 +235,7 @@ describe('threads: traces', () => {
     const { simulation } = await createSimulation(validateScenario(structuredClone(raw)), { threads: 2, host });
     started.push(simulation);
     const two = framesOf(simulation, withStops);
-    expect((simulation as ThreadedSimulation).notes).toEqual(['threads: 1 (stimuli added while running: the run goes on on one thread)']);
+    expect((simulation as ThreadedSimulation).notes).toEqual(['threads: 1 (a test: the run goes on on one thread)']);
     expect(two).toEqual(one);
   }, 120_000);
 

@@ -9,6 +9,7 @@ import { Simulation, type SharedProjection } from '../simulation.js';
 import type { PopulationOptions } from '../population.js';
 import type { ValidScenario } from '../scenarioSpec.js';
 import type { Population } from '../population.js';
+import type { Stimulus } from '../stimulus/stimuli.js';
 import { arrive, CHANGE_BYTES, CHANGE_FAILED, CHANGE_VERSION, COMMAND, FAILED_AT, OVERFLOW, regionOf, STOP, TARGET_STEP, TRACE_COUNT, TRACE_HEADER_INTS, TRACE_VERSION, type Region, type RegionLayout } from './exchange.js';
 
 /** Everything a thread is started with (structured-cloneable: plain data and SharedArrayBuffers). */
@@ -40,14 +41,33 @@ export interface ThreadInit {
  * whole run does, so the same numbers).
  */
 export interface ReplicatedCall {
-  method: 'setParameters' | 'setModifiers' | 'setPoissonInput' | 'setProjectionWeight';
+  method: 'setParameters' | 'setModifiers' | 'setPoissonInput' | 'setProjectionWeight' | 'setStimulus' | 'addStimulus' | 'removeStimulus';
   args: unknown[];
+  /** addStimulus, removeStimulus: which added stimulus (the coordinator numbers them). */
+  id?: number;
 }
+
+/** The stimuli added while running (the page's poke), by the coordinator's number, per simulation. */
+const added = new WeakMap<Simulation, Map<number, Stimulus>>();
 
 /** Make `call` on a slice (or on a run on one thread replaying it). */
 export function applyCall(sim: Simulation, call: ReplicatedCall): void {
   const a = call.args as never[];
+  let mine = added.get(sim);
+  if (!mine) added.set(sim, (mine = new Map()));
   switch (call.method) {
+    case 'setStimulus':
+      if (!sim.setStimulus(a[0], a[1])) throw new Error('internal: the stimulus could not be changed on a thread');
+      return;
+    case 'addStimulus':
+      mine.set(call.id!, sim.addStimulus(a[0]));
+      return;
+    case 'removeStimulus': {
+      const stimulus = mine.get(call.id!);
+      if (!stimulus) throw new Error('internal: no such stimulus on a thread');
+      mine.delete(call.id!);
+      return sim.removeStimulus(a[0], stimulus);
+    }
     case 'setParameters':
       return sim.setParameters(a[0], a[1]);
     case 'setModifiers':

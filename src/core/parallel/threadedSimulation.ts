@@ -333,8 +333,9 @@ export class ThreadedSimulation extends Simulation {
     return result;
   }
   override setStimulus(...args: Parameters<Simulation['setStimulus']>): boolean {
-    this.toOneThread('stimuli changed while running');
-    return super.setStimulus(...args);
+    if (!super.setStimulus(...args)) return false;
+    this.replicate({ method: 'setStimulus', args: structuredClone(args) });
+    return true;
   }
   override setPoissonInput(...args: Parameters<Simulation['setPoissonInput']>): boolean {
     if (!super.setPoissonInput(...args)) return false;
@@ -347,13 +348,22 @@ export class ThreadedSimulation extends Simulation {
     return true;
   }
   override addStimulus(...args: Parameters<Simulation['addStimulus']>): ReturnType<Simulation['addStimulus']> {
-    this.toOneThread('stimuli added while running');
-    return super.addStimulus(...args);
+    const stimulus = super.addStimulus(...args);
+    const id = this.nextStimulusId++;
+    this.addedIds.set(stimulus, id);
+    this.replicate({ method: 'addStimulus', args: structuredClone(args), id });
+    return stimulus;
   }
   override removeStimulus(...args: Parameters<Simulation['removeStimulus']>): void {
-    this.toOneThread('stimuli removed while running');
+    const id = this.addedIds.get(args[1]);
+    this.addedIds.delete(args[1]);
+    if (id === undefined) this.toOneThread('a stimulus removed that was not added while running');
     super.removeStimulus(...args);
+    if (id !== undefined) this.replicate({ method: 'removeStimulus', args: [args[0]], id });
   }
+  /** The stimuli added while running (addStimulus), numbered for the threads. */
+  private readonly addedIds = new Map<object, number>();
+  private nextStimulusId = 0;
   override retrace(...args: Parameters<Simulation['retrace']>): void {
     super.retrace(...args);
     if (!this.group) return;
