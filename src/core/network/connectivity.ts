@@ -156,6 +156,7 @@ export function connect(rule: ConnectRule, sources: number, targets: number, sam
       const drawn = inDegreeScratch(sources, total);
       // chosenBy[s] = the last target that drew s: membership without a set to clear per target.
       const chosenBy = new Int32Array(pool).fill(-1);
+      const skipSelf = noSelf ? 1 : 0;
       let [s0, s1, s2, s3] = xoshiroState(seed);
       let n = 0;
       for (let j = 0; j < targets; j++) {
@@ -171,9 +172,12 @@ export function connect(rule: ConnectRule, sources: number, targets: number, sam
           s2 ^= t;
           s3 = (s3 << 11) | (s3 >>> 21);
           const pick = Math.floor(((bits >>> 0) + 0.5) * UNIT * (r + 1));
-          let s = chosenBy[pick] === j ? r : pick;
+          // Floyd: pick, or r where pick was drawn before; then past the target itself where
+          // self-connections are refused. Without branches: these go either way unpredictably,
+          // and their mispredictions cost a sixth of the loop.
+          let s = pick + ((r - pick) & -(chosenBy[pick] === j ? 1 : 0));
           chosenBy[s] = j;
-          if (noSelf && s >= j) s++; // skip the target itself
+          s += ((j - s - 1) >>> 31) & skipSelf; // s >= j
           rowStart[s + 1]++;
           drawn[n++] = s;
         }
