@@ -23,8 +23,6 @@ import type { PopulationOptions } from './population.js';
 import type { Stimulus } from './stimulus/stimuli.js';
 import type { VoltageClampSpec } from './stimulus/clamp.js';
 import { modelBlockers } from './model/blockers.js';
-import { PointEvaluator } from './model/evaluate.js';
-import { exprel } from './codegen/expression.js';
 import type { StepSizeWarning } from './model/timescale.js';
 import type { Evaluator } from './codegen/expression.js';
 import type { ValidScenario } from './scenarioSpec.js';
@@ -437,37 +435,10 @@ export class Experiment {
     const edited: RawScenario = { ...this.raw, populations: this.raw.populations.map((p, j) => (j === k ? { ...spec, initial } : p)) };
     this.validate(edited); // refused here, naming the field, with nothing changed
     this.raw = edited;
-    // The threads of a run split across threads take no state from outside: it goes on on one.
-    this.sim.toOneThread('a state set while running');
     // What ran before keeps its frames; a drain also makes the blow-up search start after the jump.
     this.pending.push(this.drainOne());
-    for (const [index, value] of given) pop.state[index].fill(value);
-    pop.refractoryUntil.fill(-Infinity); // run from the new state at once
-    if (pop.method === 'staggered') this.stagger(pop, given.map(([index]) => index));
+    this.sim.setState(pop.name, given);
     return { applies: 'live' };
-  }
-
-  /**
-   * The staggered method keeps every variable but the leader (v) half a step ahead: the variables
-   * just set move on by half a step from the state as it now is, as Population.staggerStart does at t = 0.
-   */
-  private stagger(pop: Simulation['populations'][number], set: number[]): void {
-    const model = pop.model;
-    const leader = model.threshold.index;
-    const moved = set.filter((k) => k !== leader);
-    if (moved.length === 0) return;
-    const evaluator = new PointEvaluator(model);
-    const f = moved.map((k) => evaluator.compile(model.equations[k].rhs));
-    const a = moved.map((k) => evaluator.compile(model.equations[k].selfCoefficient!));
-    const h = this.current.scenario.dtMs / 2;
-    const point = new Float64Array(model.stateNames.length);
-    const next = new Float64Array(moved.length);
-    for (let i = 0; i < pop.size; i++) {
-      for (let k = 0; k < point.length; k++) point[k] = pop.state[k][i];
-      evaluator.set(pop.parameters, point, pop.input[i]);
-      moved.forEach((k, q) => (next[q] = point[k] + h * f[q](evaluator.values) * exprel(a[q](evaluator.values) * h)));
-      moved.forEach((k, q) => (pop.state[k][i] = next[q]));
-    }
   }
 
   private setPopulationSize(population: string, size: number): Applied {

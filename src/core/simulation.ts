@@ -27,6 +27,8 @@ import { Random } from './random.js';
 import { SpikeRecorder, TraceRecorder, Column } from './record/recorders.js';
 import { LIMITS, type ProjectionSpec, type Scenario, type ValidScenario } from './scenarioSpec.js';
 import { stepSizeWarnings, type StepSizeWarning } from './model/timescale.js';
+import { PointEvaluator } from './model/evaluate.js';
+import { exprel } from './codegen/expression.js';
 
 export interface TraceFrame {
   population: string;
@@ -685,6 +687,35 @@ export class Simulation {
     // The next frame's first sample is the one after the last sample taken.
     this.traceStartMs = (Math.floor(this.stepIndex / this.traceEverySteps) + 1) * everyMs;
     return frame;
+  }
+
+  /**
+   * Set state variables of every neuron of a population now (`given`: state index and value,
+   * checked by the caller), refractory periods ended so it runs from the new state at once. The
+   * staggered method keeps every variable but the leader (v) half a step ahead: the variables just
+   * set move on by half a step from the state as it now is, as Population.staggerStart does at t = 0.
+   */
+  setState(populationName: string, given: [number, number][]): void {
+    const pop = this.population(populationName);
+    for (const [index, value] of given) pop.state[index].fill(value);
+    pop.refractoryUntil.fill(-Infinity);
+    this.snapshotStale = true;
+    const model = pop.model;
+    const leader = model.threshold.index;
+    const moved = pop.method === 'staggered' ? given.map(([index]) => index).filter((k) => k !== leader) : [];
+    if (moved.length === 0) return;
+    const evaluator = new PointEvaluator(model);
+    const f = moved.map((k) => evaluator.compile(model.equations[k].rhs));
+    const a = moved.map((k) => evaluator.compile(model.equations[k].selfCoefficient!));
+    const h = this.scenario.dtMs / 2;
+    const point = new Float64Array(model.stateNames.length);
+    const next = new Float64Array(moved.length);
+    for (let i = 0; i < pop.size; i++) {
+      for (let k = 0; k < point.length; k++) point[k] = pop.state[k][i];
+      evaluator.set(pop.parameters, point, pop.input[i]);
+      moved.forEach((k, q) => (next[q] = point[k] + h * f[q](evaluator.values) * exprel(a[q](evaluator.values) * h)));
+      moved.forEach((k, q) => (pop.state[k][i] = next[q]));
+    }
   }
 
   /**

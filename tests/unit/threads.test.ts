@@ -78,11 +78,20 @@ describe('threads', () => {
     await compare(raw, 40);
   }, 120_000);
 
-  it('changes while running (parameters, blockers, Poisson inputs, weights, stimuli, a poke) are made on every thread at the same step; going on on one thread replays them: the same spikes as on one thread', async () => {
+  it('changes while running (parameters, blockers, Poisson inputs, weights, stimuli, a poke, a state) are made on every thread at the same step; going on on one thread replays them: the same spikes as on one thread', async () => {
     // COBAHH: parameters and a blocker; Brunel (reduced): its Poisson input and a delayed projection's weight.
     // CUBA: its stimulus (a constant current) changed to a step, a poke on two neurons of different threads, moved, then off.
     const cases: [string, number, (sim: Simulation) => void, (sim: Simulation) => void][] = [
-      ['cobahh', 60, (sim) => sim.setParameters('E', { g_Kd: 25 }), (sim) => void sim.setModifiers('I', { blockers: { g_Na: 0.4 } })],
+      [
+        'cobahh',
+        60,
+        (sim) => {
+          sim.setParameters('E', { g_Kd: 25 });
+          // A state set from outside (the page's initial values applied live), on neurons of every thread.
+          sim.setState('E', [[sim.populations[0].model.stateNames.indexOf('v'), -52]]);
+        },
+        (sim) => void sim.setModifiers('I', { blockers: { g_Na: 0.4 } }),
+      ],
       ['brunel-j0.1', 120, (sim) => expect(sim.setPoissonInput(0, 9, 0.1)).toBe(true), (sim) => expect(sim.setProjectionWeight(1, 0.05)).toBe(true)],
       [
         'cuba',

@@ -41,7 +41,7 @@ export interface ThreadInit {
  * whole run does, so the same numbers).
  */
 export interface ReplicatedCall {
-  method: 'setParameters' | 'setModifiers' | 'setPoissonInput' | 'setProjectionWeight' | 'setStimulus' | 'addStimulus' | 'removeStimulus';
+  method: 'setParameters' | 'setModifiers' | 'setPoissonInput' | 'setProjectionWeight' | 'setStimulus' | 'addStimulus' | 'removeStimulus' | 'setState';
   args: unknown[];
   /** addStimulus, removeStimulus: which added stimulus (the coordinator numbers them). */
   id?: number;
@@ -56,6 +56,8 @@ export function applyCall(sim: Simulation, call: ReplicatedCall): void {
   let mine = added.get(sim);
   if (!mine) added.set(sim, (mine = new Map()));
   switch (call.method) {
+    case 'setState':
+      return sim.setState(a[0], a[1]);
     case 'setStimulus':
       if (!sim.setStimulus(a[0], a[1])) throw new Error('internal: the stimulus could not be changed on a thread');
       return;

@@ -337,6 +337,10 @@ export class ThreadedSimulation extends Simulation {
     this.replicate({ method: 'setStimulus', args: structuredClone(args) });
     return true;
   }
+  override setState(...args: Parameters<Simulation['setState']>): void {
+    super.setState(...args);
+    this.replicate({ method: 'setState', args: structuredClone(args) });
+  }
   override setPoissonInput(...args: Parameters<Simulation['setPoissonInput']>): boolean {
     if (!super.setPoissonInput(...args)) return false;
     this.replicate({ method: 'setPoissonInput', args: structuredClone(args) });
