@@ -1,10 +1,14 @@
 // A Simulation whose steps run on several threads (parallel/threadBody.ts), with the API of the
 // ordinary one: it is built like one (the coordinating thread keeps the whole scenario's
-// populations, projections and records, but does not step them), runs thread 0's slice itself
-// (so 2 threads are this one and one worker) and records every thread's spikes as they are exchanged, in the order one thread would have recorded them. Anything the
-// threads cannot do (a change while running, a blow-up to locate) makes it go on on this thread:
-// a Simulation on one thread is run again to where the threads had got (same build, same steps,
-// so the same state to the bit, drains at the same steps) and its state taken over.
+// populations, projections and records, but does not step them; it draws the connectivity once,
+// into shared memory, for the threads to slice), runs thread 0's slice itself (so 2 threads are
+// this one and one worker) and records every thread's spikes as they are exchanged, and the
+// traced neurons the threads sample, in the order one thread would have recorded them. Changes
+// while running (parameters, stimuli, the poke, a state, weights) are made by every thread on its
+// slice at the same step. What the threads cannot do (a blow-up to locate, an exchange too small)
+// makes it go on on this thread: a Simulation on one thread is run again to where the threads
+// had got (same build, same steps, drains, trace moves and changes at the same steps, so the same
+// state to the bit) and its state taken over.
 import { Simulation, type SliceOptions } from '../simulation.js';
 import type { PopulationOptions } from '../population.js';
 import type { ValidScenario } from '../scenarioSpec.js';
