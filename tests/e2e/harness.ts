@@ -142,3 +142,19 @@ export async function linkTo(scenario: unknown): Promise<string> {
   const deflated = await new Response(new Blob([JSON.stringify(scenario)]).stream().pipeThrough(new CompressionStream('deflate-raw'))).arrayBuffer();
   return '#s=' + Buffer.from(deflated).toString('base64url');
 }
+
+/** The simulated time the page shows (NaN when it shows none). */
+export async function simulatedMs(page: Page): Promise<number> {
+  const match = /t = ([\d.]+) ms/.exec((await page.locator('#sim-time').textContent()) ?? '');
+  return match ? Number(match[1]) : Number.NaN;
+}
+
+/** Wait until the page shows a simulated time of at least `ms` (of the run now loaded). */
+export async function waitForTime(page: Page, ms: number): Promise<void> {
+  await pageReaches(page, `t = ${ms} ms`, (wanted) => {
+    // While a reset or a load is under way ("loading") the time shown is the old run's.
+    if (document.getElementById('status')?.dataset.state === 'loading') return false;
+    const match = /t = ([\d.]+) ms/.exec(document.getElementById('sim-time')?.textContent ?? '');
+    return match !== null && Number(match[1]) >= wanted;
+  }, ms);
+}

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type Page } from 'playwright-core';
-import { artifacts, newContext, newPage, pageReaches, scenarioShown, useBrowser, watchProblems } from './harness';
+import { artifacts, newContext, newPage, pageReaches, scenarioShown, simulatedMs, useBrowser, waitForTime, watchProblems } from './harness';
 import { openExperiment } from '../../src/scenario/scenario';
 import { preset } from '../../src/scenario/presets';
 import { spikeStatistics } from '../../src/core/record/statistics';
@@ -23,19 +23,6 @@ async function open(viewport = { width: 1280, height: 800 }): Promise<{ page: Pa
   await page.goto(harness.baseUrl, { waitUntil: 'load' });
   await scenarioShown(page);
   return { page, problems };
-}
-
-async function simulatedMs(page: Page): Promise<number> {
-  const match = /t = ([\d.]+) ms/.exec((await page.locator('#sim-time').textContent()) ?? '');
-  return match ? Number(match[1]) : NaN;
-}
-
-async function waitForTime(page: Page, ms: number): Promise<void> {
-  await pageReaches(page, `t = ${ms} ms`, (wanted) => {
-    if (document.getElementById('status')?.dataset.state === 'loading') return false;
-    const match = /t = ([\d.]+) ms/.exec(document.getElementById('sim-time')?.textContent ?? '');
-    return match !== null && Number(match[1]) >= wanted;
-  }, ms);
 }
 
 /** The recent rate the status line shows, read in the page when its time first reaches `ms`. */

@@ -5,10 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { type Page } from 'playwright-core';
 import { colourMask, decodePng } from './png';
-import { artifacts, linkTo, newPage, pageReaches, scenarioShown, useBrowser, watchProblems } from './harness';
+import { artifacts, linkTo, newPage, pageReaches, scenarioShown, useBrowser, waitForTime, watchProblems } from './harness';
 import singleLif from '../../models/scenarios/single-lif.json';
 import cuba from '../../models/scenarios/cuba.json';
-
 
 // The colours the page promises (Okabe-Ito), written out here rather than imported from the app.
 const TRACE_BLUE = 0x0072b2;
@@ -21,8 +20,6 @@ const GATE_COLOURS = { m: 0xe69f00, h: 0x56b4e9, n: 0xcc79a7 };
 const SODIUM_VERMILLION = 0xd55e00;
 
 const harness = useBrowser();
-
-
 
 interface OpenedPage {
   page: Page;
@@ -189,15 +186,6 @@ async function simulatedMs(page: Page): Promise<number> {
 
 async function numberIn(page: Page, selector: string): Promise<number> {
   return Number.parseFloat((await page.locator(selector).textContent()) ?? '');
-}
-
-async function waitForTime(page: Page, ms: number): Promise<void> {
-  await pageReaches(page, `t = ${ms} ms`, (wanted) => {
-    // While a reset or a load is under way ("loading") the time shown is the old run's.
-    if (document.getElementById('status')?.dataset.state === 'loading') return false;
-    const match = /t = ([\d.]+) ms/.exec(document.getElementById('sim-time')?.textContent ?? '');
-    return match !== null && Number(match[1]) >= wanted;
-  }, ms);
 }
 
 /**

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { artifacts, newPage, pageReaches, root, scenarioShown, useBrowser, watchProblems } from './harness';
+import { artifacts, newPage, pageReaches, root, scenarioShown, simulatedMs, useBrowser, waitForTime, watchProblems } from './harness';
 import { colourMask, decodePng } from './png';
 import { preset } from '../../src/scenario/presets';
 import { validateScenario } from '../../src/scenario/scenario';
@@ -52,20 +52,6 @@ function installProbe(): void {
 }
 
 const probeOf = (page: Page) => page.evaluate(() => (window as unknown as { probe: Probe }).probe);
-
-async function simulatedMs(page: Page): Promise<number> {
-  const match = /t = ([\d.]+) ms/.exec((await page.locator('#sim-time').textContent()) ?? '');
-  if (!match) throw new Error('no simulated time on the page');
-  return Number(match[1]);
-}
-
-async function waitForTime(page: Page, ms: number): Promise<void> {
-  await pageReaches(page, `t = ${ms} ms`, (wanted) => {
-    if (document.getElementById('status')?.dataset.state === 'loading') return false;
-    const match = /t = ([\d.]+) ms/.exec(document.getElementById('sim-time')?.textContent ?? '');
-    return match !== null && Number(match[1]) >= wanted;
-  }, ms);
-}
 
 /** axe-core's serious and critical violations inside these elements. */
 async function axeViolations(page: Page, selectors: string[]): Promise<string[]> {
