@@ -12,6 +12,7 @@ import { nodeThreadHost } from '../../src/cli/simThread.js';
 import { RANDOM_BLOCK_NEURONS } from '../../src/core/random.js';
 import { SimulationError } from '../../src/core/errors.js';
 import lif from '../../models/lif.json';
+import { Experiment } from '../../src/core/experiment.js';
 
 const host = nodeThreadHost();
 const started: Simulation[] = [];
@@ -245,6 +246,44 @@ describe('threads: traces', () => {
     started.push(simulation);
     const two = framesOf(simulation, withStops);
     expect((simulation as ThreadedSimulation).notes).toEqual(['threads: 1 (a test: the run goes on on one thread)']);
+    expect(two).toEqual(one);
+  }, 120_000);
+
+  it("the page's experiment (one traced neuron per population and its input, a free run) gives the same frames on 2 threads, through a click on a raster row, a slider, a poke and a state set", async () => {
+    const raw = scenario('cobahh', 1000, (s) => (s.record = { spikes: true, traces: [{ population: 'E', variable: 'v', neurons: [0] }, { population: 'I', variable: 'v', neurons: [0] }], traceEveryMs: 0.2 }));
+    const session = (exp: Experiment) => {
+      const frames: unknown[] = [];
+      const take = () => {
+        const f = exp.drain();
+        frames.push({ spikes: bits(f.spikes.timeMs), neuron: Array.from(f.spikes.neuron), traces: f.traces.map((t) => ({ population: t.population, variable: t.variable, neuron: t.neuron, startMs: t.startMs, values: bits(t.values) })) });
+      };
+      expect(exp.apply({ kind: 'freeRun', on: true })).toEqual({ applies: 'live' });
+      for (let k = 0; k < 3; k++) {
+        exp.advance(4.3);
+        take();
+      }
+      expect(exp.apply({ kind: 'trace', population: 'E', neuron: 3000 })).toEqual({ applies: 'live' });
+      exp.advance(5);
+      take();
+      expect(exp.apply({ kind: 'parameters', population: 'I', values: { g_L: 0.02 } })).toEqual({ applies: 'live' });
+      expect(exp.apply({ kind: 'poke', targets: [{ population: 'E', amplitude: 0.5, neurons: [3000, 12] }] })).toEqual({ applies: 'live' });
+      exp.advance(6.1);
+      take();
+      expect(exp.apply({ kind: 'initial', population: 'I', values: { v: -55 } })).toEqual({ applies: 'live' });
+      exp.advance(8);
+      take();
+      return frames;
+    };
+    const one = session(new Experiment(validateScenario(structuredClone(raw)), validateScenario, { raw: structuredClone(raw) as any }));
+    // The membrane and the input in force.
+    const variables = new Set((one as { traces: { variable: string }[] }[]).flatMap((f) => f.traces.map((t) => t.variable)));
+    expect([...variables].sort()).toEqual(['I_input', 'v']);
+    expect((one as { spikes: number[] }[]).some((f) => f.spikes.length > 0)).toBe(true);
+    const { simulation } = await createSimulation(validateScenario(structuredClone(raw)), { threads: 2, host });
+    started.push(simulation);
+    const two = session(new Experiment(validateScenario(structuredClone(raw)), validateScenario, { raw: structuredClone(raw) as any, simulation }));
+    expect((simulation as ThreadedSimulation).threaded).toBe(true);
+    expect((simulation as ThreadedSimulation).notes).toEqual([]);
     expect(two).toEqual(one);
   }, 120_000);
 
