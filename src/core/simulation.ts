@@ -52,7 +52,7 @@ export interface Frame {
  * A projection's synapses as a run on one thread draws them: the CSR (rows per source neuron,
  * targets of the whole target population), and the weight and delay, one for all or one per
  * synapse (weights already scaled by the synapse kinetics). A run split across threads draws it
- * once, on the coordinating thread, into shared memory, and each thread keeps its targets' part.
+ * once, on the coordinating thread, which hands each thread its targets' part (parallel/sliceCsr.ts).
  */
 export interface SharedProjection {
   rowStart: Int32Array;
@@ -84,32 +84,21 @@ function drawProjection(spec: ProjectionSpec, index: number, sources: number, ta
   return { rowStart: csr.rowStart, targets: csr.targets, weight, delayMs };
 }
 
-/** The same arrays in SharedArrayBuffers (handed to threads without a copy each). */
-export function toShared(p: SharedProjection): SharedProjection {
-  const share = <T extends Int32Array | Float32Array>(a: T, make: (b: SharedArrayBuffer) => T): T => {
-    if (a.buffer instanceof SharedArrayBuffer) return a;
-    const out = make(new SharedArrayBuffer(a.byteLength));
-    out.set(a);
-    return out;
-  };
-  const perSynapse = (v: number | Float32Array) => (typeof v === 'number' ? v : share(v, (b) => new Float32Array(b)));
-  return { rowStart: share(p.rowStart, (b) => new Int32Array(b)), targets: share(p.targets, (b) => new Int32Array(b)), weight: perSynapse(p.weight), delayMs: perSynapse(p.delayMs) };
-}
-
 /**
  * Build a projection's synapses (CSR), weights and delays, and hook it to the target's ring. On one
  * thread of a run split across threads (`targetFullSize` above target.size), the whole
  * projection is built as on one thread (the same random streams) and the synapses onto the
  * target's slice kept, in their order, with target indices local to the slice.
  */
-function buildProjection(spec: ProjectionSpec, index: number, source: SpikeSourceView, target: Population, dtMs: number, seed: number, synapse: { variable: string; weightScale: number }, targetFullSize = target.size, built?: SharedProjection, share?: (whole: SharedProjection) => SharedProjection): Projection {
-  let whole = built ?? drawProjection(spec, index, source.size, targetFullSize, seed, synapse);
-  // Shared before anything moves the arrays into WebAssembly memory: the threads slice these.
-  if (share) whole = share(whole);
+function buildProjection(spec: ProjectionSpec, index: number, source: SpikeSourceView, target: Population, dtMs: number, seed: number, synapse: { variable: string; weightScale: number }, targetFullSize = target.size, part?: SharedProjection, drawn?: (whole: SharedProjection) => void): Projection {
+  // A slice handed its part (targets local to it) takes it as it is.
+  const whole = part ?? drawProjection(spec, index, source.size, targetFullSize, seed, synapse);
+  // Seen before anything moves the arrays into WebAssembly memory: the threads' parts are cut from these.
+  if (!part) drawn?.(whole);
   let csr: Csr = { sources: source.size, rowStart: whole.rowStart, targets: whole.targets };
   let weight = whole.weight;
   let delayMs = whole.delayMs;
-  if (targetFullSize !== target.size || target.sliceStart !== 0) {
+  if (!part && (targetFullSize !== target.size || target.sliceStart !== 0)) {
     const kept = sliceCsr(csr, target.sliceStart, target.size, [weight, delayMs]);
     csr = kept.csr;
     [weight, delayMs] = kept.perSynapse as [number | Float32Array, number | Float32Array];
@@ -164,7 +153,7 @@ interface Snapshot {
 /** One thread's part of a run split across threads (parallel/partition.ts): neurons [start, start + size) of each population. */
 export interface SliceOptions {
   slices: { start: number; size: number }[];
-  /** Each projection as the coordinating thread drew it (shared memory): kept in part, not drawn again. */
+  /** Each projection's part onto this slice (targets local to it), cut by the coordinating thread from what it drew: not drawn again. */
   connectivity?: SharedProjection[];
 }
 
@@ -215,15 +204,16 @@ export class Simulation {
   /** Populations whose clamp current is traced: refreshed before each sample. */
   private readonly clampTraced: Population[];
 
-  /**
-   * Each projection as drawn for the whole network, in SharedArrayBuffers, where the simulation was
-   * built with `shareConnectivity` (the coordinating thread of a run split across threads); else null.
-   */
-  protected sharedConnectivity: SharedProjection[] | null = null;
+
   /** Each population's whole size (a slice holds part of it). */
   private readonly fullSizes: number[];
 
-  constructor(valid: ValidScenario, options: PopulationOptions = {}, slice: SliceOptions | null = null, shareConnectivity = false) {
+  /**
+   * `drawn`: called with each projection as drawn for the whole network (index, synapses, target
+   * population's index), before anything uses it; the coordinating thread of a run split across
+   * threads cuts the threads' parts from it.
+   */
+  constructor(valid: ValidScenario, options: PopulationOptions = {}, slice: SliceOptions | null = null, drawn?: (index: number, whole: SharedProjection, target: number) => void) {
     const { scenario } = valid;
     this.scenario = scenario;
     this.warnings = stepSizeWarnings(valid);
@@ -244,7 +234,6 @@ export class Simulation {
       offset += p.spec.size;
       return pop;
     });
-    if (shareConnectivity) this.sharedConnectivity = [];
     if (slice) this.gathered = valid.populations.map((p) => ({ size: p.spec.size, spikes: { stepNeurons: new Int32Array(64), stepTimes: new Float64Array(64), stepCount: 0 } }));
     // An initial state outside the model's bounds is a blow-up at t = 0: the first advance() reports it.
     try {
@@ -257,8 +246,8 @@ export class Simulation {
       const synapse = valid.synapses?.[k] ?? { variable: spec.on!, weightScale: 1 };
       const target = this.population(spec.target);
       const source: SpikeSourceView = this.gathered ? this.gathered[this.populations.indexOf(this.population(spec.source))] : this.population(spec.source);
-      const share = shareConnectivity ? (whole: SharedProjection) => ((this.sharedConnectivity as SharedProjection[])[k] = toShared(whole)) : undefined;
-      const projection = buildProjection(spec, k, source, target, scenario.dtMs, streamSeed(scenario.seed, 2000 + k), synapse, valid.populations[this.populations.indexOf(target)].spec.size, slice?.connectivity?.[k], share);
+      const t = this.populations.indexOf(target);
+      const projection = buildProjection(spec, k, source, target, scenario.dtMs, streamSeed(scenario.seed, 2000 + k), synapse, valid.populations[t].spec.size, slice?.connectivity?.[k], drawn && ((whole) => drawn(k, whole, t)));
       projection.weightScale = synapse.weightScale;
       return projection;
     });

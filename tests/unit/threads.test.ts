@@ -8,6 +8,7 @@ import { preset } from '../../src/scenario/presets.js';
 import { Simulation } from '../../src/core/simulation.js';
 import { createSimulation, ThreadedSimulation } from '../../src/core/parallel/threadedSimulation.js';
 import { defaultThreads, planThreads } from '../../src/core/parallel/partition.js';
+import { partitionProjection, sliceCsr } from '../../src/core/parallel/sliceCsr.js';
 import { nodeThreadHost } from '../../src/cli/simThread.js';
 import { RANDOM_BLOCK_NEURONS } from '../../src/core/random.js';
 import { SimulationError } from '../../src/core/errors.js';
@@ -153,6 +154,30 @@ describe('threads', () => {
     expect(defaultThreads(v('cobahh', 20), 4)).toBe(1);
     expect(defaultThreads(v('cobahh', 20), 4, true)).toBe(4);
     expect(defaultThreads(v('cobahh', 1000), 1)).toBe(1);
+  });
+
+  it("each thread's part of a projection is the whole's synapses onto its range, in order, whether rows are ascending (bisected) or not", () => {
+    const sources = 50;
+    const targets = 30;
+    for (const ascending of [true, false]) {
+      const rows: number[][] = Array.from({ length: sources }, (_, i) => {
+        const row = Array.from({ length: targets }, (_, j) => j).filter((j) => (i * 7 + j * 3) % 5 < 2);
+        return ascending ? row : row.reverse();
+      });
+      const rowStart = Int32Array.from([0, ...rows.map((r, i) => rows.slice(0, i + 1).reduce((a, x) => a + x.length, 0))]);
+      const all = Int32Array.from(rows.flat());
+      const weight = Float32Array.from(all, (_, q) => q * 0.5);
+      const ranges = [{ start: 0, size: 7 }, { start: 7, size: 0 }, { start: 7, size: 23 }];
+      const parts = partitionProjection({ rowStart, targets: all, weight, delayMs: 1.5 }, sources, ranges);
+      ranges.forEach((r, t) => {
+        const expected = sliceCsr({ sources, rowStart, targets: all }, r.start, r.size, [weight, 1.5]);
+        expect(Array.from(parts[t].rowStart)).toEqual(Array.from(expected.csr.rowStart));
+        expect(Array.from(parts[t].targets)).toEqual(Array.from(expected.csr.targets));
+        expect(Array.from(parts[t].weight as Float32Array)).toEqual(Array.from(expected.perSynapse[0] as Float32Array));
+        expect(parts[t].delayMs).toBe(1.5);
+        expect(parts[t].targets.buffer).toBeInstanceOf(SharedArrayBuffer);
+      });
+    }
   });
 
   it('what the threads cannot split yet runs on one thread, saying why', async () => {

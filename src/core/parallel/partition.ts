@@ -14,13 +14,17 @@ import { estimateRunCost } from '../cost.js';
  * barrier each step (or window) meets is small beside it, and where the run is long enough to pay
  * for starting the threads; else one thread. A barrier costs about a microsecond on a quiet
  * machine and tens where other processes take the cores, and starting the threads (each loads the
- * code and builds its slice) a few tenths of a second.
+ * code and builds its slice, the synapses are copied into their parts) a few tenths of a second.
  */
 export const AUTO_THREADS = {
   /** Estimated work of one step on one thread (cost.ts: neurons and synaptic events). */
   minStepMicroseconds: 50,
-  /** Estimated run on one thread (a run without end, the page's free run, always qualifies). */
-  minRunSeconds: 0.5,
+  /**
+   * Estimated run on one thread (a run without end, the page's free run, always qualifies): the
+   * threads add 0.2 s (COBAHH) to 0.5 s (full-size Brunel, 15.6 M synapses cut into the threads'
+   * parts) to the build, which a shorter run would not win back.
+   */
+  minRunSeconds: 1,
 };
 
 /** The rule above in words, for --help and the page. */

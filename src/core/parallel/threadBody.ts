@@ -30,7 +30,7 @@ export interface ThreadInit {
   traceValues: SharedArrayBuffer;
   /** Changes made while running, as JSON (exchange.ts CHANGE_VERSION). */
   changes: SharedArrayBuffer;
-  /** Each projection as the coordinator drew it, in shared memory: this thread keeps its targets' part. */
+  /** Each projection's part onto this thread's neurons, cut by the coordinator from what it drew (shared memory). */
   connectivity?: SharedProjection[];
   populationOptions?: PopulationOptions;
 }

@@ -9,7 +9,8 @@
 // makes it go on on this thread: a Simulation on one thread is run again to where the threads
 // had got (same build, same steps, drains, trace moves and changes at the same steps, so the same
 // state to the bit) and its state taken over.
-import { Simulation, type SliceOptions } from '../simulation.js';
+import { Simulation, type SharedProjection, type SliceOptions } from '../simulation.js';
+import { partitionProjection } from './sliceCsr.js';
 import type { PopulationOptions } from '../population.js';
 import type { ValidScenario } from '../scenarioSpec.js';
 import { SimulationError } from '../errors.js';
@@ -89,6 +90,8 @@ export class ThreadedSimulation extends Simulation {
   private readonly traceValues: Float64Array;
   /** Columns in the trace table now. */
   private traceColumns = 0;
+  /** Each thread's part of each projection, until the threads are built. */
+  private parts: SharedProjection[][] | null;
   /** Why the run went on on one thread, once it did. */
   readonly notes: string[] = [];
   /** Per projection: its source population's index. */
@@ -100,8 +103,14 @@ export class ThreadedSimulation extends Simulation {
     readonly plan: ThreadPlan,
     spins = SPINS,
   ) {
-    // The whole network is built here once (connectivity drawn into shared memory, which the threads slice).
-    super(valid, options, null, true);
+    // The whole network is built here once; each projection, as it is drawn, is cut into the
+    // threads' parts (in shared memory), which they take as they are instead of drawing it again.
+    const parts: SharedProjection[][] = plan.slices.map(() => []);
+    super(valid, options, null, (k, whole, target) => {
+      const split = partitionProjection(whole, whole.rowStart.length - 1, plan.slices.map((s) => s[target]));
+      split.forEach((part, thread) => (parts[thread][k] = part));
+    });
+    this.parts = parts;
     this.built = structuredClone(valid.scenario);
     const P = this.populations.length;
     const W = plan.windowSteps;
@@ -150,7 +159,7 @@ export class ThreadedSimulation extends Simulation {
       traceTable: this.traceTable.buffer as SharedArrayBuffer,
       traceValues: this.traceValues.buffer as SharedArrayBuffer,
       changes: this.changes.buffer as SharedArrayBuffer,
-      connectivity: this.sharedConnectivity ?? undefined,
+      connectivity: this.parts?.[thread],
       populationOptions: this.options,
     }));
     const started = host.start(inits.slice(1));
@@ -161,8 +170,8 @@ export class ThreadedSimulation extends Simulation {
       void started.then((group) => group.stop(), () => {});
       throw err;
     } finally {
-      // Only the threads' building reads these (this run's own projections keep what they use).
-      this.sharedConnectivity = null;
+      // Only the threads' building reads these.
+      this.parts = null;
     }
     this.group = await started;
   }
