@@ -9,6 +9,7 @@ import { transfer } from 'comlink';
 import { InputError, SimulationError } from '../src/core/errors.js';
 import { Experiment, mergeFrames, type Applied } from '../src/core/experiment.js';
 import { createSimulation, MAX_THREADS, ThreadedSimulation, type ThreadHost } from '../src/core/parallel/threadedSimulation.js';
+import { defaultThreads } from '../src/core/parallel/partition.js';
 import type { ThreadMessage } from '../src/core/parallel/threadBody.js';
 import type { Frame } from '../src/core/simulation.js';
 import { validateScenario } from '../src/scenario/scenario.js';
@@ -108,7 +109,7 @@ function webThreadHost(): ThreadHost {
   };
 }
 
-/** "recorded traces run on one thread" out of the core's "threads: 1 (recorded traces run on one thread)". */
+/** The reason alone ("voltage clamps run on one thread") out of the core's note "threads: 1 (voltage clamps run on one thread)". */
 function reasonOf(note: string | null): string | null {
   return note === null ? null : note.replace(/^threads: \d+ \((.*)\)$/, '$1');
 }
@@ -147,8 +148,14 @@ export function createSimulationApi(): SimulationApi {
   let statistics: { indexOf: Int32Array; populations: { name: string; offset: number; size: number }[] } | null = null;
   let windowEveryMs = WINDOW_STATS_EVERY_MS;
   const available = threadsAvailable();
-  /** Threads asked for (all by default); a change of them applies when the scenario is built again. */
-  let threadsWanted = available;
+  /**
+   * Threads asked for, or null for the core's rule (every core where a step of the network costs
+   * more than a barrier, else one: a small network runs faster on one thread). A change applies
+   * when the scenario is built again.
+   */
+  let threadsAsked: number | null = null;
+  /** The threads the loaded run was built for. */
+  let threadsWanted = 1;
   /** Why the loaded run uses fewer threads than asked, or null. */
   let threadsNote: string | null = null;
 
@@ -162,11 +169,12 @@ export function createSimulationApi(): SimulationApi {
   async function build(rawScenario: unknown): Promise<Experiment> {
     const copy = structuredClone(rawScenario) as Record<string, unknown>;
     const valid = pageValidate(copy);
-    const wanted = Math.min(threadsWanted, available);
+    const wanted = Math.min(threadsAsked ?? defaultThreads(valid, available, true), available);
+    threadsWanted = wanted;
     let simulation: Awaited<ReturnType<typeof createSimulation>> | null = null;
     let failed: string | null = null;
     try {
-      if (wanted > 1) simulation = await createSimulation(valid, { threads: wanted, host: webThreadHost() });
+      if (wanted > 1) simulation = await createSimulation(valid, { threads: wanted, host: webThreadHost(), cores: available });
     } catch (err) {
       // Threads that could not start (a browser that refuses a worker, say): the run goes on on this one.
       if (err instanceof InputError) throw err;
@@ -237,7 +245,7 @@ export function createSimulationApi(): SimulationApi {
       limitBytes: PAGE_LIMITS.maxNetworkBytes,
       rasterSample: sample,
       statisticsNeurons: statisticsSample?.length ?? neurons,
-      threads: { used: threadsUsed(exp), wanted: Math.min(threadsWanted, available), available, note: threadsNoteOf(exp) },
+      threads: { used: threadsUsed(exp), wanted: threadsWanted, auto: threadsAsked === null, available, note: threadsNoteOf(exp) },
     };
     crossing = null;
     if (sample) {
@@ -336,8 +344,8 @@ export function createSimulationApi(): SimulationApi {
     const exp = loaded();
     if (change?.kind === 'threads') {
       const n = change.threads;
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > available) return { ok: false, error: { kind: 'input', field: 'threads', message: `threads: must be a whole number from 1 to ${available} (the cores this page may use), got ${String(n)}` } };
-      threadsWanted = n;
+      if (n !== 'auto' && (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > available)) return { ok: false, error: { kind: 'input', field: 'threads', message: `threads: must be "auto" or a whole number from 1 to ${available} (the cores this page may use), got ${String(n)}` } };
+      threadsAsked = n === 'auto' ? null : n;
       return { ok: true, applies: 'reset', atMs: exp.timeMs };
     }
     const result: Applied = exp.apply(change);
@@ -378,7 +386,7 @@ export function createSimulationApi(): SimulationApi {
       let next = exp;
       try {
         const used = threadsUsed(exp);
-        if (used > 1 || (Math.min(threadsWanted, available) !== used && !threadsNote)) {
+        if (used > 1 || (threadsAsked !== null && threadsAsked !== used && !threadsNote)) {
           // A run on threads, or other threads asked for: built again from the scenario as it stands
           // (the experiment's own reset builds on one thread; a held poke is let go).
           const freeRun = exp.summary.freeRun;

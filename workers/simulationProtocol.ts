@@ -30,11 +30,12 @@ export interface NetworkScale {
    * (the browser's cores where the page is cross-origin isolated, else 1), and why it uses fewer
    * than asked (the core's reason: recorded traces, for one), or null.
    */
-  threads: { used: number; wanted: number; available: number; note: string | null };
+  /** `auto`: the core's rule chose `wanted` for this network (defaultThreads); else the student did. */
+  threads: { used: number; wanted: number; auto: boolean; available: number; note: string | null };
 }
 
 /** A change to the experiment (the core's), or how many threads the next load or reset runs on (the page's). */
-export type Change = ExperimentChange | { kind: 'threads'; threads: number };
+export type Change = ExperimentChange | { kind: 'threads'; threads: number | 'auto' };
 
 /** The core's summary of a loaded scenario, with its scale as the page runs it. */
 export type ScenarioSummary = ExperimentSummary & { scale?: NetworkScale };

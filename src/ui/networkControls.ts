@@ -171,26 +171,31 @@ export function networkControls(): Panel {
     memoryMeter.max = scale.limitBytes;
     memoryMeter.value = scale.estimatedBytes;
     memoryMeter.title = `${formatBytes(scale.estimatedBytes)} of ${formatBytes(scale.limitBytes)}`;
-    const { used, wanted, available, note } = scale.threads;
-    threadsSelect.replaceChildren(...Array.from({ length: available }, (_, k) => new Option(k + 1 === available && available > 1 ? `${k + 1} (all)` : String(k + 1), String(k + 1))));
-    threadsSelect.value = String(wanted);
-    threadsSelect.disabled = available === 1;
+    const { used, wanted, auto, available, note } = scale.threads;
     const plural = (n: number) => `${n} thread${n === 1 ? '' : 's'}`;
+    threadsSelect.replaceChildren(
+      new Option(`auto (${wanted} here)`, 'auto'),
+      ...Array.from({ length: available }, (_, k) => new Option(k + 1 === available && available > 1 ? `${k + 1} (all)` : String(k + 1), String(k + 1))),
+    );
+    threadsSelect.value = auto ? 'auto' : String(wanted);
+    threadsSelect.disabled = available === 1;
+    // Why auto chose one thread for a network: a step too small to pay for a barrier per step.
+    const why = auto && wanted === 1 && available > 1 ? ' (a step of this network costs less than the threads would spend meeting)' : '';
     threadsSaid.textContent =
       available === 1 ? 'the page runs on one thread (it is not cross-origin isolated, or the browser reports one core)'
-      : used === wanted ? `runs on ${plural(used)}`
+      : used === wanted ? `runs on ${plural(used)}${why}`
       : `runs on ${plural(used)} of the ${wanted} asked${note ? `: ${note}` : ''}`;
   }
 
   /** Another thread count: the scenario as it stands is built again on them, from t = 0. */
-  async function chooseThreads(threads: number): Promise<void> {
+  async function chooseThreads(threads: number | 'auto'): Promise<void> {
     const result = await hooks.apply({ kind: 'threads', threads });
     if (!result) return;
     if (!result.ok) {
       threadsSaid.textContent = result.error.message;
       return;
     }
-    threadsSaid.textContent = `starting again on ${threads} thread${threads === 1 ? '' : 's'}…`;
+    threadsSaid.textContent = threads === 'auto' ? 'starting again on the threads this network is worth…' : `starting again on ${threads} thread${threads === 1 ? '' : 's'}…`;
     const scenario = await hooks.scenario();
     if (scenario) await hooks.open(scenario, hooks.source() ?? undefined);
   }
@@ -208,7 +213,7 @@ export function networkControls(): Panel {
       memoryMeter = el('meter', { id: 'network-memory-meter', min: '0', max: '1', value: '0', 'aria-label': 'Memory of the network against the page\'s limit' });
       const threadsRow = el('p', { class: 'hint threads-row' });
       threadsSelect = el('select', { id: 'threads', title: 'How many threads the simulation runs on: choosing starts the run again from t = 0 on them' });
-      threadsSelect.addEventListener('change', () => void chooseThreads(Number(threadsSelect.value)));
+      threadsSelect.addEventListener('change', () => void chooseThreads(threadsSelect.value === 'auto' ? 'auto' : Number(threadsSelect.value)));
       threadsSaid = el('span', { id: 'threads-said', role: 'status' });
       threadsRow.append(el('label', { for: 'threads' }, 'threads '), threadsSelect, ' ', threadsSaid);
       scaleBox.append(scaleLine, memoryMeter, threadsRow);

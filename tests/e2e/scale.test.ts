@@ -14,7 +14,6 @@ import { artifacts, newPage, pageReaches, root, scenarioShown, simulatedMs, useB
 import { colourMask, decodePng } from './png';
 import { preset } from '../../src/scenario/presets';
 import { validateScenario } from '../../src/scenario/scenario';
-import lifModel from '../../models/lif.json';
 
 const EXCITATORY_BLUE = 0x0072b2;
 const INHIBITORY_ORANGE = 0xe69f00;
@@ -163,15 +162,17 @@ describe('a network of 100,000 neurons and 10 million synapses on the page (Chro
       return { total: result.bytes, workers };
     });
     console.log(`100k network memory: shown ${memory.match(/about (\d+ MB)/)?.[1]} (estimate ${estimate.bytes} bytes); measured by measureUserAgentSpecificMemory: ${measured ? `${Math.round(measured.total / 1e6)} MB in all, ${Math.round(measured.workers / 1e6)} MB in workers` : 'not available'}`);
-    // The thread choice: 1 to the browser's cores, all of them by default, and what the run uses.
+    // The thread choice: auto (the core's rule: every core for a network whose step outweighs a
+    // barrier, as this one's does) or 1 to the browser's cores, and what the run uses.
     await expect.poll(() => page.locator('#threads').isVisible()).toBe(true);
     expect(await page.locator('label[for="threads"]').textContent()).toMatch(/threads/);
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
     const values = await page.locator('#threads option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
-    expect(values).toEqual(Array.from({ length: cores }, (_, k) => String(k + 1)));
-    expect(await page.locator('#threads').inputValue()).toBe(String(cores));
+    expect(values).toEqual(['auto', ...Array.from({ length: cores }, (_, k) => String(k + 1))]);
+    expect(await page.locator('#threads').inputValue()).toBe('auto');
+    expect(await page.locator('#threads option[value="auto"]').textContent()).toBe(`auto (${cores} here)`);
     const said = (await page.locator('#threads-said').textContent()) ?? '';
-    expect(said).toMatch(/^runs on \d+ threads?/);
+    expect(said).toBe(`runs on ${cores} thread${cores === 1 ? '' : 's'}`);
     console.log(`threads choice: ${values.join(', ')} (${cores} cores reported); the panel says "${said}"`);
   });
 
@@ -215,18 +216,15 @@ describe('a network of 100,000 neurons and 10 million synapses on the page (Chro
     expect(await axeViolations(page, ['#raster-section', '#stats-strip', '#network-controls'])).toEqual([]);
     expect(problems).toEqual([]);
   });
-  it('a network the core can split (its model declares no membrane, so the page traces none) runs on the threads, as Web Workers', async () => {
+  it('a network with a traced neuron per population runs on the threads, as Web Workers, and a reset keeps it there', async () => {
     await page.setViewportSize({ width: 1280, height: 800 });
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
-    // Brunel's 5,000 neurons with LIF as an inline model file without its membrane declaration.
-    const lif = structuredClone(lifModel) as Record<string, unknown>;
-    delete lif.membrane;
-    const split = preset('brunel-j0.25') as { name: string; populations: { model: unknown }[] };
+    // Brunel's 5,000 neurons, opened from a file under a name of its own (the page traces a neuron of each population).
+    const split = preset('brunel-j0.25') as { name: string };
     split.name = 'Brunel on threads';
-    for (const p of split.populations) p.model = lif;
     await page.locator('#import-file').setInputFiles({ name: 'brunel-threads.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(split)) });
     await scenarioShown(page, 'Brunel on threads');
-    expect(await page.locator('#threads').inputValue()).toBe(String(cores));
+    expect(await page.locator('#threads').inputValue()).toBe('auto'); // Brunel's 5,000 neurons are worth every core
     await expect.poll(() => page.locator('#threads-said').textContent()).toBe(`runs on ${cores} thread${cores === 1 ? '' : 's'}`);
     const at = await simulatedMs(page);
     await waitForTime(page, at + 20);

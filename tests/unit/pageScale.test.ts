@@ -113,8 +113,9 @@ describe('the thread choice', () => {
   it('offers the threads the page may use (one without shared memory and workers, as here), and refuses more, naming the field', async () => {
     const api = connect();
     const loaded = await api.load(wide(100, 100), { speed: null, play: false });
-    expect(loaded.ok && loaded.summary.scale!.threads).toEqual({ used: 1, wanted: 1, available: 1, note: null });
-    expect(await api.apply({ kind: 'threads', threads: 2 })).toMatchObject({ ok: false, error: { field: 'threads', message: expect.stringMatching(/from 1 to 1 .*got 2$/) } });
+    expect(loaded.ok && loaded.summary.scale!.threads).toEqual({ used: 1, wanted: 1, auto: true, available: 1, note: null });
+    expect(await api.apply({ kind: 'threads', threads: 2 })).toMatchObject({ ok: false, error: { field: 'threads', message: expect.stringMatching(/"auto" or a whole number from 1 to 1 .*got 2$/) } });
     expect(await api.apply({ kind: 'threads', threads: 1 })).toMatchObject({ ok: true, applies: 'reset' });
+    expect(await api.apply({ kind: 'threads', threads: 'auto' })).toMatchObject({ ok: true, applies: 'reset' });
   });
 });
