@@ -19,7 +19,9 @@ export type CurrentStimulusSpec = Exclude<StimulusSpec, { type: 'poissonInput' |
 import { streamSeed } from './random.js';
 import { Population, type PopulationOptions, type PopulationSnapshot } from './population.js';
 import { Projection, ShortTermPlasticity, type SpikeSourceView } from './network/projection.js';
-import { sliceCsr } from './parallel/sliceCsr.js';
+import { sliceCsr, type SharedProjection } from './parallel/sliceCsr.js';
+
+export type { SharedProjection };
 import { sliceStimulus } from './parallel/sliceStimulus.js';
 import { SpikeGenerator } from './network/spikeSource.js';
 import { connect, type Csr } from './network/connectivity.js';
@@ -48,18 +50,6 @@ export interface Frame {
   traces: TraceFrame[];
 }
 
-/**
- * A projection's synapses as a run on one thread draws them: the CSR (rows per source neuron,
- * targets of the whole target population), and the weight and delay, one for all or one per
- * synapse (weights already scaled by the synapse kinetics). A run split across threads draws it
- * once, on the coordinating thread, which hands each thread its targets' part (parallel/sliceCsr.ts).
- */
-export interface SharedProjection {
-  rowStart: Int32Array;
-  targets: Int32Array;
-  weight: number | Float32Array;
-  delayMs: number | Float32Array;
-}
 
 function drawProjection(spec: ProjectionSpec, index: number, sources: number, targets: number, seed: number, synapse: { weightScale: number }): SharedProjection {
   const csr = connect(spec.connect, sources, targets, spec.source === spec.target, seed, `projections[${index}].connect`);

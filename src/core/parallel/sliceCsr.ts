@@ -2,7 +2,19 @@
 // the order the whole projection holds them, so each target neuron receives its inputs in the
 // order it does on one thread (and sums them to the same bits).
 import type { Csr } from '../network/connectivity.js';
-import type { SharedProjection } from '../simulation.js';
+
+/**
+ * A projection's synapses as a run on one thread draws them: the CSR (rows per source neuron,
+ * targets of the whole target population), and the weight and delay, one for all or one per
+ * synapse (weights already scaled by the synapse kinetics). A run split across threads draws it
+ * once, on the coordinating thread, which hands each thread its targets' part (sliceCsr below).
+ */
+export interface SharedProjection {
+  rowStart: Int32Array;
+  targets: Int32Array;
+  weight: number | Float32Array;
+  delayMs: number | Float32Array;
+}
 
 /**
  * Keep the synapses of `csr` whose target lies in [start, start + size), as targets local to that
