@@ -174,7 +174,7 @@ export function createSimulationApi(): SimulationApi {
     let simulation: Awaited<ReturnType<typeof createSimulation>> | null = null;
     let failed: string | null = null;
     try {
-      if (wanted > 1) simulation = await createSimulation(valid, { threads: wanted, host: webThreadHost(), cores: available });
+      if (wanted > 1) simulation = await createSimulation(valid, { threads: wanted, host: webThreadHost(), cores: available, maxNetworkBytes: PAGE_LIMITS.maxNetworkBytes });
     } catch (err) {
       // Threads that could not start (a browser that refuses a worker, say): the run goes on on this one.
       if (err instanceof InputError) throw err;

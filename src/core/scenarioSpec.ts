@@ -174,8 +174,11 @@ export interface ValidScenario {
    * synapse kinetics added), and the factor on the weight that makes the waveform's peak the weight.
    */
   synapses?: { variable: string; weightScale: number }[];
-  /** Synapses the projections will hold, and the network's peak bytes (core/network/memory.ts). */
-  estimate: { synapses: number; bytes: number };
+  /**
+   * Synapses the projections will hold, the network's peak bytes on one thread, and the bytes of
+   * the synapses alone (core/network/memory.ts): a run on threads holds its parts once more.
+   */
+  estimate: { synapses: number; bytes: number; synapseBytes: number };
 }
 
 /** What a scenario's `view` may ask of the page: the raster window in ms, the speed in simulated ms per second. */

@@ -253,6 +253,7 @@ export function validateScenario(raw: unknown, host: HostLimits = {}): ValidScen
   if (projectionsRaw.length > LIMITS.maxProjections) throw new InputError('projections', `${projectionsRaw.length} projections; at most ${LIMITS.maxProjections} are allowed`);
   let synapses = 0;
   let bytes = 0;
+  let synapseBytes = 0;
   const projections = projectionsRaw.map((pr: unknown, k: number): ProjectionSpec => {
     const field = `projections[${k}]`;
     if (!isObject(pr)) throw new InputError(field, `must be an object { source, target, connect, on, weight, delayMs }, got ${describeValue(pr)}`);
@@ -312,6 +313,7 @@ export function validateScenario(raw: unknown, host: HostLimits = {}): ValidScen
   const synapseTargets = addReceptors(populations, projections, raw.populations as Record<string, unknown>[]);
   const memory = networkMemoryEstimate(dtMs, populations.map((p) => ({ name: p.spec.name, size: p.spec.size, model: p.model, method: p.method })), projections.map((pr, k) => ({ ...pr, on: synapseTargets[k].variable, ...(pr.stp && !pr.delayMs ? { delayMs: 1e-9 } : {}) })));
   bytes = memory.bytes;
+  synapseBytes = memory.projectionBytes.reduce((a, b) => a + b, 0);
   checkNetworkMemory(memory, LIMITS.maxNetworkBytes);
   if (host.maxNetworkBytes !== undefined) checkHostMemory(memory, host);
 
@@ -475,7 +477,7 @@ export function validateScenario(raw: unknown, host: HostLimits = {}): ValidScen
     ...(view ? { view } : {}),
     ...(layout ? { layout } : {}),
   };
-  return { scenario, populations, estimate: { synapses, bytes }, synapses: synapseTargets };
+  return { scenario, populations, estimate: { synapses, bytes, synapseBytes }, synapses: synapseTargets };
 }
 
 /**

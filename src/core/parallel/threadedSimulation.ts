@@ -12,7 +12,7 @@
 import { Simulation, type SharedProjection, type SliceOptions } from '../simulation.js';
 import { partitionProjection } from './sliceCsr.js';
 import type { PopulationOptions } from '../population.js';
-import type { ValidScenario } from '../scenarioSpec.js';
+import { LIMITS, type ValidScenario } from '../scenarioSpec.js';
 import { SimulationError } from '../errors.js';
 import { CHANGE_BYTES, CHANGE_CAPACITY, CHANGE_FAILED, CHANGE_VERSION, COMMAND, CONTROL_INTS, FAILED_AT, OVERFLOW, regionBytes, regionOf, STOP, TARGET_STEP, TRACE_COUNT, TRACE_HEADER_INTS, TRACE_VERSION, traceTableBytes, traceValuesBytes, type Region, type RegionLayout } from './exchange.js';
 import { oneThreadReason, planThreads, type ThreadPlan } from './partition.js';
@@ -39,6 +39,8 @@ export interface ThreadedOptions {
    * working needs: they then spin only briefly before they sleep. Not given: as many as threads.
    */
   cores?: number;
+  /** The memory limit the network was validated under (the page's is lower); LIMITS.maxNetworkBytes if not given. */
+  maxNetworkBytes?: number;
 }
 
 /** Loads spun at a barrier before sleeping: about 0.1 ms, or 1 us with more threads than cores. */
@@ -61,6 +63,11 @@ export async function createSimulation(valid: ValidScenario, options: ThreadedOp
   if (options.threads <= 1) return plain(null);
   const reason = oneThreadReason(valid);
   if (reason) return plain(`threads: 1 (${reason})`);
+  // The threads hold their parts of the synapses beside the coordinator's whole (about one copy
+  // more): where that would pass the memory limit the run was admitted under, it stays on one.
+  const limit = options.maxNetworkBytes ?? LIMITS.maxNetworkBytes;
+  const { bytes, synapseBytes } = valid.estimate;
+  if (bytes + synapseBytes > limit) return plain(`threads: 1 (on threads the synapses would be held twice, about ${((bytes + synapseBytes) / 1e9).toFixed(2)} GB, past the limit of ${limit / 1e9} GB)`);
   const neurons = valid.populations.reduce((a, p) => a + p.spec.size, 0);
   const threads = Math.min(options.threads, neurons);
   if (threads <= 1) return plain(`threads: 1 (${neurons} neuron${neurons === 1 ? '' : 's'})`);
