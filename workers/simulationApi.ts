@@ -18,6 +18,7 @@ import { WindowStatistics } from '../src/core/record/windowStats.js';
 import { PAGE_LIMITS } from '../src/scenario/pageLimits.js';
 import type { Batch, Change, ChangeResult, LoadError, LoadResult, NetworkScale, RunState, ScenarioSummary, SimulationApi } from './simulationProtocol.js';
 import { Pacer } from './pacer.js';
+import { spikesOfSubset } from '../src/core/arrays.js';
 
 export type { ParameterRow, PopulationSummary, TraceSummary, StepSummary, ProjectionSummary, DriveSummary, PokeTarget } from '../src/core/experiment.js';
 export type { WindowStats, PopulationWindowStats } from '../src/core/record/windowStats.js';
@@ -200,20 +201,7 @@ export function createSimulationApi(): SimulationApi {
 
   /** The spikes of the statistics sample, numbered within it. */
   function statisticsSpikes(frame: Frame): { timeMs: Float64Array; neuron: Int32Array } {
-    if (!statistics) return frame.spikes;
-    const { timeMs, neuron } = frame.spikes;
-    const { indexOf } = statistics;
-    let n = 0;
-    for (let i = 0; i < neuron.length; i++) if (indexOf[neuron[i]] >= 0) n++;
-    const times = new Float64Array(n);
-    const indices = new Int32Array(n);
-    for (let i = 0, j = 0; i < neuron.length; i++) {
-      const k = indexOf[neuron[i]];
-      if (k < 0) continue;
-      times[j] = timeMs[i];
-      indices[j++] = k;
-    }
-    return { timeMs: times, neuron: indices };
+    return statistics ? spikesOfSubset(frame.spikes.timeMs, frame.spikes.neuron, statistics.indexOf) : frame.spikes;
   }
 
   /** The summary the page is given: the core's, with the network's scale. */

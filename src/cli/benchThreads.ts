@@ -9,6 +9,7 @@ import { preset } from '../scenario/presets.js';
 import type { Simulation } from '../core/simulation.js';
 import { createSimulation, ThreadedSimulation } from '../core/parallel/threadedSimulation.js';
 import { nodeThreadHost } from './simThread.js';
+import { concatArrays } from '../core/arrays.js';
 
 interface Measured {
   /** Building on the threads: wall and CPU seconds (every thread's). */
@@ -45,16 +46,7 @@ async function measure(name: string, threads: number): Promise<Measured> {
   // This process's CPU time: every thread's, the workers' included.
   const used = process.cpuUsage(cpu);
   if (simulation instanceof ThreadedSimulation) simulation.dispose();
-  const join = <T extends Float64Array | Int32Array>(parts: T[], make: (n: number) => T): T => {
-    const out = make(parts.reduce((a, p) => a + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
-  };
-  return { buildS, buildCpuS: (builtCpu.user + builtCpu.system) / 1e6, runS, userS: (used.user + used.system) / 1e6, times: join(times, (n) => new Float64Array(n)), neurons: join(neurons, (n) => new Int32Array(n)) };
+  return { buildS, buildCpuS: (builtCpu.user + builtCpu.system) / 1e6, runS, userS: (used.user + used.system) / 1e6, times: concatArrays(times, (n) => new Float64Array(n)), neurons: concatArrays(neurons, (n) => new Int32Array(n)) };
 }
 
 /** A loop of arithmetic alone: no memory traffic, no barrier (the same text runs in the worker). */

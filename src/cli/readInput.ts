@@ -7,6 +7,7 @@ import { BUILTIN_MODEL_IDS } from '../core/model/builtinModels.js';
 import type { ModelFile } from '../core/model/modelFile.js';
 import { PRESETS, preset } from '../scenario/presets.js';
 import { JSON_LIMITS, decodeUtf8, parseJson } from '../scenario/json.js';
+import { concatArrays } from '../core/arrays.js';
 
 const BLOCK = 1 << 20;
 
@@ -43,7 +44,7 @@ export function readFileCapped(path: string, cap = JSON_LIMITS.scenarioBytes): U
       if (total > cap) throw tooLarge(path, null, cap);
       blocks.push(block.subarray(0, n));
     }
-    return concat(blocks, total);
+    return concatArrays(blocks, (n) => new Uint8Array(n));
   } finally {
     closeSync(fd);
   }
@@ -62,17 +63,7 @@ export async function readStdinCapped(cap = JSON_LIMITS.scenarioBytes): Promise<
     }
     blocks.push(bytes);
   }
-  return concat(blocks, total);
-}
-
-function concat(blocks: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const b of blocks) {
-    out.set(b, at);
-    at += b.length;
-  }
-  return out;
+  return concatArrays(blocks, (n) => new Uint8Array(n));
 }
 
 /** A scenario from a preset name, a JSON file or "-" (standard input), parsed, not yet validated. */

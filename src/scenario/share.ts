@@ -7,6 +7,7 @@
 import { InputError } from '../core/errors.js';
 import type { Scenario } from './scenario.js';
 import { checkDepth } from './json.js';
+import { concatArrays } from '../core/arrays.js';
 
 export const SHARE_PREFIX = '#s=';
 export const SHARE_LIMITS = {
@@ -32,13 +33,7 @@ async function pipe(bytes: Uint8Array<ArrayBuffer>, transform: CompressionStream
     }
     chunks.push(value);
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
+  return concatArrays(chunks, (n) => new Uint8Array(n));
 }
 
 function toBase64Url(bytes: Uint8Array): string {

@@ -4,6 +4,7 @@
 import { InputError, describeValue } from '../core/errors.js';
 import { validateScenario, type Scenario } from '../scenario/scenario.js';
 import type { Frame } from '../core/simulation.js';
+import { concatArrays } from '../core/arrays.js';
 
 export const RECORDER_LIMITS = {
   /** Spikes kept for the CSV (12 bytes each: 24 MB); later ones are counted, not kept. */
@@ -88,12 +89,7 @@ export class FrameRecorder {
 
   traceSeries(): { population: string; variable: string; neuron: number; startMs: number; everyMs: number; values: Float64Array }[] {
     return this.traces.map((r) => {
-      const values = new Float64Array(r.length);
-      let at = 0;
-      for (const chunk of r.chunks) {
-        values.set(chunk, at);
-        at += chunk.length;
-      }
+      const values = concatArrays(r.chunks, (n) => new Float64Array(n));
       return { population: r.population, variable: r.variable, neuron: r.neuron, startMs: r.startMs, everyMs: r.everyMs, values };
     });
   }

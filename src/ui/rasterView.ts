@@ -9,6 +9,7 @@ import type { RasterPlot, RasterHover, RasterPopulation } from './rasterPlot.js'
 import { css, populationColour } from './plotStyle.js';
 import { canvasPng, el } from './dom.js';
 import { contentWidth, isNetwork } from './summaryFacts.js';
+import { spikesOfSubset } from '../core/arrays.js';
 
 /** Raster windows offered (ms of simulated time across the raster). */
 const RASTER_WINDOWS_MS = [500, 1000, 2000, 5000, 10000];
@@ -83,19 +84,7 @@ export function rasterView(): Panel {
 
   /** A frame's spikes in the sample's rows (the worker sends the traced neurons' too: they have no row). */
   function inRows(timeMs: Float64Array, neuron: Int32Array): { timeMs: Float64Array; neuron: Int32Array } {
-    if (!sample) return { timeMs, neuron };
-    const { rowOf } = sample;
-    let n = 0;
-    for (let i = 0; i < neuron.length; i++) if (rowOf[neuron[i]] >= 0) n++;
-    const times = new Float64Array(n);
-    const rows = new Int32Array(n);
-    for (let i = 0, j = 0; i < neuron.length; i++) {
-      const row = rowOf[neuron[i]];
-      if (row < 0) continue;
-      times[j] = timeMs[i];
-      rows[j++] = row;
-    }
-    return { timeMs: times, neuron: rows };
+    return sample ? spikesOfSubset(timeMs, neuron, sample.rowOf) : { timeMs, neuron };
   }
 
   /** Trace a neuron of a population from now on: the membrane plot follows it. */

@@ -9,6 +9,7 @@ import { validateScenario } from '../../src/scenario/scenario';
 import { SimulationError } from '../../src/core/errors';
 import lif from '../../models/lif.json';
 import hh from '../../models/hh.json';
+import { concatArrays as concat } from '../../src/core/arrays';
 
 const FORMAT = 'spikebridge-scenario/1';
 
@@ -40,15 +41,6 @@ function caught(run: () => void): SimulationError {
   throw new Error('expected a SimulationError');
 }
 
-function concat<T extends Float64Array | Int32Array>(parts: T[], make: (n: number) => T): T {
-  const out = make(parts.reduce((a, p) => a + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** All frames joined: spikes as "time neuron" (sorted: a frame lists populations one after another), and each trace's values in frame order. */
 function joined(frames: Frame[]) {
