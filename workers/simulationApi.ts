@@ -352,8 +352,18 @@ export function createSimulationApi(): SimulationApi {
     return { ok: true, applies: result.applies, atMs: exp.timeMs };
   }
 
+  // Loads, resets and changes are taken one at a time, in the order they came: a build on threads
+  // waits for the threads to start, and a change or another load arriving meanwhile must not act
+  // on the run being replaced (a slider's value lost) or finish before it (the older scenario shown).
+  let queued: Promise<unknown> = Promise.resolve();
+  function inTurn<T>(work: () => T | Promise<T>): Promise<T> {
+    const done = queued.then(work);
+    queued = done.catch(() => undefined);
+    return done;
+  }
+
   return {
-    async load(rawScenario, start) {
+    load: (rawScenario, start) => inTurn(async () => {
       if (start !== undefined) checkSpeed(start?.speed); // before anything changes
       let result: LoadResult;
       try {
@@ -367,8 +377,8 @@ export function createSimulationApi(): SimulationApi {
         if (start.play) play();
       }
       return result;
-    },
-    async reset() {
+    }),
+    reset: () => inTurn(async () => {
       const exp = loaded();
       const wasPaused = state === 'paused';
       let next = exp;
@@ -390,7 +400,7 @@ export function createSimulationApi(): SimulationApi {
       const result = started(next);
       if (!wasPaused) play();
       return result;
-    },
+    }),
     play,
     pause() {
       if (state !== 'running') return;
@@ -409,7 +419,7 @@ export function createSimulationApi(): SimulationApi {
       pacer.speed = value;
       pacer.resume(performance.now());
     },
-    apply,
+    apply: (change) => inTurn(() => apply(change)),
     snapshot: () => loaded().snapshot(),
     take() {
       const frames = queue;

@@ -86,7 +86,7 @@ export interface SimulationApi {
   /** Simulated ms per wall-clock ms, or null for as fast as it goes. */
   setSpeed(speed: number | null): void;
   /** Apply one change: live, on the next reset, or refused as data naming the field (nothing half-applies). */
-  apply(change: Change): ChangeResult;
+  apply(change: Change): Promise<ChangeResult>;
   /** The scenario as it now stands, the accepted changes written in (share links, export, crash recovery). */
   snapshot(): Record<string, unknown>;
   /** Everything produced since the last take; its typed arrays are transferred, not copied. */

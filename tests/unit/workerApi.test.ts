@@ -78,6 +78,18 @@ describe('simulation worker adapter', () => {
     expect(v.values[0]).toBeCloseTo(-70, 1);
   });
 
+  it('takes loads, resets and changes in the order they came: a change sent while a load builds acts on the run it loaded', async () => {
+    const api = createSimulationApi(); // called directly: nothing between the calls lets the load finish first
+    expect((await api.load(preset('single-lif'))).ok).toBe(true);
+    const loading = api.load(preset('single-hh'));
+    const changed = api.apply({ kind: 'parameters', population: 'neuron', values: { g_K: 30 } }); // HH's, not the LIF's
+    expect((await loading).ok).toBe(true);
+    expect(await changed).toEqual({ ok: true, applies: 'live', atMs: 0 });
+    const again = await api.reset();
+    if (!again.ok) throw new Error(again.error.message);
+    expect(again.summary.populations[0].parameters.find((r) => r.name === 'g_K')!.value).toBe(30);
+  });
+
   it('returns a refused scenario as data naming the field', async () => {
     const api = connect();
     const raw = preset('single-lif') as Record<string, unknown>;
