@@ -144,7 +144,6 @@ export function createSimulationApi(): SimulationApi {
   let windowAt = -Infinity;
   /** Neurons whose spikes cross to the page (the raster's sample and the traced neurons), or null for all. */
   let crossing: Uint8Array | null = null;
-  let scale: NetworkScale | null = null;
   /** For a statistics sample: each neuron's index among the sample (-1: not in it), and the populations in those indices. */
   let statistics: { indexOf: Int32Array; populations: { name: string; offset: number; size: number }[] } | null = null;
   let windowEveryMs = WINDOW_STATS_EVERY_MS;
@@ -226,7 +225,7 @@ export function createSimulationApi(): SimulationApi {
         }),
       };
     }
-    scale = {
+    const scale: NetworkScale = {
       neurons,
       synapses: exp.valid.estimate.synapses,
       estimatedBytes: exp.valid.estimate.bytes,

@@ -8,7 +8,7 @@
 // hash in BUNDLE_VERSION and imports this module first); elsewhere (tests under the TypeScript
 // loader) there is no version to key by, and nothing is installed.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useCodeStore, type CodeStore } from '../core/codegen/cache.js';
@@ -18,6 +18,8 @@ const BUNDLE_VERSION = '@@SPIKEBRIDGE_BUNDLE_HASH@@';
 const MAGIC = Buffer.from('SBCODE01');
 const HASH_BYTES = 32;
 const HEADER_BYTES = MAGIC.length + 2 * HASH_BYTES + 4;
+/** Larger than any generated kernel by far: a file over it in the store is not ours, and is not read. */
+const MOST_BYTES = 64 * 1024 * 1024;
 
 function sha256(...parts: (string | Uint8Array)[]): Buffer {
   const hash = createHash('sha256');
@@ -33,6 +35,7 @@ export function diskCodeStore(directory: string, version: string): CodeStore {
     read(key) {
       try {
         const id = identity(key);
+        if (statSync(path(id)).size > HEADER_BYTES + MOST_BYTES) return null;
         const file = readFileSync(path(id));
         if (file.length < HEADER_BYTES || !file.subarray(0, MAGIC.length).equals(MAGIC)) return null;
         if (!file.subarray(MAGIC.length, MAGIC.length + HASH_BYTES).equals(id)) return null;
