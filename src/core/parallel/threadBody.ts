@@ -200,44 +200,53 @@ export class SliceRunner {
     const neurons = mine.neurons[parity];
     const times = mine.times[parity];
     let written = 0;
-    for (let s = first; s < end; s++) {
-      const overflowed = sim.stepSlice();
-      const cell = (s - first) * P;
-      for (let p = 0; p < P; p++) {
-        const pop = pops[p];
-        const n = pop.size > 0 ? pop.spikes.stepCount : 0;
-        if (written + n > capacity) {
-          mine.header[OVERFLOW] = 1;
-          counts[cell + p] = 0;
-          continue;
+    let s = first;
+    try {
+      for (; s < end; s++) {
+        const overflowed = sim.stepSlice();
+        const cell = (s - first) * P;
+        for (let p = 0; p < P; p++) {
+          const pop = pops[p];
+          const n = pop.size > 0 ? pop.spikes.stepCount : 0;
+          if (written + n > capacity) {
+            mine.header[OVERFLOW] = 1;
+            counts[cell + p] = 0;
+            continue;
+          }
+          const from = pop.sliceStart;
+          const fired = pop.spikes.stepNeurons;
+          const at = pop.spikes.stepTimes;
+          for (let k = 0; k < n; k++) {
+            neurons[written] = fired[k] + from;
+            times[written++] = at[k];
+          }
+          counts[cell + p] = n;
         }
-        const from = pop.sliceStart;
-        const fired = pop.spikes.stepNeurons;
-        const at = pop.spikes.stepTimes;
-        for (let k = 0; k < n; k++) {
-          neurons[written] = fired[k] + from;
-          times[written++] = at[k];
-        }
-        counts[cell + p] = n;
-      }
-      // The traced neurons this thread holds, sampled where a run on one thread samples them; a
-      // traced value out of its bounds makes it check its state there, as that run does.
-      let checkNow = false;
-      if (owned.length > 0 && sim.steps % traceEvery === 0) {
-        const base = (parity * windowSteps + (s - first)) * columns;
-        for (let k = 0; k < owned.length; k++) {
-          const o = owned[k];
-          const state = o.pop.state;
-          if (o.variable < 0) traceValues[base + o.column] = o.pop.input[o.neuron];
-          else {
-            const x = state[o.variable][o.neuron];
-            traceValues[base + o.column] = x;
-            if (!(x >= o.low && x <= o.high)) checkNow = true;
+        // The traced neurons this thread holds, sampled where a run on one thread samples them; a
+        // traced value out of its bounds makes it check its state there, as that run does.
+        let checkNow = false;
+        if (owned.length > 0 && sim.steps % traceEvery === 0) {
+          const base = (parity * windowSteps + (s - first)) * columns;
+          for (let k = 0; k < owned.length; k++) {
+            const o = owned[k];
+            const state = o.pop.state;
+            if (o.variable < 0) traceValues[base + o.column] = o.pop.input[o.neuron];
+            else {
+              const x = state[o.variable][o.neuron];
+              traceValues[base + o.column] = x;
+              if (!(x >= o.low && x <= o.high)) checkNow = true;
+            }
           }
         }
+        // Checked where a run on one thread checks: every so many steps, at a neuron firing too often, and at the end.
+        if ((overflowed || checkNow || sim.steps % this.every === 0 || sim.steps === target) && mine.header[FAILED_AT] < 0 && !sim.healthy()) mine.header[FAILED_AT] = sim.steps;
       }
-      // Checked where a run on one thread checks: every so many steps, at a neuron firing too often, and at the end.
-      if ((overflowed || checkNow || sim.steps % this.every === 0 || sim.steps === target) && mine.header[FAILED_AT] < 0 && !sim.healthy()) mine.header[FAILED_AT] = sim.steps;
+    } catch {
+      // Whatever stopped this thread (memory, a step that threw), it still meets the others at the
+      // barrier, or they would wait for it for ever: it reports a failure at this step, so the
+      // coordinator leaves the threads and the run on one thread says what went wrong.
+      if (mine.header[FAILED_AT] < 0) mine.header[FAILED_AT] = sim.steps;
+      counts.fill(0, (s - first) * P, (end - first) * P);
     }
     arrive(this.control, init.threads, init.layout.spins);
     if (Atomics.load(this.control, STOP) !== 0) return false;

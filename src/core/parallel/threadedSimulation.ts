@@ -304,7 +304,8 @@ export class ThreadedSimulation extends Simulation {
     this.dispose();
     this.notes.push(note);
     const single = new Simulation(this.asBuilt(), this.options);
-    single.setFreeRun(this.openEnded);
+    // To where the threads had got, past the duration too (a free run since switched off); this run keeps its own setting.
+    single.setFreeRun(true);
     const dt = this.scenario.dtMs;
     try {
       for (const entry of this.log) {
