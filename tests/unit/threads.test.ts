@@ -188,16 +188,17 @@ describe('threads', () => {
     expect(note).toBe('threads: 1 (short-term plasticity runs on one thread)');
   });
 
-  it('a network whose synapses, held once more by the threads, would pass the memory limit it was admitted under stays on one thread, saying so', async () => {
+  it('a network whose synapses, held once more by the threads, with their spike exchange, would pass the memory limit it was admitted under stays on one thread, saying so', async () => {
     const valid = validateScenario(scenario('cuba', 20));
     const { bytes, synapseBytes } = valid.estimate;
     expect(synapseBytes).toBeGreaterThan(319_000 * 4 * 0.9); // CUBA's ~320,000 synapses, 4 bytes each
-    const under = await createSimulation(validateScenario(scenario('cuba', 20)), { threads: 2, host, maxNetworkBytes: bytes + synapseBytes + 1 });
+    const exchange = 2 * 12 * 8 * 4000; // two windows of at most 8 spikes (id and time) for each of CUBA's 4000 neurons
+    const under = await createSimulation(validateScenario(scenario('cuba', 20)), { threads: 2, host, maxNetworkBytes: bytes + synapseBytes + exchange + 1 });
     started.push(under.simulation);
     expect(under.threads).toBe(2);
-    const over = await createSimulation(valid, { threads: 2, host, maxNetworkBytes: bytes + synapseBytes - 1 });
+    const over = await createSimulation(valid, { threads: 2, host, maxNetworkBytes: bytes + synapseBytes + exchange - 1 });
     expect(over.threads).toBe(1);
-    expect(over.note).toMatch(/^threads: 1 \(on threads the synapses would be held twice, about [\d.]+ GB, past the limit of [\d.e-]+ GB\)$/);
+    expect(over.note).toMatch(/^threads: 1 \(on threads the synapses would be held twice, with the spike exchange about [\d.]+ GB, past the limit of [\d.e-]+ GB\)$/);
   });
 });
 

@@ -58,6 +58,9 @@ export const MAX_THREADS = 64;
  * 1, where the scenario has something the threads cannot split yet, or where a population is too
  * small to share. `note` says why it runs on fewer threads than asked.
  */
+/** The most spikes per neuron one window of the exchange holds (see the layout in the constructor). */
+const EXCHANGE_SPIKES_PER_NEURON = 8;
+
 export async function createSimulation(valid: ValidScenario, options: ThreadedOptions): Promise<{ simulation: Simulation; threads: number; note: string | null }> {
   const plain = (note: string | null) => ({ simulation: new Simulation(valid, options.populationOptions), threads: 1, note });
   if (options.threads <= 1) return plain(null);
@@ -67,7 +70,9 @@ export async function createSimulation(valid: ValidScenario, options: ThreadedOp
   // more): where that would pass the memory limit the run was admitted under, it stays on one.
   const limit = options.maxNetworkBytes ?? LIMITS.maxNetworkBytes;
   const { bytes, synapseBytes } = valid.estimate;
-  if (bytes + synapseBytes > limit) return plain(`threads: 1 (on threads the synapses would be held twice, about ${((bytes + synapseBytes) / 1e9).toFixed(2)} GB, past the limit of ${limit / 1e9} GB)`);
+  // The exchange regions: a neuron id (4 bytes) and time (8) per spike, two windows' worth, for every neuron.
+  const exchangeBytes = 2 * 12 * EXCHANGE_SPIKES_PER_NEURON * valid.populations.reduce((a, p) => a + p.spec.size, 0);
+  if (bytes + synapseBytes + exchangeBytes > limit) return plain(`threads: 1 (on threads the synapses would be held twice, with the spike exchange about ${((bytes + synapseBytes + exchangeBytes) / 1e9).toFixed(2)} GB, past the limit of ${limit / 1e9} GB)`);
   const neurons = valid.populations.reduce((a, p) => a + p.spec.size, 0);
   const threads = Math.min(options.threads, neurons);
   if (threads <= 1) return plain(`threads: 1 (${neurons} neuron${neurons === 1 ? '' : 's'})`);
@@ -125,8 +130,10 @@ export class ThreadedSimulation extends Simulation {
     // Room for the traces asked for, a trace moved or added per population, and each traced neuron's input.
     const traced = this.traceChannels().length;
     const traceCapacity = Math.min(MAX_TRACE_COLUMNS, Math.max(64, 2 * traced + 4 * P + 16));
-    // Two spikes per neuron and step before the exchange is full (then the run goes on on one thread).
-    this.layout = { windowSteps: W, populations: P, capacity: Math.max(1024, 2 * W * most), traceCapacity, spins };
+    // Room for two spikes per neuron and step, but at most EXCHANGE_SPIKES_PER_NEURON a window (more is
+    // far beyond what a refractory neuron fires in a window of the shortest delay): a fuller exchange
+    // sends the run on to one thread, and the regions stay within what createSimulation counted.
+    this.layout = { windowSteps: W, populations: P, capacity: Math.max(1024, Math.min(2 * W, EXCHANGE_SPIKES_PER_NEURON) * most), traceCapacity, spins };
     this.traceTable = new Int32Array(new SharedArrayBuffer(traceTableBytes(traceCapacity)));
     this.traceValues = new Float64Array(new SharedArrayBuffer(traceValuesBytes(W, traceCapacity)));
     this.writeTraceTable();
