@@ -79,8 +79,9 @@ describe('one neuron of any model (Chromium)', () => {
       expect(regimes).toEqual([...izhikevich.regimes.keys()]);
       const counts: Record<string, number> = {};
       for (const regime of ['RS', 'FS']) {
-        await page.locator('#regime-choice').selectOption(regime);
-        await pageReaches(page, `the ${regime} run`, () => document.getElementById('scenario-description')?.textContent?.includes('regime'));
+        // Choosing the model ran its first regime; choosing that one again would start a second
+        // run of it, and the first run's end could then be taken for the second's.
+        if ((await page.locator('#regime-choice').inputValue()) !== regime) await page.locator('#regime-choice').selectOption(regime);
         await expect.poll(() => page.locator('#scenario-description').textContent()).toMatch(new RegExp(`regime ${regime}`));
         await finished(page);
         expect(Number(await page.locator('#param-a').inputValue())).toBe(izhikevich.regimes.get(regime)!.parameters.a);
