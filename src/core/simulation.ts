@@ -5,7 +5,7 @@
 // go through the methods below. No DOM, no worker globals, nothing imported from above the core.
 import { InputError, SimulationError } from './errors.js';
 import { resolveParameters } from './model/loadModel.js';
-import { createStimulus, type Stimulus, type StimulusSpec } from './stimulus/stimuli.js';
+import { type CurrentStimulusSpec, type Stimulus, type StimulusSpec } from './stimulus/stimuli.js';
 import { CLAMP_CURRENT, VoltageClamp, type VoltageClampSpec } from './stimulus/clamp.js';
 import { effectiveParameters, type ParameterModifiers } from './model/modifiers.js';
 import { resolveBlockers } from './model/blockers.js';
@@ -15,14 +15,14 @@ import { resolveIons, type IonSettings } from './model/ions.js';
 export const INPUT_TRACE = 'I_input';
 
 /** A stimulus that adds a current (all but poissonInput, which kicks a state variable with spikes, and the voltage clamp, which sets v). */
-export type CurrentStimulusSpec = Exclude<StimulusSpec, { type: 'poissonInput' | 'voltageClamp' }>;
+export type { CurrentStimulusSpec } from './stimulus/stimuli.js';
 import { streamSeed } from './random.js';
 import { Population, type PopulationOptions, type PopulationSnapshot } from './population.js';
 import { Projection, ShortTermPlasticity, type SpikeSourceView } from './network/projection.js';
 import { sliceCsr, type SharedProjection } from './parallel/sliceCsr.js';
 
 export type { SharedProjection };
-import { sliceStimulus } from './parallel/sliceStimulus.js';
+import { stimulusForSlice } from './parallel/sliceStimulus.js';
 import { SpikeGenerator } from './network/spikeSource.js';
 import { connect, type Csr } from './network/connectivity.js';
 import { Random } from './random.js';
@@ -258,12 +258,11 @@ export class Simulation {
         pop.addPoissonInput(pop.model.stateNames.indexOf(spec.on), targets, spec.sources, spec.rateHz, spec.weight, seed);
         return null;
       }
-      // A slice's stimulus is the whole population's, applied to the slice's part (the same numbers).
-      const stimulus = slice ? sliceStimulus(createStimulus(spec, targets, seed), pop.sliceStart, pop.size, fullSize) : createStimulus(spec, targets, seed);
+      const stimulus = this.stimulusFor(pop, spec, targets, seed);
       pop.addStimulus(stimulus);
       const entry = { population: pop, stimulus, targets, seed };
       if (!stimulus.isStatic && !stimulus.whiteNoise && !TIME_ONLY_STIMULI.has(spec.type)) {
-        this.statefulStimuli.push({ population: pop, stimulus, rebuild: () => createStimulus(spec as CurrentStimulusSpec, targets, seed) });
+        this.statefulStimuli.push({ population: pop, stimulus, rebuild: () => this.stimulusFor(pop, spec as CurrentStimulusSpec, targets, seed) });
       }
       return entry;
     });
@@ -348,10 +347,9 @@ export class Simulation {
     for (const { recorder } of this.inputTraces) for (const column of recorder.columns) column.push(values[k++]);
   }
 
-  /** A stimulus of a whole population as `pop` takes it: its part, where `pop` is one thread's slice. */
-  private forSlice(pop: Population, whole: Stimulus): Stimulus {
-    const fullSize = this.fullSizes[this.populations.indexOf(pop)];
-    return pop.size === fullSize ? whole : sliceStimulus(whole, pop.sliceStart, pop.size, fullSize);
+  /** A stimulus of the whole population as `pop` takes it: its part, where `pop` is one thread's slice (parallel/sliceStimulus.ts). */
+  private stimulusFor(pop: Population, spec: CurrentStimulusSpec, targets: Int32Array, seed: number): Stimulus {
+    return stimulusForSlice(spec, targets, seed, TIME_ONLY_STIMULI.has(spec.type), pop.sliceStart, pop.size, this.fullSizes[this.populations.indexOf(pop)]);
   }
 
   private population(name: string): Population {
@@ -769,7 +767,7 @@ export class Simulation {
     const old = this.scenario.stimuli[index];
     if (!entry || !old || old.population !== spec.population || !TIME_ONLY_STIMULI.has(spec.type) || !TIME_ONLY_STIMULI.has(old.type)) return false;
     if (JSON.stringify(old.targets ?? 'all') !== JSON.stringify(spec.targets ?? 'all')) return false;
-    const fresh = this.forSlice(entry.population, createStimulus(spec, entry.targets, entry.seed));
+    const fresh = this.stimulusFor(entry.population, spec, entry.targets, entry.seed);
     if (fresh.whiteNoise || entry.stimulus.whiteNoise) return false;
     // Another protocol (a step becomes a ramp, say): both depend on the time alone, so the run
     // from here on is the run with the new one; it joins the end of its list if it is of the other kind.
@@ -821,7 +819,7 @@ export class Simulation {
     const pop = this.population(spec.population);
     const fullSize = this.fullSizes[this.populations.indexOf(pop)];
     const targets = spec.targets === undefined || spec.targets === 'all' ? Int32Array.from({ length: fullSize }, (_, i) => i) : Int32Array.from(spec.targets);
-    const stimulus = this.forSlice(pop, createStimulus(spec, targets, 0));
+    const stimulus = this.stimulusFor(pop, spec, targets, 0);
     pop.addStimulus(stimulus);
     this.snapshotStale = true;
     return stimulus;

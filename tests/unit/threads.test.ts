@@ -71,6 +71,24 @@ describe('threads', () => {
     await compare(scenario('cobahh', 60), 25);
   }, 120_000);
 
+  it('every kind of current stimulus, on subsets of neurons that straddle the threads with one amount per neuron: the same spikes', async () => {
+    // A stimulus of the time alone is built for each thread's part; one with a random stream runs whole on each thread.
+    const across = (n: number) => Array.from({ length: n }, (_, k) => (k * 37) % 3200);
+    const amounts = (n: number, base: number) => Array.from({ length: n }, (_, k) => base * (0.5 + (k % 7) / 7));
+    const raw = scenario('cuba', 120, (s) => {
+      s.stimuli = [
+        { type: 'step', population: 'E', targets: across(500), amplitude: amounts(500, 4), startMs: 10, stopMs: 60 },
+        { type: 'pulses', population: 'E', targets: across(300).reverse(), amplitude: amounts(300, 6), widthMs: 2, periodMs: 15, startMs: 5 },
+        { type: 'ramp', population: 'I', targets: [0, 799, 400, 10, 790], from: [0, 1, 2, 3, 4], to: 8, startMs: 0, stopMs: 100 },
+        { type: 'sine', population: 'E', amplitude: amounts(3200, 2), offset: 0.5, frequencyHz: 20 },
+        { type: 'ouNoise', population: 'E', targets: across(800), sigma: 3, tauMs: 5, mean: 1 },
+        { type: 'poisson', population: 'I', rateHz: 200, amplitude: 2, tauMs: 3 },
+        { type: 'whiteNoise', population: 'E', targets: across(200), sigma: 2, startMs: 20, stopMs: 80 },
+      ];
+    });
+    await compare(raw, 30);
+  }, 120_000);
+
   it('Brunel (reduced): the same spikes, with windows of steps between exchanges and Poisson inputs per block', async () => {
     const raw = scenario('brunel-j0.1', 150, (s) => (s.record.rateWindowMs = [50, 150]));
     const plan = planThreads(validateScenario(structuredClone(raw)), 2);
@@ -354,6 +372,8 @@ describe('threads: traces', () => {
       stimuli: [
         { type: 'poissonInput', population: 'E', on: 'v', sources: 100, rateHz: 40, weight: 0.3 },
         { type: 'poissonInput', population: 'R', on: 'v', sources: 100, rateHz: 36, weight: 0.3 },
+        // A stimulus with a stream of its own, wound back to the snapshot when the blow-up is located.
+        { type: 'ouNoise', population: 'E', targets: [3, 150, 190, 199, 60], sigma: 4, tauMs: 5 },
       ],
       record: { spikes: true, traces: [{ population: 'E', variable: 'v', neurons: [0] }, { population: 'R', variable: 'v', neurons: [0, 7, 19] }], traceEveryMs: 0.2 },
     };

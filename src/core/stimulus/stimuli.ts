@@ -24,6 +24,9 @@ export type StimulusSpec = ((
   | { type: 'poissonInput'; on: string; sources: number; rateHz: number; weight: number }
 ) & { population: string; targets?: 'all' | number[] }) | VoltageClampSpec;
 
+/** A stimulus that adds a current (every type but the Poisson input and the voltage clamp). */
+export type CurrentStimulusSpec = Exclude<StimulusSpec, { type: 'poissonInput' | 'voltageClamp' }>;
+
 export const STIMULUS_TYPES = ['constant', 'step', 'pulses', 'ramp', 'sine', 'whiteNoise', 'ouNoise', 'poisson', 'poissonInput', 'voltageClamp'] as const;
 
 /** A stimulus ready to run on one population. */
@@ -87,7 +90,7 @@ function expand(value: Amount | undefined, count: number, fallback: number): Flo
  * Build the runtime form of a validated stimulus. `targets` are neuron indices in the
  * population; `seed` seeds the stimulus's own random stream.
  */
-export function createStimulus(spec: Exclude<StimulusSpec, { type: 'poissonInput' | 'voltageClamp' }>, targets: Int32Array, seed: number): Stimulus {
+export function createStimulus(spec: CurrentStimulusSpec, targets: Int32Array, seed: number): Stimulus {
   // A clamp holds v rather than adding a current (stimulus/clamp.ts): refused where a current is expected.
   if ((spec as { type: string }).type === 'voltageClamp') throw new InputError('stimuli', 'a voltage clamp sets the membrane potential; it is not a current stimulus and does not translate to one');
   const n = targets.length;
