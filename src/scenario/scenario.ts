@@ -20,6 +20,7 @@ import { CLAMP_CURRENT, minimumSeriesResistance, resistanceUnit } from '../core/
 import { resolveBlockers } from '../core/model/blockers.js';
 import { resolveIons } from '../core/model/ions.js';
 import { effectiveParameters } from '../core/model/modifiers.js';
+import { checkDerivedValues } from '../core/model/derivedValues.js';
 import { SPIKE_SOURCE_MODEL, spikeSourceModel } from '../core/network/spikeSource.js';
 import { SYNAPSE_KINDS, SYNAPSE_SHAPES, receptorKey, withReceptors } from '../core/network/synapseKinetics.js';
 import type { CircuitLayout, SpikeSourceSpec, StpSpec, SynapseSpec } from '../core/scenarioSpec.js';
@@ -212,6 +213,7 @@ export function validateScenario(raw: unknown, host: HostLimits = {}): ValidScen
     const blockers = resolveBlockers(model, p.blockers, `${field}.blockers`);
     const ions = resolveIons(model, p.ions, `${field}.ions`);
     const parameters = effectiveParameters(model, given, { blockers, ions }, `${field}.ions`);
+    checkDerivedValues(model, parameters, field, { ...regimeValues, ...(p.parameters as Record<string, unknown> | undefined) });
     let method = model.file.defaultMethod as MethodName;
     if (p.method !== undefined) {
       if (typeof p.method !== 'string' || !(METHODS as readonly string[]).includes(p.method)) {
@@ -227,6 +229,14 @@ export function validateScenario(raw: unknown, host: HostLimits = {}): ValidScen
       for (const [name, value] of Object.entries(p.initial)) {
         if (!model.stateNames.includes(name)) throw new InputError(`${field}.initial.${name}`, `"${name}" is not a state variable of ${model.id} (its state: ${model.stateNames.join(', ')})`);
         initial[name] = distribution(value, `${field}.initial.${name}`, ['uniform', 'normal']) as InitialValue;
+        // A uniform draw reaching past the variable's bounds would stop the run at t = 0 for some
+        // seeds and sizes and not others: refused whatever is drawn (a single value out of bounds
+        // is the blow-up at t = 0 it always is).
+        const bound = model.bounds.find((b) => b.index === model.stateNames.indexOf(name));
+        const drawn = initial[name];
+        if (bound && typeof drawn === 'object' && 'uniform' in drawn && (drawn.uniform[0] < bound.low || drawn.uniform[1] > bound.high)) {
+          throw new InputError(`${field}.initial.${name}`, `uniform [${drawn.uniform[0]}, ${drawn.uniform[1]}] reaches outside ${name}'s range [${bound.low}, ${bound.high}] in model ${model.id}; draw within it`);
+        }
       }
     }
     return { spec: { ...(p as unknown as PopulationSpec), method }, model, parameters, given, blockers, ions, method, initial };
