@@ -98,14 +98,33 @@ export function clampOutput(args: string[]): string {
   if (!(stepMV > 0)) throw new InputError('--step', `${stepMV} mV must be above 0 mV`);
   if (!(toMV >= fromMV)) throw new InputError('--to', `${toMV} mV is below --from (${fromMV} mV)`);
   const dtMs = flags.has('dt') ? numberFlag(flags, 'dt') : undefined;
+  // Before the sample count, which divides by it (a --dt of 0 read as "Infinity samples" of --duration).
+  if (dtMs !== undefined && !(dtMs > 0)) throw new InputError('--dt', `${dtMs} ms must be above 0 ms`);
   const seriesResistance = flags.has('series-resistance') ? numberFlag(flags, 'series-resistance') : undefined;
   const method = flags.get('method')?.[0] as MethodName | undefined;
   const blockers = blockFlag(flags);
   const parameters = setFlags(flags);
-  return inClampFlags(() => {
-    const levels = clampLevels(fromMV, toMV, stepMV);
-    return clampTable(runClampFamily({ model, holdingMV, fromMV, toMV, stepMV, durationMs, dtMs, method, parameters, blockers, seriesResistance }, validateScenario, levels));
-  });
+  try {
+    return inClampFlags(() => {
+      const levels = clampLevels(fromMV, toMV, stepMV);
+      return clampTable(runClampFamily({ model, holdingMV, fromMV, toMV, stepMV, durationMs, dtMs, method, parameters, blockers, seriesResistance }, validateScenario, levels));
+    });
+  } catch (err) {
+    throw levelFlag(err, fromMV, toMV);
+  }
+}
+
+/**
+ * A level out of the membrane's range is said as the flag the user typed with the value typed:
+ * the first level is --from itself; any later one comes from --to (the level 310 mV of a family
+ * --from -80 --to 5000 --step 10 is not a number the user wrote).
+ */
+function levelFlag(err: unknown, fromMV: number, toMV: number): unknown {
+  if (!(err instanceof InputError) || err.field !== '--from/--to') return err;
+  const m = /^--from\/--to: (\S+) is outside the allowed range (.*)$/s.exec(err.message);
+  if (!m) return err;
+  if (Number(m[1]) === fromMV) return new InputError('--from', `${fromMV} is outside the allowed range ${m[2]}`);
+  return new InputError('--to', `${toMV} takes the levels to ${m[1]}, outside the allowed range ${m[2]}`);
 }
 
 /** `clamp ...`: the table on stdout. Throws InputError (exit 2) or SimulationError (exit 3) as the other commands do. */
