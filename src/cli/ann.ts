@@ -80,7 +80,7 @@ function activationFlag(flags: Map<string, string[]>, noiseSigmaMV: number | und
       if (!/\.json$|[/\\]/.test(model)) throw new InputError('--activation', `${JSON.stringify(text.slice(0, 60))}: "${model.slice(0, 40)}" is not a model; choose one of ${BUILTIN_MODEL_IDS.join(', ')}, or give a model file's path`);
       let bytes: Uint8Array;
       try {
-        bytes = readFileCapped(model, JSON_LIMITS.scenarioBytes);
+        bytes = readFileCapped(model, JSON_LIMITS.scenarioBytes, 'model file');
       } catch (err) {
         throw new InputError('--activation', `cannot read the model file ${JSON.stringify(model.slice(0, 200))}: ${err instanceof Error ? err.message : String(err)}`);
       }

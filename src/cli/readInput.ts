@@ -11,23 +11,30 @@ import { concatArrays } from '../core/arrays.js';
 
 const BLOCK = 1 << 20;
 
-function tooLarge(source: string, bytes: number | null, cap: number): InputError {
+/** What is read: a scenario (which a preset name can replace) or a model file. */
+export type InputKind = 'scenario file' | 'model file';
+
+function tooLarge(source: string, bytes: number | null, cap: number, kind: InputKind = 'scenario file'): InputError {
   const size = bytes === null ? 'more than' : `${(bytes / 1e6).toFixed(1)} MB; at most`;
-  return new InputError(source, `is ${size} ${cap / (1024 * 1024)} MB${bytes === null ? '' : ' are read'}: a scenario file must be smaller (record fewer neurons, or use a rule instead of a list of pairs)`);
+  const advice = kind === 'scenario file' ? ' (record fewer neurons, or use a rule instead of a list of pairs)' : '';
+  return new InputError(source, `is ${size} ${cap / (1024 * 1024)} MB${bytes === null ? '' : ' are read'}: a ${kind} must be smaller${advice}`);
 }
 
 /** The bytes of a file, refused before they are read whole if they exceed `cap`. */
-export function readFileCapped(path: string, cap = JSON_LIMITS.scenarioBytes): Uint8Array {
+export function readFileCapped(path: string, cap = JSON_LIMITS.scenarioBytes, kind: InputKind = 'scenario file'): Uint8Array {
+  // An empty path would print as a message with no subject.
+  const source = path === '' ? '"" (an empty path)' : path;
+  const others = kind === 'scenario file' ? `presets are ${Object.keys(PRESETS).join(', ')}` : `model ids are ${BUILTIN_MODEL_IDS.join(', ')}`;
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch (err) {
-    throw new InputError(path, `cannot read the scenario file (${(err as NodeJS.ErrnoException).code ?? err}); presets are ${Object.keys(PRESETS).join(', ')}`);
+    throw new InputError(source, `cannot read the ${kind} (${(err as NodeJS.ErrnoException).code ?? err}); ${others}`);
   }
   try {
     const stat = fstatSync(fd);
-    if (stat.isDirectory()) throw new InputError(path, 'is a folder, not a scenario file');
-    if (stat.isFile() && stat.size > cap) throw tooLarge(path, stat.size, cap);
+    if (stat.isDirectory()) throw new InputError(source, `is a folder, not a ${kind}`);
+    if (stat.isFile() && stat.size > cap) throw tooLarge(source, stat.size, cap, kind);
     // A pipe or a device has no size to check first: read block by block up to the cap.
     const blocks: Uint8Array[] = [];
     let total = 0;
@@ -37,11 +44,11 @@ export function readFileCapped(path: string, cap = JSON_LIMITS.scenarioBytes): U
       try {
         n = readSync(fd, block, 0, BLOCK, null);
       } catch (err) {
-        throw new InputError(path, `cannot read the scenario file (${(err as NodeJS.ErrnoException).code ?? err})`);
+        throw new InputError(source, `cannot read the ${kind} (${(err as NodeJS.ErrnoException).code ?? err})`);
       }
       if (n === 0) break;
       total += n;
-      if (total > cap) throw tooLarge(path, null, cap);
+      if (total > cap) throw tooLarge(source, null, cap, kind);
       blocks.push(block.subarray(0, n));
     }
     return concatArrays(blocks, (n) => new Uint8Array(n));
@@ -81,7 +88,7 @@ export function modelArgument(flags: Map<string, string[]>): string | ModelFile 
   if ((BUILTIN_MODEL_IDS as readonly string[]).includes(value) || !/\.json$|[/\\]/.test(value)) return value;
   let bytes: Uint8Array;
   try {
-    bytes = readFileCapped(value, JSON_LIMITS.scenarioBytes);
+    bytes = readFileCapped(value, JSON_LIMITS.scenarioBytes, 'model file');
   } catch (err) {
     throw new InputError('--model', `cannot read the model file ${JSON.stringify(value.slice(0, 200))}: ${err instanceof Error ? err.message : String(err)}`);
   }
