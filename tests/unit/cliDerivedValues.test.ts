@@ -119,3 +119,14 @@ describe('a model file is read with a model file’s words', () => {
     expect(expectOneLineError(sim(['run', '']))).toMatch(/^error: "" \(an empty path\): cannot read the scenario file \(ENOENT\)/);
   });
 });
+
+describe('a blank constraint message in a model file given to --model', () => {
+  it.each(['', '   '])('%j is refused as the model loads (it printed "--set:  (V_reset < V_th fails ...)")', (message) => {
+    const model = file(lif((m) => (m.constraints[0].message = message)));
+    for (const args of [['fi', '--model', model, '--set', 'V_reset=-40'], ['phase', '--model', model]]) {
+      const line = expectOneLineError(sim(args));
+      expect(line).toMatch(/^error: --model: (.*constraints\[0\]\.message: )?is empty; say what "V_reset < V_th" means/);
+      expect(line).not.toMatch(/:\s{2,}\(/);
+    }
+  });
+});

@@ -333,7 +333,10 @@ export function loadModel(raw: unknown, source: string): LoadedModel {
     const field = at(`constraints[${k}]`);
     if (!isObject(c)) throw new InputError(field, 'must be an object { check, message }');
     const text = requireString(c, 'check', field);
-    return { check: requireParameters(text, `${field}.check`), message: requireString(c, 'message', field, 400), text };
+    const message = requireString(c, 'message', field, 400);
+    // What a user reads when the check fails: a blank one printed "--set:  (V_reset < V_th fails ...)".
+    if (message.trim() === '') throw new InputError(`${field}.message`, `is empty; say what "${text.slice(0, 80)}" means, as a user reads it when it fails`);
+    return { check: requireParameters(text, `${field}.check`), message, text };
   });
 
   const boundsRaw = raw.bounds ?? {};
