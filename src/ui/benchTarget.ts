@@ -60,7 +60,8 @@ const CSS = `
 .bench-panel { display: flex; flex-direction: column; gap: 6px; font-size: 13px; }
 .bench-panel h2 { font-size: 15px; margin: 0; }
 .bench-panel .bench-controls { display: flex; flex-wrap: wrap; gap: 6px 12px; align-items: center; }
-.bench-panel label { display: inline-flex; align-items: center; gap: 4px; color: #3d3d3d; }
+/* At most the panel's width: a select with long names (a network's populations) shrinks instead of pushing past it. */
+.bench-panel label { display: inline-flex; align-items: center; gap: 4px; color: #3d3d3d; max-width: 100%; }
 .bench-panel input[type='number'] { width: 64px; font: inherit; padding: 2px 4px; border: 1px solid #8a8a8a; border-radius: 4px; font-variant-numeric: tabular-nums; }
 .bench-panel input[type='range'] { width: 120px; accent-color: #0072b2; }
 .bench-panel select { font: inherit; padding: 2px 4px; }

@@ -25,7 +25,8 @@ const CSS = `
 .fi-panel h2 { font-size: 15px; margin: 0; }
 .fi-panel .fi-model { color: var(--muted, #5a5a5a); }
 .fi-panel .fi-controls { display: flex; align-items: center; gap: 10px; flex-wrap: wrap; }
-.fi-panel .fi-controls label { color: var(--muted, #5a5a5a); display: inline-flex; align-items: center; gap: 4px; }
+/* A label holding several fields (from, to, step, unit) wraps inside the panel on a phone instead of running past it. */
+.fi-panel .fi-controls label { color: var(--muted, #5a5a5a); display: inline-flex; align-items: center; gap: 4px; flex-wrap: wrap; max-width: 100%; }
 .fi-panel input[type='number'] { width: 64px; font: inherit; padding: 2px 4px; border: 1px solid #8a8a8a; border-radius: 4px; font-variant-numeric: tabular-nums; }
 .fi-panel input[type='range'] { width: 110px; accent-color: #0072b2; }
 .fi-panel select { font-size: 13px; padding: 2px 4px; }

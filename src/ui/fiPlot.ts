@@ -257,7 +257,14 @@ export class FiPlot {
       ctx.textAlign = 'center';
       ctx.textBaseline = 'middle';
       ctx.font = `14px ${FONT}`;
-      ctx.fillText('Run a sweep to see the neuron\'s firing rate against its input.', (left + right) / 2, (top + bottom) / 2);
+      // Wrapped to the plot's width (a phone's is about 240 px).
+      const lines: string[] = [];
+      for (const word of 'Run a sweep to see the neuron\'s firing rate against its input.'.split(' ')) {
+        const joined = lines.length ? `${lines[lines.length - 1]} ${word}` : word;
+        if (lines.length && ctx.measureText(joined).width <= right - left - 12) lines[lines.length - 1] = joined;
+        else lines.push(word);
+      }
+      lines.forEach((line, k) => ctx.fillText(line, (left + right) / 2, (top + bottom) / 2 + (k - (lines.length - 1) / 2) * 18));
     }
     this.updateLegend();
   }

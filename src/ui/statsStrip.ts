@@ -10,17 +10,18 @@ import { addStyleOnce, el } from './dom.js';
 import { css, populationColour } from './plotStyle.js';
 import { isNetwork } from './summaryFacts.js';
 
+const BAR_W = 6;
+const BAR_H = 26;
+
 const CSS = `
 .stats-strip { font-size: 13px; overflow-x: auto; }
 .stats-strip table { border-collapse: collapse; font-variant-numeric: tabular-nums; width: 100%; }
 .stats-strip caption { text-align: left; color: var(--muted, #5a5a5a); padding: 0 0 4px; caption-side: top; }
 .stats-strip th, .stats-strip td { padding: 2px 8px 2px 0; text-align: left; white-space: nowrap; }
-.stats-strip thead th { color: var(--muted, #5a5a5a); font-weight: 600; border-bottom: 1px solid var(--line, #dcdcdc); }
-.stats-strip svg { display: block; }
+.stats-strip thead th { color: var(--muted, #5a5a5a); font-weight: 600; border-bottom: 1px solid var(--line, #dcdcdc); white-space: normal; }
+/* The histogram shrinks to what its column has left (a 360 px phone), never below a readable 48 px. */
+.stats-strip svg { display: block; width: 100%; min-width: 48px; height: ${BAR_H}px; }
 `;
-
-const BAR_W = 6;
-const BAR_H = 26;
 
 function figure(x: number, digits = 2): string {
   return Number.isFinite(x) ? x.toFixed(digits) : '–';
@@ -37,6 +38,9 @@ export function statsStrip(): Panel {
     const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
     svg.setAttribute('width', String(counts.length * BAR_W));
     svg.setAttribute('height', String(BAR_H));
+    svg.setAttribute('viewBox', `0 0 ${counts.length * BAR_W} ${BAR_H}`);
+    svg.setAttribute('preserveAspectRatio', 'none');
+    svg.style.maxWidth = `${counts.length * BAR_W}px`;
     svg.setAttribute('role', 'img');
     const top = Math.max(1, ...counts);
     counts.forEach((n, k) => {
