@@ -49,6 +49,23 @@ interface Chunk {
 /** The spike strip above the plotting area, in CSS px. */
 const SPIKE_STRIP = { height: 26, gap: 8 };
 const PADDING = { top: 14, right: 28 };
+/** uPlot's default height of the x axis (ticks, values and its label), in CSS px. */
+const X_AXIS_SIZE = 50;
+const AXIS_FONT = `13px ${FONT}`;
+
+let measuring: CanvasRenderingContext2D | null = null;
+
+/**
+ * The y axis's label as it fits along the plotting area's height: "membrane potential v (mV)" on a
+ * tall plot, "v (mV)" on a short one (a network's), dropping leading words, never the unit; uPlot
+ * would cut it off at the canvas's edge.
+ */
+export function fittedAxisLabel(label: string, unit: string, roomPx: number, widthOf: (text: string) => number): string {
+  const suffix = unit && unit !== '1' ? ` (${unit})` : '';
+  const words = label.split(' ').filter(Boolean);
+  while (words.length > 1 && widthOf(`${words.join(' ')}${suffix}`) > roomPx) words.shift();
+  return `${words.join(' ')}${suffix}`;
+}
 
 /** A growing column of samples (doubling its capacity, NaN where nothing was written yet), read through views that cost nothing. */
 class Column {
@@ -176,9 +193,18 @@ export class TracePlot {
     return this.plot.ctx.canvas;
   }
 
+  /** The y axis's label for the plot's height now. */
+  private yLabel(layout: TraceLayout | null): string {
+    if (!layout) return '';
+    const room = this.height - PADDING.top - (layout.spikes ? SPIKE_STRIP.height + SPIKE_STRIP.gap : 0) - X_AXIS_SIZE;
+    measuring ??= document.createElement('canvas').getContext('2d');
+    if (measuring) measuring.font = AXIS_FONT;
+    return fittedAxisLabel(layout.label, layout.unit, room, (text) => measuring?.measureText(text).width ?? text.length * 7);
+  }
+
   private options(layout: TraceLayout | null): uPlot.Options {
     const series = layout?.series ?? [];
-    const axisFont = `13px ${FONT}`;
+    const axisFont = AXIS_FONT;
     const many = series.length > 1;
     return {
       width: this.width,
@@ -202,7 +228,7 @@ export class TracePlot {
           values: (_u, splits) => splits.map(formatNumber),
         },
         {
-          label: layout ? `${layout.label}${layout.unit && layout.unit !== '1' ? ` (${layout.unit})` : ''}` : '',
+          label: this.yLabel(layout),
           font: axisFont,
           labelFont: axisFont,
           stroke: css(COLOURS.text),
@@ -360,9 +386,12 @@ export class TracePlot {
   /** Change the height, keeping what is held. */
   resize(height: number): void {
     if (height === this.height) return;
+    const label = this.yLabel(this.layout);
     this.height = height;
     if (this.layout) this.layout.height = height;
-    this.plot.setSize({ width: this.width, height });
+    // Another height may need another wording of the y label (fixed when uPlot is made).
+    if (this.layout && this.yLabel(this.layout) !== label) this.rebuild();
+    else this.plot.setSize({ width: this.width, height });
   }
 
   /** Kept for callers that ink a hidden plot: the data is held and drawn when shown. */
