@@ -5,7 +5,7 @@
 import { Application, Container, Graphics, Text } from 'pixi.js';
 import { RasterBitmap, rgba } from './rasterBitmap.js';
 import { SpikeRaster } from './spikeRaster.js';
-import { COLOURS, FONT, niceTicks, populationColour } from './plotStyle.js';
+import { COLOURS, FONT, formatNumber, niceTicks, populationColour } from './plotStyle.js';
 
 
 export interface RasterPopulation {
@@ -39,9 +39,13 @@ export class RasterPlot {
   private raster: SpikeRaster | null = null;
   private populations: RasterPopulation[] = [];
   private stripLabel: Text | null = null;
-  /** The time axis's labels and how far back from now each sits. */
-  private timeLabels: { text: Text; agoMs: number }[] = [];
-  private shownNow = -1;
+  /**
+   * The time axis: ticks at round simulated times that scroll with the spikes, as the trace plots'
+   * axes do. A tick keeps its slot (k mod slots) while on screen, so a label is written (a new
+   * texture) only when a new tick comes in, and the ticks can follow every frame.
+   */
+  private timeAxis: { slots: { view: Container; text: Text; valueMs: number }[]; stepMs: number; windowMs: number; left: number; right: number } | null = null;
+  private shownNow = Number.NaN;
   private dirty = false;
 
   private constructor(private readonly app: Application, readonly width: number, readonly height: number, private readonly onHover: (at: RasterHover | null) => void) {
@@ -114,15 +118,33 @@ export class RasterPlot {
     this.dirty = true;
   }
 
-  /** Label the time axis for simulated time `nowMs` at the right edge (times before 0 stay blank). */
+  /** Place the time axis's ticks for simulated time `nowMs` at the right edge (times before 0 have none). */
   setNow(nowMs: number): void {
-    const now = Math.round(nowMs);
-    if (now === this.shownNow) return;
-    this.shownNow = now;
-    for (const { text, agoMs } of this.timeLabels) {
-      const t = now - agoMs;
-      text.text = t < 0 ? '' : String(t);
+    const axis = this.timeAxis;
+    if (!axis || nowMs === this.shownNow) return;
+    this.shownNow = nowMs;
+    const { slots, stepMs, windowMs, left, right } = axis;
+    for (const slot of slots) slot.view.visible = false;
+    const first = Math.max(0, Math.ceil((nowMs - windowMs) / stepMs - 1e-9));
+    const last = Math.floor(nowMs / stepMs + 1e-9);
+    const shown: number[] = [];
+    for (let k = first; k <= last; k++) {
+      const slot = slots[k % slots.length];
+      const t = k * stepMs;
+      const x = right - ((nowMs - t) / windowMs) * (right - left);
+      if (slot.valueMs !== t) {
+        slot.valueMs = t;
+        slot.text.text = formatNumber(t);
+      }
+      slot.view.x = Math.round(x) + 0.5;
+      slot.view.visible = true;
+      // A label that would run into the axis title at the left edge is left out (its tick stays).
+      slot.text.visible = x - slot.text.width / 2 >= left - 6;
+      if (slot.text.visible) shown.push(t);
     }
+    // What the axis says, for a test or a script reading the page (the canvas itself is pixels).
+    this.app.canvas.dataset.nowMs = nowMs.toFixed(1);
+    this.app.canvas.dataset.timeLabelsMs = shown.join(' ');
     this.dirty = true;
   }
 
@@ -170,24 +192,26 @@ export class RasterPlot {
       this.axes.addChild(name);
       if (k > 0) axis.moveTo(left, Math.round(y0) + 0.5).lineTo(right, Math.round(y0) + 0.5).stroke({ width: 1, color: COLOURS.grid });
     });
-    // Time: the newest at the right edge, ticks back to the window's start, labelled with the
-    // simulated time in ms as the trace plots are (setNow writes them as the run goes on).
-    const ticks = niceTicks(0, windowMs, Math.max(3, Math.min(6, Math.floor(this.plotWidth / 70))));
-    this.timeLabels = [];
-    for (let t = 0; t <= windowMs + 1e-9; t += ticks.step) {
-      const x = Math.round(right - (t / windowMs) * this.plotWidth) + 0.5;
-      axis.moveTo(x, stripBottom).lineTo(x, stripBottom + 4).stroke({ width: 1, color: COLOURS.axis });
-      const text = label(t === 0 ? 'now' : `−${t}`);
-      text.anchor.set(t === 0 ? 1 : 0.5, 0);
-      text.position.set(t === 0 ? right : x, stripBottom + 6);
-      this.axes.addChild(text);
-      this.timeLabels.push({ text, agoMs: t });
-    }
+    // Time: the newest at the right edge; round times in ms, scrolling with the spikes (setNow
+    // places them as the run goes on), as the trace plots label theirs.
+    const stepMs = niceTicks(0, windowMs, Math.max(3, Math.min(6, Math.floor(this.plotWidth / 70)))).step;
+    const slots = Array.from({ length: Math.floor(windowMs / stepMs) + 2 }, () => {
+      const view = new Container();
+      const tick = new Graphics().moveTo(0, stripBottom).lineTo(0, stripBottom + 4).stroke({ width: 1, color: COLOURS.axis });
+      const text = label('');
+      text.anchor.set(0.5, 0);
+      text.position.set(0, stripBottom + 6);
+      view.addChild(tick, text);
+      view.visible = false;
+      this.axes.addChild(view);
+      return { view, text, valueMs: Number.NaN };
+    });
+    this.timeAxis = { slots, stepMs, windowMs, left, right };
     const title = label('time (ms)', 12, COLOURS.axis);
     title.anchor.set(1, 0);
     title.position.set(left - 8, stripBottom + 6);
     this.axes.addChild(title);
-    this.shownNow = -1;
+    this.shownNow = Number.NaN;
     axis.moveTo(left, bottom + 0.5).lineTo(right, bottom + 0.5).stroke({ width: 1, color: COLOURS.axis });
     axis.moveTo(left, stripBottom + 0.5).lineTo(right, stripBottom + 0.5).stroke({ width: 1, color: COLOURS.axis });
     const rate = label('rate', 12, COLOURS.axis);

@@ -62,7 +62,6 @@ export function rasterView(): Panel {
   let waiting: { timeMs: Float64Array; neuron: Int32Array; endMs: number }[] = [];
   let canvasHost: HTMLElement;
   let hover: HTMLElement;
-  let labelledAt = -Infinity;
   /** The row under the pointer (a click traces its first neuron). */
   let under: RasterHover | null = null;
   let hooks: PanelHooks;
@@ -104,7 +103,6 @@ export function rasterView(): Panel {
     if (!summary || section.hidden || !plot) return;
     plot.reset(sample?.populations ?? summary.populations, windowMs); // a new window starts empty, from now on
     plot.setNow(0);
-    labelledAt = -Infinity;
     plot.render();
   }
 
@@ -213,12 +211,8 @@ export function rasterView(): Panel {
         return;
       }
       plot.frame(spikes.timeMs, spikes.neuron, frame.endMs);
-      // The time labels follow at most four times a second (each new label is a new texture).
-      const now = performance.now();
-      if (now - labelledAt > 250) {
-        labelledAt = now;
-        plot.setNow(frame.endMs);
-      }
+      // The time axis follows every frame (a label is written only when a new tick comes in).
+      plot.setNow(frame.endMs);
       plot.render();
     },
     images: () => [
