@@ -35,6 +35,8 @@ const SHOWN_CHARS = 80;
  * hold, as JSON.parse reads 1e999, is said to be too large rather than printed as JSON's null.
  */
 export function describeValue(value: unknown): string {
+  // JSON has no undefined: a field the user left out.
+  if (value === undefined) return 'no value (the field is missing)';
   if (typeof value === 'number' && !Number.isFinite(value)) {
     return Number.isNaN(value) ? 'NaN (not a number)' : `a number too large to hold (${value > 0 ? '' : '-'}1e999 and beyond read as ${value})`;
   }

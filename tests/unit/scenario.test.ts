@@ -47,7 +47,7 @@ describe('scenario validation', () => {
     [(s: any) => (s.record.rateWindowMs = [5, 1]), /^record\.rateWindowMs: must be \[startMs, stopMs\]/],
     [(s: any) => (s.record.traceEveryMs = 0.01), /^record\.traceEveryMs: 0\.01 is outside the allowed range \[0\.1, 10000000\] ms$/],
     [(s: any) => (s.populations[0].initial = { w: 1 }), /^populations\[0\]\.initial\.w: "w" is not a state variable of lif/],
-    [(s: any) => (s.populations[0].model = { format: 'spikebridge-model/1', id: 'bad' }), /^populations\[0\]\.model\.name: expected a string, got undefined$/],
+    [(s: any) => (s.populations[0].model = { format: 'spikebridge-model/1', id: 'bad' }), /^populations\[0\]\.model\.name: expected a string, got no value \(the field is missing\)$/],
     [(s: any) => (s.record.rateWindowMs = [0, s.durationMs + 1]), /^record\.rateWindowMs: \[0, \d+\] ms ends after the run, which lasts durationMs = \d+ ms/],
     [(s: any) => (s.dtMs = Infinity), /^dtMs: is too large: 1e999 and beyond read as Infinity; the allowed range is \[0\.0001, 1\] ms$/],
     [(s: any) => (s.populations[0].initial = { v: { uniform: [-70, Infinity] } }), /^populations\[0\]\.initial\.v\.uniform\[1\]: is too large/],
