@@ -14,7 +14,6 @@ import { trainAnn } from '../bridge/ann/network.js';
 import { neuronCurve } from '../bridge/ann/annActivation.js';
 import { convertToSpiking, runSpiking } from '../bridge/ann/spiking.js';
 import { buildVsBrian2 } from './benchBuild.js';
-import { benchThreads } from './benchThreads.js';
 
 interface Row {
   case: string;
@@ -99,7 +98,9 @@ async function main(): Promise<void> {
 
   networks(quick);
   buildVsBrian2(quick);
-  await benchThreads();
+  // In a process of its own, as a CLI run is: this one's heap, grown by the sections above, has
+  // the collector pause the coordinating thread while the others wait at the barrier.
+  spawnSync(process.execPath, [fileURLToPath(new URL('../../scripts/bundle.mjs', import.meta.url)), 'src/cli/benchThreads.ts', '--threads-bench'], { stdio: 'inherit', cwd: fileURLToPath(new URL('../..', import.meta.url)) });
   if (process.argv.includes('--vs-brian2')) vsBrian2();
 
   console.log('\nf-I sweeps (whole sweep, model load included):');

@@ -83,7 +83,7 @@ function same(a: Measured, b: Measured): boolean {
 
 export async function benchThreads(repeats = 3): Promise<void> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
-  out(`\nThreads (${availableParallelism()} cores here, ${cpus()[0]?.model ?? 'unknown CPU'}, 1-minute load ${loadavg()[0].toFixed(2)}): run time without the build; CPU is the process's user + system time (every thread's); build in this process (not a fresh one)`);
+  out(`\nThreads (${availableParallelism()} cores here, ${cpus()[0]?.model ?? 'unknown CPU'}, 1-minute load ${loadavg()[0].toFixed(2)}): run time without the build; CPU is the process's user + system time (every thread's); build in the same process (this table runs in a process of its own)`);
   out(`Each run is the best of ${repeats}; "ceiling" is what two independent loops of arithmetic gain together over one alone, measured`);
   out('just before (2 on two free cores, less where other processes or the host take a core): no split of a network can beat it.');
   out('network       threads  build s  build CPU s   run s   CPU s   speedup   ceiling   spikes identical');
@@ -123,5 +123,5 @@ export async function benchThreads(repeats = 3): Promise<void> {
   );
 }
 
-// Run alone: node scripts/bundle.mjs src/cli/benchThreads.ts --threads-bench (inside bench.ts it is only called).
+// npm run bench starts this as a process of its own; alone: node scripts/bundle.mjs src/cli/benchThreads.ts --threads-bench.
 if (process.argv.includes("--threads-bench")) await benchThreads(Number(process.argv[process.argv.indexOf("--repeat") + 1]) || 3);
