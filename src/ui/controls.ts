@@ -4,7 +4,7 @@
 // model file's table. Each change goes to the worker as a Change; the answer says whether it
 // applies live or on reset, or why it was refused, next to the field.
 import type { PopulationSummary, ScenarioSummary } from '../../workers/simulationApi.js';
-import type { Change, Panel, PanelHooks } from './panel.js';
+import { RUN_ENDED_NOTE, type Change, type Panel, type PanelHooks } from './panel.js';
 import { NumberField, formatValue } from './numberField.js';
 import { button, el, typingInto } from './dom.js';
 
@@ -74,7 +74,8 @@ export function controls(): Panel {
     const result = await hooks.apply(change);
     if (!result) return null;
     if (!result.ok) return result.error.message;
-    return result.applies === 'reset' ? { note: resetNote } : null;
+    if (result.applies === 'reset') return { note: resetNote };
+    return hooks.runEnded() ? { note: RUN_ENDED_NOTE } : null;
   }
 
   function pokes(on: boolean): Record<string, number> {
@@ -306,6 +307,9 @@ export function controls(): Panel {
           travel(key === 'z' && !event.shiftKey);
         }
       });
+    },
+    freeRun(on) {
+      if (on) for (const made of fields.values()) made.clearNote(RUN_ENDED_NOTE);
     },
     frame(_frame, info) {
       nowMs = info.timeMs;

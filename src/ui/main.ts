@@ -96,6 +96,7 @@ class Page {
     subscribe: (topic, listener) => {
       this.listeners.set(topic, [...(this.listeners.get(topic) ?? []), listener as (value: never) => void]);
     },
+    runEnded: () => this.state === 'finished',
     showError: (title, detail) => {
       this.drawn();
       this.setState('failed');

@@ -6,7 +6,7 @@
 // Above them, the network's size and its memory at its peak (the estimate the worker checks against
 // the page's limit, shown beside that limit) and the threads it runs on.
 import type { NetworkScale, ProjectionSummary, ScenarioSummary } from '../../workers/simulationApi.js';
-import type { Change, Panel, PanelHooks } from './panel.js';
+import { RUN_ENDED_NOTE, type Change, type Panel, type PanelHooks } from './panel.js';
 import { NumberField, formatValue, unitText } from './numberField.js';
 import { el } from './dom.js';
 
@@ -40,6 +40,8 @@ export function networkControls(): Panel {
   let threadsSaid: HTMLElement;
   let name = '';
   const defaults = new Map<string, number>();
+  /** The fields shown now (a note of theirs may stop holding). */
+  let shownFields: NumberField[] = [];
 
   async function send(changes: Change[], resetNote: string): Promise<string | { note: string } | null> {
     let reset = false;
@@ -49,12 +51,15 @@ export function networkControls(): Panel {
       if (!result.ok) return result.error.message;
       if (result.applies === 'reset') reset = true;
     }
-    return reset ? { note: resetNote } : null;
+    if (reset) return { note: resetNote };
+    return hooks.runEnded() ? { note: RUN_ENDED_NOTE } : null;
   }
 
   function field(spec: Omit<ConstructorParameters<typeof NumberField>[0], 'defaultValue'>): HTMLElement {
     if (!defaults.has(spec.key)) defaults.set(spec.key, spec.value);
-    return new NumberField({ ...spec, defaultValue: defaults.get(spec.key) }).row;
+    const made = new NumberField({ ...spec, defaultValue: defaults.get(spec.key) });
+    shownFields.push(made);
+    return made.row;
   }
 
   /** g = -w_I / w_E when every projection from the inhibitory population has one weight and the excitatory ones another. */
@@ -67,6 +72,7 @@ export function networkControls(): Panel {
   }
 
   function build(s: ScenarioSummary): void {
+    shownFields = [];
     list.replaceChildren();
     const sources = [...new Set(s.projections.map((p) => p.source))];
     for (const source of sources) {
@@ -219,6 +225,9 @@ export function networkControls(): Panel {
       scaleBox.append(scaleLine, memoryMeter, threadsRow);
       host.append(heading, scaleBox, gLine, list);
       host.hidden = true;
+    },
+    freeRun(on) {
+      if (on) for (const made of shownFields) made.clearNote(RUN_ENDED_NOTE);
     },
     loaded(s) {
       if (s.name !== name) defaults.clear();

@@ -257,6 +257,11 @@ export class NumberField {
     this.message.textContent = text;
   }
 
+  /** Take away a note once it no longer holds (e.g. the run that had ended goes on). */
+  clearNote(note: string): void {
+    if (this.message.textContent === note) this.message.textContent = '';
+  }
+
   clearProblem(): void {
     this.row.classList.remove('invalid');
     this.input.removeAttribute('aria-invalid');

@@ -85,7 +85,12 @@ export interface PanelHooks {
   subscribe<K extends keyof PanelTopics>(topic: K, listener: (value: PanelTopics[K]) => void): void;
   /** Say something that went wrong in the page's message area. */
   showError(title: string, detail: string): void;
+  /** The run has reached its end: a change accepted now acts only when it runs again. */
+  runEnded(): boolean;
 }
+
+/** Said next to a field changed after the run ended (the page's notice is often scrolled out of view, on a phone always). */
+export const RUN_ENDED_NOTE = 'The run has ended: this applies when it runs again (Play again, or tick Run without end to go on from here).';
 
 export interface Panel {
   /** Build the panel into its host (an empty element in the panel's region). */
