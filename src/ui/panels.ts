@@ -23,9 +23,11 @@ export const PANELS: PanelEntry[] = [
   { region: 'displays', create: traceViews },
   { region: 'displays', create: readout },
   { region: 'displays', create: statsStrip },
-  { region: 'displays', load: () => import('./circuitPanel.js').then((m) => m.circuitPanel) },
   { region: 'displays', load: () => import('./phasePlanePanel.js').then((m) => m.phasePlanePanel) },
   { region: 'tools', load: () => import('./fiPanel.js').then((m) => m.fiPanel) },
+  // The circuit after the controls in page order: on a phone the input and the poke stay next to
+  // the traces, and Tab reaches them before the circuit's twenty-odd controls.
+  { region: 'tools', load: () => import('./circuitPanel.js').then((m) => m.circuitPanel) },
   { region: 'tools', load: () => import('./exportPanel.js').then((m) => m.exportPanel) },
   { region: 'tools', load: () => import('./equationEditor.js').then((m) => m.equationEditor) },
   { region: 'tools', load: () => import('./clampPanel.js').then((m) => m.clampPanel) },
