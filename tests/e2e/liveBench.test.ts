@@ -100,8 +100,11 @@ describe('a run without end (Chromium)', () => {
       await pageReaches(page, 'the end of the run', () => document.getElementById('status')?.dataset.state === 'finished');
       await page.locator('#param-tau_m').fill('12');
       await expect.poll(() => page.locator('#notice').textContent()).toMatch(/The run has ended at 500 ms: your change applies when it runs again/);
+      // Next to the field too: the notice is at the top of the page, out of view where the controls are on a phone.
+      await expect.poll(() => page.locator('#param-tau_m-message').textContent()).toMatch(/^The run has ended: this applies when it runs again/);
       await page.locator('#free-run').check();
       await expect.poll(() => page.locator('#status').getAttribute('data-state')).toBe('running');
+      await expect.poll(() => page.locator('#param-tau_m-message').textContent()).toBe('');
       await waitForTime(page, 600);
       expect(problems).toEqual([]);
     } finally {
@@ -161,6 +164,10 @@ describe('a network you can probe (Chromium)', () => {
       await pageReaches(page, 'the end of the run', () => document.getElementById('status')?.dataset.state === 'finished');
       // The strip at the end: the last 1000 ms, the whole run.
       await expect.poll(() => page.locator('#stats-strip caption').textContent()).toMatch(/t = 0–1000 ms/);
+      // The raster's time axis is the traces': its right edge the run's end, round times in ms
+      // (its labels followed four times a second, so the last ones could stay a frame or more behind).
+      await expect.poll(() => page.locator('#raster-canvas').getAttribute('data-now-ms')).toBe('1000.0');
+      expect(await page.locator('#raster-canvas').getAttribute('data-time-labels-ms')).toMatch(/^0 (\d+ )*1000$/);
       const shown = await page.evaluate(() =>
         [...document.querySelectorAll('#stats-strip tbody tr')].map((row) => ({
           name: row.getAttribute('data-population'),
@@ -218,11 +225,17 @@ describe('every screen (Chromium)', () => {
       try {
         await page.goto(harness.baseUrl, { waitUntil: 'load' });
         await scenarioShown(page);
+        // The panels mounted after the first frame (their disclosures are targets too), and the
+        // statistics strip, shown once the neuron has fired twice.
+        await pageReaches(page, 'the later panels and the statistics strip', () =>
+          ['.lessons-panel summary', '.circuit-lists summary', '.equation-editor summary', '#fi-canvas', '#stats-strip svg'].every((s) => document.querySelector(s)) && !document.getElementById('stats-strip')!.hidden);
         const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
         expect(widths[0]).toBe(widths[1]);
+        expect(await clippedPanels(page)).toEqual([]);
         const small = await page.evaluate(() =>
-          [...document.querySelectorAll('button, select, input')]
-            .filter((e) => (e as HTMLElement).offsetParent !== null && !(e as HTMLElement).closest('[hidden], details:not([open])'))
+          [...document.querySelectorAll('button, select, input, summary')]
+            // A summary is shown when the details holding it is (closed or not).
+            .filter((e) => (e as HTMLElement).offsetParent !== null && !(e.tagName === 'SUMMARY' ? e.parentElement!.parentElement : e)?.closest('[hidden], details:not([open])'))
             // A checkbox or a radio button is hit through its label.
             .map((e) => ({ id: e.id || e.textContent?.trim().slice(0, 20) || e.tagName, box: ((e as HTMLInputElement).type === 'checkbox' || (e as HTMLInputElement).type === 'radio' ? (e.closest('label') ?? e) : e).getBoundingClientRect() }))
             .filter(({ box }) => box.height < 44 || box.width < 44)
@@ -247,6 +260,13 @@ describe('every screen (Chromium)', () => {
         await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
         await expect.poll(() => poke.getAttribute('aria-pressed')).toBe('false');
         expect(await count()).toBeGreaterThan(before + 2);
+
+        // A network: its populations' long names in the clamp's chooser, the statistics table.
+        await page.locator('#preset').selectOption('cuba');
+        await scenarioShown(page, 'CUBA');
+        await pageReaches(page, 'the statistics strip of CUBA', () => document.querySelectorAll('#stats-strip tbody tr svg').length === 2);
+        expect(await clippedPanels(page)).toEqual([]);
+        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBe(viewport.width);
         expect(problems).toEqual([]);
       } finally {
         await context.close();
@@ -254,6 +274,15 @@ describe('every screen (Chromium)', () => {
     });
   }
 });
+
+/** Panels whose content runs past their width (a panel clips it: the statistics' histogram, a unit, a select). */
+async function clippedPanels(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>('.panel')]
+      .filter((p) => p.offsetParent !== null && p.scrollWidth > p.clientWidth + 1)
+      .map((p) => `${p.id || p.className}: ${p.scrollWidth} px of content in ${p.clientWidth} px`),
+  );
+}
 
 describe('the keyboard (Chromium)', () => {
   it('Tab reaches the input and the poke before the f-I and export controls; the f-I plot keeps its arrow keys; focus is visible', async () => {
@@ -275,6 +304,9 @@ describe('the keyboard (Chromium)', () => {
       const tools = order.findIndex((id) => /^fi-|^export|spikes-csv/.test(id));
       expect(tools).toBeGreaterThan(first('poke'));
       expect(first('param-current')).toBeLessThan(tools);
+      // Nor does a student pass the circuit's controls (twenty-odd) first.
+      const circuit = order.findIndex((id) => id.startsWith('circuit-'));
+      expect(circuit === -1 || circuit > first('poke')).toBe(true);
       // Focus is drawn: the focused control has an outline.
       await page.locator('#poke').focus();
       expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).not.toBe('none');
