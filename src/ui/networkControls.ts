@@ -42,6 +42,9 @@ export function networkControls(): Panel {
   const defaults = new Map<string, number>();
   /** The fields shown now (a note of theirs may stop holding). */
   let shownFields: NumberField[] = [];
+  /** The summary the fields were built from, and the weights edited since (by projection index), for g. */
+  let shownSummary: ScenarioSummary | null = null;
+  const editedWeights = new Map<number, number>();
 
   async function send(changes: Change[], resetNote: string): Promise<string | { note: string } | null> {
     let reset = false;
@@ -62,17 +65,23 @@ export function networkControls(): Panel {
     return made.row;
   }
 
-  /** g = -w_I / w_E when every projection from the inhibitory population has one weight and the excitatory ones another. */
+  /**
+   * g = |w_I| / w_E when every projection from the inhibitory population has one weight and the
+   * excitatory ones another: a current or a jump of v from I is negative (CUBA, Brunel), a
+   * conductance positive (COBA, COBAHH: 67 nS against 6 nS is g = 11.17, not -11.17).
+   */
   function gOf(s: ScenarioSummary): string {
-    const byRole = (role: string) => s.projections.filter((p) => s.populations.find((q) => q.name === p.source)?.role === role).map((p) => p.weight);
+    const byRole = (role: string) => s.projections.filter((p) => s.populations.find((q) => q.name === p.source)?.role === role).map((p) => editedWeights.get(p.index) ?? p.weight);
     const e = byRole('excitatory');
     const i = byRole('inhibitory');
     if (e.length === 0 || i.length === 0 || e.some((w) => w !== e[0]) || i.some((w) => w !== i[0]) || !e[0] || !i[0]) return '';
-    return `Relative inhibition g = −w_I / w_E = ${formatValue(-i[0] / e[0])}`;
+    return `Relative inhibition g = |w_I| / w_E = ${formatValue(Math.abs(i[0] / e[0]))}`;
   }
 
   function build(s: ScenarioSummary): void {
     shownFields = [];
+    shownSummary = s;
+    editedWeights.clear();
     list.replaceChildren();
     const sources = [...new Set(s.projections.map((p) => p.source))];
     for (const source of sources) {
@@ -96,7 +105,15 @@ export function networkControls(): Panel {
             max,
             value: first.weight!,
             meaning: `The weight of each synapse from ${source} to ${group.map((p) => p.target).join(' and ')}: each spike adds it to ${first.on}${unitText(first.unit) ? ` (${first.unit})` : ''}. Applies from the next spike where the loop reads it, else on reset.`,
-            onChange: (value) => send(group.map((p) => ({ kind: 'projection', index: p.index, values: { weight: value } })), `applies on reset: press Reset (r) to build the network with it.`),
+            onChange: async (value) => {
+              const said = await send(group.map((p) => ({ kind: 'projection', index: p.index, values: { weight: value } })), `applies on reset: press Reset (r) to build the network with it.`);
+              if (typeof said !== 'string') {
+                // g follows the weights as they are edited (it was the opening value's until a reset).
+                for (const p of group) editedWeights.set(p.index, value);
+                gLine.textContent = gOf(shownSummary!);
+              }
+              return said;
+            },
           }),
         );
       }

@@ -554,9 +554,11 @@ describe('network presets and the raster (Chromium)', () => {
   it('COBAHH and Brunel also run on the page, their spikes on the raster in both populations', async () => {
     const { page, problems } = await openPage();
     try {
-      for (const [key, name] of [['cobahh', /COBAHH/], ['brunel-j0.25', /Brunel/]] as const) {
+      for (const [key, name, g] of [['cobahh', /COBAHH/, '11.17'], ['brunel-j0.25', /Brunel/, '5']] as const) {
         await page.locator('#preset').selectOption(key);
         await scenarioShown(page, name);
+        // Relative inhibition is positive whether I's weight is a conductance (COBAHH: 67 / 6 nS) or a negative jump (Brunel: 1.25 / 0.25 mV).
+        expect(await page.locator('#network-g').textContent(), key).toBe(`Relative inhibition g = |w_I| / w_E = ${g}`);
         await waitForTime(page, 60);
         const image = decodePng(await page.locator('#raster-canvas').screenshot({ path: join(artifacts, `${key}-raster.png`) }));
         const rowsBottom = image.height - 26 - 44;
@@ -574,6 +576,9 @@ describe('network presets and the raster (Chromium)', () => {
         expect(orange, key).toBeGreaterThan(10);
         expect(await page.locator('#error').isHidden()).toBe(true);
       }
+      // Brunel's J edited: g follows it (it kept the opening 5 until a reset).
+      await page.locator('#param-weight-E').fill('0.5');
+      await expect.poll(() => page.locator('#network-g').textContent()).toBe('Relative inhibition g = |w_I| / w_E = 2.5');
       expect(problems).toEqual([]);
     } finally {
       await page.close();
