@@ -5,6 +5,12 @@
 // current until the neuron is silent" must be judged on what the neuron does with the student's
 // value, not on spikes from before the change. So a check only runs once the window since the
 // last change (or reset) covers most of WINDOW_MS (or of the run, when the run is shorter).
+//
+// Why a population is judged only where its input protocol was on for most of the window: the
+// input a step reads is the protocol's amplitude, which is in force only while the protocol runs.
+// In a free run the step ends and the neuron falls silent at any amplitude; a window after it
+// would pass "silent with at least 1.5 nA" with nothing done. A whole finished run, or a window
+// since "Start again", covers the protocol and is judged.
 import { observePopulation, type Observation } from '../lessons/lesson.js';
 
 /** The window of simulated time a step is checked over (the whole run if that is shorter). */
@@ -20,6 +26,16 @@ export interface PopulationInForce {
   /** The controlled input (the first stimulus with an amplitude) plus any poke. */
   input: number;
   parameters: Record<string, number>;
+  /** When that stimulus is on, [from, to) in simulated ms; absent where no stimulus is the input (always judged). */
+  protocolMs?: [number, number];
+}
+
+/** Whether the window [startMs, endMs] is one to judge `p` on: its protocol on for most of the window, or the window holding most of the protocol. */
+export function protocolCovers(p: PopulationInForce, startMs: number, endMs: number): boolean {
+  if (!p.protocolMs) return true;
+  const [on, off] = p.protocolMs;
+  const overlap = Math.max(0, Math.min(endMs, off) - Math.max(startMs, on));
+  return overlap >= WINDOW_FILL * Math.min(endMs - startMs, off - on) - 1e-9;
 }
 
 interface Chunk {
@@ -71,6 +87,13 @@ export class RecentWindow {
     return { observedMs: this.endMs - this.startMs(), neededMs: WINDOW_FILL * this.windowMs };
   }
 
+  /** Populations the full window cannot judge, their input protocol having been off for most of it. */
+  protocolOff(inForce: PopulationInForce[]): string[] {
+    if (!this.full()) return [];
+    const start = this.startMs();
+    return inForce.filter((p) => !protocolCovers(p, start, this.endMs)).map((p) => p.name);
+  }
+
   full(): boolean {
     const { observedMs, neededMs } = this.progress();
     return observedMs >= neededMs - 1e-9;
@@ -83,7 +106,8 @@ export class RecentWindow {
   observe(inForce: PopulationInForce[], fit: Observation['fit']): Observation {
     if (!this.full()) return { populations: [], ...(fit ? { fit } : {}) };
     const start = this.startMs();
-    const populations = inForce.map((p) => {
+    // A population whose protocol was off for most of the window is left out: its checks do not pass.
+    const populations = inForce.filter((p) => protocolCovers(p, start, this.endMs)).map((p) => {
       const times: number[] = [];
       const neurons: number[] = [];
       for (const chunk of this.chunks) {
@@ -105,25 +129,45 @@ function keyOf(inForce: PopulationInForce[]): string {
   return JSON.stringify(inForce.map((p) => [p.name, p.size, p.input, Object.entries(p.parameters).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]));
 }
 
+type ProtocolSpec = { type?: unknown; population?: unknown; amplitude?: unknown; to?: unknown; startMs?: unknown; stopMs?: unknown; widthMs?: unknown; periodMs?: unknown; count?: unknown };
+
+const finite = (x: unknown, fallback: number): number => (typeof x === 'number' && Number.isFinite(x) ? x : fallback);
+
+/** The amplitude a protocol stimulus applies (a ramp's end value), or undefined where it has none. */
+function amplitudeOf(s: ProtocolSpec): number | undefined {
+  if (typeof s.amplitude === 'number') return s.amplitude;
+  if (s.type === 'ramp' && typeof s.to === 'number') return s.to;
+  return undefined;
+}
+
+/** When a protocol stimulus is on: from its start to its stop, a pulse train to the end of its last pulse. */
+function protocolSpan(s: ProtocolSpec): [number, number] {
+  const on = finite(s.startMs, 0);
+  let off = finite(s.stopMs, Infinity);
+  if (s.type === 'pulses' && typeof s.count === 'number') off = Math.min(off, on + (s.count - 1) * finite(s.periodMs, 0) + finite(s.widthMs, 0));
+  return [on, off];
+}
+
 /**
  * What is in force for each population: its size and offset from the page's summary, its
  * parameters (the summary's values with the student's changes from the current scenario), and
- * the input: the amplitude of its first stimulus with a numeric amplitude, plus any poke.
+ * the input: the amplitude of its first stimulus with a numeric amplitude (a ramp's end value),
+ * plus any poke, with when that stimulus is on.
  */
 export function populationsInForce(
   summary: { populations: { name: string; size: number; offset: number; parameters: { name: string; value: number }[] }[] },
   scenario: unknown,
   pokes: Record<string, number>,
 ): PopulationInForce[] {
-  const s = scenario as { populations?: { name?: unknown; parameters?: Record<string, unknown> }[]; stimuli?: { population?: unknown; amplitude?: unknown }[] } | null;
+  const s = scenario as { populations?: { name?: unknown; parameters?: Record<string, unknown> }[]; stimuli?: ProtocolSpec[] } | null;
   return summary.populations.map((pop) => {
     const parameters: Record<string, number> = {};
     for (const row of pop.parameters) parameters[row.name] = row.value;
     const spec = s?.populations?.find((p) => p.name === pop.name);
     for (const [name, value] of Object.entries(spec?.parameters ?? {})) if (typeof value === 'number' && name in parameters) parameters[name] = value;
-    const stimulus = s?.stimuli?.find((x) => x.population === pop.name && typeof x.amplitude === 'number');
-    const input = ((stimulus?.amplitude as number | undefined) ?? 0) + (pokes[pop.name] ?? 0);
-    return { name: pop.name, size: pop.size, offset: pop.offset, input, parameters };
+    const stimulus = s?.stimuli?.find((x) => x.population === pop.name && amplitudeOf(x) !== undefined);
+    const input = (stimulus ? amplitudeOf(stimulus)! : 0) + (pokes[pop.name] ?? 0);
+    return { name: pop.name, size: pop.size, offset: pop.offset, input, parameters, ...(stimulus ? { protocolMs: protocolSpan(stimulus) } : {}) };
   });
 }
 

@@ -298,6 +298,9 @@ function mountLessonsPanel(slot: HTMLElement, hooks: PanelHooks) {
       watchLine.textContent = 'This step is checked when an f-I sweep you start now finishes (the f-I panel).';
     } else if (watchLine && readsAnn(lesson.lesson.steps[k].check)) {
       watchLine.textContent = 'This step is checked when a training or spiking run of the ANN playground finishes.';
+    } else if (watchLine && window_.protocolOff(inForce(summary)).length > 0) {
+      const off = window_.protocolOff(inForce(summary));
+      watchLine.textContent = `The input${summary.populations.length > 1 ? ` to ${off.join(', ')}` : ''} was off for most of the last window (its protocol had ended): press Start again, or Reset, to check this step with the input on.`;
     } else if (watchLine) {
       const { observedMs, neededMs } = window_.progress();
       watchLine.textContent = observedMs < neededMs

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { type BrowserContext, type Page } from 'playwright-core';
 import { colourMask, decodePng } from './png';
-import { artifacts, browserOf, newContext, scenarioShown, useBrowser, watchProblems } from './harness';
+import { artifacts, browserOf, newContext, scenarioShown, useBrowser, waitForTime, watchProblems } from './harness';
 import { scenarioFromHash, scenarioToHash } from '../../src/scenario/share';
 import { preset } from '../../src/scenario/presets';
 import lifModel from '../../models/lif.json';
@@ -192,6 +192,29 @@ describe('lessons (Chromium)', () => {
       await page.locator('#lesson-reload').click();
       await expect.poll(() => page.locator('#lesson-message').textContent()).toMatch(/was not used: the saved progress must list 2 true\/false values/);
       expect(await page.locator('#lesson-step-1').getAttribute('data-state')).toBe('current');
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+  it('lesson 1 in a free run: the silence after the step has ended does not pass step 1; the step started again at 1.8 nA passes it', async () => {
+    const { page, problems } = await openPage();
+    try {
+      await scenarioShown(page);
+      await page.evaluate(() => localStorage.clear());
+      await page.locator('#lesson-list > summary').click();
+      await page.locator('#lesson-threshold').click();
+      await expect.poll(() => page.locator('#lesson-step-1').getAttribute('data-state')).toBe('current');
+      await page.locator('#free-run').check();
+      // Real time: at the fastest speed a frame spans seconds of a free run, and the 400 ms step falls inside one.
+      await page.locator('#speed').selectOption('1');
+      // The preset's step (2.5 nA, 50-450 ms) has long ended: silent, with 2.5 nA set, yet nothing done.
+      await waitForTime(page, 1500);
+      expect(await page.locator('#lesson-step-1').getAttribute('data-state')).toBe('current');
+      await expect.poll(() => page.locator('#lesson-watch').textContent()).toMatch(/was off for most of the last window .*Start again/);
+      await page.locator('#param-current').fill('1.8');
+      await page.locator('#protocol-again').click();
+      await page.waitForFunction(() => document.getElementById('lesson-step-1')?.dataset.state === 'passed');
       expect(problems).toEqual([]);
     } finally {
       await page.close();

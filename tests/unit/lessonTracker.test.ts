@@ -1,7 +1,7 @@
 // The lessons panel's window and stored progress. The window is fed as the page feeds it (frames
 // of a run in chunks) and judged by the shipped lessons' own checks.
 import { describe, expect, it } from 'vitest';
-import { RecentWindow, WINDOW_FILL, WINDOW_MS, populationsInForce, progressKey, readProgress, writeProgress, type PopulationInForce } from '../../src/ui/lessonTracker';
+import { RecentWindow, WINDOW_FILL, WINDOW_MS, populationsInForce, protocolCovers, progressKey, readProgress, writeProgress, type PopulationInForce } from '../../src/ui/lessonTracker';
 import { LESSONS } from '../../src/lessons/lessons';
 import { loadLesson } from '../../src/lessons/lesson';
 import { buildSimulation } from '../../src/scenario/scenario';
@@ -70,12 +70,55 @@ describe('RecentWindow', () => {
   });
 });
 
+describe('a window is judged where the input protocol was on for most of it', () => {
+  // Single LIF as the page loads it: a 2.5 nA step from 50 to 450 ms of a 500 ms run.
+  const neuron = (protocolMs?: [number, number]): PopulationInForce => ({ name: 'neuron', size: 1, offset: 0, input: 2.5, parameters: {}, ...(protocolMs ? { protocolMs } : {}) });
+
+  it('a free run past the step: the neuron, silent at any amplitude, is not judged, so "silent with 1.5 nA or more" cannot pass by waiting', () => {
+    const window = new RecentWindow();
+    const inForce = [neuron([50, 450])];
+    window.startRun(500, inForce);
+    // Regular spikes while the step is on, none after it.
+    for (let t = 0; t < 1500; t += 10) window.frame(t >= 50 && t < 450 ? [t + 5] : [], t >= 50 && t < 450 ? [0] : [], t + 10, inForce);
+    expect(window.observe(inForce, undefined).populations).toEqual([]);
+    expect(window.protocolOff(inForce)).toEqual(['neuron']);
+  });
+
+  it('the whole finished run, which holds the step, is judged', () => {
+    const window = new RecentWindow();
+    const inForce = [neuron([50, 450])];
+    window.startRun(500, inForce);
+    for (let t = 0; t < 500; t += 10) window.frame([], [], t + 10, inForce);
+    expect(window.observe(inForce, undefined).populations.map((p) => [p.name, p.recentSpikes])).toEqual([['neuron', 0]]);
+    expect(window.protocolOff(inForce)).toEqual([]);
+  });
+
+  it('started again in a free run: judged once the step has been on for most of the window, not at its onset', () => {
+    expect(protocolCovers(neuron([1220, 1620]), 800, 1240)).toBe(false); // 20 ms on: a slow first spike would not have come yet
+    expect(protocolCovers(neuron([1220, 1620]), 1080, 1580)).toBe(true);
+    expect(protocolCovers(neuron([20, 60]), 0, 150)).toBe(true); // a short step and what follows it (anode break)
+    expect(protocolCovers(neuron([0, Infinity]), 5000, 5500)).toBe(true); // held
+    expect(protocolCovers(neuron(), 5000, 5500)).toBe(true); // no protocol: always judged
+  });
+});
+
 describe('populationsInForce', () => {
   const summary = { populations: [{ name: 'neuron', size: 1, offset: 0, parameters: [{ name: 'R', value: 10 }, { name: 't_ref', value: 2 }] }] };
 
   it('the student\'s parameters and input, plus a held poke', () => {
     const scenario = { populations: [{ name: 'neuron', parameters: { t_ref: 5, bogus: 3 } }], stimuli: [{ type: 'step', population: 'neuron', amplitude: 1.8 }] };
-    expect(populationsInForce(summary, scenario, { neuron: 0.5 })).toEqual([{ name: 'neuron', size: 1, offset: 0, input: 2.3, parameters: { R: 10, t_ref: 5 } }]);
+    expect(populationsInForce(summary, scenario, { neuron: 0.5 })).toEqual([{ name: 'neuron', size: 1, offset: 0, input: 2.3, parameters: { R: 10, t_ref: 5 }, protocolMs: [0, Infinity] }]);
+  });
+
+  it('when the input protocol is on: a step, a held input, a pulse pair to the end of its last pulse, a ramp (its end value the input)', () => {
+    const on = (stimulus: Record<string, unknown>) => {
+      const [p] = populationsInForce(summary, { stimuli: [{ population: 'neuron', ...stimulus }] }, {});
+      return [p.input, p.protocolMs];
+    };
+    expect(on({ type: 'step', amplitude: 2.5, startMs: 50, stopMs: 450 })).toEqual([2.5, [50, 450]]);
+    expect(on({ type: 'constant', amplitude: 1 })).toEqual([1, [0, Infinity]]);
+    expect(on({ type: 'pulses', amplitude: 15, widthMs: 1, periodMs: 10, count: 2, startMs: 20 })).toEqual([15, [20, 31]]);
+    expect(on({ type: 'ramp', from: 0, to: 4, startMs: 100, stopMs: 500 })).toEqual([4, [100, 500]]);
   });
 
   it('no stimulus with an amplitude: input 0', () => {
