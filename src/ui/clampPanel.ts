@@ -12,6 +12,7 @@ import type { ClampFamily } from '../../workers/benchApi.js';
 import { button, el, statusLine } from './dom.js';
 import { askBench } from './benchClient.js';
 import { BenchPlot, rangeOf } from './benchPlot.js';
+import { resistanceUnitOf } from '../core/stimulus/resistanceUnit.js';
 import { addBenchStyle, benchTargets, fmt, numberInput, type BenchTarget } from './benchTarget.js';
 
 /** Populations the clamp can hold: those whose model declares a membrane variable (the worker names any other want). */
@@ -27,9 +28,9 @@ export function clampPanel(): Panel {
   let running = 0;
   const who = el('select', { id: 'clamp-population', 'aria-label': 'Population to clamp' });
   const hold = numberInput('hold (mV)', -65, { id: 'clamp-hold', min: -200, max: 200 });
-  const from = numberInput('from', -100, { id: 'clamp-from', min: -200, max: 200 });
-  const to = numberInput('to', 60, { id: 'clamp-to', min: -200, max: 200 });
-  const step = numberInput('step', 10, { id: 'clamp-step', min: 0.1, max: 100 });
+  const from = numberInput('from (mV)', -100, { id: 'clamp-from', min: -200, max: 200 });
+  const to = numberInput('to (mV)', 60, { id: 'clamp-to', min: -200, max: 200 });
+  const step = numberInput('step (mV)', 10, { id: 'clamp-step', min: 0.1, max: 100 });
   const protocol = el('select', { id: 'clamp-protocol', 'aria-label': 'Command protocol' });
   protocol.append(el('option', { value: 'steps' }, 'family of steps'), el('option', { value: 'ramp' }, 'ramp'));
   const duration = numberInput('duration (ms)', 20, { id: 'clamp-duration', min: 0.1, max: 1000 });
@@ -58,6 +59,15 @@ export function clampPanel(): Panel {
     run.disabled = targets.length === 0;
     if (targets.length === 0) status.textContent = 'No population here has a membrane potential to clamp.';
     else if (!family) status.textContent = 'Set a protocol and run the family.';
+    relabel();
+  }
+
+  /** Units from the clamped population's model file: its membrane's, and the series resistance's (membrane per input unit). */
+  function relabel(): void {
+    const t = target();
+    const v = t?.summary.membrane?.unit ?? 'mV';
+    const named: [{ wrap: HTMLLabelElement }, string][] = [[hold, `hold (${v})`], [from, `from (${v})`], [to, `to (${v})`], [step, `step (${v})`], [rs, `R_s (${resistanceUnitOf(v, t?.summary.input.unit ?? '')})`]];
+    for (const [field, text] of named) field.wrap.firstChild!.textContent = `${text} `;
   }
 
   async function runFamily(): Promise<void> {
@@ -254,6 +264,7 @@ export function clampPanel(): Panel {
       controls.append(whoLabel, protocol, hold.wrap, from.wrap, to.wrap, step.wrap, duration.wrap, mode, rs.wrap, run);
       host.append(el('h2', {}, 'Voltage clamp'), controls, status, showLabel, plots, note, tableBox);
       mode.addEventListener('change', () => (rs.wrap.hidden = mode.value !== 'rs'));
+      who.addEventListener('change', relabel);
       protocol.addEventListener('change', () => {
         step.wrap.hidden = protocol.value === 'ramp';
         run.textContent = protocol.value === 'ramp' ? 'Run clamp ramp' : 'Run clamp family';

@@ -132,6 +132,9 @@ describe('the bench panels on one page (Chromium, 1280 x 800)', () => {
     expect(await pixels(page, '#clamp-panel figure:nth-of-type(2) canvas', SODIUM, 'bench-iv-ttx-1280.png')).toBeLessThan(sodiumBefore / 4);
     // Through a series resistance: the status says so (the unit test checks the potential error I x R_s).
     await page.locator('#clamp-mode').selectOption('rs');
+    // Every value with its unit, from the model file (HH: mV, and uA/cm2 of input: kOhm cm2).
+    const labels = await page.locator('#clamp-panel .bench-controls label').allTextContents();
+    for (const unit of ['hold (mV)', 'from (mV)', 'to (mV)', 'step (mV)', 'R_s (kOhm cm2)']) expect(labels.join(' | ')).toContain(unit);
     await page.locator('#clamp-rs').fill('2');
     await page.locator('#clamp-step').fill('40');
     expect(await runClamp(page, /series resistance 2/)).toMatch(/^5 steps from -100 to 60 mV, held at -65; series resistance 2; blocked: g_Na 100 %\./);

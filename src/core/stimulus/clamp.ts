@@ -18,6 +18,7 @@ import { InputError } from '../errors.js';
 import { PointEvaluator } from '../model/evaluate.js';
 import { exprel, type Evaluator } from '../codegen/expression.js';
 import type { LoadedModel, MethodName } from '../model/loadModel.js';
+import { resistanceUnitOf } from './resistanceUnit.js';
 
 /** The name a clamp current is traced under (record.traces[k].variable). */
 export const CLAMP_CURRENT = 'I_clamp';
@@ -73,16 +74,9 @@ export function commandSlope(spec: Pick<VoltageClampSpec, 'holdingMV' | 'command
   return 0;
 }
 
-/** The unit of a series resistance for a model: its membrane unit per input unit, by its usual name where there is one. */
+/** The unit of a series resistance for a model (resistanceUnit.ts). */
 export function resistanceUnit(model: LoadedModel): string {
-  const membrane = model.display.membrane;
-  const v = membrane ? membrane.unit : '';
-  const input = model.file.input.unit;
-  if (v === 'mV') {
-    const named: Record<string, string> = { nA: 'MOhm', pA: 'GOhm', uA: 'kOhm', 'uA/cm2': 'kOhm cm2', 'mA/cm2': 'Ohm cm2' };
-    if (named[input]) return named[input];
-  }
-  return `${v || '1'}/(${input})`;
+  return resistanceUnitOf(model.display.membrane?.unit ?? '', model.file.input.unit);
 }
 
 /** The membrane variable's index, or an InputError naming `field` when the model declares none. */
