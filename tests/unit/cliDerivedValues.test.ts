@@ -7,8 +7,8 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectOneLineError, sim } from './cliHarness';
+import { refusal } from './refusal';
 import { validateScenario } from '../../src/scenario/scenario';
-import { InputError } from '../../src/core/errors';
 import lifModel from '../../models/lif.json';
 import singleLif from '../../models/scenarios/single-lif.json';
 
@@ -26,15 +26,6 @@ const lif = (change: (m: any) => void) => {
 };
 const withModel = (model: unknown) => ({ ...structuredClone(singleLif), populations: [{ name: 'neuron', model, size: 1 }] });
 
-function refusal(work: () => unknown): string {
-  try {
-    work();
-  } catch (err) {
-    if (err instanceof InputError) return err.message;
-    throw err;
-  }
-  return 'accepted';
-}
 
 describe('values a model derives from its parameters are finite before anything runs', () => {
   const cases: [string, (m: any) => void, RegExp][] = [

@@ -9,6 +9,7 @@ import { mkdtempSync, openSync, closeSync, ftruncateSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectOneLineError, sim } from './cliHarness';
+import { refusal } from './refusal';
 import { parseArgs, parseNumberText, setFlags } from '../../src/cli/flags';
 import { InputError, describeValue } from '../../src/core/errors';
 import { validateScenario } from '../../src/scenario/scenario';
@@ -27,16 +28,6 @@ function file(content: string | Buffer): string {
 
 const FI = ['fi', '--model', 'lif', '--from', '0', '--to', '5', '--step', '1', '--duration', '100', '--discard', '0'];
 
-/** What InputError a function throws (its message), or "accepted". */
-function refusal(work: () => unknown): string {
-  try {
-    work();
-  } catch (err) {
-    if (err instanceof InputError) return err.message;
-    throw err;
-  }
-  return 'accepted';
-}
 
 describe('numbers a user types in flags', () => {
   // Number() reads all of these as numbers: ' ' as 0, '0x10' as 16, '1e999' as Infinity.
