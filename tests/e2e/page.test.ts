@@ -302,9 +302,10 @@ describe('the controls (Chromium)', () => {
       const ended = await runEnded(page);
       expect(ended.state, ended.error).toBe('finished');
       expect(await page.locator('#error').isHidden()).toBe(true);
-      // A valid value clears the message.
+      // A valid value replaces the error: the run having ended, with when it will apply.
       await field.fill('20');
-      await expect.poll(() => message.textContent()).toBe('');
+      await expect.poll(() => message.textContent()).toMatch(/^The run has ended: this applies when it runs again/);
+      expect(await field.getAttribute('aria-invalid')).not.toBe('true');
       expect(problems).toEqual([]);
     } finally {
       await page.close();

@@ -217,20 +217,21 @@ describe('an initial state outside the model bounds', () => {
     expect(lengths).toEqual([1, 1, 1, 1]);
   });
 
-  it('names the first neuron of a drawn initial distribution that falls outside, and a gate outside [-0.01, 1.01]', () => {
-    const sim = buildSimulation({ format: FORMAT, durationMs: 20, dtMs: 0.01, seed: 3, populations: [{ name: 'axon', model: 'hh', size: 50, initial: { v: { uniform: [-320, 0] } } }], stimuli: [] });
-    const first = sim.populations[0].state[0].findIndex((x) => x < -300);
-    expect(first).toBeGreaterThanOrEqual(0);
-    expect(caught(() => sim.advance()).message).toContain(`v of neuron ${first} = `);
+  it('a drawn initial distribution that can reach outside is refused before the run, whatever a seed would draw; a gate set outside [-0.01, 1.01] stops at t = 0', () => {
+    for (const seed of [1, 3]) {
+      expect(() => buildSimulation({ format: FORMAT, durationMs: 20, dtMs: 0.01, seed, populations: [{ name: 'axon', model: 'hh', size: 50, initial: { v: { uniform: [-320, 0] } } }], stimuli: [] })).toThrow(
+        expect.objectContaining({ name: 'InputError', field: 'populations[0].initial.v', message: expect.stringMatching(/uniform \[-320, 0\] reaches outside v's range \[-300, 300\] in model hh/) }),
+      );
+    }
     const gate = buildSimulation({ format: FORMAT, durationMs: 20, dtMs: 0.01, populations: [{ name: 'axon', model: 'hh', size: 2, initial: { h: 1.5 } }], stimuli: [] });
     expect(caught(() => gate.advance()).message).toContain('h of neuron 0 = 1.5 is outside its range [-0.01, 1.01] in the initial state');
   });
 
-  it('an initial value that is NaN from the model file stops at t = 0 too', () => {
+  it('an initial value that is NaN from the model file is refused before the run, naming the model file\'s field', () => {
     const model = { ...hh, id: 'hh_nan', state: { ...hh.state, n: { ...hh.state.n, initial: 'sqrt(V_0)' } } };
-    const sim = buildSimulation({ format: FORMAT, durationMs: 20, dtMs: 0.01, populations: [{ name: 'axon', model, size: 1 }], stimuli: [], record: traced([0]) });
-    expect(caught(() => sim.advance()).message).toContain('n of neuron 0 is NaN (its range is [-0.01, 1.01]) in the initial state');
-    expect(sim.drain().traces.map((t) => t.values.length)).toEqual([1, 1, 1, 1]);
+    expect(() => buildSimulation({ format: FORMAT, durationMs: 20, dtMs: 0.01, populations: [{ name: 'axon', model, size: 1 }], stimuli: [], record: traced([0]) })).toThrow(
+      /^populations\[0\]\.model: state\.n\.initial: "sqrt\(V_0\)" of model hh_nan is NaN with V_0 = -65; it must be a finite number/,
+    );
   });
 
   it('inside the bounds, all traces of a population start at t = 0 with the initial values and stay the same length', () => {
