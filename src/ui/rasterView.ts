@@ -97,12 +97,14 @@ export function rasterView(): Panel {
   let windowSelect: HTMLSelectElement;
   let summary: ScenarioSummary | null = null;
   let windowMs = 1000;
+  /** Simulated time of the last frame: the time axis's right edge, also for a plot made after the frames came. */
+  let nowMs = 0;
 
   function restart(): void {
     waiting = [];
     if (!summary || section.hidden || !plot) return;
     plot.reset(sample?.populations ?? summary.populations, windowMs); // a new window starts empty, from now on
-    plot.setNow(0);
+    plot.setNow(nowMs);
     plot.render();
   }
 
@@ -117,6 +119,8 @@ export function rasterView(): Panel {
       const held = waiting;
       restart();
       for (const f of held) plot.frame(f.timeMs, f.neuron, f.endMs);
+      // Frames that came while PixiJS loaded (a fast run may end meanwhile) set where the axis stands.
+      plot.setNow(nowMs);
       plot.render();
     });
   }
@@ -185,6 +189,7 @@ export function rasterView(): Panel {
     },
     loaded(s) {
       summary = s;
+      nowMs = 0;
       section.hidden = !isNetwork(s);
       if (section.hidden) return;
       sample = sampleOf(s);
@@ -206,13 +211,14 @@ export function rasterView(): Panel {
     frame(frame) {
       if (section.hidden) return;
       const spikes = inRows(frame.spikes.timeMs, frame.spikes.neuron);
+      nowMs = frame.endMs;
       if (!plot) {
         waiting.push({ timeMs: spikes.timeMs.slice(), neuron: spikes.neuron.slice(), endMs: frame.endMs });
         return;
       }
       plot.frame(spikes.timeMs, spikes.neuron, frame.endMs);
       // The time axis follows every frame (a label is written only when a new tick comes in).
-      plot.setNow(frame.endMs);
+      plot.setNow(nowMs);
       plot.render();
     },
     images: () => [

@@ -155,6 +155,30 @@ describe('controls that say what they are (Chromium)', () => {
 });
 
 describe('a network you can probe (Chromium)', () => {
+  it('a raster whose PixiJS arrives after the run has ended still reads the run\'s end on its time axis', async () => {
+    const { page, problems } = await open();
+    try {
+      // Hold the raster's chunk until CUBA has run to its end at full speed (as on a slow machine).
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      await page.route('**/assets/rasterPlot-*.js', async (route) => {
+        await released;
+        await route.continue();
+      });
+      await page.locator('#preset').selectOption('cuba');
+      await scenarioShown(page, 'CUBA');
+      await page.locator('#speed').selectOption('max');
+      await pageReaches(page, 'the end of the run', () => document.getElementById('status')?.dataset.state === 'finished');
+      expect(await page.locator('#raster-canvas').count()).toBe(0);
+      release();
+      await expect.poll(() => page.locator('#raster-canvas').getAttribute('data-now-ms')).toBe('1000.0');
+      expect(await page.locator('#raster-canvas').getAttribute('data-time-labels-ms')).toMatch(/^0 (\d+ )*1000$/);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('CUBA: a clicked raster row is traced; its weights are offered; the statistics strip has the figures the CLI computes for the same seed', async () => {
     const { page, problems } = await open();
     try {
