@@ -5,6 +5,7 @@
 // go through the methods below. No DOM, no worker globals, nothing imported from above the core.
 import { InputError, SimulationError } from './errors.js';
 import { resolveParameters } from './model/loadModel.js';
+import { checkDerivedValues } from './model/derivedValues.js';
 import { type CurrentStimulusSpec, type Stimulus, type StimulusSpec } from './stimulus/stimuli.js';
 import { CLAMP_CURRENT, VoltageClamp, type VoltageClampSpec } from './stimulus/clamp.js';
 import { effectiveParameters, type ParameterModifiers } from './model/modifiers.js';
@@ -705,7 +706,7 @@ export class Simulation {
     const current: Record<string, number> = {};
     pop.model.parameterNames.forEach((name, k) => (current[name] = this.given[index].values[k]));
     const values = resolveParameters(pop.model, { ...current, ...overrides }, `populations[${index}].parameters`);
-    this.setGiven(index, values, this.given[index].modifiers);
+    this.setGiven(index, values, this.given[index].modifiers, overrides);
   }
 
   /**
@@ -736,10 +737,13 @@ export class Simulation {
     return { values: Float64Array.from(g.values), modifiers: structuredClone(g.modifiers) };
   }
 
-  private setGiven(index: number, values: Float64Array, modifiers: ParameterModifiers): void {
+  /** `changed`: the parameters the user set now, named where a derived value they make is refused. */
+  private setGiven(index: number, values: Float64Array, modifiers: ParameterModifiers, changed: Record<string, unknown> = {}): void {
     const pop = this.populations[index];
     const field = `populations[${index}]`;
     const effective = effectiveParameters(pop.model, values, modifiers, `${field}.ions`); // refused before anything changes
+    // As when the scenario was loaded: a threshold, reset, initial value or noise mapping these make not finite is refused.
+    checkDerivedValues(pop.model, effective, field, changed);
     pop.setParameters(effective, field);
     this.given[index] = { values: Float64Array.from(values), modifiers };
     this.snapshotStale = true;

@@ -9,6 +9,7 @@ import { openExperiment } from '../../src/scenario/scenario';
 import type { Experiment } from '../../src/core/experiment';
 import type { Frame } from '../../src/core/simulation';
 import hh from '../../models/hh.json';
+import lifModel from '../../models/lif.json';
 
 const FORMAT = 'spikebridge-scenario/1';
 
@@ -75,6 +76,17 @@ describe('apply: live, on reset, or refused with nothing changed', () => {
     expect(exp.summary.populations[0].parameters.find((r) => r.name === 'V_th')!.value).toBe(-50);
     expect(exp.snapshot()).toEqual(before);
     expect(exp.apply({ kind: 'parameters', population: 'nobody', values: { V_th: -55 } })).toEqual({ refused: { field: 'population', message: expect.stringContaining('"nobody" is not a population of this scenario') } });
+  });
+
+  it('a value a live change would make not finite (a threshold of log(0)) is refused as at load, naming the parameter, and nothing changes', () => {
+    const model = { ...lifModel, id: 'lif_log', threshold: { ...lifModel.threshold, level: 'V_th + log(t_ref / 2)' } };
+    const exp = openExperiment({ ...lif([{ type: 'step', population: 'cell', amplitude: 2.5, startMs: 50, stopMs: 350 }]), populations: [{ name: 'cell', model, size: 3 }] });
+    const before = exp.snapshot();
+    expect(exp.apply({ kind: 'parameters', population: 'cell', values: { t_ref: 0 } })).toEqual({
+      refused: { field: 'populations[0].parameters.t_ref', message: expect.stringMatching(/threshold\.level|"V_th \+ log\(t_ref \/ 2\)" of model lif_log is -Infinity with .*t_ref = 0/) },
+    });
+    expect(exp.snapshot()).toEqual(before);
+    expect(exp.apply({ kind: 'parameters', population: 'cell', values: { t_ref: 4 } })).toEqual({ applies: expect.any(String) });
   });
 
   it('population size: checked now against the whole scenario, applied on reset', () => {
