@@ -18,6 +18,7 @@
 // validator (`validate`) rather than importing it, so the core imports nothing above it. Use
 // openExperiment (src/scenario/scenario.ts) to get one with the scenario layer's validator.
 import { InputError } from './errors.js';
+import { concatArrays } from './arrays.js';
 import { INPUT_TRACE, Simulation, type CurrentStimulusSpec, type Frame, type RunStats } from './simulation.js';
 import type { PopulationOptions } from './population.js';
 import type { Stimulus } from './stimulus/stimuli.js';
@@ -497,23 +498,14 @@ function withFields(stimulus: Record<string, unknown>, values: Record<string, nu
 /** One frame from several in a row: spikes and trace samples concatenated (their times follow on). */
 export function mergeFrames(frames: Frame[]): Frame {
   if (frames.length === 1) return frames[0];
-  const concat = <T extends Float64Array | Int32Array>(parts: T[], make: (n: number) => T): T => {
-    const out = make(parts.reduce((a, p) => a + p.length, 0));
-    let at = 0;
-    for (const part of parts) {
-      out.set(part, at);
-      at += part.length;
-    }
-    return out;
-  };
   const first = frames[0];
   return {
     startMs: first.startMs,
     endMs: frames[frames.length - 1].endMs,
     spikes: {
-      timeMs: concat(frames.map((f) => f.spikes.timeMs), (n) => new Float64Array(n)),
-      neuron: concat(frames.map((f) => f.spikes.neuron), (n) => new Int32Array(n)),
+      timeMs: concatArrays(frames.map((f) => f.spikes.timeMs), (n) => new Float64Array(n)),
+      neuron: concatArrays(frames.map((f) => f.spikes.neuron), (n) => new Int32Array(n)),
     },
-    traces: first.traces.map((t, k) => ({ ...t, values: concat(frames.map((f) => f.traces[k].values), (n) => new Float64Array(n)) })),
+    traces: first.traces.map((t, k) => ({ ...t, values: concatArrays(frames.map((f) => f.traces[k].values), (n) => new Float64Array(n)) })),
   };
 }

@@ -62,6 +62,7 @@
 // Spiking is stochastic (noise, spike timing): the biological side of dropout, which trains a
 // network to decide from a random part of its units.
 import { InputError, describeValue } from '../../core/errors.js';
+import { concatArrays } from '../../core/arrays.js';
 import { builtinModel } from '../../core/model/builtinModels.js';
 import { resolveParameters } from '../../core/model/loadModel.js';
 import { Simulation } from '../../core/simulation.js';
@@ -792,15 +793,6 @@ export function* runSpikingSteps(net: SpikingNetwork, samples: Samples): Generat
       return pearson(a, b);
     });
   });
-  const concat = (parts: Float64Array[]) => {
-    const all = new Float64Array(parts.reduce((sum, p) => sum + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      all.set(p, at);
-      at += p.length;
-    }
-    return all;
-  };
   return {
     windowsMs: windows,
     accuracy: Float64Array.from(decisions, (d) => score(d, samples.labels)),
@@ -809,7 +801,7 @@ export function* runSpikingSteps(net: SpikingNetwork, samples: Samples): Generat
     decisions,
     layerRatesHz,
     unitRatesHz,
-    rateCorrelation: pearson(concat(layerRatesHz), concat(unitRatesHz)),
+    rateCorrelation: pearson(concatArrays(layerRatesHz, (n) => new Float64Array(n)), concatArrays(unitRatesHz, (n) => new Float64Array(n))),
     unitCorrelation,
     expectedRatesHz,
   };
