@@ -48,6 +48,14 @@ async function runEnded(page: Page): Promise<string> {
   return (await page.locator('#status').getAttribute('data-state')) ?? '';
 }
 
+/** A lesson opened from the list on a page showing its first scenario, with no progress kept (the file's pages share a context). */
+async function openLessonFresh(page: Page, id: string): Promise<void> {
+  await scenarioShown(page);
+  await page.evaluate(() => localStorage.clear());
+  await page.locator('#lesson-list > summary').click();
+  await page.locator(`#lesson-${id}`).click();
+}
+
 /** Drop a file on the page as a student's drag and drop does (a DataTransfer with one File). */
 async function dropFile(page: Page, name: string, text: string): Promise<void> {
   await page.evaluate(({ name, text }) => {
@@ -159,10 +167,7 @@ describe('lessons (Chromium)', () => {
   it('lesson 1: step 1 passes when the student sets 1.8 nA (not with the preset\'s 2.5), and progress survives a reload', async () => {
     const { page, problems } = await openPage();
     try {
-      await scenarioShown(page);
-      await page.evaluate(() => localStorage.clear()); // the file's pages share a context
-      await page.locator('#lesson-list > summary').click();
-      await page.locator('#lesson-threshold').click();
+      await openLessonFresh(page, 'threshold');
       await expect.poll(() => page.locator('#lesson-step-1').getAttribute('data-state')).toBe('current');
       // The lesson's scenario as given (2.5 nA) fires: a whole run does not pass the step.
       await page.locator('#speed').selectOption('max');
@@ -200,10 +205,7 @@ describe('lessons (Chromium)', () => {
   it('lesson 1 in a free run: the silence after the step has ended does not pass step 1; the step started again at 1.8 nA passes it', async () => {
     const { page, problems } = await openPage();
     try {
-      await scenarioShown(page);
-      await page.evaluate(() => localStorage.clear());
-      await page.locator('#lesson-list > summary').click();
-      await page.locator('#lesson-threshold').click();
+      await openLessonFresh(page, 'threshold');
       await expect.poll(() => page.locator('#lesson-step-1').getAttribute('data-state')).toBe('current');
       await page.locator('#free-run').check();
       // Real time: at the fastest speed a frame spans seconds of a free run, and the 400 ms step falls inside one.
@@ -223,10 +225,7 @@ describe('lessons (Chromium)', () => {
   it('lessons 4 and 6: a first step passes only once the student acts (gates and currents shown; a raster row clicked), not by watching', async () => {
     const { page, problems } = await openPage();
     try {
-      await scenarioShown(page);
-      await page.evaluate(() => localStorage.clear());
-      await page.locator('#lesson-list > summary').click();
-      await page.locator('#lesson-action-potential').click();
+      await openLessonFresh(page, 'action-potential');
       await scenarioShown(page, /^HH: a spike/);
       await expect.poll(() => page.locator('#lesson-step-1').getAttribute('data-state')).toBe('current');
       // The HH neuron fires during the run, but the step asks to see the gates and currents first.
@@ -258,10 +257,7 @@ describe('lessons (Chromium)', () => {
   it('lesson 5: the f-I panel\'s finished sweeps pass its steps, noiseless first, then with 5 mV of noise', async () => {
     const { page, problems } = await openPage();
     try {
-      await scenarioShown(page);
-      await page.evaluate(() => localStorage.clear());
-      await page.locator('#lesson-list > summary').click();
-      await page.locator('#lesson-noise-sigmoid').click();
+      await openLessonFresh(page, 'noise-sigmoid');
       await expect.poll(() => page.locator('#lesson-watch').textContent()).toMatch(/f-I sweep/);
       expect(await page.locator('#lesson-step-1').getAttribute('data-state')).toBe('current');
       await page.locator('#fi-noise-type').selectOption('none');
