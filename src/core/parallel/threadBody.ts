@@ -268,8 +268,13 @@ export class SliceRunner {
           const region = regions[th];
           const n = region.counts[parity][cell + p];
           const from = cursor[th];
-          g.stepNeurons.set(region.neurons[parity].subarray(from, from + n), w);
-          g.stepTimes.set(region.times[parity].subarray(from, from + n), w);
+          // Copied by hand: a subarray view per thread, population and step is garbage each step.
+          const neurons = region.neurons[parity];
+          const times = region.times[parity];
+          for (let k = 0; k < n; k++) {
+            g.stepNeurons[w + k] = neurons[from + k];
+            g.stepTimes[w + k] = times[from + k];
+          }
           w += n;
           cursor[th] = from + n;
         }

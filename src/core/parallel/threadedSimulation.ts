@@ -108,6 +108,8 @@ export class ThreadedSimulation extends Simulation {
   readonly notes: string[] = [];
   /** Per projection: its source population's index. */
   private readonly sourceOf: number[];
+  /** Where each thread's spikes of a window have been recorded up to (kept, not made per window). */
+  private readonly recordCursor: Int32Array;
 
   constructor(
     private readonly valid: ValidScenario,
@@ -123,6 +125,7 @@ export class ThreadedSimulation extends Simulation {
       split.forEach((part, thread) => (parts[thread][k] = part));
     });
     this.parts = parts;
+    this.recordCursor = new Int32Array(plan.threads);
     this.built = structuredClone(valid.scenario);
     const P = this.populations.length;
     const W = plan.windowSteps;
@@ -253,7 +256,8 @@ export class ThreadedSimulation extends Simulation {
       const parity = this.runner.window & 1;
       this.runner.runWindow(target);
       // Record the window's spikes population by population, step by step, thread by thread: the order of a run on one thread.
-      const cursor = new Int32Array(threads);
+      const cursor = this.recordCursor;
+      cursor.fill(0);
       for (let s = first; s < end; s++) {
         const cell = (s - first) * P;
         for (let p = 0; p < P; p++) {
