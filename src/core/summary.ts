@@ -10,6 +10,8 @@ import type { Simulation } from './simulation.js';
 import { modelBlockers } from './model/blockers.js';
 import { ghkRestMV, ionStates, modelIons, temperatureC, type IonState } from './model/ions.js';
 import { modifiedParameters } from './model/modifiers.js';
+import type { StepSummary } from './stepSummary.js';
+export { stepSummaries, type StepSummary } from './stepSummary.js';
 
 /** One row of a population's parameter table, from its model file, with the value in use. */
 export interface ParameterRow {
@@ -78,27 +80,6 @@ export interface TraceSummary {
   meaning: string;
   /** The model's firing threshold for this variable (e.g. V_th), or null if it has none. */
   threshold: { name: string; level: number } | null;
-}
-
-/**
- * A protocol of input the page puts under the student's hand: a step, a held (constant) input, a
- * pulse train (a pair, say) or a ramp, with one amplitude (a ramp's end value) in the model's
- * input unit. The page offers its amplitude and timing as controls.
- */
-export interface StepSummary {
-  /** Index in scenario.stimuli. */
-  index: number;
-  type: 'step' | 'constant' | 'pulses' | 'ramp';
-  population: string;
-  startMs: number;
-  /** Where it stops (a pulse train: after its last pulse); Infinity for a held input. */
-  stopMs: number;
-  amplitude: number;
-  /** A pulse train's pulse width and the gap between pulses. */
-  widthMs: number | null;
-  gapMs: number | null;
-  count: number | null;
-  neurons: number[] | null;
 }
 
 /** A projection: the weight and delay it has when they are one number (null when drawn per synapse), its connection rule. */
@@ -232,31 +213,6 @@ export function populationSummaries(sim: Simulation): PopulationSummary[] {
   });
 }
 
-/** The step stimuli (with one amplitude for all their targets) of a scenario's stimulus list. */
-export function stepSummaries(stimuli: readonly unknown[], durationMs: number): StepSummary[] {
-  const steps: StepSummary[] = [];
-  stimuli.forEach((s, index) => {
-    const spec = s as { type: string; population: string; amplitude?: unknown; to?: unknown; startMs?: number; stopMs?: number; widthMs?: number; periodMs?: number; count?: number; targets?: unknown };
-    const amplitude = spec.type === 'ramp' ? spec.to : spec.amplitude;
-    if (!['step', 'constant', 'pulses', 'ramp'].includes(spec.type) || typeof amplitude !== 'number') return;
-    const startMs = spec.startMs ?? 0;
-    const pulses = spec.type === 'pulses';
-    const lastPulse = pulses && spec.count !== undefined ? startMs + (spec.count - 1) * (spec.periodMs ?? 0) + (spec.widthMs ?? 0) : Infinity;
-    steps.push({
-      index,
-      type: spec.type as StepSummary['type'],
-      population: spec.population,
-      startMs,
-      stopMs: Math.min(spec.stopMs ?? (spec.type === 'step' || spec.type === 'ramp' ? durationMs : Infinity), lastPulse),
-      amplitude,
-      widthMs: pulses ? (spec.widthMs ?? null) : null,
-      gapMs: pulses && spec.periodMs !== undefined && spec.widthMs !== undefined ? spec.periodMs - spec.widthMs : null,
-      count: pulses ? (spec.count ?? null) : null,
-      neurons: Array.isArray(spec.targets) ? [...(spec.targets as number[])] : null,
-    });
-  });
-  return steps;
-}
 
 /** The projections as they run (weights may have changed live). */
 export function projectionSummaries(sim: Simulation): ProjectionSummary[] {

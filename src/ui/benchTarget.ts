@@ -7,6 +7,7 @@ import type { PopulationSummary, ScenarioSummary } from '../../workers/simulatio
 import type { IonSettings } from '../core/model/ions.js';
 import { fiPanelModels, type FiPanelModel } from './fiPanelModels.js';
 import { addStyleOnce } from './dom.js';
+import { stepSummaries } from '../core/stepSummary.js';
 
 export interface BenchTarget extends FiPanelModel {
   summary: PopulationSummary;
@@ -18,19 +19,18 @@ export interface BenchTarget extends FiPanelModel {
 }
 
 type RawPopulation = { name?: unknown; blockers?: unknown; ions?: unknown };
-type RawStimulus = { population?: unknown; amplitude?: unknown };
 
 export function benchTargets(summary: ScenarioSummary | null, scenario: Record<string, unknown> | null): BenchTarget[] {
   if (!summary) return [];
   const models = fiPanelModels(summary.populations, scenario);
   const populations = (scenario?.populations as RawPopulation[] | undefined) ?? [];
-  const stimuli = (scenario?.stimuli as RawStimulus[] | undefined) ?? [];
+  const protocols = stepSummaries((scenario?.stimuli as unknown[] | undefined) ?? [], Infinity);
   return summary.populations.map((p, k) => {
     const raw = populations.find((q) => q?.name === p.name);
     const blockers = typeof raw?.blockers === 'object' && raw.blockers !== null ? ({ ...(raw.blockers as Record<string, number>) }) : {};
     const ions = typeof raw?.ions === 'object' && raw.ions !== null ? (structuredClone(raw.ions) as IonSettings) : {};
-    const index = stimuli.findIndex((s) => s?.population === p.name && typeof s.amplitude === 'number');
-    return { ...models[k], summary: p, blockers, ions, input: index >= 0 ? (stimuli[index].amplitude as number) : 0, stimulus: index >= 0 ? index : null };
+    const protocol = protocols.find((x) => x.population === p.name);
+    return { ...models[k], summary: p, blockers, ions, input: protocol?.amplitude ?? 0, stimulus: protocol?.index ?? null };
   });
 }
 

@@ -12,6 +12,7 @@
 // would pass "silent with at least 1.5 nA" with nothing done. A whole finished run, or a window
 // since "Start again", covers the protocol and is judged.
 import { observePopulation, type Observation } from '../lessons/lesson.js';
+import { stepSummaries } from '../core/stepSummary.js';
 
 /** The window of simulated time a step is checked over (the whole run if that is shorter). */
 export const WINDOW_MS = 500;
@@ -23,7 +24,7 @@ export interface PopulationInForce {
   name: string;
   size: number;
   offset: number;
-  /** The controlled input (the first stimulus with an amplitude) plus any poke. */
+  /** The controlled input (its protocol's amplitude, as the page's input control) plus any poke. */
   input: number;
   parameters: Record<string, number>;
   /** When that stimulus is on, [from, to) in simulated ms; absent where no stimulus is the input (always judged). */
@@ -129,45 +130,27 @@ function keyOf(inForce: PopulationInForce[]): string {
   return JSON.stringify(inForce.map((p) => [p.name, p.size, p.input, Object.entries(p.parameters).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]));
 }
 
-type ProtocolSpec = { type?: unknown; population?: unknown; amplitude?: unknown; to?: unknown; startMs?: unknown; stopMs?: unknown; widthMs?: unknown; periodMs?: unknown; count?: unknown };
-
-const finite = (x: unknown, fallback: number): number => (typeof x === 'number' && Number.isFinite(x) ? x : fallback);
-
-/** The amplitude a protocol stimulus applies (a ramp's end value), or undefined where it has none. */
-function amplitudeOf(s: ProtocolSpec): number | undefined {
-  if (typeof s.amplitude === 'number') return s.amplitude;
-  if (s.type === 'ramp' && typeof s.to === 'number') return s.to;
-  return undefined;
-}
-
-/** When a protocol stimulus is on: from its start to its stop, a pulse train to the end of its last pulse. */
-function protocolSpan(s: ProtocolSpec): [number, number] {
-  const on = finite(s.startMs, 0);
-  let off = finite(s.stopMs, Infinity);
-  if (s.type === 'pulses' && typeof s.count === 'number') off = Math.min(off, on + (s.count - 1) * finite(s.periodMs, 0) + finite(s.widthMs, 0));
-  return [on, off];
-}
-
 /**
  * What is in force for each population: its size and offset from the page's summary, its
  * parameters (the summary's values with the student's changes from the current scenario), and
- * the input: the amplitude of its first stimulus with a numeric amplitude (a ramp's end value),
- * plus any poke, with when that stimulus is on.
+ * the input: the amplitude of its protocol (stepSummary.ts: the page's input control; a ramp's
+ * end value), plus any poke, with when that protocol is on.
  */
 export function populationsInForce(
   summary: { populations: { name: string; size: number; offset: number; parameters: { name: string; value: number }[] }[] },
   scenario: unknown,
   pokes: Record<string, number>,
 ): PopulationInForce[] {
-  const s = scenario as { populations?: { name?: unknown; parameters?: Record<string, unknown> }[]; stimuli?: ProtocolSpec[] } | null;
+  const s = scenario as { populations?: { name?: unknown; parameters?: Record<string, unknown> }[]; stimuli?: unknown[] } | null;
+  const protocols = stepSummaries(s?.stimuli ?? [], Infinity);
   return summary.populations.map((pop) => {
     const parameters: Record<string, number> = {};
     for (const row of pop.parameters) parameters[row.name] = row.value;
     const spec = s?.populations?.find((p) => p.name === pop.name);
     for (const [name, value] of Object.entries(spec?.parameters ?? {})) if (typeof value === 'number' && name in parameters) parameters[name] = value;
-    const stimulus = s?.stimuli?.find((x) => x.population === pop.name && amplitudeOf(x) !== undefined);
-    const input = (stimulus ? amplitudeOf(stimulus)! : 0) + (pokes[pop.name] ?? 0);
-    return { name: pop.name, size: pop.size, offset: pop.offset, input, parameters, ...(stimulus ? { protocolMs: protocolSpan(stimulus) } : {}) };
+    const protocol = protocols.find((x) => x.population === pop.name);
+    const input = (protocol?.amplitude ?? 0) + (pokes[pop.name] ?? 0);
+    return { name: pop.name, size: pop.size, offset: pop.offset, input, parameters, ...(protocol ? { protocolMs: [protocol.startMs, protocol.stopMs] as [number, number] } : {}) };
   });
 }
 
