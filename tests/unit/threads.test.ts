@@ -89,6 +89,32 @@ describe('threads', () => {
     await compare(raw, 30);
   }, 120_000);
 
+  it('every population is cut in about equal parts, one a thread, and the threads hold about as many neurons each', () => {
+    // COBAHH: cut anywhere, so each part is within a neuron or two of its share.
+    for (const threads of [2, 3]) {
+      const plan = planThreads(validateScenario(structuredClone(preset('cobahh'))), threads);
+      for (const [p, n] of [3200, 800].entries()) {
+        let next = 0;
+        for (const thread of plan.slices) {
+          expect(thread[p].start).toBe(next);
+          expect(Math.abs(thread[p].size - n / threads)).toBeLessThan(2);
+          next += thread[p].size;
+        }
+        expect(next).toBe(n);
+      }
+    }
+    // Full-size Brunel: Poisson inputs, so cut at block boundaries; both threads hold a part of
+    // both populations, and their totals differ by less than a block.
+    const plan = planThreads(validateScenario(structuredClone(preset('brunel-full'))), 2);
+    for (const thread of plan.slices) for (const slice of thread) {
+      expect(slice.size).toBeGreaterThan(0);
+      expect(slice.start % RANDOM_BLOCK_NEURONS).toBe(0);
+    }
+    const totals = plan.slices.map((thread) => thread.reduce((sum, slice) => sum + slice.size, 0));
+    expect(totals[0] + totals[1]).toBe(12500);
+    expect(Math.abs(totals[0] - totals[1])).toBeLessThan(RANDOM_BLOCK_NEURONS);
+  });
+
   it('Brunel (reduced): the same spikes, with windows of steps between exchanges and Poisson inputs per block', async () => {
     const raw = scenario('brunel-j0.1', 150, (s) => (s.record.rateWindowMs = [50, 150]));
     const plan = planThreads(validateScenario(structuredClone(raw)), 2);
