@@ -7,15 +7,13 @@
 import { InputError } from '../core/errors.js';
 import { LONG_RUN_SECONDS, formatDuration } from '../core/cost.js';
 import { BUILTIN_MODEL_IDS } from '../core/model/builtinModels.js';
-import type { ModelFile } from '../core/model/modelFile.js';
 import { ACTIVATIONS, ACTIVATION_IDS, type ActivationId } from '../bridge/activations.js';
 import { neuronCurve, type ActivationChoice } from '../bridge/ann/annActivation.js';
 import { DATASETS, DATASET_DEFAULTS, DATASET_LIMITS, type DatasetKind } from '../bridge/ann/datasets.js';
 import { ANN_DEFAULTS, ANN_LIMITS, trainAnn } from '../bridge/ann/network.js';
 import { SPIKING_LIMITS, convertToSpiking, runSpiking } from '../bridge/ann/spiking.js';
-import { JSON_LIMITS, decodeUtf8, parseJson } from '../scenario/json.js';
 import { choiceFlag, fieldToFlag, numberFlag, parseArgs, parseNumberText, wordsToFlags } from './flags.js';
-import { readFileCapped } from './readInput.js';
+import { modelFileArgument } from './readInput.js';
 
 export const ANN_USAGE = `  npm run sim -- ann --dataset circle|xor|gauss|spiral --hidden 8,8 --activation NAME|neuron:MODEL [--noise-sigma MV]
                     --epochs N --seed S [--points N --data-noise SD --test-fraction F --learning-rate R --batch-size N
@@ -46,6 +44,8 @@ const FIELDS: Record<string, string> = {
   model: '--activation',
   parameters: '--activation',
 };
+/** The field names a message's words are spoken as flags from: not "model" and "parameters", which messages also use as words ("spikebridge-model/1"). */
+const WORDS = Object.fromEntries(Object.entries(FIELDS).filter(([field]) => field !== 'model' && field !== 'parameters'));
 
 /** A comma-separated list of numbers, each checked as typed. */
 function listFlag(flags: Map<string, string[]>, name: string, fallback: number[], [min, max]: readonly [number, number], integer: boolean, most: number): number[] {
@@ -75,17 +75,10 @@ function activationFlag(flags: Map<string, string[]>, noiseSigmaMV: number | und
   if (text === undefined) throw new InputError('--activation', `is required: one of ${ACTIVATION_IDS.join(', ')}, or neuron:MODEL (MODEL one of ${BUILTIN_MODEL_IDS.join(', ')}, or a model file's path)`);
   if (text.startsWith('neuron:')) {
     const model = text.slice('neuron:'.length);
-    let source: string | ModelFile = model;
-    if (!(BUILTIN_MODEL_IDS as readonly string[]).includes(model)) {
-      if (!/\.json$|[/\\]/.test(model)) throw new InputError('--activation', `${JSON.stringify(text.slice(0, 60))}: "${model.slice(0, 40)}" is not a model; choose one of ${BUILTIN_MODEL_IDS.join(', ')}, or give a model file's path`);
-      let bytes: Uint8Array;
-      try {
-        bytes = readFileCapped(model, JSON_LIMITS.scenarioBytes, 'model file');
-      } catch (err) {
-        throw new InputError('--activation', `cannot read the model file ${JSON.stringify(model.slice(0, 200))}: ${err instanceof Error ? err.message : String(err)}`);
-      }
-      source = parseJson(decodeUtf8(bytes, model), model) as ModelFile;
+    if (!(BUILTIN_MODEL_IDS as readonly string[]).includes(model) && !/\.json$|[/\\]/.test(model)) {
+      throw new InputError('--activation', `${JSON.stringify(text.slice(0, 60))}: "${model.slice(0, 40)}" is not a model; choose one of ${BUILTIN_MODEL_IDS.join(', ')}, or give a model file's path`);
     }
+    const source = modelFileArgument(model, '--activation');
     const curve = neuronCurve(source, { noiseSigmaMV: noiseSigmaMV ?? 0, seed });
     return { choice: { neuron: curve }, name: `neuron:${curve.model}${curve.noiseSigmaMV > 0 ? ` (${curve.noiseSigmaMV} mV noise)` : ''}` };
   }
@@ -228,7 +221,7 @@ export function annCommand(args: string[]): void {
   } catch (err) {
     if (err instanceof InputError && !err.field.startsWith('--')) {
       const body = err.field && err.message.startsWith(`${err.field}: `) ? err.message.slice(err.field.length + 2) : err.message;
-      throw new InputError(fieldToFlag(err.field, FIELDS), wordsToFlags(body, FIELDS));
+      throw new InputError(fieldToFlag(err.field, FIELDS), wordsToFlags(body, WORDS));
     }
     throw err;
   }

@@ -5,6 +5,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { InputError } from '../core/errors.js';
 import { BUILTIN_MODEL_IDS } from '../core/model/builtinModels.js';
 import type { ModelFile } from '../core/model/modelFile.js';
+import { loadModel } from '../core/model/loadModel.js';
 import { PRESETS, preset } from '../scenario/presets.js';
 import { JSON_LIMITS, decodeUtf8, parseJson } from '../scenario/json.js';
 import { concatArrays } from '../core/arrays.js';
@@ -85,12 +86,28 @@ export async function readScenario(target: string): Promise<unknown> {
 export function modelArgument(flags: Map<string, string[]>): string | ModelFile {
   const value = flags.get('model')?.[0];
   if (value === undefined) throw new InputError('--model', `is required: a model id (${BUILTIN_MODEL_IDS.join(', ')}) or the path of a model file`);
+  return modelFileArgument(value, '--model');
+}
+
+/**
+ * A flag naming a model (--model, --activation neuron:MODEL): a model id of models/ as it is, or
+ * a model file's path, read, parsed and checked here, so that what is wrong with the file is told
+ * under the flag the user typed and the file's name (`--model: cell.json: format: ...`).
+ */
+export function modelFileArgument(value: string, flag: string): string | ModelFile {
   if ((BUILTIN_MODEL_IDS as readonly string[]).includes(value) || !/\.json$|[/\\]/.test(value)) return value;
   let bytes: Uint8Array;
   try {
     bytes = readFileCapped(value, JSON_LIMITS.scenarioBytes, 'model file');
   } catch (err) {
-    throw new InputError('--model', `cannot read the model file ${JSON.stringify(value.slice(0, 200))}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new InputError(flag, `cannot read the model file ${JSON.stringify(value.slice(0, 200))}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  return parseJson(decodeUtf8(bytes, value), value) as ModelFile;
+  try {
+    const raw = parseJson(decodeUtf8(bytes, value), value);
+    loadModel(raw, value);
+    return raw as ModelFile;
+  } catch (err) {
+    if (err instanceof InputError) throw new InputError(flag, err.message);
+    throw err;
+  }
 }

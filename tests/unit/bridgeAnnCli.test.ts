@@ -61,6 +61,10 @@ describe('ann refuses bad input before any work, naming the flag, the value and 
     [['--dataset', 'xor', '--activation', 'swish', '--epochs', '10'], /^--activation: "swish" is not an activation; choose one of sigmoid, tanh, relu/],
     [['--dataset', 'xor', '--activation', 'neuron:nosuch', '--epochs', '10'], /^--activation: "neuron:nosuch": "nosuch" is not a model; choose one of .*lif/],
     [['--dataset', 'xor', '--activation', 'neuron:no/such.json', '--epochs', '10'], /^--activation: cannot read the model file "no\/such\.json"/],
+    // A file that is not a model file: told under the flag, with the file's name, and "model" left as written.
+    [['--dataset', 'xor', '--activation', 'neuron:./README.md', '--epochs', '10'], /^--activation: \.\/README\.md: is not valid JSON/],
+    [['--dataset', 'xor', '--activation', 'neuron:package.json', '--epochs', '10'], /^--activation: package\.json: format: is no value \(the field is missing\); this version reads "spikebridge-model\/1"$/],
+    [['--dataset', 'xor', '--activation', 'neuron:models/scenarios/cuba.json', '--epochs', '10'], /^--activation: models\/scenarios\/cuba\.json: format: is "spikebridge-scenario\/1"; this version reads "spikebridge-model\/1"$/],
     [['--dataset', 'xor', '--activation', 'relu'], /^--epochs: is required: a whole number from 1 to 100000$/],
     [[...base.slice(0, 4), '--epochs', '0'], /^--epochs: 0 is outside the allowed range: a whole number from 1 to 100000$/],
     [[...base, '--hidden', '9'], /^--hidden: "9" is not a whole number from 1 to 8$/],
