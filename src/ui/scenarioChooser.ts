@@ -56,8 +56,9 @@ export function scenarioChooser(): Panel {
       none.disabled = true; // never chosen, only shown
       presetSelect.prepend(none);
     }
-    // What runs when it is no preset: a lesson's scenario says whose.
-    if (none) none.textContent = kind === 'lesson' ? `(lesson: ${(source ?? '').slice('lesson:'.length)})` : '(another scenario)';
+    // What runs when it is no preset: a lesson's scenario says whose; a link's or a file's says its name.
+    const shownName = hooks.scenarioNow()?.name;
+    if (none) none.textContent = kind === 'lesson' ? `(lesson: ${(source ?? '').slice('lesson:'.length)})` : typeof shownName === 'string' && shownName.trim() ? `(${shownName.trim().slice(0, 60)})` : '(another scenario)';
     presetSelect.value = isPreset ? name : '';
     const isModel = kind === 'model';
     modelSelect.value = isModel ? name : '';

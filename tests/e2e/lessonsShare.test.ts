@@ -101,6 +101,9 @@ describe('sharing by link (Chromium)', () => {
       expect(await second.page.locator('#param-t_ref').inputValue()).toBe('4');
       expect(await second.page.locator('#speed').inputValue()).toBe('0.5');
       expect(await second.page.locator('#share-message').textContent()).toBe('');
+      // The preset box says what runs: the link's scenario by its name, not one of the presets.
+      const chosen = () => second.page.locator('#preset').evaluate((el) => (el as HTMLSelectElement).selectedOptions[0]?.textContent ?? '');
+      expect(await chosen()).toBe('(Single LIF neuron)');
       await second.page.screenshot({ path: join(artifacts, 'share-restored.png') });
 
       // A link pasted into the open page (only the hash changes, no reload): HH with its view.
@@ -112,6 +115,7 @@ describe('sharing by link (Chromium)', () => {
       // The page's own signal that the new scenario is shown (building HH takes seconds on a busy machine).
       await scenarioShown(second.page, raw.name);
       expect(await second.page.locator('#param-g_K').inputValue()).toBe('30');
+      expect(await chosen()).toBe(`(${raw.name})`);
       expect(await second.page.locator('#speed').inputValue()).toBe('max');
       expect(await second.page.locator('#show-gates').isChecked()).toBe(true);
       expect(await second.page.locator('#gates-plot').isVisible()).toBe(true);
