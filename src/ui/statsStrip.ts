@@ -98,7 +98,8 @@ export function statsStrip(): Panel {
       for (const [words, title] of [
         ['population', ''],
         ['rate', 'Spikes per neuron per second in the window'],
-        ['ISI CV', 'Irregularity: std / mean of each neuron\'s interspike intervals (neurons with at least 3 spikes), averaged'],
+        // One line: the two words are one measure (a phone would break them apart).
+        ['ISI\u00a0CV', 'Irregularity: std / mean of each neuron\'s interspike intervals (neurons with at least 3 spikes), averaged'],
         ['Fano', 'Count variability: variance / mean of each neuron\'s spike counts in 100 ms windows, averaged'],
         ['ISI histogram', 'Interspike intervals in the window'],
       ]) {
