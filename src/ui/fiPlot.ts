@@ -9,8 +9,9 @@
 // Chromium). The numbers all come from fiPlotData.ts; this file only lays out and draws.
 import type { FitResult } from '../bridge/fit.js';
 import type { PopulationRate } from '../../workers/sweepApi.js';
-import { buildSeries, CURVE_STYLES, curveStyle, niceTicks, normalisation, axisMap, valuesAt, yRange, type AxesKind, type CurveId, type Quantity, type Series, type SweepData } from './fiPlotData.js';
+import { buildSeries, CURVE_STYLES, curveStyle, normalisation, axisMap, valuesAt, yRange, type AxesKind, type CurveId, type Quantity, type Series, type SweepData } from './fiPlotData.js';
 import { formatNumber } from './fiFormat.js';
+import { niceTicks } from './plotStyle.js';
 import { el } from './dom.js';
 
 /** The sweep as the panel holds it: points not yet simulated are NaN. */

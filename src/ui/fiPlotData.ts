@@ -158,19 +158,6 @@ export function buildSeries(data: SweepData, axes: AxesKind, quantity: Quantity,
   return out;
 }
 
-/** Round tick values covering [lo, hi] with about `count` steps of 1, 2 or 5 times a power of ten. */
-export function niceTicks(lo: number, hi: number, count: number): { lo: number; hi: number; step: number; values: number[] } {
-  const span = Math.max(hi - lo, 1e-9);
-  const raw = span / count;
-  const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw * (1 - 1e-9)) ?? 10 * power;
-  const first = Math.floor(lo / step + 1e-9) * step;
-  const last = Math.ceil(hi / step - 1e-9) * step;
-  const values: number[] = [];
-  for (let k = 0; first + k * step <= last + step * 1e-9; k++) values.push(Number((first + k * step).toPrecision(12)));
-  return { lo: first, hi: last, step, values };
-}
-
 /**
  * The y range to show: the simulated data (with its error bars), the theory and zero. Fitted
  * curves are clipped to it rather than widening it, so a fit that runs off (the soft-LIF's gain

@@ -10,7 +10,7 @@ import { SERIES_COLOURS, populationColour } from './plotStyle.js';
 import { canvasPng } from './dom.js';
 import { contentWidth, isNetwork, sameTrace, whoseTrace } from './summaryFacts.js';
 
-const HEIGHT = { alone: 330, withViews: 250, network: 180, input: 120 };
+const HEIGHT = { alone: 330, withViews: 250, network: 180, input: 140 };
 
 export function membraneView(): Panel {
   let plot: TracePlot;

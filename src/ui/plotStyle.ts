@@ -33,13 +33,20 @@ export function css(colour: number): string {
   return `#${colour.toString(16).padStart(6, '0')}`;
 }
 
-/** Round tick values covering [lo, hi] with about `count` steps of 1, 2 or 5 times a power of ten. */
-export function niceTicks(lo: number, hi: number, count: number): { lo: number; hi: number; step: number } {
+/**
+ * Round tick values covering [lo, hi] with about `count` steps of 1, 2 or 5 times a power of ten,
+ * and the values themselves (rounded to 12 digits, so 0.1 + 0.2 prints as 0.3).
+ */
+export function niceTicks(lo: number, hi: number, count: number): { lo: number; hi: number; step: number; values: number[] } {
   const span = Math.max(hi - lo, 1e-9);
   const raw = span / count;
   const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
-  return { lo: Math.floor(lo / step) * step, hi: Math.ceil(hi / step) * step, step };
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw * (1 - 1e-9)) ?? 10 * power;
+  const first = Math.floor(lo / step + 1e-9) * step;
+  const last = Math.ceil(hi / step - 1e-9) * step;
+  const values: number[] = [];
+  for (let k = 0; first + k * step <= last + step * 1e-9; k++) values.push(Number((first + k * step).toPrecision(12)));
+  return { lo: first, hi: last, step, values };
 }
 
 /** A number for an axis label: integers as such, a true minus sign for negatives. */

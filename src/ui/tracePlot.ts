@@ -422,8 +422,12 @@ export class TracePlot {
     const lo = Math.min(dataLow, ...levels);
     const hi = Math.max(dataHigh, ...levels);
     const pad = this.layout?.range ? 0 : hi > lo ? 0.1 * (hi - lo) : Math.max(0.05 * Math.abs(hi), 0.5);
-    // Four ticks; a short plot (the input under the membrane) gets one or two it can print apart.
-    const ticks = niceTicks(lo - pad, hi + pad, this.height >= 160 ? 4 : Math.max(1, Math.floor((this.height - 90) / 35)));
+    // Data that never crosses zero (an input that is off or on) is not padded across it: a 2.5 nA
+    // step reads on 0 to 4, not on -5 to 5.
+    const below = lo >= 0 ? Math.max(0, lo - pad) : lo - pad;
+    const above = hi <= 0 ? Math.min(0, hi + pad) : hi + pad;
+    // Four ticks; a short plot (the input under the membrane) gets two.
+    const ticks = niceTicks(below, above, this.height >= 160 ? 4 : 2);
     this.vLow = ticks.lo;
     this.vHigh = ticks.hi;
     this.vStep = ticks.step;

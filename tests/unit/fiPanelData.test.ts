@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { activationValue, type ActivationParameters } from '../../src/bridge/activations';
 import { fitActivations } from '../../src/bridge/fit';
 import { lifRateHz } from '../../src/bridge/lifRate';
-import { axisMap, buildSeries, CURVE_STYLES, curveStyle, differenceGain, niceTicks, normalisation, valuesAt, yRange, type CurveId, type SweepData } from '../../src/ui/fiPlotData';
+import { axisMap, buildSeries, CURVE_STYLES, curveStyle, differenceGain, normalisation, valuesAt, yRange, type CurveId, type SweepData } from '../../src/ui/fiPlotData';
+import { niceTicks } from '../../src/ui/plotStyle';
 import { fitTableRows, formatNumber, formatRemaining, progressText, rheobaseText, type FitLike } from '../../src/ui/fiFormat';
 
 const ALL = new Set<CurveId>(CURVE_STYLES.map((s) => s.id));
