@@ -438,6 +438,9 @@ export class TracePlot {
     const layout = this.layout;
     if (!layout) return;
     const ctx = u.ctx;
+    // The y range drawn, for tests and tools that read the page (the canvas holds only pixels).
+    const yRange = `${formatNumber(this.vLow)},${formatNumber(this.vHigh)}`;
+    if (ctx.canvas.dataset.yRange !== yRange) ctx.canvas.dataset.yRange = yRange;
     const ratio = uPlot.pxRatio;
     const { left, top, width } = u.bbox;
     const right = left + width;

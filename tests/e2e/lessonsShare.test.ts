@@ -104,6 +104,8 @@ describe('sharing by link (Chromium)', () => {
       // The preset box says what runs: the link's scenario by its name, not one of the presets.
       const chosen = () => second.page.locator('#preset').evaluate((el) => (el as HTMLSelectElement).selectedOptions[0]?.textContent ?? '');
       expect(await chosen()).toBe('(Single LIF neuron)');
+      // I(t) under V(t) reads on 0 to 4 nA for the 3.1 nA step (not across zero on -5 to 5).
+      await expect.poll(() => second.page.locator('#input-canvas').getAttribute('data-y-range')).toBe('0,4');
       await second.page.screenshot({ path: join(artifacts, 'share-restored.png') });
 
       // A link pasted into the open page (only the hash changes, no reload): HH with its view.
