@@ -16,12 +16,14 @@ export const CONTROL_INTS = 8;
 /** Room for the changes made between two commands (they are small: a few names and numbers each). */
 export const CHANGE_CAPACITY = 1 << 16;
 
-/** Region header (Int32): the step after which this thread's check failed (-1: none), and whether its spikes overflowed the region. */
+/** Region header (Int32): the step after which this thread's check failed (-1: none), and whether one step's spikes overflowed the region. */
 export const FAILED_AT = 0;
 export const OVERFLOW = 1;
 /** Set where a change made while running could not be applied on this thread (the run then goes on on one). */
 export const CHANGE_FAILED = 2;
-const HEADER_INTS = 4;
+/** Per parity (WRITTEN_TO + parity): the steps of the window the region holds spikes up to, this round of the exchange. */
+export const WRITTEN_TO = 3;
+const HEADER_INTS = 6;
 
 export interface RegionLayout {
   windowSteps: number;

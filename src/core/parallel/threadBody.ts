@@ -10,7 +10,7 @@ import type { PopulationOptions } from '../population.js';
 import type { ValidScenario } from '../scenarioSpec.js';
 import type { Population } from '../population.js';
 import type { Stimulus } from '../stimulus/stimuli.js';
-import { arrive, CHANGE_BYTES, CHANGE_FAILED, CHANGE_VERSION, COMMAND, FAILED_AT, OVERFLOW, regionOf, STOP, TARGET_STEP, TRACE_COUNT, TRACE_HEADER_INTS, TRACE_VERSION, type Region, type RegionLayout } from './exchange.js';
+import { arrive, CHANGE_BYTES, CHANGE_FAILED, CHANGE_VERSION, COMMAND, FAILED_AT, OVERFLOW, regionOf, STOP, TARGET_STEP, TRACE_COUNT, TRACE_HEADER_INTS, TRACE_VERSION, WRITTEN_TO, type Region, type RegionLayout } from './exchange.js';
 
 /** Everything a thread is started with (structured-cloneable: plain data and SharedArrayBuffers). */
 export interface ThreadInit {
@@ -178,27 +178,38 @@ export class SliceRunner {
     }
   }
 
+  /** This thread's spikes of the window being run: per (step of the window, population) counts, then the spikes in that order. */
+  private localCounts = new Int32Array(0);
+  private localNeurons = new Int32Array(1024);
+  private localTimes = new Float64Array(1024);
+
   /**
-   * Run the next window of steps (up to `target`): this thread's neurons, its spikes into its
-   * region, the barrier, then every thread's spikes delivered to its targets. Returns false when
-   * told to stop.
+   * Run the next window of steps (up to `target`): this thread's neurons, its spikes of the
+   * window kept here, then the exchange: each thread copies into its region as many whole steps
+   * as it holds room for, all meet at the barrier, and every thread's spikes of the steps all
+   * regions hold are delivered, step by step and in thread order, to this thread's targets. A
+   * window with more spikes than a region holds (a student's t_ref = 0 and a strong input) takes
+   * more rounds of the same, with a second barrier before a region is written again, as NEST
+   * exchanges again with larger buffers, instead of leaving the threads; a window without takes
+   * one round and one barrier. `onStep`: called for each step once its spikes are gathered (the
+   * coordinator records there). Returns false when told to stop.
    */
-  runWindow(target: number): boolean {
+  runWindow(target: number, onStep?: (step: number, parity: number) => void): boolean {
     const { sim, mine, regions, init } = this;
     const { windowSteps, populations: P, capacity } = init.layout;
     const pops = sim.populations;
     const gathered = sim.gathered!;
     const first = sim.steps;
     const end = Math.min(first + windowSteps, target);
+    const steps = end - first;
     const parity = this.window & 1;
     this.refreshTraces();
     const owned = this.owned;
     const traceEvery = sim.traceEvery;
     const columns = init.layout.traceCapacity;
     const traceValues = this.traceValues;
-    const counts = mine.counts[parity];
-    const neurons = mine.neurons[parity];
-    const times = mine.times[parity];
+    if (this.localCounts.length < windowSteps * P) this.localCounts = new Int32Array(windowSteps * P);
+    const localCounts = this.localCounts;
     let written = 0;
     let s = first;
     try {
@@ -208,19 +219,17 @@ export class SliceRunner {
         for (let p = 0; p < P; p++) {
           const pop = pops[p];
           const n = pop.size > 0 ? pop.spikes.stepCount : 0;
-          if (written + n > capacity) {
-            mine.header[OVERFLOW] = 1;
-            counts[cell + p] = 0;
-            continue;
-          }
+          if (written + n > this.localNeurons.length) this.growLocal(written + n);
+          const localNeurons = this.localNeurons;
+          const localTimes = this.localTimes;
           const from = pop.sliceStart;
           const fired = pop.spikes.stepNeurons;
           const at = pop.spikes.stepTimes;
           for (let k = 0; k < n; k++) {
-            neurons[written] = fired[k] + from;
-            times[written++] = at[k];
+            localNeurons[written] = fired[k] + from;
+            localTimes[written++] = at[k];
           }
-          counts[cell + p] = n;
+          localCounts[cell + p] = n;
         }
         // The traced neurons this thread holds, sampled where a run on one thread samples them; a
         // traced value out of its bounds makes it check its state there, as that run does.
@@ -246,43 +255,91 @@ export class SliceRunner {
       // barrier, or they would wait for it for ever: it reports a failure at this step, so the
       // coordinator leaves the threads and the run on one thread says what went wrong.
       if (mine.header[FAILED_AT] < 0) mine.header[FAILED_AT] = sim.steps;
-      counts.fill(0, (s - first) * P, (end - first) * P);
+      localCounts.fill(0, (s - first) * P, steps * P);
     }
-    arrive(this.control, init.threads, init.layout.spins);
-    if (Atomics.load(this.control, STOP) !== 0) return false;
-    // Every thread's spikes of each step, in thread order (= neuron order), to this thread's targets.
+    const counts = mine.counts[parity];
+    const neurons = mine.neurons[parity];
+    const times = mine.times[parity];
     const cursor = this.cursor;
-    cursor.fill(0);
-    for (let s = first; s < end; s++) {
-      const cell = (s - first) * P;
-      for (let p = 0; p < P; p++) {
-        const g = gathered[p].spikes;
-        let total = 0;
-        for (let th = 0; th < init.threads; th++) total += regions[th].counts[parity][cell + p];
-        if (g.stepNeurons.length < total) {
-          g.stepNeurons = new Int32Array(2 * total);
-          g.stepTimes = new Float64Array(2 * total);
+    // Steps [done, steps) of the window are still to deliver; `taken` is where step `done`'s spikes start here.
+    let done = 0;
+    let taken = 0;
+    for (;;) {
+      // Copy whole steps while they fit (a step that alone does not fit marks the region: the run then goes on on one thread).
+      let upTo = done;
+      let used = 0;
+      for (; upTo < steps; upTo++) {
+        let n = 0;
+        for (let p = 0; p < P; p++) n += localCounts[upTo * P + p];
+        if (used + n > capacity) break;
+        for (let p = 0; p < P; p++) counts[upTo * P + p] = localCounts[upTo * P + p];
+        for (let k = 0; k < n; k++) {
+          neurons[used + k] = this.localNeurons[taken + used + k];
+          times[used + k] = this.localTimes[taken + used + k];
         }
-        let w = 0;
-        for (let th = 0; th < init.threads; th++) {
-          const region = regions[th];
-          const n = region.counts[parity][cell + p];
-          const from = cursor[th];
-          // Copied by hand: a subarray view per thread, population and step is garbage each step.
-          const neurons = region.neurons[parity];
-          const times = region.times[parity];
-          for (let k = 0; k < n; k++) {
-            g.stepNeurons[w + k] = neurons[from + k];
-            g.stepTimes[w + k] = times[from + k];
-          }
-          w += n;
-          cursor[th] = from + n;
-        }
-        g.stepCount = total;
+        used += n;
       }
-      sim.deliverDelayed(s);
+      if (upTo === done && done < steps) mine.header[OVERFLOW] = 1;
+      mine.header[WRITTEN_TO + parity] = upTo;
+      arrive(this.control, init.threads, init.layout.spins);
+      if (Atomics.load(this.control, STOP) !== 0) return false;
+      // The steps every region holds: the same for every thread, read after the same barrier.
+      let ready = steps;
+      let stuck = false;
+      for (let th = 0; th < init.threads; th++) {
+        ready = Math.min(ready, regions[th].header[WRITTEN_TO + parity]);
+        if (regions[th].header[OVERFLOW] !== 0) stuck = true;
+      }
+      // Every thread's spikes of each step, in thread order (= neuron order), to this thread's targets.
+      cursor.fill(0);
+      for (let w = done; w < ready; w++) {
+        const cell = w * P;
+        for (let p = 0; p < P; p++) {
+          const g = gathered[p].spikes;
+          let total = 0;
+          for (let th = 0; th < init.threads; th++) total += regions[th].counts[parity][cell + p];
+          if (g.stepNeurons.length < total) {
+            g.stepNeurons = new Int32Array(2 * total);
+            g.stepTimes = new Float64Array(2 * total);
+          }
+          let at = 0;
+          for (let th = 0; th < init.threads; th++) {
+            const region = regions[th];
+            const n = region.counts[parity][cell + p];
+            const from = cursor[th];
+            // Copied by hand: a subarray view per thread, population and step is garbage each step.
+            const theirNeurons = region.neurons[parity];
+            const theirTimes = region.times[parity];
+            for (let k = 0; k < n; k++) {
+              g.stepNeurons[at + k] = theirNeurons[from + k];
+              g.stepTimes[at + k] = theirTimes[from + k];
+            }
+            at += n;
+            cursor[th] = from + n;
+          }
+          g.stepCount = total;
+        }
+        onStep?.(first + w, parity);
+        sim.deliverDelayed(first + w);
+      }
+      for (let w = done; w < ready; w++) for (let p = 0; p < P; p++) taken += localCounts[w * P + p];
+      done = ready;
+      if (done >= steps || stuck) break;
+      // Everyone has read this round before any region is written again.
+      arrive(this.control, init.threads, init.layout.spins);
+      if (Atomics.load(this.control, STOP) !== 0) return false;
     }
     this.window++;
     return true;
+  }
+
+  private growLocal(needed: number): void {
+    const size = Math.max(needed, 2 * this.localNeurons.length);
+    const neurons = new Int32Array(size);
+    neurons.set(this.localNeurons);
+    const times = new Float64Array(size);
+    times.set(this.localTimes);
+    this.localNeurons = neurons;
+    this.localTimes = times;
   }
 }

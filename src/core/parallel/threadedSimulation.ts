@@ -58,7 +58,7 @@ export const MAX_THREADS = 64;
  * 1, where the scenario has something the threads cannot split yet, or where a population is too
  * small to share. `note` says why it runs on fewer threads than asked.
  */
-/** The most spikes per neuron one window of the exchange holds (see the layout in the constructor). */
+/** The spikes per neuron one round of the exchange holds (see the layout in the constructor). */
 const EXCHANGE_SPIKES_PER_NEURON = 8;
 
 export async function createSimulation(valid: ValidScenario, options: ThreadedOptions): Promise<{ simulation: Simulation; threads: number; note: string | null }> {
@@ -108,8 +108,6 @@ export class ThreadedSimulation extends Simulation {
   readonly notes: string[] = [];
   /** Per projection: its source population's index. */
   private readonly sourceOf: number[];
-  /** Where each thread's spikes of a window have been recorded up to (kept, not made per window). */
-  private readonly recordCursor: Int32Array;
 
   constructor(
     private readonly valid: ValidScenario,
@@ -125,7 +123,6 @@ export class ThreadedSimulation extends Simulation {
       split.forEach((part, thread) => (parts[thread][k] = part));
     });
     this.parts = parts;
-    this.recordCursor = new Int32Array(plan.threads);
     this.built = structuredClone(valid.scenario);
     const P = this.populations.length;
     const W = plan.windowSteps;
@@ -133,10 +130,10 @@ export class ThreadedSimulation extends Simulation {
     // Room for the traces asked for, a trace moved or added per population, and each traced neuron's input.
     const traced = this.traceChannels().length;
     const traceCapacity = Math.min(MAX_TRACE_COLUMNS, Math.max(64, 2 * traced + 4 * P + 16));
-    // Room for two spikes per neuron and step, but at most EXCHANGE_SPIKES_PER_NEURON a window (more is
-    // far beyond what a refractory neuron fires in a window of the shortest delay): a fuller exchange
-    // sends the run on to one thread, and the regions stay within what createSimulation counted.
-    this.layout = { windowSteps: W, populations: P, capacity: Math.max(1024, Math.min(2 * W, EXCHANGE_SPIKES_PER_NEURON) * most), traceCapacity, spins };
+    // Room for EXCHANGE_SPIKES_PER_NEURON spikes per neuron, what createSimulation counted: a window
+    // with more (neurons without refractoriness, driven hard) is exchanged in more rounds
+    // (threadBody.ts); only one step with more sends the run on to one thread.
+    this.layout = { windowSteps: W, populations: P, capacity: Math.max(1024, EXCHANGE_SPIKES_PER_NEURON * most), traceCapacity, spins };
     this.traceTable = new Int32Array(new SharedArrayBuffer(traceTableBytes(traceCapacity)));
     this.traceValues = new Float64Array(new SharedArrayBuffer(traceValuesBytes(W, traceCapacity)));
     this.writeTraceTable();
@@ -242,51 +239,40 @@ export class ThreadedSimulation extends Simulation {
     }
     const P = populations.length;
     const W = this.plan.windowSteps;
-    const threads = this.plan.threads;
     Atomics.store(control, TARGET_STEP, target);
     Atomics.add(control, COMMAND, 1);
     Atomics.notify(control, COMMAND);
     const projections = this.projections;
     const traceEvery = this.traceEvery;
     const columns = this.layout.traceCapacity;
+    const gathered = this.runner.sim.gathered!;
+    // Each step's spikes as the exchange gathers them (every thread's, in thread order): recorded
+    // population by population, the order of a run on one thread, with the synaptic events the
+    // projections of that run count and the traces the threads sampled at that step.
+    const record = (step: number, parity: number) => {
+      for (let p = 0; p < P; p++) {
+        const recorder = this.populations[p].spikes;
+        const g = gathered[p].spikes;
+        recorder.stepCount = 0;
+        for (let k = 0; k < g.stepCount; k++) recorder.spike(g.stepNeurons[k], g.stepTimes[k]);
+      }
+      for (let q = 0; q < projections.length; q++) {
+        const recorder = this.populations[this.sourceOf[q]].spikes;
+        const rowStart = projections[q].csr.rowStart;
+        let events = 0;
+        for (let k = 0; k < recorder.stepCount; k++) events += rowStart[recorder.stepNeurons[k] + 1] - rowStart[recorder.stepNeurons[k]];
+        projections[q].events += events;
+      }
+      if (this.traceColumns > 0 && (step + 1) % traceEvery === 0) this.pushTraceSample(this.traceValues, (parity * W + (step - this.stepIndex)) * columns);
+    };
     let trouble: string | null = null;
     while (this.stepIndex < target) {
-      const first = this.stepIndex;
-      const end = Math.min(first + W, target);
-      const parity = this.runner.window & 1;
-      this.runner.runWindow(target);
-      // Record the window's spikes population by population, step by step, thread by thread: the order of a run on one thread.
-      const cursor = this.recordCursor;
-      cursor.fill(0);
-      for (let s = first; s < end; s++) {
-        const cell = (s - first) * P;
-        for (let p = 0; p < P; p++) {
-          const recorder = populations[p].spikes;
-          recorder.stepCount = 0;
-          for (let th = 0; th < threads; th++) {
-            const region = regions[th];
-            const n = region.counts[parity][cell + p];
-            const neurons = region.neurons[parity];
-            const times = region.times[parity];
-            for (let k = cursor[th], stop = cursor[th] + n; k < stop; k++) recorder.spike(neurons[k], times[k]);
-            cursor[th] += n;
-          }
-        }
-        // Synaptic events, as the projections of a run on one thread count them.
-        for (let q = 0; q < projections.length; q++) {
-          const recorder = populations[this.sourceOf[q]].spikes;
-          const rowStart = projections[q].csr.rowStart;
-          let events = 0;
-          for (let k = 0; k < recorder.stepCount; k++) events += rowStart[recorder.stepNeurons[k] + 1] - rowStart[recorder.stepNeurons[k]];
-          projections[q].events += events;
-        }
-        // The traces, sampled by the threads holding their neurons, at the steps a run on one thread samples them.
-        if (this.traceColumns > 0 && (s + 1) % traceEvery === 0) this.pushTraceSample(this.traceValues, (parity * W + (s - first)) * columns);
-      }
+      const end = Math.min(this.stepIndex + W, target);
+      this.runner.runWindow(target, record);
       this.stepIndex = end;
       for (const r of regions) {
         if (r.header[FAILED_AT] >= 0) trouble ??= 'a state left its bounds';
-        if (r.header[OVERFLOW] !== 0) trouble ??= 'more spikes in a window than the exchange holds';
+        if (r.header[OVERFLOW] !== 0) trouble ??= 'more spikes in one step than the exchange holds';
         if (r.header[CHANGE_FAILED] !== 0) trouble ??= 'a change could not be made on a thread';
       }
       if (trouble) break;
