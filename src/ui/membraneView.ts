@@ -71,13 +71,21 @@ export function membraneView(): Panel {
       inputSeries = s.traces.filter((t) => t.role === 'input');
       inputHost.hidden = inputSeries.length === 0 || s.steps.length === 0;
       const input = inputSeries[0];
+      // Inputs in different units (LIF's nA beside HH's uA/cm2) share the axis but not a unit: the
+      // axis then names none and each legend entry its own, so 10 uA/cm2 never reads as 10 nA.
+      const units = [...new Set(inputSeries.map((t) => t.unit ?? ''))];
+      const mixed = units.length > 1;
       inputPlot.reset({
         durationMs: s.durationMs,
         windowMs,
         height: HEIGHT.input,
-        label: input ? input.label : 'input',
-        unit: input?.unit ?? '',
-        series: inputSeries.map((t, k) => ({ label: whoseTrace(s, t) || t.label, colour: network ? populationColour(s.populations, s.populations.findIndex((p) => p.name === t.population)) : SERIES_COLOURS[k % SERIES_COLOURS.length] })),
+        label: input && !mixed ? input.label : 'input',
+        unit: mixed ? '' : (input?.unit ?? ''),
+        series: inputSeries.map((t, k) => {
+          const name = whoseTrace(s, t) || t.label;
+          const colour = network ? populationColour(s.populations, s.populations.findIndex((p) => p.name === t.population)) : SERIES_COLOURS[k % SERIES_COLOURS.length];
+          return mixed ? { label: `${name} (${t.unit})`, colour, unit: t.unit } : { label: name, colour };
+        }),
         thresholds: [],
         spikes: false,
       });

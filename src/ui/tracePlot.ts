@@ -22,6 +22,8 @@ export interface SeriesLayout {
   /** Legend text, e.g. "LIF v" or "m". */
   label: string;
   colour: number;
+  /** This series' unit where the plot's series differ (the axis then names them all). */
+  unit?: string;
 }
 
 export interface TraceLayout {
@@ -151,8 +153,8 @@ export class TracePlot {
     const layout = this.layout;
     if (!layout || this.times.length === 0) return 'No data yet.';
     const [from, to] = [this.times.data[0], this.times.data[this.times.length - 1]];
-    const unit = unitSuffix(layout.unit);
     const parts = layout.series.map((series, k) => {
+      const unit = unitSuffix(series.unit ?? layout.unit);
       const column = this.columns[k];
       let lo = Infinity;
       let hi = -Infinity;

@@ -597,6 +597,10 @@ describe('network presets and the raster (Chromium)', () => {
       expect(await page.locator('#raster-section').isHidden()).toBe(true); // both neurons are traced: no raster
       expect(await page.locator('#param-current').locator('xpath=..').textContent()).toMatch(/nA/);
       expect(await page.locator('#param-current-1').locator('xpath=..').textContent()).toMatch(/uA\/cm2/);
+      // The input plot holds both currents on one axis: each legend entry says its unit, and so does the text alternative.
+      expect(await page.locator('#input-plot .u-legend').textContent()).toMatch(/LIF \(nA\)[\s\S]*HH \(uA\/cm2\)/);
+      const said = await page.locator('#input-canvas').getAttribute('aria-describedby');
+      await expect.poll(() => page.locator(`#${said}`).textContent()).toMatch(/LIF \(nA\) from 0 to 2\.5 nA; HH \(uA\/cm2\) from 0 to 10 uA\/cm2/);
       const image = decodePng(await page.locator('#trace-canvas').screenshot({ path: join(artifacts, 'lif-vs-hh.png') }));
       const lif = columnRuns(colourMask(image, TRACE_BLUE, 50), image.width, image.height, 1);
       const hh = columnRuns(colourMask(image, HH_PURPLE, 50), image.width, image.height, 1);
