@@ -28,8 +28,10 @@ const HEADER_INTS = 6;
 export interface RegionLayout {
   windowSteps: number;
   populations: number;
-  /** Spikes one window may hold. */
+  /** Spikes one round of the exchange holds (a region, per parity). */
   capacity: number;
+  /** Spikes a thread keeps of one window, for all its rounds (more: the run goes on on one thread). */
+  windowCapacity: number;
   /** Traced columns the trace buffers hold. */
   traceCapacity: number;
   /** Loads a thread spins at a barrier before it sleeps (arrive). */

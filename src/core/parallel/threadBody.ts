@@ -178,6 +178,8 @@ export class SliceRunner {
     }
   }
 
+  /** Rounds of the exchange run so far (one a window, more where a window's spikes did not fit one). */
+  rounds = 0;
   /** This thread's spikes of the window being run: per (step of the window, population) counts, then the spikes in that order. */
   private localCounts = new Int32Array(0);
   private localNeurons = new Int32Array(1024);
@@ -196,7 +198,7 @@ export class SliceRunner {
    */
   runWindow(target: number, onStep?: (step: number, parity: number) => void): boolean {
     const { sim, mine, regions, init } = this;
-    const { windowSteps, populations: P, capacity } = init.layout;
+    const { windowSteps, populations: P, capacity, windowCapacity } = init.layout;
     const pops = sim.populations;
     const gathered = sim.gathered!;
     const first = sim.steps;
@@ -219,7 +221,13 @@ export class SliceRunner {
         for (let p = 0; p < P; p++) {
           const pop = pops[p];
           const n = pop.size > 0 ? pop.spikes.stepCount : 0;
-          if (written + n > this.localNeurons.length) this.growLocal(written + n);
+          if (written + n > windowCapacity) {
+            // More than this thread keeps of a window: the run goes on on one thread after it.
+            mine.header[OVERFLOW] = 1;
+            localCounts[cell + p] = 0;
+            continue;
+          }
+          if (written + n > this.localNeurons.length) this.growLocal(Math.min(windowCapacity, Math.max(written + n, 2 * this.localNeurons.length)));
           const localNeurons = this.localNeurons;
           const localTimes = this.localTimes;
           const from = pop.sliceStart;
@@ -264,6 +272,7 @@ export class SliceRunner {
     // Steps [done, steps) of the window are still to deliver; `taken` is where step `done`'s spikes start here.
     let done = 0;
     let taken = 0;
+    let recordFailure: unknown = null;
     for (;;) {
       // Copy whole steps while they fit (a step that alone does not fit marks the region: the run then goes on on one thread).
       let upTo = done;
@@ -282,14 +291,14 @@ export class SliceRunner {
       if (upTo === done && done < steps) mine.header[OVERFLOW] = 1;
       mine.header[WRITTEN_TO + parity] = upTo;
       arrive(this.control, init.threads, init.layout.spins);
+      this.rounds++;
       if (Atomics.load(this.control, STOP) !== 0) return false;
-      // The steps every region holds: the same for every thread, read after the same barrier.
+      // The steps every region holds: the same for every thread, read after the same barrier (and
+      // from this window's parity only, which no thread writes again before all have read it).
       let ready = steps;
-      let stuck = false;
-      for (let th = 0; th < init.threads; th++) {
-        ready = Math.min(ready, regions[th].header[WRITTEN_TO + parity]);
-        if (regions[th].header[OVERFLOW] !== 0) stuck = true;
-      }
+      for (let th = 0; th < init.threads; th++) ready = Math.min(ready, regions[th].header[WRITTEN_TO + parity]);
+      // No step more in every region: one step's spikes did not fit a round on some thread (it marked its region).
+      const stuck = ready === done && done < steps;
       // Every thread's spikes of each step, in thread order (= neuron order), to this thread's targets.
       cursor.fill(0);
       for (let w = done; w < ready; w++) {
@@ -319,7 +328,15 @@ export class SliceRunner {
           }
           g.stepCount = total;
         }
-        onStep?.(first + w, parity);
+        // A recording that fails (memory) must not leave the others at the next barrier: the
+        // rounds are finished, and the failure is thrown after.
+        if (onStep && recordFailure === null) {
+          try {
+            onStep(first + w, parity);
+          } catch (err) {
+            recordFailure = err;
+          }
+        }
         sim.deliverDelayed(first + w);
       }
       for (let w = done; w < ready; w++) for (let p = 0; p < P; p++) taken += localCounts[w * P + p];
@@ -330,11 +347,11 @@ export class SliceRunner {
       if (Atomics.load(this.control, STOP) !== 0) return false;
     }
     this.window++;
+    if (recordFailure !== null) throw recordFailure;
     return true;
   }
 
-  private growLocal(needed: number): void {
-    const size = Math.max(needed, 2 * this.localNeurons.length);
+  private growLocal(size: number): void {
     const neurons = new Int32Array(size);
     neurons.set(this.localNeurons);
     const times = new Float64Array(size);

@@ -60,6 +60,12 @@ export const MAX_THREADS = 64;
  */
 /** The spikes per neuron one round of the exchange holds (see the layout in the constructor). */
 const EXCHANGE_SPIKES_PER_NEURON = 8;
+/**
+ * The spikes per neuron a thread keeps of one window, over all its rounds: one a step through the
+ * longest window (64 steps). More (neurons firing several times a step through a whole window)
+ * sends the run on to one thread.
+ */
+const WINDOW_SPIKES_PER_NEURON = 64;
 
 export async function createSimulation(valid: ValidScenario, options: ThreadedOptions): Promise<{ simulation: Simulation; threads: number; note: string | null }> {
   const plain = (note: string | null) => ({ simulation: new Simulation(valid, options.populationOptions), threads: 1, note });
@@ -70,8 +76,9 @@ export async function createSimulation(valid: ValidScenario, options: ThreadedOp
   // more): where that would pass the memory limit the run was admitted under, it stays on one.
   const limit = options.maxNetworkBytes ?? LIMITS.maxNetworkBytes;
   const { bytes, synapseBytes } = valid.estimate;
-  // The exchange regions: a neuron id (4 bytes) and time (8) per spike, two windows' worth, for every neuron.
-  const exchangeBytes = 2 * 12 * EXCHANGE_SPIKES_PER_NEURON * valid.populations.reduce((a, p) => a + p.spec.size, 0);
+  // A neuron id (4 bytes) and time (8) per spike: the exchange regions (a round's worth per
+  // parity) and what each thread keeps of a window, for every neuron.
+  const exchangeBytes = 12 * (2 * EXCHANGE_SPIKES_PER_NEURON + WINDOW_SPIKES_PER_NEURON) * valid.populations.reduce((a, p) => a + p.spec.size, 0);
   if (bytes + synapseBytes + exchangeBytes > limit) return plain(`threads: 1 (on threads the synapses would be held twice, with the spike exchange about ${((bytes + synapseBytes + exchangeBytes) / 1e9).toFixed(2)} GB, past the limit of ${limit / 1e9} GB)`);
   const neurons = valid.populations.reduce((a, p) => a + p.spec.size, 0);
   const threads = Math.min(options.threads, neurons);
@@ -130,10 +137,10 @@ export class ThreadedSimulation extends Simulation {
     // Room for the traces asked for, a trace moved or added per population, and each traced neuron's input.
     const traced = this.traceChannels().length;
     const traceCapacity = Math.min(MAX_TRACE_COLUMNS, Math.max(64, 2 * traced + 4 * P + 16));
-    // Room for EXCHANGE_SPIKES_PER_NEURON spikes per neuron, what createSimulation counted: a window
-    // with more (neurons without refractoriness, driven hard) is exchanged in more rounds
-    // (threadBody.ts); only one step with more sends the run on to one thread.
-    this.layout = { windowSteps: W, populations: P, capacity: Math.max(1024, EXCHANGE_SPIKES_PER_NEURON * most), traceCapacity, spins };
+    // Room for EXCHANGE_SPIKES_PER_NEURON spikes per neuron in a round and WINDOW_SPIKES_PER_NEURON
+    // in a window, what createSimulation counted: a window with more than a round holds (neurons
+    // without refractoriness, driven hard) is exchanged in more rounds (threadBody.ts).
+    this.layout = { windowSteps: W, populations: P, capacity: Math.max(1024, EXCHANGE_SPIKES_PER_NEURON * most), windowCapacity: Math.max(8192, WINDOW_SPIKES_PER_NEURON * most), traceCapacity, spins };
     this.traceTable = new Int32Array(new SharedArrayBuffer(traceTableBytes(traceCapacity)));
     this.traceValues = new Float64Array(new SharedArrayBuffer(traceValuesBytes(W, traceCapacity)));
     this.writeTraceTable();
@@ -158,6 +165,11 @@ export class ThreadedSimulation extends Simulation {
   /** Whether steps still run on the threads. */
   get threaded(): boolean {
     return this.group !== null;
+  }
+
+  /** Windows exchanged so far, and the rounds they took (more than one a window where its spikes did not fit a round). */
+  get exchange(): { windows: number; rounds: number } {
+    return { windows: this.runner?.window ?? 0, rounds: this.runner?.rounds ?? 0 };
   }
 
   async start(host: ThreadHost): Promise<void> {
