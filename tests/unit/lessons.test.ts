@@ -105,6 +105,8 @@ describe('lessons', () => {
     expect(l.checks[1](observe(l, { inputs: { neuron: 2.5 } }))).toBe(false); // fires, but far above
     expect(l.checks[1](observe(l, { inputs: { neuron: 1.99 } }))).toBe(false); // not yet firing
     expect(nextStep(l, [true, false])).toBe(1);
+    // The text over the plot does not give the answer away (the preset's says "above the 2 nA rheobase").
+    expect(l.scenario.scenario.description).not.toMatch(/rheobase|\b2 nA/);
   });
 
   it('2. refractoriness: near 1/t_ref with a strong drive, and again with t_ref = 5 ms', () => {
