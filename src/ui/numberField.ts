@@ -30,6 +30,16 @@ export interface NumberFieldSpec {
   onEdit?: (before: number, after: number) => void;
 }
 
+/**
+ * A refusal from the run (the worker checks a change as a load is checked) said under the field:
+ * its own name instead of the scenario's path to it ("populations[0].parameters: V_reset must be
+ * below V_th" from V_th's box reads "V_th: V_reset must be below V_th"), and that nothing changed.
+ */
+export function refusal(label: string, message: string): string {
+  const said = message.startsWith(`${label}:`) ? message : `${label}: ${message.replace(/^(?:(?:populations|projections|stimuli)\[\d+\][\w.[\]]*: )+/, '')}`;
+  return /nothing was changed/.test(said) ? said : `${said}; nothing was changed`;
+}
+
 export function formatValue(x: number): string {
   if (x === 0) return '0';
   const abs = Math.abs(x);
@@ -155,7 +165,13 @@ export class NumberField {
       restore.setAttribute('aria-label', words);
       restore.addEventListener('click', () => {
         const before = this.lastGood;
-        if (before === fallback) return;
+        if (before === fallback) {
+          // What runs is the value it opened with already: only the refused entry goes.
+          this.edits++;
+          this.input.value = formatValue(fallback);
+          this.clearProblem();
+          return;
+        }
         this.set(fallback);
         this.spec.onEdit?.(before, fallback);
       });
@@ -211,7 +227,8 @@ export class NumberField {
   }
 
   private showRestore(): void {
-    if (this.restore) this.restore.disabled = this.lastGood === this.spec.defaultValue;
+    // Also where a refused value stands in the box: restoring is then the way back.
+    if (this.restore) this.restore.disabled = this.lastGood === this.spec.defaultValue && !this.row.classList.contains('invalid');
   }
 
   private fromText(): void {
@@ -223,7 +240,8 @@ export class NumberField {
       return;
     }
     if (value < min || value > max) {
-      this.showProblem(`${label}: ${formatValue(value)} is outside the allowed range ${formatValue(min)} to ${formatValue(max)} ${unit}; nothing was changed`);
+      // The value as typed (99999, not its rounding 100000).
+      this.showProblem(`${label}: ${text.slice(0, 40)} is outside the allowed range ${formatValue(min)} to ${formatValue(max)} ${unit}; nothing was changed`);
       return;
     }
     if (value === this.lastGood && !this.row.classList.contains('invalid')) return; // a blur after typing: nothing new
@@ -231,23 +249,30 @@ export class NumberField {
     this.accept(value);
   }
 
+  /** Edits so far: an answer from the run about an edit since replaced is dropped. */
+  private edits = 0;
+
   private accept(value: number): void {
     this.clearProblem();
     const prior = this.lastGood;
     this.lastGood = value;
     this.showSliderValue(value);
     this.showRestore();
+    const edit = ++this.edits;
     void Promise.resolve(this.spec.onChange(value)).then((problem) => {
-      if (!problem) return;
+      if (!problem || edit !== this.edits) return;
       if (typeof problem === 'object') {
         this.message.textContent = problem.note;
         return;
       }
       if (this.lastGood === value) {
         this.lastGood = prior;
-        this.showRestore();
+        // The slider goes back to what runs (a refused drag left it at the refused value); the
+        // box keeps what was typed, marked, so the student sees what was refused.
+        this.slider.value = String(this.scale.toPosition(prior));
+        this.showSliderValue(prior);
       }
-      this.showProblem(problem);
+      this.showProblem(refusal(this.spec.label, problem));
     });
   }
 
@@ -255,6 +280,7 @@ export class NumberField {
     this.row.classList.add('invalid');
     this.input.setAttribute('aria-invalid', 'true');
     this.message.textContent = text;
+    this.showRestore();
   }
 
   /** Take away a note once it no longer holds (e.g. the run that had ended goes on). */
@@ -266,5 +292,6 @@ export class NumberField {
     this.row.classList.remove('invalid');
     this.input.removeAttribute('aria-invalid');
     this.message.textContent = '';
+    this.showRestore();
   }
 }

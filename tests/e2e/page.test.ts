@@ -293,7 +293,19 @@ describe('the controls (Chromium)', () => {
       expect(await field.getAttribute('aria-invalid')).toBe('true');
       await field.fill('-5');
       await expect.poll(() => message.textContent()).toMatch(/-5 is outside the allowed range 0\.5 to 500 ms/);
-      // Within V_th's own range but below V_reset: the worker refuses it and says why, beside the field.
+      // The value as typed, not its rounding (99999 read "100000").
+      await field.fill('99999');
+      await expect.poll(() => message.textContent()).toMatch(/^tau_m: 99999 is outside the allowed range 0\.5 to 500 ms; nothing was changed$/);
+      // Within V_th's own range but below V_reset: the worker refuses it and says why, beside the
+      // field, under the field's name; the slider stays where what runs is, and ↺ clears the entry.
+      await page.locator('#param-V_th').fill('-80');
+      await expect.poll(() => page.locator('#param-V_th-message').textContent()).toMatch(/^V_th: V_reset must be below V_th, .*\(V_reset < V_th fails with V_reset = -70, V_th = -80\); nothing was changed$/);
+      expect(await page.locator('#param-V_th-slider').getAttribute('aria-valuetext')).toBe('-50 mV');
+      expect(await page.locator('#param-V_th-restore').isDisabled()).toBe(false);
+      await page.locator('#param-V_th-restore').click();
+      expect(await page.locator('#param-V_th').inputValue()).toBe('-50');
+      expect(await page.locator('#param-V_th-message').textContent()).toBe('');
+      expect(await page.locator('#param-V_th-restore').isDisabled()).toBe(true);
       await page.locator('#param-V_th').fill('-80');
       await expect.poll(() => page.locator('#param-V_th-message').textContent()).toMatch(/V_reset must be below V_th/);
       await page.screenshot({ path: join(artifacts, 'controls-invalid-parameter.png') });
