@@ -180,7 +180,7 @@ export class Experiment {
     const traces = this.traces.map((t) => {
       if (!t.level || !t.summary.threshold) return t.summary;
       const level = t.level(this.sim.populations[t.population].parameters);
-      return { ...t.summary, threshold: { name: t.summary.threshold.name, level } };
+      return { ...t.summary, threshold: { ...t.summary.threshold, level } };
     });
     return {
       name: scenario.name ?? 'Untitled scenario',

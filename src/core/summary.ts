@@ -78,8 +78,8 @@ export interface TraceSummary {
   /** Unit and meaning from the model file (e.g. "mV", "membrane potential"). */
   unit: string;
   meaning: string;
-  /** The model's firing threshold for this variable (e.g. V_th), or null if it has none. */
-  threshold: { name: string; level: number } | null;
+  /** The model's firing threshold for this variable (e.g. V_th), or null if it has none; `label` what the model file calls its line. */
+  threshold: { name: string; level: number; label: string } | null;
 }
 
 /** A projection: the weight and delay it has when they are one number (null when drawn per synapse), its connection rule. */
@@ -167,7 +167,7 @@ export function stateTraces(sim: Simulation): { summary: TraceSummary; level: Ev
         colour: gate?.colour ?? null,
         unit: state?.unit ?? '',
         meaning: state?.meaning ?? '',
-        threshold: level ? { name: threshold.level.toString(), level: 0 } : null,
+        threshold: level ? { name: threshold.level.toString(), level: 0, label: file.threshold.label ?? 'threshold' } : null,
       } satisfies TraceSummary,
     }));
   });

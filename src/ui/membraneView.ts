@@ -61,10 +61,10 @@ export function membraneView(): Panel {
       series = membranes.map((trace) => ({ trace, neuron: s.populations.find((p) => p.name === trace.population)!.offset + trace.neuron }));
       const colourOf = (t: TraceSummary, k: number): number =>
         network ? populationColour(s.populations, s.populations.findIndex((p) => p.name === t.population)) : SERIES_COLOURS[k % SERIES_COLOURS.length];
-      const thresholds: { name: string; level: number }[] = [];
+      const thresholds: { name: string; level: number; label: string }[] = [];
       for (const t of membranes) {
         if (!t.threshold || thresholds.some((x) => x.level === t.threshold!.level)) continue;
-        thresholds.push({ name: s.populations.length > 1 && !network ? `${t.threshold.name} (${t.population})` : t.threshold.name, level: t.threshold.level });
+        thresholds.push({ name: s.populations.length > 1 && !network ? `${t.threshold.name} (${t.population})` : t.threshold.name, level: t.threshold.level, label: t.threshold.label });
       }
       const first = membranes[0];
       const windowMs = scrollingWindowMs(s.freeRun, s.durationMs, hooks.view.get().rasterWindowMs);

@@ -35,7 +35,8 @@ export interface TraceLayout {
   label: string;
   unit: string;
   series: SeriesLayout[];
-  thresholds: { name: string; level: number }[];
+  /** Dashed lines: `label` (default "threshold"), the level's name and its value. */
+  thresholds: { name: string; level: number; label?: string }[];
   /** Show a strip of spike ticks (one row per series when there are several). */
   spikes: boolean;
   /** A fixed range (e.g. gates in [0, 1]); otherwise the range follows the data. */
@@ -440,9 +441,10 @@ export class TracePlot {
     const layout = this.layout;
     if (!layout) return;
     const ctx = u.ctx;
-    // The y range drawn, for tests and tools that read the page (the canvas holds only pixels).
+    // The y range and the lines' labels drawn, for tests and tools that read the page (the canvas holds only pixels).
     const yRange = `${formatNumber(this.vLow)},${formatNumber(this.vHigh)}`;
     if (ctx.canvas.dataset.yRange !== yRange) ctx.canvas.dataset.yRange = yRange;
+    const marks: string[] = [];
     const ratio = uPlot.pxRatio;
     const { left, top, width } = u.bbox;
     const right = left + width;
@@ -459,7 +461,9 @@ export class TracePlot {
       ctx.setLineDash([]);
       // A threshold written as a number (HH counts a spike at 0 mV) is not named twice.
       const name = /^[-\d.]+\b/.test(threshold.name) ? threshold.name.replace(/^[-\d.]+\s*/, '') : threshold.name;
-      const text = `threshold${name ? ` ${name}` : ''} = ${formatNumber(threshold.level)}${unitSuffix(layout.unit)}`;
+      const label = threshold.label ?? 'threshold';
+      // "threshold V_th = -50 mV"; a level that only counts spikes reads "spike counted at 0 mV".
+      const text = label === 'threshold' ? `threshold${name ? ` ${name}` : ''} = ${formatNumber(threshold.level)}${unitSuffix(layout.unit)}` : `${label}${name ? ` ${name} =` : ''} ${formatNumber(threshold.level)}${unitSuffix(layout.unit)}`;
       ctx.font = `${13 * ratio}px ${FONT}`;
       const textWidth = ctx.measureText(text).width;
       // A pale backing keeps the label readable where a trace crosses it.
@@ -469,7 +473,10 @@ export class TracePlot {
       ctx.textAlign = 'right';
       ctx.textBaseline = 'bottom';
       ctx.fillText(text, right, y - 4 * ratio);
+      marks.push(text);
     }
+    const said = marks.join('; ');
+    if (ctx.canvas.dataset.marks !== said) ctx.canvas.dataset.marks = said;
     if (layout.spikes) {
       const stripBottom = top - SPIKE_STRIP.gap * ratio;
       const stripTop = stripBottom - SPIKE_STRIP.height * ratio;

@@ -633,6 +633,8 @@ describe('network presets and the raster (Chromium)', () => {
     try {
       await page.locator('#preset').selectOption('single-hh');
       await scenarioShown(page, /Hodgkin-Huxley/);
+      // HH has no fixed threshold: its line is where a spike is counted (the model file says so).
+      await expect.poll(() => page.locator('#trace-canvas').getAttribute('data-marks')).toBe('spike counted at 0 mV');
       expect(await page.locator('#gates-plot').isHidden()).toBe(true);
       await page.locator('#show-gates').check();
       await page.locator('#show-currents').check();

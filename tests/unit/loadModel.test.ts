@@ -46,6 +46,10 @@ describe('model files', () => {
   it('checks threshold, reset, refractoriness and constraints', () => {
     expect(broken(lif, (m) => (m.threshold.variable = 'u'))).toThrow(/threshold\.variable: "u" is not a state variable/);
     expect(broken(lif, (m) => (m.threshold.level = 'v + 1'))).toThrow(/threshold\.level: may use parameters only; "v" is a state variable/);
+    // What the page calls the line: a short text, if given.
+    expect(broken(lif, (m) => (m.threshold.label = 5))).toThrow(/threshold\.label: expected a string, got 5/);
+    expect(broken(lif, (m) => (m.threshold.label = 'x'.repeat(41)))).toThrow(/threshold\.label: is 41 characters long; at most 40/);
+    expect(hh.threshold.label).toBe('spike counted at');
     expect(broken(lif, (m) => (m.reset = { u: 'V_reset' }))).toThrow(/reset\.u: "u" is not a state variable/);
     expect(broken(lif, (m) => (m.refractory.clamp = ['q']))).toThrow(/refractory\.clamp\[0\]/);
     expect(broken(lif, (m) => (m.parameters.V_reset.value = -40))).toThrow(/V_reset must be below V_th/);

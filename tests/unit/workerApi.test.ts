@@ -48,7 +48,7 @@ describe('simulation worker adapter', () => {
     const { summary } = result;
     expect(summary.durationMs).toBe(500);
     expect(summary.traces).toEqual([
-      { population: 'neuron', variable: 'v', neuron: 0, kind: 'state', role: 'membrane', label: 'v', colour: null, unit: 'mV', meaning: 'membrane potential', threshold: { name: 'V_th', level: -50 } },
+      { population: 'neuron', variable: 'v', neuron: 0, kind: 'state', role: 'membrane', label: 'v', colour: null, unit: 'mV', meaning: 'membrane potential', threshold: { name: 'V_th', level: -50, label: 'threshold' } },
       // The input in force into the traced neuron, drawn under its membrane potential.
       { population: 'neuron', variable: 'I_input', neuron: 0, kind: 'input', role: 'input', label: 'I', colour: null, unit: 'nA', meaning: expect.any(String), threshold: null },
     ]);

@@ -294,6 +294,7 @@ export function loadModel(raw: unknown, source: string): LoadedModel {
   const thresholdVariable = requireString(raw.threshold, 'variable', at('threshold'), 40);
   if (!stateSet.has(thresholdVariable)) throw new InputError(at('threshold.variable'), `${describeValue(thresholdVariable)} is not a state variable (declared: ${stateNames.join(', ')})`);
   const level = requireParameters(requireString(raw.threshold, 'level', at('threshold')), at('threshold.level'));
+  if (raw.threshold.label !== undefined) requireString(raw.threshold, 'label', at('threshold'), 40);
 
   const resetRaw = raw.reset ?? {};
   if (!isObject(resetRaw)) throw new InputError(at('reset'), 'must be an object { stateVariable: expression }');

@@ -68,8 +68,12 @@ export interface ModelFile {
   expressions?: string[];
   /** One `dx/dt = expr` per state variable; time in ms. */
   equations: string[];
-  /** A spike is `variable >= level` (with a reset) or its upward crossing of level (without). */
-  threshold: { variable: string; level: string };
+  /**
+   * A spike is `variable >= level` (with a reset) or its upward crossing of level (without).
+   * `label` is what the page calls the line it draws there: "threshold" unless given, and e.g.
+   * "spike counted at" where the model makes its spikes itself (HH) and the level only counts them.
+   */
+  threshold: { variable: string; level: string; label?: string };
   /** Values assigned at a spike; empty for models that spike by themselves (HH). */
   reset?: Record<string, string>;
   /** Refractory period (ms) during which the listed variables are held at their reset value. */
