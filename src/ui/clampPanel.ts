@@ -108,7 +108,8 @@ export function clampPanel(): Panel {
       family.protocol === 'ramp'
         ? `A ramp from ${fmt(family.fromMV)} to ${fmt(family.toMV)} ${family.voltageUnit} in ${fmt(family.durationMs)} ms (${fmt((family.toMV - family.fromMV) / family.durationMs)} ${family.voltageUnit}/ms)`
         : `${family.steps.length} steps from ${fmt(family.steps[0].levelMV)} to ${fmt(family.steps[family.steps.length - 1].levelMV)} ${family.voltageUnit}`;
-    status.textContent = `${what}, held at ${fmt(family.holdingMV)}; ${seriesResistance !== undefined ? `series resistance ${fmt(seriesResistance)}` : 'ideal clamp'}${blocked.length > 0 ? `; blocked: ${blocked.map(([p, f]) => `${p} ${fmt(f * 100)} %`).join(', ')}` : ''}.`;
+    const rsUnit = resistanceUnitOf(family.voltageUnit, target()?.summary.input.unit ?? '');
+    status.textContent = `${what}, held at ${fmt(family.holdingMV)} ${family.voltageUnit}; ${seriesResistance !== undefined ? `series resistance ${fmt(seriesResistance)}${rsUnit ? ` ${rsUnit}` : ''}` : 'ideal clamp'}${blocked.length > 0 ? `; blocked: ${blocked.map(([p, f]) => `${p} ${fmt(f * 100)} %`).join(', ')}` : ''}.`;
     fillShow();
     draw();
     fillTable();

@@ -90,7 +90,7 @@ describe('the bench panels on one page (Chromium, 1280 x 800)', () => {
     await page.locator('#clamp-to').fill('60');
     await page.locator('#clamp-step').fill('10');
     await page.locator('#clamp-duration').fill('10');
-    expect(await runClamp(page, /steps from/)).toMatch(/^17 steps from -100 to 60 mV, held at -65; ideal clamp\./);
+    expect(await runClamp(page, /steps from/)).toMatch(/^17 steps from -100 to 60 mV, held at -65 mV; ideal clamp\./);
     const note = (await page.locator('#clamp-note').textContent()) ?? '';
     const reversal = Number(/I_Na \(sodium\) reverses near (-?[\d.]+) mV/.exec(note)?.[1]);
     expect(reversal, note).toBeGreaterThan(45); // E_Na is 50 mV; the peak is read every 10 mV
@@ -107,7 +107,7 @@ describe('the bench panels on one page (Chromium, 1280 x 800)', () => {
     await page.locator('#clamp-protocol').selectOption('ramp');
     expect(await page.locator('#clamp-step').isVisible()).toBe(false);
     await page.locator('#clamp-duration').fill('20');
-    expect(await runClamp(page, /A ramp from/)).toMatch(/^A ramp from -100 to 60 mV in 20 ms \(8 mV\/ms\), held at -65; ideal clamp\./);
+    expect(await runClamp(page, /A ramp from/)).toMatch(/^A ramp from -100 to 60 mV in 20 ms \(8 mV\/ms\), held at -65 mV; ideal clamp\./);
     const rampNote = (await page.locator('#clamp-note').textContent()) ?? '';
     expect(Number(/I_Na \(sodium\) reverses near (-?[\d.]+) mV/.exec(rampNote)?.[1]), rampNote).toBeCloseTo(50, 1);
     expect(await page.locator('#clamp-iv-table tbody tr').count()).toBe(17);
@@ -137,7 +137,7 @@ describe('the bench panels on one page (Chromium, 1280 x 800)', () => {
     for (const unit of ['hold (mV)', 'from (mV)', 'to (mV)', 'step (mV)', 'R_s (kOhm cm2)']) expect(labels.join(' | ')).toContain(unit);
     await page.locator('#clamp-rs').fill('2');
     await page.locator('#clamp-step').fill('40');
-    expect(await runClamp(page, /series resistance 2/)).toMatch(/^5 steps from -100 to 60 mV, held at -65; series resistance 2; blocked: g_Na 100 %\./);
+    expect(await runClamp(page, /series resistance 2/)).toMatch(/^5 steps from -100 to 60 mV, held at -65 mV; series resistance 2 kOhm cm2; blocked: g_Na 100 %\./);
     expect(await axeViolations(page, ['#clamp-panel', '#ions-panel'])).toEqual([]);
     await page.locator('#clamp-mode').selectOption('ideal');
     expect(problems).toEqual([]);
