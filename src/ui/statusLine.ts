@@ -121,7 +121,8 @@ export class StatusLine {
     // RECENT_MS, and all its spikes are counted.
     const span = this.recent.length > 0 ? (t - this.recent[0].startMs) / 1000 : 0;
     const spikes = this.recent.reduce((a, r) => a + r.spikes, 0);
-    show(this.ui.spikeRate, `${(span > 0 ? spikes / neurons / span : 0).toFixed(1)} spikes/s`);
+    // In Hz, as every rate on the page, and saying over what: the last 200 ms, not the run (the figure under the plot).
+    show(this.ui.spikeRate, `${(span > 0 ? spikes / neurons / span : 0).toFixed(1)} Hz (last ${RECENT_MS} ms)`);
     const words: Record<PageState, string> = {
       loading: 'Loading the scenario…',
       empty: 'Loading…',
