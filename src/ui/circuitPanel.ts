@@ -181,6 +181,9 @@ export function circuitPanel(): Panel {
   const edgeList = el('ul', { id: 'circuit-edge-list', 'aria-label': 'Connections' });
   const listSummary = el('summary', {}, 'Nodes and connections as a list');
 
+  /** What the panel says while its circuit runs (and stops saying once the run has ended). */
+  const RUNNING_SAID = 'Running. Neurons light as they fire; dots run along the synapses.';
+
   function say(text: string, problem = false): void {
     message.textContent = text;
     message.classList.toggle('problem', problem);
@@ -188,6 +191,8 @@ export function circuitPanel(): Panel {
 
   function commit(next: Circuit, select: string | null = selected): void {
     history.push(next);
+    // The spike counts are the run's: an edited circuit shows them again only while that run goes on.
+    activity.textContent = '';
     selected = select;
     render();
   }
@@ -417,7 +422,7 @@ export function circuitPanel(): Panel {
     if (!result.ok) return say(`The circuit was not run: ${result.field ? `${result.field}: ` : ''}${result.message}`, true);
     ranKey = structureKey(raw);
     runningKey = ranKey;
-    say('Running. Neurons light as they fire; dots run along the synapses.');
+    say(RUNNING_SAID);
     render();
   }
 
@@ -558,6 +563,7 @@ export function circuitPanel(): Panel {
     },
     frame(frame, info) {
       if (!summary) return;
+      if (info.state !== 'running' && message.textContent === RUNNING_SAID) say(info.state === 'finished' ? `The run has ended (t = ${info.timeMs.toFixed(0)} ms): press Run again to see it again.` : '');
       const now = performance.now();
       const { neuron } = frame.spikes;
       const idOf = new Map(history.now.nodes.map((n) => [n.name, n.id]));

@@ -192,6 +192,8 @@ describe('the circuit canvas with a mouse (Chromium, 1280 x 800)', () => {
     await runCircuit(page);
     expectEpsp(await membranes(page));
     expect(await page.locator('#circuit-activity').textContent()).toMatch(/^Spikes so far \(t = 200 ms\): A [1-9]\d*, B 0\.$/);
+    // Ended, it no longer says it is running.
+    await expect.poll(() => page.locator('#circuit-message').textContent()).toBe('The run has ended (t = 200 ms): press Run again to see it again.');
     const seen = await page.evaluate(() => (window as unknown as { circuitSeen: { lit: string[]; pulses: number } }).circuitSeen);
     expect(seen.lit, JSON.stringify(seen)).toContain('A LIF, neuron');
     expect(seen.pulses, JSON.stringify(seen)).toBeGreaterThan(0);
@@ -204,6 +206,8 @@ describe('the circuit canvas with a mouse (Chromium, 1280 x 800)', () => {
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowDown');
     expect(await page.locator('#circuit-canvas [data-name="B"]').getAttribute('transform')).not.toBe(before);
+    // The ended run's spike counts go with the first edit (they were the run's, not this circuit's).
+    expect(await page.locator('#circuit-activity').textContent()).toBe('');
     await page.keyboard.press('Control+z');
     await page.keyboard.press('Control+z');
     expect(await page.locator('#circuit-canvas [data-name="B"]').getAttribute('transform')).toBe(before);
