@@ -36,7 +36,10 @@ export interface NumberFieldSpec {
  * below V_th" from V_th's box reads "V_th: V_reset must be below V_th"), and that nothing changed.
  */
 export function refusal(label: string, message: string): string {
-  const said = message.startsWith(`${label}:`) ? message : `${label}: ${message.replace(/^(?:(?:populations|projections|stimuli)\[\d+\][\w.[\]]*: )+/, '')}`;
+  const path = /^(?:(?:populations|projections|stimuli)\[\d+\][\w.[\]]*: )+/;
+  // Only a path into the scenario is replaced: a message that names its own field ("projections:
+  // the network would need 1.2 GB") keeps it.
+  const said = path.test(message) ? `${label}: ${message.replace(path, '')}` : message;
   return /nothing was changed/.test(said) ? said : `${said}; nothing was changed`;
 }
 

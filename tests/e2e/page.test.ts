@@ -304,7 +304,9 @@ describe('the controls (Chromium)', () => {
       expect(await page.locator('#param-V_th-restore').isDisabled()).toBe(false);
       await page.locator('#param-V_th-restore').click();
       expect(await page.locator('#param-V_th').inputValue()).toBe('-50');
-      expect(await page.locator('#param-V_th-message').textContent()).toBe('');
+      // The refusal is gone (a busy machine may have ended the run meanwhile: that note may stand).
+      expect(await page.locator('#param-V_th-message').textContent()).not.toMatch(/V_reset must be below/);
+      expect(await page.locator('#param-V_th').getAttribute('aria-invalid')).not.toBe('true');
       expect(await page.locator('#param-V_th-restore').isDisabled()).toBe(true);
       await page.locator('#param-V_th').fill('-80');
       await expect.poll(() => page.locator('#param-V_th-message').textContent()).toMatch(/V_reset must be below V_th/);
