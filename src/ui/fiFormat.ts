@@ -38,9 +38,10 @@ export function fitTableRows(fits: readonly FitLike[], unit: string): FitRow[] {
     const def = ACTIVATIONS[f.id];
     const p = f.parameters;
     const parts = [
-      ...(def.inScaleFixed ? [] : [`in scale ${formatNumber(p.inScale)} /${unit}`]),
+      // "per uA/cm2", not "/uA/cm2" or "Hz/uA/cm2", which read as two divisions.
+      ...(def.inScaleFixed ? [] : [`in scale ${formatNumber(p.inScale)} per ${unit}`]),
       `shift ${formatNumber(p.inShift)} ${unit}`,
-      `out scale ${formatNumber(p.outScale)} ${def.inScaleFixed ? `Hz/${unit}` : 'Hz'}`,
+      `out scale ${formatNumber(p.outScale)} ${def.inScaleFixed ? `Hz per ${unit}` : 'Hz'}`,
       `out shift ${formatNumber(p.outShift)} Hz`,
       ...def.shape.map((s, k) => `${s.name} ${formatNumber(p.shape[k])}`),
     ];

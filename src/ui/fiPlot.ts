@@ -326,7 +326,7 @@ export class FiPlot {
     const hasTheory = !!data?.theoryHz;
     const fitted = new Set(data?.fits.map((f) => f.id) ?? []);
     const values = data && this.hoverInput !== null ? valuesAt(data, this.axes, this.quantity, this.visible, this.hoverInput) : [];
-    const valueUnit = this.axes === 'normalised' ? '' : this.quantity === 'rate' ? ' Hz' : ` Hz/${unit}`;
+    const valueUnit = this.axes === 'normalised' ? '' : this.quantity === 'rate' ? ' Hz' : ` Hz per ${unit}`;
     for (const s of CURVE_STYLES) {
       const entry = this.legendRows.get(s.id)!;
       entry.row.hidden = !data || (s.id === 'theory' ? !hasTheory : s.id === 'simulated' ? false : !fitted.has(s.id));

@@ -140,8 +140,8 @@ describe('text', () => {
       'nA',
     );
     expect(rows.map((r) => [r.rank, r.id])).toEqual([[1, 'softLif'], [2, 'relu']]);
-    expect(rows[0].parameters).toBe('in scale 0.48 /nA, shift 2.02 nA, out scale 104 Hz, out shift −0.03 Hz, tRef 0.207, gamma 0.0001');
-    expect(rows[1].parameters).toBe('shift −4.48 nA, out scale 16.9 Hz/nA, out shift −38.4 Hz');
+    expect(rows[0].parameters).toBe('in scale 0.48 per nA, shift 2.02 nA, out scale 104 Hz, out shift −0.03 Hz, tRef 0.207, gamma 0.0001');
+    expect(rows[1].parameters).toBe('shift −4.48 nA, out scale 16.9 Hz per nA, out shift −38.4 Hz');
     expect(rows[0].rSquared).toBe('1.0000');
     expect(rows[1].rSquared).toBe('–');
     expect(rows[1].rmse).toBe('29.5 Hz');
