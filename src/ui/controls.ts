@@ -261,7 +261,7 @@ export function controls(): Panel {
       stimulus = el('div', { id: 'stimulus' });
       poke = el('button', { id: 'poke', type: 'button', 'aria-pressed': 'false', title: 'Hold to inject the poke current (or hold p)' }, 'Poke the neuron (hold)');
       const heading = el('h2', { style: 'margin-top: 10px' }, 'Parameters ');
-      heading.append(el('span', { class: 'hint' }, '(the meaning and range of a value show under it while you edit it; ↺ restores the value it opened with)'));
+      heading.append(el('span', { class: 'hint' }, '(hover a name for its meaning and range; ↺ restores the value it opened with)'));
       parameters = el('div', { id: 'parameters' });
       undoButton = button('Undo', '', 'undo');
       redoButton = button('Redo', '', 'redo');

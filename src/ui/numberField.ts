@@ -113,8 +113,7 @@ export class NumberField {
     const range = `${formatValue(spec.min)} to ${formatValue(spec.max)}${unit ? ` ${unit}` : ''}`;
     this.row = document.createElement('div');
     this.row.className = 'field';
-    const meaningSentence = /[.!?)]$/.test(spec.meaning.trim()) || !spec.meaning.trim() ? spec.meaning.trim() : `${spec.meaning.trim()}.`;
-    this.row.title = `${meaningSentence} Allowed: ${range}${this.scale.kind === 'log' ? ' (the slider is logarithmic)' : ''}.`.trim();
+    this.row.title = `${spec.meaning} Allowed: ${range}${this.scale.kind === 'log' ? ' (the slider is logarithmic)' : ''}.`;
 
     const label = document.createElement('label');
     label.htmlFor = id;
@@ -138,6 +137,7 @@ export class NumberField {
     this.input.id = id;
     this.input.className = 'field-value';
     this.input.value = formatValue(spec.value);
+    this.input.setAttribute('aria-describedby', `${id}-unit ${id}-message`);
     this.input.autocomplete = 'off';
 
     const unitSpan = document.createElement('span');
@@ -153,14 +153,6 @@ export class NumberField {
     const note = document.createElement('span');
     note.className = 'field-note';
     note.textContent = spec.note ?? '';
-
-    // The meaning and range, shown while the field has focus: the row's title is a tooltip, which
-    // a touch screen never shows and a keyboard reaches only through a screen reader.
-    const meaning = document.createElement('span');
-    meaning.id = `${id}-meaning`;
-    meaning.className = 'field-meaning';
-    meaning.textContent = this.row.title;
-    this.input.setAttribute('aria-describedby', `${id}-unit ${id}-message ${id}-meaning`);
 
     this.row.append(label, this.slider, this.input, unitSpan);
     this.restore = null;
@@ -189,7 +181,7 @@ export class NumberField {
       this.restore = restore;
       this.row.append(restore);
     }
-    this.row.append(note, meaning, this.message);
+    this.row.append(note, this.message);
     this.showRestore();
 
     this.slider.addEventListener('input', () => {
