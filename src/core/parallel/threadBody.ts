@@ -282,11 +282,14 @@ export class SliceRunner {
         for (let p = 0; p < P; p++) n += localCounts[upTo * P + p];
         if (used + n > capacity) break;
         for (let p = 0; p < P; p++) counts[upTo * P + p] = localCounts[upTo * P + p];
-        for (let k = 0; k < n; k++) {
-          neurons[used + k] = this.localNeurons[taken + used + k];
-          times[used + k] = this.localTimes[taken + used + k];
-        }
         used += n;
+      }
+      // The spikes of those steps lie together here, from `taken`: one copy (by hand, no view per round).
+      const localNeurons = this.localNeurons;
+      const localTimes = this.localTimes;
+      for (let k = 0; k < used; k++) {
+        neurons[k] = localNeurons[taken + k];
+        times[k] = localTimes[taken + k];
       }
       if (upTo === done && done < steps) mine.header[OVERFLOW] = 1;
       mine.header[WRITTEN_TO + parity] = upTo;
